@@ -1,0 +1,45 @@
+# cardwatch — every task a person or CI runs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PYTEST := $(BIN)/pytest
+
+.DEFAULT_GOAL := help
+.PHONY: help install test test-unit test-property test-integration check lint typecheck clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[ops,dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## create .venv and install cardwatch with its dev and ops tools
+
+test: install ## every test tier
+	$(PYTEST) -q
+
+test-unit: install ## domain and blueprint, in memory, no sockets
+	$(PYTEST) -q tests/unit
+
+test-property: install ## hypothesis properties of money, cards and the contract
+	$(PYTEST) -q tests/property
+
+test-integration: install ## adapters and handlers against moto
+	$(PYTEST) -q tests/integration
+
+lint: install ## ruff
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install ## mypy --strict on src/
+	$(BIN)/mypy
+
+check: lint typecheck test ## lint, types, then every test
+
+clean: ## remove the venv and build leftovers
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info src/*.egg-info

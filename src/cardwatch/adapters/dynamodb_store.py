@@ -1,0 +1,126 @@
+"""The transaction table in DynamoDB.
+
+``transaction_id`` must be unique, but the table's key is (``transaction_id``,
+``timestamp``): a conditional put alone would let the same id in twice under two
+timestamps. So each transaction is written in one DynamoDB transaction with a guard
+item at ``timestamp = 0`` that holds the content fingerprint; the guard's condition
+makes the id unique. Guard items carry no ``user_id`` or time bucket, so no index
+holds them, and the Pipe's filter passes only ``record_type = transaction``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from cardwatch.domain.errors import StoreBusy
+from cardwatch.domain.ports import StoredTransaction
+from cardwatch.domain.transaction import Transaction
+
+__all__ = ["GUARD_TIMESTAMP", "RECORD_GUARD", "RECORD_TRANSACTION", "DynamoTransactionStore"]
+
+logger = logging.getLogger(__name__)
+
+GUARD_TIMESTAMP = 0
+RECORD_GUARD = "guard"
+RECORD_TRANSACTION = "transaction"
+_ATTEMPTS = 3
+#: Error codes that mean "try again later", not "this request is wrong".
+BUSY_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attributes(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in record.items()}
+
+
+def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+class DynamoTransactionStore:
+    """:class:`~cardwatch.domain.ports.TransactionStore` on a DynamoDB table."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self._table = table_name
+        self._client = client or boto3.client("dynamodb")
+
+    def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
+        record = transaction.to_record() | {
+            "record_type": RECORD_TRANSACTION,
+            "fingerprint": fingerprint,
+            "received_at": datetime.now(UTC).isoformat(),
+        }
+        guard = {
+            "transaction_id": transaction.transaction_id,
+            "timestamp": GUARD_TIMESTAMP,
+            "record_type": RECORD_GUARD,
+            "fingerprint": fingerprint,
+            "item_timestamp": transaction.timestamp_ms,
+        }
+        condition = "attribute_not_exists(transaction_id)"
+        for _attempt in range(_ATTEMPTS):
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": to_attributes(guard),
+                                "ConditionExpression": condition,
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": to_attributes(record),
+                                "ConditionExpression": condition,
+                            }
+                        },
+                    ]
+                )
+                return None
+            except ClientError as error:
+                code = error.response["Error"]["Code"]
+                if code in BUSY_CODES:
+                    raise StoreBusy(code) from error
+                if code != "TransactionCanceledException":
+                    raise
+            existing = self.get(transaction.transaction_id)
+            if existing is not None:
+                return existing
+            # Cancelled by a concurrent writer whose guard is not visible yet: try again.
+            logger.info("transaction write cancelled without a stored guard; retrying")
+        raise RuntimeError("could not store the transaction after repeated cancellations")
+
+    def get(self, transaction_id: str) -> StoredTransaction | None:
+        guard = self._get_item(transaction_id, GUARD_TIMESTAMP)
+        if guard is None:
+            return None
+        item = self._get_item(transaction_id, int(guard["item_timestamp"]))
+        if item is None:
+            return None
+        return StoredTransaction(Transaction.from_record(item), str(guard["fingerprint"]))
+
+    def _get_item(self, transaction_id: str, timestamp: int) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=to_attributes({"transaction_id": transaction_id, "timestamp": timestamp}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return from_attributes(item) if item else None

@@ -1,0 +1,311 @@
+"""The one description of a cardwatch deployment: every name and number.
+
+The CDKTF constructs, the Pulumi components and the local mode all render a
+:class:`Blueprint`; none of them invents a name or a number of its own. Where the two
+requirement documents disagree, :data:`TARGET_DEFAULTS` holds each deployment's own
+number, and every one of them is a setting a user can override.
+No provider SDK is imported here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = [
+    "TARGET_DEFAULTS",
+    "Blueprint",
+    "FunctionSpec",
+    "QueueSpec",
+    "Target",
+    "TargetSettings",
+    "blueprint_for",
+]
+
+PROJECT = "cardwatch"
+REGION = "us-east-1"
+RUNTIME = "python3.11"
+ARCHITECTURE = "arm64"
+
+
+class Target(enum.StrEnum):
+    CDKTF = "cdktf"
+    PULUMI = "pulumi"
+    LOCAL = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSettings:
+    """The settings on which the two requirement documents differ (DESIGN.md's table)."""
+
+    log_retention_days: int
+    #: Reserved concurrency per function name ("ingest", "detect", "analyze", "notify").
+    reserved_concurrency: dict[str, int]
+    #: API requests a day per key; ``None`` means no daily quota.
+    api_quota_per_day: int | None
+    api_rate_limit_per_second: int
+    api_burst_limit: int
+    #: Functions placed in a VPC (private subnets, VPC endpoints, no NAT).
+    vpc_functions: frozenset[str]
+    email_subscription: bool
+    alert_email: str | None = None
+
+
+def _each(value: int) -> dict[str, int]:
+    return dict.fromkeys(("ingest", "detect", "analyze", "notify"), value)
+
+
+TARGET_DEFAULTS: dict[Target, TargetSettings] = {
+    # Seed 000: 30-day logs, reserved concurrency 1-5, quota 1000/day with per-key throttle.
+    Target.CDKTF: TargetSettings(
+        log_retention_days=30,
+        reserved_concurrency={"ingest": 5, "detect": 5, "analyze": 1, "notify": 2},
+        api_quota_per_day=1000,
+        api_rate_limit_per_second=10,
+        api_burst_limit=20,
+        vpc_functions=frozenset(),
+        email_subscription=False,
+    ),
+    # Seed 003: 7-day logs, concurrency >= 100, throttle exactly 1000 req/s, VPC.
+    Target.PULUMI: TargetSettings(
+        log_retention_days=7,
+        reserved_concurrency=_each(100),
+        api_quota_per_day=None,
+        api_rate_limit_per_second=1000,
+        api_burst_limit=2000,
+        vpc_functions=frozenset({"ingest", "detect"}),
+        email_subscription=True,
+        alert_email="security-team@example.com",
+    ),
+    # Local mode: the Pulumi throttle and no daily quota, so demo and benchmarks run.
+    Target.LOCAL: TargetSettings(
+        log_retention_days=7,
+        reserved_concurrency=_each(1),
+        api_quota_per_day=None,
+        api_rate_limit_per_second=1000,
+        api_burst_limit=2000,
+        vpc_functions=frozenset(),
+        email_subscription=False,
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    name: str
+    visibility_timeout_seconds: int
+    retention_seconds: int
+    #: The queue's own dead-letter queue, with the receive count that moves a message.
+    dead_letter: QueueSpec | None = None
+    max_receive_count: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """One Lambda function: its role in the pipeline and what it may touch."""
+
+    key: str
+    name: str
+    handler: str
+    description: str
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int
+    in_vpc: bool
+    #: Invoked asynchronously (EventBridge, Scheduler): failures go to a destination DLQ.
+    asynchronous: bool
+    #: Environment variable name -> the blueprint attribute it names (rendered per target).
+    environment: dict[str, str]
+    #: (resource attribute, actions) pairs: the function role's whole policy.
+    grants: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+    @property
+    def role_name(self) -> str:
+        return f"{self.name}-role"
+
+    @property
+    def error_alarm_name(self) -> str:
+        return f"{self.name}-error-rate"
+
+
+_DAY = 86_400
+
+TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
+TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+QUEUE_SEND = ("sqs:SendMessage",)
+QUEUE_CONSUME = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+)
+KEY_USE = ("kms:Decrypt", "kms:GenerateDataKey")
+PARAMETER_READ = ("ssm:GetParameter",)
+TOPIC_PUBLISH = ("sns:Publish",)
+
+
+@dataclass(frozen=True, slots=True)
+class Blueprint:
+    """Every name and number of one deployment of cardwatch."""
+
+    environment_suffix: str
+    target: Target
+    settings: TargetSettings
+    region: str = REGION
+    cost_center: str = "fraud-operations"
+    extra_tags: dict[str, str] = field(default_factory=dict)
+
+    # -- naming -------------------------------------------------------------------
+    def name(self, resource_type: str) -> str:
+        """``{resource-type}-{environment_suffix}``, the naming rule for everything."""
+        return f"{resource_type}-{self.environment_suffix}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {
+            "Environment": self.environment_suffix,
+            "Project": PROJECT,
+            "CostCenter": self.cost_center,
+            **self.extra_tags,
+        }
+
+    # -- storage ----------------------------------------------------------------
+    @property
+    def table_name(self) -> str:
+        return self.name("transactions")
+
+    table_partition_key = "transaction_id"
+    table_sort_key = "timestamp"
+    user_index_name = "user_id-timestamp-index"
+    stream_view_type = "NEW_IMAGE"
+
+    # -- security ---------------------------------------------------------------
+    @property
+    def key_alias(self) -> str:
+        return f"alias/{self.name('cardwatch-data')}"
+
+    @property
+    def card_token_key_parameter(self) -> str:
+        return f"/{PROJECT}/{self.environment_suffix}/card-token-key"
+
+    # -- messaging --------------------------------------------------------------
+    @property
+    def suspicious_dlq(self) -> QueueSpec:
+        return QueueSpec(self.name("suspicious-transactions-dlq"), 360, 14 * _DAY)
+
+    @property
+    def suspicious_queue(self) -> QueueSpec:
+        # 360 s: six times the notify function's timeout, as SQS event sources need.
+        return QueueSpec(
+            self.name("suspicious-transactions"),
+            360,
+            14 * _DAY,
+            dead_letter=self.suspicious_dlq,
+            max_receive_count=3,
+        )
+
+    @property
+    def alerts_dlq(self) -> QueueSpec:
+        return QueueSpec(self.name("alert-processing-dlq"), 60, 14 * _DAY)
+
+    @property
+    def alerts_queue(self) -> QueueSpec:
+        """Subscribed to the alert topic, for downstream tools."""
+        return QueueSpec(self.name("alert-processing"), 60, 14 * _DAY)
+
+    @property
+    def failures_dlq(self) -> QueueSpec:
+        """On-failure destination of asynchronous invocations, and the DLQ of the Pipe,
+        the rule target and the schedule."""
+        return QueueSpec(self.name("lambda-failures-dlq"), 60, 14 * _DAY)
+
+    @property
+    def queues(self) -> tuple[QueueSpec, ...]:
+        return (
+            self.suspicious_dlq,
+            self.suspicious_queue,
+            self.alerts_dlq,
+            self.alerts_queue,
+            self.failures_dlq,
+        )
+
+    @property
+    def alert_topic_name(self) -> str:
+        return self.name("fraud-alerts")
+
+    # -- API --------------------------------------------------------------------
+    @property
+    def api_name(self) -> str:
+        return self.name("fraud-detection-api")
+
+    api_stage = "v1"
+    api_key_header = "x-api-key"
+    max_body_bytes = 16 * 1024
+
+    # -- functions --------------------------------------------------------------
+    @property
+    def functions(self) -> dict[str, FunctionSpec]:
+        concurrency = self.settings.reserved_concurrency
+        common_env = {
+            "POWERTOOLS_SERVICE_NAME": "service_name",
+            "POWERTOOLS_METRICS_NAMESPACE": "metrics_namespace",
+        }
+
+        def spec(key: str, resource_type: str, description: str, **kwargs: Any) -> FunctionSpec:
+            return FunctionSpec(
+                key=key,
+                name=self.name(resource_type),
+                handler=f"cardwatch.handlers.{key}.handler",
+                description=description,
+                reserved_concurrency=concurrency[key],
+                in_vpc=key in self.settings.vpc_functions,
+                environment={**common_env, **kwargs.pop("environment")},
+                **kwargs,
+            )
+
+        ingest = spec(
+            "ingest",
+            "transaction-ingest",
+            "Validates, tokenizes and stores transactions",
+            memory_mb=512,
+            timeout_seconds=10,
+            asynchronous=False,
+            environment={
+                "TABLE_NAME": "table_name",
+                "CARD_TOKEN_KEY_PARAMETER": "card_token_key_parameter",
+            },
+            grants=(
+                ("table", ("dynamodb:PutItem", "dynamodb:GetItem")),
+                ("card_token_key_parameter", PARAMETER_READ),
+                ("key", KEY_USE),
+            ),
+        )
+        return {"ingest": ingest}
+
+    # -- observability ------------------------------------------------------------
+    service_name = PROJECT
+    metrics_namespace = "Cardwatch"
+    error_rate_threshold_percent = 1
+    error_rate_period_seconds = 300
+
+    def with_settings(self, **changes: Any) -> Blueprint:
+        """A copy with some target settings overridden (``pulumi.Config``, CLI flags)."""
+        return replace(self, settings=replace(self.settings, **changes))
+
+
+def blueprint_for(
+    target: Target | str, environment_suffix: str = "dev", **overrides: Any
+) -> Blueprint:
+    """The blueprint of ``target`` with its own defaults, some of them overridden."""
+    chosen = Target(target)
+    if not environment_suffix.replace("-", "").isalnum():
+        raise ValueError("environment_suffix may hold only letters, digits and hyphens")
+    blueprint = Blueprint(
+        environment_suffix=environment_suffix, target=chosen, settings=TARGET_DEFAULTS[chosen]
+    )
+    return blueprint.with_settings(**overrides) if overrides else blueprint

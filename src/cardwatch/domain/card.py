@@ -1,0 +1,75 @@
+"""Card numbers: Luhn check and keyed tokenization (PCI DSS 3.4 and 3.5).
+
+A PAN is turned into an HMAC-SHA256 token under a secret key as soon as it arrives;
+only the token, the BIN (first six digits) and the last four are ever kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+from cardwatch.domain.errors import InvalidTransaction
+
+__all__ = ["MIN_KEY_BYTES", "CardReference", "CardTokenizer", "luhn_valid"]
+
+MIN_KEY_BYTES = 32
+_PAN = re.compile(r"[0-9]{13,19}")
+_TOKEN = re.compile(r"tok_[0-9a-f]{64}")
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when ``digits`` passes the Luhn (mod 10) check."""
+    if not digits.isdigit():
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+@dataclass(frozen=True, slots=True)
+class CardReference:
+    """What cardwatch keeps of a card: a token, and BIN and last four when known."""
+
+    token: str
+    bin: str | None = None
+    last4: str | None = None
+
+    @property
+    def masked(self) -> str:
+        """A display form that PCI DSS allows: BIN and last four at most."""
+        if self.bin and self.last4:
+            return f"{self.bin}******{self.last4}"
+        return f"token …{self.token[-6:]}"
+
+    @classmethod
+    def from_token(cls, token: str, field: str = "card_token") -> CardReference:
+        if not _TOKEN.fullmatch(token):
+            raise InvalidTransaction.single(field, "is not a card token issued by cardwatch")
+        return cls(token=token)
+
+
+class CardTokenizer:
+    """Turns a PAN into a :class:`CardReference` with a keyed HMAC."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < MIN_KEY_BYTES:
+            raise ValueError(f"the card token key must have at least {MIN_KEY_BYTES} bytes")
+        self._key = key
+
+    def __repr__(self) -> str:  # never show the key
+        return "CardTokenizer(key=<hidden>)"
+
+    def tokenize(self, pan: str, field: str = "card_number") -> CardReference:
+        if not _PAN.fullmatch(pan):
+            raise InvalidTransaction.single(field, "must be 13 to 19 digits")
+        if not luhn_valid(pan):
+            raise InvalidTransaction.single(field, "fails the Luhn check")
+        digest = hmac.new(self._key, pan.encode("ascii"), hashlib.sha256).hexdigest()
+        return CardReference(token=f"tok_{digest}", bin=pan[:6], last4=pan[-4:])

@@ -1,0 +1,111 @@
+"""The transaction, as cardwatch keeps it: no card number, money as Decimal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from cardwatch.domain.card import CardReference
+
+__all__ = ["OPTIONAL_FIELDS", "Transaction", "epoch_ms"]
+
+#: Optional processor fields, carried through unchanged (the contract describes each).
+OPTIONAL_FIELDS = (
+    "merchant_id",
+    "merchant_category_code",
+    "country",
+    "channel",
+    "device_id",
+    "ip_address",
+    "latitude",
+    "longitude",
+)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Whole milliseconds since the Unix epoch, computed without float rounding."""
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A validated, tokenized card transaction."""
+
+    transaction_id: str
+    user_id: str
+    amount: Decimal
+    currency: str
+    occurred_at: datetime
+    terminal_id: str
+    card: CardReference
+    extras: dict[str, str | Decimal] = field(default_factory=dict)
+
+    @property
+    def timestamp_ms(self) -> int:
+        """The table's numeric sort key: epoch milliseconds, UTC."""
+        return epoch_ms(self.occurred_at)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the content, to tell a repeat from a conflicting reuse of an id."""
+        canonical = json.dumps(self.public_view(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def public_view(self) -> dict[str, Any]:
+        """What a client may see of the stored transaction: JSON-ready, exact strings
+        for money and coordinates, the card as token with BIN and last four."""
+        view: dict[str, Any] = {
+            "transaction_id": self.transaction_id,
+            "user_id": self.user_id,
+            "amount": str(self.amount),
+            "currency": self.currency,
+            "timestamp": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "timestamp_ms": self.timestamp_ms,
+            "terminal_id": self.terminal_id,
+            "card": {key: value for key, value in asdict(self.card).items() if value},
+        }
+        view.update({key: str(value) for key, value in sorted(self.extras.items())})
+        return view
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat record for a key-value store (numbers as Decimal or int)."""
+        record: dict[str, Any] = {
+            "transaction_id": self.transaction_id,
+            "timestamp": self.timestamp_ms,
+            "occurred_at": self.occurred_at.isoformat(),
+            "user_id": self.user_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "terminal_id": self.terminal_id,
+            "card_token": self.card.token,
+        }
+        if self.card.bin and self.card.last4:
+            record["card_bin"] = self.card.bin
+            record["card_last4"] = self.card.last4
+        record.update(self.extras)
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Transaction:
+        """The inverse of :meth:`to_record` (extra keys in ``record`` are ignored)."""
+        extras = {key: record[key] for key in OPTIONAL_FIELDS if key in record}
+        return cls(
+            transaction_id=str(record["transaction_id"]),
+            user_id=str(record["user_id"]),
+            amount=Decimal(record["amount"]),
+            currency=str(record["currency"]),
+            occurred_at=datetime.fromisoformat(str(record["occurred_at"])).astimezone(UTC),
+            terminal_id=str(record["terminal_id"]),
+            card=CardReference(
+                token=str(record["card_token"]),
+                bin=record.get("card_bin"),
+                last4=record.get("card_last4"),
+            ),
+            extras=extras,
+        )

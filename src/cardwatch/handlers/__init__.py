@@ -1,0 +1,1 @@
+"""Lambda entry points, one module per function; :mod:`.wiring` builds their adapters."""

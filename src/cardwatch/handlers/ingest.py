@@ -1,0 +1,122 @@
+"""POST /transactions: validate, tokenize, store once; answer 201, 400, 409, 413 or 415."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cardwatch.blueprint import Blueprint
+from cardwatch.domain import (
+    IngestService,
+    InvalidTransaction,
+    Outcome,
+    StoreBusy,
+    TransactionConflict,
+)
+from cardwatch.handlers import wiring
+
+logger = Logger(service=Blueprint.service_name)
+tracer = Tracer(service=Blueprint.service_name)
+metrics = Metrics(namespace=Blueprint.metrics_namespace, service=Blueprint.service_name)
+app = APIGatewayRestResolver()
+
+
+def _json(
+    status: HTTPStatus, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, sort_keys=True),
+        headers=headers,
+    )
+
+
+def _problem(
+    status: HTTPStatus, message: str, errors: list[dict[str, str]] | None = None
+) -> Response[str]:
+    body: dict[str, Any] = {"message": message}
+    if errors:
+        body["errors"] = errors
+    return _json(status, body)
+
+
+@app.post("/transactions")
+def post_transaction() -> Response[str]:
+    event = app.current_event
+    content_type = (event.headers or {}).get("content-type") or (
+        (event.headers or {}).get("Content-Type", "application/json")
+    )
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        return _problem(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type: must be application/json")
+    body = event.decoded_body or ""
+    if len(body.encode("utf-8")) > Blueprint.max_body_bytes:
+        return _problem(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"body: must not exceed {Blueprint.max_body_bytes} bytes",
+        )
+    service: IngestService = app.context["service"]
+    result = service.ingest(body)
+    transaction = result.transaction
+    metrics.add_metric(
+        name=f"Transactions{result.outcome.value.title()}", unit=MetricUnit.Count, value=1
+    )
+    logger.info(
+        "transaction accepted",
+        extra={"transaction_id": transaction.transaction_id, "outcome": result.outcome.value},
+    )
+    headers = {"Idempotent-Replayed": str(result.outcome is Outcome.REPEATED).lower()}
+    return _json(
+        HTTPStatus.CREATED,
+        {
+            "transaction_id": transaction.transaction_id,
+            "status": "accepted",
+            "transaction": transaction.public_view(),
+        },
+        headers,
+    )
+
+
+@app.exception_handler(InvalidTransaction)
+def invalid_transaction(error: InvalidTransaction) -> Response[str]:
+    metrics.add_metric(name="TransactionsRejected", unit=MetricUnit.Count, value=1)
+    logger.info("transaction rejected", extra={"fields": list(error.fields)})
+    return _problem(
+        HTTPStatus.BAD_REQUEST,
+        str(error),
+        [{"field": p.field, "message": p.message} for p in error.problems],
+    )
+
+
+@app.exception_handler(TransactionConflict)
+def conflict(error: TransactionConflict) -> Response[str]:
+    metrics.add_metric(name="TransactionsConflicting", unit=MetricUnit.Count, value=1)
+    return _problem(HTTPStatus.CONFLICT, str(error))
+
+
+@app.exception_handler(StoreBusy)
+def store_busy(error: StoreBusy) -> Response[str]:
+    logger.warning("store busy; asking the client to retry", extra={"code": str(error)})
+    return _json(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        {"message": "storage is busy; retry the same request"},
+        {"Retry-After": "1"},
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(
+    event: dict[str, Any], context: LambdaContext, service: IngestService | None = None
+) -> dict[str, Any]:
+    """Lambda entry point; ``service`` lets a test or the local gateway pass its own."""
+    app.append_context(service=service or wiring.ingest_service())
+    return app.resolve(event, context)

@@ -1,0 +1,152 @@
+"""Create a blueprint's resources on an AWS endpoint (the local emulator, in practice).
+
+The third rendering of the blueprint, beside the CDKTF and the Pulumi one: the same
+names, keys, indexes, streams, redrive policies and subscriptions.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from cardwatch.blueprint import Blueprint, QueueSpec
+
+__all__ = ["Provisioned", "provision"]
+
+
+@dataclass(slots=True)
+class Provisioned:
+    """What was created: names and the identifiers AWS gave them."""
+
+    key_id: str = ""
+    table_stream_arn: str = ""
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    queue_arns: dict[str, str] = field(default_factory=dict)
+    topic_arn: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key_id": self.key_id,
+            "table_stream_arn": self.table_stream_arn,
+            "queue_urls": self.queue_urls,
+            "queue_arns": self.queue_arns,
+            "topic_arn": self.topic_arn,
+        }
+
+
+def _tags(blueprint: Blueprint, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+    return [{key: k, value: v} for k, v in blueprint.tags.items()]
+
+
+def _key(blueprint: Blueprint, kms: Any) -> str:
+    key_id: str = kms.create_key(
+        Description=f"cardwatch data key ({blueprint.environment_suffix})",
+        Tags=_tags(blueprint, "TagKey", "TagValue"),
+    )["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=key_id)
+    kms.create_alias(AliasName=blueprint.key_alias, TargetKeyId=key_id)
+    return key_id
+
+
+def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
+    pk, sk = blueprint.table_partition_key, blueprint.table_sort_key
+    response = dynamodb.create_table(
+        TableName=blueprint.table_name,
+        AttributeDefinitions=[
+            {"AttributeName": pk, "AttributeType": "S"},
+            {"AttributeName": sk, "AttributeType": "N"},
+            {"AttributeName": "user_id", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": pk, "KeyType": "HASH"},
+            {"AttributeName": sk, "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": blueprint.user_index_name,
+                "KeySchema": [
+                    {"AttributeName": "user_id", "KeyType": "HASH"},
+                    {"AttributeName": sk, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": blueprint.stream_view_type},
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
+        DeletionProtectionEnabled=False,
+        Tags=_tags(blueprint),
+    )
+    dynamodb.update_continuous_backups(
+        TableName=blueprint.table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+    return str(response["TableDescription"]["LatestStreamArn"])
+
+
+def _queue(spec: QueueSpec, sqs: Any, key_id: str, made: Provisioned, blueprint: Blueprint) -> None:
+    attributes = {
+        "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+        "MessageRetentionPeriod": str(spec.retention_seconds),
+        "KmsMasterKeyId": key_id,
+    }
+    if spec.dead_letter is not None:
+        attributes["RedrivePolicy"] = json.dumps(
+            {
+                "deadLetterTargetArn": made.queue_arns[spec.dead_letter.name],
+                "maxReceiveCount": spec.max_receive_count,
+            }
+        )
+    url = sqs.create_queue(QueueName=spec.name, Attributes=attributes, tags=blueprint.tags)[
+        "QueueUrl"
+    ]
+    made.queue_urls[spec.name] = url
+    made.queue_arns[spec.name] = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+
+
+def _topic(blueprint: Blueprint, sns: Any, key_id: str, made: Provisioned) -> str:
+    arn: str = sns.create_topic(
+        Name=blueprint.alert_topic_name,
+        Attributes={"KmsMasterKeyId": key_id},
+        Tags=_tags(blueprint),
+    )["TopicArn"]
+    sns.subscribe(
+        TopicArn=arn,
+        Protocol="sqs",
+        Endpoint=made.queue_arns[blueprint.alerts_queue.name],
+        Attributes={
+            "RawMessageDelivery": "false",
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": made.queue_arns[blueprint.alerts_dlq.name]}
+            ),
+        },
+    )
+    return arn
+
+
+def provision(
+    blueprint: Blueprint, session: Any | None = None, card_token_key: bytes | None = None
+) -> Provisioned:
+    """Create every resource of ``blueprint`` that the emulator can hold."""
+    session = session or boto3.session.Session(region_name=blueprint.region)
+    made = Provisioned()
+    made.key_id = _key(blueprint, session.client("kms"))
+    session.client("ssm").put_parameter(
+        Name=blueprint.card_token_key_parameter,
+        Type="SecureString",
+        KeyId=made.key_id,
+        Value=(card_token_key or secrets.token_bytes(32)).hex(),
+        Description="HMAC key for card tokens (PCI DSS 3.5)",
+    )
+    made.table_stream_arn = _table(blueprint, session.client("dynamodb"), made.key_id)
+    sqs = session.client("sqs")
+    for spec in blueprint.queues:
+        _queue(spec, sqs, made.key_id, made, blueprint)
+    made.topic_arn = _topic(blueprint, session.client("sns"), made.key_id, made)
+    return made

@@ -1,0 +1,136 @@
+"""The OpenAPI 3.0 document of the API, generated from the one contract file.
+
+OpenAPI 3.0's schema objects share draft-04's keywords (boolean ``exclusiveMinimum``
+included), so the contract is embedded as it is, less ``$schema`` and ``id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cardwatch import __version__
+from cardwatch.schema import transaction_schema
+
+__all__ = ["openapi_document"]
+
+_DRAFT_ONLY_KEYWORDS = ("$schema", "id")
+
+_PROBLEM = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "message": {"type": "string", "description": "What is wrong, naming the field."},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+_ACCEPTED = {
+    "type": "object",
+    "required": ["transaction_id", "status", "transaction"],
+    "properties": {
+        "transaction_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["accepted"]},
+        "transaction": {
+            "type": "object",
+            "description": "What was stored: money as an exact decimal string, the card as "
+            "a token with BIN and last four, never the card number.",
+            "required": [
+                "transaction_id",
+                "user_id",
+                "amount",
+                "currency",
+                "timestamp",
+                "timestamp_ms",
+                "terminal_id",
+                "card",
+            ],
+            "properties": {
+                "amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
+                "timestamp_ms": {"type": "integer"},
+                "card": {
+                    "type": "object",
+                    "required": ["token"],
+                    "properties": {
+                        "token": {"type": "string"},
+                        "bin": {"type": "string"},
+                        "last4": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def openapi_document(server_url: str | None = None) -> dict[str, Any]:
+    """The API's OpenAPI 3.0.3 document; ``server_url`` names where it is served."""
+    contract = transaction_schema()
+    for keyword in _DRAFT_ONLY_KEYWORDS:
+        contract.pop(keyword, None)
+    document: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "cardwatch transactions API",
+            "version": __version__,
+            "description": "Card transactions in; fraud alerts out.",
+        },
+        "paths": {
+            "/transactions": {
+                "post": {
+                    "operationId": "postTransaction",
+                    "summary": "Submit a card transaction for storage and fraud scoring",
+                    "security": [{"apiKey": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Transaction"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Accepted (a repeat is answered the same way)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/TransactionAccepted"}
+                                }
+                            },
+                        },
+                        "400": _problem_response("The body breaks the contract"),
+                        "403": _problem_response("Missing or unknown API key"),
+                        "409": _problem_response("transaction_id reused with other content"),
+                        "413": _problem_response("Body too large"),
+                        "415": _problem_response("Content-Type is not application/json"),
+                        "429": _problem_response("Throttled or over quota"),
+                        "503": _problem_response("Storage busy; retry the same request"),
+                    },
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Transaction": contract,
+                "Problem": _PROBLEM,
+                "TransactionAccepted": _ACCEPTED,
+            },
+            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}},
+        },
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    return document

@@ -1,0 +1,61 @@
+"""Fixtures every tier shares: a token key, a fixed clock, valid transaction bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cardwatch.domain import CardTokenizer, TimeWindow, TransactionParser
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+TOKEN_KEY = bytes(range(32))
+#: Luhn-valid test card numbers of the major schemes.
+TEST_PANS = ("4111111111111111", "5555555555554444", "378282246310005", "6011111111111117")
+
+
+def load_fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def valid_document(**changes: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "transaction_id": "tx-0001",
+        "user_id": "user-42",
+        "amount": 125.5,
+        "currency": "USD",
+        "timestamp": "2026-11-20T11:58:00Z",
+        "terminal_id": "term-7",
+        "card_number": TEST_PANS[0],
+        "merchant_category_code": "5411",
+        "country": "US",
+        "channel": "pos",
+        "latitude": 40.7128,
+        "longitude": -74.006,
+    }
+    document.update(changes)
+    return {key: value for key, value in document.items() if value is not None}
+
+
+def body(**changes: Any) -> str:
+    return json.dumps(valid_document(**changes))
+
+
+@pytest.fixture
+def tokenizer() -> CardTokenizer:
+    return CardTokenizer(TOKEN_KEY)
+
+
+@pytest.fixture
+def parser(tokenizer: CardTokenizer) -> TransactionParser:
+    return TransactionParser(tokenizer, TimeWindow(now=lambda: NOW))
+
+
+@pytest.fixture
+def make_body() -> Callable[..., str]:
+    return body

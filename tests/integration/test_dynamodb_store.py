@@ -1,0 +1,78 @@
+from decimal import Decimal
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.blueprint import Blueprint
+from cardwatch.domain import StoreBusy, TransactionParser
+from cardwatch.local.provision import Provisioned
+from tests.conftest import TEST_PANS, body
+from tests.integration.conftest import dumps, scan_all
+
+pytestmark = pytest.mark.usefixtures("provisioned")
+
+
+@pytest.fixture
+def store(blueprint: Blueprint) -> DynamoTransactionStore:
+    return DynamoTransactionStore(blueprint.table_name)
+
+
+@pytest.mark.requirement("R000-04")
+@pytest.mark.requirement("R000-06")
+def test_a_transaction_is_stored_under_id_and_epoch_ms(
+    store: DynamoTransactionStore, parser: TransactionParser, blueprint: Blueprint
+) -> None:
+    transaction = parser.parse(body())
+    assert store.add(transaction, transaction.fingerprint()) is None
+    items = {item["record_type"]: item for item in scan_all(blueprint.table_name)}
+    stored = items["transaction"]
+    assert stored["timestamp"] == transaction.timestamp_ms
+    assert stored["amount"] == Decimal("125.50")
+    assert stored["card_last4"] == "1111" and TEST_PANS[0] not in dumps(items)
+    assert items["guard"]["timestamp"] == 0 and "user_id" not in items["guard"]
+
+
+def test_the_same_id_is_stored_once_even_with_another_timestamp(
+    store: DynamoTransactionStore, parser: TransactionParser, blueprint: Blueprint
+) -> None:
+    first = parser.parse(body())
+    later = parser.parse(body(timestamp="2026-11-20T11:59:00Z"))
+    store.add(first, first.fingerprint())
+    existing = store.add(later, later.fingerprint())
+    assert existing is not None
+    assert existing.transaction == first and existing.fingerprint == first.fingerprint()
+    assert len(scan_all(blueprint.table_name)) == 2  # the transaction and its guard
+
+
+def test_a_stored_transaction_reads_back_equal(
+    store: DynamoTransactionStore, parser: TransactionParser
+) -> None:
+    transaction = parser.parse(body(amount=0.01, latitude=-33.8688, longitude=151.2093))
+    store.add(transaction, "f")
+    got = store.get(transaction.transaction_id)
+    assert got is not None and got.transaction == transaction
+    assert store.get("never-seen") is None
+
+
+def test_throttling_is_reported_as_busy(blueprint: Blueprint, parser: TransactionParser) -> None:
+    client = boto3.client("dynamodb")
+
+    def throttled(**_: object) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "TransactWriteItems"
+        )
+
+    client.transact_write_items = throttled
+    transaction = parser.parse(body())
+    with pytest.raises(StoreBusy):
+        DynamoTransactionStore(blueprint.table_name, client).add(transaction, "f")
+
+
+def test_the_table_matches_the_blueprint(blueprint: Blueprint, provisioned: Provisioned) -> None:
+    table = boto3.client("dynamodb").describe_table(TableName=blueprint.table_name)["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+    assert table["GlobalSecondaryIndexes"][0]["IndexName"] == blueprint.user_index_name
+    assert provisioned.table_stream_arn

@@ -1,0 +1,141 @@
+"""The ingest function end to end on moto: API Gateway proxy event in, item and answer out."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cardwatch.blueprint import Blueprint
+from cardwatch.handlers import ingest, wiring
+from tests.conftest import TEST_PANS, body
+from tests.integration.conftest import scan_all
+
+Invoke = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def invoke(
+    provisioned: object,
+    blueprint: Blueprint,
+    monkeypatch: pytest.MonkeyPatch,
+    api_event: Callable[..., dict[str, Any]],
+    lambda_context: LambdaContext,
+) -> Iterator[Invoke]:
+    monkeypatch.setenv("TABLE_NAME", blueprint.table_name)
+    monkeypatch.setenv("CARD_TOKEN_KEY_PARAMETER", blueprint.card_token_key_parameter)
+    monkeypatch.setenv("MAX_TRANSACTION_AGE_DAYS", "36500")
+    wiring.ingest_service.cache_clear()
+
+    def call(text: str | None, **headers: str) -> dict[str, Any]:
+        return ingest.handler(api_event(text, **headers), lambda_context)
+
+    yield call
+    wiring.ingest_service.cache_clear()
+
+
+def answer(response: dict[str, Any]) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(response["body"])
+    return parsed
+
+
+@pytest.mark.requirement("R000-01")
+@pytest.mark.requirement("R000-03")
+@pytest.mark.requirement("R003-01")
+def test_a_valid_transaction_is_created(invoke: Invoke, blueprint: Blueprint) -> None:
+    response = invoke(body())
+    assert response["statusCode"] == 201
+    stored = answer(response)["transaction"]
+    assert stored["amount"] == "125.50"
+    assert stored["card"]["last4"] == "1111"
+    assert [item["record_type"] for item in scan_all(blueprint.table_name)].count(
+        "transaction"
+    ) == 1
+
+
+def test_a_repeat_is_answered_as_the_first_and_stores_nothing_new(
+    invoke: Invoke, blueprint: Blueprint
+) -> None:
+    first = invoke(body())
+    again = invoke(body())
+    assert again["statusCode"] == first["statusCode"] == 201
+    assert answer(again) == answer(first)
+    assert again["multiValueHeaders"]["Idempotent-Replayed"] == ["true"]
+    assert len(scan_all(blueprint.table_name)) == 2
+
+
+def test_the_same_id_with_other_content_is_a_conflict(invoke: Invoke) -> None:
+    invoke(body())
+    response = invoke(body(amount=1))
+    assert response["statusCode"] == 409
+    assert "transaction_id" in answer(response)["message"]
+
+
+@pytest.mark.requirement("R000-28")
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (json.dumps({"amount": 1}), "transaction_id"),
+        ('{"amount": NaN}', "body"),
+        ("not json at all", "body"),
+        ("", "body"),
+        (None, "body"),
+        (body(amount=None), "amount"),
+        (body(cvv="123"), "cvv"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(invoke: Invoke, text: str | None, field: str) -> None:
+    response = invoke(text)
+    assert response["statusCode"] == 400
+    assert field in [error["field"] for error in answer(response)["errors"]]
+
+
+def test_an_oversized_body_is_a_413(invoke: Invoke) -> None:
+    response = invoke(body(device_id="d" * 20_000))
+    assert response["statusCode"] == 413
+    assert "body" in answer(response)["message"]
+
+
+def test_a_body_that_is_not_json_by_content_type_is_a_415(invoke: Invoke) -> None:
+    response = invoke(body(), **{"content-type": "text/plain"})
+    assert response["statusCode"] == 415
+    assert "Content-Type" in answer(response)["message"]
+
+
+def test_a_base64_body_is_decoded(
+    invoke: Invoke, api_event: Callable[..., dict[str, Any]], lambda_context: LambdaContext
+) -> None:
+    event = api_event(base64.b64encode(body().encode()).decode())
+    event["isBase64Encoded"] = True
+    assert ingest.handler(event, lambda_context)["statusCode"] == 201
+
+
+def test_no_card_number_in_logs_items_or_answers(
+    invoke: Invoke, blueprint: Blueprint, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the function's log lines captured where Lambda would ship them
+    log_lines = io.StringIO()
+    previous = ingest.logger.registered_handler.setStream(log_lines)
+    # WHEN valid and invalid card numbers arrive
+    answers = [
+        invoke(body(transaction_id=f"tx-{n}", card_number=pan)) for n, pan in enumerate(TEST_PANS)
+    ]
+    answers.append(invoke(body(transaction_id="tx-bad", card_number="4111111111111112")))
+    ingest.logger.registered_handler.setStream(previous)
+    # THEN no log line, answer, metric or stored item holds one
+    captured = capsys.readouterr()
+    seen = (
+        log_lines.getvalue()
+        + captured.out
+        + captured.err
+        + json.dumps(answers)
+        + json.dumps(scan_all(blueprint.table_name), default=str)
+    )
+    assert "correlation_id" in seen
+    for pan in (*TEST_PANS, "4111111111111112"):
+        assert pan not in seen

@@ -1,0 +1,47 @@
+"""The shape of the code base: the domain is free of AWS; boto3 lives in the adapters
+and in local mode, which renders the blueprint onto the emulator."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import cardwatch
+
+SOURCE = Path(cardwatch.__file__).parent
+AWS_SDK = {"boto3", "botocore"}
+FORBIDDEN_IN_DOMAIN = AWS_SDK | {"aws_lambda_powertools", "cdktf", "pulumi", "pulumi_aws"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_importing_the_domain_loads_no_aws_sdk() -> None:
+    code = (
+        "import cardwatch.domain, sys; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in {'boto3', 'botocore', "
+        "'aws_lambda_powertools'}]; assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_domain_imports_no_aws_or_provider_package() -> None:
+    for path in (SOURCE / "domain").rglob("*.py"):
+        assert not imported_roots(path) & FORBIDDEN_IN_DOMAIN, path
+
+
+def test_only_adapters_and_local_mode_import_the_aws_sdk() -> None:
+    offenders = [
+        path.relative_to(SOURCE)
+        for path in SOURCE.rglob("*.py")
+        if imported_roots(path) & AWS_SDK and not {"adapters", "local"} & set(path.parts)
+    ]
+    assert offenders == []
