@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-unit test-property test-integration check lint typecheck clean
+.PHONY: help install demo test test-unit test-property test-integration check lint typecheck trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) ## create .venv and install cardwatch with its dev and ops tools
+
+demo: install ## run the pipeline on the embedded emulator and show what happens
+	$(BIN)/cardwatch demo
 
 test: install ## every test tier
 	$(PYTEST) -q
@@ -38,6 +41,9 @@ lint: install ## ruff
 
 typecheck: install ## mypy --strict on src/
 	$(BIN)/mypy
+
+trace: install ## rewrite docs/traceability.md from the tests' requirement markers
+	$(BIN)/python -m tests.traceability
 
 check: lint typecheck test ## lint, types, then every test
 

@@ -47,6 +47,12 @@ def _blueprint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from cardwatch.local.demo import run_demo  # noqa: PLC0415 - ops tools load on demand
+
+    return run_demo()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardwatch", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cardwatch {__version__}")
@@ -60,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     blueprint.add_argument("--target", choices=[t.value for t in Target], default="cdktf")
     blueprint.add_argument("--environment-suffix", default="dev")
     blueprint.set_defaults(run=_blueprint)
+
+    demo = commands.add_parser("demo", help="run the pipeline on the embedded emulator")
+    demo.set_defaults(run=_demo)
     return parser
 
 
