@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit test-property test-integration check lint typecheck trace clean
+.PHONY: help install demo test test-unit test-property test-ops test-integration check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test-unit: install ## domain and blueprint, in memory, no sockets
 test-property: install ## hypothesis properties of money, cards and the contract
 	$(PYTEST) -q tests/property
 
+test-ops: install ## simulator, training export and backtest, on small data
+	$(PYTEST) -q tests/ops
+
 test-integration: install ## adapters and handlers against moto
 	$(PYTEST) -q tests/integration
 
@@ -41,6 +44,14 @@ lint: install ## ruff
 
 typecheck: install ## mypy --strict on src/
 	$(BIN)/mypy
+
+model: install ## refit the shipped default model on freshly simulated history
+	$(BIN)/cardwatch simulate .cardwatch/model-training.csv --customers 2000 --terminals 4000 --days 90 --seed 42
+	$(BIN)/cardwatch train .cardwatch/model-training.csv --out src/cardwatch/domain/data/model.json
+
+backtest: install ## simulate the handbook's default data set and backtest it (several minutes)
+	$(BIN)/cardwatch simulate .cardwatch/handbook.csv
+	$(BIN)/cardwatch backtest .cardwatch/handbook.csv --label-delay-days 7 --scores-out .cardwatch/scores.csv
 
 trace: install ## rewrite docs/traceability.md from the tests' requirement markers
 	$(BIN)/python -m tests.traceability

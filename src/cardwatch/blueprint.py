@@ -182,7 +182,18 @@ class Blueprint:
     table_partition_key = "transaction_id"
     table_sort_key = "timestamp"
     user_index_name = "user_id-timestamp-index"
+    #: Five-minute buckets of transaction time: the analyzer reads a window, no scan.
+    time_bucket_index_name = "time_bucket-timestamp-index"
+    time_bucket_seconds = 300
     stream_view_type = "NEW_IMAGE"
+
+    @property
+    def profile_table_name(self) -> str:
+        """Card and terminal profiles of the detection engine, and alert cooldowns."""
+        return self.name("fraud-profiles")
+
+    profile_table_key = "profile_id"
+    profile_ttl_attribute = "expires_at"
 
     # -- security ---------------------------------------------------------------
     @property
@@ -192,6 +203,11 @@ class Blueprint:
     @property
     def card_token_key_parameter(self) -> str:
         return f"/{PROJECT}/{self.environment_suffix}/card-token-key"
+
+    @property
+    def rules_parameter(self) -> str:
+        """The detection rule set (JSON), changeable without a redeploy."""
+        return f"/{PROJECT}/{self.environment_suffix}/detection-rules"
 
     # -- messaging --------------------------------------------------------------
     @property
@@ -250,6 +266,7 @@ class Blueprint:
     # -- functions --------------------------------------------------------------
     @property
     def functions(self) -> dict[str, FunctionSpec]:
+        """The four functions; ``environment`` and ``grants`` name blueprint attributes."""
         concurrency = self.settings.reserved_concurrency
         common_env = {
             "POWERTOOLS_SERVICE_NAME": "service_name",
@@ -268,24 +285,134 @@ class Blueprint:
                 **kwargs,
             )
 
-        ingest = spec(
-            "ingest",
-            "transaction-ingest",
-            "Validates, tokenizes and stores transactions",
-            memory_mb=512,
-            timeout_seconds=10,
-            asynchronous=False,
-            environment={
-                "TABLE_NAME": "table_name",
-                "CARD_TOKEN_KEY_PARAMETER": "card_token_key_parameter",
-            },
-            grants=(
-                ("table", ("dynamodb:PutItem", "dynamodb:GetItem")),
-                ("card_token_key_parameter", PARAMETER_READ),
-                ("key", KEY_USE),
+        return {
+            "ingest": spec(
+                "ingest",
+                "transaction-ingest",
+                "Validates, tokenizes and stores transactions; takes labels",
+                memory_mb=512,
+                timeout_seconds=10,
+                asynchronous=False,
+                environment={
+                    "TABLE_NAME": "table_name",
+                    "PROFILE_TABLE_NAME": "profile_table_name",
+                    "CARD_TOKEN_KEY_PARAMETER": "card_token_key_parameter",
+                },
+                grants=(
+                    ("table", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
+                    ("profile_table", ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    ("card_token_key_parameter", PARAMETER_READ),
+                    ("key", KEY_USE),
+                ),
             ),
-        )
-        return {"ingest": ingest}
+            "detect": spec(
+                "detect",
+                "fraud-detect",
+                "Scores each new transaction as it lands",
+                memory_mb=512,
+                timeout_seconds=30,
+                asynchronous=True,
+                environment={
+                    "TABLE_NAME": "table_name",
+                    "PROFILE_TABLE_NAME": "profile_table_name",
+                    "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
+                    "RULES_PARAMETER": "rules_parameter",
+                },
+                grants=(
+                    ("table", ("dynamodb:UpdateItem",)),
+                    ("profile_table", ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    ("suspicious_queue", QUEUE_SEND),
+                    ("rules_parameter", PARAMETER_READ),
+                    ("failures_dlq", QUEUE_SEND),
+                    ("key", KEY_USE),
+                ),
+            ),
+            "analyze": spec(
+                "analyze",
+                "pattern-analyze",
+                "Every five minutes: patterns across cards and terminals in the last window",
+                memory_mb=1024,
+                timeout_seconds=60,
+                asynchronous=True,
+                environment={
+                    "TABLE_NAME": "table_name",
+                    "TIME_BUCKET_INDEX": "time_bucket_index_name",
+                    "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
+                    "ANALYSIS_WINDOW_SECONDS": "analysis_window_seconds",
+                },
+                grants=(
+                    ("table_time_bucket_index", TABLE_READ),
+                    ("suspicious_queue", QUEUE_SEND),
+                    ("failures_dlq", QUEUE_SEND),
+                    ("key", KEY_USE),
+                ),
+            ),
+            "notify": spec(
+                "notify",
+                "alert-notify",
+                "Turns suspicious transactions and patterns into alerts for people",
+                memory_mb=256,
+                timeout_seconds=60,
+                asynchronous=False,
+                environment={
+                    "ALERT_TOPIC_ARN": "alert_topic",
+                    "PROFILE_TABLE_NAME": "profile_table_name",
+                    "ALERT_COOLDOWN_SECONDS": "alert_cooldown_seconds",
+                },
+                grants=(
+                    ("suspicious_queue", QUEUE_CONSUME),
+                    ("alert_topic", TOPIC_PUBLISH),
+                    ("profile_table", ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    ("key", KEY_USE),
+                ),
+            ),
+        }
+
+    # -- events -------------------------------------------------------------------
+    @property
+    def event_bus_name(self) -> str:
+        return self.name("transaction-events")
+
+    @property
+    def pipe_name(self) -> str:
+        return self.name("transaction-stream")
+
+    @property
+    def rule_name(self) -> str:
+        return self.name("transaction-inserted")
+
+    @property
+    def schedule_name(self) -> str:
+        return self.name("pattern-analysis")
+
+    event_source = "cardwatch.transactions"
+    event_detail_type = "TransactionInserted"
+    schedule_expression = "rate(5 minutes)"
+    analysis_window_seconds = 300
+    alert_cooldown_seconds = 3600
+    #: Async invocations: retries before the on-failure destination takes the event.
+    async_retry_attempts = 2
+    max_event_age_seconds = 3600
+    #: The suspicious queue's event source mapping.
+    notify_batch_size = 10
+    notify_batching_window_seconds = 1
+
+    @property
+    def pipe_filter(self) -> dict[str, Any]:
+        """The Pipe's filter on stream records: inserted transactions, not guard items."""
+        return {
+            "eventName": ["INSERT"],
+            "dynamodb": {"NewImage": {"record_type": {"S": ["transaction"]}}},
+        }
+
+    @property
+    def rule_pattern(self) -> dict[str, Any]:
+        """The event bus rule's pattern: what the Pipe put on the bus, inserts only."""
+        return {
+            "source": [self.event_source],
+            "detail-type": [self.event_detail_type],
+            "detail": self.pipe_filter,
+        }
 
     # -- observability ------------------------------------------------------------
     service_name = PROJECT

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from cardwatch import __version__
 from cardwatch.blueprint import Target, blueprint_for
@@ -53,6 +55,58 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv  # noqa: PLC0415
+
+    settings = SimulationSettings(
+        customers=args.customers, terminals=args.terminals, days=args.days, seed=args.seed
+    )
+    rows = write_csv(simulate(settings), args.out)
+    print(f"wrote {rows:,} transactions to {args.out}")
+    return 0
+
+
+def _replay_settings(args: argparse.Namespace) -> Any:
+    from cardwatch.ops.replay import ReplaySettings  # noqa: PLC0415
+
+    return ReplaySettings(
+        label_delay_days=args.label_delay_days,
+        retrain_every_days=args.retrain_every_days,
+        seed=args.seed,
+    )
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from cardwatch.ops.backtest import run_backtest  # noqa: PLC0415
+
+    run_backtest(args.data, args.scores_out, _replay_settings(args), args.test_days)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from cardwatch.ops.training_run import train_from_history  # noqa: PLC0415
+
+    artifact = train_from_history(args.data, _replay_settings(args))
+    args.out.write_text(json.dumps(artifact, separators=(",", ":")))
+    meta = artifact["metadata"]
+    print(
+        f"wrote {args.out}: {len(artifact['trees'])} trees, trained on {meta['rows']:,} rows "
+        f"({meta['frauds']:,} frauds)"
+    )
+    return 0
+
+
+def _add_replay_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "data",
+        type=Path,
+        help="labelled CSV: transaction_id,timestamp,user_id,terminal_id,amount,is_fraud",
+    )
+    parser.add_argument("--label-delay-days", type=float, default=7.0)
+    parser.add_argument("--retrain-every-days", type=float, default=7.0)
+    parser.add_argument("--seed", type=int, default=0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardwatch", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cardwatch {__version__}")
@@ -66,6 +120,25 @@ def build_parser() -> argparse.ArgumentParser:
     blueprint.add_argument("--target", choices=[t.value for t in Target], default="cdktf")
     blueprint.add_argument("--environment-suffix", default="dev")
     blueprint.set_defaults(run=_blueprint)
+
+    simulate = commands.add_parser("simulate", help="write labelled simulated transactions")
+    simulate.add_argument("out", type=Path)
+    simulate.add_argument("--customers", type=int, default=5000)
+    simulate.add_argument("--terminals", type=int, default=10000)
+    simulate.add_argument("--days", type=int, default=183)
+    simulate.add_argument("--seed", type=int, default=0)
+    simulate.set_defaults(run=_simulate)
+
+    backtest = commands.add_parser("backtest", help="replay labelled data; score and measure")
+    _add_replay_options(backtest)
+    backtest.add_argument("--scores-out", type=Path)
+    backtest.add_argument("--test-days", type=int, default=7)
+    backtest.set_defaults(run=_backtest)
+
+    train = commands.add_parser("train", help="fit the model on labelled data, write JSON")
+    _add_replay_options(train)
+    train.add_argument("--out", type=Path, required=True)
+    train.set_defaults(run=_train)
 
     demo = commands.add_parser("demo", help="run the pipeline on the embedded emulator")
     demo.set_defaults(run=_demo)

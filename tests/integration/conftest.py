@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from moto import mock_aws
 
 from cardwatch.blueprint import Blueprint, blueprint_for
+from cardwatch.handlers import wiring
 from cardwatch.local.provision import Provisioned, provision
 from tests.conftest import TOKEN_KEY, load_fixture
 
@@ -35,8 +36,18 @@ def blueprint() -> Blueprint:
 
 
 @pytest.fixture
-def provisioned(aws: None, blueprint: Blueprint) -> Provisioned:
-    return provision(blueprint, boto3.session.Session(region_name="us-east-1"), TOKEN_KEY)
+def provisioned(
+    aws: None, blueprint: Blueprint, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Provisioned]:
+    """The blueprint on moto, and every function's environment set as deployed."""
+    made = provision(blueprint, boto3.session.Session(region_name="us-east-1"), TOKEN_KEY)
+    for key in blueprint.functions:
+        for name, value in made.environment(blueprint, key).items():
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MAX_TRANSACTION_AGE_DAYS", "36500")
+    wiring.reset()
+    yield made
+    wiring.reset()
 
 
 class FakeContext(LambdaContext):

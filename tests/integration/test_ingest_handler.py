@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.handlers import ingest, wiring
+from cardwatch.handlers import ingest
 from tests.conftest import TEST_PANS, body
 from tests.integration.conftest import scan_all
 
@@ -22,21 +22,13 @@ Invoke = Callable[..., dict[str, Any]]
 @pytest.fixture
 def invoke(
     provisioned: object,
-    blueprint: Blueprint,
-    monkeypatch: pytest.MonkeyPatch,
     api_event: Callable[..., dict[str, Any]],
     lambda_context: LambdaContext,
-) -> Iterator[Invoke]:
-    monkeypatch.setenv("TABLE_NAME", blueprint.table_name)
-    monkeypatch.setenv("CARD_TOKEN_KEY_PARAMETER", blueprint.card_token_key_parameter)
-    monkeypatch.setenv("MAX_TRANSACTION_AGE_DAYS", "36500")
-    wiring.ingest_service.cache_clear()
-
+) -> Invoke:
     def call(text: str | None, **headers: str) -> dict[str, Any]:
         return ingest.handler(api_event(text, **headers), lambda_context)
 
-    yield call
-    wiring.ingest_service.cache_clear()
+    return call
 
 
 def answer(response: dict[str, Any]) -> dict[str, Any]:

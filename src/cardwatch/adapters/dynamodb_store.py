@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -20,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.ports import StoredTransaction
-from cardwatch.domain.transaction import Transaction
+from cardwatch.domain.transaction import Transaction, time_bucket
 
 __all__ = ["GUARD_TIMESTAMP", "RECORD_GUARD", "RECORD_TRANSACTION", "DynamoTransactionStore"]
 
@@ -55,12 +56,20 @@ def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
 class DynamoTransactionStore:
     """:class:`~cardwatch.domain.ports.TransactionStore` on a DynamoDB table."""
 
-    def __init__(self, table_name: str, client: Any | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        client: Any | None = None,
+        time_bucket_index: str = "time_bucket-timestamp-index",
+        bucket_seconds: int = 300,
+    ) -> None:
         self._table = table_name
         self._client = client or boto3.client("dynamodb")
+        self._bucket_index = time_bucket_index
+        self._bucket_seconds = bucket_seconds
 
     def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
-        record = transaction.to_record() | {
+        record = transaction.to_record(self._bucket_seconds) | {
             "record_type": RECORD_TRANSACTION,
             "fingerprint": fingerprint,
             "received_at": datetime.now(UTC).isoformat(),
@@ -124,3 +133,86 @@ class DynamoTransactionStore:
         )
         item = response.get("Item")
         return from_attributes(item) if item else None
+
+    def record_decision(
+        self, transaction: Transaction, score: float, decision: str, reasons: list[str]
+    ) -> bool:
+        """Record the detector's decision on the item, once (a redelivery keeps the first)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_attributes(
+                    {
+                        "transaction_id": transaction.transaction_id,
+                        "timestamp": transaction.timestamp_ms,
+                    }
+                ),
+                UpdateExpression="SET decision = :d, score = :s, reasons = :r, assessed_at = :t",
+                ConditionExpression="attribute_exists(transaction_id) "
+                "AND attribute_not_exists(decision)",
+                ExpressionAttributeValues=to_attributes(
+                    {
+                        ":d": decision,
+                        ":s": Decimal(str(round(score, 6))),
+                        ":r": reasons,
+                        ":t": datetime.now(UTC).isoformat(),
+                    }
+                ),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def record_label(self, transaction: Transaction, label: str, source: str) -> bool:
+        """Put a confirmed label on the item; False if it already had one."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_attributes(
+                    {
+                        "transaction_id": transaction.transaction_id,
+                        "timestamp": transaction.timestamp_ms,
+                    }
+                ),
+                UpdateExpression="SET label = :l, label_source = :s, labelled_at = :t",
+                ConditionExpression="attribute_exists(transaction_id) "
+                "AND attribute_not_exists(label)",
+                ExpressionAttributeValues=to_attributes(
+                    {":l": label, ":s": source, ":t": datetime.now(UTC).isoformat()}
+                ),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
+        """Every transaction with ``start_ms <= timestamp < end_ms``, bucket by bucket."""
+        step = self._bucket_seconds * 1000
+        found: list[Transaction] = []
+        for bucket_start in range(start_ms // step * step, end_ms, step):
+            kwargs: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": self._bucket_index,
+                "KeyConditionExpression": "time_bucket = :b AND #ts BETWEEN :lo AND :hi",
+                "ExpressionAttributeNames": {"#ts": "timestamp"},
+                "ExpressionAttributeValues": to_attributes(
+                    {
+                        ":b": time_bucket(bucket_start, self._bucket_seconds),
+                        ":lo": max(start_ms, bucket_start),
+                        ":hi": min(end_ms, bucket_start + step) - 1,
+                    }
+                ),
+            }
+            while True:
+                page = self._client.query(**kwargs)
+                found.extend(
+                    Transaction.from_record(from_attributes(item)) for item in page.get("Items", [])
+                )
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found

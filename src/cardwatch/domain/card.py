@@ -46,7 +46,7 @@ class CardReference:
         """A display form that PCI DSS allows: BIN and last four at most."""
         if self.bin and self.last4:
             return f"{self.bin}******{self.last4}"
-        return f"token …{self.token[-6:]}"
+        return f"token ...{self.token[-6:]}"
 
     @classmethod
     def from_token(cls, token: str, field: str = "card_token") -> CardReference:

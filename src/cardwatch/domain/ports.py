@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cardwatch.domain.transaction import Transaction
 
-__all__ = ["StoredTransaction", "TransactionStore"]
+if TYPE_CHECKING:
+    from cardwatch.domain.alerts import Alert, Finding
+
+__all__ = [
+    "AlertPublisher",
+    "CooldownStore",
+    "DecisionLog",
+    "FindingQueue",
+    "StoredTransaction",
+    "TransactionStore",
+    "WindowReader",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +42,39 @@ class TransactionStore(Protocol):
     def get(self, transaction_id: str) -> StoredTransaction | None:
         """The transaction stored under ``transaction_id``, if any."""
         ...
+
+
+class DecisionLog(Protocol):
+    """Where each transaction's fraud decision is recorded, once."""
+
+    def record_decision(
+        self, transaction: Transaction, score: float, decision: str, reasons: list[str]
+    ) -> bool:
+        """Record it; False when a decision was already recorded (a redelivery)."""
+        ...
+
+
+class FindingQueue(Protocol):
+    """The suspicious-transactions queue."""
+
+    def send(self, finding: Finding) -> None: ...
+
+
+class WindowReader(Protocol):
+    """Reads the transactions of a time window without scanning the table."""
+
+    def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]: ...
+
+
+class AlertPublisher(Protocol):
+    """The alert topic."""
+
+    def publish(self, alert: Alert) -> None: ...
+
+
+class CooldownStore(Protocol):
+    """Remembers which alerts were sent, so that one is not sent twice in a cooldown."""
+
+    def active(self, key: str, now_ms: int) -> bool: ...
+
+    def start(self, key: str, until_ms: int) -> None: ...

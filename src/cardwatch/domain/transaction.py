@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from cardwatch.domain.card import CardReference
+from cardwatch.domain.features import Observation
 
-__all__ = ["OPTIONAL_FIELDS", "Transaction", "epoch_ms"]
+__all__ = ["OPTIONAL_FIELDS", "Transaction", "epoch_ms", "time_bucket"]
 
 #: Optional processor fields, carried through unchanged (the contract describes each).
 OPTIONAL_FIELDS = (
@@ -34,6 +35,12 @@ def epoch_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
+def time_bucket(timestamp_ms: int, bucket_seconds: int = 300) -> str:
+    """The bucket a moment falls in, named by its start: ``2026-11-21T23:25``."""
+    start = timestamp_ms // (bucket_seconds * 1000) * bucket_seconds
+    return datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%dT%H:%M")
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """A validated, tokenized card transaction."""
@@ -51,6 +58,19 @@ class Transaction:
     def timestamp_ms(self) -> int:
         """The table's numeric sort key: epoch milliseconds, UTC."""
         return epoch_ms(self.occurred_at)
+
+    def observation(self) -> Observation:
+        """What the detection engine reads of this transaction (the card by its token)."""
+        latitude, longitude = self.extras.get("latitude"), self.extras.get("longitude")
+        return Observation(
+            self.transaction_id,
+            self.timestamp_ms,
+            self.card.token,
+            self.terminal_id,
+            float(self.amount),
+            None if latitude is None else float(latitude),
+            None if longitude is None else float(longitude),
+        )
 
     def fingerprint(self) -> str:
         """SHA-256 of the content, to tell a repeat from a conflicting reuse of an id."""
@@ -73,11 +93,12 @@ class Transaction:
         view.update({key: str(value) for key, value in sorted(self.extras.items())})
         return view
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self, bucket_seconds: int = 300) -> dict[str, Any]:
         """A flat record for a key-value store (numbers as Decimal or int)."""
         record: dict[str, Any] = {
             "transaction_id": self.transaction_id,
             "timestamp": self.timestamp_ms,
+            "time_bucket": time_bucket(self.timestamp_ms, bucket_seconds),
             "occurred_at": self.occurred_at.isoformat(),
             "user_id": self.user_id,
             "amount": self.amount,

@@ -21,9 +21,15 @@ from cardwatch.domain.card import CardReference, CardTokenizer
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.money import parse_amount
 from cardwatch.domain.transaction import OPTIONAL_FIELDS, Transaction
-from cardwatch.schema import transaction_schema
+from cardwatch.schema import label_schema, transaction_schema
 
-__all__ = ["CVV_FIELDS", "TimeWindow", "TransactionParser", "contract_problems"]
+__all__ = [
+    "CVV_FIELDS",
+    "TimeWindow",
+    "TransactionParser",
+    "contract_problems",
+    "parse_label",
+]
 
 #: Field names under which a card verification code could be sent; each is refused
 #: (PCI DSS 3.2: sensitive authentication data is never stored after authorization).
@@ -43,6 +49,7 @@ CVV_FIELDS = frozenset(
 )
 
 _VALIDATOR = Draft4Validator(transaction_schema())
+_LABEL_VALIDATOR = Draft4Validator(label_schema())
 _SHORT_ENUM = 10
 
 
@@ -80,7 +87,9 @@ def _describe(error: ValidationError) -> Iterable[FieldProblem]:
         yield FieldProblem(where, f"breaks the contract's {kind} rule")
 
 
-def contract_problems(document: object) -> list[FieldProblem]:
+def contract_problems(
+    document: object, validator: Draft4Validator = _VALIDATOR
+) -> list[FieldProblem]:
     """Every way ``document`` breaks the JSON Schema contract (empty when it holds)."""
     if not isinstance(document, dict):
         return [FieldProblem("body", "must be a JSON object")]
@@ -88,9 +97,19 @@ def contract_problems(document: object) -> list[FieldProblem]:
     if cvv:
         return [FieldProblem(name, "card verification codes are never accepted") for name in cvv]
     problems: list[FieldProblem] = []
-    for error in sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(e.path)):
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(e.path)):
         problems.extend(_describe(error))
     return problems
+
+
+def parse_label(body: str | bytes) -> dict[str, Any]:
+    """A label request body, checked against ``label.schema.json``."""
+    document = strict_json.loads(body)
+    problems = contract_problems(document, _LABEL_VALIDATOR)
+    if problems:
+        raise InvalidTransaction(problems)
+    result: dict[str, Any] = document
+    return result
 
 
 @dataclass(frozen=True, slots=True)

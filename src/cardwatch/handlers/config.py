@@ -11,11 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-__all__ = ["IngestConfig", "MissingSetting"]
+__all__ = ["AnalyzeConfig", "DetectConfig", "IngestConfig", "MissingSetting", "NotifyConfig"]
 
 
 class MissingSetting(RuntimeError):
     """A function was deployed without a variable it needs."""
+
+
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -28,14 +32,69 @@ def _required(env: Mapping[str, str], name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class IngestConfig:
     table_name: str
+    profile_table_name: str
     card_token_key_parameter: str
     max_transaction_age: timedelta = timedelta(days=365)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
-        env = os.environ if env is None else env
+        env = _env(env)
         return cls(
             table_name=_required(env, "TABLE_NAME"),
+            profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             card_token_key_parameter=_required(env, "CARD_TOKEN_KEY_PARAMETER"),
             max_transaction_age=timedelta(days=int(env.get("MAX_TRANSACTION_AGE_DAYS", "365"))),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DetectConfig:
+    table_name: str
+    profile_table_name: str
+    suspicious_queue_url: str
+    rules_parameter: str
+    rules_max_age_seconds: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DetectConfig:
+        env = _env(env)
+        return cls(
+            table_name=_required(env, "TABLE_NAME"),
+            profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
+            suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
+            rules_parameter=_required(env, "RULES_PARAMETER"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzeConfig:
+    table_name: str
+    time_bucket_index: str
+    suspicious_queue_url: str
+    window_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AnalyzeConfig:
+        env = _env(env)
+        return cls(
+            table_name=_required(env, "TABLE_NAME"),
+            time_bucket_index=_required(env, "TIME_BUCKET_INDEX"),
+            suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
+            window_seconds=int(env.get("ANALYSIS_WINDOW_SECONDS", "300")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyConfig:
+    alert_topic_arn: str
+    profile_table_name: str
+    cooldown_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> NotifyConfig:
+        env = _env(env)
+        return cls(
+            alert_topic_arn=_required(env, "ALERT_TOPIC_ARN"),
+            profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
+            cooldown_seconds=int(env.get("ALERT_COOLDOWN_SECONDS", "3600")),
         )

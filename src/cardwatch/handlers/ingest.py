@@ -1,8 +1,10 @@
-"""POST /transactions: validate, tokenize, store once; answer 201, 400, 409, 413 or 415."""
+"""The API function: POST /transactions (validate, tokenize, store once) and
+POST /transactions/{transaction_id}/label (a confirmed verdict teaches the engine)."""
 
 from __future__ import annotations
 
 import json
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +22,7 @@ from cardwatch.domain import (
     StoreBusy,
     TransactionConflict,
 )
+from cardwatch.domain.labels import LabelConflict, TransactionNotFound
 from cardwatch.handlers import wiring
 
 logger = Logger(service=Blueprint.service_name)
@@ -82,6 +85,38 @@ def post_transaction() -> Response[str]:
         },
         headers,
     )
+
+
+@app.post("/transactions/<transaction_id>/label")
+def post_label(transaction_id: str) -> Response[str]:
+    event = app.current_event
+    result = wiring.label_service().label(
+        transaction_id, event.decoded_body or "", int(time.time() * 1000)
+    )
+    metrics.add_metric(name="LabelsRecorded", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "label recorded",
+        extra={"transaction_id": transaction_id, "label": result.label, "source": result.source},
+    )
+    return _json(
+        HTTPStatus.CREATED,
+        {
+            "transaction_id": transaction_id,
+            "label": result.label,
+            "source": result.source,
+            "status": "recorded",
+        },
+    )
+
+
+@app.exception_handler(TransactionNotFound)
+def not_found(error: TransactionNotFound) -> Response[str]:
+    return _problem(HTTPStatus.NOT_FOUND, str(error))
+
+
+@app.exception_handler(LabelConflict)
+def label_conflict(error: LabelConflict) -> Response[str]:
+    return _problem(HTTPStatus.CONFLICT, str(error))
 
 
 @app.exception_handler(InvalidTransaction)

@@ -64,14 +64,10 @@ def run_demo(console: Console | None = None) -> int:
     blueprint = blueprint_for("local", "local")
     with running_emulator(blueprint.region) as emulator:
         console.print(f"[bold]emulator[/] moto server at {emulator.endpoint}")
-        provision(blueprint, emulator.session())
-        os.environ.update(
-            {
-                "TABLE_NAME": blueprint.table_name,
-                "CARD_TOKEN_KEY_PARAMETER": blueprint.card_token_key_parameter,
-            }
-        )
-        wiring.ingest_service.cache_clear()
+        made = provision(blueprint, emulator.session())
+        for key in blueprint.functions:
+            os.environ.update(made.environment(blueprint, key))
+        wiring.reset()
         logs = FunctionLogs(Path(".cardwatch/logs"))
         functions = LocalLambda(blueprint, logs)
         logs.install(logging.getLogger(Blueprint.service_name))

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.domain.rules import rules_text
 
 __all__ = ["Provisioned", "provision"]
 
@@ -27,6 +28,18 @@ class Provisioned:
     queue_urls: dict[str, str] = field(default_factory=dict)
     queue_arns: dict[str, str] = field(default_factory=dict)
     topic_arn: str = ""
+
+    def environment(self, blueprint: Blueprint, function_key: str) -> dict[str, str]:
+        """A function's environment variables, as a deployment would render them."""
+        resolved = {
+            "suspicious_queue": self.queue_urls[blueprint.suspicious_queue.name],
+            "alert_topic": self.topic_arn,
+        }
+        spec = blueprint.functions[function_key]
+        return {
+            name: resolved.get(attribute) or str(getattr(blueprint, attribute))
+            for name, attribute in spec.environment.items()
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +101,27 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     return str(response["TableDescription"]["LatestStreamArn"])
 
 
+def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
+    key = blueprint.profile_table_key
+    dynamodb.create_table(
+        TableName=blueprint.profile_table_name,
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
+        DeletionProtectionEnabled=False,
+        Tags=_tags(blueprint),
+    )
+    dynamodb.update_time_to_live(
+        TableName=blueprint.profile_table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": blueprint.profile_ttl_attribute},
+    )
+    dynamodb.update_continuous_backups(
+        TableName=blueprint.profile_table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+
+
 def _queue(spec: QueueSpec, sqs: Any, key_id: str, made: Provisioned, blueprint: Blueprint) -> None:
     attributes = {
         "VisibilityTimeout": str(spec.visibility_timeout_seconds),
@@ -144,7 +178,16 @@ def provision(
         Value=(card_token_key or secrets.token_bytes(32)).hex(),
         Description="HMAC key for card tokens (PCI DSS 3.5)",
     )
-    made.table_stream_arn = _table(blueprint, session.client("dynamodb"), made.key_id)
+    ssm = session.client("ssm")
+    ssm.put_parameter(
+        Name=blueprint.rules_parameter,
+        Type="String",
+        Value=rules_text(),
+        Description="Detection rules and decision thresholds (JSON)",
+    )
+    dynamodb = session.client("dynamodb")
+    made.table_stream_arn = _table(blueprint, dynamodb, made.key_id)
+    _profile_table(blueprint, dynamodb, made.key_id)
     sqs = session.client("sqs")
     for spec in blueprint.queues:
         _queue(spec, sqs, made.key_id, made, blueprint)

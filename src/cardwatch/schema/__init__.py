@@ -12,9 +12,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["SCHEMA_FILES", "schema_text", "transaction_schema"]
+__all__ = ["SCHEMA_FILES", "label_schema", "schema_text", "transaction_schema"]
 
-SCHEMA_FILES = {"transaction": "transaction.schema.json"}
+SCHEMA_FILES = {"transaction": "transaction.schema.json", "label": "label.schema.json"}
 
 
 def schema_text(name: str = "transaction") -> str:
@@ -31,3 +31,8 @@ def _parsed(name: str) -> dict[str, Any]:
 def transaction_schema() -> dict[str, Any]:
     """A fresh copy of the transaction schema (callers may not mutate the cached one)."""
     return copy.deepcopy(_parsed("transaction"))
+
+
+def label_schema() -> dict[str, Any]:
+    """A fresh copy of the label schema."""
+    return copy.deepcopy(_parsed("label"))

@@ -1,0 +1,23 @@
+"""AWS clients shared by the adapters of one process (one per service, created lazily).
+
+boto3 reads ``AWS_ENDPOINT_URL`` itself, which is all local mode changes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+
+__all__ = ["client", "forget_clients"]
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service)
+
+
+def forget_clients() -> None:
+    """Drop cached clients (after the endpoint or credentials changed)."""
+    client.cache_clear()

@@ -1,0 +1,115 @@
+"""Suspicious findings as messages, and alerts as people read them.
+
+A :class:`Finding` is what the detect and analyze functions put on the suspicious
+queue: JSON, money as a decimal string, the card as token and masked form, never a PAN.
+The notify function turns it into an :class:`Alert`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from cardwatch.domain.detection import Assessment, Decision
+from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.transaction import Transaction
+
+__all__ = ["Alert", "Finding", "finding_from_assessment"]
+
+_SEVERITY = {Decision.BLOCK.value: "high", Decision.REVIEW.value: "medium"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str  # "transaction" (detect) or "pattern" (analyze)
+    finding_id: str  # transaction id, or pattern id with its window
+    subject_key: str  # card token (or terminal/BIN for patterns): the cooldown key
+    masked_card: str | None
+    amount: str | None
+    currency: str | None
+    score: float
+    decision: str
+    reasons: tuple[dict[str, str], ...]
+    detected_at: str
+    terminal_id: str | None = None
+    user_id: str | None = None
+    details: dict[str, Any] | None = None
+
+    @property
+    def severity(self) -> str:
+        return _SEVERITY.get(self.decision, "low")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Finding:
+        try:
+            data = json.loads(text)
+            data["reasons"] = tuple(data["reasons"])
+            return cls(**data)
+        except (ValueError, TypeError, KeyError) as error:
+            raise InvalidTransaction.single("message", f"is not a finding: {error}") from None
+
+
+def finding_from_assessment(
+    transaction: Transaction, assessment: Assessment, detected_at: str
+) -> Finding:
+    return Finding(
+        kind="transaction",
+        finding_id=transaction.transaction_id,
+        subject_key=transaction.card.token,
+        masked_card=transaction.card.masked,
+        amount=str(transaction.amount),
+        currency=transaction.currency,
+        score=round(assessment.score, 4),
+        decision=assessment.decision.value,
+        reasons=tuple({"code": r.code, "detail": r.detail} for r in assessment.reasons),
+        detected_at=detected_at,
+        terminal_id=transaction.terminal_id,
+        user_id=transaction.user_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What the security team reads (e-mail) and downstream tools consume (queue)."""
+
+    subject: str
+    body: str
+    severity: str
+    cooldown_keys: tuple[str, ...]
+    finding: Finding
+
+    @classmethod
+    def from_finding(cls, finding: Finding) -> Alert:
+        first = finding.reasons[0]["code"] if finding.reasons else "SUSPICIOUS"
+        if finding.kind == "transaction":
+            subject = (
+                f"[{finding.severity.upper()}] {first}: {finding.amount} "
+                f"{finding.currency} on card {finding.masked_card}"
+            )
+        else:
+            subject = f"[{finding.severity.upper()}] {first}: {finding.subject_key}"
+        lines = [subject, "", f"score {finding.score:.2f}, decision {finding.decision}"]
+        for label, value in (
+            ("transaction", finding.finding_id if finding.kind == "transaction" else None),
+            ("card", finding.masked_card),
+            ("terminal", finding.terminal_id),
+            ("user", finding.user_id),
+            ("detected", finding.detected_at),
+        ):
+            if value:
+                lines.append(f"{label}: {value}")
+        lines += ["", "why:"] + [f"  - {r['code']}: {r['detail']}" for r in finding.reasons]
+        if finding.details:
+            lines += ["", "details: " + json.dumps(finding.details, sort_keys=True)]
+        keys = tuple(f"{finding.subject_key}#{reason['code']}" for reason in finding.reasons)
+        return cls(
+            subject[:100],
+            "\n".join(lines),
+            finding.severity,
+            keys or (f"{finding.subject_key}#SUSPICIOUS",),
+            finding,
+        )

@@ -1,0 +1,42 @@
+"""The notify use case: a finding becomes an alert, unless the same one was just sent."""
+
+from __future__ import annotations
+
+import enum
+
+from cardwatch.domain.alerts import Alert, Finding
+from cardwatch.domain.ports import AlertPublisher, CooldownStore
+
+__all__ = ["NotificationService", "NotifyOutcome"]
+
+
+class NotifyOutcome(enum.Enum):
+    SENT = "sent"
+    SUPPRESSED = "suppressed"
+
+
+class NotificationService:
+    """Publishes each alert once per (card, reason) within the cooldown.
+
+    The cooldown is checked before and started after publishing: a crash in between
+    sends an alert twice rather than never (no alert is lost).
+    """
+
+    def __init__(
+        self, publisher: AlertPublisher, cooldown: CooldownStore, cooldown_seconds: int = 3600
+    ) -> None:
+        self._publisher = publisher
+        self._cooldown = cooldown
+        self._cooldown_ms = cooldown_seconds * 1000
+
+    def notify(self, finding: Finding, now_ms: int) -> NotifyOutcome:
+        alert = Alert.from_finding(finding)
+        keys = (f"alert#{finding.finding_id}", *alert.cooldown_keys)
+        if self._cooldown.active(keys[0], now_ms) or all(
+            self._cooldown.active(key, now_ms) for key in alert.cooldown_keys
+        ):
+            return NotifyOutcome.SUPPRESSED
+        self._publisher.publish(alert)
+        for key in keys:
+            self._cooldown.start(key, now_ms + self._cooldown_ms)
+        return NotifyOutcome.SENT

@@ -1,0 +1,131 @@
+"""What the engine remembers of each card and each terminal, as plain data.
+
+Recent events are kept exactly for one day (short windows, distinct counts); older
+activity is kept as daily buckets for thirty days. Both are bounded, so a profile stays
+small enough for one DynamoDB item, and JSON-ready through :meth:`to_dict`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["DAY_MS", "CardProfile", "DailyBuckets", "TerminalProfile"]
+
+DAY_MS = 86_400_000
+HISTORY_DAYS = 30
+MAX_RECENT = 2_000
+
+
+@dataclass(slots=True)
+class DailyBuckets:
+    """Per-day count and amount sum, for the last :data:`HISTORY_DAYS` days."""
+
+    days: deque[list[float]] = field(default_factory=deque)  # [day, count, amount_sum]
+
+    def add(self, day: int, amount: float) -> None:
+        if self.days and self.days[-1][0] == day:
+            self.days[-1][1] += 1
+            self.days[-1][2] += amount
+        else:
+            self.days.append([day, 1, amount])
+        while self.days and self.days[0][0] <= day - HISTORY_DAYS:
+            self.days.popleft()
+
+    def windows(self, today: int) -> tuple[float, float, float, float, float, float]:
+        """(count, amount sum) over the 1, 7 and 30 days ending with ``today``, flat."""
+        n1 = s1 = n7 = s7 = n30 = s30 = 0.0
+        for day, n, amount in reversed(self.days):
+            age = today - day
+            if age >= HISTORY_DAYS:
+                break
+            n30 += n
+            s30 += amount
+            if age < 7:
+                n7 += n
+                s7 += amount
+                if age < 1:
+                    n1 += n
+                    s1 += amount
+        return n1, s1, n7, s7, n30, s30
+
+
+@dataclass(slots=True)
+class CardProfile:
+    """A card's (or a user's) history."""
+
+    recent: deque[tuple[int, float, str]] = field(default_factory=deque)  # ts, amount, terminal
+    daily: DailyBuckets = field(default_factory=DailyBuckets)
+    count: int = 0
+    mean: float = 0.0
+    m2: float = 0.0  # Welford's running sum of squared deviations of amounts
+    last_ms: int | None = None
+    last_lat: float | None = None
+    last_lon: float | None = None
+    known_fraud_ms: deque[int] = field(default_factory=deque)  # when frauds became known
+    seen: deque[str] = field(default_factory=deque)  # recent transaction ids, for redelivery
+    version: int = 0
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.m2 / (self.count - 1)) if self.count > 1 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "recent": [list(event) for event in self.recent],
+            "daily": [list(bucket) for bucket in self.daily.days],
+            "count": self.count,
+            "mean": self.mean,
+            "m2": self.m2,
+            "last_ms": self.last_ms,
+            "last_lat": self.last_lat,
+            "last_lon": self.last_lon,
+            "known_fraud_ms": list(self.known_fraud_ms),
+            "seen": list(self.seen),
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CardProfile:
+        return cls(
+            recent=deque((int(t), float(a), str(term)) for t, a, term in data["recent"]),
+            daily=DailyBuckets(deque([int(d), float(n), float(s)] for d, n, s in data["daily"])),
+            count=int(data["count"]),
+            mean=float(data["mean"]),
+            m2=float(data["m2"]),
+            last_ms=data["last_ms"],
+            last_lat=data["last_lat"],
+            last_lon=data["last_lon"],
+            known_fraud_ms=deque(int(t) for t in data["known_fraud_ms"]),
+            seen=deque(str(s) for s in data["seen"]),
+            version=int(data["version"]),
+        )
+
+
+@dataclass(slots=True)
+class TerminalProfile:
+    """A terminal's (or merchant's) history, and the labels known for it so far."""
+
+    recent: deque[tuple[int, float, str]] = field(default_factory=deque)  # ts, amount, card
+    daily: DailyBuckets = field(default_factory=DailyBuckets)
+    labels: deque[tuple[int, int, int]] = field(default_factory=deque)  # tx, fraud, known
+    version: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "recent": [list(event) for event in self.recent],
+            "daily": [list(bucket) for bucket in self.daily.days],
+            "labels": [list(label) for label in self.labels],
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TerminalProfile:
+        return cls(
+            recent=deque((int(t), float(a), str(c)) for t, a, c in data["recent"]),
+            daily=DailyBuckets(deque([int(d), float(n), float(s)] for d, n, s in data["daily"])),
+            labels=deque((int(t), int(f), int(k)) for t, f, k in data["labels"]),
+            version=int(data["version"]),
+        )

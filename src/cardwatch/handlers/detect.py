@@ -1,0 +1,56 @@
+"""The detect function: EventBridge events carrying a DynamoDB stream INSERT (via the Pipe).
+
+Invoked asynchronously: an exception makes Lambda retry the event, then hand it to the
+on-failure destination (the failures DLQ). A redelivered event changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cardwatch.adapters.dynamodb_store import from_attributes
+from cardwatch.blueprint import Blueprint
+from cardwatch.domain.detect_service import DetectionService
+from cardwatch.domain.transaction import Transaction
+from cardwatch.handlers import wiring
+
+logger = Logger(service=Blueprint.service_name)
+tracer = Tracer(service=Blueprint.service_name)
+metrics = Metrics(namespace=Blueprint.metrics_namespace, service=Blueprint.service_name)
+
+
+def transaction_of(event: EventBridgeEvent) -> Transaction:
+    """The stored transaction inside the stream record that the Pipe put on the bus."""
+    image = event.detail["dynamodb"]["NewImage"]
+    return Transaction.from_record(from_attributes(image))
+
+
+@logger.inject_lambda_context(correlation_id_path="id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def handler(
+    event: EventBridgeEvent, context: LambdaContext, service: DetectionService | None = None
+) -> dict[str, Any]:
+    transaction = transaction_of(event)
+    outcome, assessment = (service or wiring.detection_service()).handle(transaction)
+    metrics.add_metric(
+        name=f"Detect{outcome.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1
+    )
+    summary: dict[str, Any] = {
+        "transaction_id": transaction.transaction_id,
+        "outcome": outcome.value,
+    }
+    if assessment is not None:
+        summary |= {
+            "score": round(assessment.score, 4),
+            "decision": assessment.decision.value,
+            "reasons": [reason.code for reason in assessment.reasons],
+        }
+    logger.info("transaction assessed", extra=summary)
+    return summary

@@ -1,0 +1,1 @@
+"""Operator tools that run outside Lambda: simulation, backtest, training (numpy, sklearn)."""

@@ -1,0 +1,107 @@
+"""``cardwatch backtest``: replay, score every row, and measure the last days."""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from cardwatch.ops.metrics import HANDBOOK_BASELINES, detection_metrics
+from cardwatch.ops.replay import LabelledHistory, ReplayResult, ReplaySettings, load_history
+from cardwatch.ops.replay import replay as run_replay
+
+__all__ = ["BacktestReport", "backtest", "run_backtest"]
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestReport:
+    rows: int
+    seconds: float
+    test_days: int
+    test_rows: int
+    metrics: dict[str, float]
+    retrains: int
+
+    @property
+    def transactions_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else float("nan")
+
+
+def backtest(
+    history: LabelledHistory,
+    settings: ReplaySettings,
+    test_days: int = 7,
+    progress: Progress | None = None,
+) -> tuple[ReplayResult, BacktestReport]:
+    task = progress.add_task("replaying", total=len(history)) if progress else None
+
+    def advance(done: int) -> None:
+        if progress is not None and task is not None:
+            progress.update(task, completed=done)
+
+    started = time.perf_counter()
+    result = run_replay(history, settings, progress=advance)
+    seconds = time.perf_counter() - started
+    days = history.days
+    test = days > days.max() - test_days
+    cards = [user for user, keep in zip(history.users, test.tolist(), strict=True) if keep]
+    metrics = detection_metrics(days[test], cards, result.scores[test], history.labels[test])
+    return result, BacktestReport(
+        len(history), seconds, test_days, int(test.sum()), metrics, len(result.retrains)
+    )
+
+
+def _table(report: BacktestReport) -> Table:
+    table = Table(
+        title=f"Detection on the last {report.test_days} days ({report.test_rows:,} transactions)"
+    )
+    table.add_column("model")
+    for name in report.metrics:
+        table.add_column(name, justify="right")
+    table.add_row("cardwatch", *(f"{value:.3f}" for value in report.metrics.values()))
+    for name, published in HANDBOOK_BASELINES.items():
+        table.add_row(
+            name, *(f"{published.get(metric, float('nan')):.3f}" for metric in report.metrics)
+        )
+    return table
+
+
+def run_backtest(
+    data: Path,
+    scores_out: Path | None,
+    settings: ReplaySettings,
+    test_days: int = 7,
+    console: Console | None = None,
+) -> BacktestReport:
+    console = console or Console()
+    history = load_history(data)
+    columns = (
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        result, report = backtest(history, settings, test_days, progress)
+    if scores_out is not None:
+        with scores_out.open("w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["transaction_id", "score"])
+            writer.writerows(
+                zip(history.transaction_ids, np.round(result.scores, 6).tolist(), strict=True)
+            )
+    console.print(_table(report))
+    console.print(
+        f"{report.rows:,} transactions in {report.seconds:.1f} s "
+        f"({report.transactions_per_second:,.0f} per second), "
+        f"label delay {settings.label_delay_days:g} days, "
+        f"{report.retrains} retrainings on visible labels only"
+        + (f", {result.duplicates} repeated ids skipped" if result.duplicates else "")
+    )
+    return report

@@ -1,0 +1,192 @@
+"""A labelled card-transaction generator, after the published description of the
+simulator in "Reproducible Machine Learning for Credit Card Fraud Detection - Practical
+Handbook" (Le Borgne et al.), chapter "Transaction data simulator".
+
+Customers and terminals sit on a 100 x 100 grid; a customer uses the terminals within
+``radius`` of home; daily counts are Poisson, times of day normal around noon, amounts
+normal around the customer's mean. Three fraud scenarios are layered on top:
+
+1. every transaction above ``fraud_amount`` is fraud;
+2. each day ``compromised_terminals_per_day`` terminals are drawn, and all their
+   transactions in the next ``terminal_compromise_days`` are fraud;
+3. each day ``compromised_customers_per_day`` customers are drawn, and a third of their
+   transactions in the next ``customer_compromise_days`` have their amount multiplied by
+   ``compromised_amount_factor`` and are fraud.
+
+These numbers belong to the generator only; the detection engine never reads them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["SimulatedData", "SimulationSettings", "simulate", "write_csv"]
+
+_DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationSettings:
+    customers: int = 5000
+    terminals: int = 10000
+    days: int = 183
+    radius: float = 5.0
+    seed: int = 0
+    start: str = "2018-04-01"
+    fraud_amount: float = 220.0
+    compromised_terminals_per_day: int = 2
+    terminal_compromise_days: int = 28
+    compromised_customers_per_day: int = 3
+    customer_compromise_days: int = 14
+    compromised_amount_factor: float = 5.0
+
+
+@dataclass(slots=True)
+class SimulatedData:
+    """Columns of the generated transactions, in time order."""
+
+    seconds: NDArray[np.int64]  # since the start date
+    customer: NDArray[np.int64]
+    terminal: NDArray[np.int64]
+    amount: NDArray[np.float64]
+    fraud: NDArray[np.int8]
+    scenario: NDArray[np.int8]
+    start: str
+
+    def __len__(self) -> int:
+        return len(self.seconds)
+
+
+def _available_terminals(
+    customer_xy: NDArray[np.float64], terminal_xy: NDArray[np.float64], radius: float
+) -> list[NDArray[np.int64]]:
+    available: list[NDArray[np.int64]] = []
+    for chunk in np.array_split(customer_xy, max(1, len(customer_xy) // 500)):
+        distance = np.sqrt(((chunk[:, None, :] - terminal_xy[None, :, :]) ** 2).sum(axis=2))
+        available.extend(np.nonzero(row < radius)[0] for row in distance)
+    return available
+
+
+def _legitimate(settings: SimulationSettings, rng: np.random.Generator) -> SimulatedData:
+    customer_xy = rng.uniform(0, 100, (settings.customers, 2))
+    mean_amount = rng.uniform(5, 100, settings.customers)
+    mean_per_day = rng.uniform(0, 4, settings.customers)
+    terminal_xy = rng.uniform(0, 100, (settings.terminals, 2))
+    available = _available_terminals(customer_xy, terminal_xy, settings.radius)
+    parts: list[tuple[NDArray[np.int64], ...]] = []
+    amounts: list[NDArray[np.float64]] = []
+    for customer, terminals in enumerate(available):
+        if len(terminals) == 0:
+            continue
+        counts = rng.poisson(mean_per_day[customer], settings.days)
+        day = np.repeat(np.arange(settings.days), counts)
+        time_of_day = rng.normal(_DAY_SECONDS / 2, 20_000, len(day))
+        keep = (time_of_day >= 0) & (time_of_day < _DAY_SECONDS)
+        day, time_of_day = day[keep], time_of_day[keep]
+        amount = rng.normal(mean_amount[customer], mean_amount[customer] / 2, len(day))
+        negative = amount < 0
+        amount[negative] = rng.uniform(0, 2 * mean_amount[customer], negative.sum())
+        amount = np.maximum(np.round(amount, 2), 0.01)
+        parts.append(
+            (
+                day * _DAY_SECONDS + time_of_day.astype(np.int64),
+                np.full(len(day), customer, dtype=np.int64),
+                rng.choice(terminals, len(day)),
+            )
+        )
+        amounts.append(amount)
+    seconds, customers, chosen = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.argsort(seconds, kind="stable")
+    size = len(order)
+    return SimulatedData(
+        seconds[order],
+        customers[order],
+        chosen[order],
+        np.concatenate(amounts)[order],
+        np.zeros(size, np.int8),
+        np.zeros(size, np.int8),
+        settings.start,
+    )
+
+
+def _add_fraud(data: SimulatedData, settings: SimulationSettings, rng: np.random.Generator) -> None:
+    day = data.seconds // _DAY_SECONDS
+    above = data.amount > settings.fraud_amount
+    data.fraud[above], data.scenario[above] = 1, 1
+    for first in range(settings.days):
+        terminals = rng.choice(
+            settings.terminals, settings.compromised_terminals_per_day, replace=False
+        )
+        hit = (
+            (day >= first)
+            & (day < first + settings.terminal_compromise_days)
+            & np.isin(data.terminal, terminals)
+        )
+        data.fraud[hit] = 1
+        data.scenario[hit & (data.scenario == 0)] = 2
+    for first in range(settings.days):
+        customers = rng.choice(
+            settings.customers, settings.compromised_customers_per_day, replace=False
+        )
+        window = np.nonzero(
+            (day >= first)
+            & (day < first + settings.customer_compromise_days)
+            & np.isin(data.customer, customers)
+        )[0]
+        chosen = rng.choice(window, len(window) // 3, replace=False)
+        data.amount[chosen] = np.round(data.amount[chosen] * settings.compromised_amount_factor, 2)
+        data.fraud[chosen] = 1
+        data.scenario[chosen] = 3
+
+
+def simulate(settings: SimulationSettings) -> SimulatedData:
+    rng = np.random.default_rng(settings.seed)
+    data = _legitimate(settings, rng)
+    _add_fraud(data, settings, rng)
+    return data
+
+
+def write_csv(data: SimulatedData, path: Path) -> int:
+    """Write ``transaction_id,timestamp,user_id,terminal_id,amount,is_fraud`` (+ scenario)."""
+    moments = (np.datetime64(data.start, "s") + data.seconds).astype(str)
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            [
+                "transaction_id",
+                "timestamp",
+                "user_id",
+                "terminal_id",
+                "amount",
+                "is_fraud",
+                "fraud_scenario",
+            ]
+        )
+        writer.writerows(
+            (
+                f"tx-{index:08d}",
+                f"{moment}Z",
+                f"C{customer:05d}",
+                f"T{terminal:05d}",
+                f"{amount:.2f}",
+                fraud,
+                scenario,
+            )
+            for index, (moment, customer, terminal, amount, fraud, scenario) in enumerate(
+                zip(
+                    moments,
+                    data.customer.tolist(),
+                    data.terminal.tolist(),
+                    data.amount.tolist(),
+                    data.fraud.tolist(),
+                    data.scenario.tolist(),
+                    strict=True,
+                )
+            )
+        )
+    return len(data)
