@@ -17,6 +17,7 @@ __all__ = [
     "TARGET_DEFAULTS",
     "Blueprint",
     "FunctionSpec",
+    "IndexSpec",
     "QueueSpec",
     "Target",
     "TargetSettings",
@@ -89,6 +90,15 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
         email_subscription=False,
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """A global secondary index (all attributes projected)."""
+
+    name: str
+    partition_key: str
+    sort_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +197,21 @@ class Blueprint:
     time_bucket_seconds = 300
     stream_view_type = "NEW_IMAGE"
 
+    #: Key and index attributes of the transaction table, with their DynamoDB types.
+    table_attributes = (
+        ("transaction_id", "S"),
+        ("timestamp", "N"),
+        ("user_id", "S"),
+        ("time_bucket", "S"),
+    )
+
+    @property
+    def table_indexes(self) -> tuple[IndexSpec, ...]:
+        return (
+            IndexSpec(self.user_index_name, "user_id", self.table_sort_key),
+            IndexSpec(self.time_bucket_index_name, "time_bucket", self.table_sort_key),
+        )
+
     @property
     def profile_table_name(self) -> str:
         """Card and terminal profiles of the detection engine, and alert cooldowns."""
@@ -269,7 +294,6 @@ class Blueprint:
         """The four functions; ``environment`` and ``grants`` name blueprint attributes."""
         concurrency = self.settings.reserved_concurrency
         common_env = {
-            "POWERTOOLS_SERVICE_NAME": "service_name",
             "POWERTOOLS_METRICS_NAMESPACE": "metrics_namespace",
         }
 

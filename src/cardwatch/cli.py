@@ -52,7 +52,19 @@ def _blueprint(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from cardwatch.local.demo import run_demo  # noqa: PLC0415 - ops tools load on demand
 
-    return run_demo()
+    return run_demo(count=args.count, rate=args.rate)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from cardwatch.local.up import run_up  # noqa: PLC0415
+
+    return run_up(args.port, args.analyze_every, args.api_key)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from cardwatch.local.up import run_replay  # noqa: PLC0415
+
+    return run_replay(args.data, args.simulate, args.rate, args.limit, args.state)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -140,8 +152,29 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, required=True)
     train.set_defaults(run=_train)
 
-    demo = commands.add_parser("demo", help="run the pipeline on the embedded emulator")
+    demo = commands.add_parser(
+        "demo",
+        help="run the pipeline on the embedded emulator, "
+        "with realistic traffic, and show the alerts",
+    )
+    demo.add_argument("--count", type=int, default=300, help="transactions to send")
+    demo.add_argument("--rate", type=float, default=40.0, help="requests a second")
     demo.set_defaults(run=_demo)
+
+    up = commands.add_parser("up", help="run the local stack until interrupted")
+    up.add_argument("--port", type=int, default=8080)
+    up.add_argument("--analyze-every", type=float, default=300.0, help="seconds")
+    up.add_argument("--api-key", help="default: a fresh random key")
+    up.set_defaults(run=_up)
+
+    replay = commands.add_parser("replay", help="send transactions to the running local API")
+    source = replay.add_mutually_exclusive_group(required=True)
+    source.add_argument("data", type=Path, nargs="?", help="a labelled CSV to replay")
+    source.add_argument("--simulate", type=int, metavar="N", help="N demo transactions")
+    replay.add_argument("--rate", type=float, default=50.0, help="requests a second")
+    replay.add_argument("--limit", type=int, help="send at most this many rows")
+    replay.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
+    replay.set_defaults(run=_replay)
     return parser
 
 

@@ -4,7 +4,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore, to_attributes
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain import StoreBusy, TransactionParser
 from cardwatch.local.provision import Provisioned
@@ -60,11 +60,9 @@ def test_throttling_is_reported_as_busy(blueprint: Blueprint, parser: Transactio
     client = boto3.client("dynamodb")
 
     def throttled(**_: object) -> None:
-        raise ClientError(
-            {"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "TransactWriteItems"
-        )
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "PutItem")
 
-    client.transact_write_items = throttled
+    client.put_item = throttled
     transaction = parser.parse(body())
     with pytest.raises(StoreBusy):
         DynamoTransactionStore(blueprint.table_name, client).add(transaction, "f")
@@ -76,3 +74,28 @@ def test_the_table_matches_the_blueprint(blueprint: Blueprint, provisioned: Prov
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
     assert table["GlobalSecondaryIndexes"][0]["IndexName"] == blueprint.user_index_name
     assert provisioned.table_stream_arn
+
+
+def test_a_write_that_stopped_after_its_guard_is_finished_by_the_retry(
+    store: DynamoTransactionStore, parser: TransactionParser, blueprint: Blueprint
+) -> None:
+    # GIVEN a guard written by an attempt that failed before the item was put
+    transaction = parser.parse(body())
+    boto3.client("dynamodb").put_item(
+        TableName=blueprint.table_name,
+        Item=to_attributes(
+            {
+                "transaction_id": transaction.transaction_id,
+                "timestamp": 0,
+                "record_type": "guard",
+                "fingerprint": transaction.fingerprint(),
+                "item_timestamp": transaction.timestamp_ms,
+            }
+        ),
+    )
+    # WHEN the client retries with the same content
+    existing = store.add(transaction, transaction.fingerprint())
+    # THEN the item is there once, and the retry is answered as a repeat
+    assert existing is not None and existing.transaction == transaction
+    kinds = sorted(item["record_type"] for item in scan_all(blueprint.table_name))
+    assert kinds == ["guard", "transaction"]

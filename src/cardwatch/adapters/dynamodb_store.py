@@ -1,11 +1,13 @@
 """The transaction table in DynamoDB.
 
 ``transaction_id`` must be unique, but the table's key is (``transaction_id``,
-``timestamp``): a conditional put alone would let the same id in twice under two
-timestamps. So each transaction is written in one DynamoDB transaction with a guard
-item at ``timestamp = 0`` that holds the content fingerprint; the guard's condition
-makes the id unique. Guard items carry no ``user_id`` or time bucket, so no index
-holds them, and the Pipe's filter passes only ``record_type = transaction``.
+``timestamp``): a conditional put of the item alone would let the same id in twice
+under two timestamps. So a guard item at ``timestamp = 0``, holding the content
+fingerprint, is put first with a condition that makes the id unique; then the item.
+A write that stopped between the two is finished by the client's retry (same content,
+same fingerprint). Two conditional puts cost half of a DynamoDB transaction. Guard
+items carry no ``user_id`` or time bucket, so no index holds them, and the Pipe's
+filter passes only ``record_type = transaction``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ logger = logging.getLogger(__name__)
 GUARD_TIMESTAMP = 0
 RECORD_GUARD = "guard"
 RECORD_TRANSACTION = "transaction"
-_ATTEMPTS = 3
 #: Error codes that mean "try again later", not "this request is wrong".
 BUSY_CODES = frozenset(
     {
@@ -81,40 +82,34 @@ class DynamoTransactionStore:
             "fingerprint": fingerprint,
             "item_timestamp": transaction.timestamp_ms,
         }
-        condition = "attribute_not_exists(transaction_id)"
-        for _attempt in range(_ATTEMPTS):
-            try:
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self._table,
-                                "Item": to_attributes(guard),
-                                "ConditionExpression": condition,
-                            }
-                        },
-                        {
-                            "Put": {
-                                "TableName": self._table,
-                                "Item": to_attributes(record),
-                                "ConditionExpression": condition,
-                            }
-                        },
-                    ]
-                )
-                return None
-            except ClientError as error:
-                code = error.response["Error"]["Code"]
-                if code in BUSY_CODES:
-                    raise StoreBusy(code) from error
-                if code != "TransactionCanceledException":
-                    raise
-            existing = self.get(transaction.transaction_id)
-            if existing is not None:
-                return existing
-            # Cancelled by a concurrent writer whose guard is not visible yet: try again.
-            logger.info("transaction write cancelled without a stored guard; retrying")
-        raise RuntimeError("could not store the transaction after repeated cancellations")
+        if not self._put_new(guard):
+            existing = self._get_item(transaction.transaction_id, GUARD_TIMESTAMP)
+            if existing is None:  # the guard vanished between the two calls: never deleted
+                raise RuntimeError("transaction guard disappeared")
+            if str(existing["fingerprint"]) != fingerprint:
+                return self.get(transaction.transaction_id)
+            # The same content: finish a write that may have stopped after its guard.
+            self._put_new(record)
+            return self.get(transaction.transaction_id)
+        self._put_new(record)
+        return None
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Put ``item`` unless its key exists; False when it did."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_attributes(item),
+                ConditionExpression="attribute_not_exists(transaction_id)",
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in BUSY_CODES:
+                raise StoreBusy(code) from error
+            if code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def get(self, transaction_id: str) -> StoredTransaction | None:
         guard = self._get_item(transaction_id, GUARD_TIMESTAMP)

@@ -12,10 +12,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cardwatch.domain.detection import Assessment, Decision
-from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.transaction import Transaction
 
-__all__ = ["Alert", "Finding", "finding_from_assessment"]
+__all__ = ["Alert", "Finding", "InvalidFinding", "finding_from_assessment"]
+
+
+class InvalidFinding(ValueError):
+    """A queued message that is not a finding (it goes, after retries, to the DLQ)."""
+
 
 _SEVERITY = {Decision.BLOCK.value: "high", Decision.REVIEW.value: "medium"}
 
@@ -50,7 +54,7 @@ class Finding:
             data["reasons"] = tuple(data["reasons"])
             return cls(**data)
         except (ValueError, TypeError, KeyError) as error:
-            raise InvalidTransaction.single("message", f"is not a finding: {error}") from None
+            raise InvalidFinding(f"message is not a finding: {error}") from None
 
 
 def finding_from_assessment(

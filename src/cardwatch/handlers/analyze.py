@@ -6,17 +6,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cardwatch.blueprint import Blueprint
 from cardwatch.domain.analysis import AnalysisService
 from cardwatch.handlers import wiring
+from cardwatch.handlers.observability import powertools
 
-logger = Logger(service=Blueprint.service_name)
-tracer = Tracer(service=Blueprint.service_name)
-metrics = Metrics(namespace=Blueprint.metrics_namespace, service=Blueprint.service_name)
+logger, tracer, metrics = powertools("analyze")
 
 
 @logger.inject_lambda_context
@@ -28,7 +25,10 @@ def handler(
     service: AnalysisService | None = None,
     now_ms: int | None = None,
 ) -> dict[str, Any]:
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    # A schedule's input may name the window to analyze (a re-run or a backfill).
+    requested = event.get("window_end_ms") if isinstance(event, dict) else None
+    if now_ms is None:
+        now_ms = int(requested) if requested is not None else int(time.time() * 1000)
     detected_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.perf_counter()
     report = (service or wiring.analysis_service()).run(now_ms, detected_at)

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.adapters.dynamodb_store import from_attributes
-from cardwatch.blueprint import Blueprint
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.transaction import Transaction
 from cardwatch.handlers import wiring
+from cardwatch.handlers.observability import powertools
 
-logger = Logger(service=Blueprint.service_name)
-tracer = Tracer(service=Blueprint.service_name)
-metrics = Metrics(namespace=Blueprint.metrics_namespace, service=Blueprint.service_name)
+logger, tracer, metrics = powertools("detect")
 
 
 def transaction_of(event: EventBridgeEvent) -> Transaction:

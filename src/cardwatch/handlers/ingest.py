@@ -8,7 +8,6 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -24,10 +23,9 @@ from cardwatch.domain import (
 )
 from cardwatch.domain.labels import LabelConflict, TransactionNotFound
 from cardwatch.handlers import wiring
+from cardwatch.handlers.observability import powertools
 
-logger = Logger(service=Blueprint.service_name)
-tracer = Tracer(service=Blueprint.service_name)
-metrics = Metrics(namespace=Blueprint.metrics_namespace, service=Blueprint.service_name)
+logger, tracer, metrics = powertools("ingest")
 app = APIGatewayRestResolver()
 
 

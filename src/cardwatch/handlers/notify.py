@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -20,14 +19,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cardwatch.blueprint import Blueprint
 from cardwatch.domain.alerts import Finding
 from cardwatch.domain.notification import NotificationService, NotifyOutcome
 from cardwatch.handlers import wiring
+from cardwatch.handlers.observability import powertools
 
-logger = Logger(service=Blueprint.service_name)
-tracer = Tracer(service=Blueprint.service_name)
-metrics = Metrics(namespace=Blueprint.metrics_namespace, service=Blueprint.service_name)
+logger, tracer, metrics = powertools("notify")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 

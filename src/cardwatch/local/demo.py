@@ -1,96 +1,83 @@
-"""``cardwatch demo``: the pipeline on the embedded emulator, with traffic a person can read."""
+"""``cardwatch demo`` (``make demo``): the pipeline on the embedded emulator, realistic
+traffic with fraud in it, and the alerts a security team would receive."""
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-from datetime import UTC, datetime
+import re
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from cardwatch.blueprint import Blueprint, blueprint_for
-from cardwatch.handlers import wiring
-from cardwatch.local.emulator import running_emulator
-from cardwatch.local.function_logs import FunctionLogs
-from cardwatch.local.lambda_runtime import LocalLambda
-from cardwatch.local.provision import provision
+from cardwatch.local.event_wiring import wait_until
+from cardwatch.local.pipeline import LocalPipeline, LocalSettings
+from cardwatch.local.replay import AlertWatcher, send_all, summary_table
+from cardwatch.local.traffic import demo_traffic
 
 __all__ = ["run_demo"]
 
-_SAMPLES: list[tuple[str, dict[str, Any]]] = [
-    ("valid card payment", {}),
-    ("the same payment again", {}),
-    ("same id, other amount", {"amount": 999}),
-    ("missing amount", {"amount": None}),
-    ("card number fails Luhn", {"transaction_id": "demo-2", "card_number": "4111111111111112"}),
-    ("a CVV is sent", {"transaction_id": "demo-3", "cvv": "123"}),
-    ("too many decimals", {"transaction_id": "demo-4", "amount": 10.005}),
-    ("yen, no minor units", {"transaction_id": "demo-5", "amount": 5400, "currency": "JPY"}),
-]
+_WHY = re.compile(r"^\s+- ([A-Z_]+): (.*)$", re.MULTILINE)
 
 
-def _document(now: str, **changes: Any) -> dict[str, Any]:
-    document = {
-        "transaction_id": "demo-1",
-        "user_id": "cardholder-1",
-        "amount": 42.5,
-        "currency": "USD",
-        "timestamp": now,
-        "terminal_id": "term-1",
-        "card_number": "4111111111111111",
-        "channel": "pos",
-    } | changes
-    return {key: value for key, value in document.items() if value is not None}
+def _alerts_table(alerts: list[dict[str, str]]) -> Table:
+    table = Table(
+        title="alerts the security team received (e-mail + alert-processing queue)", show_lines=True
+    )
+    table.add_column("severity")
+    table.add_column("alert")
+    table.add_column("why", max_width=70)
+    for alert in alerts:
+        reasons = "\n".join(f"{code}: {detail}" for code, detail in _WHY.findall(alert["message"]))
+        table.add_row(alert["severity"], alert["subject"], reasons)
+    return table
 
 
-def _proxy_event(body: str) -> dict[str, Any]:
-    return {
-        "resource": "/transactions",
-        "path": "/transactions",
-        "httpMethod": "POST",
-        "headers": {"content-type": "application/json"},
-        "body": body,
-        "isBase64Encoded": False,
-        "requestContext": {"requestId": "demo", "stage": Blueprint.api_stage},
-    }
-
-
-def run_demo(console: Console | None = None) -> int:
+def run_demo(
+    count: int = 600,
+    rate: float = 80.0,
+    console: Console | None = None,
+    state_dir: Path = Path(".cardwatch"),
+) -> int:
     console = console or Console()
-    blueprint = blueprint_for("local", "local")
-    with running_emulator(blueprint.region) as emulator:
-        console.print(f"[bold]emulator[/] moto server at {emulator.endpoint}")
-        made = provision(blueprint, emulator.session())
-        for key in blueprint.functions:
-            os.environ.update(made.environment(blueprint, key))
-        wiring.reset()
-        logs = FunctionLogs(Path(".cardwatch/logs"))
-        functions = LocalLambda(blueprint, logs)
-        logs.install(logging.getLogger(Blueprint.service_name))
-        now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        table = Table(title="POST /transactions through the ingest function")
-        for column in ("case", "status", "answer"):
-            table.add_column(column)
-        for label, changes in _SAMPLES:
-            event = _proxy_event(json.dumps(_document(now, **changes)))
-            response = functions.invoke("ingest", event)
-            answer = json.loads(response["body"])
-            stored = answer.get("transaction", {})
-            summary = answer.get("message") or (
-                f"stored {stored['amount']} {stored['currency']}"
-                f" card {stored['card']['bin']}…{stored['card']['last4']}"
-            )
-            table.add_row(label, str(response["statusCode"]), summary)
-        console.print(table)
-        items = emulator.session().client("dynamodb").scan(TableName=blueprint.table_name)
-        logs.close()
-        console.print(f"function logs: {logs.directory}/")
+    settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=state_dir)
+    with LocalPipeline(settings) as pipeline:
+        assert pipeline.made is not None and pipeline.wiring is not None
         console.print(
-            f"items in {blueprint.table_name}: {items['Count']} "
-            "(each transaction and its uniqueness guard)"
+            f"[bold]cardwatch local[/]: API {pipeline.api_url}, "
+            f"emulator {pipeline.emulator.endpoint if pipeline.emulator else ''}"
         )
-    return 0
+        window = settings.analysis_window_seconds
+        window_end = datetime.fromtimestamp(time.time() // window * window, UTC)
+        planned = demo_traffic(
+            count, start=window_end - timedelta(seconds=10), span=timedelta(minutes=4)
+        )
+        kinds = Counter(item.kind for item in planned)
+        console.print("traffic: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items()))
+        alerts_url = pipeline.made.queue_urls[pipeline.blueprint.alerts_queue.name]
+        watcher = AlertWatcher(
+            alerts_url,
+            pipeline.emulator.endpoint if pipeline.emulator else "",
+            pipeline.blueprint.region,
+            console,
+        ).start()
+        summary = send_all(
+            planned,
+            pipeline.api_url,
+            pipeline.api_key,
+            rate=rate,
+            total=len(planned),
+            console=console,
+        )
+        stats = pipeline.wiring.stats
+        accepted = summary.statuses.get(201, 0)
+        wait_until(lambda: stats.detect_invocations >= accepted, timeout=60)
+        console.print("running the five-minute pattern analysis on that window")
+        pipeline.wiring.run_analysis(int(window_end.timestamp() * 1000))
+        watcher.stop(linger=4.0)
+        console.print(_alerts_table(watcher.alerts))
+        console.print(summary_table(summary, len(watcher.alerts)))
+        console.print(f"function logs (one file per log group): {settings.state_dir / 'logs'}/")
+    return 0 if watcher.alerts else 1

@@ -7,6 +7,7 @@ changes endpoints, nothing else.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ class Emulator:
 @contextmanager
 def running_emulator(region: str, port: int = 0) -> Iterator[Emulator]:
     """Start moto's server on loopback (port 0: any free port) for the ``with`` block."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per emulated request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -41,6 +42,9 @@ class LocalLambda:
         self._blueprint = blueprint
         self._logs = logs
         self._handlers: dict[str, Handler] = {}
+        # One execution environment per function: Powertools' resolver and metrics are
+        # module state, so a function runs one event at a time, as in Lambda.
+        self._locks = {key: threading.Lock() for key in blueprint.functions}
 
     def handler(self, key: str) -> Handler:
         if key not in self._handlers:
@@ -52,7 +56,8 @@ class LocalLambda:
         spec = self._blueprint.functions[key]
         handler = self.handler(key)
         context = LocalContext(spec, self._blueprint.region)
-        if self._logs is None:
-            return handler(event, context)
-        with self._logs.running(spec.name):
-            return handler(event, context)
+        with self._locks[key]:
+            if self._logs is None:
+                return handler(event, context)
+            with self._logs.running(spec.name):
+                return handler(event, context)

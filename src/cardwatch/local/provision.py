@@ -28,6 +28,8 @@ class Provisioned:
     queue_urls: dict[str, str] = field(default_factory=dict)
     queue_arns: dict[str, str] = field(default_factory=dict)
     topic_arn: str = ""
+    #: Local only: stands for Lambda's asynchronous invocation queue of detect.
+    detect_invocation_queue_url: str = ""
 
     def environment(self, blueprint: Blueprint, function_key: str) -> dict[str, str]:
         """A function's environment variables, as a deployment would render them."""
@@ -70,9 +72,8 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     response = dynamodb.create_table(
         TableName=blueprint.table_name,
         AttributeDefinitions=[
-            {"AttributeName": pk, "AttributeType": "S"},
-            {"AttributeName": sk, "AttributeType": "N"},
-            {"AttributeName": "user_id", "AttributeType": "S"},
+            {"AttributeName": name, "AttributeType": kind}
+            for name, kind in blueprint.table_attributes
         ],
         KeySchema=[
             {"AttributeName": pk, "KeyType": "HASH"},
@@ -80,13 +81,14 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
         ],
         GlobalSecondaryIndexes=[
             {
-                "IndexName": blueprint.user_index_name,
+                "IndexName": index.name,
                 "KeySchema": [
-                    {"AttributeName": "user_id", "KeyType": "HASH"},
-                    {"AttributeName": sk, "KeyType": "RANGE"},
+                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
+            for index in blueprint.table_indexes
         ],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": blueprint.stream_view_type},
@@ -164,6 +166,29 @@ def _topic(blueprint: Blueprint, sns: Any, key_id: str, made: Provisioned) -> st
     return arn
 
 
+def _events(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
+    """The bus and the rule (with its pattern); the rule's target is local-only."""
+    sqs, events = session.client("sqs"), session.client("events")
+    name = blueprint.name("detect-invocations")
+    made.detect_invocation_queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=made.detect_invocation_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    events.create_event_bus(Name=blueprint.event_bus_name, Tags=_tags(blueprint))
+    events.put_rule(
+        Name=blueprint.rule_name,
+        EventBusName=blueprint.event_bus_name,
+        EventPattern=json.dumps(blueprint.rule_pattern),
+        State="ENABLED",
+        Tags=_tags(blueprint),
+    )
+    events.put_targets(
+        Rule=blueprint.rule_name,
+        EventBusName=blueprint.event_bus_name,
+        Targets=[{"Id": "detect", "Arn": queue_arn}],
+    )
+
+
 def provision(
     blueprint: Blueprint, session: Any | None = None, card_token_key: bytes | None = None
 ) -> Provisioned:
@@ -192,4 +217,5 @@ def provision(
     for spec in blueprint.queues:
         _queue(spec, sqs, made.key_id, made, blueprint)
     made.topic_arn = _topic(blueprint, session.client("sns"), made.key_id, made)
+    _events(blueprint, session, made)
     return made

@@ -177,7 +177,11 @@ def _retrain(
     if frauds < settings.min_frauds_to_train or frauds == len(y):
         return
     artifact = fit_artifact(
-        result.features[rows], y, seed=settings.seed, note={"labels_visible_until_ms": now}
+        result.features,
+        history.labels,
+        seed=settings.seed,
+        note={"labels_visible_until_ms": now},
+        rows=rows,
     )
     detector.model = TreeModel.from_artifact(artifact)
     result.retrains.append({"at_ms": now, "rows": len(rows), "frauds": frauds})

@@ -46,24 +46,29 @@ def _export_tree(nodes: Any, shrinkage: float) -> dict[str, list[Any]]:
 def fit_artifact(
     x: NDArray[np.float32],
     y: NDArray[np.int8],
+    *,
     seed: int = 0,
     settings: TrainingSettings | None = None,
     note: dict[str, Any] | None = None,
+    rows: NDArray[np.int64] | None = None,
 ) -> dict[str, Any]:
     """Fit on ``x`` (rows in :data:`FEATURES` order) and ``y``; return the artifact.
 
+    ``rows`` limits the fit to those rows of ``x`` and ``y`` without copying the rest.
     Genuine rows beyond ``max_genuine`` are sampled away; the baseline is shifted by the
     log of the kept share, so probabilities stay calibrated to the full data.
     """
     settings = settings or TrainingSettings()
     rng = np.random.default_rng(seed)
-    genuine = np.flatnonzero(y == 0)
-    fraud = np.flatnonzero(y == 1)
+    candidates = np.arange(len(y)) if rows is None else rows
+    labels = y[candidates]
+    genuine = candidates[labels == 0]
+    fraud = candidates[labels == 1]
     kept_share = 1.0
     if len(genuine) > settings.max_genuine:
         kept_share = settings.max_genuine / len(genuine)
         genuine = rng.choice(genuine, settings.max_genuine, replace=False)
-    rows = np.sort(np.concatenate([genuine, fraud]))
+    chosen = np.sort(np.concatenate([genuine, fraud]))
     classifier = HistGradientBoostingClassifier(
         max_iter=settings.max_iter,
         learning_rate=settings.learning_rate,
@@ -73,11 +78,11 @@ def fit_artifact(
         early_stopping=False,
         random_state=seed,
     )
-    sample = x[rows]
+    sample = x[chosen]
     # A feature the data never fills (no coordinates, say) cannot be binned; as a
     # constant it is simply never split on.
     sample[:, np.isnan(sample).all(axis=0)] = 0.0
-    classifier.fit(sample, y[rows])
+    classifier.fit(sample, y[chosen])
     baseline = float(np.ravel(classifier._baseline_prediction)[0]) + math.log(kept_share)
     trees = [
         _export_tree(predictors[0].nodes, settings.learning_rate)
@@ -90,7 +95,7 @@ def fit_artifact(
         "trees": trees,
         "metadata": {
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "rows": len(rows),
+            "rows": len(chosen),
             "frauds": len(fraud),
             "genuine_kept_share": kept_share,
             **(note or {}),

@@ -1,0 +1,169 @@
+"""The whole pipeline on one machine: emulator, resources, gateway, functions, events."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from cardwatch.blueprint import Blueprint, blueprint_for
+from cardwatch.handlers import wiring
+from cardwatch.handlers.observability import service_name
+from cardwatch.local.emulator import Emulator, running_emulator
+from cardwatch.local.event_wiring import EventWiring
+from cardwatch.local.function_logs import FunctionLogs
+from cardwatch.local.gateway import GatewayStats, build_gateway
+from cardwatch.local.lambda_runtime import LocalLambda
+from cardwatch.local.provision import Provisioned, provision
+
+__all__ = ["LocalPipeline", "LocalSettings"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSettings:
+    port: int = 8080  # 0: any free port
+    environment_suffix: str = "local"
+    api_key: str | None = None  # None: a fresh random key
+    analyze_every_seconds: float = 300.0
+    analysis_window_seconds: int = 300
+    state_dir: Path = field(default_factory=lambda: Path(".cardwatch"))
+
+
+class LocalPipeline:
+    """Start with ``with LocalPipeline(settings) as pipeline:``; all stops on exit."""
+
+    def __init__(self, settings: LocalSettings | None = None) -> None:
+        self.settings = settings or LocalSettings()
+        self.blueprint: Blueprint = blueprint_for("local", self.settings.environment_suffix)
+        self.api_key = self.settings.api_key or secrets.token_urlsafe(24)
+        self.gateway_stats = GatewayStats()
+        self.emulator: Emulator | None = None
+        self.made: Provisioned | None = None
+        self.functions: LocalLambda | None = None
+        self.wiring: EventWiring | None = None
+        self.api_url = ""
+        self._emulator_context: Any = None
+        self._server: uvicorn.Server | None = None
+        self._server_thread: threading.Thread | None = None
+        self._logs: FunctionLogs | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # -- start ----------------------------------------------------------------------
+    def __enter__(self) -> LocalPipeline:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _start(self) -> None:
+        settings, blueprint = self.settings, self.blueprint
+        self._emulator_context = running_emulator(blueprint.region)
+        self.emulator = self._emulator_context.__enter__()
+        session = self.emulator.session()
+        self.made = provision(blueprint, session)
+        self._set_environment(self.made)
+        self._logs = FunctionLogs(settings.state_dir / "logs")
+        self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
+        self.functions = LocalLambda(blueprint, self._logs)
+        app = build_gateway(blueprint, self.api_key, self.functions.invoke, self.gateway_stats)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        self._server_thread = threading.Thread(
+            target=self._server.run, daemon=True, name="cardwatch-gateway"
+        )
+        self._server_thread.start()
+        while not self._server.started:
+            if not self._server_thread.is_alive():
+                raise RuntimeError(f"the local API could not listen on port {settings.port}")
+            time.sleep(0.02)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.api_url = f"http://127.0.0.1:{port}"
+        self.wiring = EventWiring(
+            blueprint,
+            self.made,
+            session,
+            self.functions.invoke,
+            analyze_every=settings.analyze_every_seconds,
+        )
+        self.wiring.start()
+        self._write_state()
+
+    def _set_environment(self, made: Provisioned) -> None:
+        environment: dict[str, str] = {}
+        for key in self.blueprint.functions:
+            environment.update(made.environment(self.blueprint, key))
+        environment["ANALYSIS_WINDOW_SECONDS"] = str(self.settings.analysis_window_seconds)
+        self._saved_env = {name: os.environ.get(name) for name in environment}
+        os.environ.update(environment)
+        wiring.reset()
+
+    def _write_state(self) -> None:
+        assert self.made is not None and self.emulator is not None
+        blueprint = self.blueprint
+        state = {
+            "api_url": self.api_url,
+            "api_key": self.api_key,
+            "aws_endpoint": self.emulator.endpoint,
+            "region": blueprint.region,
+            "resources": {
+                "table": blueprint.table_name,
+                "profile_table": blueprint.profile_table_name,
+                "queues": self.made.queue_urls,
+                "alert_topic": self.made.topic_arn,
+                "event_bus": blueprint.event_bus_name,
+                "rule": blueprint.rule_name,
+                "kms_key_id": self.made.key_id,
+                "parameters": [blueprint.card_token_key_parameter, blueprint.rules_parameter],
+                "functions": {key: spec.name for key, spec in blueprint.functions.items()},
+                "function_logs": str(self.settings.state_dir / "logs"),
+            },
+        }
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.settings.state_dir / "local.json").write_text(json.dumps(state, indent=2) + "\n")
+
+    # -- stop -----------------------------------------------------------------------
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.wiring is not None:
+            self.wiring.stop()
+        if self._server is not None and self._server_thread is not None:
+            self._server.should_exit = True
+            self._server_thread.join(timeout=5)
+        if self._logs is not None:
+            self._logs.close()
+        if self._emulator_context is not None:
+            self._emulator_context.__exit__(None, None, None)
+            self._emulator_context = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        wiring.reset()

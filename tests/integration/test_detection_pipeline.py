@@ -1,0 +1,184 @@
+"""detect -> suspicious queue -> notify -> SNS -> alert queue, and analyze, on moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cardwatch.blueprint import Blueprint
+from cardwatch.domain import luhn_valid
+from cardwatch.handlers import analyze, detect, ingest, notify
+from cardwatch.local.provision import Provisioned
+from tests.conftest import TEST_PANS, body
+from tests.integration.conftest import scan_all
+from tests.integration.pipeline import alerts_received, receive, sqs_event, stream_event
+
+BURST = [("burst-0", 180.0, "2026-11-20T11:50:00Z")] + [
+    (f"burst-{n}", 1.0, f"2026-11-20T11:5{n}:30Z") for n in range(1, 7)
+]
+
+
+@pytest.fixture
+def post(
+    provisioned: Provisioned,
+    api_event: Callable[..., dict[str, Any]],
+    lambda_context: LambdaContext,
+) -> Callable[..., dict[str, Any]]:
+    def call(**changes: Any) -> dict[str, Any]:
+        response = ingest.handler(api_event(body(**changes)), lambda_context)
+        assert response["statusCode"] == 201, response["body"]
+        return response
+
+    return call
+
+
+def detect_all(
+    blueprint: Blueprint,
+    ids: list[str],
+    context: LambdaContext,
+) -> list[dict[str, Any]]:
+    return [detect.handler(stream_event(blueprint, tid, f"evt-{tid}"), context) for tid in ids]
+
+
+@pytest.mark.requirement("R003-11")
+@pytest.mark.requirement("R003-14")
+@pytest.mark.requirement("R000-09")
+@pytest.mark.requirement("R000-10")
+def test_a_card_testing_burst_becomes_one_alert(
+    post: Callable[..., dict[str, Any]],
+    blueprint: Blueprint,
+    provisioned: Provisioned,
+    lambda_context: LambdaContext,
+) -> None:
+    # GIVEN a purchase, then a burst of tiny amounts on the same card
+    for tid, amount, ts in BURST:
+        post(transaction_id=tid, amount=amount, timestamp=ts)
+    # WHEN each INSERT reaches the detect function
+    results = detect_all(blueprint, [tid for tid, _, _ in BURST], lambda_context)
+    # THEN the late ones are queued as suspicious, with reasons, and recorded on the item
+    assert results[0]["outcome"] == "approved"
+    assert results[-1]["outcome"] == "queued"
+    assert "CARD_TESTING" in results[-1]["reasons"]
+    items = {
+        i["transaction_id"]: i
+        for i in scan_all(blueprint.table_name)
+        if i["record_type"] == "transaction"
+    }
+    assert items["burst-6"]["decision"] in {"review", "block"}
+    suspicious_url = provisioned.queue_urls[blueprint.suspicious_queue.name]
+    messages = receive(suspicious_url)
+    assert messages and all(TEST_PANS[0] not in m["Body"] for m in messages)
+    # WHEN the notify function takes the batch
+    arn = provisioned.queue_arns[blueprint.suspicious_queue.name]
+    answer = notify.handler(sqs_event(messages, arn), lambda_context)
+    # THEN every message succeeded and the alert reached the SNS-subscribed queue
+    assert answer == {"batchItemFailures": []}
+    alerts = alerts_received(blueprint, provisioned)
+    assert alerts, "no alert reached the alert-processing queue"
+    assert alerts[0]["MessageAttributes"]["severity"]["Value"] in {"medium", "high"}
+    assert "411111******1111" in alerts[0]["Message"]
+    assert TEST_PANS[0] not in json.dumps(alerts)
+
+
+def test_a_redelivered_event_changes_nothing_twice(
+    post: Callable[..., dict[str, Any]],
+    blueprint: Blueprint,
+    provisioned: Provisioned,
+    lambda_context: LambdaContext,
+) -> None:
+    post(transaction_id="once")
+    first = detect.handler(stream_event(blueprint, "once", "evt-1"), lambda_context)
+    profiles_before = scan_all(blueprint.profile_table_name)
+    again = detect.handler(stream_event(blueprint, "once", "evt-1"), lambda_context)
+    assert first["outcome"] == "approved" and again["outcome"] == "already_seen"
+    assert scan_all(blueprint.profile_table_name) == profiles_before
+
+
+def test_the_same_alert_within_the_cooldown_is_sent_once(
+    post: Callable[..., dict[str, Any]],
+    blueprint: Blueprint,
+    provisioned: Provisioned,
+    lambda_context: LambdaContext,
+) -> None:
+    for tid, amount, ts in BURST:
+        post(transaction_id=tid, amount=amount, timestamp=ts)
+    detect_all(blueprint, [tid for tid, _, _ in BURST], lambda_context)
+    messages = receive(provisioned.queue_urls[blueprint.suspicious_queue.name])
+    arn = provisioned.queue_arns[blueprint.suspicious_queue.name]
+    notify.handler(sqs_event(messages, arn), lambda_context)
+    notify.handler(sqs_event(messages, arn), lambda_context)  # SQS delivered them again
+    alerts = alerts_received(blueprint, provisioned)
+    subjects = [alert["Subject"] for alert in alerts]
+    assert len(subjects) == len(set(subjects)) < len(messages) * 2
+
+
+@pytest.mark.requirement("R003-22")
+def test_a_poison_message_fails_alone(
+    post: Callable[..., dict[str, Any]],
+    provisioned: Provisioned,
+    blueprint: Blueprint,
+    lambda_context: LambdaContext,
+) -> None:
+    # GIVEN a batch with a good finding and a message nobody can read
+    for tid, amount, ts in BURST:
+        post(transaction_id=tid, amount=amount, timestamp=ts)
+    detect_all(blueprint, [tid for tid, _, _ in BURST], lambda_context)
+    url = provisioned.queue_urls[blueprint.suspicious_queue.name]
+    boto3.client("sqs").send_message(QueueUrl=url, MessageBody="this is not a finding")
+    messages = receive(url)
+    poison = next(m for m in messages if m["Body"] == "this is not a finding")
+    # WHEN notify takes the batch
+    answer = notify.handler(sqs_event(messages, "arn:aws:sqs:us-east-1:1:q"), lambda_context)
+    # THEN only the poison message is reported back (SQS redrives it to the DLQ later)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": poison["MessageId"]}]}
+    assert alerts_received(blueprint, provisioned)
+
+
+@pytest.mark.requirement("R000-13")
+@pytest.mark.requirement("R000-14")
+def test_the_analyzer_finds_a_terminal_hit_by_many_cards(
+    provisioned: Provisioned,
+    blueprint: Blueprint,
+    api_event: Callable[..., dict[str, Any]],
+    lambda_context: LambdaContext,
+) -> None:
+    # GIVEN one window: quiet terminals with a card or two, one terminal with forty cards
+    pans = [p for p in (f"4000000000{n:05d}" for n in range(2000)) if luhn_valid(p)][:60]
+    for n in range(20):
+        ingest.handler(
+            api_event(
+                body(
+                    transaction_id=f"q{n}",
+                    terminal_id=f"quiet-{n}",
+                    card_number=pans[n % 5],
+                    timestamp=f"2026-11-20T11:4{n % 5}:00Z",
+                )
+            ),
+            lambda_context,
+        )
+    for n in range(40):
+        ingest.handler(
+            api_event(
+                body(
+                    transaction_id=f"s{n}",
+                    terminal_id="skimmed",
+                    card_number=pans[20 + n % 40],
+                    timestamp=f"2026-11-20T11:4{n % 5}:10Z",
+                )
+            ),
+            lambda_context,
+        )
+    # WHEN the scheduled analysis runs just after that window
+    window_end = 1_795_175_100_000  # 2026-11-20T11:45:00Z: the window is 11:40 to 11:45
+    summary = analyze.handler({}, lambda_context, now_ms=window_end)
+    # THEN it read the window through the index and queued the pattern
+    assert summary["transactions"] == 60
+    assert summary["findings"] == ["TERMINAL_SPREE:skimmed"]
+    messages = receive(provisioned.queue_urls[blueprint.suspicious_queue.name])
+    finding = json.loads(messages[0]["Body"])
+    assert finding["kind"] == "pattern" and finding["terminal_id"] == "skimmed"
