@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-unit test-property test-ops test-integration check lint typecheck model backtest trace clean
+.PHONY: help install demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install cardwatch with its dev and ops tools
 
-demo: install ## run the pipeline on the embedded emulator and show what happens
+demo: install ## run the pipeline on the embedded emulator with realistic traffic; show alerts
 	$(BIN)/cardwatch demo
+
+up: install ## run the local stack until Ctrl-C (API on :8080, see .cardwatch/local.json)
+	$(BIN)/cardwatch up
 
 test: install ## every test tier
 	$(PYTEST) -q
@@ -34,6 +37,9 @@ test-property: install ## hypothesis properties of money, cards and the contract
 
 test-ops: install ## simulator, training export and backtest, on small data
 	$(PYTEST) -q tests/ops
+
+test-e2e: install ## the local stack over HTTP: gateway, pipeline, alerts
+	$(PYTEST) -q tests/e2e
 
 test-integration: install ## adapters and handlers against moto
 	$(PYTEST) -q tests/integration

@@ -95,7 +95,8 @@ class Alert:
                 f"{finding.currency} on card {finding.masked_card}"
             )
         else:
-            subject = f"[{finding.severity.upper()}] {first}: {finding.subject_key}"
+            about = finding.masked_card or finding.terminal_id or finding.subject_key
+            subject = f"[{finding.severity.upper()}] {first}: {about}"
         lines = [subject, "", f"score {finding.score:.2f}, decision {finding.decision}"]
         for label, value in (
             ("transaction", finding.finding_id if finding.kind == "transaction" else None),

@@ -21,12 +21,12 @@ from typing import Any
 
 from cardwatch.domain.card import luhn_valid
 
-__all__ = ["Planned", "csv_traffic", "demo_traffic", "test_pan"]
+__all__ = ["Planned", "csv_traffic", "demo_traffic", "demo_pan"]
 
 _TEST_BINS = ("400000", "411111", "510000", "555555", "601100")
 
 
-def test_pan(seed: str) -> str:
+def demo_pan(seed: str) -> str:
     """A Luhn-valid 16-digit test card number derived from ``seed`` (a user id)."""
     digest = hashlib.sha256(seed.encode()).hexdigest()
     body = _TEST_BINS[int(digest[:2], 16) % len(_TEST_BINS)] + str(int(digest[2:14], 16))[:9]
@@ -76,7 +76,7 @@ def demo_traffic(
     users = [
         (
             f"cardholder-{i:04d}",
-            test_pan(f"cardholder-{i:04d}"),
+            demo_pan(f"cardholder-{i:04d}"),
             Decimal(rng.randint(800, 9000)) / 100,
         )
         for i in range(max(40, count))
@@ -85,7 +85,7 @@ def demo_traffic(
         user: (40.7 + rng.uniform(-0.2, 0.2), -74.0 + rng.uniform(-0.2, 0.2))
         for user, _pan, _mean in users
     }
-    terminals = [f"store-{i:03d}" for i in range(max(30, count // 10))]
+    terminals = [f"store-{i:03d}" for i in range(max(30, count // 2))]
     plan: list[tuple[datetime, dict[str, Any], str]] = []
     for _ in range(count):
         user, pan, mean = rng.choice(users)
@@ -225,7 +225,7 @@ def csv_traffic(path: Path, limit: int | None = None) -> Iterator[Planned]:
         body = {
             "transaction_id": row["transaction_id"],
             "user_id": row["user_id"],
-            "card_number": test_pan(row["user_id"]),
+            "card_number": demo_pan(row["user_id"]),
             "terminal_id": row["terminal_id"],
             "amount": Decimal(row["amount"]),
             "currency": "USD",

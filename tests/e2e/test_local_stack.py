@@ -1,0 +1,164 @@
+"""The local stack over HTTP: what lands in the table, the queues and the alert queue."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from cardwatch.domain import luhn_valid
+from cardwatch.local.event_wiring import wait_until
+from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.local.replay import encode_body
+from cardwatch.local.traffic import demo_pan
+from tests.conftest import TEST_PANS
+
+#: A card number's shape: 13-19 digits starting with a card network's major industry
+#: identifier (2-6); epoch milliseconds (13 digits from 1) are not card numbers.
+LUHN_RUN = re.compile(r"(?<!\d)[2-6]\d{12,18}(?!\d)")
+
+
+def now_stamp(seconds_ago: float = 0) -> str:
+    moment = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def transaction(tid: str, **changes: Any) -> dict[str, Any]:
+    body = {
+        "transaction_id": tid,
+        "user_id": "e2e-user",
+        "amount": 42.5,
+        "currency": "USD",
+        "timestamp": now_stamp(),
+        "terminal_id": "e2e-term",
+        "card_number": TEST_PANS[0],
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def items(stack: LocalPipeline) -> list[dict[str, Any]]:
+    table = boto3.resource("dynamodb").Table(stack.blueprint.table_name)
+    return list(table.scan()["Items"])
+
+
+@pytest.mark.requirement("R000-01")
+@pytest.mark.requirement("R003-01")
+def test_a_valid_post_is_201_and_stored(api: httpx.Client, stack: LocalPipeline) -> None:
+    response = api.post("/transactions", json=transaction("e2e-valid"))
+    assert response.status_code == 201
+    assert response.json()["transaction"]["card"]["last4"] == "1111"
+    assert any(
+        i["transaction_id"] == "e2e-valid" and i["record_type"] == "transaction"
+        for i in items(stack)
+    )
+
+
+@pytest.mark.requirement("R000-02")
+def test_a_body_missing_amount_is_400_naming_amount(api: httpx.Client) -> None:
+    response = api.post("/transactions", json=transaction("e2e-no-amount", amount=None))
+    assert response.status_code == 400
+    assert "amount" in [error["field"] for error in response.json()["errors"]]
+
+
+@pytest.mark.requirement("R000-05")
+def test_no_api_key_is_403(stack: LocalPipeline) -> None:
+    response = httpx.post(f"{stack.api_url}/transactions", json=transaction("e2e-nokey"))
+    assert response.status_code == 403
+
+
+def test_a_repeated_transaction_leaves_one_item(api: httpx.Client, stack: LocalPipeline) -> None:
+    body = transaction("e2e-twice")
+    answers = [api.post("/transactions", json=body) for _ in range(3)]
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    assert answers[2].headers["idempotent-replayed"] == "true"
+    stored = [
+        i
+        for i in items(stack)
+        if i["transaction_id"] == "e2e-twice" and i["record_type"] == "transaction"
+    ]
+    assert len(stored) == 1
+
+
+def test_the_openapi_document_is_served(stack: LocalPipeline) -> None:
+    document = httpx.get(f"{stack.api_url}/openapi.json").json()
+    assert document["servers"][0]["url"] == stack.api_url
+    assert "/transactions" in document["paths"]
+
+
+def test_local_json_describes_the_stack(stack: LocalPipeline) -> None:
+    state = json.loads((stack.settings.state_dir / "local.json").read_text())
+    assert {"api_url", "api_key", "aws_endpoint", "region", "resources"} <= set(state)
+    assert state["resources"]["table"] == stack.blueprint.table_name
+
+
+@pytest.mark.requirement("R003-15")
+@pytest.mark.requirement("R003-22")
+def test_a_fraudulent_burst_reaches_the_alert_queue_and_no_card_number_leaks(
+    api: httpx.Client, stack: LocalPipeline
+) -> None:
+    # GIVEN a card that buys once, then runs tiny amounts in quick succession
+    pan = demo_pan("e2e-victim")
+    api.post(
+        "/transactions",
+        content=encode_body(
+            transaction(
+                "e2e-burst-0",
+                user_id="e2e-victim",
+                card_number=pan,
+                amount=120,
+                terminal_id="t1",
+                timestamp=now_stamp(60),
+            )
+        ),
+    )
+    for n in range(1, 8):
+        response = api.post(
+            "/transactions",
+            json=transaction(
+                f"e2e-burst-{n}",
+                user_id="e2e-victim",
+                card_number=pan,
+                amount=1,
+                terminal_id="web-1",
+                timestamp=now_stamp(40 - 5 * n),
+            ),
+        )
+        assert response.status_code == 201
+    # WHEN the stream, detect, the queue and notify have run
+    sqs = boto3.client("sqs")
+    assert stack.made is not None
+    alerts_url = stack.made.queue_urls[stack.blueprint.alerts_queue.name]
+    received: list[dict[str, Any]] = []
+
+    def alert_arrived() -> bool:
+        received.extend(
+            sqs.receive_message(QueueUrl=alerts_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+                "Messages", []
+            )
+        )
+        return any("CARD_TESTING" in m["Body"] for m in received)
+
+    # THEN an alert reaches the SNS-subscribed queue, naming the card by BIN and last four
+    assert wait_until(alert_arrived, timeout=60), stack.wiring.stats if stack.wiring else ""
+    assert any(f"{pan[:6]}******{pan[-4:]}" in m["Body"] for m in received)
+    # AND no item, message or log line holds a card number
+    texts = [json.dumps(items(stack), default=str)]
+    texts += [m["Body"] for m in received]
+    for url in stack.made.queue_urls.values():
+        texts += [
+            m["Body"]
+            for m in sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0
+            ).get("Messages", [])
+        ]
+    logs = stack.settings.state_dir / "logs"
+    texts += [path.read_text() for path in logs.glob("*.log")]
+    leaks = [run for text in texts for run in LUHN_RUN.findall(text) if luhn_valid(run)]
+    assert leaks == []
+    assert LUHN_RUN.findall(f"x{pan}x") == [pan]  # the scan would see one
