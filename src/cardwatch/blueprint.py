@@ -134,13 +134,9 @@ class FunctionSpec:
     def log_group(self) -> str:
         return f"/aws/lambda/{self.name}"
 
-    @property
-    def role_name(self) -> str:
-        return f"{self.name}-role"
-
-    @property
-    def error_alarm_name(self) -> str:
-        return f"{self.name}-error-rate"
+    #: ``{resource-type}-{suffix}`` like every other name.
+    role_name: str = ""
+    error_alarm_name: str = ""
 
 
 _DAY = 86_400
@@ -301,6 +297,8 @@ class Blueprint:
             return FunctionSpec(
                 key=key,
                 name=self.name(resource_type),
+                role_name=self.name(f"{resource_type}-role"),
+                error_alarm_name=self.name(f"{resource_type}-error-rate"),
                 handler=f"cardwatch.handlers.{key}.handler",
                 description=description,
                 reserved_concurrency=concurrency[key],

@@ -21,7 +21,7 @@ from typing import Any
 
 from cardwatch.domain.card import luhn_valid
 
-__all__ = ["Planned", "csv_traffic", "demo_traffic", "demo_pan"]
+__all__ = ["Planned", "csv_traffic", "demo_pan", "demo_traffic"]
 
 _TEST_BINS = ("400000", "411111", "510000", "555555", "601100")
 

@@ -20,12 +20,12 @@ __all__ = ["TrainingSettings", "fit_artifact"]
 class TrainingSettings:
     """Model size and sampling; small trees keep pure-Python scoring fast."""
 
-    max_iter = 80
+    max_iter = 60
     learning_rate = 0.1
     max_leaf_nodes = 15
     min_samples_leaf = 40
     l2_regularization = 1.0
-    max_genuine = 150_000
+    max_genuine = 100_000
 
 
 def _export_tree(nodes: Any, shrinkage: float) -> dict[str, list[Any]]:

@@ -1,0 +1,262 @@
+"""``TransactionApi``: the REST API with its models and validator (from the one JSON
+Schema), API key, usage plan, X-Ray, access logs and the proxy integration."""
+
+from __future__ import annotations
+
+import hashlib
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
+from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
+from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
+from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
+from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
+    ApiGatewayRestApi,
+    ApiGatewayRestApiEndpointConfiguration,
+)
+from cdktf_cdktf_provider_aws.api_gateway_stage import (
+    ApiGatewayStage,
+    ApiGatewayStageAccessLogSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanQuotaSettings,
+    ApiGatewayUsagePlanThrottleSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from constructs import Construct
+
+from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.policies import assume_role_policy
+from cardwatch.schema import schema_text
+
+_ACCESS_LOG = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"apiKeyId":"$context.identity.apiKeyId","method":"$context.httpMethod",'
+    '"path":"$context.resourcePath","status":"$context.status",'
+    '"latencyMs":"$context.responseLatency","error":"$context.error.message"}'
+)
+#: API Gateway's own 400 names what the model rejected (the field), never the value.
+_BAD_BODY = '{"message": "Invalid request body", "detail": "$context.error.validationErrorString"}'
+
+
+class TransactionApi(Construct):
+    def __init__(
+        self, scope: Construct, id_: str, ctx: StackContext, ingest: LambdaFunction
+    ) -> None:
+        super().__init__(scope, id_)
+        blueprint = ctx.blueprint
+        self.api = ApiGatewayRestApi(
+            self,
+            "api",
+            name=blueprint.api_name,
+            description="cardwatch: card transactions in, fraud alerts out",
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+        )
+        validator = ApiGatewayRequestValidator(
+            self, "validator", rest_api_id=self.api.id, name="body", validate_request_body=True
+        )
+        models = {
+            name: ApiGatewayModel(
+                self,
+                f"{name.lower()}-model",
+                rest_api_id=self.api.id,
+                name=name,
+                content_type="application/json",
+                schema=schema_text(file),
+            )
+            for name, file in (("Transaction", "transaction"), ("Label", "label"))
+        }
+        transactions = ApiGatewayResource(
+            self,
+            "transactions",
+            rest_api_id=self.api.id,
+            parent_id=self.api.root_resource_id,
+            path_part="transactions",
+        )
+        one = ApiGatewayResource(
+            self,
+            "transaction",
+            rest_api_id=self.api.id,
+            parent_id=transactions.id,
+            path_part="{transaction_id}",
+        )
+        label = ApiGatewayResource(
+            self, "label", rest_api_id=self.api.id, parent_id=one.id, path_part="label"
+        )
+        methods = []
+        for name, resource, model in (
+            ("post-transaction", transactions, models["Transaction"]),
+            ("post-label", label, models["Label"]),
+        ):
+            method = ApiGatewayMethod(
+                self,
+                name,
+                rest_api_id=self.api.id,
+                resource_id=resource.id,
+                http_method="POST",
+                authorization="NONE",
+                api_key_required=True,
+                request_validator_id=validator.id,
+                request_models={"application/json": model.name},
+            )
+            integration = ApiGatewayIntegration(
+                self,
+                f"{name}-integration",
+                rest_api_id=self.api.id,
+                resource_id=resource.id,
+                http_method=method.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",
+                uri=ingest.invoke_arn,
+            )
+            methods += [method, integration]
+        ApiGatewayGatewayResponse(
+            self,
+            "bad-request-body",
+            rest_api_id=self.api.id,
+            response_type="BAD_REQUEST_BODY",
+            status_code="400",
+            response_templates={"application/json": _BAD_BODY},
+        )
+        LambdaPermission(
+            self,
+            "api-invokes-ingest",
+            statement_id="ApiGatewayInvokesIngest",
+            action="lambda:InvokeFunction",
+            function_name=ingest.function_name,
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{self.api.execution_arn}/*/POST/transactions*",
+        )
+        contract = hashlib.sha256(
+            (schema_text("transaction") + schema_text("label")).encode()
+        ).hexdigest()
+        deployment = ApiGatewayDeployment(
+            self,
+            "deployment",
+            rest_api_id=self.api.id,
+            triggers={"contract": contract},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            depends_on=methods,
+        )
+        self.stage = self._stage(ctx, deployment)
+        self._usage_plan(ctx)
+        self.url = self.stage.invoke_url
+
+    def _stage(self, ctx: StackContext, deployment: ApiGatewayDeployment) -> ApiGatewayStage:
+        blueprint = ctx.blueprint
+        role = IamRole(
+            self,
+            "api-logs-role",
+            name=blueprint.name("api-gateway-logs"),
+            assume_role_policy=policy_json(
+                assume_role_policy("apigateway.amazonaws.com", ctx.account_id)
+            ),
+        )
+        IamRolePolicy(
+            self,
+            "api-logs-policy",
+            role=role.id,
+            name="write-api-logs",
+            policy=policy_json(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "WriteApiLogs",
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogGroup",
+                                "logs:CreateLogStream",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                                "logs:PutLogEvents",
+                                "logs:GetLogEvents",
+                                "logs:FilterLogEvents",
+                            ],
+                            "Resource": [
+                                ctx.logs_arn("API-Gateway-Execution-Logs_*"),
+                                ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}"),
+                                ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}") + ":*",
+                            ],
+                        }
+                    ],
+                }
+            ),
+        )
+        account = ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)
+        access_logs = CloudwatchLogGroup(
+            self,
+            "access-logs",
+            name=f"/aws/apigateway/{blueprint.api_name}",
+            retention_in_days=blueprint.settings.log_retention_days,
+            kms_key_id=ctx.key_arn,
+        )
+        stage = ApiGatewayStage(
+            self,
+            "stage",
+            rest_api_id=self.api.id,
+            deployment_id=deployment.id,
+            stage_name=blueprint.api_stage,
+            xray_tracing_enabled=True,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=access_logs.arn, format=_ACCESS_LOG
+            ),
+            depends_on=[account],
+        )
+        ApiGatewayMethodSettings(
+            self,
+            "method-settings",
+            rest_api_id=self.api.id,
+            stage_name=stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                metrics_enabled=True,
+                logging_level="ERROR",
+                data_trace_enabled=False,
+                throttling_rate_limit=blueprint.settings.api_rate_limit_per_second,
+                throttling_burst_limit=blueprint.settings.api_burst_limit,
+            ),
+        )
+        return stage
+
+    def _usage_plan(self, ctx: StackContext) -> None:
+        settings = ctx.blueprint.settings
+        quota = (
+            ApiGatewayUsagePlanQuotaSettings(limit=settings.api_quota_per_day, period="DAY")
+            if settings.api_quota_per_day is not None
+            else None
+        )
+        plan = ApiGatewayUsagePlan(
+            self,
+            "usage-plan",
+            name=ctx.blueprint.name("fraud-detection-usage-plan"),
+            api_stages=[
+                ApiGatewayUsagePlanApiStages(api_id=self.api.id, stage=self.stage.stage_name)
+            ],
+            quota_settings=quota,
+            throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                rate_limit=settings.api_rate_limit_per_second, burst_limit=settings.api_burst_limit
+            ),
+        )
+        self.key = ApiGatewayApiKey(
+            self, "api-key", name=ctx.blueprint.name("fraud-detection-key"), enabled=True
+        )
+        ApiGatewayUsagePlanKey(
+            self, "usage-plan-key", key_id=self.key.id, key_type="API_KEY", usage_plan_id=plan.id
+        )

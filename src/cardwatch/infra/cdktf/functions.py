@@ -1,0 +1,149 @@
+"""``DetectionFunctions``: the four functions, each with its own role, log group, key for
+its environment, X-Ray, arm64, reserved concurrency and, where asynchronous, an
+on-failure destination; plus the suspicious queue's event source mapping."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from cdktf import AssetType, TerraformAsset
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionDeadLetterConfig,
+    LambdaFunctionEnvironment,
+    LambdaFunctionTracingConfig,
+    LambdaFunctionVpcConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
+    LambdaFunctionEventInvokeConfig,
+    LambdaFunctionEventInvokeConfigDestinationConfig,
+    LambdaFunctionEventInvokeConfigDestinationConfigOnFailure,
+)
+from constructs import Construct
+
+from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec
+from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.packaging import LambdaPackage
+from cardwatch.infra.policies import assume_role_policy, function_policy
+
+
+class DetectionFunctions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        ctx: StackContext,
+        package: LambdaPackage,
+        vpc: tuple[list[str], list[str]] | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        self._ctx = ctx
+        asset = TerraformAsset(
+            self, "lambda-package", path=str(Path(package.path).resolve()), type=AssetType.FILE
+        )
+        self._code = asset.path
+        self._hash = base64.b64encode(bytes.fromhex(package.sha256)).decode()
+        self._vpc = vpc
+        self.functions: dict[str, LambdaFunction] = {}
+        self.log_groups: dict[str, CloudwatchLogGroup] = {}
+        for key, spec in ctx.blueprint.functions.items():
+            self.functions[key] = self._function(spec)
+        suspicious = ctx.blueprint.suspicious_queue
+        LambdaEventSourceMapping(
+            self,
+            "notify-from-suspicious-queue",
+            event_source_arn=ctx.arn_of("suspicious_queue")[0],
+            function_name=self.functions["notify"].arn,
+            batch_size=ctx.blueprint.notify_batch_size,
+            maximum_batching_window_in_seconds=ctx.blueprint.notify_batching_window_seconds,
+            function_response_types=["ReportBatchItemFailures"],
+        )
+        assert (
+            suspicious.visibility_timeout_seconds
+            >= 6 * ctx.blueprint.functions["notify"].timeout_seconds
+        )
+
+    def _function(self, spec: FunctionSpec) -> LambdaFunction:
+        ctx, blueprint = self._ctx, self._ctx.blueprint
+        log_group = CloudwatchLogGroup(
+            self,
+            f"{spec.key}-logs",
+            name=spec.log_group,
+            retention_in_days=blueprint.settings.log_retention_days,
+            kms_key_id=ctx.key_arn,
+        )
+        self.log_groups[spec.key] = log_group
+        role = IamRole(
+            self,
+            f"{spec.key}-role",
+            name=spec.role_name,
+            assume_role_policy=policy_json(assume_role_policy("lambda.amazonaws.com")),
+        )
+        policy = function_policy(blueprint, spec, ctx.arn_of, log_group.arn)
+        policy["Statement"].append(
+            {
+                "Sid": "DeadLetters",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": ctx.arn_of("failures_dlq"),
+            }
+        )
+        role_policy = IamRolePolicy(
+            self,
+            f"{spec.key}-policy",
+            role=role.id,
+            name=f"{spec.name}-least-privilege",
+            policy=policy_json(policy),
+        )
+        variables = {name: self._value(attribute) for name, attribute in spec.environment.items()}
+        function = LambdaFunction(
+            self,
+            spec.key,
+            function_name=spec.name,
+            description=spec.description,
+            role=role.arn,
+            handler=spec.handler,
+            runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
+            filename=self._code,
+            source_code_hash=self._hash,
+            memory_size=spec.memory_mb,
+            timeout=spec.timeout_seconds,
+            reserved_concurrent_executions=spec.reserved_concurrency,
+            kms_key_arn=ctx.key_arn,
+            environment=LambdaFunctionEnvironment(variables=variables),
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
+            dead_letter_config=LambdaFunctionDeadLetterConfig(
+                target_arn=ctx.arn_of("failures_dlq")[0]
+            ),
+            vpc_config=LambdaFunctionVpcConfig(
+                subnet_ids=self._vpc[0], security_group_ids=self._vpc[1]
+            )
+            if spec.in_vpc and self._vpc
+            else None,
+            depends_on=[log_group, role_policy],
+        )
+        if spec.asynchronous:
+            LambdaFunctionEventInvokeConfig(
+                self,
+                f"{spec.key}-async",
+                function_name=function.function_name,
+                maximum_retry_attempts=blueprint.async_retry_attempts,
+                maximum_event_age_in_seconds=blueprint.max_event_age_seconds,
+                destination_config=LambdaFunctionEventInvokeConfigDestinationConfig(
+                    on_failure=LambdaFunctionEventInvokeConfigDestinationConfigOnFailure(
+                        destination=ctx.arn_of("failures_dlq")[0]
+                    )
+                ),
+            )
+        return function
+
+    def _value(self, attribute: str) -> str:
+        if attribute in self._ctx.urls:
+            return self._ctx.urls[attribute]
+        return str(getattr(self._ctx.blueprint, attribute))

@@ -1,0 +1,125 @@
+"""``AlertChannel``: the queues with their dead-letter queues, and the alert topic with its
+subscriptions (the alert-processing queue, and e-mail where the settings ask for it)."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from constructs import Construct
+
+from cardwatch.blueprint import QueueSpec
+from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.policies import assume_role_policy, sns_feedback_policy
+
+#: Blueprint attribute of each queue, as grants name them.
+QUEUE_ATTRIBUTES = (
+    "suspicious_dlq",
+    "suspicious_queue",
+    "alerts_dlq",
+    "alerts_queue",
+    "failures_dlq",
+)
+
+
+class AlertChannel(Construct):
+    def __init__(self, scope: Construct, id_: str, ctx: StackContext) -> None:
+        super().__init__(scope, id_)
+        blueprint = ctx.blueprint
+        self.queues: dict[str, SqsQueue] = {}
+        for attribute in QUEUE_ATTRIBUTES:
+            spec: QueueSpec = getattr(blueprint, attribute)
+            redrive = None
+            if spec.dead_letter is not None:
+                dead = self.queues[
+                    next(a for a in QUEUE_ATTRIBUTES if getattr(blueprint, a) == spec.dead_letter)
+                ]
+                redrive = json.dumps(
+                    {"deadLetterTargetArn": dead.arn, "maxReceiveCount": spec.max_receive_count}
+                )
+            queue = SqsQueue(
+                self,
+                attribute.replace("_", "-"),
+                name=spec.name,
+                visibility_timeout_seconds=spec.visibility_timeout_seconds,
+                message_retention_seconds=spec.retention_seconds,
+                kms_master_key_id=ctx.key_arn,
+                kms_data_key_reuse_period_seconds=300,
+                redrive_policy=redrive,
+            )
+            self.queues[attribute] = queue
+            ctx.arns[attribute] = [queue.arn]
+            ctx.urls[attribute] = queue.url
+        feedback = IamRole(
+            self,
+            "sns-feedback-role",
+            name=blueprint.name("sns-delivery-status"),
+            assume_role_policy=policy_json(assume_role_policy("sns.amazonaws.com", ctx.account_id)),
+        )
+        IamRolePolicy(
+            self,
+            "sns-feedback-policy",
+            role=feedback.id,
+            name="delivery-status-logs",
+            policy=policy_json(
+                sns_feedback_policy(ctx.logs_arn(f"sns/{blueprint.region}/{ctx.account_id}/*"))
+            ),
+        )
+        self.topic = SnsTopic(
+            self,
+            "alert-topic",
+            name=blueprint.alert_topic_name,
+            kms_master_key_id=ctx.key_arn,
+            sqs_success_feedback_role_arn=feedback.arn,
+            sqs_failure_feedback_role_arn=feedback.arn,
+            sqs_success_feedback_sample_rate=100,
+            tracing_config="Active",
+        )
+        ctx.arns["alert_topic"] = [self.topic.arn]
+        ctx.urls["alert_topic"] = self.topic.arn
+        self._subscribe_alert_queue(ctx)
+        if blueprint.settings.email_subscription and blueprint.settings.alert_email:
+            SnsTopicSubscription(
+                self,
+                "email",
+                topic_arn=self.topic.arn,
+                protocol="email",
+                endpoint=blueprint.settings.alert_email,
+            )
+
+    def _subscribe_alert_queue(self, ctx: StackContext) -> None:
+        alerts, dead = self.queues["alerts_queue"], self.queues["alerts_dlq"]
+        SnsTopicSubscription(
+            self,
+            "alert-queue",
+            topic_arn=self.topic.arn,
+            protocol="sqs",
+            endpoint=alerts.arn,
+            redrive_policy=json.dumps({"deadLetterTargetArn": dead.arn}),
+        )
+        for name, queue in (("alerts-queue-policy", alerts), ("alerts-dlq-policy", dead)):
+            SqsQueuePolicy(
+                self,
+                name,
+                queue_url=queue.url,
+                policy=policy_json(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "TopicDelivers",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "sns.amazonaws.com"},
+                                "Action": "sqs:SendMessage",
+                                "Resource": queue.arn,
+                                "Condition": {"ArnEquals": {"aws:SourceArn": self.topic.arn}},
+                            }
+                        ],
+                    }
+                ),
+            )

@@ -1,0 +1,64 @@
+"""``Monitoring``: per function, an alarm on errors / invocations above 1 % over five
+minutes (metric math), notifying the alert topic."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from constructs import Construct
+
+from cardwatch.infra.cdktf.context import StackContext
+
+
+def _metric(name: str, function_name: str, period: int) -> CloudwatchMetricAlarmMetricQueryMetric:
+    return CloudwatchMetricAlarmMetricQueryMetric(
+        metric_name=name,
+        namespace="AWS/Lambda",
+        period=period,
+        stat="Sum",
+        dimensions={"FunctionName": function_name},
+    )
+
+
+class Monitoring(Construct):
+    def __init__(
+        self, scope: Construct, id_: str, ctx: StackContext, functions: dict[str, LambdaFunction]
+    ) -> None:
+        super().__init__(scope, id_)
+        blueprint = ctx.blueprint
+        period = blueprint.error_rate_period_seconds
+        for key, function in functions.items():
+            spec = blueprint.functions[key]
+            CloudwatchMetricAlarm(
+                self,
+                f"{key}-error-rate",
+                alarm_name=spec.error_alarm_name,
+                alarm_description=f"{spec.name}: more than "
+                f"{blueprint.error_rate_threshold_percent} % of invocations "
+                f"failed over {period // 60} minutes",
+                comparison_operator="GreaterThanThreshold",
+                threshold=blueprint.error_rate_threshold_percent,
+                evaluation_periods=1,
+                treat_missing_data="notBreaching",
+                alarm_actions=ctx.arn_of("alert_topic"),
+                ok_actions=ctx.arn_of("alert_topic"),
+                metric_query=[
+                    CloudwatchMetricAlarmMetricQuery(
+                        id="errors", metric=_metric("Errors", function.function_name, period)
+                    ),
+                    CloudwatchMetricAlarmMetricQuery(
+                        id="invocations",
+                        metric=_metric("Invocations", function.function_name, period),
+                    ),
+                    CloudwatchMetricAlarmMetricQuery(
+                        id="error_rate",
+                        label="error rate (%)",
+                        return_data=True,
+                        expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+                    ),
+                ],
+            )

@@ -1,0 +1,57 @@
+"""``Security``: the customer-managed key and the SSM parameters."""
+
+from __future__ import annotations
+
+import secrets
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+from constructs import Construct
+
+from cardwatch.domain.rules import rules_text
+from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.policies import key_policy
+
+
+class Security(Construct):
+    def __init__(self, scope: Construct, id_: str, ctx: StackContext) -> None:
+        super().__init__(scope, id_)
+        blueprint = ctx.blueprint
+        self.key = KmsKey(
+            self,
+            "data-key",
+            description=f"cardwatch data key ({blueprint.environment_suffix})",
+            enable_key_rotation=True,
+            deletion_window_in_days=7,
+            policy=policy_json(key_policy(ctx.account_id, blueprint.region, ctx.partition)),
+        )
+        KmsAlias(self, "data-key-alias", name=blueprint.key_alias, target_key_id=self.key.key_id)
+        ctx.key_arn, ctx.key_id = self.key.arn, self.key.key_id
+        ctx.arns["key"] = [self.key.arn]
+        # The token key is made once, at the first apply; rotate it with put-parameter.
+        self.card_token_key = SsmParameter(
+            self,
+            "card-token-key",
+            name=blueprint.card_token_key_parameter,
+            type="SecureString",
+            key_id=self.key.arn,
+            value=secrets.token_hex(32),
+            description="HMAC key for card tokens (PCI DSS 3.5)",
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["value"]),
+        )
+        self.rules = SsmParameter(
+            self,
+            "detection-rules",
+            name=blueprint.rules_parameter,
+            type="String",
+            value=rules_text(),
+            description="Detection rules and thresholds (JSON)",
+        )
+        region, account = blueprint.region, ctx.account_id
+        for name, parameter in (
+            (blueprint.card_token_key_parameter, "card_token_key_parameter"),
+            (blueprint.rules_parameter, "rules_parameter"),
+        ):
+            ctx.arns[parameter] = [f"arn:{ctx.partition}:ssm:{region}:{account}:parameter{name}"]

@@ -1,0 +1,59 @@
+"""``CardwatchStack``: the Constructs, wired in the order their references need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from cardwatch.blueprint import Blueprint
+from cardwatch.infra.cdktf.api import TransactionApi
+from cardwatch.infra.cdktf.context import StackContext
+from cardwatch.infra.cdktf.events import EventRouting
+from cardwatch.infra.cdktf.functions import DetectionFunctions
+from cardwatch.infra.cdktf.messaging import AlertChannel
+from cardwatch.infra.cdktf.monitoring import Monitoring
+from cardwatch.infra.cdktf.network import PrivateNetwork
+from cardwatch.infra.cdktf.security import Security
+from cardwatch.infra.cdktf.storage import TransactionStore
+from cardwatch.infra.packaging import build_lambda_package
+
+#: The AWS provider release the stack is written for (the mirror's, for offline init).
+AWS_PROVIDER_VERSION = "5.100.0"
+
+
+class CardwatchStack(TerraformStack):
+    def __init__(self, scope: Construct, id_: str, blueprint: Blueprint, build_dir: Path) -> None:
+        super().__init__(scope, id_)
+        AwsProvider(
+            self,
+            "aws",
+            region=blueprint.region,
+            default_tags=[AwsProviderDefaultTags(tags=blueprint.tags)],
+        )
+        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
+        LocalBackend(self, path="terraform.tfstate")  # relative: wherever terraform runs
+        identity = DataAwsCallerIdentity(self, "account")
+        ctx = StackContext(blueprint, identity.account_id)
+        security = Security(self, "Security", ctx)
+        TransactionStore(self, "TransactionStore", ctx)
+        channel = AlertChannel(self, "AlertChannel", ctx)
+        network = (
+            PrivateNetwork(self, "PrivateNetwork", ctx)
+            if blueprint.settings.vpc_functions
+            else None
+        )
+        vpc = ([s.id for s in network.subnets], [network.security_group.id]) if network else None
+        functions = DetectionFunctions(
+            self, "DetectionFunctions", ctx, build_lambda_package(build_dir), vpc
+        )
+        api = TransactionApi(self, "TransactionApi", ctx, functions.functions["ingest"])
+        EventRouting(self, "EventRouting", ctx, functions.functions, channel.queues["failures_dlq"])
+        Monitoring(self, "Monitoring", ctx, functions.functions)
+        TerraformOutput(self, "api_url", value=f"{api.url}/transactions")
+        TerraformOutput(self, "api_key_id", value=api.key.id)
+        TerraformOutput(self, "alert_topic_arn", value=channel.topic.arn)
+        TerraformOutput(self, "kms_key_arn", value=security.key.arn)

@@ -1,0 +1,22 @@
+"""The private network both deployments build when functions run in a VPC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["NETWORK", "NetworkPlan"]
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPlan:
+    cidr: str
+    subnets: tuple[tuple[str, str], ...]  # (availability-zone letter, CIDR)
+    #: What the functions in the VPC call, reached without a NAT gateway.
+    interface_endpoints: tuple[str, ...]
+
+
+NETWORK = NetworkPlan(
+    cidr="10.40.0.0/16",
+    subnets=(("a", "10.40.1.0/24"), ("b", "10.40.2.0/24")),
+    interface_endpoints=("sqs", "ssm", "kms", "xray", "logs"),
+)

@@ -1,0 +1,142 @@
+"""The Lambda deployment package: built from the repository, reproducibly, and small.
+
+Only what the functions import goes in: the ``cardwatch`` modules the handlers reach
+(domain, adapters, handlers, schema, blueprint) and the run-time libraries the Lambda
+Python runtime lacks (Powertools with the X-Ray SDK, jsonschema), as arm64 wheels of the
+exact versions this repository tests with. boto3 comes with the runtime. Every entry
+has a fixed timestamp and mode and the entries are sorted, so the same sources always
+give the same bytes (and the same hash for Terraform and Pulumi).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["LambdaPackage", "build_lambda_package"]
+
+#: Distributions the functions need beyond the runtime's boto3 and botocore.
+RUNTIME_DISTRIBUTIONS = (
+    "aws-lambda-powertools",
+    "aws-xray-sdk",
+    "wrapt",
+    "jmespath",
+    "typing-extensions",
+    "jsonschema",
+    "jsonschema-specifications",
+    "referencing",
+    "rpds-py",
+    "attrs",
+)
+#: Parts of the cardwatch package that the handlers import.
+PACKAGE_PARTS = (
+    "__init__.py",
+    "py.typed",
+    "blueprint.py",
+    "domain",
+    "adapters",
+    "handlers",
+    "schema",
+)
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_SOURCE = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaPackage:
+    path: Path
+    sha256: str
+    size: int
+
+
+def _requirements() -> list[str]:
+    return [f"{name}=={metadata.version(name)}" for name in RUNTIME_DISTRIBUTIONS]
+
+
+def _sources() -> list[Path]:
+    files: list[Path] = []
+    for part in PACKAGE_PARTS:
+        path = _SOURCE / part
+        candidates = [path] if path.is_file() else sorted(path.rglob("*"))
+        files += [
+            p
+            for p in candidates
+            if p.is_file()
+            and "__pycache__" not in p.parts
+            and p.suffix in {".py", ".json", ".typed"}
+        ]
+    return files
+
+
+def _fingerprint(requirements: list[str], sources: list[Path]) -> str:
+    digest = hashlib.sha256("\n".join(requirements).encode())
+    for path in sources:
+        digest.update(path.relative_to(_SOURCE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _install_wheels(requirements: list[str], target: Path) -> None:
+    subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-compile",
+            "--target",
+            str(target),
+            "--platform",
+            "manylinux2014_aarch64",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.11",
+            "--only-binary=:all:",
+            *requirements,
+        ],
+        check=True,
+    )
+
+
+def _zip(root: Path, out: Path) -> None:
+    entries = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyi"
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in entries:
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), _FIXED_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+
+
+def build_lambda_package(build_dir: Path) -> LambdaPackage:
+    """Build (or reuse) ``build_dir/lambda-<fingerprint>.zip``."""
+    requirements, sources = _requirements(), _sources()
+    out = build_dir / f"lambda-{_fingerprint(requirements, sources)}.zip"
+    if not out.exists():
+        build_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as staging:
+            root = Path(staging)
+            _install_wheels(requirements, root)
+            for path in sources:
+                target = root / "cardwatch" / path.relative_to(_SOURCE)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            partial = out.with_suffix(".partial")
+            _zip(root, partial)
+            partial.replace(out)
+    data = out.read_bytes()
+    return LambdaPackage(out, hashlib.sha256(data).hexdigest(), len(data))

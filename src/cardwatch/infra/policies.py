@@ -1,0 +1,228 @@
+"""IAM and key policies, rendered from the blueprint for both deployments.
+
+A renderer passes ``arns``: a function from a blueprint resource name (the names in
+:attr:`cardwatch.blueprint.FunctionSpec.grants`) to the ARNs it has for it, as plain
+strings or as its own tokens. Every statement names its resources, except where AWS
+has no resource-level permission (X-Ray segment writes, VPC network interfaces): those
+carry a ``Sid`` that says so, and are scoped by conditions where AWS allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cardwatch.blueprint import Blueprint, FunctionSpec
+
+__all__ = [
+    "NO_RESOURCE_LEVEL_SIDS",
+    "assume_role_policy",
+    "function_policy",
+    "key_policy",
+    "pipe_policy",
+    "scheduler_policy",
+    "sns_feedback_policy",
+]
+
+Arns = Callable[[str], list[str]]
+Policy = dict[str, Any]
+
+#: Statements whose resource must be "*" because the actions have no resource-level
+#: permissions in AWS (Service Authorization Reference).
+NO_RESOURCE_LEVEL_SIDS = (
+    "XRayWritesHaveNoResourceLevelPermissions",
+    "VpcNetworkInterfacesHaveNoResourceLevelPermissions",
+)
+
+_XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+_ENI = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def _document(statements: list[dict[str, Any]]) -> Policy:
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _allow(
+    sid: str,
+    actions: tuple[str, ...] | list[str],
+    resources: list[str],
+    condition: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": resources,
+    }
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def assume_role_policy(service: str, source_account: str | None = None) -> Policy:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return _document([statement])
+
+
+def function_policy(
+    blueprint: Blueprint, spec: FunctionSpec, arns: Arns, log_group_arn: str
+) -> Policy:
+    """The whole policy of one function's role."""
+    statements = [
+        _allow(
+            "WriteOwnLogs",
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            [log_group_arn, f"{log_group_arn}:*"],
+        ),
+        _allow(NO_RESOURCE_LEVEL_SIDS[0], _XRAY, ["*"]),
+    ]
+    for index, (target, actions) in enumerate(spec.grants):
+        statements.append(
+            _allow(f"Grant{index}{target.title().replace('_', '')}", actions, arns(target))
+        )
+    if spec.in_vpc:
+        statements.append(
+            _allow(
+                NO_RESOURCE_LEVEL_SIDS[1],
+                _ENI,
+                ["*"],
+                {"StringEquals": {"aws:RequestedRegion": blueprint.region}},
+            )
+        )
+    return _document(statements)
+
+
+def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
+    """The CMK's policy: the account administers it; each service that encrypts or
+    decrypts with it on the account's behalf may, and only for this account."""
+    root = f"arn:{partition}:iam::{account_id}:root"
+    admin = (
+        "kms:Create*",
+        "kms:Describe*",
+        "kms:Enable*",
+        "kms:List*",
+        "kms:Put*",
+        "kms:Update*",
+        "kms:Revoke*",
+        "kms:Disable*",
+        "kms:Get*",
+        "kms:Delete*",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:ScheduleKeyDeletion",
+        "kms:CancelKeyDeletion",
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:CreateGrant",
+        "kms:RetireGrant",
+    )
+    use = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    account = {"StringEquals": {"aws:SourceAccount": account_id}}
+    log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+
+    def service(
+        sid: str, principal: str, actions: list[str], condition: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": principal},
+            "Action": actions,
+            "Resource": "*",
+            "Condition": condition,
+        }
+
+    return _document(
+        [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(admin),
+                "Resource": "*",
+            },
+            service(
+                "CloudWatchLogsEncryptLogGroups",
+                f"logs.{region}.amazonaws.com",
+                [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+            ),
+            service("SnsDeliversToEncryptedQueues", "sns.amazonaws.com", use, account),
+            service("SqsEncryptsMessages", "sqs.amazonaws.com", use, account),
+            service("EventBridgeSendsToEncryptedQueues", "events.amazonaws.com", use, account),
+            service(
+                "CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com", use, account
+            ),
+            service("PipesReadEncryptedStream", "pipes.amazonaws.com", use, account),
+            service("SchedulerSendsToEncryptedQueue", "scheduler.amazonaws.com", use, account),
+        ]
+    )
+
+
+def pipe_policy(stream_arn: str, bus_arn: str, dlq_arn: str, key_arn: str) -> Policy:
+    return _document(
+        [
+            _allow(
+                "ReadTableStream",
+                (
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ),
+                [stream_arn],
+            ),
+            _allow("PutOnBus", ("events:PutEvents",), [bus_arn]),
+            _allow("FailuresToDlq", ("sqs:SendMessage",), [dlq_arn]),
+            _allow("UseDataKey", ("kms:Decrypt", "kms:GenerateDataKey"), [key_arn]),
+        ]
+    )
+
+
+def scheduler_policy(function_arn: str, dlq_arn: str, key_arn: str) -> Policy:
+    return _document(
+        [
+            _allow("InvokeAnalyzer", ("lambda:InvokeFunction",), [function_arn]),
+            _allow("FailuresToDlq", ("sqs:SendMessage",), [dlq_arn]),
+            _allow("UseDataKey", ("kms:Decrypt", "kms:GenerateDataKey"), [key_arn]),
+        ]
+    )
+
+
+def sns_feedback_policy(log_groups_arn_prefix: str) -> Policy:
+    """SNS delivery-status logging writes to ``sns/<region>/<account>/<topic>[/Failure]``."""
+    return _document(
+        [
+            _allow(
+                "WriteDeliveryStatusLogs",
+                (
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:PutMetricFilter",
+                    "logs:PutRetentionPolicy",
+                ),
+                [log_groups_arn_prefix, f"{log_groups_arn_prefix}:*"],
+            ),
+        ]
+    )

@@ -1,0 +1,58 @@
+"""The CDKTF stack, synthesized once per test session (each jsii start costs seconds)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cardwatch.blueprint import Blueprint, blueprint_for
+
+
+class Synthesized:
+    """The Terraform JSON, with helpers to find resources and read their settings."""
+
+    def __init__(self, path: Path, blueprint: Blueprint) -> None:
+        self.path = path
+        self.blueprint = blueprint
+        self.document: dict[str, Any] = json.loads(path.read_text())
+
+    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = self.document.get("resource", {}).get(kind, {})
+        return found
+
+    def one(self, kind: str) -> dict[str, Any]:
+        (only,) = self.resources(kind).values()
+        return only
+
+    def named(self, kind: str, name: str, key: str = "name") -> dict[str, Any]:
+        matches = [r for r in self.resources(kind).values() if r.get(key) == name]
+        assert len(matches) == 1, f"{kind} {name}: {len(matches)} found"
+        return matches[0]
+
+    def function(self, key: str) -> dict[str, Any]:
+        return self.named(
+            "aws_lambda_function", self.blueprint.functions[key].name, "function_name"
+        )
+
+    def all_resources(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for kind, group in self.document.get("resource", {}).items():
+            for logical, config in group.items():
+                yield kind, logical, config
+
+
+@pytest.fixture(scope="session")
+def cdktf_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    from cardwatch.infra.cdktf.app import synth  # noqa: PLC0415 - starts jsii: only here
+
+    blueprint = blueprint_for("cdktf", "dev")
+    out = tmp_path_factory.mktemp("cdktf") / "cdktf.out"
+    return Synthesized(synth(blueprint, out), blueprint)
+
+
+def policy(text: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
