@@ -261,6 +261,15 @@ class Blueprint:
         the rule target and the schedule."""
         return QueueSpec(self.name("lambda-failures-dlq"), 60, 14 * _DAY)
 
+    #: The queue attributes, dead-letter queues before the queues that redrive to them.
+    queue_attributes = (
+        "suspicious_dlq",
+        "suspicious_queue",
+        "alerts_dlq",
+        "alerts_queue",
+        "failures_dlq",
+    )
+
     @property
     def queues(self) -> tuple[QueueSpec, ...]:
         return (

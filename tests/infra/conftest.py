@@ -56,3 +56,26 @@ def cdktf_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 def policy(text: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+@pytest.fixture(scope="session")
+def pulumi_stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The Pulumi program with seed 003's defaults, every resource's inputs recorded."""
+    import pulumi  # noqa: PLC0415 - the mocks are process-wide: set them only here
+
+    from tests.infra.pulumi_harness import Recorder  # noqa: PLC0415
+
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project="cardwatch", stack="dev", preview=False)
+    from cardwatch.infra.pulumi_program.program import build  # noqa: PLC0415
+
+    build_dir = tmp_path_factory.mktemp("pulumi-build")
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        parts = build(blueprint_for("pulumi", "dev"), build_dir)
+        return pulumi.Output.all(*[part.urn for part in parts.values()])
+
+    run()
+    recorder.blueprint = blueprint_for("pulumi", "dev")
+    return recorder

@@ -198,6 +198,9 @@ def test_one_role_per_function_naming_its_resources(cdktf_stack: Synthesized) ->
             )
             if statement["Resource"] == ["*"]:
                 assert statement["Sid"] in NO_RESOURCE_LEVEL_SIDS
+            if statement["Sid"] == "WriteOwnLogs":
+                group, streams = statement["Resource"]
+                assert streams == f"{group}:*" and group.startswith("${aws_cloudwatch_log_group.")
 
 
 @pytest.mark.requirement("R000-21")

@@ -48,7 +48,7 @@ def _document(statements: list[dict[str, Any]]) -> Policy:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _allow(
+def _allow(  # resources: strings, CDKTF tokens or Pulumi Outputs
     sid: str,
     actions: tuple[str, ...] | list[str],
     resources: list[str],
@@ -77,14 +77,15 @@ def assume_role_policy(service: str, source_account: str | None = None) -> Polic
 
 
 def function_policy(
-    blueprint: Blueprint, spec: FunctionSpec, arns: Arns, log_group_arn: str
+    blueprint: Blueprint, spec: FunctionSpec, arns: Arns, log_group_arns: list[Any]
 ) -> Policy:
-    """The whole policy of one function's role."""
+    """The whole policy of one function's role; ``log_group_arns``: its log group's ARN
+    and its streams' (``<arn>:*``), as the renderer spells them."""
     statements = [
         _allow(
             "WriteOwnLogs",
             ("logs:CreateLogStream", "logs:PutLogEvents"),
-            [log_group_arn, f"{log_group_arn}:*"],
+            log_group_arns,
         ),
         _allow(NO_RESOURCE_LEVEL_SIDS[0], _XRAY, ["*"]),
     ]
@@ -179,7 +180,7 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
     )
 
 
-def pipe_policy(stream_arn: str, bus_arn: str, dlq_arn: str, key_arn: str) -> Policy:
+def pipe_policy(stream_arn: Any, bus_arn: Any, dlq_arn: Any, key_arn: Any) -> Policy:
     return _document(
         [
             _allow(
@@ -199,7 +200,7 @@ def pipe_policy(stream_arn: str, bus_arn: str, dlq_arn: str, key_arn: str) -> Po
     )
 
 
-def scheduler_policy(function_arn: str, dlq_arn: str, key_arn: str) -> Policy:
+def scheduler_policy(function_arn: Any, dlq_arn: Any, key_arn: Any) -> Policy:
     return _document(
         [
             _allow("InvokeAnalyzer", ("lambda:InvokeFunction",), [function_arn]),
@@ -209,7 +210,7 @@ def scheduler_policy(function_arn: str, dlq_arn: str, key_arn: str) -> Policy:
     )
 
 
-def sns_feedback_policy(log_groups_arn_prefix: str) -> Policy:
+def sns_feedback_policy(log_group_arns: list[Any]) -> Policy:
     """SNS delivery-status logging writes to ``sns/<region>/<account>/<topic>[/Failure]``."""
     return _document(
         [
@@ -222,7 +223,7 @@ def sns_feedback_policy(log_groups_arn_prefix: str) -> Policy:
                     "logs:PutMetricFilter",
                     "logs:PutRetentionPolicy",
                 ),
-                [log_groups_arn_prefix, f"{log_groups_arn_prefix}:*"],
+                log_group_arns,
             ),
         ]
     )

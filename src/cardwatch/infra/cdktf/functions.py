@@ -84,7 +84,7 @@ class DetectionFunctions(Construct):
             name=spec.role_name,
             assume_role_policy=policy_json(assume_role_policy("lambda.amazonaws.com")),
         )
-        policy = function_policy(blueprint, spec, ctx.arn_of, log_group.arn)
+        policy = function_policy(blueprint, spec, ctx.arn_of, [log_group.arn, f"{log_group.arn}:*"])
         policy["Statement"].append(
             {
                 "Sid": "DeadLetters",

@@ -13,18 +13,11 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from cardwatch.blueprint import QueueSpec
+from cardwatch.blueprint import Blueprint, QueueSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import assume_role_policy, sns_feedback_policy
 
-#: Blueprint attribute of each queue, as grants name them.
-QUEUE_ATTRIBUTES = (
-    "suspicious_dlq",
-    "suspicious_queue",
-    "alerts_dlq",
-    "alerts_queue",
-    "failures_dlq",
-)
+QUEUE_ATTRIBUTES = Blueprint.queue_attributes
 
 
 class AlertChannel(Construct):
@@ -67,7 +60,12 @@ class AlertChannel(Construct):
             role=feedback.id,
             name="delivery-status-logs",
             policy=policy_json(
-                sns_feedback_policy(ctx.logs_arn(f"sns/{blueprint.region}/{ctx.account_id}/*"))
+                sns_feedback_policy(
+                    [
+                        ctx.logs_arn(f"sns/{blueprint.region}/{ctx.account_id}/*"),
+                        ctx.logs_arn(f"sns/{blueprint.region}/{ctx.account_id}/*:*"),
+                    ]
+                )
             ),
         )
         self.topic = SnsTopic(

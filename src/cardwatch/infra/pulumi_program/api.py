@@ -1,0 +1,233 @@
+"""``TransactionApi``: REST API, models and validator from the one JSON Schema, API key,
+usage plan (throttle, and a quota where the settings have one), X-Ray, access logs."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pulumi
+import pulumi_aws as aws
+
+from cardwatch.infra.policies import assume_role_policy
+from cardwatch.infra.pulumi_program.base import Context, policy_output
+from cardwatch.schema import schema_text
+
+_ACCESS_LOG = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"apiKeyId":"$context.identity.apiKeyId","method":"$context.httpMethod",'
+    '"path":"$context.resourcePath","status":"$context.status",'
+    '"latencyMs":"$context.responseLatency","error":"$context.error.message"}'
+)
+_BAD_BODY = '{"message": "Invalid request body", "detail": "$context.error.validationErrorString"}'
+
+
+class TransactionApi(pulumi.ComponentResource):
+    def __init__(
+        self,
+        name: str,
+        ctx: Context,
+        ingest: aws.lambda_.Function,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("cardwatch:index:TransactionApi", name, None, opts)
+        bp = ctx.blueprint
+        child = ctx.child(self)
+        self.api = aws.apigateway.RestApi(
+            "api",
+            name=bp.api_name,
+            description="cardwatch: card transactions in, fraud alerts out",
+            endpoint_configuration={"types": "REGIONAL"},
+            opts=child,
+        )
+        validator = aws.apigateway.RequestValidator(
+            "validator", rest_api=self.api.id, name="body", validate_request_body=True, opts=child
+        )
+        models = {
+            model: aws.apigateway.Model(
+                f"{model.lower()}-model",
+                rest_api=self.api.id,
+                name=model,
+                content_type="application/json",
+                schema=schema_text(file),
+                opts=child,
+            )
+            for model, file in (("Transaction", "transaction"), ("Label", "label"))
+        }
+        transactions = aws.apigateway.Resource(
+            "transactions",
+            rest_api=self.api.id,
+            parent_id=self.api.root_resource_id,
+            path_part="transactions",
+            opts=child,
+        )
+        one = aws.apigateway.Resource(
+            "transaction",
+            rest_api=self.api.id,
+            parent_id=transactions.id,
+            path_part="{transaction_id}",
+            opts=child,
+        )
+        label = aws.apigateway.Resource(
+            "label", rest_api=self.api.id, parent_id=one.id, path_part="label", opts=child
+        )
+        parts: list[pulumi.Resource] = []
+        for route, resource, model in (
+            ("post-transaction", transactions, models["Transaction"]),
+            ("post-label", label, models["Label"]),
+        ):
+            method = aws.apigateway.Method(
+                route,
+                rest_api=self.api.id,
+                resource_id=resource.id,
+                http_method="POST",
+                authorization="NONE",
+                api_key_required=True,
+                request_validator_id=validator.id,
+                request_models={"application/json": model.name},
+                opts=child,
+            )
+            integration = aws.apigateway.Integration(
+                f"{route}-integration",
+                rest_api=self.api.id,
+                resource_id=resource.id,
+                http_method=method.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",
+                uri=ingest.invoke_arn,
+                opts=child,
+            )
+            parts += [method, integration]
+        aws.apigateway.Response(
+            "bad-request-body",
+            rest_api_id=self.api.id,
+            response_type="BAD_REQUEST_BODY",
+            status_code="400",
+            response_templates={"application/json": _BAD_BODY},
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            "api-invokes-ingest",
+            statement_id="ApiGatewayInvokesIngest",
+            action="lambda:InvokeFunction",
+            function=ingest.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/POST/transactions*"),
+            opts=child,
+        )
+        contract = hashlib.sha256(
+            (schema_text("transaction") + schema_text("label")).encode()
+        ).hexdigest()
+        deployment = aws.apigateway.Deployment(
+            "deployment",
+            rest_api=self.api.id,
+            triggers={"contract": contract},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=parts),
+        )
+        self.stage = self._stage(ctx, deployment)
+        self._usage_plan(ctx)
+        self.url = self.stage.invoke_url
+        self.register_outputs({"url": self.url})
+
+    def _stage(self, ctx: Context, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
+        bp, child = ctx.blueprint, ctx.child(self)
+        role = aws.iam.Role(
+            "api-logs-role",
+            name=bp.name("api-gateway-logs"),
+            assume_role_policy=policy_output(
+                ctx.account_id.apply(lambda a: assume_role_policy("apigateway.amazonaws.com", a))
+            ),
+            opts=child,
+        )
+        api_logs = f"/aws/apigateway/{bp.api_name}"
+        aws.iam.RolePolicy(
+            "api-logs-policy",
+            role=role.id,
+            name="write-api-logs",
+            policy=policy_output(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "WriteApiLogs",
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogGroup",
+                                "logs:CreateLogStream",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                                "logs:PutLogEvents",
+                                "logs:GetLogEvents",
+                                "logs:FilterLogEvents",
+                            ],
+                            "Resource": [
+                                ctx.logs_arn("API-Gateway-Execution-Logs_*"),
+                                ctx.logs_arn(api_logs),
+                                ctx.logs_arn(f"{api_logs}:*"),
+                            ],
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        account = aws.apigateway.Account("account", cloudwatch_role_arn=role.arn, opts=child)
+        access_logs = aws.cloudwatch.LogGroup(
+            "access-logs",
+            name=api_logs,
+            retention_in_days=bp.settings.log_retention_days,
+            kms_key_id=ctx.key_arn,
+            opts=child,
+        )
+        stage = aws.apigateway.Stage(
+            "stage",
+            rest_api=self.api.id,
+            deployment=deployment.id,
+            stage_name=bp.api_stage,
+            xray_tracing_enabled=True,
+            access_log_settings={"destination_arn": access_logs.arn, "format": _ACCESS_LOG},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
+        )
+        aws.apigateway.MethodSettings(
+            "method-settings",
+            rest_api=self.api.id,
+            stage_name=stage.stage_name,
+            method_path="*/*",
+            settings={
+                "metrics_enabled": True,
+                "logging_level": "ERROR",
+                "data_trace_enabled": False,
+                "throttling_rate_limit": bp.settings.api_rate_limit_per_second,
+                "throttling_burst_limit": bp.settings.api_burst_limit,
+            },
+            opts=child,
+        )
+        return stage
+
+    def _usage_plan(self, ctx: Context) -> None:
+        bp, child = ctx.blueprint, ctx.child(self)
+        quota = (
+            {"limit": bp.settings.api_quota_per_day, "period": "DAY"}
+            if bp.settings.api_quota_per_day is not None
+            else None
+        )
+        plan = aws.apigateway.UsagePlan(
+            "usage-plan",
+            name=bp.name("fraud-detection-usage-plan"),
+            api_stages=[{"api_id": self.api.id, "stage": self.stage.stage_name}],
+            quota_settings=quota,
+            throttle_settings={
+                "rate_limit": bp.settings.api_rate_limit_per_second,
+                "burst_limit": bp.settings.api_burst_limit,
+            },
+            opts=child,
+        )
+        self.key = aws.apigateway.ApiKey(
+            "api-key", name=bp.name("fraud-detection-key"), enabled=True, opts=child
+        )
+        aws.apigateway.UsagePlanKey(
+            "usage-plan-key",
+            key_id=self.key.id,
+            key_type="API_KEY",
+            usage_plan_id=plan.id,
+            opts=child,
+        )

@@ -1,0 +1,143 @@
+"""``PrivateNetwork``: private subnets and VPC endpoints (no NAT) for functions in a VPC."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from cardwatch.infra.network_plan import NETWORK
+from cardwatch.infra.policies import assume_role_policy
+from cardwatch.infra.pulumi_program.base import Context, policy_output
+
+
+class PrivateNetwork(pulumi.ComponentResource):
+    def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cardwatch:index:PrivateNetwork", name, None, opts)
+        bp, child = ctx.blueprint, ctx.child(self)
+        self.vpc = aws.ec2.Vpc(
+            "vpc",
+            cidr_block=NETWORK.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": bp.name("cardwatch-vpc")},
+            opts=child,
+        )
+        aws.ec2.DefaultSecurityGroup("default-sg-closed", vpc_id=self.vpc.id, opts=child)
+        self.subnets = [
+            aws.ec2.Subnet(
+                f"private-{n}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=f"{bp.region}{zone}",
+                map_public_ip_on_launch=False,
+                tags={"Name": bp.name(f"cardwatch-private-{zone}")},
+                opts=child,
+            )
+            for n, (zone, cidr) in enumerate(NETWORK.subnets)
+        ]
+        routes = aws.ec2.RouteTable("private-routes", vpc_id=self.vpc.id, opts=child)
+        for n, subnet in enumerate(self.subnets):
+            aws.ec2.RouteTableAssociation(
+                f"private-routes-{n}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
+            )
+        self.security_group = aws.ec2.SecurityGroup(
+            "functions-sg",
+            name=bp.name("cardwatch-functions"),
+            vpc_id=self.vpc.id,
+            description="Functions and the VPC endpoints they call: HTTPS inside the VPC only",
+            ingress=[
+                {
+                    "description": "HTTPS from inside the VPC",
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": [NETWORK.cidr],
+                }
+            ],
+            egress=[
+                {
+                    "description": "HTTPS to the VPC endpoints",
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": [NETWORK.cidr],
+                }
+            ],
+            opts=child,
+        )
+        dynamodb = aws.ec2.VpcEndpoint(
+            "dynamodb-endpoint",
+            vpc_id=self.vpc.id,
+            vpc_endpoint_type="Gateway",
+            service_name=f"com.amazonaws.{bp.region}.dynamodb",
+            route_table_ids=[routes.id],
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            "to-dynamodb",
+            security_group_id=self.security_group.id,
+            description="HTTPS to DynamoDB through its gateway endpoint",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            prefix_list_id=dynamodb.prefix_list_id,
+            opts=child,
+        )
+        for service in NETWORK.interface_endpoints:
+            aws.ec2.VpcEndpoint(
+                f"{service}-endpoint",
+                vpc_id=self.vpc.id,
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                service_name=f"com.amazonaws.{bp.region}.{service}",
+                subnet_ids=[s.id for s in self.subnets],
+                security_group_ids=[self.security_group.id],
+                opts=child,
+            )
+        group = aws.cloudwatch.LogGroup(
+            "flow-logs",
+            name=f"/cardwatch/{bp.environment_suffix}/vpc-flow-logs",
+            kms_key_id=ctx.key_arn,
+            retention_in_days=bp.settings.log_retention_days,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            "flow-logs-role",
+            name=bp.name("vpc-flow-logs"),
+            assume_role_policy=policy_output(
+                ctx.account_id.apply(lambda a: assume_role_policy("vpc-flow-logs.amazonaws.com", a))
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            "flow-logs-policy",
+            role=role.id,
+            name="write-flow-logs",
+            policy=policy_output(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "WriteFlowLogs",
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "logs:DescribeLogStreams",
+                            ],
+                            "Resource": [group.arn, group.arn.apply(lambda a: f"{a}:*")],
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            "flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            opts=child,
+        )
+        self.register_outputs({"vpc_id": self.vpc.id})
