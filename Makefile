@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
+.PHONY: help install checkov-venv synth checkov test-infra demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -20,13 +20,33 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install cardwatch with its dev and ops tools
 
+# checkov pins its own boto3 and friends: it lives in a venv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-3.3.30
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet "checkov==3.3.30"
+	touch $@
+
+checkov-venv: $(CHECKOV_STAMP) ## create .venv-checkov with checkov
+
+synth: install ## synthesize the CDKTF stack to cdktf.out/stacks/cardwatch/cdk.tf.json
+	$(BIN)/python -m cardwatch.infra.cdktf.app
+
+checkov: synth checkov-venv ## checkov on the synthesized Terraform (findings beyond the allowlist fail)
+	$(BIN)/pytest -q tests/infra/test_checkov.py
+
+test-infra: install checkov-venv ## CDKTF synth tests, checkov, Pulumi mock tests, parity
+	$(PYTEST) -q tests/infra
+
 demo: install ## run the pipeline on the embedded emulator with realistic traffic; show alerts
 	$(BIN)/cardwatch demo
 
 up: install ## run the local stack until Ctrl-C (API on :8080, see .cardwatch/local.json)
 	$(BIN)/cardwatch up
 
-test: install ## every test tier
+test: install checkov-venv ## every test tier
 	$(PYTEST) -q
 
 test-unit: install ## domain and blueprint, in memory, no sockets

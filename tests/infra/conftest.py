@@ -79,3 +79,27 @@ def pulumi_stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
     run()
     recorder.blueprint = blueprint_for("pulumi", "dev")
     return recorder
+
+
+@pytest.fixture(scope="session")
+def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The Pulumi program rendering the CDKTF deployment's blueprint, for parity."""
+    import pulumi  # noqa: PLC0415
+
+    from tests.infra.pulumi_harness import Recorder  # noqa: PLC0415
+
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project="cardwatch", stack="parity", preview=False)
+    from cardwatch.infra.pulumi_program.program import build  # noqa: PLC0415
+
+    blueprint = blueprint_for("cdktf", "dev")
+    build_dir = tmp_path_factory.mktemp("pulumi-parity-build")
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        parts = build(blueprint, build_dir)
+        return pulumi.Output.all(*[part.urn for part in parts.values()])
+
+    run()
+    recorder.blueprint = blueprint
+    return recorder

@@ -24,7 +24,9 @@ class ParameterReader:
 
     def text(self, name: str, max_age: int | None = None) -> str:
         """A plain parameter, cached for ``max_age`` seconds (rules: a short TTL)."""
-        value = self._provider.get(name, max_age=self._max_age if max_age is None else max_age)
+        value = self._provider.get(
+            name, decrypt=True, max_age=self._max_age if max_age is None else max_age
+        )
         return str(value)
 
     def card_token_key(self, name: str) -> bytes:

@@ -206,7 +206,8 @@ def provision(
     ssm = session.client("ssm")
     ssm.put_parameter(
         Name=blueprint.rules_parameter,
-        Type="String",
+        Type="SecureString",
+        KeyId=made.key_id,
         Value=rules_text(),
         Description="Detection rules and decision thresholds (JSON)",
     )

@@ -67,6 +67,7 @@ class TransactionApi(Construct):
             name=blueprint.api_name,
             description="cardwatch: card transactions in, fraud alerts out",
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         validator = ApiGatewayRequestValidator(
             self, "validator", rest_api_id=self.api.id, name="body", validate_request_body=True

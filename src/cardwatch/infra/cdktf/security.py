@@ -45,7 +45,8 @@ class Security(Construct):
             self,
             "detection-rules",
             name=blueprint.rules_parameter,
-            type="String",
+            type="SecureString",
+            key_id=self.key.arn,
             value=rules_text(),
             description="Detection rules and thresholds (JSON)",
         )

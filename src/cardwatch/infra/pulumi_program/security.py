@@ -42,7 +42,8 @@ class Security(pulumi.ComponentResource):
         self.rules = aws.ssm.Parameter(
             "detection-rules",
             name=bp.rules_parameter,
-            type="String",
+            type="SecureString",
+            key_id=self.key.arn,
             value=rules_text(),
             description="Detection rules and thresholds (JSON)",
             opts=ctx.child(self),
