@@ -23,7 +23,9 @@ TERRAFORM_TYPE = {
     "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
     "aws:lambda/function:Function": "aws_lambda_function",
-    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": "aws_lambda_function_event_invoke_config",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
+        "aws_lambda_function_event_invoke_config"
+    ),
     "aws:lambda/eventSourceMapping:EventSourceMapping": "aws_lambda_event_source_mapping",
     "aws:lambda/permission:Permission": "aws_lambda_permission",
     "aws:apigateway/restApi:RestApi": "aws_api_gateway_rest_api",
