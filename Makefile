@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install checkov-venv synth checkov test-infra demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
+.PHONY: help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,11 @@ checkov: synth checkov-venv ## checkov on the synthesized Terraform (findings be
 
 test-infra: install checkov-venv ## CDKTF synth tests, checkov, Pulumi mock tests, parity
 	$(PYTEST) -q tests/infra
+
+TF_PLUGIN_DIR ?= /opt/tf-plugins
+export TF_PLUGIN_DIR
+terraform-emulator: install ## terraform init -plugin-dir, validate, plan, apply and destroy on moto
+	$(PYTEST) -q tests/infra/test_terraform_apply.py
 
 demo: install ## run the pipeline on the embedded emulator with realistic traffic; show alerts
 	$(BIN)/cardwatch demo

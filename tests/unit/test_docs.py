@@ -17,8 +17,13 @@ def test_the_readme_explains_the_architecture_and_the_cdktf_deployment() -> None
 @pytest.mark.requirement("R003-23")
 def test_the_readme_explains_the_pulumi_deployment() -> None:
     assert "### With Pulumi (seed 003)" in README and "pulumi up" in README
-    for setting in ("environment_suffix", "alert_email", "log_retention_days",
-                    "reserved_concurrency", "vpc_functions"):
+    for setting in (
+        "environment_suffix",
+        "alert_email",
+        "log_retention_days",
+        "reserved_concurrency",
+        "vpc_functions",
+    ):
         assert setting in README
 
 
