@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
+.PHONY: bench help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -15,10 +15,10 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[ops,dev]"
+	$(BIN)/pip install --quiet -e ".[ops,infra,dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP) ## create .venv and install cardwatch with its dev and ops tools
+install: $(STAMP) ## create .venv and install cardwatch with its ops, infra and dev tools
 
 # checkov pins its own boto3 and friends: it lives in a venv of its own.
 CHECKOV_VENV := .venv-checkov
@@ -70,8 +70,8 @@ test-integration: install ## adapters and handlers against moto
 	$(PYTEST) -q tests/integration
 
 lint: install ## ruff
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench deploy
+	$(BIN)/ruff format --check src tests bench deploy
 
 typecheck: install ## mypy --strict on src/
 	$(BIN)/mypy
@@ -83,6 +83,9 @@ model: install ## refit the shipped default model on freshly simulated history
 backtest: install ## simulate the handbook's default data set and backtest it (several minutes)
 	$(BIN)/cardwatch simulate .cardwatch/handbook.csv
 	$(BIN)/cardwatch backtest .cardwatch/handbook.csv --label-delay-days 7 --scores-out .cardwatch/scores.csv
+
+bench: install ## speed, scale, memory and cost; writes bench/results.json (not part of test)
+	$(BIN)/python -m bench.run
 
 trace: install ## rewrite docs/traceability.md from the tests' requirement markers
 	$(BIN)/python -m tests.traceability

@@ -45,6 +45,8 @@ class LocalLambda:
         # One execution environment per function: Powertools' resolver and metrics are
         # module state, so a function runs one event at a time, as in Lambda.
         self._locks = {key: threading.Lock() for key in blueprint.functions}
+        #: Each invocation's duration in milliseconds, per function (what Lambda bills).
+        self.durations: dict[str, list[float]] = {key: [] for key in blueprint.functions}
 
     def handler(self, key: str) -> Handler:
         if key not in self._handlers:
@@ -57,7 +59,11 @@ class LocalLambda:
         handler = self.handler(key)
         context = LocalContext(spec, self._blueprint.region)
         with self._locks[key]:
-            if self._logs is None:
-                return handler(event, context)
-            with self._logs.running(spec.name):
-                return handler(event, context)
+            started = time.perf_counter()
+            try:
+                if self._logs is None:
+                    return handler(event, context)
+                with self._logs.running(spec.name):
+                    return handler(event, context)
+            finally:
+                self.durations[key].append((time.perf_counter() - started) * 1000)
