@@ -104,8 +104,8 @@ def bench_scoring() -> list[Result]:
 
 
 def bench_backtest() -> list[Result]:
-    from cardwatch.ops.replay import load_history, replay  # noqa: PLC0415
-    from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv  # noqa: PLC0415
+    from cardwatch.ops.replay import load_history, replay
+    from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
 
     path = Path(".cardwatch/bench-history.csv")
     path.parent.mkdir(exist_ok=True)
@@ -174,13 +174,13 @@ MEASURED: dict[str, float] = {}
 
 
 def bench_local_pipeline() -> list[Result]:
-    import boto3  # noqa: PLC0415
-    import httpx  # noqa: PLC0415
+    import boto3
+    import httpx
 
-    from cardwatch.local.event_wiring import wait_until  # noqa: PLC0415
-    from cardwatch.local.pipeline import LocalPipeline, LocalSettings  # noqa: PLC0415
-    from cardwatch.local.replay import encode_body, send_all  # noqa: PLC0415
-    from cardwatch.local.traffic import demo_pan, demo_traffic  # noqa: PLC0415
+    from cardwatch.local.event_wiring import wait_until
+    from cardwatch.local.pipeline import LocalPipeline, LocalSettings
+    from cardwatch.local.replay import encode_body, send_all
+    from cardwatch.local.traffic import demo_pan, demo_traffic
 
     results: list[Result] = []
     settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=Path(".cardwatch/bench"))
@@ -308,7 +308,7 @@ def bench_cold_start() -> list[Result]:
 
 
 def bench_package() -> list[Result]:
-    from cardwatch.infra.packaging import build_lambda_package  # noqa: PLC0415
+    from cardwatch.infra.packaging import build_lambda_package
 
     package = build_lambda_package(Path("build/lambda"))
     return [Result("deployment package (zip)", package.size / 1_000_000, "MB", 5)]
