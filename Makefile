@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-integration check lint typecheck model backtest trace clean
+.PHONY: bench help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ test-ops: install ## simulator, training export and backtest, on small data
 
 test-e2e: install ## the local stack over HTTP: gateway, pipeline, alerts
 	$(PYTEST) -q tests/e2e
+
+test-reliability: install ## bad input, schemathesis, duplicates, throttling, no card data
+	$(PYTEST) -q tests/reliability
 
 test-integration: install ## adapters and handlers against moto
 	$(PYTEST) -q tests/integration

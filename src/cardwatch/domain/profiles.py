@@ -17,6 +17,9 @@ __all__ = ["DAY_MS", "CardProfile", "DailyBuckets", "TerminalProfile"]
 DAY_MS = 86_400_000
 HISTORY_DAYS = 30
 MAX_RECENT = 2_000
+#: Sums and moments are stored to a micro-unit: enough for every feature, and no long
+#: digit runs (which a card-number scanner would rightly flag) in the stored state.
+_STORED_DECIMALS = 6
 
 
 @dataclass(slots=True)
@@ -75,10 +78,10 @@ class CardProfile:
     def to_dict(self) -> dict[str, Any]:
         return {
             "recent": [list(event) for event in self.recent],
-            "daily": [list(bucket) for bucket in self.daily.days],
+            "daily": [[d, n, round(s, _STORED_DECIMALS)] for d, n, s in self.daily.days],
             "count": self.count,
-            "mean": self.mean,
-            "m2": self.m2,
+            "mean": round(self.mean, _STORED_DECIMALS),
+            "m2": round(self.m2, _STORED_DECIMALS),
             "last_ms": self.last_ms,
             "last_lat": self.last_lat,
             "last_lon": self.last_lon,
@@ -116,7 +119,7 @@ class TerminalProfile:
     def to_dict(self) -> dict[str, Any]:
         return {
             "recent": [list(event) for event in self.recent],
-            "daily": [list(bucket) for bucket in self.daily.days],
+            "daily": [[d, n, round(s, _STORED_DECIMALS)] for d, n, s in self.daily.days],
             "labels": [list(label) for label in self.labels],
             "version": self.version,
         }

@@ -38,6 +38,8 @@ class LocalSettings:
     analyze_every_seconds: float = 300.0
     analysis_window_seconds: int = 300
     state_dir: Path = field(default_factory=lambda: Path(".cardwatch"))
+    #: Target settings to override (``api_rate_limit_per_second``, ...).
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 class LocalPipeline:
@@ -45,7 +47,9 @@ class LocalPipeline:
 
     def __init__(self, settings: LocalSettings | None = None) -> None:
         self.settings = settings or LocalSettings()
-        self.blueprint: Blueprint = blueprint_for("local", self.settings.environment_suffix)
+        self.blueprint: Blueprint = blueprint_for(
+            "local", self.settings.environment_suffix, **self.settings.overrides
+        )
         self.api_key = self.settings.api_key or secrets.token_urlsafe(24)
         self.gateway_stats = GatewayStats()
         self.emulator: Emulator | None = None

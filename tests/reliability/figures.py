@@ -1,0 +1,5 @@
+"""Figures the reliability tier collects and prints at the end of the run."""
+
+from collections import Counter
+
+FIGURES: Counter[str] = Counter()
