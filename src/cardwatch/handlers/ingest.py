@@ -43,6 +43,8 @@ def _json(
 def _problem(
     status: HTTPStatus, message: str, errors: list[dict[str, str]] | None = None
 ) -> Response[str]:
+    if status < HTTPStatus.INTERNAL_SERVER_ERROR:
+        metrics.add_metric(name="RequestsRefused", unit=MetricUnit.Count, value=1)
     body: dict[str, Any] = {"message": message}
     if errors:
         body["errors"] = errors

@@ -84,7 +84,7 @@ def _fingerprint(requirements: list[str], sources: list[Path]) -> str:
 
 
 def _install_wheels(requirements: list[str], target: Path) -> None:
-    subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+    run = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [
             sys.executable,
             "-m",
@@ -104,8 +104,12 @@ def _install_wheels(requirements: list[str], target: Path) -> None:
             "--only-binary=:all:",
             *requirements,
         ],
-        check=True,
+        check=False,
+        capture_output=True,
+        text=True,
     )
+    if run.returncode != 0:
+        raise RuntimeError(f"could not fetch the Lambda wheels:\n{run.stdout}\n{run.stderr}")
 
 
 def _zip(root: Path, out: Path) -> None:

@@ -1,0 +1,95 @@
+"""Infrastructure invariants over both deployments, each at its own defaults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
+from tests.infra.conftest import Synthesized
+
+CMK = ("${aws_kms_key.", "arn:aws:mock")
+
+
+def _uses_cmk(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(CMK)
+
+
+def test_every_store_of_data_uses_the_cmk(cdktf_stack: Synthesized, pulumi_stack: Any) -> None:
+    tf = cdktf_stack
+    checks = [
+        *(
+            t["server_side_encryption"]["kms_key_arn"]
+            for t in tf.resources("aws_dynamodb_table").values()
+        ),
+        *(q["kms_master_key_id"] for q in tf.resources("aws_sqs_queue").values()),
+        *(t["kms_master_key_id"] for t in tf.resources("aws_sns_topic").values()),
+        *(g["kms_key_id"] for g in tf.resources("aws_cloudwatch_log_group").values()),
+        *(p["key_id"] for p in tf.resources("aws_ssm_parameter").values()),
+        *(
+            t.inputs["serverSideEncryption"]["kmsKeyArn"]
+            for t in pulumi_stack.of("aws:dynamodb/table:Table")
+        ),
+        *(q.inputs["kmsMasterKeyId"] for q in pulumi_stack.of("aws:sqs/queue:Queue")),
+        *(t.inputs["kmsMasterKeyId"] for t in pulumi_stack.of("aws:sns/topic:Topic")),
+        *(g.inputs["kmsKeyId"] for g in pulumi_stack.of("aws:cloudwatch/logGroup:LogGroup")),
+        *(p.inputs["keyId"] for p in pulumi_stack.of("aws:ssm/parameter:Parameter")),
+    ]
+    assert checks and all(_uses_cmk(value) for value in checks)
+
+
+def test_rotation_and_point_in_time_recovery(cdktf_stack: Synthesized, pulumi_stack: Any) -> None:
+    assert cdktf_stack.one("aws_kms_key")["enable_key_rotation"] is True
+    assert pulumi_stack.one("aws:kms/key:Key").inputs["enableKeyRotation"] is True
+    assert all(
+        t["point_in_time_recovery"]["enabled"]
+        for t in cdktf_stack.resources("aws_dynamodb_table").values()
+    )
+    assert all(
+        t.inputs["pointInTimeRecovery"]["enabled"]
+        for t in pulumi_stack.of("aws:dynamodb/table:Table")
+    )
+
+
+def test_visibility_timeout_is_six_times_the_consumers(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    bp = cdktf_stack.blueprint
+    notify = bp.functions["notify"]
+    queue = cdktf_stack.named("aws_sqs_queue", bp.suspicious_queue.name)
+    assert queue["visibility_timeout_seconds"] >= 6 * cdktf_stack.function("notify")["timeout"]
+    other = pulumi_stack.named("aws:sqs/queue:Queue", bp.suspicious_queue.name).inputs
+    assert other["visibilityTimeoutSeconds"] >= 6 * notify.timeout_seconds
+
+
+def test_key_policies_grant_the_services_that_use_the_key(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    needed = {
+        "sns.amazonaws.com",
+        "sqs.amazonaws.com",
+        "events.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+        "logs.us-east-1.amazonaws.com",
+    }
+    for policy in (
+        cdktf_stack.one("aws_kms_key")["policy"],
+        pulumi_stack.one("aws:kms/key:Key").inputs["policy"],
+    ):
+        services = {s["Principal"].get("Service") for s in json.loads(policy)["Statement"]}
+        assert needed <= services
+
+
+def test_wildcards_only_where_aws_has_no_resource_level_permission(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    policies = [p["policy"] for p in cdktf_stack.resources("aws_iam_role_policy").values()]
+    policies += [p.inputs["policy"] for p in pulumi_stack.of("aws:iam/rolePolicy:RolePolicy")]
+    wildcard_resources = []
+    for policy in policies:
+        for statement in json.loads(policy)["Statement"]:
+            assert not any(a == "*" or a.endswith(":*") for a in statement["Action"])
+            if "*" in statement["Resource"]:
+                wildcard_resources.append(statement["Sid"])
+    assert set(wildcard_resources) <= set(NO_RESOURCE_LEVEL_SIDS)
+    assert "VpcNetworkInterfacesHaveNoResourceLevelPermissions" in wildcard_resources

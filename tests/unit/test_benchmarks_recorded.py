@@ -1,0 +1,27 @@
+"""The speed requirements are measured by `make bench`, not timed here: these tests read
+the committed results of the last benchmark run and hold them to the seeds' targets."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+RESULTS = {
+    r["name"]: r
+    for r in json.loads(
+        (Path(__file__).resolve().parents[2] / "bench" / "results.json").read_text()
+    )
+}
+
+
+@pytest.mark.requirement("R000-30")
+def test_ingest_under_200_ms_and_analysis_within_30_s() -> None:
+    assert RESULTS["ingest: POST /transactions at 100 req/s (p50)"]["value"] < 200
+    assert RESULTS["analysis: 300,000-transaction window"]["value"] < 30
+
+
+@pytest.mark.requirement("R003-21")
+def test_sub_second_detection_and_scaling_settings() -> None:
+    assert RESULTS["scoring: engine per transaction (median)"]["unit"] == "us"
+    assert RESULTS["scoring: engine per transaction (median)"]["value"] < 1_000_000
+    assert RESULTS["alert latency: last POST to alert queue (max of 5 bursts)"]["value"] < 1000
