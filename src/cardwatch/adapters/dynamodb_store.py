@@ -121,11 +121,17 @@ class DynamoTransactionStore:
         return StoredTransaction(Transaction.from_record(item), str(guard["fingerprint"]))
 
     def _get_item(self, transaction_id: str, timestamp: int) -> dict[str, Any] | None:
-        response = self._client.get_item(
-            TableName=self._table,
-            Key=to_attributes({"transaction_id": transaction_id, "timestamp": timestamp}),
-            ConsistentRead=True,
-        )
+        try:
+            response = self._client.get_item(
+                TableName=self._table,
+                Key=to_attributes({"transaction_id": transaction_id, "timestamp": timestamp}),
+                ConsistentRead=True,
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in BUSY_CODES:
+                raise StoreBusy(code) from error
+            raise
         item = response.get("Item")
         return from_attributes(item) if item else None
 
