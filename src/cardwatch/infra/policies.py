@@ -227,3 +227,54 @@ def sns_feedback_policy(log_group_arns: list[Any]) -> Policy:
             ),
         ]
     )
+
+
+def api_logs_policy(log_group_arns: list[Any]) -> Policy:
+    """API Gateway's account role: execution and access logs of this API only."""
+    return _document(
+        [
+            _allow(
+                "WriteApiLogs",
+                (
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogGroups",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                    "logs:GetLogEvents",
+                    "logs:FilterLogEvents",
+                ),
+                log_group_arns,
+            ),
+        ]
+    )
+
+
+def flow_logs_policy(log_group_arns: list[Any]) -> Policy:
+    """VPC flow logs write to their own log group."""
+    return _document(
+        [
+            _allow(
+                "WriteFlowLogs",
+                ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+                log_group_arns,
+            ),
+        ]
+    )
+
+
+def queue_send_policy(sid: str, service: str, queue_arn: Any, source_arn: Any) -> Policy:
+    """A queue policy: ``service`` may send, on behalf of ``source_arn`` only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
+            }
+        ],
+    }

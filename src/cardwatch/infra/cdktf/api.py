@@ -42,7 +42,7 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import assume_role_policy
+from cardwatch.infra.policies import api_logs_policy, assume_role_policy
 from cardwatch.schema import schema_text
 
 _ACCESS_LOG = (
@@ -175,29 +175,13 @@ class TransactionApi(Construct):
             role=role.id,
             name="write-api-logs",
             policy=policy_json(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "WriteApiLogs",
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogGroup",
-                                "logs:CreateLogStream",
-                                "logs:DescribeLogGroups",
-                                "logs:DescribeLogStreams",
-                                "logs:PutLogEvents",
-                                "logs:GetLogEvents",
-                                "logs:FilterLogEvents",
-                            ],
-                            "Resource": [
-                                ctx.logs_arn("API-Gateway-Execution-Logs_*"),
-                                ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}"),
-                                ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}") + ":*",
-                            ],
-                        }
-                    ],
-                }
+                api_logs_policy(
+                    [
+                        ctx.logs_arn("API-Gateway-Execution-Logs_*"),
+                        ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}"),
+                        ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}:*"),
+                    ]
+                )
             ),
         )
         account = ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)

@@ -38,7 +38,12 @@ from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import assume_role_policy, pipe_policy, scheduler_policy
+from cardwatch.infra.policies import (
+    assume_role_policy,
+    pipe_policy,
+    queue_send_policy,
+    scheduler_policy,
+)
 
 
 class EventRouting(Construct):
@@ -140,19 +145,9 @@ class EventRouting(Construct):
             "failures-dlq-policy",
             queue_url=failures_dlq.url,
             policy=policy_json(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "RuleTargetDeadLetters",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sqs:SendMessage",
-                            "Resource": dlq_arn,
-                            "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
-                        }
-                    ],
-                }
+                queue_send_policy(
+                    "RuleTargetDeadLetters", "events.amazonaws.com", dlq_arn, self.rule.arn
+                )
             ),
         )
         self._schedule(ctx, functions["analyze"], dlq_arn)

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from cardwatch.blueprint import Blueprint, QueueSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import assume_role_policy, sns_feedback_policy
+from cardwatch.infra.policies import assume_role_policy, queue_send_policy, sns_feedback_policy
 
 QUEUE_ATTRIBUTES = Blueprint.queue_attributes
 
@@ -106,18 +106,8 @@ class AlertChannel(Construct):
                 name,
                 queue_url=queue.url,
                 policy=policy_json(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "TopicDelivers",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "sns.amazonaws.com"},
-                                "Action": "sqs:SendMessage",
-                                "Resource": queue.arn,
-                                "Condition": {"ArnEquals": {"aws:SourceArn": self.topic.arn}},
-                            }
-                        ],
-                    }
+                    queue_send_policy(
+                        "TopicDelivers", "sns.amazonaws.com", queue.arn, self.topic.arn
+                    )
                 ),
             )

@@ -23,7 +23,7 @@ from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.network_plan import NETWORK
-from cardwatch.infra.policies import assume_role_policy
+from cardwatch.infra.policies import assume_role_policy, flow_logs_policy
 
 
 class PrivateNetwork(Construct):
@@ -135,23 +135,7 @@ class PrivateNetwork(Construct):
             "flow-logs-policy",
             role=role.id,
             name="write-flow-logs",
-            policy=policy_json(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "WriteFlowLogs",
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": [group.arn, f"{group.arn}:*"],
-                        }
-                    ],
-                }
-            ),
+            policy=policy_json(flow_logs_policy([group.arn, f"{group.arn}:*"])),
         )
         FlowLog(
             self,

@@ -8,7 +8,7 @@ import hashlib
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.infra.policies import assume_role_policy
+from cardwatch.infra.policies import api_logs_policy, assume_role_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
 from cardwatch.schema import schema_text
 
@@ -144,29 +144,13 @@ class TransactionApi(pulumi.ComponentResource):
             role=role.id,
             name="write-api-logs",
             policy=policy_output(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "WriteApiLogs",
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogGroup",
-                                "logs:CreateLogStream",
-                                "logs:DescribeLogGroups",
-                                "logs:DescribeLogStreams",
-                                "logs:PutLogEvents",
-                                "logs:GetLogEvents",
-                                "logs:FilterLogEvents",
-                            ],
-                            "Resource": [
-                                ctx.logs_arn("API-Gateway-Execution-Logs_*"),
-                                ctx.logs_arn(api_logs),
-                                ctx.logs_arn(f"{api_logs}:*"),
-                            ],
-                        }
-                    ],
-                }
+                api_logs_policy(
+                    [
+                        ctx.logs_arn("API-Gateway-Execution-Logs_*"),
+                        ctx.logs_arn(api_logs),
+                        ctx.logs_arn(f"{api_logs}:*"),
+                    ]
+                )
             ),
             opts=child,
         )

@@ -8,7 +8,12 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.infra.policies import assume_role_policy, pipe_policy, scheduler_policy
+from cardwatch.infra.policies import (
+    assume_role_policy,
+    pipe_policy,
+    queue_send_policy,
+    scheduler_policy,
+)
 from cardwatch.infra.pulumi_program.base import Context, policy_output
 
 
@@ -98,19 +103,9 @@ class EventRouting(pulumi.ComponentResource):
             "failures-dlq-policy",
             queue_url=failures_dlq.url,
             policy=policy_output(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "RuleTargetDeadLetters",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                            "Action": "sqs:SendMessage",
-                            "Resource": dlq_arn,
-                            "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
-                        }
-                    ],
-                }
+                queue_send_policy(
+                    "RuleTargetDeadLetters", "events.amazonaws.com", dlq_arn, self.rule.arn
+                )
             ),
             opts=child,
         )

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from cardwatch.blueprint import Blueprint, QueueSpec
-from cardwatch.infra.policies import assume_role_policy, sns_feedback_policy
+from cardwatch.infra.policies import assume_role_policy, queue_send_policy, sns_feedback_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
 
 QUEUE_ATTRIBUTES = Blueprint.queue_attributes
@@ -102,19 +102,9 @@ class AlertChannel(pulumi.ComponentResource):
                 name,
                 queue_url=queue.url,
                 policy=policy_output(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "TopicDelivers",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "sns.amazonaws.com"},
-                                "Action": "sqs:SendMessage",
-                                "Resource": queue.arn,
-                                "Condition": {"ArnEquals": {"aws:SourceArn": self.topic.arn}},
-                            }
-                        ],
-                    }
+                    queue_send_policy(
+                        "TopicDelivers", "sns.amazonaws.com", queue.arn, self.topic.arn
+                    )
                 ),
                 opts=ctx.child(self),
             )

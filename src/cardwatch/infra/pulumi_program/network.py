@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from cardwatch.infra.network_plan import NETWORK
-from cardwatch.infra.policies import assume_role_policy
+from cardwatch.infra.policies import assume_role_policy, flow_logs_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
 
 
@@ -114,21 +114,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             role=role.id,
             name="write-flow-logs",
             policy=policy_output(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "WriteFlowLogs",
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": [group.arn, group.arn.apply(lambda a: f"{a}:*")],
-                        }
-                    ],
-                }
+                flow_logs_policy([group.arn, group.arn.apply(lambda a: f"{a}:*")])
             ),
             opts=child,
         )
