@@ -131,3 +131,40 @@ def test_no_card_number_in_logs_items_or_answers(
     assert "correlation_id" in seen
     for pan in (*TEST_PANS, "4111111111111112"):
         assert pan not in seen
+
+
+def label_event(
+    api_event: Callable[..., dict[str, Any]], transaction_id: str, text: str
+) -> dict[str, Any]:
+    event = api_event(text)
+    event["resource"] = "/transactions/{transaction_id}/label"
+    event["path"] = f"/transactions/{transaction_id}/label"
+    event["pathParameters"] = {"transaction_id": transaction_id}
+    return event
+
+
+def test_a_label_teaches_the_engine_once(
+    invoke: Invoke,
+    blueprint: Blueprint,
+    api_event: Callable[..., dict[str, Any]],
+    lambda_context: LambdaContext,
+) -> None:
+    # GIVEN a stored transaction
+    invoke(body())
+    verdict = json.dumps({"label": "fraud", "source": "chargeback"})
+    # WHEN a chargeback labels it, twice, and an unknown id and a bad verdict arrive
+    first = ingest.handler(label_event(api_event, "tx-0001", verdict), lambda_context)
+    again = ingest.handler(label_event(api_event, "tx-0001", verdict), lambda_context)
+    unknown = ingest.handler(label_event(api_event, "nope", verdict), lambda_context)
+    bad = ingest.handler(label_event(api_event, "tx-0001", '{"label": "maybe"}'), lambda_context)
+    # THEN the first is recorded on the item and in the terminal's profile; the rest refused
+    assert [first["statusCode"], again["statusCode"], unknown["statusCode"], bad["statusCode"]] == [
+        201,
+        409,
+        404,
+        400,
+    ]
+    items = {i["record_type"]: i for i in scan_all(blueprint.table_name)}
+    assert items["transaction"]["label"] == "fraud"
+    profiles = {p["profile_id"] for p in scan_all(blueprint.profile_table_name)}
+    assert "terminal#term-7" in profiles

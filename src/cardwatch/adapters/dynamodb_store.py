@@ -139,35 +139,26 @@ class DynamoTransactionStore:
         self, transaction: Transaction, score: float, decision: str, reasons: list[str]
     ) -> bool:
         """Record the detector's decision on the item, once (a redelivery keeps the first)."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_attributes(
-                    {
-                        "transaction_id": transaction.transaction_id,
-                        "timestamp": transaction.timestamp_ms,
-                    }
-                ),
-                UpdateExpression="SET decision = :d, score = :s, reasons = :r, assessed_at = :t",
-                ConditionExpression="attribute_exists(transaction_id) "
-                "AND attribute_not_exists(decision)",
-                ExpressionAttributeValues=to_attributes(
-                    {
-                        ":d": decision,
-                        ":s": Decimal(str(round(score, 6))),
-                        ":r": reasons,
-                        ":t": datetime.now(UTC).isoformat(),
-                    }
-                ),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._set_once(
+            transaction,
+            {
+                "decision": decision,
+                "score": Decimal(str(round(score, 6))),
+                "reasons": reasons,
+                "assessed_at": datetime.now(UTC).isoformat(),
+            },
+        )
 
     def record_label(self, transaction: Transaction, label: str, source: str) -> bool:
         """Put a confirmed label on the item; False if it already had one."""
+        return self._set_once(
+            transaction,
+            {"label": label, "label_source": source, "labelled_at": datetime.now(UTC).isoformat()},
+        )
+
+    def _set_once(self, transaction: Transaction, values: dict[str, Any]) -> bool:
+        """Set ``values`` on the stored item unless its first attribute is already set."""
+        names = {f"#a{i}": name for i, name in enumerate(values)}
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -177,16 +168,21 @@ class DynamoTransactionStore:
                         "timestamp": transaction.timestamp_ms,
                     }
                 ),
-                UpdateExpression="SET label = :l, label_source = :s, labelled_at = :t",
-                ConditionExpression="attribute_exists(transaction_id) "
-                "AND attribute_not_exists(label)",
+                UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(names))),
+                ConditionExpression=(
+                    "attribute_exists(transaction_id) AND attribute_not_exists(#a0)"
+                ),
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_attributes(
-                    {":l": label, ":s": source, ":t": datetime.now(UTC).isoformat()}
+                    {f":v{i}": value for i, value in enumerate(values.values())}
                 ),
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            code = error.response["Error"]["Code"]
+            if code == "ConditionalCheckFailedException":
                 return False
+            if code in BUSY_CODES:
+                raise StoreBusy(code) from error
             raise
         return True
 
