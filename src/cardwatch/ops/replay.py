@@ -52,28 +52,42 @@ def _epoch_ms(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp() * 1000)
 
 
+def _epoch_ms_all(texts: list[str]) -> NDArray[np.int64]:
+    """Epoch milliseconds of ISO 8601 timestamps; vectorized when all are UTC ("Z")."""
+    if all(text.endswith("Z") for text in texts):
+        moments = np.array([text[:-1] for text in texts], dtype="datetime64[ms]")
+        return moments.astype(np.int64)
+    return np.array([_epoch_ms(text) for text in texts], dtype=np.int64)
+
+
 def load_history(path: Path) -> LabelledHistory:
     """Read ``transaction_id,timestamp,user_id,terminal_id,amount,is_fraud`` (+ extras)."""
-    ids: list[str] = []
-    stamps: list[int] = []
-    users: list[str] = []
-    terminals: list[str] = []
-    amounts: list[float] = []
-    labels: list[int] = []
     with path.open(newline="") as file:
-        for row in csv.DictReader(file):
-            ids.append(row["transaction_id"])
-            stamps.append(_epoch_ms(row["timestamp"]))
-            users.append(row["user_id"])
-            terminals.append(row["terminal_id"])
-            amounts.append(float(row["amount"]))
-            labels.append(int(row["is_fraud"]))
+        reader = csv.reader(file)
+        header = next(reader)
+        where = {
+            name: header.index(name)
+            for name in (
+                "transaction_id",
+                "timestamp",
+                "user_id",
+                "terminal_id",
+                "amount",
+                "is_fraud",
+            )
+        }
+        columns: list[list[str]] = [[] for _ in where]
+        picks = list(where.values())
+        for row in reader:
+            for column, index in zip(columns, picks, strict=True):
+                column.append(row[index])
+    ids, stamps, users, terminals, amounts, labels = columns
     return LabelledHistory(
         ids,
-        np.array(stamps, dtype=np.int64),
+        _epoch_ms_all(stamps),
         users,
         terminals,
-        amounts,
+        [float(a) for a in amounts],
         np.array(labels, dtype=np.int8),
     )
 
