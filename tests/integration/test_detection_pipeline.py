@@ -45,6 +45,15 @@ def detect_all(
     return [detect.handler(stream_event(blueprint, tid, f"evt-{tid}"), context) for tid in ids]
 
 
+def post_and_detect_burst(
+    post: Callable[..., dict[str, Any]], blueprint: Blueprint, context: LambdaContext
+) -> list[dict[str, Any]]:
+    """Store the card-testing burst and pass each INSERT to the detect function."""
+    for tid, amount, ts in BURST:
+        post(transaction_id=tid, amount=amount, timestamp=ts)
+    return detect_all(blueprint, [tid for tid, _, _ in BURST], context)
+
+
 @pytest.mark.requirement("R003-11")
 @pytest.mark.requirement("R003-14")
 @pytest.mark.requirement("R000-09")
@@ -56,10 +65,8 @@ def test_a_card_testing_burst_becomes_one_alert(
     lambda_context: LambdaContext,
 ) -> None:
     # GIVEN a purchase, then a burst of tiny amounts on the same card
-    for tid, amount, ts in BURST:
-        post(transaction_id=tid, amount=amount, timestamp=ts)
     # WHEN each INSERT reaches the detect function
-    results = detect_all(blueprint, [tid for tid, _, _ in BURST], lambda_context)
+    results = post_and_detect_burst(post, blueprint, lambda_context)
     # THEN the late ones are queued as suspicious, with reasons, and recorded on the item
     assert results[0]["outcome"] == "approved"
     assert results[-1]["outcome"] == "queued"
@@ -105,9 +112,7 @@ def test_the_same_alert_within_the_cooldown_is_sent_once(
     provisioned: Provisioned,
     lambda_context: LambdaContext,
 ) -> None:
-    for tid, amount, ts in BURST:
-        post(transaction_id=tid, amount=amount, timestamp=ts)
-    detect_all(blueprint, [tid for tid, _, _ in BURST], lambda_context)
+    post_and_detect_burst(post, blueprint, lambda_context)
     messages = receive(provisioned.queue_urls[blueprint.suspicious_queue.name])
     arn = provisioned.queue_arns[blueprint.suspicious_queue.name]
     notify.handler(sqs_event(messages, arn), lambda_context)
@@ -125,9 +130,7 @@ def test_a_poison_message_fails_alone(
     lambda_context: LambdaContext,
 ) -> None:
     # GIVEN a batch with a good finding and a message nobody can read
-    for tid, amount, ts in BURST:
-        post(transaction_id=tid, amount=amount, timestamp=ts)
-    detect_all(blueprint, [tid for tid, _, _ in BURST], lambda_context)
+    post_and_detect_burst(post, blueprint, lambda_context)
     url = provisioned.queue_urls[blueprint.suspicious_queue.name]
     boto3.client("sqs").send_message(QueueUrl=url, MessageBody="this is not a finding")
     messages = receive(url)

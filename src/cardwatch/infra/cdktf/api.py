@@ -3,8 +3,6 @@ Schema), API key, usage plan, X-Ray, access logs and the proxy integration."""
 
 from __future__ import annotations
 
-import hashlib
-
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
@@ -41,18 +39,15 @@ from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
+from cardwatch.infra.api_gateway import (
+    ACCESS_LOG_FORMAT,
+    BAD_REQUEST_BODY_TEMPLATE,
+    MODELS,
+    contract_hash,
+)
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import api_logs_policy, assume_role_policy
 from cardwatch.schema import schema_text
-
-_ACCESS_LOG = (
-    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
-    '"apiKeyId":"$context.identity.apiKeyId","method":"$context.httpMethod",'
-    '"path":"$context.resourcePath","status":"$context.status",'
-    '"latencyMs":"$context.responseLatency","error":"$context.error.message"}'
-)
-#: API Gateway's own 400 names what the model rejected (the field), never the value.
-_BAD_BODY = '{"message": "Invalid request body", "detail": "$context.error.validationErrorString"}'
 
 
 class TransactionApi(Construct):
@@ -81,7 +76,7 @@ class TransactionApi(Construct):
                 content_type="application/json",
                 schema=schema_text(file),
             )
-            for name, file in (("Transaction", "transaction"), ("Label", "label"))
+            for name, file in MODELS
         }
         transactions = ApiGatewayResource(
             self,
@@ -133,7 +128,7 @@ class TransactionApi(Construct):
             rest_api_id=self.api.id,
             response_type="BAD_REQUEST_BODY",
             status_code="400",
-            response_templates={"application/json": _BAD_BODY},
+            response_templates={"application/json": BAD_REQUEST_BODY_TEMPLATE},
         )
         LambdaPermission(
             self,
@@ -144,9 +139,7 @@ class TransactionApi(Construct):
             principal="apigateway.amazonaws.com",
             source_arn=f"{self.api.execution_arn}/*/POST/transactions*",
         )
-        contract = hashlib.sha256(
-            (schema_text("transaction") + schema_text("label")).encode()
-        ).hexdigest()
+        contract = contract_hash()
         deployment = ApiGatewayDeployment(
             self,
             "deployment",
@@ -200,7 +193,7 @@ class TransactionApi(Construct):
             stage_name=blueprint.api_stage,
             xray_tracing_enabled=True,
             access_log_settings=ApiGatewayStageAccessLogSettings(
-                destination_arn=access_logs.arn, format=_ACCESS_LOG
+                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
             depends_on=[account],
         )

@@ -3,22 +3,18 @@ usage plan (throttle, and a quota where the settings have one), X-Ray, access lo
 
 from __future__ import annotations
 
-import hashlib
-
 import pulumi
 import pulumi_aws as aws
 
+from cardwatch.infra.api_gateway import (
+    ACCESS_LOG_FORMAT,
+    BAD_REQUEST_BODY_TEMPLATE,
+    MODELS,
+    contract_hash,
+)
 from cardwatch.infra.policies import api_logs_policy, assume_role_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
 from cardwatch.schema import schema_text
-
-_ACCESS_LOG = (
-    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
-    '"apiKeyId":"$context.identity.apiKeyId","method":"$context.httpMethod",'
-    '"path":"$context.resourcePath","status":"$context.status",'
-    '"latencyMs":"$context.responseLatency","error":"$context.error.message"}'
-)
-_BAD_BODY = '{"message": "Invalid request body", "detail": "$context.error.validationErrorString"}'
 
 
 class TransactionApi(pulumi.ComponentResource):
@@ -51,7 +47,7 @@ class TransactionApi(pulumi.ComponentResource):
                 schema=schema_text(file),
                 opts=child,
             )
-            for model, file in (("Transaction", "transaction"), ("Label", "label"))
+            for model, file in MODELS
         }
         transactions = aws.apigateway.Resource(
             "transactions",
@@ -102,7 +98,7 @@ class TransactionApi(pulumi.ComponentResource):
             rest_api_id=self.api.id,
             response_type="BAD_REQUEST_BODY",
             status_code="400",
-            response_templates={"application/json": _BAD_BODY},
+            response_templates={"application/json": BAD_REQUEST_BODY_TEMPLATE},
             opts=child,
         )
         aws.lambda_.Permission(
@@ -114,9 +110,7 @@ class TransactionApi(pulumi.ComponentResource):
             source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/POST/transactions*"),
             opts=child,
         )
-        contract = hashlib.sha256(
-            (schema_text("transaction") + schema_text("label")).encode()
-        ).hexdigest()
+        contract = contract_hash()
         deployment = aws.apigateway.Deployment(
             "deployment",
             rest_api=self.api.id,
@@ -168,7 +162,7 @@ class TransactionApi(pulumi.ComponentResource):
             deployment=deployment.id,
             stage_name=bp.api_stage,
             xray_tracing_enabled=True,
-            access_log_settings={"destination_arn": access_logs.arn, "format": _ACCESS_LOG},
+            access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
         )
         aws.apigateway.MethodSettings(
