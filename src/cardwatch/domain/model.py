@@ -5,20 +5,29 @@ functions only walk the trees (no numpy, no scikit-learn in Lambda). The artifac
 per node, the split feature (-1 for a leaf), threshold, where missing values go, the
 children and the node value, so a score can also be explained: each split on the path
 moves the score by the change of node value, credited to that split's feature.
+
+For speed the trees are also compiled, once per model, into one Python function of
+nested comparisons (one per split), the way model-to-code tools such as m2cgen do. Its
+source is written here from numbers only: every feature index and child is read with
+``int`` and every threshold and value with ``float``, so an artifact cannot carry code.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["ARTIFACT_FORMAT", "TreeModel"]
 
 ARTIFACT_FORMAT = "cardwatch-gbt/1"
 
 _Tree = tuple[list[int], list[float], list[bool], list[int], list[int], list[float]]
+_Scorer = Callable[[Sequence[float]], float]
+#: Deeper trees than this are refused (the compiled function nests one block per level).
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,14 +36,11 @@ class TreeModel:
     baseline: float
     trees: tuple[_Tree, ...]
     metadata: dict[str, Any]
-    #: Per tree, one tuple per node: the layout the scoring loop reads fastest.
-    _flat: tuple[tuple[tuple[int, float, bool, int, int, float], ...], ...] = field(
-        init=False, repr=False, compare=False
-    )
+    _raw_score: _Scorer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        flat = tuple(tuple(zip(*tree, strict=True)) for tree in self.trees)
-        object.__setattr__(self, "_flat", flat)
+        scorer = _compile(self.baseline, self.trees, len(self.features))
+        object.__setattr__(self, "_raw_score", scorer)
 
     @classmethod
     def from_artifact(cls, artifact: dict[str, Any]) -> TreeModel:
@@ -62,29 +68,17 @@ class TreeModel:
     def from_json(cls, text: str) -> TreeModel:
         return cls.from_artifact(json.loads(text))
 
-    def raw_score(self, x: list[float]) -> float:
-        total = self.baseline
-        for nodes in self._flat:
-            split, threshold, missing_left, left, right, value = nodes[0]
-            while split >= 0:
-                v = x[split]
-                if v <= threshold:
-                    node = left
-                elif v > threshold:
-                    node = right
-                else:  # NaN: the side the training data's missing values took
-                    node = left if missing_left else right
-                split, threshold, missing_left, left, right, value = nodes[node]
-            total += value
-        return total
+    def raw_score(self, x: Sequence[float]) -> float:
+        """The ensemble's log-odds for the feature vector ``x``."""
+        return self._raw_score(x)
 
-    def probability(self, x: list[float]) -> float:
+    def probability(self, x: Sequence[float]) -> float:
         raw = self.raw_score(x)
         if raw < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-raw))
 
-    def contributions(self, x: list[float]) -> dict[str, float]:
+    def contributions(self, x: Sequence[float]) -> dict[str, float]:
         """How much each feature moved the raw score (positive: towards fraud)."""
         credit = dict.fromkeys(self.features, 0.0)
         for feature, threshold, missing_left, left, right, value in self.trees:
@@ -96,3 +90,47 @@ class TreeModel:
                 credit[self.features[feature[node]]] += value[child] - value[node]
                 node = child
         return credit
+
+
+def _literal(number: float) -> str:
+    number = float(number)
+    if math.isnan(number):
+        raise ValueError("a model threshold or value is NaN")
+    if math.isinf(number):
+        return "INF" if number > 0 else "-INF"
+    return repr(number)
+
+
+def _emit_tree(tree: _Tree, width: int, lines: list[str]) -> None:
+    feature, threshold, missing_left, left, right, value = tree
+    pending = [(0, 1)]  # (node, depth); children are emitted depth first, left before right
+    while pending:
+        node, depth = pending.pop()
+        pad = "    " * depth
+        if depth > MAX_DEPTH:
+            raise ValueError(f"a tree is deeper than {MAX_DEPTH} levels")
+        if node < 0:  # the "else:" between a left and a right subtree
+            lines.append(f"{pad[4:]}else:")
+            continue
+        if feature[node] < 0:
+            lines.append(f"{pad}total += {_literal(value[node])}")
+            continue
+        index = int(feature[node])
+        if index >= width:
+            raise ValueError(f"a split reads feature {index} of {width}")
+        x, limit = f"x[{index}]", _literal(threshold[node])
+        # A NaN fails every comparison: "not x > t" sends it left, "x <= t" right.
+        test = f"not {x} > {limit}" if missing_left[node] else f"{x} <= {limit}"
+        lines.append(f"{pad}if {test}:")
+        pending += [(int(right[node]), depth + 1), (-1, depth + 1), (int(left[node]), depth + 1)]
+
+
+def _compile(baseline: float, trees: Sequence[_Tree], width: int) -> _Scorer:
+    lines = ["def raw_score(x):", f"    total = {_literal(baseline)}"]
+    for tree in trees:
+        _emit_tree(tree, width, lines)
+    lines.append("    return total")
+    namespace: dict[str, Any] = {"__builtins__": {}, "INF": math.inf}
+    code = compile("\n".join(lines), "<cardwatch-gbt>", "exec")
+    exec(code, namespace)  # noqa: S102 - source made of numeric literals only (see above)
+    return cast(_Scorer, namespace["raw_score"])
