@@ -24,34 +24,59 @@ _STORED_DECIMALS = 6
 
 @dataclass(slots=True)
 class DailyBuckets:
-    """Per-day count and amount sum, for the last :data:`HISTORY_DAYS` days."""
+    """Per-day count and amount sum, for the last :data:`HISTORY_DAYS` days.
+
+    The totals over every bucket kept are maintained as buckets come and go (and
+    summed afresh whenever one leaves, so no rounding drift builds up): a 30-day window
+    is then the totals less any bucket that aged out since, and only the last week's
+    buckets are read one by one.
+    """
 
     days: deque[list[float]] = field(default_factory=deque)  # [day, count, amount_sum]
+    count: float = field(init=False, default=0.0)
+    amount: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        self._total()
+
+    def _total(self) -> None:
+        self.count = sum(bucket[1] for bucket in self.days)
+        self.amount = sum(bucket[2] for bucket in self.days)
 
     def add(self, day: int, amount: float) -> None:
-        if self.days and self.days[-1][0] == day:
-            self.days[-1][1] += 1
-            self.days[-1][2] += amount
+        days = self.days
+        if days and days[-1][0] == day:
+            days[-1][1] += 1
+            days[-1][2] += amount
         else:
-            self.days.append([day, 1, amount])
-        while self.days and self.days[0][0] <= day - HISTORY_DAYS:
-            self.days.popleft()
+            days.append([day, 1, amount])
+        self.count += 1
+        self.amount += amount
+        if days[0][0] <= day - HISTORY_DAYS:
+            while days and days[0][0] <= day - HISTORY_DAYS:
+                days.popleft()
+            self._total()
 
     def windows(self, today: int) -> tuple[float, float, float, float, float, float]:
         """(count, amount sum) over the 1, 7 and 30 days ending with ``today``, flat."""
-        n1 = s1 = n7 = s7 = n30 = s30 = 0.0
+        n30, s30 = self.count, self.amount
+        for day, n, amount in self.days:  # oldest first: what aged out since the last add
+            if today - day < HISTORY_DAYS:
+                break
+            n30 -= n
+            s30 -= amount
+        n1 = s1 = n7 = s7 = 0.0
         for day, n, amount in reversed(self.days):
             age = today - day
-            if age >= HISTORY_DAYS:
+            if age >= 7:
                 break
-            n30 += n
-            s30 += amount
-            if age < 7:
-                n7 += n
-                s7 += amount
-                if age < 1:
-                    n1 += n
-                    s1 += amount
+            n7 += n
+            s7 += amount
+            if age < 1:
+                n1 += n
+                s1 += amount
+        if n30 <= 0:  # every bucket aged out: no rounding remainder survives
+            s30 = 0.0
         return n1, s1, n7, s7, n30, s30
 
 
