@@ -118,7 +118,7 @@ def _emit_tree(tree: _Tree, width: int, lines: list[str]) -> None:
         index = int(feature[node])
         if index >= width:
             raise ValueError(f"a split reads feature {index} of {width}")
-        x, limit = f"x[{index}]", _literal(threshold[node])
+        x, limit = f"x{index}", _literal(threshold[node])
         # A NaN fails every comparison: "not x > t" sends it left, "x <= t" right.
         test = f"not {x} > {limit}" if missing_left[node] else f"{x} <= {limit}"
         lines.append(f"{pad}if {test}:")
@@ -127,6 +127,8 @@ def _emit_tree(tree: _Tree, width: int, lines: list[str]) -> None:
 
 def _compile(baseline: float, trees: Sequence[_Tree], width: int) -> _Scorer:
     lines = ["def raw_score(x):", f"    total = {_literal(baseline)}"]
+    if width:  # every feature in a local first: reading a local is cheaper than x[i]
+        lines.append(f"    {', '.join(f'x{i}' for i in range(width))}, = x")
     for tree in trees:
         _emit_tree(tree, width, lines)
     lines.append("    return total")
