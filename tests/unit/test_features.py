@@ -80,3 +80,17 @@ def test_profiles_survive_a_round_trip_through_json_ready_dicts() -> None:
     assert CardProfile.from_dict(card.to_dict()).to_dict() == card.to_dict()
     assert TerminalProfile.from_dict(terminal.to_dict()).to_dict() == terminal.to_dict()
     assert CardProfile.from_dict(card.to_dict()).mean == pytest.approx(card.mean)
+
+
+def test_every_feature_is_a_float_for_the_model_to_compare() -> None:
+    # GIVEN a card and a terminal with history, labels and coordinates, and an empty pair
+    card, terminal = CardProfile(), TerminalProfile()
+    for n in range(4):
+        remember(obs(n, T0 + n * MINUTE, lat=1.0, lon=2.0), card, terminal)
+    remember_label(card, terminal, T0, True, T0 + DAY_MS)
+    restored = CardProfile.from_dict(card.to_dict()), TerminalProfile.from_dict(terminal.to_dict())
+    for profiles in ((card, terminal), restored, (CardProfile(), TerminalProfile())):
+        # WHEN the features of a new transaction are computed
+        vector = compute(obs(9, T0 + 2 * DAY_MS, lat=1.5, lon=2.5), *profiles)
+        # THEN each is a float (counts too): the scorer's splits then compare like with like
+        assert [type(v).__name__ for v in vector] == ["float"] * len(FEATURES)

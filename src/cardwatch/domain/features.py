@@ -87,17 +87,18 @@ def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def _card_features(obs: Observation, card: CardProfile, today: int) -> list[float]:
     now = obs.timestamp_ms
-    count_10m = count_1h = count_1d = small_1h = 0
+    # Floats throughout: the model's splits compare floats (an int operand is slower).
+    count_10m = count_1h = count_1d = small_1h = 0.0
     terminals_1d: set[str] = set()
     small = card.mean * _SMALL_SHARE
     for ts, amount, terminal in reversed(card.recent):
         age = now - ts
         if age >= DAY_MS:
             break
-        count_1d += 1
+        count_1d += 1.0
         terminals_1d.add(terminal)
         if age < HOUR_MS:
-            count_1h += 1
+            count_1h += 1.0
             small_1h += amount < small
             count_10m += age < 10 * MINUTE_MS
     n1, s1, n7, s7, n30, s30 = card.daily.windows(today)
@@ -114,7 +115,9 @@ def _card_features(obs: Observation, card: CardProfile, today: int) -> list[floa
     ):
         hours = max(now - card.last_ms, MINUTE_MS) / HOUR_MS
         speed = _haversine_km(card.last_lat, card.last_lon, obs.latitude, obs.longitude) / hours
-    known_fraud = sum(1 for known in card.known_fraud_ms if now - known < 30 * DAY_MS)
+    known_fraud = 0.0
+    for known in card.known_fraud_ms:
+        known_fraud += now - known < 30 * DAY_MS
     return [
         count_10m,
         count_1h,
@@ -128,44 +131,44 @@ def _card_features(obs: Observation, card: CardProfile, today: int) -> list[floa
         _ratio(obs.amount, card.mean),
         (obs.amount - card.mean) / std if std > 0 else NAN,
         since,
-        len(terminals_1d),
+        float(len(terminals_1d)),
         small_1h,
         known_fraud,
-        card.count,
+        float(card.count),
         speed,
     ]
 
 
 def _terminal_features(obs: Observation, terminal: TerminalProfile, today: int) -> list[float]:
     now = obs.timestamp_ms
-    count_1h = count_1d = 0
+    count_1h = count_1d = 0.0
     cards_1h: set[str] = set()
     cards_1d: set[str] = set()
     for ts, _amount, card in reversed(terminal.recent):
         age = now - ts
         if age >= DAY_MS:
             break
-        count_1d += 1
+        count_1d += 1.0
         cards_1d.add(card)
         if age < HOUR_MS:
-            count_1h += 1
+            count_1h += 1.0
             cards_1h.add(card)
     _n1, _s1, n7, _s7, n30, s30 = terminal.daily.windows(today)
-    fraud_7 = fraud_28 = labelled_28 = 0
+    fraud_7 = fraud_28 = labelled_28 = 0.0
     for ts, is_fraud, known in terminal.labels:
         if now - ts < _LABEL_DAYS * DAY_MS:
-            labelled_28 += 1
+            labelled_28 += 1.0
             fraud_28 += is_fraud
         if is_fraud and now - known < 7 * DAY_MS:
-            fraud_7 += 1
+            fraud_7 += 1.0
     mean_30 = _ratio(s30, n30)
     return [
         count_1h,
         count_1d,
         n7,
         n30,
-        len(cards_1h),
-        len(cards_1d),
+        float(len(cards_1h)),
+        float(len(cards_1d)),
         mean_30,
         _ratio(obs.amount, mean_30),
         fraud_7,

@@ -40,8 +40,8 @@ class DailyBuckets:
         self._total()
 
     def _total(self) -> None:
-        self.count = sum(bucket[1] for bucket in self.days)
-        self.amount = sum(bucket[2] for bucket in self.days)
+        self.count = float(sum(bucket[1] for bucket in self.days))
+        self.amount = float(sum(bucket[2] for bucket in self.days))
 
     def add(self, day: int, amount: float) -> None:
         days = self.days
