@@ -213,9 +213,9 @@ def remember(obs: Observation, card: CardProfile, terminal: TerminalProfile) -> 
     card.last_ms = now
     if obs.latitude is not None and obs.longitude is not None:
         card.last_lat, card.last_lon = obs.latitude, obs.longitude
-    card.seen.append(obs.transaction_id)
+    card.seen[obs.transaction_id] = None
     while len(card.seen) > _SEEN_IDS:
-        card.seen.popleft()
+        del card.seen[next(iter(card.seen))]
     card.version += 1
     terminal.version += 1
     return True

@@ -93,7 +93,8 @@ class CardProfile:
     last_lat: float | None = None
     last_lon: float | None = None
     known_fraud_ms: deque[int] = field(default_factory=deque)  # when frauds became known
-    seen: deque[str] = field(default_factory=deque)  # recent transaction ids, for redelivery
+    #: Recent transaction ids, oldest first (a dict as an ordered set), for redelivery.
+    seen: dict[str, None] = field(default_factory=dict)
     version: int = 0
 
     @property
@@ -127,7 +128,7 @@ class CardProfile:
             last_lat=data["last_lat"],
             last_lon=data["last_lon"],
             known_fraud_ms=deque(int(t) for t in data["known_fraud_ms"]),
-            seen=deque(str(s) for s in data["seen"]),
+            seen=dict.fromkeys(str(s) for s in data["seen"]),
             version=int(data["version"]),
         )
 
