@@ -26,10 +26,10 @@ _STORED_DECIMALS = 6
 class DailyBuckets:
     """Per-day count and amount sum, for the last :data:`HISTORY_DAYS` days.
 
-    The totals over every bucket kept are maintained as buckets come and go (and
-    summed afresh whenever one leaves, so no rounding drift builds up): a 30-day window
-    is then the totals less any bucket that aged out since, and only the last week's
-    buckets are read one by one.
+    The totals over every bucket kept are maintained as buckets come and go (summed
+    afresh when a profile is loaded, so rounding cannot build up past one lifetime in
+    memory): a 30-day window is then the totals less any bucket that aged out since, and
+    only the last week's buckets are read one by one.
     """
 
     days: deque[list[float]] = field(default_factory=deque)  # [day, count, amount_sum]
@@ -52,10 +52,10 @@ class DailyBuckets:
             days.append([day, 1, amount])
         self.count += 1
         self.amount += amount
-        if days[0][0] <= day - HISTORY_DAYS:
-            while days and days[0][0] <= day - HISTORY_DAYS:
-                days.popleft()
-            self._total()
+        while days[0][0] <= day - HISTORY_DAYS:
+            _day, n, gone = days.popleft()
+            self.count -= n
+            self.amount -= gone
 
     def windows(self, today: int) -> tuple[float, float, float, float, float, float]:
         """(count, amount sum) over the 1, 7 and 30 days ending with ``today``, flat."""
