@@ -151,7 +151,7 @@ def bench_backtest() -> list[Result]:
             "backtest throughput (with weekly retraining)",
             report.transactions_per_second,
             "tx/s",
-            report.rows / 300,
+            round(report.rows / 300),
             lower_is_better=False,
             note="replay only; target = the dataset in 5 minutes",
         ),

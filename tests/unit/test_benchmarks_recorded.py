@@ -25,3 +25,12 @@ def test_sub_second_detection_and_scaling_settings() -> None:
     assert RESULTS["scoring: engine per transaction (median)"]["unit"] == "us"
     assert RESULTS["scoring: engine per transaction (median)"]["value"] < 1_000_000
     assert RESULTS["alert latency: last POST to alert queue (max of 5 bursts)"]["value"] < 1000
+
+
+def test_the_full_default_backtest_ran_in_five_minutes_and_beat_the_handbook() -> None:
+    whole = RESULTS["backtest: handbook-default dataset, whole command"]
+    assert whole["unit"] == "s" and whole["value"] < 300
+    assert "1,793,020 transactions" in whole["note"]
+    for metric in ("auc_roc", "average_precision", "card_precision@100"):
+        measured = RESULTS[f"backtest: {metric} (last 7 days)"]
+        assert measured["value"] >= measured["baseline"] > 0
