@@ -14,7 +14,9 @@ BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=21)
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)
 
 
-def history_of(settings: SimulationSettings, tmp_path_factory: pytest.TempPathFactory):
+def history_of(
+    settings: SimulationSettings, tmp_path_factory: pytest.TempPathFactory
+) -> LabelledHistory:
     path = tmp_path_factory.mktemp("generator") / "data.csv"
     write_csv(simulate(settings), path)
     return load_history(path)
