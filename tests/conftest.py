@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from cardwatch.domain import CardTokenizer, TimeWindow, TransactionParser
+from cardwatch.domain.card import CardTokenizer
+from cardwatch.domain.validation import TimeWindow, TransactionParser
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

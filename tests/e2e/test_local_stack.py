@@ -11,7 +11,7 @@ import boto3
 import httpx
 import pytest
 
-from cardwatch.domain import luhn_valid
+from cardwatch.domain.card import luhn_valid
 from cardwatch.local.event_wiring import wait_until
 from cardwatch.local.pipeline import LocalPipeline
 from cardwatch.local.replay import encode_body

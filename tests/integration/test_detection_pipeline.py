@@ -11,7 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain import luhn_valid
+from cardwatch.domain.card import luhn_valid
 from cardwatch.handlers import analyze, detect, ingest, notify
 from cardwatch.local.provision import Provisioned
 from tests.conftest import TEST_PANS, body

@@ -6,7 +6,8 @@ from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore, to_attributes
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain import StoreBusy, TransactionParser
+from cardwatch.domain.errors import StoreBusy
+from cardwatch.domain.validation import TransactionParser
 from cardwatch.local.provision import Provisioned
 from tests.conftest import TEST_PANS, body
 from tests.integration.conftest import dumps, scan_all

@@ -3,7 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwatch.domain import CardTokenizer, InvalidTransaction, luhn_valid
+from cardwatch.domain.card import CardTokenizer, luhn_valid
+from cardwatch.domain.errors import InvalidTransaction
 from tests.conftest import TOKEN_KEY
 
 TOKENIZER = CardTokenizer(TOKEN_KEY)

@@ -7,7 +7,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwatch.domain import InvalidTransaction, minor_units, parse_amount
+from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.money import minor_units, parse_amount
 from cardwatch.domain.strict_json import loads
 from cardwatch.schema import transaction_schema
 

@@ -9,7 +9,7 @@ import re
 import boto3
 import httpx
 
-from cardwatch.domain import luhn_valid
+from cardwatch.domain.card import luhn_valid
 from cardwatch.local.event_wiring import wait_until
 from cardwatch.local.pipeline import LocalPipeline
 from cardwatch.local.replay import encode_body

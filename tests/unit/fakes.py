@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cardwatch.domain import StoredTransaction, Transaction
+from cardwatch.domain.ports import StoredTransaction
+from cardwatch.domain.transaction import Transaction
 
 
 class InMemoryTransactionStore:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import cardwatch
 
 SOURCE = Path(cardwatch.__file__).parent
@@ -45,3 +47,16 @@ def test_only_adapters_and_local_mode_import_the_aws_sdk() -> None:
         if imported_roots(path) & AWS_SDK and not {"adapters", "local"} & set(path.parts)
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("function", ["detect", "analyze", "notify"])
+def test_a_function_loads_only_what_it_uses(function: str) -> None:
+    # Every module a cold start imports is paid for on the first event: the contract's
+    # validator (jsonschema) and the ingest use case belong to the ingest function only.
+    code = (
+        f"import cardwatch.handlers.{function}, sys; "
+        "bad = [m for m in ('jsonschema', 'cardwatch.domain.validation', "
+        "'cardwatch.domain.ingest', 'cardwatch.handlers.wiring.ingest') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

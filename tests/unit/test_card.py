@@ -1,6 +1,7 @@
 import pytest
 
-from cardwatch.domain import CardReference, CardTokenizer, InvalidTransaction, luhn_valid
+from cardwatch.domain.card import CardReference, CardTokenizer, luhn_valid
+from cardwatch.domain.errors import InvalidTransaction
 from tests.conftest import TEST_PANS, TOKEN_KEY
 
 

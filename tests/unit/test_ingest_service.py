@@ -2,13 +2,9 @@ from collections.abc import Callable
 
 import pytest
 
-from cardwatch.domain import (
-    IngestService,
-    InvalidTransaction,
-    Outcome,
-    TransactionConflict,
-    TransactionParser,
-)
+from cardwatch.domain.errors import InvalidTransaction, TransactionConflict
+from cardwatch.domain.ingest import IngestService, Outcome
+from cardwatch.domain.validation import TransactionParser
 from tests.unit.fakes import InMemoryTransactionStore
 
 

@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from cardwatch.domain import InvalidTransaction, minor_units, parse_amount
+from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.money import minor_units, parse_amount
 
 
 @pytest.mark.parametrize(

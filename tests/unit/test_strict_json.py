@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from cardwatch.domain import InvalidTransaction
+from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.strict_json import loads
 
 

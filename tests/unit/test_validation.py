@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from cardwatch.domain import InvalidTransaction, TransactionParser
+from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.validation import TransactionParser
 from cardwatch.schema import schema_text, transaction_schema
 from tests.conftest import TEST_PANS, valid_document
 

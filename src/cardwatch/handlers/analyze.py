@@ -10,8 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.domain.analysis import AnalysisService
-from cardwatch.handlers import wiring
 from cardwatch.handlers.observability import powertools
+from cardwatch.handlers.wiring import analyze as wiring
 
 logger, tracer, metrics = powertools("analyze")
 

@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cardwatch.adapters.dynamodb_store import from_attributes
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.transaction import Transaction
-from cardwatch.handlers import wiring
 from cardwatch.handlers.observability import powertools
+from cardwatch.handlers.wiring import detect as wiring
 
 logger, tracer, metrics = powertools("detect")
 

@@ -14,16 +14,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain import (
-    IngestService,
-    InvalidTransaction,
-    Outcome,
-    StoreBusy,
-    TransactionConflict,
-)
+from cardwatch.domain.errors import InvalidTransaction, StoreBusy, TransactionConflict
+from cardwatch.domain.ingest import IngestService, Outcome
 from cardwatch.domain.labels import LabelConflict, TransactionNotFound
-from cardwatch.handlers import wiring
 from cardwatch.handlers.observability import powertools
+from cardwatch.handlers.wiring import ingest as wiring
 
 logger, tracer, metrics = powertools("ingest")
 app = APIGatewayRestResolver()

@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.domain.alerts import Finding
 from cardwatch.domain.notification import NotificationService, NotifyOutcome
-from cardwatch.handlers import wiring
 from cardwatch.handlers.observability import powertools
+from cardwatch.handlers.wiring import notify as wiring
 
 logger, tracer, metrics = powertools("notify")
 processor = BatchProcessor(event_type=EventType.SQS)

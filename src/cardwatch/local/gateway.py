@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain import InvalidTransaction
+from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.strict_json import loads
 from cardwatch.domain.validation import contract_problems
 from cardwatch.schema import label_schema, transaction_schema

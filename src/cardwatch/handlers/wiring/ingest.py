@@ -1,0 +1,33 @@
+"""The ingest function's services: transactions in, and labels on them."""
+
+from __future__ import annotations
+
+from cardwatch.adapters.dynamodb_profiles import DynamoProfileStore
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.domain.card import CardTokenizer
+from cardwatch.domain.detection import Detector
+from cardwatch.domain.ingest import IngestService
+from cardwatch.domain.labels import LabelService
+from cardwatch.domain.rules import Policy, Thresholds
+from cardwatch.domain.validation import TimeWindow, TransactionParser
+from cardwatch.handlers.config import IngestConfig
+from cardwatch.handlers.wiring import cached, dynamodb, parameters
+
+__all__ = ["ingest_service", "label_service"]
+
+
+@cached
+def ingest_service() -> IngestService:
+    config = IngestConfig.from_env()
+    key = parameters().card_token_key(config.card_token_key_parameter)
+    parser = TransactionParser(CardTokenizer(key), TimeWindow(max_age=config.max_transaction_age))
+    return IngestService(parser, DynamoTransactionStore(config.table_name, dynamodb()))
+
+
+def label_service() -> LabelService:
+    config = IngestConfig.from_env()
+    store = DynamoTransactionStore(config.table_name, dynamodb())
+    detector = Detector(
+        DynamoProfileStore(config.profile_table_name, dynamodb()), Policy((), Thresholds())
+    )
+    return LabelService(store, store, detector)
