@@ -4,10 +4,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cardwatch.cli import main
 from cardwatch.ops.backtest import backtest
-from cardwatch.ops.replay import LabelledHistory, ReplaySettings, replay
+from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history, replay
 
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)
 
@@ -58,3 +59,43 @@ def test_the_command_writes_a_score_for_every_row(small_csv: Path, tmp_path: Pat
     rows = scores.read_text().splitlines()
     assert rows[0] == "transaction_id,score"
     assert len(rows) - 1 == len(small_csv.read_text().splitlines()) - 1
+
+
+@pytest.mark.parametrize(
+    ("stamps", "labels"),
+    [
+        (["2018-04-01T00:00:31Z", "2018-04-01T10:00:00.5Z"], ["0", "1"]),
+        (["2018-04-01T00:00:31+00:00", "2018-04-01T10:00:00.5+00:00"], ["0.0", "1.0"]),
+        (["2018-04-01 00:00:31", "2018-04-01 10:00:00.500"], ["False", "True"]),
+        (["2018-04-01T02:00:31+02:00", "2018-04-01T05:00:00.5-05:00"], ["0", "1"]),
+    ],
+)
+def test_other_generators_timestamps_and_labels_are_read_alike(
+    tmp_path: Path, stamps: list[str], labels: list[str]
+) -> None:
+    # GIVEN the same two rows written as another generator might (a missing zone is UTC)
+    path = tmp_path / "data.csv"
+    rows = [
+        f"t{n},{stamp},u,m,1.50,{label},extra"
+        for n, (stamp, label) in enumerate(zip(stamps, labels, strict=True))
+    ]
+    path.write_text(
+        "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud,note\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+    # WHEN it is loaded
+    history = load_history(path)
+    # THEN the instants and labels are the same
+    assert history.timestamp_ms.tolist() == [1522540831000, 1522576800500]
+    assert history.labels.tolist() == [0, 1]
+
+
+def test_a_label_that_is_not_zero_or_one_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(
+        "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
+        "t1,2018-04-01T00:00:00Z,u,m,1.50,maybe\n"
+    )
+    with pytest.raises(ValueError, match="is_fraud must be 0 or 1, not 'maybe'"):
+        load_history(path)

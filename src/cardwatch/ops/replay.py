@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import gc
 import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +51,36 @@ class LabelledHistory:
         return self.timestamp_ms // DAY_MS
 
 
+_UTC_SUFFIXES = ("Z", "+00:00")
+_ZONED = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+_LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
+
+
 def _epoch_ms(text: str) -> int:
-    return int(datetime.fromisoformat(text).timestamp() * 1000)
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:  # a timestamp without a zone is UTC, as the columns say
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
 
 
 def _epoch_ms_all(texts: list[str]) -> NDArray[np.int64]:
-    """Epoch milliseconds of ISO 8601 timestamps; vectorized when all are UTC ("Z")."""
-    if all(text.endswith("Z") for text in texts):
-        moments = np.array([text[:-1] for text in texts], dtype="datetime64[ms]")
-        return moments.astype(np.int64)
+    """Epoch milliseconds of ISO 8601 timestamps (a missing zone means UTC); vectorized
+    when every one is in UTC, written with "Z", "+00:00" or no zone at all."""
+    for suffix in _UTC_SUFFIXES:
+        if texts and all(text.endswith(suffix) for text in texts):
+            naive = [text[: -len(suffix)] for text in texts]
+            return np.array(naive, dtype="datetime64[ms]").astype(np.int64)
+    if not any(_ZONED.search(text) for text in texts):
+        return np.array(texts, dtype="datetime64[ms]").astype(np.int64)
     return np.array([_epoch_ms(text) for text in texts], dtype=np.int64)
+
+
+def _labels(texts: list[str]) -> NDArray[np.int8]:
+    """0/1 labels, also written 0.0/1.0 or false/true (any case)."""
+    try:
+        return np.array([_LABELS[text.strip().lower()] for text in texts], dtype=np.int8)
+    except KeyError as error:
+        raise ValueError(f"is_fraud must be 0 or 1, not {error.args[0]!r}") from None
 
 
 def load_history(path: Path) -> LabelledHistory:
@@ -90,7 +111,7 @@ def load_history(path: Path) -> LabelledHistory:
         users,
         terminals,
         [float(a) for a in amounts],
-        np.array(labels, dtype=np.int8),
+        _labels(labels),
     )
 
 
