@@ -67,3 +67,26 @@ def test_the_engine_learns_other_compromise_patterns(
     test = history.days > history.days.max() - 7
     assert report.metrics["average_precision"] > 5 * history.labels[test].mean()
     assert report.metrics["auc_roc"] > 0.65
+
+
+def test_card_testing_is_caught_though_the_handbook_never_shows_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # GIVEN two cards a day probed with bursts of tiny amounts, then used for big ones
+    settings = replace(BASE, card_testing_per_day=2, seed=31)
+    data = simulate(settings)
+    history = history_of(settings, tmp_path_factory)
+    # WHEN the history is replayed
+    result, _report = backtest(history, SETTINGS, test_days=7)
+    # THEN in the test week most probes, and every purchase after them, are flagged,
+    # while few genuine transactions are
+    test = history.days > history.days.max() - 7
+    amounts = np.array(history.amounts)
+    probes = test & (data.scenario == 4) & (amounts < 3)
+    purchases = test & (data.scenario == 4) & (amounts >= 3)
+    genuine = test & (history.labels == 0)
+    assert probes.sum() > 50 and purchases.sum() > 5
+    flagged = result.scores >= 0.5
+    assert flagged[probes].mean() > 0.75
+    assert flagged[purchases].mean() > 0.9
+    assert flagged[genuine].mean() < 0.05

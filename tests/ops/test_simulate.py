@@ -1,4 +1,5 @@
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,18 @@ def test_all_three_fraud_scenarios_appear_at_a_realistic_rate() -> None:
     assert set(np.unique(data.scenario)) == {0, 1, 2, 3}
     assert 0.002 < data.fraud.mean() < 0.2  # few terminals: compromises weigh more
     assert np.all(data.fraud[data.scenario > 0] == 1)
+
+
+def test_card_testing_is_a_fourth_scenario_only_when_asked_for() -> None:
+    plain = simulate(SMALL)
+    probed = simulate(replace(SMALL, card_testing_per_day=1))
+    testing = probed.scenario == 4
+    # the handbook's scenarios are untouched, the bursts come on top, all fraud, in order
+    assert 4 not in plain.scenario and len(probed) == len(plain) + testing.sum()
+    assert np.all(probed.fraud[testing] == 1) and np.all(np.diff(probed.seconds) >= 0)
+    # each card's burst: many tiny amounts, then one or two large ones
+    assert (probed.amount[testing] < 3).sum() >= 6 * SMALL.days
+    assert (probed.amount[testing] >= 150).sum() >= SMALL.days
 
 
 def test_the_scenario_settings_are_the_generators_own() -> None:

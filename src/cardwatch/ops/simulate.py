@@ -13,6 +13,11 @@ normal around the customer's mean. Three fraud scenarios are layered on top:
    transactions in the next ``customer_compromise_days`` have their amount multiplied by
    ``compromised_amount_factor`` and are fraud.
 
+A fourth scenario, not in the handbook and off by default, is card testing: each day
+``card_testing_per_day`` cards are probed with a burst of tiny amounts (cents to a few
+units, a minute or so apart, at any terminal: the probes come from anywhere) and then
+used for one or two large purchases; all of it is fraud.
+
 These numbers belong to the generator only; the detection engine never reads them.
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,6 +50,7 @@ class SimulationSettings:
     compromised_customers_per_day: int = 3
     customer_compromise_days: int = 14
     compromised_amount_factor: float = 5.0
+    card_testing_per_day: int = 0
 
 
 @dataclass(slots=True)
@@ -144,10 +151,50 @@ def _add_fraud(data: SimulatedData, settings: SimulationSettings, rng: np.random
         data.scenario[chosen] = 3
 
 
+def _with_card_testing(
+    data: SimulatedData, settings: SimulationSettings, rng: np.random.Generator
+) -> SimulatedData:
+    seconds: list[int] = []
+    customers: list[int] = []
+    amounts: list[float] = []
+    for day in range(settings.days):
+        for card in rng.choice(settings.customers, settings.card_testing_per_day, replace=False):
+            moment = day * _DAY_SECONDS + int(rng.integers(0, _DAY_SECONDS - 4 * 3600))
+            probes = int(rng.integers(6, 13))
+            for gap, amount in zip(
+                rng.integers(20, 90, probes), rng.uniform(0.5, 2.5, probes), strict=True
+            ):
+                moment += int(gap)
+                seconds.append(moment)
+                amounts.append(round(float(amount), 2))
+            for _ in range(int(rng.integers(1, 3))):
+                moment += int(rng.integers(60, 1800))
+                seconds.append(moment)
+                amounts.append(round(float(rng.uniform(150, 600)), 2))
+            customers += [int(card)] * (len(seconds) - len(customers))
+    added = len(seconds)
+    order = np.argsort(np.concatenate([data.seconds, seconds]), kind="stable")
+
+    def merged(column: NDArray[Any], extra: Any, kind: Any) -> NDArray[Any]:
+        return np.concatenate([column, np.asarray(extra, dtype=kind)])[order]
+
+    return SimulatedData(
+        merged(data.seconds, seconds, np.int64),
+        merged(data.customer, customers, np.int64),
+        merged(data.terminal, rng.integers(0, settings.terminals, added), np.int64),
+        merged(data.amount, amounts, np.float64),
+        merged(data.fraud, np.ones(added), np.int8),
+        merged(data.scenario, np.full(added, 4), np.int8),
+        data.start,
+    )
+
+
 def simulate(settings: SimulationSettings) -> SimulatedData:
     rng = np.random.default_rng(settings.seed)
     data = _legitimate(settings, rng)
     _add_fraud(data, settings, rng)
+    if settings.card_testing_per_day:
+        data = _with_card_testing(data, settings, rng)
     return data
 
 
