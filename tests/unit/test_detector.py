@@ -5,6 +5,7 @@ import pytest
 from cardwatch.domain.detection import Decision, Detector, InMemoryProfiles, Label
 from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.model import TreeModel
+from cardwatch.domain.profiles import DAY_MS
 from cardwatch.domain.rules import default_policy
 
 T0 = 1_700_000_000_000
@@ -67,7 +68,9 @@ def test_labels_reach_the_terminal_profile() -> None:
     profiles = InMemoryProfiles()
     detector = Detector(profiles, default_policy())
     detector.learn(Label("a", T0, "card", "term", True, T0 + 1000))
-    assert list(profiles.terminals["term"].labels) == [(T0, 1, T0 + 1000)]
+    terminal = profiles.terminals["term"]
+    assert terminal.label_days == {T0 // DAY_MS: [1, 1]}
+    assert terminal.fraud_known_days == {(T0 + 1000) // DAY_MS: 1}
 
 
 def test_a_model_for_other_features_is_refused() -> None:

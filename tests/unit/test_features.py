@@ -1,5 +1,6 @@
 """Features from card and terminal history, computed before the transaction is added."""
 
+import json
 import math
 
 import pytest
@@ -94,3 +95,20 @@ def test_every_feature_is_a_float_for_the_model_to_compare() -> None:
         vector = compute(obs(9, T0 + 2 * DAY_MS, lat=1.5, lon=2.5), *profiles)
         # THEN each is a float (counts too): the scorer's splits then compare like with like
         assert [type(v).__name__ for v in vector] == ["float"] * len(FEATURES)
+
+
+def test_a_busy_merchants_profile_stays_small() -> None:
+    # GIVEN a merchant with 2,000 labelled transactions a day for 60 days, 1 % fraud
+    card, terminal = CardProfile(), TerminalProfile()
+    for n in range(120_000):
+        at = T0 + n * (DAY_MS // 2000)
+        remember_label(card, terminal, at, n % 100 == 0, known_ms=at + 7 * DAY_MS)
+    # THEN it keeps counts for the last 28 days of transactions, not 56,000 labels
+    assert len(terminal.label_days) <= 28 and len(terminal.fraud_known_days) <= 7
+    assert len(json.dumps(terminal.to_dict())) < 2_000
+    # AND the features read them as before: 28 days of labels, 1 % of them fraud
+    f = feature_map(obs(1, T0 + 67 * DAY_MS), CardProfile(), terminal)
+    assert f["t_labelled_28d"] > 20 * 2000 and f["t_fraud_rate_28d"] == pytest.approx(
+        0.01, rel=0.01
+    )
+    assert f["t_fraud_known_last_7d"] == pytest.approx(7 * 20, rel=0.1)

@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from cardwatch.domain.profiles import DAY_MS, MAX_RECENT, CardProfile, TerminalProfile
+from cardwatch.domain.profiles import (
+    DAY_MS,
+    FRAUD_KNOWN_DAYS,
+    LABEL_DAYS,
+    MAX_RECENT,
+    CardProfile,
+    TerminalProfile,
+)
 
 __all__ = ["FEATURES", "Observation", "compute", "remember", "remember_label"]
 
@@ -19,7 +26,6 @@ MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 _EARTH_KM = 6371.0
 _SEEN_IDS = 64
-_LABEL_DAYS = 28
 _SMALL_SHARE = 0.25  # "small" is under a quarter of the card's own mean amount
 NAN = float("nan")
 
@@ -155,12 +161,13 @@ def _terminal_features(obs: Observation, terminal: TerminalProfile, today: int) 
             cards_1h.add(card)
     _n1, _s1, n7, _s7, n30, s30 = terminal.daily.windows(today)
     fraud_7 = fraud_28 = labelled_28 = 0.0
-    for ts, is_fraud, known in terminal.labels:
-        if now - ts < _LABEL_DAYS * DAY_MS:
-            labelled_28 += 1.0
-            fraud_28 += is_fraud
-        if is_fraud and now - known < 7 * DAY_MS:
-            fraud_7 += 1.0
+    for day, (labelled, frauds) in terminal.label_days.items():
+        if today - day < LABEL_DAYS:
+            labelled_28 += labelled
+            fraud_28 += frauds
+    for day, frauds in terminal.fraud_known_days.items():
+        if today - day < FRAUD_KNOWN_DAYS:
+            fraud_7 += frauds
     mean_30 = _ratio(s30, n30)
     return [
         count_1h,
@@ -229,8 +236,6 @@ def remember_label(
         card.known_fraud_ms.append(known_ms)
         while card.known_fraud_ms and known_ms - card.known_fraud_ms[0] >= 30 * DAY_MS:
             card.known_fraud_ms.popleft()
-    terminal.labels.append((transaction_ms, int(is_fraud), known_ms))
-    while terminal.labels and known_ms - terminal.labels[0][2] >= _LABEL_DAYS * DAY_MS:
-        terminal.labels.popleft()
+    terminal.add_label(transaction_ms // DAY_MS, is_fraud, known_ms // DAY_MS)
     card.version += 1
     terminal.version += 1

@@ -12,11 +12,21 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DAY_MS", "CardProfile", "DailyBuckets", "TerminalProfile"]
+__all__ = [
+    "DAY_MS",
+    "FRAUD_KNOWN_DAYS",
+    "LABEL_DAYS",
+    "CardProfile",
+    "DailyBuckets",
+    "TerminalProfile",
+]
 
 DAY_MS = 86_400_000
 HISTORY_DAYS = 30
 MAX_RECENT = 2_000
+#: How far back labels count for a terminal, and how recent a known fraud is "recent".
+LABEL_DAYS = 28
+FRAUD_KNOWN_DAYS = 7
 #: Sums and moments are stored to a micro-unit: enough for every feature, and no long
 #: digit runs (which a card-number scanner would rightly flag) in the stored state.
 _STORED_DECIMALS = 6
@@ -135,18 +145,39 @@ class CardProfile:
 
 @dataclass(slots=True)
 class TerminalProfile:
-    """A terminal's (or merchant's) history, and the labels known for it so far."""
+    """A terminal's (or merchant's) history, and the labels known for it so far.
+
+    Labels are kept as counts per day, not one by one, so a merchant that sees
+    thousands of transactions a day still has a profile of a few kilobytes (one
+    DynamoDB item) and features that cost the same as a corner shop's.
+    """
 
     recent: deque[tuple[int, float, str]] = field(default_factory=deque)  # ts, amount, card
     daily: DailyBuckets = field(default_factory=DailyBuckets)
-    labels: deque[tuple[int, int, int]] = field(default_factory=deque)  # tx, fraud, known
+    #: Day of the labelled transactions -> [labels, frauds among them], last LABEL_DAYS.
+    label_days: dict[int, list[int]] = field(default_factory=dict)
+    #: Day a fraud became known -> how many, last FRAUD_KNOWN_DAYS.
+    fraud_known_days: dict[int, int] = field(default_factory=dict)
     version: int = 0
+
+    def add_label(self, transaction_day: int, is_fraud: bool, known_day: int) -> None:
+        counts = self.label_days.setdefault(transaction_day, [0, 0])
+        counts[0] += 1
+        counts[1] += is_fraud
+        if is_fraud:
+            self.fraud_known_days[known_day] = self.fraud_known_days.get(known_day, 0) + 1
+        # forget the days no window can reach any more
+        for day in [d for d in self.label_days if d <= known_day - LABEL_DAYS]:
+            del self.label_days[day]
+        for day in [d for d in self.fraud_known_days if d <= known_day - FRAUD_KNOWN_DAYS]:
+            del self.fraud_known_days[day]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "recent": [list(event) for event in self.recent],
             "daily": [[d, n, round(s, _STORED_DECIMALS)] for d, n, s in self.daily.days],
-            "labels": [list(label) for label in self.labels],
+            "label_days": [[d, n, f] for d, (n, f) in sorted(self.label_days.items())],
+            "fraud_known_days": [[d, n] for d, n in sorted(self.fraud_known_days.items())],
             "version": self.version,
         }
 
@@ -155,6 +186,7 @@ class TerminalProfile:
         return cls(
             recent=deque((int(t), float(a), str(c)) for t, a, c in data["recent"]),
             daily=DailyBuckets(deque([int(d), float(n), float(s)] for d, n, s in data["daily"])),
-            labels=deque((int(t), int(f), int(k)) for t, f, k in data["labels"]),
+            label_days={int(d): [int(n), int(f)] for d, n, f in data["label_days"]},
+            fraud_known_days={int(d): int(n) for d, n in data["fraud_known_days"]},
             version=int(data["version"]),
         )
