@@ -88,17 +88,30 @@ def _replay_settings(args: argparse.Namespace) -> Any:
     )
 
 
+def _unreadable(command: str, error: Exception) -> int:
+    print(f"cardwatch {command}: {error}", file=sys.stderr)
+    return 2
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from cardwatch.ops.backtest import run_backtest  # noqa: PLC0415
+    from cardwatch.ops.replay import DataError  # noqa: PLC0415
 
-    run_backtest(args.data, args.scores_out, _replay_settings(args), args.test_days)
+    try:
+        run_backtest(args.data, args.scores_out, _replay_settings(args), args.test_days)
+    except DataError as error:
+        return _unreadable("backtest", error)
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
+    from cardwatch.ops.replay import DataError  # noqa: PLC0415
     from cardwatch.ops.training_run import train_from_history  # noqa: PLC0415
 
-    artifact = train_from_history(args.data, _replay_settings(args))
+    try:
+        artifact = train_from_history(args.data, _replay_settings(args))
+    except DataError as error:
+        return _unreadable("train", error)
     args.out.write_text(json.dumps(artifact, separators=(",", ":")))
     meta = artifact["metadata"]
     print(

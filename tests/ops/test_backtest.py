@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from cardwatch.cli import main
+from cardwatch.domain.features import FEATURES
 from cardwatch.ops.backtest import backtest
 from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history, replay
 
@@ -99,3 +100,48 @@ def test_a_label_that_is_not_zero_or_one_is_named(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="is_fraud must be 0 or 1, not 'maybe'"):
         load_history(path)
+
+
+def test_coordinates_in_the_file_feed_geo_velocity(tmp_path: Path) -> None:
+    # GIVEN a card used in New York, then in London an hour later; a third row has none
+    path = tmp_path / "data.csv"
+    path.write_text(
+        "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud,latitude,longitude\n"
+        "t1,2018-04-01T10:00:00Z,u,ny,20.00,0,40.7128,-74.0060\n"
+        "t2,2018-04-01T11:00:00Z,u,london,20.00,1,51.5074,-0.1278\n"
+        "t3,2018-04-01T11:30:00Z,v,shop,20.00,0,,\n"
+    )
+    # WHEN it is replayed
+    history = load_history(path)
+    result = replay(history, SETTINGS)
+    # THEN the second use travelled about 5,570 km in an hour; the others did not move
+    speed = result.features[:, FEATURES.index("c_geo_speed_kmh")]
+    assert speed[1] == pytest.approx(5570, rel=0.01)
+    assert np.isnan(speed[0]) and np.isnan(speed[2])
+    assert history.latitudes == [40.7128, 51.5074, None]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("transaction_id,timestamp,user_id,amount\n", "no column terminal_id, is_fraud"),
+        (
+            "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\nt1,2018-04-01\n",
+            "line 2: too few fields",
+        ),
+        (
+            "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
+            "t1,2018-04-01T00:00:00Z,u,m,twelve,0\n",
+            "could not convert",
+        ),
+    ],
+)
+def test_an_unreadable_file_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    assert main(["backtest", str(path), "--label-delay-days", "7"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("cardwatch backtest: data.csv") and message in error
+    assert error.count("\n") == 1

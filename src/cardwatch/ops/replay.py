@@ -29,7 +29,14 @@ from cardwatch.domain.profiles import DAY_MS
 from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.ops.train import fit_artifact
 
-__all__ = ["LabelledHistory", "ReplayResult", "ReplaySettings", "load_history", "replay"]
+__all__ = [
+    "DataError",
+    "LabelledHistory",
+    "ReplayResult",
+    "ReplaySettings",
+    "load_history",
+    "replay",
+]
 
 
 @dataclass(slots=True)
@@ -42,6 +49,10 @@ class LabelledHistory:
     terminals: list[str]
     amounts: list[float]
     labels: NDArray[np.int8]
+    #: Terminal coordinates, when the file has ``latitude`` and ``longitude`` columns
+    #: (the API contract's names); a blank cell is a transaction without them.
+    latitudes: list[float | None] | None = None
+    longitudes: list[float | None] | None = None
 
     def __len__(self) -> int:
         return len(self.transaction_ids)
@@ -83,36 +94,54 @@ def _labels(texts: list[str]) -> NDArray[np.int8]:
         raise ValueError(f"is_fraud must be 0 or 1, not {error.args[0]!r}") from None
 
 
+class DataError(ValueError):
+    """The labelled file cannot be read; the message names the file and the problem."""
+
+
+_COLUMNS = ("transaction_id", "timestamp", "user_id", "terminal_id", "amount", "is_fraud")
+_COORDINATES = ("latitude", "longitude")
+
+
+def _coordinate(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
 def load_history(path: Path) -> LabelledHistory:
-    """Read ``transaction_id,timestamp,user_id,terminal_id,amount,is_fraud`` (+ extras)."""
+    """Read ``transaction_id,timestamp,user_id,terminal_id,amount,is_fraud`` (+ extras;
+    ``latitude`` and ``longitude``, when both are there, feed geo-velocity)."""
     with path.open(newline="") as file:
         reader = csv.reader(file)
-        header = next(reader)
-        where = {
-            name: header.index(name)
-            for name in (
-                "transaction_id",
-                "timestamp",
-                "user_id",
-                "terminal_id",
-                "amount",
-                "is_fraud",
-            )
-        }
-        columns: list[list[str]] = [[] for _ in where]
-        picks = list(where.values())
-        for row in reader:
-            for column, index in zip(columns, picks, strict=True):
-                column.append(row[index])
-    ids, stamps, users, terminals, amounts, labels = columns
-    return LabelledHistory(
-        ids,
-        _epoch_ms_all(stamps),
-        users,
-        terminals,
-        [float(a) for a in amounts],
-        _labels(labels),
-    )
+        header = next(reader, [])
+        missing = [name for name in _COLUMNS if name not in header]
+        if missing:
+            raise DataError(f"{path.name}: no column {', '.join(missing)}")
+        names = _COLUMNS + (_COORDINATES if set(_COORDINATES) <= set(header) else ())
+        picks = [header.index(name) for name in names]
+        columns: list[list[str]] = [[] for _ in names]
+        for line, row in enumerate(reader, start=2):
+            try:
+                for column, index in zip(columns, picks, strict=True):
+                    column.append(row[index])
+            except IndexError:
+                raise DataError(f"{path.name}, line {line}: too few fields") from None
+    ids, stamps, users, terminals, amounts, labels, *coordinates = columns
+    latitudes: list[float | None] | None = None
+    longitudes: list[float | None] | None = None
+    try:
+        if coordinates:
+            latitudes, longitudes = ([_coordinate(v) for v in c] for c in coordinates)
+        return LabelledHistory(
+            ids,
+            _epoch_ms_all(stamps),
+            users,
+            terminals,
+            [float(a) for a in amounts],
+            _labels(labels),
+            latitudes,
+            longitudes,
+        )
+    except ValueError as error:
+        raise DataError(f"{path.name}: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +209,8 @@ def replay(
         history.terminals,
         history.amounts,
     )
+    nowhere: list[float | None] = [None] * len(history)
+    latitudes, longitudes = history.latitudes or nowhere, history.longitudes or nowhere
     scores, features = result.scores, result.features
     with _collector_paused():
         for step, index in enumerate(positions):
@@ -202,7 +233,15 @@ def replay(
                 _retrain(detector, result, order[:visible], history, settings, now=now)
                 next_retrain += period * max(1, (now - next_retrain) // period + 1)
             assessment = detector.assess(
-                Observation(ids[index], now, users[index], terminals[index], amounts[index])
+                Observation(
+                    ids[index],
+                    now,
+                    users[index],
+                    terminals[index],
+                    amounts[index],
+                    latitudes[index],
+                    longitudes[index],
+                )
             )
             if assessment is None:
                 result.duplicates += 1
