@@ -79,11 +79,12 @@ def _epoch_ms_all(texts: list[str]) -> NDArray[np.int64]:
     when every one is in UTC, written with "Z", "+00:00" or no zone at all."""
     for suffix in _UTC_SUFFIXES:
         if texts and all(text.endswith(suffix) for text in texts):
-            naive = [text[: -len(suffix)] for text in texts]
-            return np.array(naive, dtype="datetime64[ms]").astype(np.int64)
-    if not any(_ZONED.search(text) for text in texts):
-        return np.array(texts, dtype="datetime64[ms]").astype(np.int64)
-    return np.array([_epoch_ms(text) for text in texts], dtype=np.int64)
+            texts = [text[: -len(suffix)] for text in texts]
+            break
+    else:
+        if any(_ZONED.search(text) for text in texts):
+            return np.array([_epoch_ms(text) for text in texts], dtype=np.int64)
+    return np.array(texts, dtype="datetime64[ms]").astype(np.int64)
 
 
 def _labels(texts: list[str]) -> NDArray[np.int8]:
