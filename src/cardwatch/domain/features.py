@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from cardwatch.domain.profiles import (
+    CARD_FRAUD_DAYS,
     DAY_MS,
     FRAUD_KNOWN_DAYS,
     LABEL_DAYS,
@@ -123,7 +124,7 @@ def _card_features(obs: Observation, card: CardProfile, today: int) -> list[floa
         speed = _haversine_km(card.last_lat, card.last_lon, obs.latitude, obs.longitude) / hours
     known_fraud = 0.0
     for known in card.known_fraud_ms:
-        known_fraud += now - known < 30 * DAY_MS
+        known_fraud += now - known < CARD_FRAUD_DAYS * DAY_MS
     return [
         count_10m,
         count_1h,
@@ -234,7 +235,7 @@ def remember_label(
     """A label became known at ``known_ms`` for a transaction made at ``transaction_ms``."""
     if is_fraud:
         card.known_fraud_ms.append(known_ms)
-        while card.known_fraud_ms and known_ms - card.known_fraud_ms[0] >= 30 * DAY_MS:
+        while card.known_fraud_ms and known_ms - card.known_fraud_ms[0] >= CARD_FRAUD_DAYS * DAY_MS:
             card.known_fraud_ms.popleft()
     terminal.add_label(transaction_ms // DAY_MS, is_fraud, known_ms // DAY_MS)
     card.version += 1

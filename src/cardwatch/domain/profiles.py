@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "CARD_FRAUD_DAYS",
     "DAY_MS",
     "FRAUD_KNOWN_DAYS",
     "LABEL_DAYS",
@@ -27,6 +28,8 @@ MAX_RECENT = 2_000
 #: How far back labels count for a terminal, and how recent a known fraud is "recent".
 LABEL_DAYS = 28
 FRAUD_KNOWN_DAYS = 7
+#: How long a card's confirmed fraud counts against it.
+CARD_FRAUD_DAYS = 30
 #: Sums and moments are stored to a micro-unit: enough for every feature, and no long
 #: digit runs (which a card-number scanner would rightly flag) in the stored state.
 _STORED_DECIMALS = 6
