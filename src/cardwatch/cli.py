@@ -11,6 +11,7 @@ from typing import Any
 
 from cardwatch import __version__
 from cardwatch.blueprint import Target, blueprint_for
+from cardwatch.ops import DataError
 from cardwatch.schema import schema_text
 from cardwatch.schema.openapi import openapi_document
 
@@ -88,30 +89,17 @@ def _replay_settings(args: argparse.Namespace) -> Any:
     )
 
 
-def _unreadable(command: str, error: Exception) -> int:
-    print(f"cardwatch {command}: {error}", file=sys.stderr)
-    return 2
-
-
 def _backtest(args: argparse.Namespace) -> int:
     from cardwatch.ops.backtest import run_backtest  # noqa: PLC0415
-    from cardwatch.ops.replay import DataError  # noqa: PLC0415
 
-    try:
-        run_backtest(args.data, args.scores_out, _replay_settings(args), args.test_days)
-    except DataError as error:
-        return _unreadable("backtest", error)
+    run_backtest(args.data, args.scores_out, _replay_settings(args), args.test_days)
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
-    from cardwatch.ops.replay import DataError  # noqa: PLC0415
     from cardwatch.ops.training_run import train_from_history  # noqa: PLC0415
 
-    try:
-        artifact = train_from_history(args.data, _replay_settings(args))
-    except DataError as error:
-        return _unreadable("train", error)
+    artifact = train_from_history(args.data, _replay_settings(args))
     args.out.write_text(json.dumps(artifact, separators=(",", ":")))
     meta = artifact["metadata"]
     print(
@@ -193,7 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except DataError as error:  # an unreadable input file: one line, not a traceback
+        print(f"cardwatch {args.command}: {error}", file=sys.stderr)
+        return 2
     return code
 
 

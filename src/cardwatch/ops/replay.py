@@ -27,10 +27,10 @@ from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.profiles import DAY_MS
 from cardwatch.domain.rules import Policy, default_policy
+from cardwatch.ops import DataError
 from cardwatch.ops.train import fit_artifact
 
 __all__ = [
-    "DataError",
     "LabelledHistory",
     "ReplayResult",
     "ReplaySettings",
@@ -93,10 +93,6 @@ def _labels(texts: list[str]) -> NDArray[np.int8]:
         return np.array([_LABELS[text.strip().lower()] for text in texts], dtype=np.int8)
     except KeyError as error:
         raise ValueError(f"is_fraud must be 0 or 1, not {error.args[0]!r}") from None
-
-
-class DataError(ValueError):
-    """The labelled file cannot be read; the message names the file and the problem."""
 
 
 _COLUMNS = ("transaction_id", "timestamp", "user_id", "terminal_id", "amount", "is_fraud")
