@@ -143,6 +143,10 @@ _DAY = 86_400
 
 TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
 TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+#: Detection state: each change is one TransactWriteItems of puts and updates (IAM
+#: authorizes a transaction's parts by their own actions); reads are queries and gets.
+STATE_WRITE = TABLE_WRITE
+STATE_READ_WRITE = (*TABLE_READ, *TABLE_WRITE)
 QUEUE_SEND = ("sqs:SendMessage",)
 QUEUE_CONSUME = (
     "sqs:ReceiveMessage",
@@ -213,7 +217,9 @@ class Blueprint:
         """Card and terminal profiles of the detection engine, and alert cooldowns."""
         return self.name("fraud-profiles")
 
-    profile_table_key = "profile_id"
+    #: The state's entity (``card#...``, ``terminal#...``) and the slot within it.
+    profile_table_key = "entity"
+    profile_table_sort_key = "slot"
     profile_ttl_attribute = "expires_at"
 
     # -- security ---------------------------------------------------------------
@@ -331,7 +337,7 @@ class Blueprint:
                 },
                 grants=(
                     ("table", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
-                    ("profile_table", ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    ("profile_table", STATE_WRITE),
                     ("card_token_key_parameter", PARAMETER_READ),
                     ("key", KEY_USE),
                 ),
@@ -348,10 +354,11 @@ class Blueprint:
                     "PROFILE_TABLE_NAME": "profile_table_name",
                     "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
                     "RULES_PARAMETER": "rules_parameter",
+                    "STATE_MAX_LATENESS_SECONDS": "state_max_lateness_seconds",
                 },
                 grants=(
                     ("table", ("dynamodb:UpdateItem",)),
-                    ("profile_table", ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    ("profile_table", STATE_READ_WRITE),
                     ("suspicious_queue", QUEUE_SEND),
                     ("rules_parameter", PARAMETER_READ),
                     ("failures_dlq", QUEUE_SEND),
@@ -421,6 +428,10 @@ class Blueprint:
     schedule_expression = "rate(5 minutes)"
     analysis_window_seconds = 300
     alert_cooldown_seconds = 3600
+    #: How late (after its timestamp) a transaction may reach detect and still count in
+    #: the card's and terminal's state: async retries (max_event_age_seconds) and a
+    #: next-day redrive of the failures DLQ fit inside it.
+    state_max_lateness_seconds = 2 * 86_400
     #: Async invocations: retries before the on-failure destination takes the event.
     async_retry_attempts = 2
     max_event_age_seconds = 3600

@@ -13,8 +13,14 @@ from moto import mock_aws
 
 from cardwatch.blueprint import Blueprint, blueprint_for
 from cardwatch.handlers import wiring
+from cardwatch.local import dynamodb_fidelity
 from cardwatch.local.provision import Provisioned, provision
 from tests.conftest import TOKEN_KEY, load_fixture
+
+
+# moto's DynamoDB as DynamoDB behaves: atomic requests, all-or-nothing transactions,
+# consumed capacity by item size (see the module).
+dynamodb_fidelity.install()
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 ``transaction_id`` must be unique, but the table's key is (``transaction_id``,
 ``timestamp``): a conditional put of the item alone would let the same id in twice
 under two timestamps. So a guard item at ``timestamp = 0``, holding the content
-fingerprint, is put first with a condition that makes the id unique; then the item.
-A write that stopped between the two is finished by the client's retry (same content,
-same fingerprint). Two conditional puts cost half of a DynamoDB transaction. Guard
-items carry no ``user_id`` or time bucket, so no index holds them, and the Pipe's
+fingerprint, is written with the item in one ``TransactWriteItems``, each put only if
+absent: both are stored or neither, so nothing is ever answered 201 and not stored.
+Guard items carry no ``user_id`` or time bucket, so no index holds them, and the Pipe's
 filter passes only ``record_type = transaction``.
 """
 
@@ -22,7 +21,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from cardwatch.domain.errors import StoreBusy
-from cardwatch.domain.ports import StoredTransaction
+from cardwatch.domain.ports import DecisionRecord, StoredTransaction
 from cardwatch.domain.transaction import Transaction, time_bucket
 
 __all__ = ["GUARD_TIMESTAMP", "RECORD_GUARD", "RECORD_TRANSACTION", "DynamoTransactionStore"]
@@ -43,6 +42,13 @@ BUSY_CODES = frozenset(
     }
 )
 _serializer = TypeSerializer()
+
+
+def _number(value: float) -> Decimal:
+    """A score or a feature as DynamoDB keeps it: nine significant digits."""
+    return Decimal(f"{value:.9g}")
+
+
 _deserializer = TypeDeserializer()
 
 
@@ -82,34 +88,29 @@ class DynamoTransactionStore:
             "fingerprint": fingerprint,
             "item_timestamp": transaction.timestamp_ms,
         }
-        if not self._put_new(guard):
-            existing = self._get_item(transaction.transaction_id, GUARD_TIMESTAMP)
-            if existing is None:  # the guard vanished between the two calls: never deleted
-                raise RuntimeError("transaction guard disappeared")
-            if str(existing["fingerprint"]) != fingerprint:
-                return self.get(transaction.transaction_id)
-            # The same content: finish a write that may have stopped after its guard.
-            self._put_new(record)
-            return self.get(transaction.transaction_id)
-        self._put_new(record)
-        return None
-
-    def _put_new(self, item: dict[str, Any]) -> bool:
-        """Put ``item`` unless its key exists; False when it did."""
+        new = "attribute_not_exists(transaction_id)"
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_attributes(item),
-                ConditionExpression="attribute_not_exists(transaction_id)",
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": to_attributes(item), **cond}}
+                    for item, cond in (
+                        (guard, {"ConditionExpression": new}),
+                        (record, {"ConditionExpression": new}),
+                    )
+                ]
             )
         except ClientError as error:
             code = error.response["Error"]["Code"]
-            if code in BUSY_CODES:
-                raise StoreBusy(code) from error
-            if code == "ConditionalCheckFailedException":
-                return False
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons") or []]
+            if code == "TransactionCanceledException" and reasons[:1] == ["ConditionalCheckFailed"]:
+                stored = self.get(transaction.transaction_id)
+                if stored is None:
+                    raise RuntimeError("a transaction guard without its item") from error
+                return stored
+            if code in BUSY_CODES or code == "TransactionCanceledException":
+                raise StoreBusy(code) from error  # a conflict or throttling: retry the request
             raise
-        return True
+        return None
 
     def get(self, transaction_id: str) -> StoredTransaction | None:
         guard = self._get_item(transaction_id, GUARD_TIMESTAMP)
@@ -135,19 +136,19 @@ class DynamoTransactionStore:
         item = response.get("Item")
         return from_attributes(item) if item else None
 
-    def record_decision(
-        self, transaction: Transaction, score: float, decision: str, reasons: list[str]
-    ) -> bool:
-        """Record the detector's decision on the item, once (a redelivery keeps the first)."""
-        return self._set_once(
-            transaction,
-            {
-                "decision": decision,
-                "score": Decimal(str(round(score, 6))),
-                "reasons": reasons,
-                "assessed_at": datetime.now(UTC).isoformat(),
-            },
-        )
+    def record_decision(self, transaction: Transaction, record: DecisionRecord) -> bool:
+        """Record the detector's decision on the item, once (a redelivery keeps the first),
+        with the features it scored and the model's version, for analysts and retraining."""
+        values: dict[str, Any] = {
+            "decision": record.decision,
+            "score": _number(record.score),
+            "reasons": list(record.reasons),
+            "features": {name: _number(value) for name, value in record.features.items()},
+            "assessed_at": datetime.now(UTC).isoformat(),
+        }
+        if record.model_version is not None:
+            values["model_version"] = record.model_version
+        return self._set_once(transaction, values)
 
     def record_label(self, transaction: Transaction, label: str, source: str) -> bool:
         """Put a confirmed label on the item; False if it already had one."""

@@ -7,22 +7,25 @@ what the backtest measures is what runs in AWS.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
 
-from cardwatch.domain.features import FEATURES, Observation, compute, remember, remember_label
+from cardwatch.domain.features import FEATURES, Observation, change_of, compute
 from cardwatch.domain.model import TreeModel
-from cardwatch.domain.profiles import CardProfile, TerminalProfile
+from cardwatch.domain.ports import DecisionRecord
 from cardwatch.domain.rules import Policy
+from cardwatch.domain.state import (
+    DEFAULT_MAX_LATENESS_MS,
+    LabelChange,
+    StateChange,
+    StateStore,
+)
 
 __all__ = [
     "Assessment",
     "Decision",
     "Detector",
-    "InMemoryProfiles",
     "Label",
     "Pending",
-    "ProfileStore",
     "Reason",
 ]
 
@@ -100,79 +103,68 @@ class Label:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """A scored transaction whose profiles are not updated yet."""
+    """A scored transaction whose state change is not applied yet.
+
+    ``change`` is ``None`` for an event that arrived past the lateness limit: it is
+    scored against the state as it is, and changes nothing.
+    """
 
     observation: Observation
-    card: CardProfile
-    terminal: TerminalProfile
     assessment: Assessment
+    change: StateChange | None
 
-
-class ProfileStore(Protocol):
-    """Where card and terminal profiles live between transactions."""
-
-    def load(self, card_key: str, terminal_id: str) -> tuple[CardProfile, TerminalProfile]: ...
-
-    def save(
-        self, card_key: str, card: CardProfile, terminal_id: str, terminal: TerminalProfile
-    ) -> None: ...
-
-
-class InMemoryProfiles:
-    """:class:`ProfileStore` in a dictionary, for backtests and tests."""
-
-    def __init__(self) -> None:
-        self.cards: dict[str, CardProfile] = {}
-        self.terminals: dict[str, TerminalProfile] = {}
-
-    def load(self, card_key: str, terminal_id: str) -> tuple[CardProfile, TerminalProfile]:
-        card = self.cards.get(card_key)
-        if card is None:
-            card = self.cards[card_key] = CardProfile()
-        terminal = self.terminals.get(terminal_id)
-        if terminal is None:
-            terminal = self.terminals[terminal_id] = TerminalProfile()
-        return card, terminal
-
-    def save(
-        self, card_key: str, card: CardProfile, terminal_id: str, terminal: TerminalProfile
-    ) -> None:
-        self.cards[card_key], self.terminals[terminal_id] = card, terminal
+    @property
+    def late(self) -> bool:
+        return self.change is None
 
 
 class Detector:
     """Scores transactions one at a time and learns from labels as they arrive."""
 
     def __init__(
-        self, profiles: ProfileStore, policy: Policy, model: TreeModel | None = None
+        self,
+        state: StateStore,
+        policy: Policy,
+        model: TreeModel | None = None,
+        max_lateness_ms: int = DEFAULT_MAX_LATENESS_MS,
     ) -> None:
-        self.profiles = profiles
+        self.state = state
         self.policy = policy
         self.model = model
+        self.max_lateness_ms = max_lateness_ms
         if model is not None and model.features != FEATURES:
             raise ValueError("the model was trained on other features than the engine's")
 
-    def assess(self, obs: Observation) -> Assessment | None:
-        """Score ``obs`` and remember it; ``None`` if it was assessed before (redelivery)."""
-        pending = self.prepare(obs)
+    def assess(self, obs: Observation, now_ms: int | None = None) -> Assessment | None:
+        """Score ``obs`` and add it to the state; ``None`` if it was applied before."""
+        pending = self.prepare(obs, now_ms)
         if pending is None:
             return None
         self.commit(pending)
         return pending.assessment
 
-    def prepare(self, obs: Observation) -> Pending | None:
-        """Score ``obs`` against the profiles without changing them yet."""
-        card, terminal = self.profiles.load(obs.card_key, obs.terminal_id)
-        if obs.transaction_id in card.seen:
-            return None
-        assessment = self.judge(obs.transaction_id, compute(obs, card, terminal))
-        return Pending(obs, card, terminal, assessment)
+    def prepare(self, obs: Observation, now_ms: int | None = None) -> Pending | None:
+        """Score ``obs`` against the state before it, changing nothing yet.
 
-    def commit(self, pending: Pending) -> None:
-        """Add the transaction to its card's and terminal's profile, and save them."""
-        obs = pending.observation
-        remember(obs, pending.card, pending.terminal)
-        self.profiles.save(obs.card_key, pending.card, obs.terminal_id, pending.terminal)
+        ``now_ms`` is when it is processed (its own time in a replay). ``None`` when the
+        state already holds it (an earlier attempt finished: nothing left to do).
+        """
+        now = obs.timestamp_ms if now_ms is None else now_ms
+        late = now - obs.timestamp_ms > self.max_lateness_ms
+        scored = replace(obs, timestamp_ms=now) if late else obs
+        snapshot = self.state.read(
+            obs.card_key, obs.terminal_id, obs.transaction_id, scored.timestamp_ms
+        )
+        if snapshot.applied:
+            return None
+        assessment = self.judge(obs.transaction_id, compute(scored, snapshot))
+        return Pending(obs, assessment, None if late else change_of(obs, snapshot))
+
+    def commit(self, pending: Pending) -> bool:
+        """Apply the transaction's change (once); False when there was nothing to apply."""
+        if pending.change is None:
+            return False
+        return self.state.apply(pending.change)
 
     def judge(self, transaction_id: str, x: list[float]) -> Assessment:
         """Combine the model and the rules on a feature vector (noisy-OR of the parts)."""
@@ -210,8 +202,29 @@ class Detector:
                 )
         return reasons
 
-    def learn(self, label: Label) -> None:
-        """Take a confirmed label into the card's and the terminal's profile."""
-        card, terminal = self.profiles.load(label.card_key, label.terminal_id)
-        remember_label(card, terminal, label.transaction_ms, label.is_fraud, label.known_ms)
-        self.profiles.save(label.card_key, card, label.terminal_id, terminal)
+    def record(self, assessment: Assessment) -> DecisionRecord:
+        """The decision as the log keeps it: with the features scored and the model."""
+        return DecisionRecord(
+            assessment.score,
+            assessment.decision.value,
+            tuple(reason.code for reason in assessment.reasons),
+            {
+                name: value
+                for name, value in zip(FEATURES, assessment.features, strict=True)
+                if value == value  # NaN (missing) is left out
+            },
+            None if self.model is None else self.model.version,
+        )
+
+    def learn(self, label: Label) -> bool:
+        """Take a confirmed label into the state (once per transaction)."""
+        return self.state.apply_label(
+            LabelChange(
+                label.transaction_id,
+                label.card_key,
+                label.terminal_id,
+                label.transaction_ms,
+                label.is_fraud,
+                label.known_ms,
+            )
+        )

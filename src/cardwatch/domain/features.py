@@ -1,9 +1,13 @@
-"""Features of one transaction against its card's and terminal's history.
+"""Features of one transaction against its card's and terminal's state.
 
-:func:`compute` reads the profiles as they were *before* the transaction;
-:func:`remember` then adds it. Labels (confirmed fraud or genuine) enter through
-:func:`remember_label` when they become known, never earlier, so a feature can only use
-what an analyst would have known at that moment.
+:func:`compute` reads a :class:`~cardwatch.domain.state.Snapshot` taken *before* the
+transaction (what came before it in event time); :func:`change_of` says what the
+transaction then adds. Labels enter the state only when they become known, so a
+feature can only use what an analyst would have known at that moment.
+
+Every window is one of event time: the card's short windows from its recent events,
+exact to the millisecond; the terminal's from per-minute counts (exact to the minute);
+7 and 30 days from day buckets.
 """
 
 from __future__ import annotations
@@ -11,24 +15,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from cardwatch.domain.profiles import (
+from cardwatch.domain.state import (
     CARD_FRAUD_DAYS,
     DAY_MS,
     FRAUD_KNOWN_DAYS,
+    HISTORY_DAYS,
+    HOUR_MS,
     LABEL_DAYS,
-    MAX_RECENT,
-    CardProfile,
-    TerminalProfile,
+    MINUTE_MS,
+    CardEvent,
+    CardState,
+    Snapshot,
+    StateChange,
+    TerminalState,
+    milli,
 )
 
-__all__ = ["FEATURES", "Observation", "compute", "remember", "remember_label"]
+__all__ = ["FEATURES", "Observation", "change_of", "compute"]
 
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
 _EARTH_KM = 6371.0
-_SEEN_IDS = 64
 _SMALL_SHARE = 0.25  # "small" is under a quarter of the card's own mean amount
 NAN = float("nan")
+_ONE_HOUR_MINUTES = 60
+_ONE_DAY_MINUTES = 1440
 
 FEATURES: tuple[str, ...] = (
     "amount",
@@ -92,51 +101,92 @@ def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_KM * math.asin(math.sqrt(min(1.0, a)))
 
 
-def _card_features(obs: Observation, card: CardProfile, today: int) -> list[float]:
+def _card_norm(card: CardState) -> tuple[float, float]:
+    """The card's all-time mean amount and standard deviation (exact sums in, floats out)."""
+    n = card.count
+    if n == 0:
+        return 0.0, 0.0
+    mean = card.amount_milli / n / 1000
+    if n == 1:
+        return mean, 0.0
+    spread = card.squares * n - card.amount_milli * card.amount_milli  # n^2 * variance, exact
+    return mean, math.sqrt(max(spread, 0) / (n * (n - 1))) / 1000
+
+
+def _card_days(card: CardState, today: int) -> tuple[float, ...]:
+    """Count and amount over 1, 7 and 30 days, and frauds known in the last 30."""
+    n1 = s1 = n7 = s7 = n30 = s30 = known_fraud = 0.0
+    for day, bucket in card.days.items():
+        age = today - day
+        if age < 0 or age >= HISTORY_DAYS:
+            continue
+        n30 += bucket.count
+        s30 += bucket.amount_milli
+        if age < CARD_FRAUD_DAYS:
+            known_fraud += bucket.frauds_known
+        if age < 7:
+            n7 += bucket.count
+            s7 += bucket.amount_milli
+            if age == 0:
+                n1 += bucket.count
+                s1 += bucket.amount_milli
+    return n1, s1, n7, s7, n30, s30, known_fraud
+
+
+def _card_features(obs: Observation, card: CardState, today: int) -> list[float]:
     now = obs.timestamp_ms
+    mean, std = _card_norm(card)
+    small = mean * _SMALL_SHARE
     # Floats throughout: the model's splits compare floats (an int operand is slower).
     count_10m = count_1h = count_1d = small_1h = 0.0
     terminals_1d: set[str] = set()
-    small = card.mean * _SMALL_SHARE
-    for ts, amount, terminal in reversed(card.recent):
+    last: CardEvent | None = None
+    located: CardEvent | None = None
+    for event in reversed(card.events):  # newest first
+        ts = event.timestamp_ms
+        if ts > now or event.transaction_id == obs.transaction_id:
+            continue  # later in event time, or this transaction itself
+        if last is None:
+            last = event
+        if located is None and event.latitude is not None and event.longitude is not None:
+            located = event
         age = now - ts
         if age >= DAY_MS:
-            break
+            if located is not None:
+                break
+            continue
         count_1d += 1.0
-        terminals_1d.add(terminal)
+        terminals_1d.add(event.terminal_id)
         if age < HOUR_MS:
             count_1h += 1.0
-            small_1h += amount < small
+            small_1h += event.amount_milli / 1000 < small
             count_10m += age < 10 * MINUTE_MS
-    n1, s1, n7, s7, n30, s30 = card.daily.windows(today)
-    mean_30 = _ratio(s30, n30)
-    std = card.std
-    since = NAN if card.last_ms is None else math.log1p(max(0, now - card.last_ms) / 1000)
+    n1, s1, n7, s7, n30, s30, known_fraud = _card_days(card, today)
+    mean_30 = _ratio(s30, n30) / 1000
+    since = NAN if last is None else math.log1p(max(0, now - last.timestamp_ms) / 1000)
     speed = NAN
     if (
         obs.latitude is not None
         and obs.longitude is not None
-        and card.last_lat is not None
-        and card.last_lon is not None
-        and card.last_ms is not None
+        and located is not None
+        and last is not None
     ):
-        hours = max(now - card.last_ms, MINUTE_MS) / HOUR_MS
-        speed = _haversine_km(card.last_lat, card.last_lon, obs.latitude, obs.longitude) / hours
-    known_fraud = 0.0
-    for known in card.known_fraud_ms:
-        known_fraud += now - known < CARD_FRAUD_DAYS * DAY_MS
+        assert located.latitude is not None and located.longitude is not None
+        hours = max(now - last.timestamp_ms, MINUTE_MS) / HOUR_MS
+        speed = _haversine_km(located.latitude, located.longitude, obs.latitude, obs.longitude)
+        speed /= hours
     return [
         count_10m,
         count_1h,
         count_1d,
         n7,
         n30,
-        _ratio(s1, n1),
-        _ratio(s7, n7),
+        _ratio(s1, n1) / 1000,
+        _ratio(s7, n7) / 1000,
         mean_30,
         _ratio(obs.amount, mean_30),
-        _ratio(obs.amount, card.mean),
-        (obs.amount - card.mean) / std if std > 0 else NAN,
+        _ratio(obs.amount, mean),
+        (obs.amount - mean) / std if std > 0 else NAN,
         since,
         float(len(terminals_1d)),
         small_1h,
@@ -146,37 +196,62 @@ def _card_features(obs: Observation, card: CardProfile, today: int) -> list[floa
     ]
 
 
-def _terminal_features(obs: Observation, terminal: TerminalProfile, today: int) -> list[float]:
-    now = obs.timestamp_ms
-    count_1h = count_1d = 0.0
-    cards_1h: set[str] = set()
-    cards_1d: set[str] = set()
-    for ts, _amount, card in reversed(terminal.recent):
-        age = now - ts
-        if age >= DAY_MS:
-            break
-        count_1d += 1.0
-        cards_1d.add(card)
-        if age < HOUR_MS:
-            count_1h += 1.0
-            cards_1h.add(card)
-    _n1, _s1, n7, _s7, n30, s30 = terminal.daily.windows(today)
-    fraud_7 = fraud_28 = labelled_28 = 0.0
-    for day, (labelled, frauds) in terminal.label_days.items():
-        if today - day < LABEL_DAYS:
-            labelled_28 += labelled
-            fraud_28 += frauds
-    for day, frauds in terminal.fraud_known_days.items():
-        if today - day < FRAUD_KNOWN_DAYS:
-            fraud_7 += frauds
-    mean_30 = _ratio(s30, n30)
+def _terminal_windows(terminal: TerminalState, now_ms: int) -> tuple[float, float, float, float]:
+    """Transactions and new cards over the last hour and day, to the minute.
+
+    A window of N minutes ends with the transaction's own minute (which counts whole:
+    events in the same minute may be processed in any order).
+    """
+    minute_now = now_ms // MINUTE_MS
+    count_1h = count_1d = cards_1h = cards_1d = 0.0
+    for hour, bucket in terminal.hours.items():
+        first = hour * 60
+        age_first = minute_now - first  # age in minutes of the bucket's first minute
+        if age_first < 0 or age_first - 59 >= _ONE_DAY_MINUTES:
+            continue  # later than the transaction, or wholly older than a day
+        if age_first - 59 >= _ONE_HOUR_MINUTES and age_first < _ONE_DAY_MINUTES:
+            count_1d += bucket.count  # every minute in the day, none in the last hour
+            cards_1d += sum(bucket.new_cards.values())
+            continue
+        for minute, n in bucket.minutes.items():
+            age = age_first - minute
+            if 0 <= age < _ONE_DAY_MINUTES:
+                count_1d += n
+                if age < _ONE_HOUR_MINUTES:
+                    count_1h += n
+        for minute, n in bucket.new_cards.items():
+            age = age_first - minute
+            if 0 <= age < _ONE_DAY_MINUTES:
+                cards_1d += n
+                if age < _ONE_HOUR_MINUTES:
+                    cards_1h += n
+    return count_1h, count_1d, cards_1h, cards_1d
+
+
+def _terminal_features(obs: Observation, terminal: TerminalState, today: int) -> list[float]:
+    count_1h, count_1d, cards_1h, cards_1d = _terminal_windows(terminal, obs.timestamp_ms)
+    n7 = n30 = s30 = fraud_7 = fraud_28 = labelled_28 = 0.0
+    for day, bucket in terminal.days.items():
+        age = today - day
+        if age < 0 or age >= HISTORY_DAYS:
+            continue
+        n30 += bucket.count
+        s30 += bucket.amount_milli
+        if age < 7:
+            n7 += bucket.count
+        if age < LABEL_DAYS:
+            labelled_28 += bucket.labelled
+            fraud_28 += bucket.frauds
+        if age < FRAUD_KNOWN_DAYS:
+            fraud_7 += bucket.frauds_known
+    mean_30 = _ratio(s30, n30) / 1000
     return [
         count_1h,
         count_1d,
         n7,
         n30,
-        float(len(cards_1h)),
-        float(len(cards_1d)),
+        cards_1h,
+        cards_1d,
         mean_30,
         _ratio(obs.amount, mean_30),
         fraud_7,
@@ -186,7 +261,7 @@ def _terminal_features(obs: Observation, terminal: TerminalProfile, today: int) 
     ]
 
 
-def compute(obs: Observation, card: CardProfile, terminal: TerminalProfile) -> list[float]:
+def compute(obs: Observation, state: Snapshot) -> list[float]:
     """The feature vector of ``obs``, in the order of :data:`FEATURES`."""
     seconds = obs.timestamp_ms // 1000
     hour = (seconds % 86_400) // 3600
@@ -199,44 +274,25 @@ def compute(obs: Observation, card: CardProfile, terminal: TerminalProfile) -> l
         float(weekday >= 5),
         float(hour < 6),
     ]
-    return head + _card_features(obs, card, today) + _terminal_features(obs, terminal, today)
+    return (
+        head
+        + _card_features(obs, state.card, today)
+        + _terminal_features(obs, state.terminal, today)
+    )
 
 
-def remember(obs: Observation, card: CardProfile, terminal: TerminalProfile) -> bool:
-    """Add ``obs`` to both profiles; False (and nothing changed) if it was seen before."""
-    if obs.transaction_id in card.seen:
-        return False
-    now, today = obs.timestamp_ms, obs.timestamp_ms // DAY_MS
-    for events in (card.recent, terminal.recent):
-        while events and (now - events[0][0] >= DAY_MS or len(events) >= MAX_RECENT):
-            events.popleft()
-    card.recent.append((now, obs.amount, obs.terminal_id))
-    terminal.recent.append((now, obs.amount, obs.card_key))
-    card.daily.add(today, obs.amount)
-    terminal.daily.add(today, obs.amount)
-    card.count += 1
-    delta = obs.amount - card.mean
-    card.mean += delta / card.count
-    card.m2 += delta * (obs.amount - card.mean)
-    card.last_ms = now
-    if obs.latitude is not None and obs.longitude is not None:
-        card.last_lat, card.last_lon = obs.latitude, obs.longitude
-    card.seen[obs.transaction_id] = None
-    while len(card.seen) > _SEEN_IDS:
-        del card.seen[next(iter(card.seen))]
-    card.version += 1
-    terminal.version += 1
-    return True
-
-
-def remember_label(
-    card: CardProfile, terminal: TerminalProfile, transaction_ms: int, is_fraud: bool, known_ms: int
-) -> None:
-    """A label became known at ``known_ms`` for a transaction made at ``transaction_ms``."""
-    if is_fraud:
-        card.known_fraud_ms.append(known_ms)
-        while card.known_fraud_ms and known_ms - card.known_fraud_ms[0] >= CARD_FRAUD_DAYS * DAY_MS:
-            card.known_fraud_ms.popleft()
-    terminal.add_label(transaction_ms // DAY_MS, is_fraud, known_ms // DAY_MS)
-    card.version += 1
-    terminal.version += 1
+def change_of(obs: Observation, state: Snapshot) -> StateChange:
+    """What ``obs`` adds to its card's and its terminal's state."""
+    return StateChange(
+        obs.card_key,
+        obs.terminal_id,
+        CardEvent(
+            obs.transaction_id,
+            obs.timestamp_ms,
+            milli(obs.amount),
+            obs.terminal_id,
+            obs.latitude,
+            obs.longitude,
+        ),
+        state.first_visit_today,
+    )

@@ -14,6 +14,7 @@ source is written here from numbers only: every feature index and child is read 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -36,6 +37,8 @@ class TreeModel:
     baseline: float
     trees: tuple[_Tree, ...]
     metadata: dict[str, Any]
+    #: Names the artifact: its ``metadata.version`` if given, else a digest of its numbers.
+    version: str = ""
     _raw_score: _Scorer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -57,11 +60,15 @@ class TreeModel:
             )
             for t in artifact["trees"]
         )
+        metadata = dict(artifact.get("metadata", {}))
+        numbers = {key: artifact[key] for key in ("features", "baseline", "trees")}
+        digest = hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest()
         return cls(
             tuple(artifact["features"]),
             float(artifact["baseline"]),
             trees,
-            dict(artifact.get("metadata", {})),
+            metadata,
+            str(metadata.get("version") or f"gbt-{digest[:12]}"),
         )
 
     @classmethod

@@ -14,6 +14,7 @@ __all__ = [
     "AlertPublisher",
     "CooldownStore",
     "DecisionLog",
+    "DecisionRecord",
     "FindingQueue",
     "StoredTransaction",
     "TransactionStore",
@@ -44,12 +45,22 @@ class TransactionStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """What detect decided, and what it scored: the features (by the engine's names;
+    a missing value, NaN, is left out) and the model's version (``None``: rules only)."""
+
+    score: float
+    decision: str
+    reasons: tuple[str, ...]
+    features: dict[str, float]
+    model_version: str | None
+
+
 class DecisionLog(Protocol):
     """Where each transaction's fraud decision is recorded, once."""
 
-    def record_decision(
-        self, transaction: Transaction, score: float, decision: str, reasons: list[str]
-    ) -> bool:
+    def record_decision(self, transaction: Transaction, record: DecisionRecord) -> bool:
         """Record it; False when a decision was already recorded (a redelivery)."""
         ...
 

@@ -54,6 +54,7 @@ class DetectConfig:
     suspicious_queue_url: str
     rules_parameter: str
     rules_max_age_seconds: int = 60
+    max_lateness_seconds: int = 2 * 86_400
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DetectConfig:
@@ -63,6 +64,7 @@ class DetectConfig:
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
             rules_parameter=_required(env, "RULES_PARAMETER"),
+            max_lateness_seconds=int(env.get("STATE_MAX_LATENESS_SECONDS", str(2 * 86_400))),
         )
 
 

@@ -35,13 +35,17 @@ def handler(
     event: EventBridgeEvent, context: LambdaContext, service: DetectionService | None = None
 ) -> dict[str, Any]:
     transaction = transaction_of(event)
-    outcome, assessment = (service or wiring.detection_service()).handle(transaction)
+    detected = (service or wiring.detection_service()).handle(transaction)
+    outcome, assessment = detected.outcome, detected.assessment
     metrics.add_metric(
         name=f"Detect{outcome.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1
     )
+    if detected.late:  # past the lateness limit: scored, state unchanged
+        metrics.add_metric(name="DetectLateEvent", unit=MetricUnit.Count, value=1)
     summary: dict[str, Any] = {
         "transaction_id": transaction.transaction_id,
         "outcome": outcome.value,
+        "late": detected.late,
     }
     if assessment is not None:
         summary |= {

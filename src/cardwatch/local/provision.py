@@ -104,11 +104,17 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
 
 
 def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
-    key = blueprint.profile_table_key
+    key, slot = blueprint.profile_table_key, blueprint.profile_table_sort_key
     dynamodb.create_table(
         TableName=blueprint.profile_table_name,
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": key, "AttributeType": "S"},
+            {"AttributeName": slot, "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": key, "KeyType": "HASH"},
+            {"AttributeName": slot, "KeyType": "RANGE"},
+        ],
         BillingMode="PAY_PER_REQUEST",
         SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
         DeletionProtectionEnabled=False,

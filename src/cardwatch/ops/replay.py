@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cardwatch.domain.detection import Detector, InMemoryProfiles, Label
+from cardwatch.domain.detection import Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
+from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model import TreeModel
-from cardwatch.domain.profiles import DAY_MS
 from cardwatch.domain.rules import Policy, default_policy
+from cardwatch.domain.state import DAY_MS
 from cardwatch.ops import DataError
 from cardwatch.ops.train import fit_artifact
 
@@ -186,7 +187,7 @@ def replay(
     order = np.argsort(history.timestamp_ms, kind="stable")
     stamps = history.timestamp_ms.tolist()
     labels = history.labels.tolist()
-    detector = Detector(InMemoryProfiles(), policy or default_policy())
+    detector = Detector(InMemoryState(), policy or default_policy())
     result = ReplayResult(
         np.zeros(len(history)), np.zeros((len(history), len(FEATURES)), dtype=np.float32)
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardwatch.adapters.dynamodb_profiles import DynamoProfileStore
+from cardwatch.adapters.dynamodb_state import DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.detection import Detector
@@ -17,7 +17,10 @@ def detection_service() -> DetectionService:
     config = DetectConfig.from_env()
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
     detector = Detector(
-        DynamoProfileStore(config.profile_table_name, dynamodb()), policy(rules), default_model()
+        DynamoStateStore(config.profile_table_name, dynamodb()),
+        policy(rules),
+        default_model(),
+        max_lateness_ms=config.max_lateness_seconds * 1000,
     )
     store = DynamoTransactionStore(config.table_name, dynamodb())
     return DetectionService(detector, store, queue(config.suspicious_queue_url))

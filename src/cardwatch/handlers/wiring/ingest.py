@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardwatch.adapters.dynamodb_profiles import DynamoProfileStore
+from cardwatch.adapters.dynamodb_state import DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.detection import Detector
@@ -28,6 +28,6 @@ def label_service() -> LabelService:
     config = IngestConfig.from_env()
     store = DynamoTransactionStore(config.table_name, dynamodb())
     detector = Detector(
-        DynamoProfileStore(config.profile_table_name, dynamodb()), Policy((), Thresholds())
+        DynamoStateStore(config.profile_table_name, dynamodb()), Policy((), Thresholds())
     )
     return LabelService(store, store, detector)

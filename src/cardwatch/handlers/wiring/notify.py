@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cardwatch.adapters.dynamodb_profiles import DynamoCooldown
+from cardwatch.adapters.dynamodb_state import DynamoCooldown
 from cardwatch.adapters.messaging import SnsAlertPublisher
 from cardwatch.domain.notification import NotificationService
 from cardwatch.handlers.config import NotifyConfig

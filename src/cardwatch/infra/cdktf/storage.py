@@ -52,7 +52,11 @@ class TransactionStore(Construct):
             name=blueprint.profile_table_name,
             billing_mode="PAY_PER_REQUEST",
             hash_key=blueprint.profile_table_key,
-            attribute=[DynamodbTableAttribute(name=blueprint.profile_table_key, type="S")],
+            range_key=blueprint.profile_table_sort_key,
+            attribute=[
+                DynamodbTableAttribute(name=blueprint.profile_table_key, type="S"),
+                DynamodbTableAttribute(name=blueprint.profile_table_sort_key, type="S"),
+            ],
             ttl=DynamodbTableTtl(enabled=True, attribute_name=blueprint.profile_ttl_attribute),
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
             server_side_encryption=encryption,

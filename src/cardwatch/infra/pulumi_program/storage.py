@@ -41,7 +41,11 @@ class TransactionStore(pulumi.ComponentResource):
             name=bp.profile_table_name,
             billing_mode="PAY_PER_REQUEST",
             hash_key=bp.profile_table_key,
-            attributes=[{"name": bp.profile_table_key, "type": "S"}],
+            range_key=bp.profile_table_sort_key,
+            attributes=[
+                {"name": bp.profile_table_key, "type": "S"},
+                {"name": bp.profile_table_sort_key, "type": "S"},
+            ],
             ttl={"enabled": True, "attribute_name": bp.profile_ttl_attribute},
             point_in_time_recovery={"enabled": True},
             server_side_encryption=encryption,

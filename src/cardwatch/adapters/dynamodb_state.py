@@ -1,0 +1,399 @@
+"""Detection state in the profile table: small items, changed only by atomic adds.
+
+Key ``entity`` (``card#<token>`` or ``terminal#<id>``) and ``slot``:
+
+=========================  ==========================================================
+``e#<ts>#<transaction>``   a card's event (amount, terminal, coordinates), written once
+``d#<day>``                a day bucket: ``n``, ``s`` (amount sum), label counts
+``d#total``                a card's all-time ``n``, ``s``, ``q`` (sum of squares)
+``h#<hour>``               a terminal's hour: ``n``, ``m<minute>``, ``c<minute>``
+``p#<day>#<card>``         first-visit marker: the card was at the terminal that day
+``l#<transaction>``        a card's label marker: that label was learnt
+=========================  ==========================================================
+
+A transaction's whole change is one ``TransactWriteItems``: the event item, put only
+if absent, makes it idempotent; every bucket is an ``ADD``, so concurrent transactions
+commute; the first-visit marker, put only if absent, makes distinct counts exact. A
+cancelled write is retried as it stands (conflict), without the marker (another
+transaction of the card made it first), or not at all (applied before). Items stay
+small (under 1 KB) whatever a terminal's traffic: the cost of a transaction does not
+grow with it. Every bucket's time to live follows from its own time, never from a
+late event's. Cooldowns (``cooldown#<key>``) share the table.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from cardwatch.domain.errors import StoreBusy
+from cardwatch.domain.state import (
+    DAY_MS,
+    EVENT_RETENTION_DAYS,
+    HISTORY_DAYS,
+    HOUR_BUCKETS,
+    HOUR_MS,
+    RECENT_EVENTS,
+    CardDay,
+    CardEvent,
+    CardState,
+    LabelChange,
+    Snapshot,
+    StateChange,
+    TerminalDay,
+    TerminalHour,
+    TerminalState,
+)
+
+__all__ = ["ConcurrentStateUpdate", "DynamoCooldown", "DynamoStateStore"]
+
+ENTITY, SLOT = "entity", "slot"
+TTL = "expires_at"
+_DAY_S = DAY_MS // 1000
+_TOTAL = "d#total"
+_BUSY = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+_ATTEMPTS = 6
+
+
+class ConcurrentStateUpdate(RuntimeError):
+    """Transactions kept conflicting on the same items; retrying the event is safe."""
+
+
+def card_entity(card_key: str) -> str:
+    return f"card#{card_key}"
+
+
+def terminal_entity(terminal_id: str) -> str:
+    return f"terminal#{terminal_id}"
+
+
+def _n(value: int | float) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _key(entity: str, slot: str) -> dict[str, Any]:
+    return {ENTITY: {"S": entity}, SLOT: {"S": slot}}
+
+
+def _day_slot(day: int) -> str:
+    return f"d#{day:06d}"
+
+
+def _bucket_ttl(bucket_end_ms: int, keep_days: int) -> dict[str, str]:
+    return _n(bucket_end_ms // 1000 + keep_days * _DAY_S)
+
+
+class DynamoStateStore:
+    """:class:`~cardwatch.domain.state.StateStore` on the profile table."""
+
+    def __init__(
+        self,
+        table_name: str,
+        client: Any | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        consistent: bool = True,
+    ) -> None:
+        self._table = table_name
+        self._client = client or boto3.client("dynamodb")
+        self._clock = clock
+        self._sleep = sleep
+        self._consistent = consistent
+        #: Capacity units consumed by this store's calls, for measurement.
+        self.consumed = {"read": 0.0, "write": 0.0}
+
+    # -- reads ----------------------------------------------------------------------
+    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
+        card, terminal = card_entity(card_key), terminal_entity(terminal_id)
+        today, hour = at_ms // DAY_MS, at_ms // HOUR_MS
+        events = self._query(card, "e#", f"e#{at_ms:015d}$", newest_first=True)
+        card_days = self._query(card, _day_slot(today - HISTORY_DAYS + 1), _TOTAL)
+        hours = self._query(terminal, f"h#{hour - HOUR_BUCKETS + 1:08d}", f"h#{hour:08d}")
+        terminal_days = self._query(terminal, _day_slot(today - HISTORY_DAYS + 1), _day_slot(today))
+        marker = self._call(
+            "get_item",
+            TableName=self._table,
+            Key=_key(terminal, f"p#{today:06d}#{card_key}"),
+            ConsistentRead=self._consistent,
+            ProjectionExpression=ENTITY,
+        ).get("Item")
+        state = CardState(events=deque(_event(item) for item in reversed(events)))
+        for item in card_days:
+            if item[SLOT]["S"] == _TOTAL:
+                state.count, state.amount_milli = _int(item, "n"), _int(item, "s")
+                state.squares = _int(item, "q")
+            else:
+                state.days[int(item[SLOT]["S"][2:])] = CardDay(
+                    _int(item, "n"), _int(item, "s"), _int(item, "kf")
+                )
+        applied = any(event.transaction_id == transaction_id for event in state.events)
+        return Snapshot(
+            state,
+            TerminalState(
+                hours={int(item[SLOT]["S"][2:]): _hour(item) for item in hours},
+                days={int(item[SLOT]["S"][2:]): _terminal_day(item) for item in terminal_days},
+            ),
+            first_visit_today=marker is None,
+            applied=applied,
+        )
+
+    def _query(
+        self, entity: str, low: str, high: str, *, newest_first: bool = False
+    ) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#e = :e AND #s BETWEEN :lo AND :hi",
+            "ExpressionAttributeNames": {"#e": ENTITY, "#s": SLOT},
+            "ExpressionAttributeValues": {
+                ":e": {"S": entity},
+                ":lo": {"S": low},
+                ":hi": {"S": high},
+            },
+            "ConsistentRead": self._consistent,
+        }
+        if newest_first:
+            kwargs |= {"ScanIndexForward": False, "Limit": RECENT_EVENTS}
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._call("query", **kwargs)
+            items.extend(page.get("Items", []))
+            if newest_first or "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- changes --------------------------------------------------------------------
+    def apply(self, change: StateChange) -> bool:
+        with_marker = change.first_visit_today
+        for attempt in range(_ATTEMPTS):
+            try:
+                self._transact(self._writes(change, with_marker=with_marker))
+                return True
+            except _Cancelled as cancelled:
+                if cancelled.failed(0):
+                    return False  # the event item exists: applied before
+                if with_marker and cancelled.failed(5):
+                    with_marker = False  # the card was here first today after all
+                    continue
+                if not cancelled.conflict:
+                    raise
+                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
+        raise ConcurrentStateUpdate(change.event.transaction_id)
+
+    def _writes(self, change: StateChange, *, with_marker: bool) -> list[dict[str, Any]]:
+        event, card, terminal = (
+            change.event,
+            card_entity(change.card_key),
+            terminal_entity(change.terminal_id),
+        )
+        amount, day, hour, minute = event.amount_milli, change.day, change.hour, change.minute
+        day_end = (day + 1) * DAY_MS
+        day_ttl = _bucket_ttl(day_end, HISTORY_DAYS + 2)
+        item: dict[str, Any] = {
+            **_key(card, f"e#{event.timestamp_ms:015d}#{event.transaction_id}"),
+            "ts": _n(event.timestamp_ms),
+            "a": _n(amount),
+            "t": {"S": event.terminal_id},
+            TTL: _bucket_ttl(event.timestamp_ms, EVENT_RETENTION_DAYS),
+        }
+        if event.latitude is not None and event.longitude is not None:
+            item |= {"lat": _n(event.latitude), "lon": _n(event.longitude)}
+        minute_adds = f"m{minute:02d} :one" + (f", c{minute:02d} :one" if with_marker else "")
+        writes = [
+            {"Put": {"Item": item, "ConditionExpression": f"attribute_not_exists({ENTITY})"}},
+            _add(card, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
+            _add(
+                card,
+                _TOTAL,
+                "n :one, s :a, q :q",
+                {":a": _n(amount), ":q": _n(amount * amount)},
+                _n(int(self._clock()) + EVENT_RETENTION_DAYS * _DAY_S),
+            ),
+            _add(
+                terminal,
+                f"h#{hour:08d}",
+                f"n :one, {minute_adds}",
+                {},
+                _bucket_ttl((hour + 1) * HOUR_MS, 3),
+            ),
+            _add(terminal, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
+        ]
+        if with_marker:
+            writes.append(
+                {
+                    "Put": {
+                        "Item": {
+                            **_key(terminal, f"p#{day:06d}#{change.card_key}"),
+                            TTL: _bucket_ttl(day_end, 3),
+                        },
+                        "ConditionExpression": f"attribute_not_exists({ENTITY})",
+                    }
+                }
+            )
+        return writes
+
+    def apply_label(self, change: LabelChange) -> bool:
+        card, terminal = card_entity(change.card_key), terminal_entity(change.terminal_id)
+        fraud = int(change.is_fraud)
+        made, known = change.transaction_day, change.known_day
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": {
+                        **_key(card, f"l#{change.transaction_id}"),
+                        "fraud": _n(fraud),
+                        "known_ms": _n(change.known_ms),
+                        TTL: _n(int(self._clock()) + EVENT_RETENTION_DAYS * _DAY_S),
+                    },
+                    "ConditionExpression": f"attribute_not_exists({ENTITY})",
+                }
+            }
+        ]
+        known_ttl = _bucket_ttl((known + 1) * DAY_MS, HISTORY_DAYS + 2)
+        if fraud:
+            writes.append(_add(card, _day_slot(known), "kf :one", {}, known_ttl))
+        labels = {":f": _n(fraud)}
+        if fraud and known == made:
+            writes.append(
+                _add(terminal, _day_slot(made), "l :one, f :f, k :one", labels, known_ttl)
+            )
+        else:
+            made_ttl = _bucket_ttl((made + 1) * DAY_MS, HISTORY_DAYS + 2)
+            writes.append(_add(terminal, _day_slot(made), "l :one, f :f", labels, made_ttl))
+            if fraud:
+                writes.append(_add(terminal, _day_slot(known), "k :one", {}, known_ttl))
+        for attempt in range(_ATTEMPTS):
+            try:
+                self._transact(writes)
+                return True
+            except _Cancelled as cancelled:
+                if cancelled.failed(0):
+                    return False
+                if not cancelled.conflict:
+                    raise
+                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
+        raise ConcurrentStateUpdate(change.transaction_id)
+
+    # -- calls ----------------------------------------------------------------------
+    def _transact(self, writes: list[dict[str, Any]]) -> None:
+        for write in writes:
+            next(iter(write.values()))["TableName"] = self._table
+        try:
+            self._call("transact_write_items", TransactItems=writes)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise _Cancelled(error) from error
+            raise
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            answer: dict[str, Any] = getattr(self._client, operation)(
+                ReturnConsumedCapacity="TOTAL", **kwargs
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in _BUSY:
+                raise StoreBusy(code) from error
+            raise
+        used = answer.get("ConsumedCapacity", [])
+        for entry in used if isinstance(used, list) else [used]:
+            kind = "write" if operation == "transact_write_items" else "read"
+            self.consumed[kind] += float(entry.get("CapacityUnits", 0))
+        return answer
+
+
+class _Cancelled(Exception):
+    """A cancelled transaction, with the reason for each of its writes."""
+
+    def __init__(self, error: ClientError) -> None:
+        super().__init__(str(error))
+        reasons = error.response.get("CancellationReasons") or []
+        self.codes = [reason.get("Code", "None") for reason in reasons]
+
+    def failed(self, index: int) -> bool:
+        return index < len(self.codes) and self.codes[index] == "ConditionalCheckFailed"
+
+    @property
+    def conflict(self) -> bool:
+        return any(code in {"TransactionConflict", *_BUSY} for code in self.codes) or not self.codes
+
+
+def _add(
+    entity: str, slot: str, adds: str, values: dict[str, Any], ttl: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "Update": {
+            "Key": _key(entity, slot),
+            "UpdateExpression": f"ADD {adds} SET #ttl = :ttl",
+            "ExpressionAttributeNames": {"#ttl": TTL},
+            "ExpressionAttributeValues": {":one": _n(1), ":ttl": ttl, **values},
+        }
+    }
+
+
+def _int(item: dict[str, Any], name: str) -> int:
+    value = item.get(name)
+    return int(value["N"]) if value else 0
+
+
+def _event(item: dict[str, Any]) -> CardEvent:
+    slot = item[SLOT]["S"]
+    return CardEvent(
+        slot[slot.index("#", 2) + 1 :],
+        int(item["ts"]["N"]),
+        int(item["a"]["N"]),
+        item["t"]["S"],
+        float(item["lat"]["N"]) if "lat" in item else None,
+        float(item["lon"]["N"]) if "lon" in item else None,
+    )
+
+
+def _hour(item: dict[str, Any]) -> TerminalHour:
+    bucket = TerminalHour(_int(item, "n"))
+    for name, value in item.items():
+        if len(name) == 3 and name[0] in "mc" and name[1:].isdigit():
+            target = bucket.minutes if name[0] == "m" else bucket.new_cards
+            target[int(name[1:])] = int(value["N"])
+    return bucket
+
+
+def _terminal_day(item: dict[str, Any]) -> TerminalDay:
+    return TerminalDay(*(_int(item, name) for name in ("n", "s", "l", "f", "k")))
+
+
+class DynamoCooldown:
+    """:class:`~cardwatch.domain.ports.CooldownStore` as TTL items in the profile table."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self._table = table_name
+        self._client = client or boto3.client("dynamodb")
+
+    def active(self, key: str, now_ms: int) -> bool:
+        item = self._client.get_item(
+            TableName=self._table, ConsistentRead=True, Key=_key(f"cooldown#{key}", "-")
+        ).get("Item")
+        return item is not None and int(item["until_ms"]["N"]) > now_ms
+
+    def start(self, key: str, until_ms: int) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                **_key(f"cooldown#{key}", "-"),
+                "until_ms": _n(until_ms),
+                TTL: _n(until_ms // 1000 + 86_400),
+            },
+        )

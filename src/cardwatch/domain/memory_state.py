@@ -1,0 +1,182 @@
+""":class:`~cardwatch.domain.state.StateStore` in memory: the backtest's, and the tests'.
+
+Same pieces and the same rules as the profile table (a test streams one history through
+both and compares every feature vector): recent events per card, day buckets, terminal
+hours with per-minute counts, first-visit markers, one application per transaction id
+and per label, and nothing older than the lateness limit changes anything. A read hands
+out the live state (the features skip what is later than the transaction), so a
+backtest copies nothing per transaction.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from dataclasses import dataclass, field
+
+from cardwatch.domain.state import (
+    DAY_MS,
+    DEFAULT_MAX_LATENESS_MS,
+    EVENT_RETENTION_DAYS,
+    HISTORY_DAYS,
+    HOUR_BUCKETS,
+    HOUR_MS,
+    RECENT_EVENTS,
+    CardDay,
+    CardState,
+    LabelChange,
+    Snapshot,
+    StateChange,
+    TerminalDay,
+    TerminalHour,
+    TerminalState,
+)
+
+__all__ = ["InMemoryState"]
+
+_PRUNE_EVERY = 50_000
+
+
+@dataclass(slots=True)
+class _Terminal:
+    state: TerminalState = field(default_factory=TerminalState)
+    #: day -> cards seen at the terminal that day (the first-visit markers)
+    visits: dict[int, set[str]] = field(default_factory=dict)
+    latest_hour: int = 0
+
+
+class InMemoryState:
+    def __init__(self, max_lateness_ms: int = DEFAULT_MAX_LATENESS_MS) -> None:
+        self.max_lateness_ms = max_lateness_ms
+        self.cards: dict[str, CardState] = {}
+        self.terminals: dict[str, _Terminal] = {}
+        #: transaction id -> its timestamp, for every change applied within the lateness
+        #: limit of the newest (an older one cannot be applied again anyway)
+        self._applied: dict[str, int] = {}
+        self._labelled: set[str] = set()
+        self._newest_ms = 0
+        self._since_prune = 0
+
+    # -- reads ----------------------------------------------------------------------
+    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
+        card, terminal = self._card(card_key), self._terminal(terminal_id)
+        seen = terminal.visits.get(at_ms // DAY_MS)
+        return Snapshot(
+            card,
+            terminal.state,
+            first_visit_today=seen is None or card_key not in seen,
+            applied=transaction_id in self._applied,
+        )
+
+    def _card(self, key: str) -> CardState:
+        card = self.cards.get(key)
+        if card is None:
+            card = self.cards[key] = CardState(events=deque(maxlen=RECENT_EVENTS))
+        return card
+
+    def _terminal(self, key: str) -> _Terminal:
+        terminal = self.terminals.get(key)
+        if terminal is None:
+            terminal = self.terminals[key] = _Terminal()
+        return terminal
+
+    # -- changes --------------------------------------------------------------------
+    def apply(self, change: StateChange) -> bool:
+        event = change.event
+        if event.transaction_id in self._applied:
+            return False
+        self._applied[event.transaction_id] = event.timestamp_ms
+        self._newest_ms = max(self._newest_ms, event.timestamp_ms)
+        self._add_card(change)
+        self._add_terminal(change)
+        self._since_prune += 1
+        if self._since_prune >= _PRUNE_EVERY:
+            self._prune()
+        return True
+
+    def _add_card(self, change: StateChange) -> None:
+        event = change.event
+        card = self._card(change.card_key)
+        events = card.events
+        if not events or events[-1].timestamp_ms <= event.timestamp_ms:
+            events.append(event)
+        else:  # late: keep time order (the deque keeps the newest RECENT_EVENTS)
+            ordered = list(events)
+            bisect.insort(ordered, event, key=lambda e: e.timestamp_ms)
+            events.clear()
+            events.extend(ordered[-RECENT_EVENTS:])
+        day = change.day
+        bucket = card.days.get(day)
+        if bucket is None:
+            bucket = card.days[day] = CardDay()
+            for old in [d for d in card.days if d <= day - HISTORY_DAYS - 2]:
+                del card.days[old]
+        amount = event.amount_milli
+        bucket.count += 1
+        bucket.amount_milli += amount
+        card.count += 1
+        card.amount_milli += amount
+        card.squares += amount * amount
+
+    def _add_terminal(self, change: StateChange) -> None:
+        terminal = self._terminal(change.terminal_id)
+        state = terminal.state
+        day, hour, minute = change.day, change.hour, change.minute
+        visits = terminal.visits.get(day)
+        if visits is None:
+            visits = terminal.visits[day] = set()
+            for old in [d for d in terminal.visits if d < day - self._lateness_days()]:
+                del terminal.visits[old]
+        new_card = change.card_key not in visits
+        visits.add(change.card_key)
+        bucket = state.hours.get(hour)
+        if bucket is None:
+            bucket = state.hours[hour] = TerminalHour()
+            if hour > terminal.latest_hour:
+                terminal.latest_hour = hour
+                keep = HOUR_BUCKETS + self.max_lateness_ms // HOUR_MS + 1
+                for old in [h for h in state.hours if h <= hour - keep]:
+                    del state.hours[old]
+        bucket.count += 1
+        bucket.minutes[minute] = bucket.minutes.get(minute, 0) + 1
+        if new_card:
+            bucket.new_cards[minute] = bucket.new_cards.get(minute, 0) + 1
+        daily = self._terminal_day(state, day)
+        daily.count += 1
+        daily.amount_milli += change.event.amount_milli
+
+    def _lateness_days(self) -> int:
+        return self.max_lateness_ms // DAY_MS + 1
+
+    @staticmethod
+    def _terminal_day(state: TerminalState, day: int) -> TerminalDay:
+        bucket = state.days.get(day)
+        if bucket is None:
+            bucket = state.days[day] = TerminalDay()
+            for old in [d for d in state.days if d <= day - HISTORY_DAYS - 2]:
+                del state.days[old]
+        return bucket
+
+    def apply_label(self, change: LabelChange) -> bool:
+        if change.transaction_id in self._labelled:
+            return False
+        self._labelled.add(change.transaction_id)
+        if change.is_fraud:
+            card = self._card(change.card_key)
+            known = card.days.get(change.known_day)
+            if known is None:
+                known = card.days[change.known_day] = CardDay()
+            known.frauds_known += 1
+        terminal = self._terminal(change.terminal_id)
+        made = self._terminal_day(terminal.state, change.transaction_day)
+        made.labelled += 1
+        made.frauds += change.is_fraud
+        if change.is_fraud:
+            self._terminal_day(terminal.state, change.known_day).frauds_known += 1
+        return True
+
+    def _prune(self) -> None:
+        """Forget applied ids as the table forgets their events (their time to live)."""
+        self._since_prune = 0
+        horizon = self._newest_ms - EVENT_RETENTION_DAYS * DAY_MS
+        self._applied = {tx: ts for tx, ts in self._applied.items() if ts >= horizon}

@@ -1,0 +1,216 @@
+"""What the engine knows of each card and each terminal, as small commutative pieces.
+
+Nothing here is ever read, changed and written back whole. A transaction *adds* to
+its card's and its terminal's state (:class:`StateChange`), and a label adds to the
+label counts (:class:`LabelChange`): every piece is a counter that only grows (a sum
+over a time bucket) or an item written once (a card event, a first-visit marker), so
+concurrent changes commute and none is lost. Each change carries the transaction's id,
+and a store applies it whole or not at all, once: a redelivered event changes nothing
+twice, and a change that failed half-way is simply applied again.
+
+The pieces, per card (``card#<token>``):
+
+- its last :data:`RECENT_EVENTS` events (time, amount, terminal, coordinates), one item
+  each, for the short windows, distinct terminals and the last location;
+- a bucket per day (count, amount sum, frauds that became known that day);
+- all-time totals (count, amount sum, sum of squares) for its norm.
+
+Per terminal (``terminal#<id>``):
+
+- a bucket per hour with a count per minute (so a one-hour window is exact to the
+  minute) and the number of cards whose first visit of their calendar day fell in
+  that minute (exact distinct counts, through a first-visit marker per card and day);
+- a bucket per day (count, amount sum, labels by transaction day, frauds by the day
+  they became known).
+
+Amounts are kept in thousandths of a major unit (integers), so every sum is exact in
+memory and in DynamoDB alike, and features computed from either are identical.
+
+**Event time.** A transaction counts in the buckets of its own timestamp. One that
+arrives more than ``max_lateness_ms`` after it happened changes nothing (it is scored
+against the state as it is, and reported); no bucket's lifetime depends on a late
+event, so nothing old can expire or rewrite history.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = [
+    "CARD_FRAUD_DAYS",
+    "DAY_MS",
+    "DEFAULT_MAX_LATENESS_MS",
+    "EVENT_RETENTION_DAYS",
+    "FRAUD_KNOWN_DAYS",
+    "HISTORY_DAYS",
+    "HOUR_BUCKETS",
+    "HOUR_MS",
+    "LABEL_DAYS",
+    "MINUTE_MS",
+    "RECENT_EVENTS",
+    "CardDay",
+    "CardEvent",
+    "CardState",
+    "LabelChange",
+    "Snapshot",
+    "StateChange",
+    "StateStore",
+    "TerminalDay",
+    "TerminalHour",
+    "TerminalState",
+    "milli",
+]
+
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+#: Day buckets kept (the longest window is 30 days).
+HISTORY_DAYS = 30
+#: Hour buckets read for a terminal: the one-day window, exact to the minute.
+HOUR_BUCKETS = 25
+#: A card's most recent events read for its short windows. A card with more in one day
+#: reads as having this many (its count features saturate there, far past any norm);
+#: the read stays bounded however busy the card is.
+RECENT_EVENTS = 100
+#: How far back labels count for a terminal, and how recent a known fraud is "recent".
+LABEL_DAYS = 28
+FRAUD_KNOWN_DAYS = 7
+#: How long a card's confirmed fraud counts against it.
+CARD_FRAUD_DAYS = 30
+#: A card event is kept this long after it happened (its item's time to live): the
+#: last-seen time and place of a card that comes back after weeks.
+EVENT_RETENTION_DAYS = 90
+#: Default: how late (after its timestamp) an event may arrive and still change state.
+DEFAULT_MAX_LATENESS_MS = 2 * DAY_MS
+
+
+def milli(amount: float) -> int:
+    """An amount in thousandths of a major unit, the integer every sum is kept in."""
+    return round(amount * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class CardEvent:
+    transaction_id: str
+    timestamp_ms: int
+    amount_milli: int
+    terminal_id: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(slots=True)
+class CardDay:
+    count: int = 0
+    amount_milli: int = 0
+    frauds_known: int = 0  # frauds on this card that became known on this day
+
+
+@dataclass(slots=True)
+class TerminalHour:
+    count: int = 0
+    #: Minute of the hour -> transactions, and cards on their first visit of the day.
+    minutes: dict[int, int] = field(default_factory=dict)
+    new_cards: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TerminalDay:
+    count: int = 0
+    amount_milli: int = 0
+    labelled: int = 0  # labels on transactions made this day
+    frauds: int = 0  # ... of which fraud
+    frauds_known: int = 0  # frauds at this terminal that became known this day
+
+
+@dataclass(slots=True)
+class CardState:
+    """A card's state as read: recent events in time order, day buckets, totals."""
+
+    events: deque[CardEvent] = field(default_factory=deque)  # oldest first
+    days: dict[int, CardDay] = field(default_factory=dict)
+    count: int = 0
+    amount_milli: int = 0
+    squares: int = 0  # sum of squared amounts, in millionths
+
+
+@dataclass(slots=True)
+class TerminalState:
+    hours: dict[int, TerminalHour] = field(default_factory=dict)
+    days: dict[int, TerminalDay] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The state a transaction is scored against.
+
+    ``first_visit_today`` says whether the card has no event at the terminal earlier
+    on the transaction's day, as far as the read shows; the store's first-visit
+    marker makes the distinct count exact whatever the read showed.
+    """
+
+    card: CardState
+    terminal: TerminalState
+    first_visit_today: bool = True
+    #: The transaction itself is already part of the state (an earlier attempt applied it).
+    applied: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """What one transaction adds to its card's and its terminal's state."""
+
+    card_key: str
+    terminal_id: str
+    event: CardEvent
+    first_visit_today: bool
+
+    @property
+    def day(self) -> int:
+        return self.event.timestamp_ms // DAY_MS
+
+    @property
+    def hour(self) -> int:
+        return self.event.timestamp_ms // HOUR_MS
+
+    @property
+    def minute(self) -> int:
+        return self.event.timestamp_ms // MINUTE_MS % 60
+
+
+@dataclass(frozen=True, slots=True)
+class LabelChange:
+    """What a confirmed label adds: counts by the transaction's day and the day known."""
+
+    transaction_id: str
+    card_key: str
+    terminal_id: str
+    transaction_ms: int
+    is_fraud: bool
+    known_ms: int
+
+    @property
+    def transaction_day(self) -> int:
+        return self.transaction_ms // DAY_MS
+
+    @property
+    def known_day(self) -> int:
+        return self.known_ms // DAY_MS
+
+
+class StateStore(Protocol):
+    """Where card and terminal state lives (in memory, or the profile table)."""
+
+    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
+        """The state before ``at_ms``: what a transaction at that moment is scored on."""
+        ...
+
+    def apply(self, change: StateChange) -> bool:
+        """Add ``change``, whole, once; False when it was applied before."""
+        ...
+
+    def apply_label(self, change: LabelChange) -> bool:
+        """Add a label, whole, once per transaction; False when it was applied before."""
+        ...

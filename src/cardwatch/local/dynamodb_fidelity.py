@@ -1,0 +1,329 @@
+"""Where moto's DynamoDB differs from DynamoDB in what cardwatch relies on, made faithful.
+
+Local mode and the tests run the production code against moto's server; these three
+differences would otherwise hide real behaviour, so they are fixed here, on the local
+side, and never worked around in the production design:
+
+1. **Atomic operations under concurrency.** moto's server handles requests on many
+   threads, and its item writes are read-modify-write in Python: two concurrent
+   ``UpdateItem ADD`` calls on one item can lose one. DynamoDB applies each request to
+   an item atomically. Every DynamoDB operation here runs under one lock.
+2. **Transactions.** moto applies a ``TransactWriteItems`` write by write and, when
+   one fails, restores a deep copy of every table it touched, taken at its start: each
+   transaction copies whole tables, and the restore would drop the writes other
+   requests made meanwhile. Here every condition is checked first and the writes are
+   applied only when all hold (all or nothing, nothing to restore), with the
+   cancellation reasons DynamoDB gives.
+3. **Consumed capacity.** moto answers ``ReturnConsumedCapacity`` with a constant.
+   Here the units follow DynamoDB's documented rules: item size from attribute names
+   and values; writes 1 unit per KB of the larger of the old and new item, plus each
+   global secondary index the item is in; reads 1 unit per 4 KB (strongly
+   consistent) or half (eventually), a query summing what it reads before rounding;
+   transactions twice. ``make bench`` measures a transaction's cost with it.
+
+And one of speed: moto answers a query on a table's key by sorting every item of the
+table; here it reads the one partition, as DynamoDB does, so a query's time does not
+grow with the table.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+__all__ = ["install", "item_size"]
+
+_LOCK = threading.RLock()
+_local = threading.local()
+_installed = False
+
+
+# -- sizes and units ---------------------------------------------------------------
+def _value_size(value: dict[str, Any]) -> int:
+    (kind, inner), = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return _number_size(inner)
+    if kind == "B":
+        return len(base64.b64decode(inner)) if isinstance(inner, str) else len(inner)
+    if kind in {"BOOL", "NULL"}:
+        return 1
+    if kind == "SS":
+        return sum(len(s.encode()) for s in inner)
+    if kind == "NS":
+        return sum(_number_size(n) for n in inner)
+    if kind == "BS":
+        return sum(len(b) for b in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
+    raise ValueError(f"unknown attribute type {kind}")
+
+
+def _number_size(text: str) -> int:
+    digits = Decimal(text).normalize().as_tuple().digits
+    return math.ceil(len(digits) / 2) + 1
+
+
+def item_size(attributes: dict[str, Any] | None) -> int:
+    """An item's size as DynamoDB counts it (attribute names plus values), in bytes."""
+    if not attributes:
+        return 0
+    return sum(len(name.encode()) + _value_size(value) for name, value in attributes.items())
+
+
+def _attributes(item: Any) -> dict[str, Any] | None:
+    return None if item is None else item.to_json()["Attributes"]
+
+
+def _write_units(before: dict[str, Any] | None, after: dict[str, Any] | None) -> float:
+    units = float(max(1, math.ceil(max(item_size(before), item_size(after)) / 1024)))
+    return units
+
+
+def _index_units(table: Any, before: dict[str, Any] | None, after: dict[str, Any] | None) -> float:
+    """Writes to each global secondary index: an item entering, leaving or changing in it."""
+    units = 0.0
+    for index in getattr(table, "global_indexes", []):
+        keys = index.schema_key_attrs
+        was = before is not None and all(k in before for k in keys)
+        now = after is not None and all(k in after for k in keys)
+        if not (was or now):
+            continue
+        moved = was and now and any(before[k] != after[k] for k in keys)  # type: ignore[index]
+        writes = 2 if moved else 1
+        units += writes * _write_units(before if was else None, after if now else None)
+    return units
+
+
+def _charge(kind: str, units: float) -> None:
+    charges = getattr(_local, "charges", None)
+    if charges is not None:
+        factor = 2.0 if getattr(_local, "in_transaction", False) else 1.0
+        charges[kind] += units * factor
+
+
+# -- the backend -------------------------------------------------------------------
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(method)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _LOCK:
+            return method(*args, **kwargs)
+
+    return run
+
+
+def _patch_backend(backend_class: Any) -> None:
+    put_item, update_item = backend_class.put_item, backend_class.update_item
+    delete_item, get_item, query = (
+        backend_class.delete_item,
+        backend_class.get_item,
+        backend_class.query,
+    )
+
+    def current(self: Any, table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        table = self.get_table(table_name)
+        hash_key, range_key = self.get_keys_value(table, key)
+        return _attributes(table.get_item(hash_key, range_key))
+
+    def key_of(self: Any, table_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+        table = self.get_table(table_name)
+        names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+        return {name: attrs[name] for name in names}
+
+    def charged_write(self: Any, table_name: str, before: Any, after: Any) -> None:
+        table = self.get_table(table_name)
+        _charge("write", _write_units(before, after) + _index_units(table, before, after))
+
+    def put(self: Any, table_name: str, item_attrs: dict[str, Any], *a: Any, **k: Any) -> Any:
+        before = current(self, table_name, key_of(self, table_name, item_attrs))
+        result = put_item(self, table_name, item_attrs, *a, **k)
+        charged_write(self, table_name, before, _attributes(result))
+        return result
+
+    def update(self: Any, table_name: str, key: dict[str, Any], *a: Any, **k: Any) -> Any:
+        before = current(self, table_name, key)
+        result = update_item(self, table_name, key, *a, **k)
+        charged_write(self, table_name, before, _attributes(result))
+        return result
+
+    def delete(self: Any, table_name: str, key: dict[str, Any], *a: Any, **k: Any) -> Any:
+        before = current(self, table_name, key)
+        result = delete_item(self, table_name, key, *a, **k)
+        if before is not None:
+            charged_write(self, table_name, before, None)
+        return result
+
+    def get(self: Any, table_name: str, keys: dict[str, Any], *a: Any, **k: Any) -> Any:
+        size = item_size(current(self, table_name, keys))
+        _charge("read_bytes", float(max(size, 1)))
+        return get_item(self, table_name, keys, *a, **k)
+
+    def run_query(self: Any, table_name: str, *a: Any, **k: Any) -> Any:
+        answer = query(self, table_name, *a, **k)
+        results = answer[0]
+        total = sum(
+            item_size(current(self, table_name, key_of(self, table_name, _attributes(r) or {})))
+            for r in results
+        )
+        _charge("read_bytes", float(max(total, 1)))
+        return answer
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        _transact(self, transact_items)
+
+    backend_class.put_item = _locked(put)
+    backend_class.update_item = _locked(update)
+    backend_class.delete_item = _locked(delete)
+    backend_class.get_item = _locked(get)
+    backend_class.query = _locked(run_query)
+    backend_class.scan = _locked(backend_class.scan)
+    backend_class.transact_write_items = _locked(transact_write_items)
+
+
+def _transact(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    """Check every condition first; apply the writes only if all hold."""
+    from moto.dynamodb.exceptions import (  # noqa: PLC0415 (moto only in local mode)
+        ConditionalCheckFailed,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+    )
+    from moto.dynamodb.comparisons import (  # noqa: PLC0415
+        get_filter_expression,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    seen: set[tuple[str, str]] = set()
+    errors: list[tuple[Any, Any, Any]] = []
+    for entry in transact_items:
+        op_type, op = next(iter(entry.items()))
+        table = backend.get_table(op["TableName"])
+        if op_type == "Put":
+            names = [table.hash_key_attr] + (
+                [table.range_key_attr] if table.range_key_attr else []
+            )
+            key = {name: op["Item"][name] for name in names}
+        else:
+            key = op["Key"]
+        identity = (op["TableName"], str(sorted(key.items())))
+        if identity in seen:
+            raise MultipleTransactionsException()
+        seen.add(identity)
+        hash_key, range_key = backend.get_keys_value(table, key)
+        existing = table.get_item(hash_key, range_key)
+        condition = op.get("ConditionExpression")
+        if condition is not None and not get_filter_expression(
+            condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+        ).expr(existing):
+            failed = ConditionalCheckFailed()
+            errors.append(("ConditionalCheckFailed", str(failed.message), None))
+        else:
+            errors.append((None, None, None))
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+    _local.in_transaction = True
+    try:
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                backend.put_item(op["TableName"], op["Item"])
+            elif op_type == "Update":
+                backend.update_item(
+                    op["TableName"],
+                    op["Key"],
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            elif op_type == "Delete":
+                backend.delete_item(op["TableName"], op["Key"])
+            else:  # ConditionCheck: read only, charged as a write of the item
+                _charge("write", 1.0)
+    finally:
+        _local.in_transaction = False
+
+
+# -- the handler: answer with the units ------------------------------------------------
+def _patch_handler(handler_class: Any) -> None:
+    def measured(name: str) -> None:
+        method = getattr(handler_class, name)
+
+        @wraps(method)
+        def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _local.charges = {"write": 0.0, "read_bytes": 0.0}
+            try:
+                result = method(self, *args, **kwargs)
+            finally:
+                charges, _local.charges = _local.charges, None
+            wanted = self.body.get("ReturnConsumedCapacity", "NONE")
+            if wanted == "NONE":
+                return result
+            units = charges["write"]
+            if charges["read_bytes"]:
+                factor = 1.0 if self.body.get("ConsistentRead") else 0.5
+                units += math.ceil(charges["read_bytes"] / 4096) * factor
+            table = self.body.get("TableName", "")
+            body = result.result
+            if name == "transact_write_items":
+                tables = {next(iter(e.values()))["TableName"] for e in self.body["TransactItems"]}
+                table = ",".join(sorted(tables))
+                body["ConsumedCapacity"] = [{"TableName": table, "CapacityUnits": units}]
+            else:
+                body["ConsumedCapacity"] = {"TableName": table, "CapacityUnits": units}
+            return result
+
+        setattr(handler_class, name, run)
+
+    for name in ("put_item", "update_item", "delete_item", "get_item", "query"):
+        measured(name)
+    measured("transact_write_items")
+
+
+def _patch_table(table_class: Any) -> None:
+    all_items, query = table_class.all_items, table_class.query
+
+    def partition_items(self: Any) -> list[Any]:
+        only = getattr(self, "_cardwatch_partition", None)
+        if only is None:
+            return list(all_items(self))
+        partition = self.items.get(only)
+        return sorted(partition.values(), key=lambda item: item.range_key) if partition else []
+
+    def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name is not None or not self.range_key_attr or hash_key is None:
+            return query(self, hash_key, *args, **kwargs)
+        self._cardwatch_partition = hash_key
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            self._cardwatch_partition = None
+
+    table_class.all_items = partition_items
+    table_class.query = partition_query
+
+
+def install() -> None:
+    """Make moto's DynamoDB (in this process) behave as described above. Idempotent."""
+    global _installed  # noqa: PLW0603 (one patch per process)
+    with _LOCK:
+        if _installed:
+            return
+        from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+        from moto.dynamodb.models.table import Table  # noqa: PLC0415
+        from moto.dynamodb.responses import DynamoHandler  # noqa: PLC0415
+
+        _patch_backend(DynamoDBBackend)
+        _patch_handler(DynamoHandler)
+        _patch_table(Table)
+        _installed = True
