@@ -18,6 +18,13 @@ from cardwatch.schema.openapi import openapi_document
 __all__ = ["main"]
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _schema(args: argparse.Namespace) -> int:
     if args.format == "openapi":
         print(json.dumps(openapi_document(), indent=2))
@@ -59,7 +66,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from cardwatch.local.up import run_up  # noqa: PLC0415
 
-    return run_up(args.port, args.analyze_every, args.api_key)
+    return run_up(args.port, args.analyze_every, args.api_key, args.concurrency)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -165,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="run the local stack until interrupted")
     up.add_argument("--port", type=int, default=8080)
     up.add_argument("--analyze-every", type=float, default=300.0, help="seconds")
+    up.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        help="invocations of each function that may run at once, as Lambda's (default 8)",
+    )
     up.add_argument("--api-key", help="default: a fresh random key")
     up.set_defaults(run=_up)
 

@@ -17,7 +17,6 @@ from cardwatch.local import dynamodb_fidelity
 from cardwatch.local.provision import Provisioned, provision
 from tests.conftest import TOKEN_KEY, load_fixture
 
-
 # moto's DynamoDB as DynamoDB behaves: atomic requests, all-or-nothing transactions,
 # consumed capacity by item size (see the module).
 dynamodb_fidelity.install()

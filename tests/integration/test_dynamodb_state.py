@@ -20,7 +20,7 @@ from cardwatch.domain.detection import Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.rules import default_policy
-from cardwatch.domain.state import DAY_MS, HOUR_MS
+from cardwatch.domain.state import DAY_MS, HOUR_MS, CardEvent, StateChange
 from cardwatch.local.provision import Provisioned
 from cardwatch.ops.replay import load_history
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
@@ -60,7 +60,7 @@ def same(a: list[float], b: list[float]) -> bool:
     return all((math.isnan(x) and math.isnan(y)) or x == y for x, y in zip(a, b, strict=True))
 
 
-@pytest.mark.requirement("R003-12")
+@pytest.mark.requirement("R003-11")
 def test_one_history_gives_identical_features_in_memory_and_in_the_table(
     provisioned: Provisioned, blueprint: Blueprint, tmp_path: Path
 ) -> None:
@@ -82,7 +82,7 @@ def test_one_history_gives_identical_features_in_memory_and_in_the_table(
             strict=True,
         )
     ]
-    rows = sorted(rows, key=lambda r: r.timestamp_ms)[:900]
+    rows = sorted(rows, key=lambda r: r.timestamp_ms)[:600]
     memory = Detector(InMemoryState(), default_policy())
     table = Detector(store(blueprint), default_policy())
     pending_labels: list[Label] = []
@@ -113,7 +113,7 @@ def test_one_history_gives_identical_features_in_memory_and_in_the_table(
                 row.timestamp_ms + DAY_MS,
             )
         )
-    assert len(rows) == 900 and any(row.is_fraud for row in rows[:-200])
+    assert len(rows) == 600 and any(row.is_fraud for row in rows[:-200])
 
 
 class FlakyClient:
@@ -157,12 +157,12 @@ def until_done(step: Callable[[], object], attempts: int = 50) -> None:
     raise AssertionError("never succeeded")
 
 
-@pytest.mark.requirement("R003-12")
+@pytest.mark.requirement("R003-08")
 def test_a_hot_terminal_and_a_hot_card_lose_nothing_under_16_concurrent_invocations(
     provisioned: Provisioned, blueprint: Blueprint
 ) -> None:
     # GIVEN 400 transactions from 400 cards at one terminal, and 200 from one card at
-    # 200 terminals, all in one hour, each delivered twice (Pipe and retry redelivery)
+    # 200 terminals, 150 of them delivered twice (the Pipe's and Lambda's redelivery)
     flaky = FlakyClient(before=0.1, after=0.15, seed=7)
     detector = Detector(store(blueprint, flaky), default_policy())
     hot_terminal = [
@@ -173,7 +173,8 @@ def test_a_hot_terminal_and_a_hot_card_lose_nothing_under_16_concurrent_invocati
         Observation(f"c-{n}", T0 + n * 9_000, "hot-card", f"shop-{n}", 1.0 + n % 3)
         for n in range(200)
     ]
-    deliveries = (hot_terminal + hot_card) * 2
+    deliveries = hot_terminal + hot_card
+    deliveries += random.Random(2).sample(deliveries, 150)  # redelivered
     random.Random(1).shuffle(deliveries)
 
     # WHEN 16 invocations at a time score them, failing before and after writes
@@ -201,7 +202,7 @@ def test_a_hot_terminal_and_a_hot_card_lose_nothing_under_16_concurrent_invocati
     assert new_cards == 400
 
 
-@pytest.mark.requirement("R003-12")
+@pytest.mark.requirement("R003-08")
 def test_labels_learnt_while_detect_is_busy_are_all_kept(
     provisioned: Provisioned, blueprint: Blueprint
 ) -> None:
@@ -224,7 +225,7 @@ def test_labels_learnt_while_detect_is_busy_are_all_kept(
     assert number(day, "n") == 200
 
 
-@pytest.mark.requirement("R003-12")
+@pytest.mark.requirement("R003-11")
 def test_a_back_dated_event_cannot_expire_or_rewrite_history(
     provisioned: Provisioned, blueprint: Blueprint
 ) -> None:
@@ -245,19 +246,17 @@ def test_a_back_dated_event_cannot_expire_or_rewrite_history(
     assert ttl * 1000 > T0
 
 
-@pytest.mark.requirement("R003-12")
+@pytest.mark.requirement("R003-21")
 def test_a_transactions_state_change_costs_the_same_at_any_terminal_volume(
     provisioned: Provisioned, blueprint: Blueprint
 ) -> None:
-    # GIVEN a terminal with 3,000 transactions today, and a quiet one
+    # GIVEN a terminal with 1,500 transactions in eight hours (every minute bucket
+    # filled), and a quiet one
     state = store(blueprint)
     detector = Detector(state, default_policy())
-    for n in range(3_000):
-        state.apply(
-            detector.prepare(  # type: ignore[union-attr]
-                Observation(f"b-{n}", T0 + n * 20_000, f"k-{n % 900}", "busy", 12.0), T0
-            ).change
-        )
+    for n in range(1_500):
+        event = CardEvent(f"b-{n}", T0 + n * 19_000, 12_000, "busy")
+        assert state.apply(StateChange(f"k-{n % 900}", "busy", event, n < 900))
     # WHEN one more transaction is scored and applied at each
     costs = {}
     for terminal in ("busy", "quiet"):

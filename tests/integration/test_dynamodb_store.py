@@ -1,10 +1,11 @@
 from decimal import Decimal
+from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_store import DynamoTransactionStore, to_attributes
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.validation import TransactionParser
@@ -63,7 +64,7 @@ def test_throttling_is_reported_as_busy(blueprint: Blueprint, parser: Transactio
     def throttled(**_: object) -> None:
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "PutItem")
 
-    client.put_item = throttled
+    client.transact_write_items = throttled
     transaction = parser.parse(body())
     with pytest.raises(StoreBusy):
         DynamoTransactionStore(blueprint.table_name, client).add(transaction, "f")
@@ -77,26 +78,34 @@ def test_the_table_matches_the_blueprint(blueprint: Blueprint, provisioned: Prov
     assert provisioned.table_stream_arn
 
 
-def test_a_write_that_stopped_after_its_guard_is_finished_by_the_retry(
+@pytest.mark.requirement("R000-04")
+def test_a_failed_write_stores_neither_guard_nor_item_and_the_resend_is_stored(
     store: DynamoTransactionStore, parser: TransactionParser, blueprint: Blueprint
 ) -> None:
-    # GIVEN a guard written by an attempt that failed before the item was put
+    # GIVEN a write that fails at DynamoDB (the item part is refused: both are cancelled)
     transaction = parser.parse(body())
-    boto3.client("dynamodb").put_item(
-        TableName=blueprint.table_name,
-        Item=to_attributes(
-            {
-                "transaction_id": transaction.transaction_id,
-                "timestamp": 0,
-                "record_type": "guard",
-                "fingerprint": transaction.fingerprint(),
-                "item_timestamp": transaction.timestamp_ms,
-            }
-        ),
-    )
-    # WHEN the client retries with the same content
-    existing = store.add(transaction, transaction.fingerprint())
-    # THEN the item is there once, and the retry is answered as a repeat
-    assert existing is not None and existing.transaction == transaction
+    failing = boto3.client("dynamodb")
+
+    def refused(**kwargs: Any) -> None:
+        kwargs["TransactItems"][1]["Put"]["Item"]["timestamp"] = {"S": "not a number"}
+        boto3.client("dynamodb").transact_write_items(**kwargs)
+
+    failing.transact_write_items = refused
+    with pytest.raises(ClientError):
+        DynamoTransactionStore(blueprint.table_name, failing).add(
+            transaction, transaction.fingerprint()
+        )
+    # THEN nothing is stored, so the resend is not mistaken for a repeat
+    assert scan_all(blueprint.table_name) == []
+    assert store.add(transaction, transaction.fingerprint()) is None
     kinds = sorted(item["record_type"] for item in scan_all(blueprint.table_name))
     assert kinds == ["guard", "transaction"]
+
+
+def test_a_coordinate_dynamodb_cannot_hold_is_kept_to_a_centimetre(
+    store: DynamoTransactionStore, parser: TransactionParser
+) -> None:
+    transaction = parser.parse(body(latitude=1e-200))
+    assert store.add(transaction, transaction.fingerprint()) is None
+    stored = store.get(transaction.transaction_id)
+    assert stored is not None and stored.transaction.extras["latitude"] == 0

@@ -2,11 +2,12 @@
 
 import pytest
 
-from cardwatch.domain.detection import Decision, Detector, InMemoryProfiles, Label
+from cardwatch.domain.detection import Decision, Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
+from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model import TreeModel
-from cardwatch.domain.profiles import DAY_MS
 from cardwatch.domain.rules import default_policy
+from cardwatch.domain.state import DAY_MS
 
 T0 = 1_700_000_000_000
 
@@ -34,7 +35,7 @@ def stump(feature_index: int, threshold: float, low: float, high: float) -> Tree
 
 def test_without_a_model_the_rules_decide() -> None:
     # GIVEN a card with one real purchase, then a run of tiny ones (card testing)
-    detector = Detector(InMemoryProfiles(), default_policy())
+    detector = Detector(InMemoryState(), default_policy())
     detector.assess(Observation("t0", T0, "card", "term", 200.0))
     for n in range(1, 5):
         detector.assess(Observation(f"t{n}", T0 + n * 1000, "card", "term", 1.0))
@@ -48,7 +49,7 @@ def test_without_a_model_the_rules_decide() -> None:
 
 
 def test_the_model_score_is_explained_by_its_features() -> None:
-    detector = Detector(InMemoryProfiles(), default_policy(), stump(0, 100.0, -6.0, 6.0))
+    detector = Detector(InMemoryState(), default_policy(), stump(0, 100.0, -6.0, 6.0))
     low = detector.assess(Observation("a", T0, "card", "term", 20.0))
     high = detector.assess(Observation("b", T0 + 1, "card2", "term", 500.0))
     assert low is not None and high is not None
@@ -58,21 +59,48 @@ def test_the_model_score_is_explained_by_its_features() -> None:
 
 
 def test_redelivery_is_not_scored_twice() -> None:
-    detector = Detector(InMemoryProfiles(), default_policy())
+    detector = Detector(InMemoryState(), default_policy())
     observation = Observation("a", T0, "card", "term", 20.0)
     assert detector.assess(observation) is not None
     assert detector.assess(observation) is None
 
 
-def test_labels_reach_the_terminal_profile() -> None:
-    profiles = InMemoryProfiles()
-    detector = Detector(profiles, default_policy())
-    detector.learn(Label("a", T0, "card", "term", True, T0 + 1000))
-    terminal = profiles.terminals["term"]
-    assert terminal.label_days == {T0 // DAY_MS: [1, 1]}
-    assert terminal.fraud_known_days == {(T0 + 1000) // DAY_MS: 1}
+def test_labels_reach_the_terminal_and_card_state_once() -> None:
+    state = InMemoryState()
+    detector = Detector(state, default_policy())
+    label = Label("a", T0, "card", "term", True, T0 + 1000)
+    assert detector.learn(label)
+    assert not detector.learn(label)  # a repeat changes nothing
+    day = state.terminals["term"].state.days[T0 // DAY_MS]
+    assert (day.labelled, day.frauds, day.frauds_known) == (1, 1, 1)
+    assert state.cards["card"].days[(T0 + 1000) // DAY_MS].frauds_known == 1
+
+
+def test_an_event_past_the_lateness_limit_is_scored_and_changes_nothing() -> None:
+    # GIVEN a card with history, and a limit of one day
+    state = InMemoryState()
+    detector = Detector(state, default_policy(), max_lateness_ms=DAY_MS)
+    for n in range(3):
+        detector.assess(Observation(f"t{n}", T0 + n * 60_000, "card", "term", 20.0))
+    # WHEN an event 200 days old arrives now
+    pending = detector.prepare(Observation("old", T0 - 200 * DAY_MS, "card", "term", 5.0), T0)
+    # THEN it is scored against the state as it is, and not added
+    assert pending is not None and pending.late
+    assert pending.assessment.feature("c_history_count") == 3
+    assert not detector.commit(pending)
+    assert state.cards["card"].count == 3
+
+
+def test_an_event_within_the_limit_counts_in_the_windows_of_its_own_time() -> None:
+    detector = Detector(InMemoryState(), default_policy())
+    detector.assess(Observation("now", T0, "card", "term", 20.0))
+    # a purchase made two hours earlier, arriving now, is not "in the last hour"
+    late = detector.assess(Observation("early", T0 - 2 * 3_600_000, "card", "term", 20.0), T0)
+    assert late is not None and late.feature("c_count_1h") == 0
+    after = detector.assess(Observation("next", T0 + 60_000, "card", "term", 20.0))
+    assert after is not None and after.feature("c_count_1d") == 2
 
 
 def test_a_model_for_other_features_is_refused() -> None:
     with pytest.raises(ValueError, match="other features"):
-        Detector(InMemoryProfiles(), default_policy(), TreeModel(("x",), 0.0, (), {}))
+        Detector(InMemoryState(), default_policy(), TreeModel(("x",), 0.0, (), {}))

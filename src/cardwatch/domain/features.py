@@ -16,10 +16,10 @@ import math
 from dataclasses import dataclass
 
 from cardwatch.domain.state import (
-    CARD_FRAUD_DAYS,
     DAY_MS,
     FRAUD_KNOWN_DAYS,
     HISTORY_DAYS,
+    HOUR_BUCKETS,
     HOUR_MS,
     LABEL_DAYS,
     MINUTE_MS,
@@ -38,6 +38,7 @@ _SMALL_SHARE = 0.25  # "small" is under a quarter of the card's own mean amount
 NAN = float("nan")
 _ONE_HOUR_MINUTES = 60
 _ONE_DAY_MINUTES = 1440
+_HOURS_READ = HOUR_BUCKETS
 
 FEATURES: tuple[str, ...] = (
     "amount",
@@ -118,18 +119,17 @@ def _card_days(card: CardState, today: int) -> tuple[float, ...]:
     n1 = s1 = n7 = s7 = n30 = s30 = known_fraud = 0.0
     for day, bucket in card.days.items():
         age = today - day
-        if age < 0 or age >= HISTORY_DAYS:
-            continue
-        n30 += bucket.count
-        s30 += bucket.amount_milli
-        if age < CARD_FRAUD_DAYS:
+        if 0 <= age < HISTORY_DAYS:
+            n, amount = bucket.count, bucket.amount_milli
+            n30 += n
+            s30 += amount
             known_fraud += bucket.frauds_known
-        if age < 7:
-            n7 += bucket.count
-            s7 += bucket.amount_milli
-            if age == 0:
-                n1 += bucket.count
-                s1 += bucket.amount_milli
+            if age < 7:
+                n7 += n
+                s7 += amount
+                if age == 0:
+                    n1 += n
+                    s1 += amount
     return n1, s1, n7, s7, n30, s30, known_fraud
 
 
@@ -142,17 +142,20 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
     terminals_1d: set[str] = set()
     last: CardEvent | None = None
     located: CardEvent | None = None
+    # the last located event matters only when this one is located too
+    seek_location = obs.latitude is not None and obs.longitude is not None
+    this = obs.transaction_id
     for event in reversed(card.events):  # newest first
         ts = event.timestamp_ms
-        if ts > now or event.transaction_id == obs.transaction_id:
+        if ts > now or event.transaction_id == this:
             continue  # later in event time, or this transaction itself
         if last is None:
             last = event
-        if located is None and event.latitude is not None and event.longitude is not None:
+        if seek_location and located is None and event.latitude is not None:
             located = event
         age = now - ts
         if age >= DAY_MS:
-            if located is not None:
+            if located is not None or not seek_location:
                 break
             continue
         count_1d += 1.0
@@ -196,6 +199,19 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
     ]
 
 
+def _by_minute(counts: dict[int, int], age_first: int) -> tuple[float, float]:
+    """What per-minute ``counts`` put in the last hour and day (minutes of an hour whose
+    first minute is ``age_first`` minutes old)."""
+    hour = day = 0.0
+    for minute, n in counts.items():
+        age = age_first - minute
+        if 0 <= age < _ONE_DAY_MINUTES:
+            day += n
+            if age < _ONE_HOUR_MINUTES:
+                hour += n
+    return hour, day
+
+
 def _terminal_windows(terminal: TerminalState, now_ms: int) -> tuple[float, float, float, float]:
     """Transactions and new cards over the last hour and day, to the minute.
 
@@ -204,7 +220,14 @@ def _terminal_windows(terminal: TerminalState, now_ms: int) -> tuple[float, floa
     """
     minute_now = now_ms // MINUTE_MS
     count_1h = count_1d = cards_1h = cards_1d = 0.0
-    for hour, bucket in terminal.hours.items():
+    hours = terminal.hours
+    if len(hours) > _HOURS_READ:  # a store that keeps more: look up the 25 that count
+        hour_now = minute_now // 60
+        wanted = ((h, hours.get(h)) for h in range(hour_now - _HOURS_READ + 1, hour_now + 1))
+        buckets = [(h, b) for h, b in wanted if b is not None]
+    else:
+        buckets = list(hours.items())
+    for hour, bucket in buckets:
         first = hour * 60
         age_first = minute_now - first  # age in minutes of the bucket's first minute
         if age_first < 0 or age_first - 59 >= _ONE_DAY_MINUTES:
@@ -213,18 +236,12 @@ def _terminal_windows(terminal: TerminalState, now_ms: int) -> tuple[float, floa
             count_1d += bucket.count  # every minute in the day, none in the last hour
             cards_1d += sum(bucket.new_cards.values())
             continue
-        for minute, n in bucket.minutes.items():
-            age = age_first - minute
-            if 0 <= age < _ONE_DAY_MINUTES:
-                count_1d += n
-                if age < _ONE_HOUR_MINUTES:
-                    count_1h += n
-        for minute, n in bucket.new_cards.items():
-            age = age_first - minute
-            if 0 <= age < _ONE_DAY_MINUTES:
-                cards_1d += n
-                if age < _ONE_HOUR_MINUTES:
-                    cards_1h += n
+        hour_part, day_part = _by_minute(bucket.minutes, age_first)
+        count_1h += hour_part
+        count_1d += day_part
+        hour_part, day_part = _by_minute(bucket.new_cards, age_first)
+        cards_1h += hour_part
+        cards_1d += day_part
     return count_1h, count_1d, cards_1h, cards_1d
 
 
@@ -233,17 +250,16 @@ def _terminal_features(obs: Observation, terminal: TerminalState, today: int) ->
     n7 = n30 = s30 = fraud_7 = fraud_28 = labelled_28 = 0.0
     for day, bucket in terminal.days.items():
         age = today - day
-        if age < 0 or age >= HISTORY_DAYS:
-            continue
-        n30 += bucket.count
-        s30 += bucket.amount_milli
-        if age < 7:
-            n7 += bucket.count
-        if age < LABEL_DAYS:
-            labelled_28 += bucket.labelled
-            fraud_28 += bucket.frauds
-        if age < FRAUD_KNOWN_DAYS:
-            fraud_7 += bucket.frauds_known
+        if 0 <= age < HISTORY_DAYS:
+            n30 += bucket.count
+            s30 += bucket.amount_milli
+            if age < LABEL_DAYS:
+                labelled_28 += bucket.labelled
+                fraud_28 += bucket.frauds
+                if age < 7:
+                    n7 += bucket.count
+                if age < FRAUD_KNOWN_DAYS:
+                    fraud_7 += bucket.frauds_known
     mean_30 = _ratio(s30, n30) / 1000
     return [
         count_1h,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from cardwatch.domain.state import (
     DAY_MS,
@@ -35,6 +36,15 @@ from cardwatch.domain.state import (
 __all__ = ["InMemoryState"]
 
 _PRUNE_EVERY = 50_000
+#: Buckets past their window are dropped in batches of about this many (amortized).
+_SLACK = 8
+
+
+def _forget(buckets: dict[int, Any], oldest_kept: int) -> None:
+    """Drop the buckets older than ``oldest_kept`` once a few have piled up."""
+    if len(buckets) > _SLACK and next(iter(buckets)) < oldest_kept - _SLACK:
+        for old in [key for key in buckets if key < oldest_kept]:
+            del buckets[old]
 
 
 @dataclass(slots=True)
@@ -109,8 +119,7 @@ class InMemoryState:
         bucket = card.days.get(day)
         if bucket is None:
             bucket = card.days[day] = CardDay()
-            for old in [d for d in card.days if d <= day - HISTORY_DAYS - 2]:
-                del card.days[old]
+            _forget(card.days, day - HISTORY_DAYS - 2)
         amount = event.amount_milli
         bucket.count += 1
         bucket.amount_milli += amount
@@ -125,8 +134,7 @@ class InMemoryState:
         visits = terminal.visits.get(day)
         if visits is None:
             visits = terminal.visits[day] = set()
-            for old in [d for d in terminal.visits if d < day - self._lateness_days()]:
-                del terminal.visits[old]
+            _forget(terminal.visits, day - self._lateness_days() - 1)
         new_card = change.card_key not in visits
         visits.add(change.card_key)
         bucket = state.hours.get(hour)
@@ -134,9 +142,7 @@ class InMemoryState:
             bucket = state.hours[hour] = TerminalHour()
             if hour > terminal.latest_hour:
                 terminal.latest_hour = hour
-                keep = HOUR_BUCKETS + self.max_lateness_ms // HOUR_MS + 1
-                for old in [h for h in state.hours if h <= hour - keep]:
-                    del state.hours[old]
+                _forget(state.hours, hour - HOUR_BUCKETS - self.max_lateness_ms // HOUR_MS - 1)
         bucket.count += 1
         bucket.minutes[minute] = bucket.minutes.get(minute, 0) + 1
         if new_card:
@@ -153,8 +159,7 @@ class InMemoryState:
         bucket = state.days.get(day)
         if bucket is None:
             bucket = state.days[day] = TerminalDay()
-            for old in [d for d in state.days if d <= day - HISTORY_DAYS - 2]:
-                del state.days[old]
+            _forget(state.days, day - HISTORY_DAYS - 2)
         return bucket
 
     def apply_label(self, change: LabelChange) -> bool:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 __all__ = [
     "CARD_FRAUD_DAYS",
@@ -77,8 +77,8 @@ RECENT_EVENTS = 100
 #: How far back labels count for a terminal, and how recent a known fraud is "recent".
 LABEL_DAYS = 28
 FRAUD_KNOWN_DAYS = 7
-#: How long a card's confirmed fraud counts against it.
-CARD_FRAUD_DAYS = 30
+#: How long a card's confirmed fraud counts against it: it is read from the day buckets.
+CARD_FRAUD_DAYS = HISTORY_DAYS
 #: A card event is kept this long after it happened (its item's time to live): the
 #: last-seen time and place of a card that comes back after weeks.
 EVENT_RETENTION_DAYS = 90
@@ -91,8 +91,7 @@ def milli(amount: float) -> int:
     return round(amount * 1000)
 
 
-@dataclass(frozen=True, slots=True)
-class CardEvent:
+class CardEvent(NamedTuple):
     transaction_id: str
     timestamp_ms: int
     amount_milli: int
@@ -158,8 +157,7 @@ class Snapshot:
     applied: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class StateChange:
+class StateChange(NamedTuple):
     """What one transaction adds to its card's and its terminal's state."""
 
     card_key: str

@@ -157,6 +157,9 @@ class TransactionParser:
             if name in document:
                 value = document[name]
                 extras[name] = Decimal(value) if isinstance(value, int | Decimal) else value
+        for name in ("latitude", "longitude"):
+            if name in extras:
+                extras[name] = _coordinate(Decimal(extras[name]))
         return Transaction(
             transaction_id=document["transaction_id"],
             user_id=document["user_id"],
@@ -167,6 +170,16 @@ class TransactionParser:
             card=card,
             extras=extras,
         )
+
+
+#: Coordinates are kept to seven decimal places (about a centimetre): every value in
+#: range is then a number DynamoDB can store (1E-200 cannot be).
+_COORDINATE_STEP = Decimal("1E-7")
+
+
+def _coordinate(value: Decimal) -> Decimal:
+    kept = value.quantize(_COORDINATE_STEP)
+    return kept if kept != 0 else Decimal(0)
 
 
 def _parse_timestamp(text: str) -> datetime:

@@ -44,32 +44,32 @@ _installed = False
 
 
 # -- sizes and units ---------------------------------------------------------------
-def _value_size(value: dict[str, Any]) -> int:
-    (kind, inner), = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return _number_size(inner)
-    if kind == "B":
-        return len(base64.b64decode(inner)) if isinstance(inner, str) else len(inner)
-    if kind in {"BOOL", "NULL"}:
-        return 1
-    if kind == "SS":
-        return sum(len(s.encode()) for s in inner)
-    if kind == "NS":
-        return sum(_number_size(n) for n in inner)
-    if kind == "BS":
-        return sum(len(b) for b in inner)
-    if kind == "L":
-        return 3 + sum(1 + _value_size(v) for v in inner)
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
-    raise ValueError(f"unknown attribute type {kind}")
-
-
 def _number_size(text: str) -> int:
     digits = Decimal(text).normalize().as_tuple().digits
     return math.ceil(len(digits) / 2) + 1
+
+
+def _binary_size(inner: Any) -> int:
+    return len(base64.b64decode(inner)) if isinstance(inner, str) else len(inner)
+
+
+_SIZES: dict[str, Callable[[Any], int]] = {
+    "S": lambda inner: len(inner.encode()),
+    "N": _number_size,
+    "B": _binary_size,
+    "BOOL": lambda _inner: 1,
+    "NULL": lambda _inner: 1,
+    "SS": lambda inner: sum(len(s.encode()) for s in inner),
+    "NS": lambda inner: sum(_number_size(n) for n in inner),
+    "BS": lambda inner: sum(_binary_size(b) for b in inner),
+    "L": lambda inner: 3 + sum(1 + _value_size(v) for v in inner),
+    "M": lambda inner: 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items()),
+}
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    ((kind, inner),) = value.items()
+    return _SIZES[kind](inner)
 
 
 def item_size(attributes: dict[str, Any] | None) -> int:
@@ -120,137 +120,164 @@ def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _patch_backend(backend_class: Any) -> None:
+def _current(backend: Any, table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    table = backend.get_table(table_name)
+    hash_key, range_key = backend.get_keys_value(table, key)
+    return _attributes(table.get_item(hash_key, range_key))
+
+
+def _key_of(backend: Any, table_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    table = backend.get_table(table_name)
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    return {name: attrs[name] for name in names}
+
+
+def _charge_write(backend: Any, table_name: str, before: Any, after: Any) -> None:
+    table = backend.get_table(table_name)
+    _charge("write", _write_units(before, after) + _index_units(table, before, after))
+
+
+def _measured_writes(backend_class: Any) -> None:
     put_item, update_item = backend_class.put_item, backend_class.update_item
-    delete_item, get_item, query = (
-        backend_class.delete_item,
-        backend_class.get_item,
-        backend_class.query,
-    )
-
-    def current(self: Any, table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
-        table = self.get_table(table_name)
-        hash_key, range_key = self.get_keys_value(table, key)
-        return _attributes(table.get_item(hash_key, range_key))
-
-    def key_of(self: Any, table_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
-        table = self.get_table(table_name)
-        names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
-        return {name: attrs[name] for name in names}
-
-    def charged_write(self: Any, table_name: str, before: Any, after: Any) -> None:
-        table = self.get_table(table_name)
-        _charge("write", _write_units(before, after) + _index_units(table, before, after))
+    delete_item = backend_class.delete_item
 
     def put(self: Any, table_name: str, item_attrs: dict[str, Any], *a: Any, **k: Any) -> Any:
-        before = current(self, table_name, key_of(self, table_name, item_attrs))
+        before = _current(self, table_name, _key_of(self, table_name, item_attrs))
         result = put_item(self, table_name, item_attrs, *a, **k)
-        charged_write(self, table_name, before, _attributes(result))
+        _charge_write(self, table_name, before, _attributes(result))
         return result
 
     def update(self: Any, table_name: str, key: dict[str, Any], *a: Any, **k: Any) -> Any:
-        before = current(self, table_name, key)
+        before = _current(self, table_name, key)
         result = update_item(self, table_name, key, *a, **k)
-        charged_write(self, table_name, before, _attributes(result))
+        _charge_write(self, table_name, before, _attributes(result))
         return result
 
     def delete(self: Any, table_name: str, key: dict[str, Any], *a: Any, **k: Any) -> Any:
-        before = current(self, table_name, key)
+        before = _current(self, table_name, key)
         result = delete_item(self, table_name, key, *a, **k)
         if before is not None:
-            charged_write(self, table_name, before, None)
+            _charge_write(self, table_name, before, None)
         return result
-
-    def get(self: Any, table_name: str, keys: dict[str, Any], *a: Any, **k: Any) -> Any:
-        size = item_size(current(self, table_name, keys))
-        _charge("read_bytes", float(max(size, 1)))
-        return get_item(self, table_name, keys, *a, **k)
-
-    def run_query(self: Any, table_name: str, *a: Any, **k: Any) -> Any:
-        answer = query(self, table_name, *a, **k)
-        results = answer[0]
-        total = sum(
-            item_size(current(self, table_name, key_of(self, table_name, _attributes(r) or {})))
-            for r in results
-        )
-        _charge("read_bytes", float(max(total, 1)))
-        return answer
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        _transact(self, transact_items)
 
     backend_class.put_item = _locked(put)
     backend_class.update_item = _locked(update)
     backend_class.delete_item = _locked(delete)
+
+
+def _measured_reads(backend_class: Any) -> None:
+    get_item, query = backend_class.get_item, backend_class.query
+
+    def get(self: Any, table_name: str, keys: dict[str, Any], *a: Any, **k: Any) -> Any:
+        _charge("read_bytes", float(max(item_size(_current(self, table_name, keys)), 1)))
+        return get_item(self, table_name, keys, *a, **k)
+
+    def run_query(self: Any, table_name: str, *a: Any, **k: Any) -> Any:
+        answer = query(self, table_name, *a, **k)
+        total = sum(
+            item_size(_current(self, table_name, _key_of(self, table_name, _attributes(r) or {})))
+            for r in answer[0]
+        )
+        _charge("read_bytes", float(max(total, 1)))
+        return answer
+
     backend_class.get_item = _locked(get)
     backend_class.query = _locked(run_query)
     backend_class.scan = _locked(backend_class.scan)
+
+
+def _patch_backend(backend_class: Any) -> None:
+    _measured_writes(backend_class)
+    _measured_reads(backend_class)
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        _transact(self, transact_items)
+
     backend_class.transact_write_items = _locked(transact_write_items)
 
 
 def _transact(backend: Any, transact_items: list[dict[str, Any]]) -> None:
     """Check every condition first; apply the writes only if all hold."""
     from moto.dynamodb.exceptions import (  # noqa: PLC0415 (moto only in local mode)
-        ConditionalCheckFailed,
-        MultipleTransactionsException,
         TooManyTransactionsException,
         TransactionCanceledException,
-    )
-    from moto.dynamodb.comparisons import (  # noqa: PLC0415
-        get_filter_expression,
     )
 
     if len(transact_items) > 100:
         raise TooManyTransactionsException()
-    seen: set[tuple[str, str]] = set()
-    errors: list[tuple[Any, Any, Any]] = []
-    for entry in transact_items:
-        op_type, op = next(iter(entry.items()))
-        table = backend.get_table(op["TableName"])
-        if op_type == "Put":
-            names = [table.hash_key_attr] + (
-                [table.range_key_attr] if table.range_key_attr else []
-            )
-            key = {name: op["Item"][name] for name in names}
-        else:
-            key = op["Key"]
-        identity = (op["TableName"], str(sorted(key.items())))
-        if identity in seen:
-            raise MultipleTransactionsException()
-        seen.add(identity)
-        hash_key, range_key = backend.get_keys_value(table, key)
-        existing = table.get_item(hash_key, range_key)
-        condition = op.get("ConditionExpression")
-        if condition is not None and not get_filter_expression(
-            condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-        ).expr(existing):
-            failed = ConditionalCheckFailed()
-            errors.append(("ConditionalCheckFailed", str(failed.message), None))
-        else:
-            errors.append((None, None, None))
+    errors = _check(backend, transact_items)
     if any(code is not None for code, _, _ in errors):
         raise TransactionCanceledException(errors)
     _local.in_transaction = True
     try:
         for entry in transact_items:
-            op_type, op = next(iter(entry.items()))
-            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-            if op_type == "Put":
-                backend.put_item(op["TableName"], op["Item"])
-            elif op_type == "Update":
-                backend.update_item(
-                    op["TableName"],
-                    op["Key"],
-                    update_expression=op["UpdateExpression"],
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
-            elif op_type == "Delete":
-                backend.delete_item(op["TableName"], op["Key"])
-            else:  # ConditionCheck: read only, charged as a write of the item
-                _charge("write", 1.0)
+            _apply(backend, *next(iter(entry.items())))
     finally:
         _local.in_transaction = False
+
+
+def _check(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
+    """Each write's cancellation reason (``(None, None, None)``: its condition holds)."""
+    from moto.dynamodb.comparisons import get_filter_expression  # noqa: PLC0415
+    from moto.dynamodb.exceptions import (  # noqa: PLC0415
+        ConditionalCheckFailed,
+        MultipleTransactionsException,
+    )
+
+    seen: set[tuple[str, str]] = set()
+    errors: list[tuple[Any, Any, Any]] = []
+    for entry in transact_items:
+        op_type, op = next(iter(entry.items()))
+        key = _key_of(backend, op["TableName"], op["Item"]) if op_type == "Put" else op["Key"]
+        _check_key_types(backend.get_table(op["TableName"]), key)
+        identity = (op["TableName"], str(sorted(key.items())))
+        if identity in seen:
+            raise MultipleTransactionsException()
+        seen.add(identity)
+        table = backend.get_table(op["TableName"])
+        existing = table.get_item(*backend.get_keys_value(table, key))
+        condition = op.get("ConditionExpression")
+        holds = condition is None or get_filter_expression(
+            condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+        ).expr(existing)
+        failed = None if holds else ConditionalCheckFailed()
+        errors.append(
+            (None, None, None)
+            if failed is None
+            else ("ConditionalCheckFailed", str(failed.message), None)
+        )
+    return errors
+
+
+def _check_key_types(table: Any, key: dict[str, Any]) -> None:
+    """DynamoDB refuses the whole request when a key has the wrong type; moto would only
+    fail that one write, after the ones before it were applied."""
+    from moto.dynamodb.exceptions import MockValidationException  # noqa: PLC0415
+
+    types = {a["AttributeName"]: a["AttributeType"] for a in table.attr}
+    for name, value in key.items():
+        if name in types and next(iter(value)) != types[name]:
+            raise MockValidationException(
+                "One or more parameter values were invalid: Type mismatch for key "
+                f"{name} expected: {types[name]} actual: {next(iter(value))}"
+            )
+
+
+def _apply(backend: Any, op_type: str, op: dict[str, Any]) -> None:
+    if op_type == "Put":
+        backend.put_item(op["TableName"], op["Item"])
+    elif op_type == "Update":
+        backend.update_item(
+            op["TableName"],
+            op["Key"],
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=op.get("ExpressionAttributeNames"),
+            expression_attribute_values=op.get("ExpressionAttributeValues"),
+        )
+    elif op_type == "Delete":
+        backend.delete_item(op["TableName"], op["Key"])
+    else:  # ConditionCheck: a read, charged as DynamoDB does, as a write of the item
+        _charge("write", 1.0)
 
 
 # -- the handler: answer with the units ------------------------------------------------

@@ -38,6 +38,8 @@ Invoke = Callable[[str, dict[str, Any]], Any]
 
 @dataclass(slots=True)
 class WiringStats:
+    """What the wiring carried (counted under a lock: the pollers run concurrently)."""
+
     stream_records: int = 0
     filtered_out: int = 0
     detect_invocations: int = 0
@@ -62,6 +64,7 @@ class EventWiring:
         analyze_every: float = 300.0,
         retry_visibility_seconds: int = 2,
         poll_seconds: float = 0.2,
+        concurrency: int = 1,
     ) -> None:
         self._blueprint = blueprint
         self._made = made
@@ -75,16 +78,23 @@ class EventWiring:
         self._pipe_filter = EventPattern(None, blueprint.pipe_filter)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._concurrency = concurrency
+        self._stats_lock = threading.Lock()
         self.stats = WiringStats()
+
+    def _count(self, name: str) -> None:
+        with self._stats_lock:
+            setattr(self.stats, name, getattr(self.stats, name) + 1)
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
-        for name, target in (
-            ("pipe", self._run_pipe),
-            ("detect", self._run_detect),
-            ("notify", self._run_notify),
-            ("scheduler", self._run_scheduler),
-        ):
+        """One Pipe and one scheduler; as many detect invokers and notify pollers as
+        the functions may run at once (Lambda's async invocations and an event source
+        mapping's concurrent batches)."""
+        loops = [("pipe", self._run_pipe), ("scheduler", self._run_scheduler)]
+        for n in range(self._concurrency):
+            loops += [(f"detect-{n}", self._run_detect), (f"notify-{n}", self._run_notify)]
+        for name, target in loops:
             thread = threading.Thread(
                 target=self._guard(target), name=f"cardwatch-{name}", daemon=True
             )
@@ -102,7 +112,8 @@ class EventWiring:
                 try:
                     loop()
                 except Exception as error:
-                    self.stats.errors.append(f"{loop.__name__}: {error!r}")
+                    with self._stats_lock:
+                        self.stats.errors.append(f"{loop.__name__}: {error!r}")
                     logger.exception("event wiring loop failed; continuing")
                     self._stop.wait(1)
 
@@ -128,10 +139,10 @@ class EventWiring:
             self._stop.wait(self._poll)
 
     def _pipe_record(self, record: dict[str, Any]) -> None:
-        self.stats.stream_records += 1
+        self._count("stream_records")
         record = json.loads(json.dumps(record, default=str))
         if not self._pipe_filter.matches_event(record):  # type: ignore[arg-type]
-            self.stats.filtered_out += 1
+            self._count("filtered_out")
             return
         self._events.put_events(
             Entries=[
@@ -181,18 +192,18 @@ class EventWiring:
             QueueUrl=self._made.queue_urls[self._blueprint.failures_dlq.name],
             MessageBody=json.dumps(record, default=str),
         )
-        self.stats.sent_to_dlq += 1
+        self._count("sent_to_dlq")
 
     def _run_detect(self) -> None:
         url = self._made.detect_invocation_queue_url
         while not self._stop.is_set():
             messages = self._sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+                QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1
             ).get("Messages", [])
             for message in messages:
-                self.stats.detect_invocations += 1
+                self._count("detect_invocations")
                 if not self._invoke_async("detect", json.loads(message["Body"])):
-                    self.stats.detect_failures += 1
+                    self._count("detect_failures")
                 self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     # -- the event source mapping -----------------------------------------------------
@@ -211,7 +222,7 @@ class EventWiring:
                 self._notify_batch(url, arn, messages)
 
     def _notify_batch(self, url: str, arn: str, messages: list[dict[str, Any]]) -> None:
-        self.stats.notify_batches += 1
+        self._count("notify_batches")
         event = {
             "Records": [
                 {
@@ -235,7 +246,7 @@ class EventWiring:
             failed = {m["MessageId"] for m in messages}
         for message in messages:
             if message["MessageId"] in failed:
-                self.stats.notify_failed_items += 1
+                self._count("notify_failed_items")
                 self._sqs.change_message_visibility(
                     QueueUrl=url,
                     ReceiptHandle=message["ReceiptHandle"],
@@ -252,7 +263,7 @@ class EventWiring:
     def run_analysis(self, window_end_ms: int | None = None) -> bool:
         """One scheduled run of analyze; ``window_end_ms`` names the window, as a
         schedule's input can (otherwise: the last whole window)."""
-        self.stats.analyze_runs += 1
+        self._count("analyze_runs")
         event: dict[str, Any] = {
             "version": "0",
             "id": str(uuid.uuid4()),

@@ -36,29 +36,44 @@ class LocalContext:
 
 class LocalLambda:
     """Runs the blueprint's functions in process, by their handler path, as Lambda would:
-    one event at a time, a fresh context each, output into the function's log file."""
+    up to ``concurrency`` invocations of each function at once (Lambda runs as many as
+    its reserved concurrency allows, so every race it can cause can happen here), a
+    fresh context each, output into the function's log file. A caller past the limit
+    waits, as a throttled asynchronous event or poller batch would."""
 
-    def __init__(self, blueprint: Blueprint, logs: FunctionLogs | None = None) -> None:
+    def __init__(
+        self, blueprint: Blueprint, logs: FunctionLogs | None = None, concurrency: int = 8
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self._blueprint = blueprint
         self._logs = logs
+        self.concurrency = concurrency
         self._handlers: dict[str, Handler] = {}
-        # One execution environment per function: Powertools' resolver and metrics are
-        # module state, so a function runs one event at a time, as in Lambda.
-        self._locks = {key: threading.Lock() for key in blueprint.functions}
+        self._import = threading.Lock()
+        self._slots = {key: threading.BoundedSemaphore(concurrency) for key in blueprint.functions}
+        self._running = dict.fromkeys(blueprint.functions, 0)
+        self._count = threading.Lock()
+        #: The most invocations of each function seen running at once.
+        self.peak = dict.fromkeys(blueprint.functions, 0)
         #: Each invocation's duration in milliseconds, per function (what Lambda bills).
         self.durations: dict[str, list[float]] = {key: [] for key in blueprint.functions}
 
     def handler(self, key: str) -> Handler:
-        if key not in self._handlers:
-            module_name, _, attribute = self._blueprint.functions[key].handler.rpartition(".")
-            self._handlers[key] = getattr(importlib.import_module(module_name), attribute)
-        return self._handlers[key]
+        with self._import:  # the first invocations of a function may arrive together
+            if key not in self._handlers:
+                module_name, _, attribute = self._blueprint.functions[key].handler.rpartition(".")
+                self._handlers[key] = getattr(importlib.import_module(module_name), attribute)
+            return self._handlers[key]
 
     def invoke(self, key: str, event: dict[str, Any]) -> Any:
         spec = self._blueprint.functions[key]
         handler = self.handler(key)
         context = LocalContext(spec, self._blueprint.region)
-        with self._locks[key]:
+        with self._slots[key]:
+            with self._count:
+                self._running[key] += 1
+                self.peak[key] = max(self.peak[key], self._running[key])
             started = time.perf_counter()
             try:
                 if self._logs is None:
@@ -67,3 +82,5 @@ class LocalLambda:
                     return handler(event, context)
             finally:
                 self.durations[key].append((time.perf_counter() - started) * 1000)
+                with self._count:
+                    self._running[key] -= 1

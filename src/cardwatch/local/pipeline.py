@@ -38,6 +38,8 @@ class LocalSettings:
     analyze_every_seconds: float = 300.0
     analysis_window_seconds: int = 300
     state_dir: Path = field(default_factory=lambda: Path(".cardwatch"))
+    #: Invocations of each function that may run at once (Lambda's concurrency).
+    concurrency: int = 8
     #: Target settings to override (``api_rate_limit_per_second``, ...).
     overrides: dict[str, Any] = field(default_factory=dict)
 
@@ -81,7 +83,7 @@ class LocalPipeline:
         self._set_environment(self.made)
         self._logs = FunctionLogs(settings.state_dir / "logs")
         self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
-        self.functions = LocalLambda(blueprint, self._logs)
+        self.functions = LocalLambda(blueprint, self._logs, settings.concurrency)
         app = build_gateway(blueprint, self.api_key, self.functions.invoke, self.gateway_stats)
         config = uvicorn.Config(
             app,
@@ -108,6 +110,7 @@ class LocalPipeline:
             session,
             self.functions.invoke,
             analyze_every=settings.analyze_every_seconds,
+            concurrency=settings.concurrency,
         )
         self.wiring.start()
         self._write_state()

@@ -17,7 +17,7 @@ from cardwatch.local.traffic import csv_traffic, demo_traffic
 __all__ = ["run_replay", "run_up"]
 
 
-def run_up(port: int, analyze_every: float, api_key: str | None) -> int:
+def run_up(port: int, analyze_every: float, api_key: str | None, concurrency: int = 8) -> int:
     console = Console()
     stop = threading.Event()
 
@@ -26,7 +26,9 @@ def run_up(port: int, analyze_every: float, api_key: str | None) -> int:
 
     signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
-    settings = LocalSettings(port=port, api_key=api_key, analyze_every_seconds=analyze_every)
+    settings = LocalSettings(
+        port=port, api_key=api_key, analyze_every_seconds=analyze_every, concurrency=concurrency
+    )
     with LocalPipeline(settings) as pipeline:
         console.print(f"API          {pipeline.api_url}  (POST /transactions, GET /openapi.json)")
         console.print(f"API key      {pipeline.api_key}  (header x-api-key)")
@@ -35,6 +37,7 @@ def run_up(port: int, analyze_every: float, api_key: str | None) -> int:
             f"  region {pipeline.blueprint.region}"
         )
         console.print(f"resources    {settings.state_dir / 'local.json'}")
+        console.print(f"concurrency  up to {concurrency} invocations of each function at once")
         console.print("running; Ctrl-C stops everything")
         stop.wait()
         console.print("stopping")
