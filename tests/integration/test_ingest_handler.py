@@ -166,5 +166,6 @@ def test_a_label_teaches_the_engine_once(
     ]
     items = {i["record_type"]: i for i in scan_all(blueprint.table_name)}
     assert items["transaction"]["label"] == "fraud"
-    profiles = {p["profile_id"] for p in scan_all(blueprint.profile_table_name)}
-    assert "terminal#term-7" in profiles
+    state = {(p["entity"], p["slot"]): p for p in scan_all(blueprint.profile_table_name)}
+    labelled = [v for (entity, slot), v in state.items() if entity == "terminal#term-7"]
+    assert [(v.get("l"), v.get("f")) for v in labelled if "l" in v] == [(1, 1)]
