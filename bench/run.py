@@ -21,8 +21,9 @@ from rich.table import Table
 from bench import prices
 from cardwatch.blueprint import blueprint_for
 from cardwatch.domain.card import CardReference
-from cardwatch.domain.detection import Detector, InMemoryProfiles
+from cardwatch.domain.detection import Detector
 from cardwatch.domain.features import Observation
+from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model_store import default_model
 from cardwatch.domain.patterns import find_patterns
 from cardwatch.domain.rules import default_policy
@@ -81,9 +82,9 @@ def _time_each(detector: Detector, observations: list[Observation]) -> list[floa
 def bench_scoring() -> list[Result]:
     observations = _observations(60_000)
     with_model = _time_each(
-        Detector(InMemoryProfiles(), default_policy(), default_model()), observations
+        Detector(InMemoryState(), default_policy(), default_model()), observations
     )
-    rules_only = _time_each(Detector(InMemoryProfiles(), default_policy()), observations)
+    rules_only = _time_each(Detector(InMemoryState(), default_policy()), observations)
     median, base = statistics.median(with_model), statistics.median(rules_only)
     return [
         Result(
@@ -233,7 +234,7 @@ def bench_local_pipeline() -> list[Result]:
             started = time.perf_counter()
             ddb.put_item(
                 TableName=pipeline.blueprint.profile_table_name,
-                Item={"profile_id": {"S": f"bench#{n}"}, "v": {"N": "1"}},
+                Item={"entity": {"S": f"bench#{n}"}, "slot": {"S": "-"}, "v": {"N": "1"}},
             )
             baseline.append((time.perf_counter() - started) * 1000)
         p50, p99 = summary.percentile(0.5), summary.percentile(0.99)
@@ -416,10 +417,11 @@ import importlib; importlib.import_module(f"cardwatch.handlers.{key}")
 if key in ("detect", "analyze"):
     from bench.run import _observations, _window
 if key == "detect":
-    from cardwatch.domain.detection import Detector, InMemoryProfiles
+    from cardwatch.domain.detection import Detector
+    from cardwatch.domain.memory_state import InMemoryState
     from cardwatch.domain.model_store import default_model
     from cardwatch.domain.rules import default_policy
-    d = Detector(InMemoryProfiles(), default_policy(), default_model())
+    d = Detector(InMemoryState(), default_policy(), default_model())
     for o in _observations(20000): d.assess(o)
 elif key == "analyze":
     from cardwatch.domain.patterns import find_patterns
@@ -450,6 +452,37 @@ def bench_memory() -> list[Result]:
     return results
 
 
+def bench_dynamodb_units() -> list[Result]:
+    """DynamoDB units of one transaction, measured at terminals of three volumes."""
+    from bench.dynamodb_units import VOLUMES, measure_units
+
+    measured = measure_units()
+    quiet = measured[VOLUMES[0]]
+    results: list[Result] = []
+    for volume, units in measured.items():
+        for key, what, target in (
+            ("state_write", "detection state, write units", 12.0),
+            ("state_read", "detection state, read units", 12.0),
+            ("path_write", "whole path, write units", None),
+            ("path_read", "whole path, read units", None),
+        ):
+            results.append(
+                Result(
+                    f"dynamodb: {what} per transaction, terminal at {volume:,}/day",
+                    units[key],
+                    "units",
+                    target,
+                    quiet[key],
+                    units[key] / quiet[key] if quiet[key] else None,
+                    note="ReturnConsumedCapacity on the emulator's DynamoDB, item sizes and "
+                    "indexes by DynamoDB's rules; baseline: the same at 100/day",
+                )
+            )
+    busy = measured[2_000]
+    MEASURED["write_units"], MEASURED["read_units"] = busy["path_write"], busy["path_read"]
+    return results
+
+
 def cost_per_million(measured: dict[str, float]) -> list[Result]:
     """AWS cost of a million transactions through the deployed pipeline, from the
     handler durations measured on the emulator (an upper bound: the emulator is slower
@@ -473,9 +506,9 @@ def cost_per_million(measured: dict[str, float]) -> list[Result]:
         * prices.LAMBDA_GB_SECOND_ARM
         + million * (2 + suspicious_share) * prices.LAMBDA_REQUEST
     )
-    dynamodb = (
-        million * (2 + 1 + 2 * 2) * prices.DYNAMODB_WRITE_UNIT
-        + million * 2 * prices.DYNAMODB_READ_UNIT
+    dynamodb = (  # the units one transaction consumed on its whole path (measured)
+        million * measured["write_units"] * prices.DYNAMODB_WRITE_UNIT
+        + million * measured["read_units"] * prices.DYNAMODB_READ_UNIT
     )
     messaging = million * (
         prices.PIPES_REQUEST
@@ -513,6 +546,7 @@ def main() -> None:
         ("package", bench_package),
         ("memory", bench_memory),
         ("backtest", bench_backtest),
+        ("dynamodb units", bench_dynamodb_units),
         ("local pipeline", bench_local_pipeline),
     ]
     only = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None

@@ -45,19 +45,22 @@ def stored(stack: LocalPipeline, prefix: str) -> list[dict[str, Any]]:
 def test_concurrent_submissions_of_one_transaction_store_one_item(
     api: httpx.Client, stack: LocalPipeline
 ) -> None:
-    body = transaction("dup-concurrent")
+    body = transaction("dup-concurrent", terminal_id="dup-term")
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(
             pool.map(lambda _: api.post("/transactions", json=body).status_code, range(16))
         )
     assert statuses == [201] * 16
     assert len(stored(stack, "dup-concurrent")) == 1
-    stats = stack.wiring.stats if stack.wiring else None
-    assert stats is not None
-    assert wait_until(
-        lambda: stack.functions is not None and len(stack.functions.durations["detect"]) >= 1,
-        timeout=30,
-    )
+    # AND it is assessed once: one decision on the item, one count in its terminal's state
+    assert wait_until(lambda: "decision" in stored(stack, "dup-concurrent")[0], timeout=30)
+    profiles = boto3.resource("dynamodb").Table(stack.blueprint.profile_table_name)
+    day = int(stored(stack, "dup-concurrent")[0]["timestamp"]) // 86_400_000
+    bucket = profiles.get_item(
+        Key={"entity": f"terminal#{body['terminal_id']}", "slot": f"d#{day:06d}"},
+        ConsistentRead=True,
+    )["Item"]
+    assert bucket["n"] == 1
 
 
 @pytest.fixture(scope="module")

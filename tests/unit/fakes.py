@@ -1,14 +1,31 @@
-"""In-memory stand-ins for the ports, for domain tests with no AWS and no sockets."""
+"""In-memory stand-ins for the ports, for use-case tests with no AWS and no sockets.
+
+The detection state's fake is the domain's own :class:`InMemoryState` (the backtest's);
+:class:`FailingState` wraps it to fail before or after a change, as a crash between
+writes would.
+"""
 
 from __future__ import annotations
 
-from cardwatch.domain.ports import StoredTransaction
+from cardwatch.domain.alerts import Alert, Finding
+from cardwatch.domain.memory_state import InMemoryState
+from cardwatch.domain.ports import DecisionRecord, StoredTransaction
+from cardwatch.domain.state import LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
 
 
+class Injected(RuntimeError):
+    """A failure a test injected."""
+
+
 class InMemoryTransactionStore:
+    """:class:`TransactionStore`, :class:`DecisionLog`, :class:`LabelLog` and
+    :class:`WindowReader` in dictionaries."""
+
     def __init__(self) -> None:
         self.items: dict[str, StoredTransaction] = {}
+        self.decisions: dict[str, DecisionRecord] = {}
+        self.labels: dict[str, tuple[str, str]] = {}
 
     def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
         existing = self.items.get(transaction.transaction_id)
@@ -18,3 +35,86 @@ class InMemoryTransactionStore:
 
     def get(self, transaction_id: str) -> StoredTransaction | None:
         return self.items.get(transaction_id)
+
+    def record_decision(self, transaction: Transaction, record: DecisionRecord) -> bool:
+        if transaction.transaction_id in self.decisions:
+            return False
+        self.decisions[transaction.transaction_id] = record
+        return True
+
+    def record_label(self, transaction: Transaction, label: str, source: str) -> bool:
+        if transaction.transaction_id in self.labels:
+            return False
+        self.labels[transaction.transaction_id] = (label, source)
+        return True
+
+    def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
+        return [
+            stored.transaction
+            for stored in self.items.values()
+            if start_ms <= stored.transaction.timestamp_ms < end_ms
+        ]
+
+
+class ListQueue:
+    """:class:`FindingQueue`; ``fail_next`` sends fail before anything is queued."""
+
+    def __init__(self) -> None:
+        self.sent: list[Finding] = []
+        self.fail_next = 0
+
+    def send(self, finding: Finding) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise Injected("queue unavailable")
+        self.sent.append(finding)
+
+
+class ListPublisher:
+    """:class:`AlertPublisher`."""
+
+    def __init__(self) -> None:
+        self.published: list[Alert] = []
+
+    def publish(self, alert: Alert) -> None:
+        self.published.append(alert)
+
+
+class DictCooldown:
+    """:class:`CooldownStore`."""
+
+    def __init__(self) -> None:
+        self.until: dict[str, int] = {}
+
+    def active(self, key: str, now_ms: int) -> bool:
+        return self.until.get(key, 0) > now_ms
+
+    def start(self, key: str, until_ms: int) -> None:
+        self.until[key] = until_ms
+
+
+class FailingState:
+    """:class:`StateStore` over :class:`InMemoryState` whose next ``apply`` calls fail
+    before the change (``fail_before``) or after it is made (``fail_after``: the answer
+    was lost)."""
+
+    def __init__(self, state: InMemoryState | None = None) -> None:
+        self.state = state or InMemoryState()
+        self.fail_before = 0
+        self.fail_after = 0
+
+    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
+        return self.state.read(card_key, terminal_id, transaction_id, at_ms)
+
+    def apply(self, change: StateChange) -> bool:
+        if self.fail_before:
+            self.fail_before -= 1
+            raise Injected("before the write")
+        applied = self.state.apply(change)
+        if self.fail_after:
+            self.fail_after -= 1
+            raise Injected("after the write")
+        return applied
+
+    def apply_label(self, change: LabelChange) -> bool:
+        return self.state.apply_label(change)

@@ -11,13 +11,12 @@ from dataclasses import dataclass, replace
 
 from cardwatch.domain.features import FEATURES, Observation, change_of, compute
 from cardwatch.domain.model import TreeModel
-from cardwatch.domain.ports import DecisionRecord
+from cardwatch.domain.ports import DecisionRecord, StateStore
 from cardwatch.domain.rules import Policy
 from cardwatch.domain.state import (
     DEFAULT_MAX_LATENESS_MS,
     LabelChange,
     StateChange,
-    StateStore,
 )
 
 __all__ = [

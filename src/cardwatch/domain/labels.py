@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from cardwatch.domain.detection import Detector, Label
-from cardwatch.domain.ports import TransactionStore
-from cardwatch.domain.transaction import Transaction
+from cardwatch.domain.ports import LabelLog, TransactionStore
 from cardwatch.domain.validation import parse_label
 
-__all__ = ["LabelConflict", "LabelLog", "LabelResult", "LabelService", "TransactionNotFound"]
+__all__ = ["LabelConflict", "LabelResult", "LabelService", "TransactionNotFound"]
 
 
 class TransactionNotFound(LookupError):
@@ -22,10 +20,6 @@ class TransactionNotFound(LookupError):
 class LabelConflict(Exception):
     def __init__(self, transaction_id: str) -> None:
         super().__init__(f"transaction_id: {transaction_id} already has a label")
-
-
-class LabelLog(Protocol):
-    def record_label(self, transaction: Transaction, label: str, source: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,16 @@
-"""The ports the domain needs from the outside world, as Protocols."""
+"""The ports the domain needs from the outside world, as Protocols, all in one place.
+
+Each has an adapter (``cardwatch.adapters``) and an in-memory fake (the tests'
+``tests/unit/fakes.py``; the detection state's is :mod:`cardwatch.domain.memory_state`,
+which the backtest runs on).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from cardwatch.domain.state import LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -16,6 +22,8 @@ __all__ = [
     "DecisionLog",
     "DecisionRecord",
     "FindingQueue",
+    "LabelLog",
+    "StateStore",
     "StoredTransaction",
     "TransactionStore",
     "WindowReader",
@@ -89,3 +97,25 @@ class CooldownStore(Protocol):
     def active(self, key: str, now_ms: int) -> bool: ...
 
     def start(self, key: str, until_ms: int) -> None: ...
+
+
+class LabelLog(Protocol):
+    """Where labels are recorded on the stored transaction, once."""
+
+    def record_label(self, transaction: Transaction, label: str, source: str) -> bool: ...
+
+
+class StateStore(Protocol):
+    """Where card and terminal state lives (in memory, or the profile table)."""
+
+    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
+        """The state before ``at_ms``: what a transaction at that moment is scored on."""
+        ...
+
+    def apply(self, change: StateChange) -> bool:
+        """Add ``change``, whole, once; False when it was applied before."""
+        ...
+
+    def apply_label(self, change: LabelChange) -> bool:
+        """Add a label, whole, once per transaction; False when it was applied before."""
+        ...

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 __all__ = [
     "CARD_FRAUD_DAYS",
@@ -56,7 +56,6 @@ __all__ = [
     "LabelChange",
     "Snapshot",
     "StateChange",
-    "StateStore",
     "TerminalDay",
     "TerminalHour",
     "TerminalState",
@@ -196,19 +195,3 @@ class LabelChange:
     @property
     def known_day(self) -> int:
         return self.known_ms // DAY_MS
-
-
-class StateStore(Protocol):
-    """Where card and terminal state lives (in memory, or the profile table)."""
-
-    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
-        """The state before ``at_ms``: what a transaction at that moment is scored on."""
-        ...
-
-    def apply(self, change: StateChange) -> bool:
-        """Add ``change``, whole, once; False when it was applied before."""
-        ...
-
-    def apply_label(self, change: LabelChange) -> bool:
-        """Add a label, whole, once per transaction; False when it was applied before."""
-        ...

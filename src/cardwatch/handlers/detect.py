@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.adapters.dynamodb_store import from_attributes
@@ -30,11 +30,11 @@ def transaction_of(event: EventBridgeEvent) -> Transaction:
 @logger.inject_lambda_context(correlation_id_path="id")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
 def handler(
-    event: EventBridgeEvent, context: LambdaContext, service: DetectionService | None = None
+    event: dict[str, Any], context: LambdaContext, service: DetectionService | None = None
 ) -> dict[str, Any]:
-    transaction = transaction_of(event)
+    """Lambda entry point; ``service`` lets a test pass one built on fakes."""
+    transaction = transaction_of(EventBridgeEvent(event))
     detected = (service or wiring.detection_service()).handle(transaction)
     outcome, assessment = detected.outcome, detected.assessment
     metrics.add_metric(

@@ -296,7 +296,7 @@ def _patch_handler(handler_class: Any) -> None:
             if wanted == "NONE":
                 return result
             units = charges["write"]
-            if charges["read_bytes"]:
+            if name in {"get_item", "query"} and charges["read_bytes"]:
                 factor = 1.0 if self.body.get("ConsistentRead") else 0.5
                 units += math.ceil(charges["read_bytes"] / 4096) * factor
             table = self.body.get("TableName", "")

@@ -1,0 +1,131 @@
+"""DynamoDB capacity units one transaction consumes, measured, at quiet and busy terminals.
+
+Every call the production adapters make is sent with ``ReturnConsumedCapacity=TOTAL``
+(added by a client hook, so the adapters run unchanged) to the local emulator, whose
+DynamoDB answers with units by DynamoDB's published rules (item sizes, indexes,
+transactions twice: ``cardwatch.local.dynamodb_fidelity``). The terminal is first given
+a day's traffic at the named volume; then one transaction goes the whole path: the
+ingest write (guard and item in one transaction), the state read and the state change
+(detect), and the decision record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.progress import Progress
+
+from cardwatch.domain.state import DAY_MS, CardEvent, StateChange
+
+__all__ = ["measure_units"]
+
+VOLUMES = (100, 2_000, 10_000)
+T0 = 1_795_000_000_000 // DAY_MS * DAY_MS + 6 * 3_600_000  # a morning, UTC
+
+
+class _Meter:
+    def __init__(self) -> None:
+        self.read = self.write = 0.0
+
+    def reset(self) -> None:
+        self.read = self.write = 0.0
+
+    def add_capacity(self, params: dict[str, Any], **_: Any) -> None:
+        params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+    def count(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        used = parsed.get("ConsumedCapacity") or []
+        for entry in used if isinstance(used, list) else [used]:
+            units = float(entry.get("CapacityUnits", 0))
+            if model.name in {"GetItem", "Query", "BatchGetItem", "TransactGetItems"}:
+                self.read += units
+            else:
+                self.write += units
+
+
+@contextmanager
+def _stack() -> Iterator[tuple[Any, Any, _Meter]]:
+    import boto3
+
+    from cardwatch.blueprint import blueprint_for
+    from cardwatch.local.emulator import running_emulator
+    from cardwatch.local.provision import provision
+
+    blueprint = blueprint_for("local", "units")
+    with running_emulator(blueprint.region) as emulator:
+        provision(blueprint, emulator.session())
+        client = boto3.client("dynamodb", region_name=blueprint.region)
+        meter = _Meter()
+        client.meta.events.register("provide-client-params.dynamodb.*", meter.add_capacity)
+        client.meta.events.register("after-call.dynamodb.*", meter.count)
+        yield blueprint, client, meter
+
+
+def _transaction(n: int, terminal: str, at_ms: int) -> Any:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from cardwatch.domain.card import CardReference
+    from cardwatch.domain.transaction import Transaction
+
+    return Transaction(
+        transaction_id=f"units-{terminal}-{n}",
+        user_id=f"user-{n % 5000}",
+        amount=Decimal("42.50"),
+        currency="USD",
+        occurred_at=datetime.fromtimestamp(at_ms / 1000, UTC),
+        terminal_id=terminal,
+        card=CardReference.from_token("tok_" + f"{n % 5000:064x}"),
+        extras={"merchant_id": "m-1", "channel": "pos"},
+    )
+
+
+def measure_units() -> dict[int, dict[str, float]]:
+    """Per terminal volume (transactions a day): units of the state alone and of the
+    whole path, read and write."""
+    from cardwatch.adapters.dynamodb_state import DynamoStateStore
+    from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+    from cardwatch.domain.detection import Detector
+    from cardwatch.domain.model_store import default_model
+    from cardwatch.domain.rules import default_policy
+
+    measured: dict[int, dict[str, float]] = {}
+    with _stack() as (blueprint, client, meter), Progress(transient=True) as progress:
+        state = DynamoStateStore(blueprint.profile_table_name, client)
+        store = DynamoTransactionStore(blueprint.table_name, client)
+        detector = Detector(state, default_policy(), default_model())
+        for volume in VOLUMES:
+            terminal = f"terminal-{volume}"
+            # the day so far: 18 hours of traffic at this volume (every minute filled)
+            earlier = volume * 3 // 4
+            task = progress.add_task(f"terminal at {volume:,} a day", total=earlier)
+            for n in range(earlier):
+                at = T0 - 18 * 3_600_000 + n * (18 * 3_600_000 // earlier)
+                event = CardEvent(f"pre-{terminal}-{n}", at, 12_000, terminal)
+                state.apply(StateChange(f"card-{n % 5000}", terminal, event, n < 5000))
+                progress.advance(task)
+            transaction = _transaction(volume, terminal, T0)
+            meter.reset()
+            store.add(transaction, transaction.fingerprint())
+            ingest = (meter.read, meter.write)
+            meter.reset()
+            pending = detector.prepare(transaction.observation(), T0)
+            assert pending is not None
+            state_read = meter.read
+            meter.reset()
+            detector.commit(pending)
+            state_write = meter.write
+            meter.reset()
+            store.record_decision(transaction, detector.record(pending.assessment))
+            decision = meter.write
+            measured[volume] = {
+                "state_read": state_read,
+                "state_write": state_write,
+                "path_read": ingest[0] + state_read,
+                "path_write": ingest[1] + state_write + decision,
+                "ingest_write": ingest[1],
+                "decision_write": decision,
+            }
+    return measured

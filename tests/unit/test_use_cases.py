@@ -1,0 +1,211 @@
+"""Every use case on in-memory fakes of its ports: detect, notify, analyze, label (ingest
+has its own module). The handlers are driven through their ``service=`` seam."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cardwatch.adapters.dynamodb_store import to_attributes
+from cardwatch.domain.analysis import AnalysisService
+from cardwatch.domain.detect_service import DetectionService, DetectOutcome
+from cardwatch.domain.detection import Detector
+from cardwatch.domain.features import FEATURES
+from cardwatch.domain.labels import LabelConflict, LabelService, TransactionNotFound
+from cardwatch.domain.model_store import default_model
+from cardwatch.domain.notification import NotificationService, NotifyOutcome
+from cardwatch.domain.rules import default_policy
+from cardwatch.domain.transaction import Transaction
+from cardwatch.domain.validation import TransactionParser
+from cardwatch.handlers import detect, notify
+from tests.conftest import NOW, TEST_PANS, body, load_fixture
+from tests.unit.fakes import (
+    DictCooldown,
+    FailingState,
+    Injected,
+    InMemoryTransactionStore,
+    ListPublisher,
+    ListQueue,
+)
+
+NOW_MS = int(NOW.timestamp() * 1000)
+
+
+class Context(LambdaContext):
+    _function_name = "fraud-detect-test"
+    _memory_limit_in_mb = 512
+    _invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:detect"
+    _aws_request_id = "req-1"
+
+
+def probes(parser: TransactionParser, count: int) -> list[Transaction]:
+    """A card-testing run: one purchase, then tiny amounts seconds apart."""
+    amounts = [180.0] + [0.5] * (count - 1)
+    return [
+        parser.parse(
+            body(
+                transaction_id=f"p-{n}",
+                amount=amount,
+                timestamp=f"2026-11-20T11:5{n // 6}:{n % 6 * 9:02d}Z",
+            )
+        )
+        for n, amount in enumerate(amounts)
+    ]
+
+
+def luhn(stem: str) -> str:
+    """``stem`` with its Luhn check digit."""
+    digits = [int(d) for d in stem][::-1]
+    total = sum(sum(divmod(d * 2, 10)) if i % 2 == 0 else d for i, d in enumerate(digits))
+    return stem + str((10 - total % 10) % 10)
+
+
+class Detect:
+    def __init__(self) -> None:
+        self.store = InMemoryTransactionStore()
+        self.queue = ListQueue()
+        self.state = FailingState()
+        detector = Detector(self.state, default_policy(), default_model())
+        self.service = DetectionService(
+            detector, self.store, self.queue, now=lambda: datetime(2026, 11, 20, 12, tzinfo=UTC)
+        )
+
+
+def test_detect_records_what_it_scored_queues_the_suspicious_and_learns_once(
+    parser: TransactionParser,
+) -> None:
+    # GIVEN a card-testing run
+    detect_ = Detect()
+    # WHEN each probe is detected, and each delivered twice
+    outcomes = [detect_.service.handle(t).outcome for t in probes(parser, 9) for _ in range(2)]
+    # THEN each is decided once, with its features and the model's version
+    assert outcomes[1::2] == [DetectOutcome.ALREADY_SEEN] * 9
+    record = detect_.store.decisions["p-8"]
+    assert set(record.features) <= set(FEATURES) and record.features["c_count_1h"] == 8
+    assert record.model_version == default_model().version
+    # AND the suspicious ones are queued once each, the card's state counts nine
+    queued = [f.finding_id for f in detect_.queue.sent]
+    assert queued and len(queued) == len(set(queued))
+    assert detect_.state.state.cards[probes(parser, 1)[0].card.token].count == 9
+
+
+def test_detect_completes_after_a_failure_at_any_step_and_counts_once(
+    parser: TransactionParser,
+) -> None:
+    detect_ = Detect()
+    transactions = probes(parser, 9)
+    for transaction in transactions[:8]:
+        detect_.service.handle(transaction)
+    last = transactions[8]
+    # GIVEN the queue fails once, then the state write fails before, then after it
+    detect_.queue.fail_next = 1
+    detect_.state.fail_before, detect_.state.fail_after = 1, 1
+    # WHEN Lambda retries the event until it succeeds
+    failures = 0
+    while True:
+        try:
+            result = detect_.service.handle(last)
+            break
+        except Injected:
+            failures += 1
+    # THEN three attempts failed; the change was made once; the decision is the first one
+    assert failures == 3 and result.outcome is DetectOutcome.ALREADY_SEEN
+    card = detect_.state.state.cards[last.card.token]
+    assert card.count == 9
+    assert sum(1 for f in detect_.queue.sent if f.finding_id.endswith("p-8")) >= 1
+
+
+def test_the_detect_handler_runs_the_service_it_is_given(parser: TransactionParser) -> None:
+    detect_ = Detect()
+    event = load_fixture("eventbridge_stream_insert.json")
+    stored = parser.parse(body()).to_record(300) | {"record_type": "transaction"}
+    event["detail"]["dynamodb"]["NewImage"] = to_attributes(stored)
+    summary = detect.handler(event, Context(), service=detect_.service)
+    again = detect.handler(event, Context(), service=detect_.service)
+    assert summary["outcome"] in {"approved", "queued"} and again["outcome"] == "already_seen"
+    assert list(detect_.store.decisions) == [summary["transaction_id"]]
+
+
+def test_notify_sends_an_alert_once_per_cooldown_and_the_handler_reports_each_record(
+    parser: TransactionParser,
+) -> None:
+    # GIVEN findings from a card-testing run
+    detect_ = Detect()
+    for transaction in probes(parser, 9):
+        detect_.service.handle(transaction)
+    publisher, cooldown = ListPublisher(), DictCooldown()
+    service = NotificationService(publisher, cooldown, cooldown_seconds=3600)
+    findings = detect_.queue.sent
+    # WHEN they are notified, and the first one again (a redelivery)
+    outcomes = [service.notify(f, NOW_MS) for f in [*findings, findings[0]]]
+    # THEN the repeat is suppressed, and at most one alert per card and reason goes out
+    assert outcomes[0] is NotifyOutcome.SENT and outcomes[-1] is NotifyOutcome.SUPPRESSED
+    assert len(publisher.published) <= len(findings)
+    # AND the handler, given the service, answers a batch with no failures
+    records: dict[str, Any] = {
+        "Records": [
+            {
+                "messageId": str(n),
+                "receiptHandle": "r",
+                "body": finding.to_json(),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:suspicious",
+                "awsRegion": "us-east-1",
+            }
+            for n, finding in enumerate(findings)
+        ]
+    }
+    assert notify.handler(records, Context(), service=service) == {"batchItemFailures": []}
+
+
+def test_analyze_finds_a_terminal_hit_by_many_cards_in_the_last_window(
+    parser: TransactionParser,
+) -> None:
+    # GIVEN 30 cards at one terminal within five minutes, and quiet traffic elsewhere
+    store = InMemoryTransactionStore()
+    for n in range(30):
+        t = parser.parse(
+            body(
+                transaction_id=f"s-{n}",
+                user_id=f"u-{n}",
+                card_number=luhn(f"4000{n:011d}"),
+                terminal_id="fuel-13",
+                timestamp=f"2026-11-20T11:56:{n:02d}Z",
+            )
+        )
+        store.add(t, t.fingerprint())
+    for n in range(20):
+        t = parser.parse(
+            body(transaction_id=f"q-{n}", terminal_id=f"shop-{n}", timestamp="2026-11-20T11:57:00Z")
+        )
+        store.add(t, t.fingerprint())
+    queue = ListQueue()
+    # WHEN the five-minute analysis runs
+    report = AnalysisService(store, queue).run(NOW_MS, NOW.isoformat())
+    # THEN it names that terminal
+    assert report.transactions == 50
+    assert any(f.terminal_id == "fuel-13" for f in queue.sent)
+
+
+def test_a_label_is_learnt_once_and_only_for_a_stored_transaction(
+    parser: TransactionParser,
+) -> None:
+    store, state = InMemoryTransactionStore(), FailingState()
+    transaction = parser.parse(body(card_number=TEST_PANS[1]))
+    store.add(transaction, transaction.fingerprint())
+    service = LabelService(store, store, Detector(state, default_policy()))
+    verdict = json.dumps({"label": "fraud", "source": "chargeback"})
+    assert service.label("tx-0001", verdict, NOW_MS).label == "fraud"
+    with pytest.raises(LabelConflict):
+        service.label("tx-0001", verdict, NOW_MS)
+    with pytest.raises(TransactionNotFound):
+        service.label("unknown", verdict, NOW_MS)
+    day = state.state.terminals["term-7"].state.days[transaction.timestamp_ms // 86_400_000]
+    assert (day.labelled, day.frauds) == (1, 1)
