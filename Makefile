@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration check lint typecheck model backtest trace clean
+.PHONY: bench help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ test-e2e: install ## the local stack over HTTP: gateway, pipeline, alerts
 
 test-reliability: install ## bad input, schemathesis, duplicates, throttling, no card data
 	$(PYTEST) -q tests/reliability
+
+test-concurrency: install ## the local stack, 16 invocations at once: hot terminal and card, redeliveries, injected failures
+	$(PYTEST) -q tests/concurrency
 
 test-integration: install ## adapters and handlers against moto
 	$(PYTEST) -q tests/integration
