@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def code_digest() -> str:
+    """A digest of the code the benchmarks measure (``src/cardwatch``, every file), so a
+    test can tell results recorded for this code from results of an older one."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "src" / "cardwatch").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def table() -> str:

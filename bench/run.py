@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import prices
+from bench.report import code_digest
 from cardwatch.blueprint import blueprint_for
 from cardwatch.domain.card import CardReference
 from cardwatch.domain.detection import Detector
@@ -30,6 +31,8 @@ from cardwatch.domain.rules import default_policy
 from cardwatch.domain.transaction import Transaction
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+#: Which code the results were measured on (bench/report.py's digest).
+RUN = Path(__file__).resolve().parent / "run.json"
 HANDLERS = ("ingest", "detect", "analyze", "notify")
 
 
@@ -564,6 +567,7 @@ def main() -> None:
         results = [fresh.get(r.name, r) for r in recorded]
         results += [r for r in fresh.values() if r.name not in names]
     RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    RUN.write_text(json.dumps({"code_digest": code_digest(), "stages": sorted(only or [])}) + "\n")
     table = Table(title="cardwatch benchmarks")
     for column in ("benchmark", "value", "unit", "target", "met", "baseline", "ratio"):
         table.add_column(column, justify="left" if column == "benchmark" else "right")

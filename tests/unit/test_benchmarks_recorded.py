@@ -1,11 +1,16 @@
 """The speed requirements are measured by `make bench`, not timed here: these tests read
-the committed results of the last benchmark run and hold them to the seeds' targets."""
+the committed results of the last benchmark run and hold them to the seeds' targets,
+and hold the results to the code: a change to ``src/cardwatch`` after the last full
+run of `make bench` fails here until the benchmarks are measured again."""
 
 import json
 from pathlib import Path
 
 import pytest
+from bench.report import code_digest
 
+ROOT = Path(__file__).resolve().parents[2]
+RUN = json.loads((ROOT / "bench" / "run.json").read_text())
 RESULTS = {
     r["name"]: r
     for r in json.loads(
@@ -34,3 +39,17 @@ def test_the_full_default_backtest_ran_in_five_minutes_and_beat_the_handbook() -
     for metric in ("auc_roc", "average_precision", "card_precision@100"):
         measured = RESULTS[f"backtest: {metric} (last 7 days)"]
         assert measured["value"] >= measured["baseline"] > 0
+
+
+def test_the_results_were_measured_on_this_code_by_a_full_run() -> None:
+    assert RUN["stages"] == [], "the last run measured only some stages"
+    assert RUN["code_digest"] == code_digest(), "src/ changed since `make bench`: run it"
+
+
+def test_the_state_costs_at_most_12_units_per_transaction_at_every_terminal_volume() -> None:
+    for volume in ("100", "2,000", "10,000"):
+        for kind in ("write", "read"):
+            name = (
+                f"dynamodb: detection state, {kind} units per transaction, terminal at {volume}/day"
+            )
+            assert RESULTS[name]["value"] <= 12
