@@ -26,13 +26,33 @@ def imported_roots(path: Path) -> set[str]:
     return roots
 
 
-def test_importing_the_domain_loads_no_aws_sdk() -> None:
+DOMAIN_MODULES = sorted(
+    f"cardwatch.domain.{path.stem}"
+    for path in (SOURCE / "domain").glob("*.py")
+    if path.stem != "__init__"
+)
+
+
+def test_importing_every_domain_module_loads_no_aws_sdk() -> None:
+    # The package's __init__ imports nothing: each module is imported, as a function would
+    assert len(DOMAIN_MODULES) > 15
     code = (
-        "import cardwatch.domain, sys; "
+        "import importlib, sys; "
+        f"[importlib.import_module(m) for m in {DOMAIN_MODULES!r}]; "
         "bad = [m for m in sys.modules if m.split('.')[0] in {'boto3', 'botocore', "
         "'aws_lambda_powertools'}]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_import_check_sees_an_aws_import() -> None:
+    # The same check fails for a module that does import the SDK (an adapter)
+    code = (
+        "import importlib, sys; importlib.import_module('cardwatch.adapters.dynamodb_state'); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in {'boto3'}]; assert not bad, bad"
+    )
+    answer = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True)
+    assert answer.returncode != 0
 
 
 def test_the_domain_imports_no_aws_or_provider_package() -> None:
