@@ -104,19 +104,20 @@ def measure_units() -> dict[int, dict[str, float]]:
             for n in range(earlier):
                 at = T0 - 18 * 3_600_000 + n * (18 * 3_600_000 // earlier)
                 event = CardEvent(f"pre-{terminal}-{n}", at, 12_000, terminal)
-                state.apply(StateChange(f"card-{n % 5000}", terminal, event, n < 5000))
+                change = StateChange(f"card-{n % 5000}", terminal, event)
+                state.apply(change._replace(first_visit_today=state.register(change)))
                 progress.advance(task)
             transaction = _transaction(volume, terminal, T0)
             meter.reset()
             store.add(transaction, transaction.fingerprint())
             ingest = (meter.read, meter.write)
             meter.reset()
-            pending = detector.prepare(transaction.observation(), T0)
+            pending = detector.prepare(transaction.observation(), T0)  # register, read
             assert pending is not None
-            state_read = meter.read
+            state_read, registered = meter.read, meter.write
             meter.reset()
             detector.commit(pending)
-            state_write = meter.write
+            state_write = registered + meter.write
             meter.reset()
             store.record_decision(transaction, detector.record(pending.assessment))
             decision = meter.write

@@ -255,8 +255,10 @@ def test_a_transactions_state_change_costs_the_same_at_any_terminal_volume(
     state = store(blueprint)
     detector = Detector(state, default_policy())
     for n in range(1_500):
-        event = CardEvent(f"b-{n}", T0 + n * 19_000, 12_000, "busy")
-        assert state.apply(StateChange(f"k-{n % 900}", "busy", event, n < 900))
+        change = StateChange(
+            f"k-{n % 900}", "busy", CardEvent(f"b-{n}", T0 + n * 19_000, 12_000, "busy")
+        )
+        assert state.apply(change._replace(first_visit_today=state.register(change)))
     # WHEN one more transaction is scored and applied at each
     costs = {}
     for terminal in ("busy", "quiet"):

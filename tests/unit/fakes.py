@@ -106,6 +106,9 @@ class FailingState:
     def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
         return self.state.read(card_key, terminal_id, transaction_id, at_ms)
 
+    def register(self, change: StateChange) -> bool:
+        return self.state.register(change)
+
     def apply(self, change: StateChange) -> bool:
         if self.fail_before:
             self.fail_before -= 1

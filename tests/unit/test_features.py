@@ -35,13 +35,8 @@ def features(state: InMemoryState, observation: Observation) -> dict[str, float]
 
 
 def add(state: InMemoryState, observation: Observation) -> bool:
-    snapshot = state.read(
-        observation.card_key,
-        observation.terminal_id,
-        observation.transaction_id,
-        observation.timestamp_ms,
-    )
-    return state.apply(change_of(observation, snapshot))
+    change = change_of(observation)
+    return state.apply(change._replace(first_visit_today=state.register(change)))
 
 
 def label(state: InMemoryState, n: int, made_ms: int, fraud: bool, known_ms: int) -> None:

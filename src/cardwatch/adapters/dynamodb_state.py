@@ -3,19 +3,24 @@
 Key ``entity`` (``card#<token>`` or ``terminal#<id>``) and ``slot``:
 
 =========================  ==========================================================
-``e#<ts>#<transaction>``   a card's event (amount, terminal, coordinates), written once
+``e#<ts>#<transaction>``   a card's event (amount, terminal, coordinates), put once,
+                           then marked ``applied`` once
 ``d#<day>``                a day bucket: ``n``, ``s`` (amount sum), label counts
 ``d#total``                a card's all-time ``n``, ``s``, ``q`` (sum of squares)
 ``h#<hour>``               a terminal's hour: ``n``, ``m<minute>``, ``c<minute>``
-``p#<day>#<card>``         first-visit marker: the card was at the terminal that day
+``p#<day>#<card>``         first-visit marker: which transaction claimed the card's
+                           first visit to the terminal that day
 ``l#<transaction>``        a card's label marker: that label was learnt
 =========================  ==========================================================
 
-A transaction's whole change is one ``TransactWriteItems``: the event item, put only
-if absent, makes it idempotent; every bucket is an ``ADD``, so concurrent transactions
-commute; the first-visit marker, put only if absent, makes distinct counts exact. A
-cancelled write is retried as it stands (conflict), without the marker (another
-transaction of the card made it first), or not at all (applied before). Items stay
+Before it is scored, a transaction *registers*: its event item is put (only if absent),
+so an invocation scoring the same card at the same moment sees it, and it claims the
+first-visit marker (put only if absent, naming its owner): exactly one transaction per
+card, terminal and day counts the card among the terminal's distinct cards. After
+scoring, its counters are one ``TransactWriteItems``: the event item marked ``applied``
+(only if not yet), and an ``ADD`` to each bucket, so concurrent transactions commute and
+a retry never counts twice. A cancelled write is retried as it stands (conflict) or not
+at all (applied before). Items stay
 small (under 1 KB) whatever a terminal's traffic: the cost of a transaction does not
 grow with it. Every bucket's time to live follows from its own time, never from a
 late event's. Cooldowns (``cooldown#<key>``) share the table.
@@ -125,13 +130,6 @@ class DynamoStateStore:
         card_days = self._query(card, _day_slot(today - HISTORY_DAYS + 1), _TOTAL)
         hours = self._query(terminal, f"h#{hour - HOUR_BUCKETS + 1:08d}", f"h#{hour:08d}")
         terminal_days = self._query(terminal, _day_slot(today - HISTORY_DAYS + 1), _day_slot(today))
-        marker = self._call(
-            "get_item",
-            TableName=self._table,
-            Key=_key(terminal, f"p#{today:06d}#{card_key}"),
-            ConsistentRead=self._consistent,
-            ProjectionExpression=ENTITY,
-        ).get("Item")
         state = CardState(events=deque(_event(item) for item in reversed(events)))
         for item in card_days:
             if item[SLOT]["S"] == _TOTAL:
@@ -141,14 +139,15 @@ class DynamoStateStore:
                 state.days[int(item[SLOT]["S"][2:])] = CardDay(
                     _int(item, "n"), _int(item, "s"), _int(item, "kf")
                 )
-        applied = any(event.transaction_id == transaction_id for event in state.events)
+        applied = any(
+            "applied" in item and _event(item).transaction_id == transaction_id for item in events
+        )
         return Snapshot(
             state,
             TerminalState(
                 hours={int(item[SLOT]["S"][2:]): _hour(item) for item in hours},
                 days={int(item[SLOT]["S"][2:]): _terminal_day(item) for item in terminal_days},
             ),
-            first_visit_today=marker is None,
             applied=applied,
         )
 
@@ -177,44 +176,92 @@ class DynamoStateStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- changes --------------------------------------------------------------------
+    def register(self, change: StateChange) -> bool:
+        event = change.event
+        try:
+            self._call(
+                "put_item",
+                TableName=self._table,
+                Item=self._event_item(change),
+                ConditionExpression=f"attribute_not_exists({ENTITY})",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise  # else: registered by an earlier attempt
+        terminal = terminal_entity(change.terminal_id)
+        slot = f"p#{change.day:06d}#{change.card_key}"
+        marker = {
+            **_key(terminal, slot),
+            "owner": {"S": event.transaction_id},
+            TTL: _bucket_ttl((change.day + 1) * DAY_MS, 3),
+        }
+        try:
+            self._call(
+                "put_item",
+                TableName=self._table,
+                Item=marker,
+                ConditionExpression=f"attribute_not_exists({ENTITY})",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            held = error.response.get("Item") or self._call(
+                "get_item", TableName=self._table, Key=_key(terminal, slot), ConsistentRead=True
+            ).get("Item", {})
+            return bool(held.get("owner", {}).get("S") == event.transaction_id)
+        return True
+
     def apply(self, change: StateChange) -> bool:
-        with_marker = change.first_visit_today
         for attempt in range(_ATTEMPTS):
             try:
-                self._transact(self._writes(change, with_marker=with_marker))
+                self._transact(self._writes(change))
                 return True
             except _Cancelled as cancelled:
                 if cancelled.failed(0):
-                    return False  # the event item exists: applied before
-                if with_marker and cancelled.failed(5):
-                    with_marker = False  # the card was here first today after all
-                    continue
+                    return False  # the event is marked applied: applied before
                 if not cancelled.conflict:
                     raise
                 self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
         raise ConcurrentStateUpdate(change.event.transaction_id)
 
-    def _writes(self, change: StateChange, *, with_marker: bool) -> list[dict[str, Any]]:
+    @staticmethod
+    def _event_item(change: StateChange) -> dict[str, Any]:
+        event = change.event
+        item: dict[str, Any] = {
+            **_key(
+                card_entity(change.card_key), f"e#{event.timestamp_ms:015d}#{event.transaction_id}"
+            ),
+            "ts": _n(event.timestamp_ms),
+            "a": _n(event.amount_milli),
+            "t": {"S": event.terminal_id},
+            TTL: _bucket_ttl(event.timestamp_ms, EVENT_RETENTION_DAYS),
+        }
+        if event.latitude is not None and event.longitude is not None:
+            item |= {"lat": _n(event.latitude), "lon": _n(event.longitude)}
+        return item
+
+    def _writes(self, change: StateChange) -> list[dict[str, Any]]:
         event, card, terminal = (
             change.event,
             card_entity(change.card_key),
             terminal_entity(change.terminal_id),
         )
         amount, day, hour, minute = event.amount_milli, change.day, change.hour, change.minute
-        day_end = (day + 1) * DAY_MS
-        day_ttl = _bucket_ttl(day_end, HISTORY_DAYS + 2)
-        item: dict[str, Any] = {
-            **_key(card, f"e#{event.timestamp_ms:015d}#{event.transaction_id}"),
-            "ts": _n(event.timestamp_ms),
-            "a": _n(amount),
-            "t": {"S": event.terminal_id},
-            TTL: _bucket_ttl(event.timestamp_ms, EVENT_RETENTION_DAYS),
-        }
-        if event.latitude is not None and event.longitude is not None:
-            item |= {"lat": _n(event.latitude), "lon": _n(event.longitude)}
-        minute_adds = f"m{minute:02d} :one" + (f", c{minute:02d} :one" if with_marker else "")
-        writes = [
-            {"Put": {"Item": item, "ConditionExpression": f"attribute_not_exists({ENTITY})"}},
+        day_ttl = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2)
+        new_card = change.first_visit_today
+        minute_adds = f"m{minute:02d} :one" + (f", c{minute:02d} :one" if new_card else "")
+        registered = self._event_item(change)
+        return [
+            {  # the event, registered before scoring: marked applied, once
+                "Update": {
+                    "Key": {ENTITY: registered[ENTITY], SLOT: registered[SLOT]},
+                    "UpdateExpression": "SET applied = :one",
+                    "ConditionExpression": f"attribute_exists({ENTITY}) AND "
+                    "attribute_not_exists(applied)",
+                    "ExpressionAttributeValues": {":one": _n(1)},
+                }
+            },
             _add(card, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
             _add(
                 card,
@@ -232,19 +279,6 @@ class DynamoStateStore:
             ),
             _add(terminal, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
         ]
-        if with_marker:
-            writes.append(
-                {
-                    "Put": {
-                        "Item": {
-                            **_key(terminal, f"p#{day:06d}#{change.card_key}"),
-                            TTL: _bucket_ttl(day_end, 3),
-                        },
-                        "ConditionExpression": f"attribute_not_exists({ENTITY})",
-                    }
-                }
-            )
-        return writes
 
     def apply_label(self, change: LabelChange) -> bool:
         card, terminal = card_entity(change.card_key), terminal_entity(change.terminal_id)

@@ -151,13 +151,17 @@ class Detector:
         now = obs.timestamp_ms if now_ms is None else now_ms
         late = now - obs.timestamp_ms > self.max_lateness_ms
         scored = replace(obs, timestamp_ms=now) if late else obs
+        change = None
+        if not late:  # visible to concurrent readers before it is scored itself
+            change = change_of(obs)
+            change = change._replace(first_visit_today=self.state.register(change))
         snapshot = self.state.read(
             obs.card_key, obs.terminal_id, obs.transaction_id, scored.timestamp_ms
         )
         if snapshot.applied:
             return None
         assessment = self.judge(obs.transaction_id, compute(scored, snapshot))
-        return Pending(obs, assessment, None if late else change_of(obs, snapshot))
+        return Pending(obs, assessment, change)
 
     def commit(self, pending: Pending) -> bool:
         """Apply the transaction's change (once); False when there was nothing to apply."""

@@ -297,8 +297,9 @@ def compute(obs: Observation, state: Snapshot) -> list[float]:
     )
 
 
-def change_of(obs: Observation, state: Snapshot) -> StateChange:
-    """What ``obs`` adds to its card's and its terminal's state."""
+def change_of(obs: Observation) -> StateChange:
+    """What ``obs`` adds to its card's and its terminal's state (its first-visit claim
+    is settled by the store's :meth:`register`)."""
     return StateChange(
         obs.card_key,
         obs.terminal_id,
@@ -310,5 +311,4 @@ def change_of(obs: Observation, state: Snapshot) -> StateChange:
             obs.latitude,
             obs.longitude,
         ),
-        state.first_visit_today,
     )

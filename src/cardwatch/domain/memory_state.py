@@ -24,6 +24,7 @@ from cardwatch.domain.state import (
     HOUR_MS,
     RECENT_EVENTS,
     CardDay,
+    CardEvent,
     CardState,
     LabelChange,
     Snapshot,
@@ -50,8 +51,8 @@ def _forget(buckets: dict[int, Any], oldest_kept: int) -> None:
 @dataclass(slots=True)
 class _Terminal:
     state: TerminalState = field(default_factory=TerminalState)
-    #: day -> cards seen at the terminal that day (the first-visit markers)
-    visits: dict[int, set[str]] = field(default_factory=dict)
+    #: day -> card -> the transaction that claimed its first visit (the markers)
+    visits: dict[int, dict[str, str]] = field(default_factory=dict)
     latest_hour: int = 0
 
 
@@ -64,19 +65,15 @@ class InMemoryState:
         #: limit of the newest (an older one cannot be applied again anyway)
         self._applied: dict[str, int] = {}
         self._labelled: set[str] = set()
+        #: transactions whose card event was written (registered)
+        self._registered: set[str] = set()
         self._newest_ms = 0
         self._since_prune = 0
 
     # -- reads ----------------------------------------------------------------------
     def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
         card, terminal = self._card(card_key), self._terminal(terminal_id)
-        seen = terminal.visits.get(at_ms // DAY_MS)
-        return Snapshot(
-            card,
-            terminal.state,
-            first_visit_today=seen is None or card_key not in seen,
-            applied=transaction_id in self._applied,
-        )
+        return Snapshot(card, terminal.state, applied=transaction_id in self._applied)
 
     def _card(self, key: str) -> CardState:
         card = self.cards.get(key)
@@ -89,6 +86,20 @@ class InMemoryState:
         if terminal is None:
             terminal = self.terminals[key] = _Terminal()
         return terminal
+
+    def register(self, change: StateChange) -> bool:
+        event = change.event
+        card = self._card(change.card_key)
+        if event.transaction_id not in self._registered:
+            self._registered.add(event.transaction_id)
+            self._add_event(card, event)
+        terminal = self._terminal(change.terminal_id)
+        owners = terminal.visits.get(change.day)
+        if owners is None:
+            owners = terminal.visits[change.day] = {}
+            _forget(terminal.visits, change.day - self._lateness_days() - 1)
+        owner = owners.setdefault(change.card_key, event.transaction_id)
+        return owner == event.transaction_id
 
     # -- changes --------------------------------------------------------------------
     def apply(self, change: StateChange) -> bool:
@@ -107,14 +118,9 @@ class InMemoryState:
     def _add_card(self, change: StateChange) -> None:
         event = change.event
         card = self._card(change.card_key)
-        events = card.events
-        if not events or events[-1].timestamp_ms <= event.timestamp_ms:
-            events.append(event)
-        else:  # late: keep time order (the deque keeps the newest RECENT_EVENTS)
-            ordered = list(events)
-            bisect.insort(ordered, event, key=lambda e: e.timestamp_ms)
-            events.clear()
-            events.extend(ordered[-RECENT_EVENTS:])
+        if event.transaction_id not in self._registered:  # applied without registering
+            self._registered.add(event.transaction_id)
+            self._add_event(card, event)
         day = change.day
         bucket = card.days.get(day)
         if bucket is None:
@@ -127,16 +133,22 @@ class InMemoryState:
         card.amount_milli += amount
         card.squares += amount * amount
 
+    @staticmethod
+    def _add_event(card: CardState, event: CardEvent) -> None:
+        events = card.events
+        if not events or events[-1].timestamp_ms <= event.timestamp_ms:
+            events.append(event)
+        else:  # late: keep time order (the deque keeps the newest RECENT_EVENTS)
+            ordered = list(events)
+            bisect.insort(ordered, event, key=lambda e: e.timestamp_ms)
+            events.clear()
+            events.extend(ordered[-RECENT_EVENTS:])
+
     def _add_terminal(self, change: StateChange) -> None:
         terminal = self._terminal(change.terminal_id)
         state = terminal.state
         day, hour, minute = change.day, change.hour, change.minute
-        visits = terminal.visits.get(day)
-        if visits is None:
-            visits = terminal.visits[day] = set()
-            _forget(terminal.visits, day - self._lateness_days() - 1)
-        new_card = change.card_key not in visits
-        visits.add(change.card_key)
+        new_card = change.first_visit_today
         bucket = state.hours.get(hour)
         if bucket is None:
             bucket = state.hours[hour] = TerminalHour()
@@ -185,3 +197,4 @@ class InMemoryState:
         self._since_prune = 0
         horizon = self._newest_ms - EVENT_RETENTION_DAYS * DAY_MS
         self._applied = {tx: ts for tx, ts in self._applied.items() if ts >= horizon}
+        self._registered = set(self._applied)

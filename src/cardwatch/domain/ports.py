@@ -112,8 +112,15 @@ class StateStore(Protocol):
         """The state before ``at_ms``: what a transaction at that moment is scored on."""
         ...
 
+    def register(self, change: StateChange) -> bool:
+        """Make the transaction's card event visible to every later read, and claim the
+        card's first visit at the terminal that day; True when this transaction holds
+        that claim (it may have made it on an earlier attempt). Idempotent."""
+        ...
+
     def apply(self, change: StateChange) -> bool:
-        """Add ``change``, whole, once; False when it was applied before."""
+        """Add ``change`` (registered before), whole, once; False when it was applied
+        before."""
         ...
 
     def apply_label(self, change: LabelChange) -> bool:

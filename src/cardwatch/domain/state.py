@@ -26,6 +26,12 @@ Per terminal (``terminal#<id>``):
 Amounts are kept in thousandths of a major unit (integers), so every sum is exact in
 memory and in DynamoDB alike, and features computed from either are identical.
 
+**Concurrent transactions see each other.** Before it reads, a transaction registers:
+its card event is written (so an invocation scoring the same card at the same moment
+sees it in the card's short windows) and it claims the first-visit marker if no other
+transaction of the card at that terminal and day has. The counters are added after
+scoring, once.
+
 **Event time.** A transaction counts in the buckets of its own timestamp. One that
 arrives more than ``max_lateness_ms`` after it happened changes nothing (it is scored
 against the state as it is, and reported); no bucket's lifetime depends on a late
@@ -142,27 +148,26 @@ class TerminalState:
 
 @dataclass(slots=True)
 class Snapshot:
-    """The state a transaction is scored against.
-
-    ``first_visit_today`` says whether the card has no event at the terminal earlier
-    on the transaction's day, as far as the read shows; the store's first-visit
-    marker makes the distinct count exact whatever the read showed.
-    """
+    """The state a transaction is scored against."""
 
     card: CardState
     terminal: TerminalState
-    first_visit_today: bool = True
     #: The transaction itself is already part of the state (an earlier attempt applied it).
     applied: bool = False
 
 
 class StateChange(NamedTuple):
-    """What one transaction adds to its card's and its terminal's state."""
+    """What one transaction adds to its card's and its terminal's state.
+
+    ``first_visit_today``: this transaction claimed the card's first-visit marker at the
+    terminal for its day (:meth:`StateStore.register`), so it counts the card among the
+    terminal's distinct cards.
+    """
 
     card_key: str
     terminal_id: str
     event: CardEvent
-    first_visit_today: bool
+    first_visit_today: bool = False
 
     @property
     def day(self) -> int:
