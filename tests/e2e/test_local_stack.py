@@ -131,10 +131,9 @@ def test_a_fraudulent_burst_reaches_the_alert_queue_and_no_card_number_leaks(
             ),
         )
         assert response.status_code == 201
-    # WHEN the stream, detect (up to 8 invocations at once, as Lambda runs them), the
-    # five-minute analysis of the window holding the burst, the queue and notify have run.
-    # Detect alone may miss a burst it scores concurrently: each probe is scored against
-    # the state before the others are added. The analysis sees the whole window.
+    # WHEN the stream, detect (up to 8 invocations at once, as Lambda runs them: each
+    # probe registers before it is scored, so they see each other), the five-minute
+    # analysis of the window holding the burst, the queue and notify have run
     assert stack.wiring is not None
     wait_until(lambda: stack.wiring is not None and stack.wiring.stats.detect_invocations >= 8, 30)
     window_ms = stack.blueprint.analysis_window_seconds * 1000
