@@ -23,6 +23,7 @@ from cardwatch.adapters.dynamodb_store import to_attributes
 from cardwatch.local.event_wiring import wait_until
 from cardwatch.local.pipeline import LocalPipeline, LocalSettings
 from cardwatch.local.traffic import demo_pan
+from tests.concurrency.conftest import FIGURES
 from tests.conftest import load_fixture
 
 CONCURRENCY = 16
@@ -196,5 +197,21 @@ def test_a_hot_terminal_and_a_hot_card_keep_exact_counts(
     token = repeat.json()["transaction"]["card"]["token"]
     total = state_item(pipeline, f"card#{token}", "d#total")
     assert int(total["n"]) == 100
-    # AND nothing failed for good: the failures DLQ is empty, every one was decided
+    # AND nothing failed for good: the failures DLQ is empty
     assert pipeline.wiring.stats.sent_to_dlq == 0
+    FIGURES.update(
+        {
+            "transactions posted (16 at a time)": 500,
+            "redelivered to detect": 60,
+            "detect invocations": pipeline.wiring.stats.detect_invocations,
+            "detect failures retried (async retries)": pipeline.wiring.stats.detect_failures,
+            "state writes failed before reaching DynamoDB": faults.injected["before"],
+            "state writes failed after they were applied": faults.injected["after"],
+            "most detect invocations at once": pipeline.functions.peak["detect"],
+            "hot terminal: transactions counted (of 400)": sum(
+                int(item.get("n", 0)) for item in terminal_days
+            ),
+            "hot card: transactions counted (of 100)": int(total["n"]),
+            "sent to the failures DLQ": pipeline.wiring.stats.sent_to_dlq,
+        }
+    )
