@@ -204,7 +204,7 @@ def test_a_hot_terminal_and_a_hot_card_keep_exact_counts(
             "transactions posted (16 at a time)": 500,
             "redelivered to detect": 60,
             "detect invocations": pipeline.wiring.stats.detect_invocations,
-            "detect failures retried (async retries)": pipeline.wiring.stats.detect_failures,
+            "events whose retries ran out": pipeline.wiring.stats.detect_failures,
             "state writes failed before reaching DynamoDB": faults.injected["before"],
             "state writes failed after they were applied": faults.injected["after"],
             "most detect invocations at once": pipeline.functions.peak["detect"],
