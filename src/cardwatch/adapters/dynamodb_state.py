@@ -37,6 +37,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.state import (
     DAY_MS,
@@ -62,15 +63,6 @@ ENTITY, SLOT = "entity", "slot"
 TTL = "expires_at"
 _DAY_S = DAY_MS // 1000
 _TOTAL = "d#total"
-_BUSY = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 _ATTEMPTS = 6
 
 
@@ -92,6 +84,12 @@ def _n(value: int | float) -> dict[str, str]:
 
 def _key(entity: str, slot: str) -> dict[str, Any]:
     return {ENTITY: {"S": entity}, SLOT: {"S": slot}}
+
+
+def _event_key(change: StateChange) -> dict[str, Any]:
+    event = change.event
+    slot = f"e#{event.timestamp_ms:015d}#{event.transaction_id}"
+    return _key(card_entity(change.card_key), slot)
 
 
 def _day_slot(day: int) -> str:
@@ -213,25 +211,13 @@ class DynamoStateStore:
         return True
 
     def apply(self, change: StateChange) -> bool:
-        for attempt in range(_ATTEMPTS):
-            try:
-                self._transact(self._writes(change))
-                return True
-            except _Cancelled as cancelled:
-                if cancelled.failed(0):
-                    return False  # the event is marked applied: applied before
-                if not cancelled.conflict:
-                    raise
-                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
-        raise ConcurrentStateUpdate(change.event.transaction_id)
+        return self._once(self._writes(change), change.event.transaction_id)
 
     @staticmethod
     def _event_item(change: StateChange) -> dict[str, Any]:
         event = change.event
         item: dict[str, Any] = {
-            **_key(
-                card_entity(change.card_key), f"e#{event.timestamp_ms:015d}#{event.transaction_id}"
-            ),
+            **_event_key(change),
             "ts": _n(event.timestamp_ms),
             "a": _n(event.amount_milli),
             "t": {"S": event.terminal_id},
@@ -251,11 +237,10 @@ class DynamoStateStore:
         day_ttl = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2)
         new_card = change.first_visit_today
         minute_adds = f"m{minute:02d} :one" + (f", c{minute:02d} :one" if new_card else "")
-        registered = self._event_item(change)
         return [
             {  # the event, registered before scoring: marked applied, once
                 "Update": {
-                    "Key": {ENTITY: registered[ENTITY], SLOT: registered[SLOT]},
+                    "Key": _event_key(change),
                     "UpdateExpression": "SET applied = :one",
                     "ConditionExpression": f"attribute_exists({ENTITY}) AND "
                     "attribute_not_exists(applied)",
@@ -310,28 +295,29 @@ class DynamoStateStore:
             writes.append(_add(terminal, _day_slot(made), "l :one, f :f", labels, made_ttl))
             if fraud:
                 writes.append(_add(terminal, _day_slot(known), "k :one", {}, known_ttl))
-        for attempt in range(_ATTEMPTS):
-            try:
-                self._transact(writes)
-                return True
-            except _Cancelled as cancelled:
-                if cancelled.failed(0):
-                    return False
-                if not cancelled.conflict:
-                    raise
-                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
-        raise ConcurrentStateUpdate(change.transaction_id)
+        return self._once(writes, change.transaction_id)
 
     # -- calls ----------------------------------------------------------------------
-    def _transact(self, writes: list[dict[str, Any]]) -> None:
+    def _once(self, writes: list[dict[str, Any]], transaction_id: str) -> bool:
+        """Run ``writes`` as one transaction whose first write holds only while the
+        change is not applied: True when applied now, False when it was before. A
+        conflict is retried with jitter, then left to the event's own retry."""
         for write in writes:
             next(iter(write.values()))["TableName"] = self._table
-        try:
-            self._call("transact_write_items", TransactItems=writes)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
-                raise _Cancelled(error) from error
-            raise
+        for attempt in range(_ATTEMPTS):
+            try:
+                self._call("transact_write_items", TransactItems=writes)
+                return True
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                codes = cancellation_codes(error)
+                if codes[:1] == ["ConditionalCheckFailed"]:
+                    return False  # applied before
+                if codes and not any(c in {"TransactionConflict", *BUSY_CODES} for c in codes):
+                    raise
+                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
+        raise ConcurrentStateUpdate(transaction_id)
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -340,30 +326,14 @@ class DynamoStateStore:
             )
         except ClientError as error:
             code = error.response["Error"]["Code"]
-            if code in _BUSY:
+            if code in BUSY_CODES:
                 raise StoreBusy(code) from error
             raise
         used = answer.get("ConsumedCapacity", [])
+        kind = "read" if operation in {"query", "get_item"} else "write"
         for entry in used if isinstance(used, list) else [used]:
-            kind = "write" if operation == "transact_write_items" else "read"
             self.consumed[kind] += float(entry.get("CapacityUnits", 0))
         return answer
-
-
-class _Cancelled(Exception):
-    """A cancelled transaction, with the reason for each of its writes."""
-
-    def __init__(self, error: ClientError) -> None:
-        super().__init__(str(error))
-        reasons = error.response.get("CancellationReasons") or []
-        self.codes = [reason.get("Code", "None") for reason in reasons]
-
-    def failed(self, index: int) -> bool:
-        return index < len(self.codes) and self.codes[index] == "ConditionalCheckFailed"
-
-    @property
-    def conflict(self) -> bool:
-        return any(code in {"TransactionConflict", *_BUSY} for code in self.codes) or not self.codes
 
 
 def _add(

@@ -20,6 +20,7 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
 from cardwatch.domain.transaction import Transaction, time_bucket
@@ -31,16 +32,6 @@ logger = logging.getLogger(__name__)
 GUARD_TIMESTAMP = 0
 RECORD_GUARD = "guard"
 RECORD_TRANSACTION = "transaction"
-#: Error codes that mean "try again later", not "this request is wrong".
-BUSY_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 _serializer = TypeSerializer()
 
 
@@ -101,8 +92,7 @@ class DynamoTransactionStore:
             )
         except ClientError as error:
             code = error.response["Error"]["Code"]
-            reasons = [r.get("Code") for r in error.response.get("CancellationReasons") or []]
-            if code == "TransactionCanceledException" and reasons[:1] == ["ConditionalCheckFailed"]:
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
                 stored = self.get(transaction.transaction_id)
                 if stored is None:
                     raise RuntimeError("a transaction guard without its item") from error
