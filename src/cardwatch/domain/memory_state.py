@@ -89,10 +89,7 @@ class InMemoryState:
 
     def register(self, change: StateChange) -> bool:
         event = change.event
-        card = self._card(change.card_key)
-        if event.transaction_id not in self._registered:
-            self._registered.add(event.transaction_id)
-            self._add_event(card, event)
+        self._register_event(change)
         terminal = self._terminal(change.terminal_id)
         owners = terminal.visits.get(change.day)
         if owners is None:
@@ -117,21 +114,30 @@ class InMemoryState:
 
     def _add_card(self, change: StateChange) -> None:
         event = change.event
-        card = self._card(change.card_key)
-        if event.transaction_id not in self._registered:  # applied without registering
-            self._registered.add(event.transaction_id)
-            self._add_event(card, event)
-        day = change.day
-        bucket = card.days.get(day)
-        if bucket is None:
-            bucket = card.days[day] = CardDay()
-            _forget(card.days, day - HISTORY_DAYS - 2)
+        card = self._register_event(change)  # a no-op when registered, as it should be
+        bucket = self._card_day(card, change.day)
         amount = event.amount_milli
         bucket.count += 1
         bucket.amount_milli += amount
         card.count += 1
         card.amount_milli += amount
         card.squares += amount * amount
+
+    def _register_event(self, change: StateChange) -> CardState:
+        """The card, with the change's event among its events (once)."""
+        card, event = self._card(change.card_key), change.event
+        if event.transaction_id not in self._registered:
+            self._registered.add(event.transaction_id)
+            self._add_event(card, event)
+        return card
+
+    @staticmethod
+    def _card_day(card: CardState, day: int) -> CardDay:
+        bucket = card.days.get(day)
+        if bucket is None:
+            bucket = card.days[day] = CardDay()
+            _forget(card.days, day - HISTORY_DAYS - 2)
+        return bucket
 
     @staticmethod
     def _add_event(card: CardState, event: CardEvent) -> None:
@@ -179,11 +185,7 @@ class InMemoryState:
             return False
         self._labelled.add(change.transaction_id)
         if change.is_fraud:
-            card = self._card(change.card_key)
-            known = card.days.get(change.known_day)
-            if known is None:
-                known = card.days[change.known_day] = CardDay()
-            known.frauds_known += 1
+            self._card_day(self._card(change.card_key), change.known_day).frauds_known += 1
         terminal = self._terminal(change.terminal_id)
         made = self._terminal_day(terminal.state, change.transaction_day)
         made.labelled += 1
