@@ -215,3 +215,40 @@ def test_a_hot_terminal_and_a_hot_card_keep_exact_counts(
             "sent to the failures DLQ": pipeline.wiring.stats.sent_to_dlq,
         }
     )
+
+
+def test_concurrent_requests_each_get_their_own_answer(
+    stack: tuple[LocalPipeline, Faults],
+) -> None:
+    # GIVEN 64 different transactions, posted 16 at a time: each invocation of ingest
+    # runs in an environment of its own, as on Lambda (Powertools' resolver holds the
+    # event it is resolving in module state; shared, one request could read another's)
+    pipeline, _faults = stack
+    documents = [
+        {
+            "transaction_id": f"own-{n}",
+            "user_id": f"own-user-{n}",
+            "amount": 5 + n,
+            "currency": "USD",
+            "timestamp": stamp(30),
+            "terminal_id": f"own-terminal-{n}",
+            "card_number": demo_pan(f"own-{n}"),
+        }
+        for n in range(64)
+    ]
+    headers = {"x-api-key": pipeline.api_key}
+    with (
+        httpx.Client(base_url=pipeline.api_url, headers=headers, timeout=60) as api,
+        ThreadPoolExecutor(max_workers=CONCURRENCY) as pool,
+    ):
+        answers = list(pool.map(lambda d: api.post("/transactions", json=d), documents))
+    # THEN each answer is 201 for the transaction that was sent, with its own amount
+    assert [a.status_code for a in answers] == [201] * 64
+    for document, answer in zip(documents, answers, strict=True):
+        sent = answer.json()["transaction"]
+        assert (sent["transaction_id"], sent["terminal_id"]) == (
+            document["transaction_id"],
+            document["terminal_id"],
+        )
+        assert sent["amount"] == f"{document['amount']}.00"
+    assert pipeline.functions is not None and pipeline.functions.peak["ingest"] > 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import threading
 import time
 import uuid
@@ -34,12 +35,37 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class _Environment:
+    """One execution environment: its own instance of the handler's module (module
+    state such as Powertools' resolver, with the event it is resolving, is never shared
+    with another invocation running at the same time), used by one invocation at a
+    time."""
+
+    def __init__(self, handler_path: str, number: int) -> None:
+        module_name, _, attribute = handler_path.rpartition(".")
+        if number == 0:  # the first is the module itself (a test may look into it)
+            module = importlib.import_module(module_name)
+        else:
+            found = importlib.util.find_spec(module_name)
+            assert found is not None and found.origin is not None
+            spec = importlib.util.spec_from_file_location(
+                f"{module_name}.__environment_{number}", found.origin
+            )
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        self.module = module
+        self.handler: Handler = getattr(module, attribute)
+
+
 class LocalLambda:
     """Runs the blueprint's functions in process, by their handler path, as Lambda would:
     up to ``concurrency`` invocations of each function at once (Lambda runs as many as
-    its reserved concurrency allows, so every race it can cause can happen here), a
-    fresh context each, output into the function's log file. A caller past the limit
-    waits, as a throttled asynchronous event or poller batch would."""
+    its reserved concurrency allows, so every race it can cause can happen here), each
+    in an execution environment of its own, made when none is free (a cold start) and
+    kept for the next, a fresh context each, output into the function's log file. A
+    caller past the limit waits, as a throttled asynchronous event or poller batch
+    would."""
 
     def __init__(
         self, blueprint: Blueprint, logs: FunctionLogs | None = None, concurrency: int = 8
@@ -49,8 +75,9 @@ class LocalLambda:
         self._blueprint = blueprint
         self._logs = logs
         self.concurrency = concurrency
-        self._handlers: dict[str, Handler] = {}
-        self._import = threading.Lock()
+        self._idle: dict[str, list[_Environment]] = {key: [] for key in blueprint.functions}
+        self._made = dict.fromkeys(blueprint.functions, 0)
+        self._environments = threading.Lock()
         self._slots = {key: threading.BoundedSemaphore(concurrency) for key in blueprint.functions}
         self._running = dict.fromkeys(blueprint.functions, 0)
         self._count = threading.Lock()
@@ -59,28 +86,33 @@ class LocalLambda:
         #: Each invocation's duration in milliseconds, per function (what Lambda bills).
         self.durations: dict[str, list[float]] = {key: [] for key in blueprint.functions}
 
-    def handler(self, key: str) -> Handler:
-        with self._import:  # the first invocations of a function may arrive together
-            if key not in self._handlers:
-                module_name, _, attribute = self._blueprint.functions[key].handler.rpartition(".")
-                self._handlers[key] = getattr(importlib.import_module(module_name), attribute)
-            return self._handlers[key]
+    def _environment(self, key: str) -> _Environment:
+        """A free environment of the function, or a new one (under the caller's slot)."""
+        with self._environments:
+            if self._idle[key]:
+                return self._idle[key].pop()
+            number = self._made[key]
+            self._made[key] += 1
+            # Made under the lock: two cold starts of one module must not interleave.
+            return _Environment(self._blueprint.functions[key].handler, number)
 
     def invoke(self, key: str, event: dict[str, Any]) -> Any:
         spec = self._blueprint.functions[key]
-        handler = self.handler(key)
         context = LocalContext(spec, self._blueprint.region)
         with self._slots[key]:
+            environment = self._environment(key)
             with self._count:
                 self._running[key] += 1
                 self.peak[key] = max(self.peak[key], self._running[key])
             started = time.perf_counter()
             try:
                 if self._logs is None:
-                    return handler(event, context)
+                    return environment.handler(event, context)
                 with self._logs.running(spec.name):
-                    return handler(event, context)
+                    return environment.handler(event, context)
             finally:
                 self.durations[key].append((time.perf_counter() - started) * 1000)
                 with self._count:
                     self._running[key] -= 1
+                with self._environments:
+                    self._idle[key].append(environment)
