@@ -94,6 +94,19 @@ def test_impossible_travel_is_measured_in_km_per_hour() -> None:
     assert f["c_geo_speed_kmh"] == pytest.approx(5570, rel=0.01)  # London, an hour later
 
 
+def test_speed_is_timed_from_the_last_located_use_not_from_an_online_one() -> None:
+    # GIVEN a card used in New York, then online (no coordinates) five hours later
+    state = InMemoryState()
+    add(state, obs(1, T0, lat=40.7128, lon=-74.0060))
+    add(state, obs(2, T0 + 300 * MINUTE))
+    # WHEN it is used in Boston an hour after the online purchase
+    f = features(state, obs(3, T0 + 360 * MINUTE, lat=42.3601, lon=-71.0589))
+    # THEN the 306 km are covered in six hours (51 km/h), not in one (306 km/h)
+    assert f["c_geo_speed_kmh"] == pytest.approx(306 / 6, rel=0.02)
+    # AND an online purchase has no speed at all
+    assert math.isnan(features(state, obs(4, T0 + 361 * MINUTE))["c_geo_speed_kmh"])
+
+
 def test_labels_count_only_once_known_and_within_the_window() -> None:
     state = InMemoryState()
     label(state, 1, T0 - 3 * DAY_MS, True, known_ms=T0)

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cardwatch.domain.detection import Assessment, Decision
+from cardwatch.domain.detection import Assessment, Decision, Reason
 from cardwatch.domain.transaction import Transaction
 
 __all__ = ["Alert", "Finding", "InvalidFinding", "finding_from_assessment"]
@@ -57,6 +57,13 @@ class Finding:
             raise InvalidFinding(f"message is not a finding: {error}") from None
 
 
+def _reason(reason: Reason) -> dict[str, str]:
+    said = {"code": reason.code, "detail": reason.detail, "source": reason.source}
+    if reason.feature is not None and reason.value is not None:
+        said |= {"feature": reason.feature, "value": f"{reason.value:.6g}"}
+    return said
+
+
 def finding_from_assessment(
     transaction: Transaction, assessment: Assessment, detected_at: str
 ) -> Finding:
@@ -69,7 +76,7 @@ def finding_from_assessment(
         currency=transaction.currency,
         score=round(assessment.score, 4),
         decision=assessment.decision.value,
-        reasons=tuple({"code": r.code, "detail": r.detail} for r in assessment.reasons),
+        reasons=tuple(_reason(r) for r in assessment.reasons),
         detected_at=detected_at,
         terminal_id=transaction.terminal_id,
         user_id=transaction.user_id,

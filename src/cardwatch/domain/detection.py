@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from cardwatch.domain.features import FEATURES, Observation, change_of, compute
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.ports import DecisionRecord, StateStore
+from cardwatch.domain.reasons import explain
 from cardwatch.domain.rules import Policy
 from cardwatch.domain.state import (
     DEFAULT_MAX_LATENESS_MS,
@@ -28,33 +29,6 @@ __all__ = [
     "Reason",
 ]
 
-#: Reason code for each feature, used when the model's score is explained.
-_FEATURE_REASONS = {
-    "amount": "HIGH_AMOUNT",
-    "log_amount": "HIGH_AMOUNT",
-    "hour": "UNUSUAL_TIME",
-    "is_night": "UNUSUAL_TIME",
-    "is_weekend": "UNUSUAL_TIME",
-    "c_ratio_30d": "AMOUNT_ABOVE_CARD_NORM",
-    "c_ratio_history": "AMOUNT_ABOVE_CARD_NORM",
-    "c_zscore": "AMOUNT_ABOVE_CARD_NORM",
-    "c_mean_1d": "AMOUNT_ABOVE_CARD_NORM",
-    "c_mean_7d": "AMOUNT_ABOVE_CARD_NORM",
-    "c_mean_30d": "AMOUNT_ABOVE_CARD_NORM",
-    "c_known_fraud_30d": "CARD_WITH_CONFIRMED_FRAUD",
-    "c_geo_speed_kmh": "IMPOSSIBLE_TRAVEL",
-    "c_small_count_1h": "CARD_TESTING",
-    "c_distinct_terminals_1d": "MANY_TERMINALS",
-    "c_history_count": "NEW_CARD",
-    "t_mean_30d": "AMOUNT_ABOVE_TERMINAL_NORM",
-    "t_ratio_30d": "AMOUNT_ABOVE_TERMINAL_NORM",
-    "t_fraud_known_last_7d": "TERMINAL_WITH_CONFIRMED_FRAUD",
-    "t_known_fraud_28d": "TERMINAL_WITH_CONFIRMED_FRAUD",
-    "t_fraud_rate_28d": "TERMINAL_WITH_CONFIRMED_FRAUD",
-    "t_labelled_28d": "TERMINAL_WITH_CONFIRMED_FRAUD",
-    "t_distinct_cards_1h": "TERMINAL_HIT_BY_MANY_CARDS",
-    "t_distinct_cards_1d": "TERMINAL_HIT_BY_MANY_CARDS",
-}
 _MODEL_REASONS = 2
 
 
@@ -69,6 +43,9 @@ class Reason:
     code: str
     detail: str
     source: str  # "rule:<id>" or "model"
+    #: for a model reason: the feature behind it and its value
+    feature: str | None = None
+    value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,18 +169,11 @@ class Detector:
 
     def _model_reasons(self, x: list[float], already: set[str]) -> list[Reason]:
         assert self.model is not None
-        credit = self.model.contributions(x)
-        reasons: list[Reason] = []
-        for name, value in sorted(credit.items(), key=lambda item: -item[1]):
-            code = _FEATURE_REASONS.get(name, "UNUSUAL_PATTERN")
-            if value <= 0 or len(reasons) >= _MODEL_REASONS:
-                break
-            if code not in already:
-                already.add(code)
-                reasons.append(
-                    Reason(code, f"model: {name} = {x[FEATURES.index(name)]:.4g}", "model")
-                )
-        return reasons
+        facts = dict(zip(FEATURES, x, strict=True))
+        return [
+            Reason(why.code, why.detail, "model", why.feature, why.value)
+            for why in explain(self.model.explain(x), facts, already, _MODEL_REASONS)
+        ]
 
     def record(self, assessment: Assessment) -> DecisionRecord:
         """The decision as the log keeps it: with the features scored and the model."""

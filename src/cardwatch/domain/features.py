@@ -168,14 +168,11 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
     mean_30 = _ratio(s30, n30) / 1000
     since = NAN if last is None else math.log1p(max(0, now - last.timestamp_ms) / 1000)
     speed = NAN
-    if (
-        obs.latitude is not None
-        and obs.longitude is not None
-        and located is not None
-        and last is not None
-    ):
+    if obs.latitude is not None and obs.longitude is not None and located is not None:
         assert located.latitude is not None and located.longitude is not None
-        hours = max(now - last.timestamp_ms, MINUTE_MS) / HOUR_MS
+        # the time since *that* located use: an online purchase in between shortens
+        # no journey
+        hours = max(now - located.timestamp_ms, MINUTE_MS) / HOUR_MS
         speed = _haversine_km(located.latitude, located.longitude, obs.latitude, obs.longitude)
         speed /= hours
     return [

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-__all__ = ["ARTIFACT_FORMAT", "TreeModel"]
+__all__ = ["ARTIFACT_FORMAT", "Push", "TreeModel"]
 
 ARTIFACT_FORMAT = "cardwatch-gbt/1"
 
@@ -85,18 +85,48 @@ class TreeModel:
             return 0.0
         return 1.0 / (1.0 + math.exp(-raw))
 
-    def contributions(self, x: Sequence[float]) -> dict[str, float]:
-        """How much each feature moved the raw score (positive: towards fraud)."""
-        credit = dict.fromkeys(self.features, 0.0)
+    def explain(self, x: Sequence[float]) -> list[Push]:
+        """How each feature moved the raw score, by the side of the splits it took.
+
+        Along each tree's path every split moves the score by the change of node value;
+        that change is credited to the split's feature and to the side its value took
+        (above the threshold, or at or below it). A split the value could not be compared
+        with (missing) credits nothing: it says nothing about the transaction.
+        """
+        pushes: dict[tuple[int, bool], list[float]] = {}
         for feature, threshold, missing_left, left, right, value in self.trees:
             node = 0
             while feature[node] >= 0:
-                v = x[feature[node]]
-                go_left = missing_left[node] if v != v else v <= threshold[node]
-                child = left[node] if go_left else right[node]
-                credit[self.features[feature[node]]] += value[child] - value[node]
+                index = feature[node]
+                v = x[index]
+                if v != v:
+                    node = left[node] if missing_left[node] else right[node]
+                    continue
+                limit = threshold[node]
+                above = v > limit
+                child = right[node] if above else left[node]
+                entry = pushes.get((index, above))
+                if entry is None:
+                    pushes[(index, above)] = [value[child] - value[node], limit]
+                else:
+                    entry[0] += value[child] - value[node]
+                    # the tightest bound it passed: the highest below it, the lowest above
+                    entry[1] = max(entry[1], limit) if above else min(entry[1], limit)
                 node = child
-        return credit
+        return [
+            Push(self.features[index], above, bound, credit)
+            for (index, above), (credit, bound) in pushes.items()
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    """What the splits on one side of one feature did to a score."""
+
+    feature: str
+    above: bool  # the value was above the splits' thresholds (else at or below them)
+    bound: float  # the tightest threshold passed: value > bound, or value <= bound
+    credit: float  # the change of log-odds (positive: towards fraud)
 
 
 def _literal(number: float) -> str:
