@@ -1,5 +1,7 @@
 """The backtest: every row scored, labels never seen early, metrics computed."""
 
+import csv
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,9 +59,20 @@ def test_the_command_writes_a_score_for_every_row(small_csv: Path, tmp_path: Pat
         main(["backtest", str(small_csv), "--label-delay-days", "7", "--scores-out", str(scores)])
         == 0
     )
-    rows = scores.read_text().splitlines()
-    assert rows[0] == "transaction_id,score"
-    assert len(rows) - 1 == len(small_csv.read_text().splitlines()) - 1
+    with scores.open() as file:
+        rows = list(csv.DictReader(file))
+    assert list(rows[0]) == ["transaction_id", "score", "decision", "reasons"]
+    assert len(rows) == len(small_csv.read_text().splitlines()) - 1
+    # every decision is the score's, and a flagged row says why in codes joined by "|"
+    assert {row["decision"] for row in rows} == {"approve", "review", "block"}
+    for row in rows:
+        assert (float(row["score"]) >= 0.5) == (row["decision"] != "approve")
+        assert bool(row["reasons"]) <= (row["decision"] != "approve")
+    flagged = [row for row in rows if row["decision"] != "approve"]
+    assert sum(bool(row["reasons"]) for row in flagged) > 0.9 * len(flagged)
+    assert all(
+        re.fullmatch(r"[A-Z_]+(\|[A-Z_]+)*", row["reasons"]) for row in flagged if row["reasons"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_without_a_model_the_rules_decide() -> None:
     # THEN the rules alone send it to review, and say why
     assert assessment is not None
     assert assessment.decision is Decision.REVIEW
-    assert {"CARD_TESTING", "CARD_VELOCITY"} <= {reason.code for reason in assessment.reasons}
+    assert "CARD_TESTING" in {reason.code for reason in assessment.reasons}
     assert 0 <= assessment.score <= 1 and assessment.model_score is None
 
 

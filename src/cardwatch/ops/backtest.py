@@ -12,9 +12,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.ops.metrics import HANDBOOK_BASELINES, detection_metrics
-from cardwatch.ops.replay import LabelledHistory, ReplayResult, ReplaySettings, load_history
+from cardwatch.ops.replay import (
+    DECISION_CODES,
+    LabelledHistory,
+    ReplayResult,
+    ReplaySettings,
+    load_history,
+)
 from cardwatch.ops.replay import replay as run_replay
+from cardwatch.ops.rule_report import RuleEffect, rule_effects
 
 __all__ = ["BacktestReport", "backtest", "run_backtest"]
 
@@ -27,6 +35,9 @@ class BacktestReport:
     test_rows: int
     metrics: dict[str, float]
     retrains: int
+    #: average precision of the model's score alone, and each rule's effect on the test days
+    model_average_precision: float = float("nan")
+    rules: tuple[RuleEffect, ...] = ()
 
     @property
     def transactions_per_second(self) -> float:
@@ -38,6 +49,7 @@ def backtest(
     settings: ReplaySettings,
     test_days: int = 7,
     progress: Progress | None = None,
+    policy: Policy | None = None,
 ) -> tuple[ReplayResult, BacktestReport]:
     task = progress.add_task("replaying", total=len(history)) if progress else None
 
@@ -46,14 +58,26 @@ def backtest(
             progress.update(task, completed=done)
 
     started = time.perf_counter()
-    result = run_replay(history, settings, progress=advance)
+    policy = policy or default_policy()
+    result = run_replay(history, settings, policy, progress=advance)
     seconds = time.perf_counter() - started
     days = history.days
     test = days > days.max() - test_days
     cards = [user for user, keep in zip(history.users, test.tolist(), strict=True) if keep]
-    metrics = detection_metrics(days[test], cards, result.scores[test], history.labels[test])
+    labels = history.labels[test]
+    metrics = detection_metrics(days[test], cards, result.scores[test], labels)
+    model_alone, _with_rules, effects = rule_effects(
+        policy, result.model_scores[test], result.rule_hits[test], labels
+    )
     return result, BacktestReport(
-        len(history), seconds, test_days, int(test.sum()), metrics, len(result.retrains)
+        len(history),
+        seconds,
+        test_days,
+        int(test.sum()),
+        metrics,
+        len(result.retrains),
+        model_alone,
+        tuple(effects),
     )
 
 
@@ -70,6 +94,41 @@ def _table(report: BacktestReport) -> Table:
             name, *(f"{published.get(metric, float('nan')):.3f}" for metric in report.metrics)
         )
     return table
+
+
+def _rules_table(report: BacktestReport) -> Table:
+    table = Table(
+        title=f"Rules on the test days (the model alone: AP {report.model_average_precision:.3f})"
+    )
+    for name in ("rule", "hits", "precision", "AP without it", "AP change"):
+        table.add_column(name, justify="left" if name == "rule" else "right")
+    for effect in report.rules:
+        table.add_row(
+            effect.rule_id,
+            f"{effect.hits:,}",
+            f"{effect.precision:.3f}",
+            f"{effect.average_precision_without:.4f}",
+            f"{effect.average_precision_change:+.4f}",
+        )
+    return table
+
+
+def write_scores(path: Path, history: LabelledHistory, result: ReplayResult) -> None:
+    """``transaction_id,score,decision,reasons``: reason codes joined by ``|``."""
+    names = {code: decision.value for decision, code in DECISION_CODES.items()}
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["transaction_id", "score", "decision", "reasons"])
+        reasons = result.reasons
+        for index, (transaction_id, score, decision) in enumerate(
+            zip(
+                history.transaction_ids,
+                np.round(result.scores, 6).tolist(),
+                result.decisions.tolist(),
+                strict=True,
+            )
+        ):
+            writer.writerow([transaction_id, score, names[decision], reasons.get(index, "")])
 
 
 def run_backtest(
@@ -90,13 +149,9 @@ def run_backtest(
     with Progress(*columns, console=console, transient=False) as progress:
         result, report = backtest(history, settings, test_days, progress)
     if scores_out is not None:
-        with scores_out.open("w", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(["transaction_id", "score"])
-            writer.writerows(
-                zip(history.transaction_ids, np.round(result.scores, 6).tolist(), strict=True)
-            )
+        write_scores(scores_out, history, result)
     console.print(_table(report))
+    console.print(_rules_table(report))
     console.print(
         f"{report.rows:,} transactions in {report.seconds:.1f} s "
         f"({report.transactions_per_second:,.0f} per second), "

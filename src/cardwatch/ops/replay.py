@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cardwatch.domain.detection import Detector, Label
+from cardwatch.domain.detection import Assessment, Decision, Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model import TreeModel
@@ -32,6 +32,7 @@ from cardwatch.ops import DataError
 from cardwatch.ops.train import fit_artifact
 
 __all__ = [
+    "DECISION_CODES",
     "LabelledHistory",
     "ReplayResult",
     "ReplaySettings",
@@ -154,12 +155,36 @@ class ReplaySettings:
 class ReplayResult:
     scores: NDArray[np.float64]
     features: NDArray[np.float32]
+    #: the model's own score (NaN before the first model), and the decision
+    model_scores: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    decisions: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    #: bit ``i`` set: the policy's rule ``i`` fired on the row
+    rule_hits: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: reason codes of the rows not approved, joined by "|"
+    reasons: dict[int, str] = field(default_factory=dict)
     retrains: list[dict[str, Any]] = field(default_factory=list)
     duplicates: int = 0
     model: TreeModel | None = None
 
+    def keep(self, index: int, assessment: Assessment, rule_bit: dict[str, int]) -> None:
+        """Record row ``index``'s assessment (``rule_bit``: a rule's source -> its bit)."""
+        self.scores[index] = assessment.score
+        self.features[index] = assessment.features
+        if assessment.model_score is not None:
+            self.model_scores[index] = assessment.model_score
+        if assessment.reasons:
+            hits = 0
+            for reason in assessment.reasons:
+                hits |= rule_bit.get(reason.source, 0)
+            self.rule_hits[index] = hits
+        if assessment.suspicious:
+            self.decisions[index] = DECISION_CODES[assessment.decision]
+            self.reasons[index] = "|".join(reason.code for reason in assessment.reasons)
+
 
 Progress = Callable[[int], None]
+#: how :attr:`ReplayResult.decisions` codes a decision
+DECISION_CODES = {Decision.APPROVE: 0, Decision.REVIEW: 1, Decision.BLOCK: 2}
 
 
 @contextmanager
@@ -187,10 +212,17 @@ def replay(
     order = np.argsort(history.timestamp_ms, kind="stable")
     stamps = history.timestamp_ms.tolist()
     labels = history.labels.tolist()
-    detector = Detector(InMemoryState(), policy or default_policy())
+    policy = policy or default_policy()
+    detector = Detector(InMemoryState(), policy)
+    size = len(history)
     result = ReplayResult(
-        np.zeros(len(history)), np.zeros((len(history), len(FEATURES)), dtype=np.float32)
+        np.zeros(size),
+        np.zeros((size, len(FEATURES)), dtype=np.float32),
+        np.full(size, np.nan),
+        np.zeros(size, dtype=np.int8),
+        np.zeros(size, dtype=np.int64),
     )
+    rule_bit = {f"rule:{rule.id}": 1 << index for index, rule in enumerate(policy.rules)}
     delay = int(settings.label_delay_days * DAY_MS)
     never = 2**62
     period = (
@@ -209,7 +241,6 @@ def replay(
     )
     nowhere: list[float | None] = [None] * len(history)
     latitudes, longitudes = history.latitudes or nowhere, history.longitudes or nowhere
-    scores, features = result.scores, result.features
     with _collector_paused():
         for step, index in enumerate(positions):
             now = stamps[index]
@@ -244,8 +275,7 @@ def replay(
             if assessment is None:
                 result.duplicates += 1
                 continue
-            scores[index] = assessment.score
-            features[index] = assessment.features
+            result.keep(index, assessment, rule_bit)
             if progress is not None and step % 10_000 == 0:
                 progress(step)
     if progress is not None:
