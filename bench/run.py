@@ -163,6 +163,44 @@ def bench_backtest() -> list[Result]:
     ]
 
 
+def bench_busy_core() -> list[Result]:
+    """A backtest while another process keeps one core busy, against the same backtest
+    on the idle machine (OpenMP threads that spin on a taken core stall a fit)."""
+    import io
+
+    from cardwatch.ops.backtest import run_backtest
+    from cardwatch.ops.replay import ReplaySettings
+    from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+
+    data = Path(".cardwatch/bench-busy-core.csv")
+    if not data.exists():
+        data.parent.mkdir(exist_ok=True)
+        write_csv(simulate(SimulationSettings(customers=1000, terminals=2000, days=70)), data)
+
+    def seconds() -> float:
+        started = time.perf_counter()
+        run_backtest(data, None, ReplaySettings(), console=Console(file=io.StringIO()))
+        return time.perf_counter() - started
+
+    idle = seconds()
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busy = seconds()
+    finally:
+        spinner.kill()
+        spinner.wait()
+    return [
+        Result(
+            "backtest with one core busy, against idle",
+            busy / idle,
+            "x",
+            1.5,
+            note=f"{busy:.1f} s busy, {idle:.1f} s idle; 1,000 cards, 70 days; "
+            "fits bounded to half the cores",
+        )
+    ]
+
+
 def _window(count: int) -> list[Transaction]:
     rng = random.Random(4)
     start = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -549,6 +587,7 @@ def main() -> None:
         ("package", bench_package),
         ("memory", bench_memory),
         ("backtest", bench_backtest),
+        ("busy core", bench_busy_core),
         ("dynamodb units", bench_dynamodb_units),
         ("local pipeline", bench_local_pipeline),
     ]

@@ -1,5 +1,7 @@
 """The pure-Python scorer agrees with scikit-learn on the model it exported."""
 
+import os
+
 import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -7,7 +9,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from cardwatch.domain.features import FEATURES
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.model_store import default_model
-from cardwatch.ops.train import TrainingSettings, fit_artifact
+from cardwatch.ops.train import TrainingSettings, fit_artifact, training_threads
 
 
 def test_exported_trees_score_like_scikit_learn() -> None:
@@ -51,3 +53,28 @@ def test_the_shipped_model_loads_and_scores() -> None:
     model = default_model()
     assert model.features == FEATURES
     assert 0 <= model.probability([0.0] * len(FEATURES)) <= 1
+
+
+def test_a_fit_uses_no_more_threads_than_it_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a limit of one thread, and a fit that reports the OpenMP threads it may use
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []
+    real_fit = HistGradientBoostingClassifier.fit
+
+    def fit(self: HistGradientBoostingClassifier, *args: object, **kwargs: object) -> object:
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", fit)
+    monkeypatch.setenv("CARDWATCH_THREADS", "1")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, len(FEATURES))).astype(np.float32)
+    y = (x[:, 0] > 1).astype(np.int8)
+    # WHEN it is fitted
+    fit_artifact(x, y)
+    # THEN OpenMP was held to one thread (scikit-learn's own pool is OpenMP)
+    assert seen and set(seen) == {1}
+    # AND without a setting, half the cores (at least one) are used
+    monkeypatch.delenv("CARDWATCH_THREADS")
+    assert training_threads() == max(1, (os.cpu_count() or 1) // 2)

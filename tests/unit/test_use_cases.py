@@ -4,6 +4,7 @@ has its own module). The handlers are driven through their ``service=`` seam."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -163,6 +164,32 @@ def test_notify_sends_an_alert_once_per_cooldown_and_the_handler_reports_each_re
         ]
     }
     assert notify.handler(records, Context(), service=service) == {"batchItemFailures": []}
+
+
+def test_a_higher_severity_finding_is_never_held_back_by_a_lower_ones_cooldown(
+    parser: TransactionParser,
+) -> None:
+    # GIVEN a review (medium) alert on a card for a reason, just sent
+    detect_ = Detect()
+    for transaction in probes(parser, 9):
+        detect_.service.handle(transaction)
+    medium = detect_.queue.sent[-1]
+    assert medium.severity == "medium"
+    high = replace(medium, finding_id="later-high", decision="block")
+    low_again = replace(medium, finding_id="later-medium")
+    publisher = ListPublisher()
+    service = NotificationService(publisher, DictCooldown(), cooldown_seconds=3600)
+    assert service.notify(medium, NOW_MS) is NotifyOutcome.SENT
+    # WHEN a block (high) finding on the same card for the same reason follows
+    # THEN it is sent; and after it, another medium one is quiet
+    assert service.notify(high, NOW_MS + 1000) is NotifyOutcome.SENT
+    assert service.notify(low_again, NOW_MS + 2000) is NotifyOutcome.SUPPRESSED
+    # AND a high one first silences a medium one that follows (and not the reverse)
+    publisher_2 = ListPublisher()
+    service_2 = NotificationService(publisher_2, DictCooldown(), cooldown_seconds=3600)
+    assert service_2.notify(high, NOW_MS) is NotifyOutcome.SENT
+    assert service_2.notify(medium, NOW_MS + 1000) is NotifyOutcome.SUPPRESSED
+    assert [a.severity for a in publisher.published] == ["medium", "high"]
 
 
 def test_analyze_finds_a_terminal_hit_by_many_cards_in_the_last_window(

@@ -14,7 +14,7 @@ from typing import Any
 from cardwatch.domain.detection import Assessment, Decision, Reason
 from cardwatch.domain.transaction import Transaction
 
-__all__ = ["Alert", "Finding", "InvalidFinding", "finding_from_assessment"]
+__all__ = ["SEVERITIES", "Alert", "Finding", "InvalidFinding", "finding_from_assessment"]
 
 
 class InvalidFinding(ValueError):
@@ -22,6 +22,8 @@ class InvalidFinding(ValueError):
 
 
 _SEVERITY = {Decision.BLOCK.value: "high", Decision.REVIEW.value: "medium"}
+#: lowest first: an alert silences its own severity and the ones below it, never above
+SEVERITIES = ("low", "medium", "high")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +92,12 @@ class Alert:
     subject: str
     body: str
     severity: str
+    #: what is checked: (subject, reason) at this alert's severity
     cooldown_keys: tuple[str, ...]
     finding: Finding
+    #: what a sent alert starts: its keys at its own severity and every lower one, so a
+    #: later lower finding is quiet and a later higher one is not
+    silences: tuple[str, ...] = ()
 
     @classmethod
     def from_finding(cls, finding: Finding) -> Alert:
@@ -117,11 +123,15 @@ class Alert:
         lines += ["", "why:"] + [f"  - {r['code']}: {r['detail']}" for r in finding.reasons]
         if finding.details:
             lines += ["", "details: " + json.dumps(finding.details, sort_keys=True)]
-        keys = tuple(f"{finding.subject_key}#{reason['code']}" for reason in finding.reasons)
+        about = tuple(f"{finding.subject_key}#{reason['code']}" for reason in finding.reasons)
+        about = about or (f"{finding.subject_key}#SUSPICIOUS",)
+        severity = finding.severity
+        rank = SEVERITIES.index(severity)
         return cls(
             subject[:100],
             "\n".join(lines),
-            finding.severity,
-            keys or (f"{finding.subject_key}#SUSPICIOUS",),
+            severity,
+            tuple(f"{key}@{severity}" for key in about),
             finding,
+            tuple(f"{key}@{lower}" for key in about for lower in SEVERITIES[: rank + 1]),
         )

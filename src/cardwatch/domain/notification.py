@@ -16,7 +16,8 @@ class NotifyOutcome(enum.Enum):
 
 
 class NotificationService:
-    """Publishes each alert once per (card, reason) within the cooldown.
+    """Publishes each alert once per (card, reason) within the cooldown; a finding of
+    higher severity than the one that started a cooldown is not held back by it.
 
     The cooldown is checked before and started after publishing: a crash in between
     sends an alert twice rather than never (no alert is lost).
@@ -31,12 +32,12 @@ class NotificationService:
 
     def notify(self, finding: Finding, now_ms: int) -> NotifyOutcome:
         alert = Alert.from_finding(finding)
-        keys = (f"alert#{finding.finding_id}", *alert.cooldown_keys)
-        if self._cooldown.active(keys[0], now_ms) or all(
+        once = f"alert#{finding.finding_id}"
+        if self._cooldown.active(once, now_ms) or all(
             self._cooldown.active(key, now_ms) for key in alert.cooldown_keys
         ):
             return NotifyOutcome.SUPPRESSED
         self._publisher.publish(alert)
-        for key in keys:
+        for key in (once, *alert.silences):
             self._cooldown.start(key, now_ms + self._cooldown_ms)
         return NotifyOutcome.SENT
