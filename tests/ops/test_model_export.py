@@ -5,6 +5,7 @@ import os
 import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_info
 
 from cardwatch.domain.features import FEATURES
 from cardwatch.domain.model import TreeModel
@@ -57,8 +58,6 @@ def test_the_shipped_model_loads_and_scores() -> None:
 
 def test_a_fit_uses_no_more_threads_than_it_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN a limit of one thread, and a fit that reports the OpenMP threads it may use
-    from threadpoolctl import threadpool_info
-
     seen: list[int] = []
     real_fit = HistGradientBoostingClassifier.fit
 

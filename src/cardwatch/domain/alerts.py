@@ -123,15 +123,15 @@ class Alert:
         lines += ["", "why:"] + [f"  - {r['code']}: {r['detail']}" for r in finding.reasons]
         if finding.details:
             lines += ["", "details: " + json.dumps(finding.details, sort_keys=True)]
-        about = tuple(f"{finding.subject_key}#{reason['code']}" for reason in finding.reasons)
-        about = about or (f"{finding.subject_key}#SUSPICIOUS",)
+        topics = tuple(f"{finding.subject_key}#{reason['code']}" for reason in finding.reasons)
+        topics = topics or (f"{finding.subject_key}#SUSPICIOUS",)
         severity = finding.severity
         rank = SEVERITIES.index(severity)
         return cls(
             subject[:100],
             "\n".join(lines),
             severity,
-            tuple(f"{key}@{severity}" for key in about),
+            tuple(f"{key}@{severity}" for key in topics),
             finding,
-            tuple(f"{key}@{lower}" for key in about for lower in SEVERITIES[: rank + 1]),
+            tuple(f"{key}@{lower}" for key in topics for lower in SEVERITIES[: rank + 1]),
         )
