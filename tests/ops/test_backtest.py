@@ -158,3 +158,21 @@ def test_an_unreadable_file_is_refused_in_one_line(
     error = capsys.readouterr().err
     assert error.startswith("cardwatch backtest: data.csv") and message in error
     assert error.count("\n") == 1
+
+
+def test_the_loader_keeps_each_timestamps_offset_for_local_time(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(
+        "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
+        "a,2018-04-01T05:30:00+09:00,u,m,1.50,0\n"
+        "b,2018-04-01T05:30:00Z,u,m,1.50,0\n"
+        "c,2018-04-01T05:30:00-04:30,u,m,1.50,0\n"
+    )
+    history = load_history(path)
+    assert history.utc_offsets == [540, 0, -270]
+    result = replay(history, SETTINGS)
+    hours = result.features[:, FEATURES.index("hour")].tolist()
+    assert hours == [5, 5, 5]  # each row's local hour, not UTC's 20, 5 and 10
+    utc_only = tmp_path / "utc.csv"
+    utc_only.write_text(path.read_text().replace("+09:00", "Z").replace("-04:30", "Z"))
+    assert load_history(utc_only).utc_offsets is None

@@ -122,7 +122,7 @@ def true_of(code: str, feature: str, h: History) -> bool:  # noqa: C901
     if code == "TERMINAL_HIT_BY_MANY_CARDS":
         return len({e.card_key for e in h.within(h.terminal, DAY_MS)}) >= 10
     if code == "NIGHT_TIME":
-        return (now.timestamp_ms % DAY_MS) < 6 * HOUR_MS
+        return ((now.timestamp_ms + now.utc_offset_minutes * MINUTE_MS) % DAY_MS) < 6 * HOUR_MS
     raise AssertionError(f"no independent check for reason {code}")
 
 
@@ -155,6 +155,7 @@ def histories(draw: st.DrawFn) -> list[Sent]:
                     draw(st.sampled_from([0.1, 1.0, 2.5, 12.0, 45.0, 80.0, 230.0, 900.0, 5000.0])),
                     None if where is None else where[0],
                     None if where is None else where[1],
+                    draw(st.sampled_from([0, 0, 540, -300, 330])),
                 ),
                 draw(st.booleans()),
             )

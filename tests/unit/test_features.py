@@ -1,6 +1,7 @@
 """Features from card and terminal state, computed before the transaction is added."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -147,3 +148,14 @@ def test_a_busy_merchants_state_stays_bounded() -> None:
     assert f["t_labelled_28d"] > 20 * 2000
     assert f["t_fraud_rate_28d"] == pytest.approx(0.01, rel=0.01)
     assert f["t_fraud_known_last_7d"] == pytest.approx(7 * 20, rel=0.1)
+
+
+def test_hour_night_and_weekend_are_the_places_local_time() -> None:
+    # GIVEN Friday 2023-11-17 20:30 UTC, in Tokyo (UTC+9: Saturday 05:30)
+    friday_evening = 1_700_253_000_000
+    state = InMemoryState()
+    utc = features(state, obs(1, friday_evening))
+    tokyo = features(state, replace(obs(2, friday_evening), utc_offset_minutes=540))
+    # THEN the hour, the night and the weekend follow the offset the client wrote
+    assert (utc["hour"], utc["is_night"], utc["is_weekend"]) == (20, 0, 0)
+    assert (tokyo["hour"], tokyo["is_night"], tokyo["is_weekend"]) == (5, 1, 1)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.transaction import Transaction
 from cardwatch.domain.validation import TransactionParser
 from cardwatch.schema import schema_text, transaction_schema
 from tests.conftest import TEST_PANS, valid_document
@@ -30,6 +31,20 @@ def test_a_valid_body_becomes_a_tokenized_transaction(
     assert transaction.extras["latitude"] == Decimal("40.7128")
     assert TEST_PANS[0] not in json.dumps(transaction.public_view())
     assert TEST_PANS[0] not in repr(transaction.to_record())
+
+
+def test_the_clients_offset_is_kept_for_local_time_through_the_stored_record(
+    parser: TransactionParser, make_body: Callable[..., str]
+) -> None:
+    # GIVEN the same moment written in Tokyo's time and in UTC
+    tokyo = parser.parse(make_body(timestamp="2026-11-20T20:58:00+09:00"))
+    utc = parser.parse(make_body())
+    # THEN both are the same instant; the Tokyo one keeps its offset, stored and read back
+    assert tokyo.timestamp_ms == utc.timestamp_ms == 1_795_175_880_000
+    assert (tokyo.utc_offset_minutes, utc.utc_offset_minutes) == (540, 0)
+    again = Transaction.from_record(tokyo.to_record())
+    assert again.observation().utc_offset_minutes == 540
+    assert Transaction.from_record(utc.to_record()).fingerprint() == utc.fingerprint()
 
 
 def test_the_schema_is_draft_04_and_one_file() -> None:

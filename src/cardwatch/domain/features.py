@@ -89,6 +89,8 @@ class Observation:
     amount: float
     latitude: float | None = None
     longitude: float | None = None
+    #: the offset of the place's local time from UTC: hour, night and weekend are local
+    utc_offset_minutes: int = 0
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -276,7 +278,7 @@ def _terminal_features(obs: Observation, terminal: TerminalState, today: int) ->
 
 def compute(obs: Observation, state: Snapshot) -> list[float]:
     """The feature vector of ``obs``, in the order of :data:`FEATURES`."""
-    seconds = obs.timestamp_ms // 1000
+    seconds = obs.timestamp_ms // 1000 + obs.utc_offset_minutes * 60  # local time
     hour = (seconds % 86_400) // 3600
     weekday = (seconds // 86_400 + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
     today = obs.timestamp_ms // DAY_MS

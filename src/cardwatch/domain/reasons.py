@@ -102,8 +102,8 @@ CLAIMS: dict[tuple[str, bool], tuple[Claim, ...]] = {
     ("log_amount", True): (_HIGH_AMOUNT,),
     ("amount", False): (_SMALL_AMOUNT,),
     ("log_amount", False): (_SMALL_AMOUNT,),
-    ("is_night", True): (Claim("NIGHT_TIME", _above("is_night", 0.5), _text("06:00 UTC")),),
-    ("hour", False): (Claim("NIGHT_TIME", _above("is_night", 0.5), _text("06:00 UTC")),),
+    ("is_night", True): (Claim("NIGHT_TIME", _above("is_night", 0.5), _text("06:00 local time")),),
+    ("hour", False): (Claim("NIGHT_TIME", _above("is_night", 0.5), _text("06:00 local time")),),
     ("c_ratio_30d", True): (Claim("AMOUNT_ABOVE_CARD_NORM", _above("c_ratio_30d", 1), _card_mean),),
     ("c_ratio_30d", False): (
         Claim("AMOUNT_BELOW_CARD_NORM", _below("c_ratio_30d", 1), _card_mean),

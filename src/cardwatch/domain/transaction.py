@@ -53,6 +53,8 @@ class Transaction:
     terminal_id: str
     card: CardReference
     extras: dict[str, str | Decimal] = field(default_factory=dict)
+    #: the offset from UTC the client wrote the timestamp in: the place's local time
+    utc_offset_minutes: int = 0
 
     @property
     def timestamp_ms(self) -> int:
@@ -70,6 +72,7 @@ class Transaction:
             float(self.amount),
             None if latitude is None else float(latitude),
             None if longitude is None else float(longitude),
+            self.utc_offset_minutes,
         )
 
     def fingerprint(self) -> str:
@@ -91,6 +94,8 @@ class Transaction:
             "card": {key: value for key, value in asdict(self.card).items() if value},
         }
         view.update({key: str(value) for key, value in sorted(self.extras.items())})
+        if self.utc_offset_minutes:
+            view["utc_offset_minutes"] = self.utc_offset_minutes
         return view
 
     def to_record(self, bucket_seconds: int = 300) -> dict[str, Any]:
@@ -106,6 +111,8 @@ class Transaction:
             "terminal_id": self.terminal_id,
             "card_token": self.card.token,
         }
+        if self.utc_offset_minutes:
+            record["utc_offset_minutes"] = self.utc_offset_minutes
         if self.card.bin and self.card.last4:
             record["card_bin"] = self.card.bin
             record["card_last4"] = self.card.last4
@@ -129,4 +136,5 @@ class Transaction:
                 last4=record.get("card_last4"),
             ),
             extras=extras,
+            utc_offset_minutes=int(record.get("utc_offset_minutes", 0)),
         )

@@ -146,7 +146,7 @@ class TransactionParser:
         """Build a transaction from a document that already satisfies the contract."""
         currency = document["currency"]
         amount = parse_amount(document["amount"], currency)
-        occurred_at = _parse_timestamp(document["timestamp"])
+        occurred_at, offset_minutes = _parse_timestamp(document["timestamp"])
         self._window.check(occurred_at)
         if "card_number" in document:
             card = self._tokenizer.tokenize(document["card_number"])
@@ -169,6 +169,7 @@ class TransactionParser:
             terminal_id=document["terminal_id"],
             card=card,
             extras=extras,
+            utc_offset_minutes=offset_minutes,
         )
 
 
@@ -182,9 +183,12 @@ def _coordinate(value: Decimal) -> Decimal:
     return kept if kept != 0 else Decimal(0)
 
 
-def _parse_timestamp(text: str) -> datetime:
+def _parse_timestamp(text: str) -> tuple[datetime, int]:
+    """The moment in UTC, and the offset the client wrote (whole minutes east of UTC)."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidTransaction.single("timestamp", "is not a real date and time") from None
-    return moment.astimezone(UTC)
+    offset = moment.utcoffset()
+    minutes = 0 if offset is None else int(offset.total_seconds() // 60)
+    return moment.astimezone(UTC), minutes

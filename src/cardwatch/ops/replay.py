@@ -55,6 +55,8 @@ class LabelledHistory:
     #: (the API contract's names); a blank cell is a transaction without them.
     latitudes: list[float | None] | None = None
     longitudes: list[float | None] | None = None
+    #: the offset each timestamp was written in (minutes east of UTC), when any is not UTC
+    utc_offsets: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.transaction_ids)
@@ -87,6 +89,17 @@ def _epoch_ms_all(texts: list[str]) -> NDArray[np.int64]:
         if any(_ZONED.search(text) for text in texts):
             return np.array([_epoch_ms(text) for text in texts], dtype=np.int64)
     return np.array(texts, dtype="datetime64[ms]").astype(np.int64)
+
+
+def _offsets(texts: list[str]) -> list[int] | None:
+    """The offset of each timestamp that names one other than UTC (None: all UTC)."""
+    if not any(_ZONED.search(text) and not text.endswith(_UTC_SUFFIXES) for text in texts):
+        return None
+    offsets = []
+    for text in texts:
+        offset = datetime.fromisoformat(text).utcoffset()
+        offsets.append(0 if offset is None else int(offset.total_seconds() // 60))
+    return offsets
 
 
 def _labels(texts: list[str]) -> NDArray[np.int8]:
@@ -138,6 +151,7 @@ def load_history(path: Path) -> LabelledHistory:
             _labels(labels),
             latitudes,
             longitudes,
+            _offsets(stamps),
         )
     except ValueError as error:
         raise DataError(f"{path.name}: {error}") from None
@@ -241,6 +255,7 @@ def replay(
     )
     nowhere: list[float | None] = [None] * len(history)
     latitudes, longitudes = history.latitudes or nowhere, history.longitudes or nowhere
+    offsets = history.utc_offsets or [0] * len(history)
     with _collector_paused():
         for step, index in enumerate(positions):
             now = stamps[index]
@@ -270,6 +285,7 @@ def replay(
                     amounts[index],
                     latitudes[index],
                     longitudes[index],
+                    offsets[index],
                 )
             )
             if assessment is None:

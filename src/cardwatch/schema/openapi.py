@@ -54,6 +54,11 @@ _ACCEPTED = {
             "properties": {
                 "amount": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?$"},
                 "timestamp_ms": {"type": "integer"},
+                "utc_offset_minutes": {
+                    "type": "integer",
+                    "description": "The offset the timestamp was written in, when not UTC: "
+                    "hour, night and weekend are scored in that local time.",
+                },
                 "card": {
                     "type": "object",
                     "required": ["token"],
