@@ -3,13 +3,17 @@
 import csv
 import re
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cardwatch.cli import main
+from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.features import FEATURES
+from cardwatch.domain.validation import TransactionParser, contract_problems
+from cardwatch.local.traffic import csv_traffic
 from cardwatch.ops.backtest import backtest
 from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history, replay
 
@@ -111,8 +115,9 @@ def test_a_label_that_is_not_zero_or_one_is_named(tmp_path: Path) -> None:
         "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
         "t1,2018-04-01T00:00:00Z,u,m,1.50,maybe\n"
     )
-    with pytest.raises(ValueError, match="is_fraud must be 0 or 1, not 'maybe'"):
+    with pytest.raises(ValueError, match="line 2, column is_fraud: must be 0 or 1") as caught:
         load_history(path)
+    assert "maybe" not in str(caught.value)
 
 
 def test_coordinates_in_the_file_feed_geo_velocity(tmp_path: Path) -> None:
@@ -144,8 +149,35 @@ def test_coordinates_in_the_file_feed_geo_velocity(tmp_path: Path) -> None:
         ),
         (
             "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
-            "t1,2018-04-01T00:00:00Z,u,m,twelve,0\n",
-            "could not convert",
+            "t1,2018-04-01T00:00:00Z,u,m,1.00,0\n"
+            "t2,2018-04-01T00:00:00Z,u,m,twelve,0\n",
+            "line 3, column amount: must be a positive decimal number",
+        ),
+        (
+            "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
+            "t1,2018-04-01T00:00:00Z,u,m,-4.00,0\n",
+            "line 2, column amount: must be a positive decimal number",
+        ),
+        (
+            "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
+            "t1,2018-04-01T00:00:00Z,u,m,1.00,0\n"
+            "t2,yesterday,u,m,1.00,0\n",
+            "line 3, column timestamp: is not an ISO 8601",
+        ),
+        (
+            "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud,channel\n"
+            "t1,2018-04-01T00:00:00Z,u,m,1.00,0,telepathy\n",
+            "line 2, column channel: is outside the contract",
+        ),
+        (
+            "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
+            "t1,2018-04-01T00:00:00Z,u,4111 1111 1111 1111,1.00,0\n",
+            "line 2, column terminal_id: is outside the contract",
+        ),
+        (
+            "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud,latitude,longitude\n"
+            "t1,2018-04-01T00:00:00Z,u,m,1.00,0,91,0\n",
+            "line 2, column latitude: must be a number within +-90",
         ),
     ],
 )
@@ -158,6 +190,8 @@ def test_an_unreadable_file_is_refused_in_one_line(
     error = capsys.readouterr().err
     assert error.startswith("cardwatch backtest: data.csv") and message in error
     assert error.count("\n") == 1
+    for value in ("twelve", "-4.00", "yesterday", "telepathy", "4111", "91,"):
+        assert value not in error  # the problem is named, the value never echoed
 
 
 def test_the_loader_keeps_each_timestamps_offset_for_local_time(tmp_path: Path) -> None:
@@ -176,3 +210,25 @@ def test_the_loader_keeps_each_timestamps_offset_for_local_time(tmp_path: Path) 
     utc_only = tmp_path / "utc.csv"
     utc_only.write_text(path.read_text().replace("+09:00", "Z").replace("-04:30", "Z"))
     assert load_history(utc_only).utc_offsets is None
+
+
+def test_local_replay_reads_files_with_the_same_loader(tmp_path: Path) -> None:
+    # GIVEN a file another generator wrote: labels as words, an offset, contract extras
+    path = tmp_path / "data.csv"
+    path.write_text(
+        "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud,channel,country,"
+        "merchant_category_code,device_id,latitude,longitude\n"
+        "a,2018-04-01T05:30:00+09:00,u1,m1,12.50,false,pos,JP,5411,,35.68,139.69\n"
+        "b,2018-04-01T06:00:00+09:00,u2,m2,900.00,true,ecommerce,JP,5732,dev-9,,\n"
+    )
+    # WHEN local mode turns it into request bodies
+    planned = list(csv_traffic(path))
+    # THEN each body passes the API's own parser, keeps its columns, offset and label
+    parser = TransactionParser(CardTokenizer(b"k" * 32))
+    assert all(contract_problems(p.body) == [] for p in planned)
+    first, second = (parser.from_document(p.body) for p in planned)
+    assert [p.is_fraud for p in planned] == [False, True]
+    assert first.utc_offset_minutes == 540 and first.extras["channel"] == "pos"
+    assert first.extras["latitude"] == Decimal("35.68") and "latitude" not in second.extras
+    assert second.extras["device_id"] == "dev-9" and "device_id" not in first.extras
+    assert second.timestamp_ms - first.timestamp_ms == 30 * 60_000

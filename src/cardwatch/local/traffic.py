@@ -9,17 +9,17 @@ bodies, shifting its timestamps so that the last one is now.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cardwatch.domain.card import luhn_valid
+from cardwatch.ops.labelled_file import load_history
 
 __all__ = ["Planned", "csv_traffic", "demo_pan", "demo_traffic"]
 
@@ -211,24 +211,31 @@ def _inject_fraud(
 
 
 def csv_traffic(path: Path, limit: int | None = None) -> Iterator[Planned]:
-    """Bodies from a labelled CSV, time-shifted so its last transaction is now."""
-    with path.open(newline="") as file:
-        rows = list(csv.DictReader(file))
-    if limit is not None:
-        rows = rows[:limit]
-    if not rows:
+    """Bodies from a labelled file (read by the backtest's loader, so every spelling it
+    takes and every contract column it keeps arrive here too), time-shifted so that its
+    last transaction is now; each timestamp keeps the offset it was written in."""
+    history = load_history(path)
+    count = len(history) if limit is None else min(limit, len(history))
+    if count == 0:
         return
-    last = max(datetime.fromisoformat(row["timestamp"]) for row in rows)
-    shift = datetime.now(UTC) - last
-    for row in rows:
-        moment = datetime.fromisoformat(row["timestamp"]) + shift
-        body = {
-            "transaction_id": row["transaction_id"],
-            "user_id": row["user_id"],
-            "card_number": demo_pan(row["user_id"]),
-            "terminal_id": row["terminal_id"],
-            "amount": Decimal(row["amount"]),
+    stamps = history.timestamp_ms[:count].tolist()
+    shift_ms = int(datetime.now(UTC).timestamp() * 1000) - max(stamps)
+    offsets = history.utc_offsets or [0] * count
+    for row in range(count):
+        zone = timezone(timedelta(minutes=offsets[row]))
+        moment = datetime.fromtimestamp((stamps[row] + shift_ms) / 1000, UTC).astimezone(zone)
+        body: dict[str, Any] = {
+            "transaction_id": history.transaction_ids[row],
+            "user_id": history.users[row],
+            "card_number": demo_pan(history.users[row]),
+            "terminal_id": history.terminals[row],
+            "amount": Decimal(repr(history.amounts[row])),
             "currency": "USD",
-            "timestamp": _stamp(moment),
+            "timestamp": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         }
-        yield Planned(body, "csv", row.get("is_fraud") == "1")
+        body.update({name: values[row] for name, values in history.extras.items() if values[row]})
+        if history.latitudes is not None and history.longitudes is not None:
+            latitude, longitude = history.latitudes[row], history.longitudes[row]
+            if latitude is not None and longitude is not None:
+                body["latitude"], body["longitude"] = latitude, longitude
+        yield Planned(body, "csv", bool(history.labels[row]))

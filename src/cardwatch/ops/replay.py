@@ -8,15 +8,11 @@ metrics) and ``cardwatch train`` (the final artifact).
 
 from __future__ import annotations
 
-import csv
 import gc
 import math
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +24,7 @@ from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.domain.state import DAY_MS
-from cardwatch.ops import DataError
+from cardwatch.ops.labelled_file import LabelledHistory, load_history
 from cardwatch.ops.train import fit_artifact
 
 __all__ = [
@@ -39,122 +35,6 @@ __all__ = [
     "load_history",
     "replay",
 ]
-
-
-@dataclass(slots=True)
-class LabelledHistory:
-    """A labelled transaction file, column by column, in file order."""
-
-    transaction_ids: list[str]
-    timestamp_ms: NDArray[np.int64]
-    users: list[str]
-    terminals: list[str]
-    amounts: list[float]
-    labels: NDArray[np.int8]
-    #: Terminal coordinates, when the file has ``latitude`` and ``longitude`` columns
-    #: (the API contract's names); a blank cell is a transaction without them.
-    latitudes: list[float | None] | None = None
-    longitudes: list[float | None] | None = None
-    #: the offset each timestamp was written in (minutes east of UTC), when any is not UTC
-    utc_offsets: list[int] | None = None
-
-    def __len__(self) -> int:
-        return len(self.transaction_ids)
-
-    @property
-    def days(self) -> NDArray[np.int64]:
-        return self.timestamp_ms // DAY_MS
-
-
-_UTC_SUFFIXES = ("Z", "+00:00")
-_ZONED = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
-_LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1}
-
-
-def _epoch_ms(text: str) -> int:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:  # a timestamp without a zone is UTC, as the columns say
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-def _epoch_ms_all(texts: list[str]) -> NDArray[np.int64]:
-    """Epoch milliseconds of ISO 8601 timestamps (a missing zone means UTC); vectorized
-    when every one is in UTC, written with "Z", "+00:00" or no zone at all."""
-    for suffix in _UTC_SUFFIXES:
-        if texts and all(text.endswith(suffix) for text in texts):
-            texts = [text[: -len(suffix)] for text in texts]
-            break
-    else:
-        if any(_ZONED.search(text) for text in texts):
-            return np.array([_epoch_ms(text) for text in texts], dtype=np.int64)
-    return np.array(texts, dtype="datetime64[ms]").astype(np.int64)
-
-
-def _offsets(texts: list[str]) -> list[int] | None:
-    """The offset of each timestamp that names one other than UTC (None: all UTC)."""
-    if not any(_ZONED.search(text) and not text.endswith(_UTC_SUFFIXES) for text in texts):
-        return None
-    offsets = []
-    for text in texts:
-        offset = datetime.fromisoformat(text).utcoffset()
-        offsets.append(0 if offset is None else int(offset.total_seconds() // 60))
-    return offsets
-
-
-def _labels(texts: list[str]) -> NDArray[np.int8]:
-    """0/1 labels, also written 0.0/1.0 or false/true (any case)."""
-    try:
-        return np.array([_LABELS[text.strip().lower()] for text in texts], dtype=np.int8)
-    except KeyError as error:
-        raise ValueError(f"is_fraud must be 0 or 1, not {error.args[0]!r}") from None
-
-
-_COLUMNS = ("transaction_id", "timestamp", "user_id", "terminal_id", "amount", "is_fraud")
-_COORDINATES = ("latitude", "longitude")
-
-
-def _coordinate(text: str) -> float | None:
-    return float(text) if text.strip() else None
-
-
-def load_history(path: Path) -> LabelledHistory:
-    """Read ``transaction_id,timestamp,user_id,terminal_id,amount,is_fraud`` (+ extras;
-    ``latitude`` and ``longitude``, when both are there, feed geo-velocity)."""
-    with path.open(newline="") as file:
-        reader = csv.reader(file)
-        header = next(reader, [])
-        missing = [name for name in _COLUMNS if name not in header]
-        if missing:
-            raise DataError(f"{path.name}: no column {', '.join(missing)}")
-        names = _COLUMNS + (_COORDINATES if set(_COORDINATES) <= set(header) else ())
-        picks = [header.index(name) for name in names]
-        columns: list[list[str]] = [[] for _ in names]
-        for line, row in enumerate(reader, start=2):
-            try:
-                for column, index in zip(columns, picks, strict=True):
-                    column.append(row[index])
-            except IndexError:
-                raise DataError(f"{path.name}, line {line}: too few fields") from None
-    ids, stamps, users, terminals, amounts, labels, *coordinates = columns
-    latitudes: list[float | None] | None = None
-    longitudes: list[float | None] | None = None
-    try:
-        if coordinates:
-            latitudes, longitudes = ([_coordinate(v) for v in c] for c in coordinates)
-        return LabelledHistory(
-            ids,
-            _epoch_ms_all(stamps),
-            users,
-            terminals,
-            [float(a) for a in amounts],
-            _labels(labels),
-            latitudes,
-            longitudes,
-            _offsets(stamps),
-        )
-    except ValueError as error:
-        raise DataError(f"{path.name}: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)
