@@ -355,6 +355,9 @@ class Blueprint:
                     "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
                     "RULES_PARAMETER": "rules_parameter",
                     "STATE_MAX_LATENESS_SECONDS": "state_max_lateness_seconds",
+                    "ALERT_REVIEW_SHARE": "alert_review_share",
+                    "ALERT_BLOCK_SHARE": "alert_block_share",
+                    "ALERT_BUDGET_DAYS": "alert_budget_days",
                 },
                 grants=(
                     ("table", ("dynamodb:UpdateItem",)),
@@ -377,9 +380,11 @@ class Blueprint:
                     "TIME_BUCKET_INDEX": "time_bucket_index_name",
                     "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
                     "ANALYSIS_WINDOW_SECONDS": "analysis_window_seconds",
+                    "PROFILE_TABLE_NAME": "profile_table_name",
                 },
                 grants=(
                     ("table_time_bucket_index", TABLE_READ),
+                    ("profile_table", STATE_WRITE),  # the alert budget's score counts
                     ("suspicious_queue", QUEUE_SEND),
                     ("failures_dlq", QUEUE_SEND),
                     ("key", KEY_USE),
@@ -428,6 +433,11 @@ class Blueprint:
     schedule_expression = "rate(5 minutes)"
     analysis_window_seconds = 300
     alert_cooldown_seconds = 3600
+    #: The alert budget: the share of traffic that may go to review and to block, cut
+    #: from the last days' scores (never below the rule document's thresholds).
+    alert_review_share = 0.005
+    alert_block_share = 0.001
+    alert_budget_days = 7
     #: How late (after its timestamp) a transaction may reach detect and still count in
     #: the card's and terminal's state: async retries (max_event_age_seconds) and a
     #: next-day redrive of the failures DLQ fit inside it.

@@ -14,8 +14,14 @@ from typing import Any, NamedTuple
 import boto3
 import pytest
 
-from cardwatch.adapters.dynamodb_state import DynamoStateStore, card_entity, terminal_entity
+from cardwatch.adapters.dynamodb_state import (
+    DynamoScoreLog,
+    DynamoStateStore,
+    card_entity,
+    terminal_entity,
+)
 from cardwatch.blueprint import Blueprint
+from cardwatch.domain.budget import count_bins
 from cardwatch.domain.detection import Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.memory_state import InMemoryState
@@ -269,3 +275,21 @@ def test_a_transactions_state_change_costs_the_same_at_any_terminal_volume(
     for cost in costs.values():
         assert 0 < cost["write"] <= 12 and 0 < cost["read"] <= 12
     assert costs["busy"]["write"] == costs["quiet"]["write"]
+
+
+def test_the_alert_budgets_counts_take_each_window_once_under_concurrent_folds(
+    provisioned: Provisioned, blueprint: Blueprint
+) -> None:
+    # GIVEN 24 five-minute windows of scores, each folded by 4 invocations at once
+    log = DynamoScoreLog(blueprint.profile_table_name, boto3.client("dynamodb"))
+    start = (T0 // DAY_MS + 3) * DAY_MS
+    windows = [(start + n * 300_000, [0.001 * n, 0.5, 0.999]) for n in range(24)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        folded = list(pool.map(lambda w: log.fold(*w), windows * 4))
+    # THEN each window counted once: 72 scores on that day, in the bins they belong to
+    assert sum(folded) == 24
+    day = start // DAY_MS
+    counts = log.counts(day, day + 1)
+    assert sum(counts.values()) == 72
+    assert counts == count_bins(score for _w, scores in windows for score in scores)
+    assert log.counts(day + 1, day + 2) == {} and not log.fold(*windows[0])

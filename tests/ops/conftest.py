@@ -1,5 +1,6 @@
 """A small simulated history, made once per test session."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,19 @@ from cardwatch.ops.replay import LabelledHistory, load_history
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
 
 SMALL = SimulationSettings(customers=250, terminals=500, days=35, seed=11)
+
+
+def short_compromises(base: SimulationSettings) -> SimulationSettings:
+    """Another generator's fraud: more compromised terminals for shorter spells, shorter
+    card compromises, customers who roam farther."""
+    return replace(
+        base,
+        radius=10.0,
+        compromised_terminals_per_day=3,
+        terminal_compromise_days=14,
+        compromised_customers_per_day=2,
+        customer_compromise_days=7,
+    )
 
 
 @pytest.fixture(scope="session")

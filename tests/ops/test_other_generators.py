@@ -9,6 +9,7 @@ import pytest
 from cardwatch.ops.backtest import backtest
 from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from tests.ops.conftest import short_compromises
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=21)
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)
@@ -51,15 +52,7 @@ def test_the_engine_learns_other_compromise_patterns(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     # GIVEN more compromised terminals for shorter spells, and shorter card compromises
-    settings = replace(
-        BASE,
-        radius=10.0,
-        compromised_terminals_per_day=3,
-        terminal_compromise_days=14,
-        compromised_customers_per_day=2,
-        customer_compromise_days=7,
-        seed=22,
-    )
+    settings = replace(short_compromises(BASE), seed=22)
     history = history_of(settings, tmp_path_factory)
     # WHEN it is replayed
     _result, report = backtest(history, SETTINGS, test_days=7)

@@ -9,19 +9,13 @@ from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.ops.backtest import backtest
 from cardwatch.ops.replay import ReplaySettings, load_history
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from tests.ops.conftest import short_compromises
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=41)
 WORLDS = {
     "handbook": BASE,
     "lower amount threshold": replace(BASE, fraud_amount=150.0, compromised_amount_factor=3.0),
-    "short compromises": replace(
-        BASE,
-        radius=10.0,
-        compromised_terminals_per_day=3,
-        terminal_compromise_days=14,
-        compromised_customers_per_day=2,
-        customer_compromise_days=7,
-    ),
+    "short compromises": short_compromises(BASE),
     "card testing": replace(BASE, card_testing_per_day=3),
 }
 

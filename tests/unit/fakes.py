@@ -55,6 +55,13 @@ class InMemoryTransactionStore:
             if start_ms <= stored.transaction.timestamp_ms < end_ms
         ]
 
+    def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
+        return [
+            self.decisions[t.transaction_id].score
+            for t in self.transactions_between(start_ms, end_ms)
+            if t.transaction_id in self.decisions
+        ]
+
 
 class ListQueue:
     """:class:`FindingQueue`; ``fail_next`` sends fail before anything is queued."""

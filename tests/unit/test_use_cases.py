@@ -4,6 +4,7 @@ has its own module). The handlers are driven through their ``service=`` seam."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,13 +14,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.adapters.dynamodb_store import to_attributes
 from cardwatch.domain.analysis import AnalysisService
+from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, count_bins
 from cardwatch.domain.detect_service import DetectionService, DetectOutcome
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.features import FEATURES
 from cardwatch.domain.labels import LabelConflict, LabelService, TransactionNotFound
+from cardwatch.domain.model import TreeModel
 from cardwatch.domain.model_store import default_model
 from cardwatch.domain.notification import NotificationService, NotifyOutcome
+from cardwatch.domain.ports import DecisionRecord
 from cardwatch.domain.rules import default_policy
+from cardwatch.domain.state import DAY_MS
 from cardwatch.domain.transaction import Transaction
 from cardwatch.domain.validation import TransactionParser
 from cardwatch.handlers import detect, notify
@@ -219,6 +224,48 @@ def test_analyze_finds_a_terminal_hit_by_many_cards_in_the_last_window(
     # THEN it names that terminal
     assert report.transactions == 50
     assert any(f.terminal_id == "fuel-13" for f in queue.sent)
+
+
+def test_analyze_folds_the_window_befores_scores_once_into_the_alert_budget(
+    parser: TransactionParser,
+) -> None:
+    # GIVEN 12 transactions scored in the window before last (11:50-11:55), one unscored
+    store = InMemoryTransactionStore()
+    for n in range(13):
+        t = parser.parse(body(transaction_id=f"w-{n}", timestamp=f"2026-11-20T11:52:{n:02d}Z"))
+        store.add(t, t.fingerprint())
+        if n < 12:
+            store.record_decision(t, DecisionRecord(0.01 * n, "approve", (), {}, None))
+    log = InMemoryScoreLog()
+    service = AnalysisService(store, ListQueue(), scores=log)
+    # WHEN analyze runs at 12:00, then again (a retry of the same schedule)
+    first, again = service.run(NOW_MS, NOW.isoformat()), service.run(NOW_MS, NOW.isoformat())
+    # THEN the 12 recorded scores are counted once, on their day
+    assert (first.scores_folded, again.scores_folded) == (12, 0)
+    day = NOW_MS // DAY_MS
+    assert sum(log.counts(day, day + 1).values()) == 12
+
+
+def test_detect_decides_with_the_budgets_thresholds() -> None:
+    # GIVEN a model that scores everything 0.7 (over the rules' 0.5 review threshold)
+    constant = TreeModel.from_artifact(
+        {
+            "format": "cardwatch-gbt/1",
+            "features": list(FEATURES),
+            "baseline": math.log(0.7 / 0.3),
+            "trees": [],
+        }
+    )
+    detector = Detector(FailingState(), default_policy(), constant)
+    x = [float("nan")] * len(FEATURES)
+    assert detector.judge("before", x).decision.value == "review"
+    # WHEN the thresholds are cut from a week in which it scored 99.5 % of traffic so
+    detector.thresholds = AlertBudget().thresholds(
+        count_bins([0.7] * 9_950 + [0.99] * 50), detector.policy.thresholds
+    )
+    # THEN the bulk is approved; the team's review queue holds what scored above it
+    assert detector.judge("after", x).decision.value == "approve"
+    assert 0.7 < detector.thresholds.review <= 0.99
 
 
 def test_a_label_is_learnt_once_and_only_for_a_stored_transaction(

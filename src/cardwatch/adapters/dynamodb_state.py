@@ -30,14 +30,15 @@ from __future__ import annotations
 
 import random
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
+from cardwatch.domain.budget import count_bins
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.state import (
     DAY_MS,
@@ -57,7 +58,7 @@ from cardwatch.domain.state import (
     TerminalState,
 )
 
-__all__ = ["ConcurrentStateUpdate", "DynamoCooldown", "DynamoStateStore"]
+__all__ = ["ConcurrentStateUpdate", "DynamoCooldown", "DynamoScoreLog", "DynamoStateStore"]
 
 ENTITY, SLOT = "entity", "slot"
 TTL = "expires_at"
@@ -401,3 +402,77 @@ class DynamoCooldown:
                 TTL: _n(until_ms // 1000 + 86_400),
             },
         )
+
+
+_SCORES = "scores"
+
+
+class DynamoScoreLog:
+    """:class:`~cardwatch.domain.ports.ScoreLog` in the profile table: one item per day
+    (``scores`` / ``d#<day>``) with a count per score bin (``b<bin>``), and one marker
+    per folded window, written together in one transaction (a window counts once)."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self._table = table_name
+        self._client = client or boto3.client("dynamodb")
+
+    def fold(self, window_start_ms: int, scores: Iterable[float]) -> bool:
+        counts = count_bins(scores)
+        day = window_start_ms // DAY_MS
+        keep = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2)
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {**_key(_SCORES, f"w#{window_start_ms:015d}"), TTL: keep},
+                    "ConditionExpression": f"attribute_not_exists({ENTITY})",
+                }
+            }
+        ]
+        if counts:
+            names = {f"#b{index}": f"b{index}" for index in counts}
+            values = {f":b{index}": _n(n) for index, n in counts.items()}
+            writes.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _key(_SCORES, _day_slot(day)),
+                        "UpdateExpression": "ADD "
+                        + ", ".join(f"#b{index} :b{index}" for index in counts)
+                        + " SET #ttl = :ttl",
+                        "ExpressionAttributeNames": {**names, "#ttl": TTL},
+                        "ExpressionAttributeValues": {**values, ":ttl": keep},
+                    }
+                }
+            )
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                return False  # folded before
+            raise
+        return True
+
+    def counts(self, first_day: int, last_day: int) -> Counter[int]:
+        total: Counter[int] = Counter()
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#e = :e AND #s BETWEEN :lo AND :hi",
+            "ExpressionAttributeNames": {"#e": ENTITY, "#s": SLOT},
+            "ExpressionAttributeValues": {
+                ":e": {"S": _SCORES},
+                ":lo": {"S": _day_slot(first_day)},
+                ":hi": {"S": _day_slot(last_day - 1)},
+            },
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            for item in page.get("Items", []):
+                for name, value in item.items():
+                    if name[:1] == "b" and name[1:].isdigit():
+                        total[int(name[1:])] += int(value["N"])
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -179,8 +179,15 @@ class DynamoTransactionStore:
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
         """Every transaction with ``start_ms <= timestamp < end_ms``, bucket by bucket."""
+        return [Transaction.from_record(item) for item in self._window(start_ms, end_ms)]
+
+    def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
+        """The recorded scores of the window's transactions (through the same index)."""
+        return [float(item["score"]) for item in self._window(start_ms, end_ms) if "score" in item]
+
+    def _window(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
         step = self._bucket_seconds * 1000
-        found: list[Transaction] = []
+        found: list[dict[str, Any]] = []
         for bucket_start in range(start_ms // step * step, end_ms, step):
             kwargs: dict[str, Any] = {
                 "TableName": self._table,
@@ -197,9 +204,7 @@ class DynamoTransactionStore:
             }
             while True:
                 page = self._client.query(**kwargs)
-                found.extend(
-                    Transaction.from_record(from_attributes(item)) for item in page.get("Items", [])
-                )
+                found.extend(from_attributes(item) for item in page.get("Items", []))
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

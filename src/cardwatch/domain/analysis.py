@@ -1,4 +1,5 @@
-"""The analyze use case: every few minutes, look across the last window for patterns."""
+"""The analyze use case: every few minutes, look across the last window for patterns,
+and fold the scores of the window before into the alert budget's counts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from cardwatch.domain.alerts import Finding
 from cardwatch.domain.patterns import PatternFinding, PatternSettings, find_patterns
-from cardwatch.domain.ports import FindingQueue, WindowReader
+from cardwatch.domain.ports import FindingQueue, ScoreLog, WindowReader
 from cardwatch.domain.transaction import time_bucket
 
 __all__ = ["AnalysisReport", "AnalysisService"]
@@ -20,6 +21,9 @@ class AnalysisReport:
     window_end_ms: int
     transactions: int
     findings: tuple[PatternFinding, ...]
+    #: scores of the window before folded into the alert budget's counts (0: none, or
+    #: folded before)
+    scores_folded: int = 0
 
 
 def _finding(pattern: PatternFinding, window_start_ms: int, detected_at: str) -> Finding:
@@ -51,11 +55,13 @@ class AnalysisService:
         queue: FindingQueue,
         window_seconds: int = 300,
         settings: PatternSettings | None = None,
+        scores: ScoreLog | None = None,
     ) -> None:
         self._reader = reader
         self._queue = queue
         self._window_ms = window_seconds * 1000
         self._settings = settings or PatternSettings()
+        self._scores = scores
 
     def run(self, now_ms: int, detected_at: str) -> AnalysisReport:
         """Analyze the last whole window before ``now_ms`` (aligned, so none overlap)."""
@@ -65,4 +71,11 @@ class AnalysisService:
         patterns = find_patterns(window, self._settings)
         for pattern in patterns:
             self._queue.send(_finding(pattern, start, detected_at))
-        return AnalysisReport(start, end, len(window), tuple(patterns))
+        folded = 0
+        if self._scores is not None:
+            # the window before: its decisions have had a whole window to be recorded
+            earlier = start - self._window_ms
+            scores = self._reader.scores_between(earlier, start)
+            if self._scores.fold(earlier, scores):
+                folded = len(scores)
+        return AnalysisReport(start, end, len(window), tuple(patterns), folded)

@@ -13,7 +13,7 @@ from cardwatch.domain.features import FEATURES, Observation, change_of, compute
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.ports import DecisionRecord, StateStore
 from cardwatch.domain.reasons import explain
-from cardwatch.domain.rules import Policy
+from cardwatch.domain.rules import Policy, Thresholds
 from cardwatch.domain.state import (
     DEFAULT_MAX_LATENESS_MS,
     LabelChange,
@@ -108,6 +108,8 @@ class Detector:
         self.policy = policy
         self.model = model
         self.max_lateness_ms = max_lateness_ms
+        #: the thresholds in force (an alert budget's); None: the rule document's
+        self.thresholds: Thresholds | None = None
         if model is not None and model.features != FEATURES:
             raise ValueError("the model was trained on other features than the engine's")
 
@@ -154,7 +156,7 @@ class Detector:
         for rule in fired:
             keep *= 1.0 - rule.weight
         score = 1.0 - keep
-        thresholds = self.policy.thresholds
+        thresholds = self.thresholds or self.policy.thresholds
         decision = (
             Decision.BLOCK
             if score >= thresholds.block

@@ -7,6 +7,7 @@ which the backtest runs on).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,6 +24,7 @@ __all__ = [
     "DecisionRecord",
     "FindingQueue",
     "LabelLog",
+    "ScoreLog",
     "StateStore",
     "StoredTransaction",
     "TransactionStore",
@@ -83,6 +85,22 @@ class WindowReader(Protocol):
     """Reads the transactions of a time window without scanning the table."""
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]: ...
+
+    def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
+        """The detector's scores of the window's transactions (those recorded so far)."""
+        ...
+
+
+class ScoreLog(Protocol):
+    """Recent scores as counts per bin and day (:mod:`cardwatch.domain.budget`)."""
+
+    def fold(self, window_start_ms: int, scores: Iterable[float]) -> bool:
+        """Add a finished window's scores, once per window; False if it was folded."""
+        ...
+
+    def counts(self, first_day: int, last_day: int) -> Mapping[int, int]:
+        """Counts per bin of the days ``first_day <= day < last_day``."""
+        ...
 
 
 class AlertPublisher(Protocol):

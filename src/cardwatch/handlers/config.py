@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+from cardwatch.domain.budget import AlertBudget
 
 __all__ = ["AnalyzeConfig", "DetectConfig", "IngestConfig", "MissingSetting", "NotifyConfig"]
 
@@ -55,6 +57,7 @@ class DetectConfig:
     rules_parameter: str
     rules_max_age_seconds: int = 60
     max_lateness_seconds: int = 2 * 86_400
+    budget: AlertBudget = field(default_factory=AlertBudget)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DetectConfig:
@@ -65,6 +68,11 @@ class DetectConfig:
             suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
             rules_parameter=_required(env, "RULES_PARAMETER"),
             max_lateness_seconds=int(env.get("STATE_MAX_LATENESS_SECONDS", str(2 * 86_400))),
+            budget=AlertBudget(
+                review_share=float(env.get("ALERT_REVIEW_SHARE", "0.005")),
+                block_share=float(env.get("ALERT_BLOCK_SHARE", "0.001")),
+                days=int(env.get("ALERT_BUDGET_DAYS", "7")),
+            ),
         )
 
 
@@ -74,6 +82,7 @@ class AnalyzeConfig:
     time_bucket_index: str
     suspicious_queue_url: str
     window_seconds: int
+    profile_table_name: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AnalyzeConfig:
@@ -83,6 +92,7 @@ class AnalyzeConfig:
             time_bucket_index=_required(env, "TIME_BUCKET_INDEX"),
             suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
             window_seconds=int(env.get("ANALYSIS_WINDOW_SECONDS", "300")),
+            profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
         )
 
 

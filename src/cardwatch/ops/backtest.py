@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
@@ -38,6 +39,10 @@ class BacktestReport:
     #: average precision of the model's score alone, and each rule's effect on the test days
     model_average_precision: float = float("nan")
     rules: tuple[RuleEffect, ...] = ()
+    #: shares of the test days' transactions sent to review or block, and to block
+    flagged_share: float = float("nan")
+    blocked_share: float = float("nan")
+    flagged_precision: float = float("nan")
 
     @property
     def transactions_per_second(self) -> float:
@@ -78,7 +83,18 @@ def backtest(
         len(result.retrains),
         model_alone,
         tuple(effects),
+        *_decision_shares(result.decisions[test], labels),
     )
+
+
+def _decision_shares(
+    decisions: NDArray[np.int8], labels: NDArray[np.int8]
+) -> tuple[float, float, float]:
+    if not len(decisions):
+        return float("nan"), float("nan"), float("nan")
+    flagged = decisions > 0
+    precision = float(labels[flagged].mean()) if flagged.any() else float("nan")
+    return float(flagged.mean()), float((decisions == 2).mean()), precision
 
 
 def _table(report: BacktestReport) -> Table:
@@ -156,7 +172,9 @@ def run_backtest(
         f"{report.rows:,} transactions in {report.seconds:.1f} s "
         f"({report.transactions_per_second:,.0f} per second), "
         f"label delay {settings.label_delay_days:g} days, "
-        f"{report.retrains} retrainings on visible labels only"
+        f"{report.retrains} retrainings on visible labels only; test days: "
+        f"{report.flagged_share:.2%} flagged ({report.blocked_share:.2%} blocked), "
+        f"{report.flagged_precision:.1%} of them fraud"
         + (f", {result.duplicates} repeated ids skipped" if result.duplicates else "")
     )
     return report

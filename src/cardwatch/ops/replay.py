@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, count_bins
 from cardwatch.domain.detection import Assessment, Decision, Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.memory_state import InMemoryState
@@ -25,6 +27,7 @@ from cardwatch.domain.model import TreeModel
 from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.domain.state import DAY_MS
 from cardwatch.ops.labelled_file import LabelledHistory, load_history
+from cardwatch.ops.rule_report import combined_scores
 from cardwatch.ops.train import fit_artifact
 
 __all__ = [
@@ -43,6 +46,9 @@ class ReplaySettings:
     retrain_every_days: float = 7
     min_frauds_to_train: int = 30
     seed: int = 0
+    #: thresholds cut each day from the days before, as the deployment does (None: the
+    #: rule document's thresholds throughout)
+    budget: AlertBudget | None = field(default_factory=AlertBudget)
 
 
 @dataclass(slots=True)
@@ -117,6 +123,8 @@ def replay(
         np.zeros(size, dtype=np.int64),
     )
     rule_bit = {f"rule:{rule.id}": 1 << index for index, rule in enumerate(policy.rules)}
+    calibration = _Calibration(detector, settings.budget)
+    sorted_stamps = history.timestamp_ms[order]
     delay = int(settings.label_delay_days * DAY_MS)
     never = 2**62
     period = (
@@ -154,8 +162,10 @@ def replay(
                 )
                 visible += 1
             if now >= next_retrain:
-                _retrain(detector, result, order[:visible], history, settings, now=now)
+                if _retrain(detector, result, order[:visible], history, settings, now=now):
+                    calibration.rescore(result, order[:step], sorted_stamps[:step], now)
                 next_retrain += period * max(1, (now - next_retrain) // period + 1)
+            calibration.before(now)
             assessment = detector.assess(
                 Observation(
                     ids[index],
@@ -172,12 +182,72 @@ def replay(
                 result.duplicates += 1
                 continue
             result.keep(index, assessment, rule_bit)
+            calibration.scored(assessment.score)
             if progress is not None and step % 10_000 == 0:
                 progress(step)
     if progress is not None:
         progress(len(positions))
     result.model = detector.model
     return result
+
+
+#: rows of recent days a new model re-scores to cut its thresholds
+_RESCORE_SAMPLE = 20_000
+
+
+class _Calibration:
+    """The alert budget in a replay: each day's scores folded at its end, and the
+    thresholds cut afresh from the days before (the deployment folds five-minute
+    windows and re-reads within a minute: the same counts, a little sooner)."""
+
+    def __init__(self, detector: Detector, budget: AlertBudget | None) -> None:
+        self._detector, self._budget = detector, budget
+        self._log = InMemoryScoreLog()
+        self._day: int | None = None
+        self._today: list[float] = []
+
+    def before(self, now_ms: int) -> None:
+        day = now_ms // DAY_MS
+        if self._budget is None or day == self._day:
+            return
+        if self._day is not None:
+            self._log.fold(self._day * DAY_MS, self._today)
+        self._day, self._today = day, []
+        first, last = self._budget.window(now_ms)
+        self._detector.thresholds = self._budget.thresholds(
+            self._log.counts(first, last), self._detector.policy.thresholds
+        )
+
+    def scored(self, score: float) -> None:
+        self._today.append(score)
+
+    def rescore(
+        self,
+        result: ReplayResult,
+        rows: NDArray[np.int64],
+        stamps: NDArray[np.int64],
+        now_ms: int,
+    ) -> None:
+        """A new model scores differently: cut the thresholds from its own scores of the
+        recent rows (a sample of them), as a promoted model's shadow scores would."""
+        if self._budget is None or self._detector.model is None:
+            return
+        first, _last = self._budget.window(now_ms)
+        recent = rows[np.searchsorted(stamps, first * DAY_MS) :]
+        if not len(recent):
+            return
+        step = max(1, len(recent) // _RESCORE_SAMPLE)
+        sample = recent[::step]
+        model = self._detector.model
+        probabilities = np.array([model.probability(result.features[row]) for row in sample])
+        weights = [rule.weight for rule in self._detector.policy.rules]
+        scores = combined_scores(probabilities, result.rule_hits[sample], weights)
+        counts = Counter({b: n * step for b, n in count_bins(scores.tolist()).items()})
+        # the old model's days are forgotten; the re-scored ones stand for them
+        self._log.days = {now_ms // DAY_MS - 1: counts}
+        self._detector.thresholds = self._budget.thresholds(
+            counts, self._detector.policy.thresholds
+        )
 
 
 def _retrain(
@@ -188,11 +258,11 @@ def _retrain(
     settings: ReplaySettings,
     *,
     now: int,
-) -> None:
+) -> bool:
     y = history.labels[rows]
     frauds = int(y.sum())
     if frauds < settings.min_frauds_to_train or frauds == len(y):
-        return
+        return False
     artifact = fit_artifact(
         result.features,
         history.labels,
@@ -202,3 +272,4 @@ def _retrain(
     )
     detector.model = TreeModel.from_artifact(artifact)
     result.retrains.append({"at_ms": now, "rows": len(rows), "frauds": frauds})
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cardwatch.adapters.dynamodb_state import DynamoScoreLog
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.domain.analysis import AnalysisService
 from cardwatch.handlers.config import AnalyzeConfig
@@ -14,4 +15,9 @@ __all__ = ["analysis_service"]
 def analysis_service() -> AnalysisService:
     config = AnalyzeConfig.from_env()
     reader = DynamoTransactionStore(config.table_name, dynamodb(), config.time_bucket_index)
-    return AnalysisService(reader, queue(config.suspicious_queue_url), config.window_seconds)
+    return AnalysisService(
+        reader,
+        queue(config.suspicious_queue_url),
+        config.window_seconds,
+        scores=DynamoScoreLog(config.profile_table_name, dynamodb()),
+    )

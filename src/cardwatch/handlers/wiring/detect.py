@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from cardwatch.adapters.dynamodb_state import DynamoStateStore
+import time
+from collections.abc import Mapping
+
+from cardwatch.adapters.dynamodb_state import DynamoScoreLog, DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.domain.budget import AlertBudget
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.model_store import default_model
@@ -13,14 +17,32 @@ from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 __all__ = ["detection_service"]
 
 
+_BUDGET_MAX_AGE_SECONDS = 60
+_recent: dict[tuple[str, AlertBudget], tuple[float, Mapping[int, int]]] = {}
+
+
+def recent_scores(table_name: str, budget: AlertBudget) -> Mapping[int, int]:
+    """The alert budget's score counts, read at most once a minute per environment."""
+    now = time.monotonic()
+    cached = _recent.get((table_name, budget))
+    if cached is None or now - cached[0] > _BUDGET_MAX_AGE_SECONDS:
+        first, last = budget.window(int(time.time() * 1000))
+        cached = (now, DynamoScoreLog(table_name, dynamodb()).counts(first, last))
+        _recent[(table_name, budget)] = cached
+    return cached[1]
+
+
 def detection_service() -> DetectionService:
     config = DetectConfig.from_env()
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
+    rule_set = policy(rules)
     detector = Detector(
         DynamoStateStore(config.profile_table_name, dynamodb()),
-        policy(rules),
+        rule_set,
         default_model(),
         max_lateness_ms=config.max_lateness_seconds * 1000,
     )
+    counts = recent_scores(config.profile_table_name, config.budget)
+    detector.thresholds = config.budget.thresholds(counts, rule_set.thresholds)
     store = DynamoTransactionStore(config.table_name, dynamodb())
     return DetectionService(detector, store, queue(config.suspicious_queue_url))

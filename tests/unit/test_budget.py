@@ -1,0 +1,89 @@
+"""The alert budget: thresholds cut from recent scores, never below the rule document's."""
+
+import random
+
+import pytest
+
+from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, bin_floor, bin_of, count_bins
+from cardwatch.domain.rules import Thresholds
+from cardwatch.domain.state import DAY_MS
+
+FLOOR = Thresholds(0.5, 0.9)
+
+
+def scores(n: int, seed: int = 1) -> list[float]:
+    """Mostly low scores, with a long tail towards 1 (as a fraud model's are)."""
+    rng = random.Random(seed)
+    return [rng.betavariate(0.4, 12) for _ in range(n)]
+
+
+def share_at_or_above(values: list[float], cut: float) -> float:
+    return sum(v >= cut for v in values) / len(values)
+
+
+def test_the_cut_lets_through_about_the_budgeted_share_of_new_scores() -> None:
+    # GIVEN a week of scores
+    counts = count_bins(scores(70_000))
+    # WHEN the thresholds for a 0.5 % review and 0.1 % block budget are cut
+    budget = AlertBudget(review_share=0.005, block_share=0.001)
+    cut = budget.thresholds(counts, Thresholds(0.01, 0.02))
+    # THEN fresh scores from the same distribution are flagged at about those shares
+    fresh = scores(70_000, seed=2)
+    assert 0.003 < share_at_or_above(fresh, cut.review) <= 0.0065
+    assert 0.0004 < share_at_or_above(fresh, cut.block) <= 0.0016
+    assert cut.review < cut.block
+
+
+def test_the_rule_documents_thresholds_are_a_floor() -> None:
+    # GIVEN quiet traffic, whose top half percent scores under 0.5
+    counts = count_bins(scores(20_000))
+    # THEN the budget never lowers the thresholds to fill itself
+    assert AlertBudget().thresholds(counts, FLOOR) == FLOOR
+
+
+def test_a_flood_of_high_scores_raises_the_cut() -> None:
+    # GIVEN a new model that scores 10 % of traffic above 0.5
+    rng = random.Random(3)
+    flood = [
+        rng.uniform(0.5, 1.0) if rng.random() < 0.1 else rng.uniform(0, 0.3) for _ in range(50_000)
+    ]
+    cut = AlertBudget().thresholds(count_bins(flood), FLOOR)
+    # THEN about 0.5 % is sent to review, not 10 %
+    assert share_at_or_above(flood, FLOOR.review) > 0.09
+    assert share_at_or_above(flood, cut.review) <= 0.006
+
+
+def test_a_tie_bigger_than_the_budget_is_flagged_whole_rather_than_not_at_all() -> None:
+    # GIVEN 2 % of recent scores at one value (a tree ensemble's top leaf)
+    recent = [0.997] * 200 + [0.01] * 9_800
+    cut = AlertBudget().thresholds(count_bins(recent), FLOOR)
+    # THEN that tie is flagged (the team sees the highest scores, not none)
+    assert cut.review <= 0.997
+    # AND with a few scores above it, filling the budget, only those are
+    above = [0.9995] * 40 + recent[40:]
+    assert AlertBudget().thresholds(count_bins(above), FLOOR).review > 0.997
+
+
+def test_too_few_scores_leave_the_rule_documents_thresholds() -> None:
+    assert AlertBudget().thresholds(count_bins([0.99] * 500), FLOOR) == FLOOR
+
+
+def test_bins_are_ordered_and_cover_zero_to_one() -> None:
+    points = [0.0, 1e-12, 0.001, 0.3, 0.5, 0.9, 0.999, 0.999999, 1.0]
+    bins = [bin_of(p) for p in points]
+    assert bins == sorted(bins) and bins[0] == 0
+    for p in points[1:-1]:
+        assert bin_floor(bin_of(p)) <= p
+
+
+@pytest.mark.parametrize(("review", "block"), [(0.001, 0.005), (0, 0), (1.5, 0.1)])
+def test_an_impossible_budget_is_refused(review: float, block: float) -> None:
+    with pytest.raises(ValueError, match="alert budget"):
+        AlertBudget(review_share=review, block_share=block)
+
+
+def test_a_window_is_folded_once_and_days_add_up() -> None:
+    log = InMemoryScoreLog()
+    assert log.fold(0, [0.1, 0.2]) and not log.fold(0, [0.1, 0.2])
+    assert log.fold(DAY_MS, [0.9])
+    assert sum(log.counts(0, 1).values()) == 2 and sum(log.counts(0, 2).values()) == 3
