@@ -37,7 +37,8 @@ def test_sub_second_detection_and_scaling_settings() -> None:
     strict=True,
     reason="local mode now runs 8 detect invocations at once on one emulator whose "
     "DynamoDB serializes every request; the last POST of a burst reached the alert "
-    "queue in 1.7 s (0.55 s when detect ran one event at a time)",
+    "queue in 2.5 s in the last run (1.7 s the run before, 0.55 s when detect ran one "
+    "event at a time)",
 )
 def test_a_burst_reaches_the_alert_queue_within_a_second_on_the_emulator() -> None:
     assert RESULTS["alert latency: last POST to alert queue (max of 5 bursts)"]["value"] < 1000
@@ -53,13 +54,18 @@ def test_the_full_default_backtest_beats_the_handbook() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the replay now runs on the deployment's event-time, bucketed state: 326 s "
-    "for the whole command in the last run (196 s in the run before it, on the "
-    "single-profile state)",
+    reason="the replay runs on the deployment's event-time, bucketed state, with the "
+    "alert budget's daily cut and each retrained model's re-scoring: 368 s for the whole "
+    "command in the last run (326 s before the budget, 196 s on the single-profile state)",
 )
 def test_the_full_default_backtest_runs_in_five_minutes() -> None:
     whole = RESULTS["backtest: handbook-default dataset, whole command"]
     assert whole["unit"] == "s" and whole["value"] < 300
+
+
+def test_a_backtest_with_one_core_busy_is_at_most_half_again_as_slow() -> None:
+    busy = RESULTS["backtest with one core busy, against idle"]
+    assert busy["unit"] == "x" and busy["value"] <= 1.5
 
 
 def test_the_results_were_measured_on_this_code_by_a_full_run() -> None:
