@@ -77,9 +77,15 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv  # noqa: PLC0415
+    from cardwatch.ops.simulate_rich import RichSettings  # noqa: PLC0415
 
     settings = SimulationSettings(
-        customers=args.customers, terminals=args.terminals, days=args.days, seed=args.seed
+        customers=args.customers,
+        terminals=args.terminals,
+        days=args.days,
+        seed=args.seed,
+        card_testing_per_day=args.card_testing_per_day,
+        rich=RichSettings() if args.rich else None,
     )
     rows = write_csv(simulate(settings), args.out)
     print(f"wrote {rows:,} transactions to {args.out}")
@@ -147,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--terminals", type=int, default=10000)
     simulate.add_argument("--days", type=int, default=183)
     simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument(
+        "--card-testing-per-day", type=int, default=0, help="bursts of probes on a card"
+    )
+    simulate.add_argument(
+        "--rich",
+        action="store_true",
+        help="add processor fields (currency, country, channel, MCC, device, IP, "
+        "coordinates, local offsets) and their fraud: takeover, spread card testing, "
+        "skimming, stolen contactless, friendly fraud",
+    )
     simulate.set_defaults(run=_simulate)
 
     backtest = commands.add_parser("backtest", help="replay labelled data; score and measure")

@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 
 from cardwatch.cli import main
-from cardwatch.ops.simulate import SimulationSettings, simulate
+from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from cardwatch.ops.simulate_rich import RichSettings
 from tests.ops.conftest import SMALL
 
 
@@ -78,3 +79,53 @@ def test_the_command_writes_the_fixed_columns(tmp_path: Path) -> None:
         "amount",
         "is_fraud",
     ]
+
+
+RICH = SimulationSettings(customers=400, terminals=800, days=28, seed=9, rich=RichSettings())
+
+
+def test_a_rich_world_leaves_the_handbook_world_alone(tmp_path: Path) -> None:
+    """Rich fields draw from a stream of their own: the plain file is byte for byte the
+    same, and the rich one has the handbook's customers, times and labels under it."""
+    plain = simulate(SMALL)
+    rich = simulate(
+        replace(
+            SMALL,
+            rich=RichSettings(
+                takeovers_per_day=0,
+                spread_testing_per_week=0,
+                skimmers_per_week=0,
+                stolen_taps_per_day=0,
+                friendly_fraud_per_day=0,
+                trips_per_day=0,
+            ),
+        )
+    )
+    assert plain.context is None
+    assert np.array_equal(plain.seconds, rich.seconds)
+    assert np.array_equal(plain.customer, rich.customer)
+    assert np.array_equal(plain.fraud, rich.fraud)
+
+
+def test_a_rich_world_has_every_scenario_and_field(tmp_path: Path) -> None:
+    data = simulate(RICH)
+    assert {5, 6, 7, 8, 9} <= set(np.unique(data.scenario).tolist())
+    assert data.context is not None and np.all(np.diff(data.seconds) >= 0)
+    channel, device = data.context["channel"], data.context["device_id"]
+    online = channel == "ecommerce"
+    # online purchases have a device and an IP and no coordinates; in person the opposite
+    assert np.all(device[online] != "") and np.all(np.isnan(data.context["latitude"][online]))
+    assert np.all(device[~online] == "") and not np.isnan(data.context["latitude"][~online]).any()
+    # each currency is priced in its own unit: yen amounts are whole and larger
+    yen = data.context["currency"] == "JPY"
+    assert np.all(data.amount[yen] == np.round(data.amount[yen]))
+    assert np.median(data.amount[yen]) > 20 * np.median(data.amount[~yen])
+    # takeovers come from devices the card never used before
+    takeover = data.scenario == 5
+    assert all(d.startswith("ato") for d in device[takeover].tolist())
+    out = tmp_path / "rich.csv"
+    write_csv(data, out)
+    with out.open() as file:
+        rows = list(csv.DictReader(file))
+    assert {"currency", "device_id", "ip_address", "merchant_category_code"} <= set(rows[0])
+    assert any(row["timestamp"].endswith("+09:00") for row in rows)

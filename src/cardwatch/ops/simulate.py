@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cardwatch.ops.simulate_rich import RICH_COLUMNS, RichSettings, enrich
+
 __all__ = ["SimulatedData", "SimulationSettings", "simulate", "write_csv"]
 
 _DAY_SECONDS = 86_400
@@ -51,6 +53,8 @@ class SimulationSettings:
     customer_compromise_days: int = 14
     compromised_amount_factor: float = 5.0
     card_testing_per_day: int = 0
+    #: processor fields and the fraud that uses them (None: the handbook's columns only)
+    rich: RichSettings | None = None
 
 
 @dataclass(slots=True)
@@ -64,6 +68,11 @@ class SimulatedData:
     fraud: NDArray[np.int8]
     scenario: NDArray[np.int8]
     start: str
+    #: a rich world's processor fields, column by column (:mod:`.simulate_rich`)
+    context: dict[str, NDArray[Any]] | None = None
+    #: where the handbook placed its customers and terminals on the grid
+    customer_xy: NDArray[np.float64] | None = None
+    terminal_xy: NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.seconds)
@@ -118,6 +127,8 @@ def _legitimate(settings: SimulationSettings, rng: np.random.Generator) -> Simul
         np.zeros(size, np.int8),
         np.zeros(size, np.int8),
         settings.start,
+        customer_xy=customer_xy,
+        terminal_xy=terminal_xy,
     )
 
 
@@ -186,6 +197,8 @@ def _with_card_testing(
         merged(data.fraud, np.ones(added), np.int8),
         merged(data.scenario, np.full(added, 4), np.int8),
         data.start,
+        customer_xy=data.customer_xy,
+        terminal_xy=data.terminal_xy,
     )
 
 
@@ -195,41 +208,82 @@ def simulate(settings: SimulationSettings) -> SimulatedData:
     _add_fraud(data, settings, rng)
     if settings.card_testing_per_day:
         data = _with_card_testing(data, settings, rng)
+    if settings.rich is not None:
+        data = enrich(data, settings, settings.rich)
     return data
 
 
+def _offset_text(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _stamps(data: SimulatedData) -> list[str]:
+    """UTC moments as ``...Z``; a rich world's in each place's local time and offset."""
+    if data.context is None:
+        return [
+            f"{moment}Z" for moment in (np.datetime64(data.start, "s") + data.seconds).astype(str)
+        ]
+    offsets = data.context["utc_offset_minutes"]
+    local = (np.datetime64(data.start, "s") + data.seconds + offsets * 60).astype(str)
+    return [
+        moment + (_offset_text(int(offset)) if offset else "Z")
+        for moment, offset in zip(local, offsets.tolist(), strict=True)
+    ]
+
+
+def _cells(column: NDArray[Any]) -> list[str]:
+    if column.dtype.kind == "f":
+        return [
+            "" if value != value else f"{value:.5f}".rstrip("0").rstrip(".")
+            for value in column.tolist()
+        ]
+    return [str(value) for value in column.tolist()]
+
+
 def write_csv(data: SimulatedData, path: Path) -> int:
-    """Write ``transaction_id,timestamp,user_id,terminal_id,amount,is_fraud`` (+ scenario)."""
-    moments = (np.datetime64(data.start, "s") + data.seconds).astype(str)
+    """Write ``transaction_id,timestamp,user_id,terminal_id,amount,is_fraud`` (+ scenario),
+    and a rich world's processor fields after them."""
+    decimals = (
+        np.full(len(data), 2)
+        if data.context is None
+        else np.where(data.context["currency"] == "JPY", 0, 2)
+    )
+    amounts = [
+        f"{amount:.{places}f}"
+        for amount, places in zip(data.amount.tolist(), decimals.tolist(), strict=True)
+    ]
+    extra = [] if data.context is None else [_cells(data.context[name]) for name in RICH_COLUMNS]
+    header = [
+        "transaction_id",
+        "timestamp",
+        "user_id",
+        "terminal_id",
+        "amount",
+        "is_fraud",
+        "fraud_scenario",
+        *(RICH_COLUMNS if data.context is not None else ()),
+    ]
     with path.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(
-            [
-                "transaction_id",
-                "timestamp",
-                "user_id",
-                "terminal_id",
-                "amount",
-                "is_fraud",
-                "fraud_scenario",
-            ]
-        )
+        writer.writerow(header)
         writer.writerows(
             (
                 f"tx-{index:08d}",
-                f"{moment}Z",
+                moment,
                 f"C{customer:05d}",
                 f"T{terminal:05d}",
-                f"{amount:.2f}",
+                amount,
                 fraud,
                 scenario,
+                *(column[index] for column in extra),
             )
             for index, (moment, customer, terminal, amount, fraud, scenario) in enumerate(
                 zip(
-                    moments,
+                    _stamps(data),
                     data.customer.tolist(),
                     data.terminal.tolist(),
-                    data.amount.tolist(),
+                    amounts,
                     data.fraud.tolist(),
                     data.scenario.tolist(),
                     strict=True,
