@@ -105,7 +105,7 @@ def measure_units() -> dict[int, dict[str, float]]:
                 at = T0 - 18 * 3_600_000 + n * (18 * 3_600_000 // earlier)
                 event = CardEvent(f"pre-{terminal}-{n}", at, 12_000, terminal)
                 change = StateChange(f"card-{n % 5000}", terminal, event)
-                state.apply(change._replace(first_visit_today=state.register(change)))
+                state.apply(change._replace(claimed=state.register(change)))
                 progress.advance(task)
             transaction = _transaction(volume, terminal, T0)
             meter.reset()

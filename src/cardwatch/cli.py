@@ -105,14 +105,20 @@ def _replay_settings(args: argparse.Namespace) -> Any:
 def _backtest(args: argparse.Namespace) -> int:
     from cardwatch.ops.backtest import run_backtest  # noqa: PLC0415
 
-    run_backtest(args.data, args.scores_out, _replay_settings(args), args.test_days)
+    run_backtest(
+        args.data,
+        args.scores_out,
+        _replay_settings(args),
+        args.test_days,
+        reference=args.reference,
+    )
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
     from cardwatch.ops.training_run import train_from_history  # noqa: PLC0415
 
-    artifact = train_from_history(args.data, _replay_settings(args))
+    artifact = train_from_history([args.data, *args.more], _replay_settings(args))
     args.out.write_text(json.dumps(artifact, separators=(",", ":")))
     meta = artifact["metadata"]
     print(
@@ -169,11 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replay_options(backtest)
     backtest.add_argument("--scores-out", type=Path)
     backtest.add_argument("--test-days", type=int, default=7)
+    backtest.add_argument(
+        "--reference",
+        action="store_true",
+        help="also fit a larger gradient-boosted reference and print its AP beside ours",
+    )
     backtest.set_defaults(run=_backtest)
 
     train = commands.add_parser("train", help="fit the model on labelled data, write JSON")
     _add_replay_options(train)
     train.add_argument("--out", type=Path, required=True)
+    train.add_argument(
+        "more", type=Path, nargs="*", help="more labelled files: each a world of its own"
+    )
     train.set_defaults(run=_train)
 
     demo = commands.add_parser(

@@ -97,13 +97,24 @@ def test_one_history_gives_identical_features_in_memory_and_in_the_table(
         while pending_labels and pending_labels[0].known_ms <= row.timestamp_ms:
             label = pending_labels.pop(0)
             assert memory.learn(label) and table.learn(label)
+        k = int(row.transaction_id[3:])
+        located = row.transaction_id.endswith(("1", "5"))
         obs = Observation(
             row.transaction_id,
             row.timestamp_ms,
             row.card,
             row.terminal_id,
             row.amount,
-            *((48.1 + row.amount % 7, 11.5) if row.transaction_id.endswith(("1", "5")) else ()),
+            48.1 + row.amount % 7 if located else None,
+            11.5 if located else None,
+            0,
+            # processor fields, shared across cards so devices, ranges and BINs spread
+            None if k % 3 == 0 else f"dev-{k % 17}",
+            f"10.0.{k % 5}.{k % 250}",
+            ("US", "GB", "JP")[k % 3],
+            ("pos", "ecommerce", "contactless")[k % 3],
+            ("5411", "5732")[k % 2],
+            ("411111", "550000")[k % 2],
         )
         in_memory, in_table = memory.assess(obs), table.assess(obs)
         # THEN every feature vector is the same, NaN for NaN
@@ -117,6 +128,7 @@ def test_one_history_gives_identical_features_in_memory_and_in_the_table(
                 row.terminal_id,
                 bool(row.is_fraud),
                 row.timestamp_ms + DAY_MS,
+                obs.merchant_category_code,
             )
         )
     assert len(rows) == 600 and any(row.is_fraud for row in rows[:-200])
@@ -264,7 +276,7 @@ def test_a_transactions_state_change_costs_the_same_at_any_terminal_volume(
         change = StateChange(
             f"k-{n % 900}", "busy", CardEvent(f"b-{n}", T0 + n * 19_000, 12_000, "busy")
         )
-        assert state.apply(change._replace(first_visit_today=state.register(change)))
+        assert state.apply(change._replace(claimed=state.register(change)))
     # WHEN one more transaction is scored and applied at each
     costs = {}
     for terminal in ("busy", "quiet"):

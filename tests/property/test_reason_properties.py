@@ -51,11 +51,15 @@ def _mean(values: list[float]) -> float:
 class History:
     """What came before a transaction, from the test's own records."""
 
-    def __init__(self, before: list[Sent], now: Observation, labels_known: list[Sent]) -> None:
+    def __init__(
+        self, before: list[Sent], now: Observation, labels_known: list[Sent], delay: int = 0
+    ) -> None:
         self.now = now
+        self.all = [s.obs for s in before]
         self.card = [s.obs for s in before if s.obs.card_key == now.card_key]
         self.terminal = [s.obs for s in before if s.obs.terminal_id == now.terminal_id]
         self.known_frauds = [s.obs for s in labels_known if s.is_fraud]
+        self.known_fraud_times = [(o, o.timestamp_ms + delay) for o in self.known_frauds]
 
     def within(self, events: list[Observation], ms: int) -> list[Observation]:
         return [e for e in events if 0 <= self.now.timestamp_ms - e.timestamp_ms < ms]
@@ -68,6 +72,23 @@ class History:
 
     def terminal_mean_30d(self) -> float:
         return _mean([e.amount for e in self.within(self.terminal, 30 * DAY_MS)])
+
+
+_NEW_VALUE = {"NEW_DEVICE": "device_id", "NEW_COUNTRY": "country"}
+_SPREAD = {
+    "DEVICE_USED_BY_MANY_CARDS": "device_id",
+    "ADDRESS_RANGE_USED_BY_MANY_CARDS": "ip_address",
+    "CARD_RANGE_PROBED": "card_bin",
+}
+
+
+def _net(address: str | None) -> str:
+    return ".".join((address or "").split(".")[:3])
+
+
+def _key(field: str, e: Observation) -> str | None:
+    value = getattr(e, field)
+    return _net(value) if field == "ip_address" else value
 
 
 def _below_norm(amount: float, mean: float) -> bool:
@@ -123,6 +144,42 @@ def true_of(code: str, feature: str, h: History) -> bool:  # noqa: C901
         return len({e.card_key for e in h.within(h.terminal, DAY_MS)}) >= 10
     if code == "NIGHT_TIME":
         return ((now.timestamp_ms + now.utc_offset_minutes * MINUTE_MS) % DAY_MS) < 6 * HOUR_MS
+    if code in _NEW_VALUE:
+        field = _NEW_VALUE[code]
+        value = getattr(now, field)
+        return value is not None and value not in {getattr(e, field) for e in h.card}
+    if code == "NEW_IP_NETWORK":
+        if now.ip_address is None:
+            return False
+        return _net(now.ip_address) not in {_net(e.ip_address) for e in h.card if e.ip_address}
+    if code == "NEW_PLACE":
+        located = [e for e in h.card if e.latitude is not None]
+        return (
+            now.latitude is not None and all(_km(e, now) > 100 for e in located) and bool(located)
+        )
+    if code == "CARD_NOT_PRESENT":
+        return now.channel in {"ecommerce", "moto", "recurring"}
+    if code == "CONTACTLESS":
+        return now.channel == "contactless"
+    if code in _SPREAD:
+        # an hour's (a day's) count of cards on their first use that calendar day: a
+        # card counts at most once a day, so N of them are at least N/2 distinct cards
+        # within two hours (two days)
+        field = _SPREAD[code]
+        value = getattr(now, field)
+        if value is None:
+            return False
+        same = [
+            e for e in h.all if getattr(e, field) is not None and _key(field, e) == _key(field, now)
+        ]
+        return len({e.card_key for e in h.within(same, 2 * DAY_MS)}) >= 2
+    if code == "RISKY_MERCHANT_CATEGORY":
+        today = now.timestamp_ms // DAY_MS
+        return any(
+            e.merchant_category_code == now.merchant_category_code
+            and today - known_ms // DAY_MS < 28
+            for e, known_ms in h.known_fraud_times
+        )
     raise AssertionError(f"no independent check for reason {code}")
 
 
@@ -156,6 +213,12 @@ def histories(draw: st.DrawFn) -> list[Sent]:
                     None if where is None else where[0],
                     None if where is None else where[1],
                     draw(st.sampled_from([0, 0, 540, -300, 330])),
+                    draw(st.sampled_from([None, "dev-1", "dev-2", "dev-3"])),
+                    draw(st.sampled_from([None, "10.0.0.1", "10.0.0.9", "10.0.1.1", "192.0.2.7"])),
+                    draw(st.sampled_from([None, "US", "GB", "JP"])),
+                    draw(st.sampled_from([None, "pos", "contactless", "ecommerce", "atm"])),
+                    draw(st.sampled_from([None, "5411", "5732"])),
+                    draw(st.sampled_from([None, "411111", "550000"])),
                 ),
                 draw(st.booleans()),
             )
@@ -184,11 +247,12 @@ def test_no_model_reason_contradicts_the_transactions_history(
                         o.terminal_id,
                         earlier.is_fraud,
                         o.timestamp_ms + label_delay,
+                        o.merchant_category_code,
                     )
                 )
         assessment = detector.assess(item.obs)
         assert assessment is not None and assessment.decision is not Decision.APPROVE
-        history = History(sent[:index], item.obs, known)
+        history = History(sent[:index], item.obs, known, label_delay)
         pushes = {(p.feature, p.above): p.credit for p in MODEL.explain(assessment.features)}
         for reason in assessment.reasons:
             assert reason.source == "model" and reason.feature is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from cardwatch.domain.alerts import Alert, Finding
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
-from cardwatch.domain.state import LabelChange, Snapshot, StateChange
+from cardwatch.domain.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
 
 
@@ -110,10 +110,17 @@ class FailingState:
         self.fail_before = 0
         self.fail_after = 0
 
-    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
-        return self.state.read(card_key, terminal_id, transaction_id, at_ms)
+    def read(
+        self,
+        card_key: str,
+        terminal_id: str,
+        transaction_id: str,
+        at_ms: int,
+        keys: Keys = NO_KEYS,
+    ) -> Snapshot:
+        return self.state.read(card_key, terminal_id, transaction_id, at_ms, keys)
 
-    def register(self, change: StateChange) -> bool:
+    def register(self, change: StateChange) -> frozenset[str]:
         return self.state.register(change)
 
     def apply(self, change: StateChange) -> bool:

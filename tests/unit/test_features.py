@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from cardwatch.domain.features import FEATURES, Observation, change_of, compute
+from cardwatch.domain.features import FEATURES, Observation, change_of, compute, keys_of
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.state import DAY_MS, LabelChange
 
@@ -31,13 +31,14 @@ def features(state: InMemoryState, observation: Observation) -> dict[str, float]
         observation.terminal_id,
         observation.transaction_id,
         observation.timestamp_ms,
+        keys_of(observation),
     )
     return dict(zip(FEATURES, compute(observation, snapshot), strict=True))
 
 
 def add(state: InMemoryState, observation: Observation) -> bool:
     change = change_of(observation)
-    return state.apply(change._replace(first_visit_today=state.register(change)))
+    return state.apply(change._replace(claimed=state.register(change)))
 
 
 def label(state: InMemoryState, n: int, made_ms: int, fraud: bool, known_ms: int) -> None:
@@ -159,3 +160,101 @@ def test_hour_night_and_weekend_are_the_places_local_time() -> None:
     # THEN the hour, the night and the weekend follow the offset the client wrote
     assert (utc["hour"], utc["is_night"], utc["is_weekend"]) == (20, 0, 0)
     assert (tokyo["hour"], tokyo["is_night"], tokyo["is_weekend"]) == (5, 1, 1)
+
+
+def rich(n: int, at: int, card: str = "C1", **fields: object) -> Observation:
+    return replace(obs(n, at, card=card), **fields)  # type: ignore[arg-type]
+
+
+def test_a_device_network_and_country_are_new_only_to_a_card_that_never_used_them() -> None:
+    state = InMemoryState()
+    add(state, rich(1, T0, device_id="phone", ip_address="81.2.3.4", country="GB"))
+    # same device, another address in the same /24, same country: nothing new
+    same = features(
+        state, rich(2, T0 + MINUTE, device_id="phone", ip_address="81.2.3.200", country="GB")
+    )
+    assert (same["c_new_device"], same["c_new_network"], same["c_new_country"]) == (0, 0, 0)
+    assert same["c_devices_seen"] == 1
+    other = features(
+        state, rich(3, T0 + MINUTE, device_id="laptop", ip_address="126.9.9.9", country="JP")
+    )
+    assert (other["c_new_device"], other["c_new_network"], other["c_new_country"]) == (1, 1, 1)
+    # fields not sent are missing, never "not new"
+    bare = features(state, rich(4, T0 + MINUTE))
+    assert all(
+        math.isnan(bare[name]) for name in ("c_new_device", "c_new_network", "c_new_country")
+    )
+    # another card's history does not count
+    stranger = features(state, rich(5, T0 + MINUTE, card="C2", device_id="phone"))
+    assert stranger["c_new_device"] == 1
+
+
+def test_distance_to_the_nearest_place_the_card_was_used_in_person() -> None:
+    state = InMemoryState()
+    add(state, rich(1, T0, latitude=51.5, longitude=-0.1))  # London
+    add(state, rich(2, T0 + MINUTE, latitude=40.7, longitude=-74.0))  # New York
+    near_london = features(state, rich(3, T0 + 2 * MINUTE, latitude=51.6, longitude=-0.1))
+    assert 10 < near_london["c_new_place_km"] < 12  # the nearest, not a centre between
+    tokyo = features(state, rich(4, T0 + 2 * MINUTE, latitude=35.7, longitude=139.7))
+    assert tokyo["c_new_place_km"] > 9000
+    assert math.isnan(features(state, rich(5, T0 + 2 * MINUTE))["c_new_place_km"])
+
+
+def test_channels_are_card_not_present_or_contactless() -> None:
+    state = InMemoryState()
+    web = features(state, rich(1, T0, channel="ecommerce"))
+    tap = features(state, rich(2, T0, channel="contactless"))
+    assert (web["card_not_present"], web["contactless"]) == (1, 0)
+    assert (tap["card_not_present"], tap["contactless"]) == (0, 1)
+
+
+def test_a_device_an_address_range_and_a_bin_count_the_distinct_cards_they_saw() -> None:
+    """Spread card testing: one device probes many cards, once or twice each."""
+    state = InMemoryState()
+    for n in range(12):
+        card = f"card-{n // 2}"  # six cards, two probes each
+        add(
+            state,
+            rich(
+                n,
+                T0 + n * MINUTE,
+                card=card,
+                device_id="bot",
+                ip_address="203.0.113.7",
+                card_bin="411111",
+            ),
+        )
+    probe = features(
+        state,
+        rich(
+            99,
+            T0 + 13 * MINUTE,
+            card="card-9",
+            device_id="bot",
+            ip_address="203.0.113.99",
+            card_bin="411111",
+        ),
+    )
+    assert probe["dv_cards_1h"] == probe["ip_cards_1h"] == probe["bin_cards_1h"] == 6
+    assert probe["dv_cards_1d"] == 6
+    later = features(state, rich(100, T0 + 3 * 60 * MINUTE, card="card-9", device_id="bot"))
+    assert later["dv_cards_1h"] == 0 and later["dv_cards_1d"] == 6
+    assert math.isnan(later["ip_cards_1h"]) and math.isnan(later["bin_cards_1d"])
+
+
+def test_a_merchant_category_learns_its_fraud_rate_from_labels_as_they_become_known() -> None:
+    state = InMemoryState()
+    for n, fraud in enumerate([True, False, False, False]):
+        state.apply_label(
+            LabelChange(f"l-{n}", "C1", "T1", T0, fraud, T0 + DAY_MS, category="mcc#5732")
+        )
+    before = features(state, rich(1, T0 - DAY_MS, merchant_category_code="5732"))
+    after = features(state, rich(2, T0 + DAY_MS + MINUTE, merchant_category_code="5732"))
+    assert after["m_labelled_28d"] == 4 and after["m_fraud_rate_28d"] == 0.25
+    # labels become known on their day: a transaction of an earlier day does not read them
+    assert before["m_labelled_28d"] == 0
+    # and after 28 days they are forgotten
+    late = features(state, rich(4, T0 + 30 * DAY_MS, merchant_category_code="5732"))
+    assert late["m_labelled_28d"] == 0
+    other = features(state, rich(3, T0 + DAY_MS + MINUTE, merchant_category_code="5411"))
+    assert other["m_labelled_28d"] == 0 and math.isnan(other["m_fraud_rate_28d"])

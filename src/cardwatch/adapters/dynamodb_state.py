@@ -1,15 +1,19 @@
 """Detection state in the profile table: small items, changed only by atomic adds.
 
-Key ``entity`` (``card#<token>`` or ``terminal#<id>``) and ``slot``:
+Key ``entity`` (``card#<token>``, ``terminal#<id>``, a spread entity ``device#<id>``,
+``ip#<network>``, ``bin#<digits>``, or a category ``mcc#<code>``) and ``slot``:
 
 =========================  ==========================================================
-``e#<ts>#<transaction>``   a card's event (amount, terminal, coordinates), put once,
-                           then marked ``applied`` once
-``d#<day>``                a day bucket: ``n``, ``s`` (amount sum), label counts
+``e#<ts>#<transaction>``   a card's event (amount, terminal, coordinates, device,
+                           network, country, channel), put once, then marked
+                           ``applied`` once
+``d#<day>``                a day bucket: ``n``, ``s`` (amount sum), label counts (a
+                           category's: labels by the day they became known)
 ``d#total``                a card's all-time ``n``, ``s``, ``q`` (sum of squares)
-``h#<hour>``               a terminal's hour: ``n``, ``m<minute>``, ``c<minute>``
+``h#<hour>``               a terminal's or spread entity's hour: ``n``,
+                           ``m<minute>``, ``c<minute>``
 ``p#<day>#<card>``         first-visit marker: which transaction claimed the card's
-                           first visit to the terminal that day
+                           first visit to the terminal (spread entity) that day
 ``l#<transaction>``        a card's label marker: that label was learnt
 =========================  ==========================================================
 
@@ -46,16 +50,20 @@ from cardwatch.domain.state import (
     HISTORY_DAYS,
     HOUR_BUCKETS,
     HOUR_MS,
+    LABEL_DAYS,
+    NO_KEYS,
     RECENT_EVENTS,
     CardDay,
     CardEvent,
     CardState,
+    Keys,
     LabelChange,
     Snapshot,
     StateChange,
     TerminalDay,
     TerminalHour,
     TerminalState,
+    terminal_entity,
 )
 
 __all__ = ["ConcurrentStateUpdate", "DynamoCooldown", "DynamoScoreLog", "DynamoStateStore"]
@@ -73,10 +81,6 @@ class ConcurrentStateUpdate(RuntimeError):
 
 def card_entity(card_key: str) -> str:
     return f"card#{card_key}"
-
-
-def terminal_entity(terminal_id: str) -> str:
-    return f"terminal#{terminal_id}"
 
 
 def _n(value: int | float) -> dict[str, str]:
@@ -122,13 +126,38 @@ class DynamoStateStore:
         self.consumed = {"read": 0.0, "write": 0.0}
 
     # -- reads ----------------------------------------------------------------------
-    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
+    def read(
+        self,
+        card_key: str,
+        terminal_id: str,
+        transaction_id: str,
+        at_ms: int,
+        keys: Keys = NO_KEYS,
+    ) -> Snapshot:
         card, terminal = card_entity(card_key), terminal_entity(terminal_id)
         today, hour = at_ms // DAY_MS, at_ms // HOUR_MS
+        first_hour, last_hour = f"h#{hour - HOUR_BUCKETS + 1:08d}", f"h#{hour:08d}"
         events = self._query(card, "e#", f"e#{at_ms:015d}$", newest_first=True)
         card_days = self._query(card, _day_slot(today - HISTORY_DAYS + 1), _TOTAL)
-        hours = self._query(terminal, f"h#{hour - HOUR_BUCKETS + 1:08d}", f"h#{hour:08d}")
+        hours = self._query(terminal, first_hour, last_hour)
         terminal_days = self._query(terminal, _day_slot(today - HISTORY_DAYS + 1), _day_slot(today))
+        spread = {
+            key: TerminalState(
+                hours={
+                    int(item[SLOT]["S"][2:]): _hour(item)
+                    for item in self._query(key, first_hour, last_hour)
+                }
+            )
+            for key in keys.spread
+        }
+        category = None
+        if keys.category is not None:
+            label_days = self._query(
+                keys.category, _day_slot(today - LABEL_DAYS + 1), _day_slot(today)
+            )
+            category = TerminalState(
+                days={int(item[SLOT]["S"][2:]): _terminal_day(item) for item in label_days}
+            )
         state = CardState(events=deque(_event(item) for item in reversed(events)))
         for item in card_days:
             if item[SLOT]["S"] == _TOTAL:
@@ -148,6 +177,8 @@ class DynamoStateStore:
                 days={int(item[SLOT]["S"][2:]): _terminal_day(item) for item in terminal_days},
             ),
             applied=applied,
+            spread=spread,
+            category=category,
         )
 
     def _query(
@@ -175,8 +206,7 @@ class DynamoStateStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- changes --------------------------------------------------------------------
-    def register(self, change: StateChange) -> bool:
-        event = change.event
+    def register(self, change: StateChange) -> frozenset[str]:
         try:
             self._call(
                 "put_item",
@@ -187,11 +217,16 @@ class DynamoStateStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise  # else: registered by an earlier attempt
-        terminal = terminal_entity(change.terminal_id)
+        return frozenset(key for key in change.visited if self._claim(key, change))
+
+    def _claim(self, entity: str, change: StateChange) -> bool:
+        """Claim the card's first visit to ``entity`` that day (True: this transaction
+        holds it, now or from an earlier attempt)."""
+        owner = change.event.transaction_id
         slot = f"p#{change.day:06d}#{change.card_key}"
         marker = {
-            **_key(terminal, slot),
-            "owner": {"S": event.transaction_id},
+            **_key(entity, slot),
+            "owner": {"S": owner},
             TTL: _bucket_ttl((change.day + 1) * DAY_MS, 3),
         }
         try:
@@ -206,9 +241,9 @@ class DynamoStateStore:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             held = error.response.get("Item") or self._call(
-                "get_item", TableName=self._table, Key=_key(terminal, slot), ConsistentRead=True
+                "get_item", TableName=self._table, Key=_key(entity, slot), ConsistentRead=True
             ).get("Item", {})
-            return bool(held.get("owner", {}).get("S") == event.transaction_id)
+            return bool(held.get("owner", {}).get("S") == owner)
         return True
 
     def apply(self, change: StateChange) -> bool:
@@ -226,6 +261,9 @@ class DynamoStateStore:
         }
         if event.latitude is not None and event.longitude is not None:
             item |= {"lat": _n(event.latitude), "lon": _n(event.longitude)}
+        for name, value in zip(_CONTEXT, event[_CONTEXT_AT:], strict=True):
+            if value:
+                item[name] = {"S": value}
         return item
 
     def _writes(self, change: StateChange) -> list[dict[str, Any]]:
@@ -236,8 +274,13 @@ class DynamoStateStore:
         )
         amount, day, hour, minute = event.amount_milli, change.day, change.hour, change.minute
         day_ttl = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2)
-        new_card = change.first_visit_today
-        minute_adds = f"m{minute:02d} :one" + (f", c{minute:02d} :one" if new_card else "")
+        hour_ttl = _bucket_ttl((hour + 1) * HOUR_MS, 3)
+
+        def hour_add(entity: str) -> dict[str, Any]:
+            new_card = entity in change.claimed
+            adds = f"n :one, m{minute:02d} :one" + (f", c{minute:02d} :one" if new_card else "")
+            return _add(entity, f"h#{hour:08d}", adds, {}, hour_ttl)
+
         return [
             {  # the event, registered before scoring: marked applied, once
                 "Update": {
@@ -256,14 +299,9 @@ class DynamoStateStore:
                 {":a": _n(amount), ":q": _n(amount * amount)},
                 _n(int(self._clock()) + EVENT_RETENTION_DAYS * _DAY_S),
             ),
-            _add(
-                terminal,
-                f"h#{hour:08d}",
-                f"n :one, {minute_adds}",
-                {},
-                _bucket_ttl((hour + 1) * HOUR_MS, 3),
-            ),
+            hour_add(terminal),
             _add(terminal, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
+            *(hour_add(entity) for entity in change.keys.spread),
         ]
 
     def apply_label(self, change: LabelChange) -> bool:
@@ -296,6 +334,10 @@ class DynamoStateStore:
             writes.append(_add(terminal, _day_slot(made), "l :one, f :f", labels, made_ttl))
             if fraud:
                 writes.append(_add(terminal, _day_slot(known), "k :one", {}, known_ttl))
+        if change.category is not None:  # by the day it became known, as read
+            writes.append(
+                _add(change.category, _day_slot(known), "l :one, f :f", labels, known_ttl)
+            )
         return self._once(writes, change.transaction_id)
 
     # -- calls ----------------------------------------------------------------------
@@ -355,6 +397,11 @@ def _int(item: dict[str, Any], name: str) -> int:
     return int(value["N"]) if value else 0
 
 
+#: a card event's context attributes: device, network, country, channel
+_CONTEXT = ("dv", "ip", "co", "ch")
+_CONTEXT_AT = CardEvent._fields.index("device")
+
+
 def _event(item: dict[str, Any]) -> CardEvent:
     slot = item[SLOT]["S"]
     return CardEvent(
@@ -364,6 +411,7 @@ def _event(item: dict[str, Any]) -> CardEvent:
         item["t"]["S"],
         float(item["lat"]["N"]) if "lat" in item else None,
         float(item["lon"]["N"]) if "lon" in item else None,
+        *(item[name]["S"] if name in item else None for name in _CONTEXT),
     )
 
 

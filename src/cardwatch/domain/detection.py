@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
-from cardwatch.domain.features import FEATURES, Observation, change_of, compute
+from cardwatch.domain.features import FEATURES, Observation, change_of, compute, keys_of
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.ports import DecisionRecord, StateStore
 from cardwatch.domain.reasons import explain
@@ -75,6 +75,7 @@ class Label:
     terminal_id: str
     is_fraud: bool
     known_ms: int
+    merchant_category_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +134,9 @@ class Detector:
         change = None
         if not late:  # visible to concurrent readers before it is scored itself
             change = change_of(obs)
-            change = change._replace(first_visit_today=self.state.register(change))
+            change = change._replace(claimed=self.state.register(change))
         snapshot = self.state.read(
-            obs.card_key, obs.terminal_id, obs.transaction_id, scored.timestamp_ms
+            obs.card_key, obs.terminal_id, obs.transaction_id, scored.timestamp_ms, keys_of(obs)
         )
         if snapshot.applied:
             return None
@@ -201,5 +202,8 @@ class Detector:
                 label.transaction_ms,
                 label.is_fraud,
                 label.known_ms,
+                None
+                if label.merchant_category_code is None
+                else f"mcc#{label.merchant_category_code}",
             )
         )

@@ -12,6 +12,7 @@ exact to the millisecond; the terminal's from per-minute counts (exact to the mi
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 
@@ -25,13 +26,14 @@ from cardwatch.domain.state import (
     MINUTE_MS,
     CardEvent,
     CardState,
+    Keys,
     Snapshot,
     StateChange,
     TerminalState,
     milli,
 )
 
-__all__ = ["FEATURES", "Observation", "change_of", "compute"]
+__all__ = ["FEATURES", "Observation", "change_of", "compute", "keys_of", "network_of"]
 
 _EARTH_KM = 6371.0
 _SMALL_SHARE = 0.25  # "small" is under a quarter of the card's own mean amount
@@ -75,7 +77,28 @@ FEATURES: tuple[str, ...] = (
     "t_known_fraud_28d",
     "t_labelled_28d",
     "t_fraud_rate_28d",
+    # the processor's fields: what the card used before, and who else used the same
+    # device, address range and card range
+    "c_new_device",
+    "c_devices_seen",
+    "c_new_network",
+    "c_new_country",
+    "c_new_place_km",
+    "card_not_present",
+    "contactless",
+    "dv_cards_1h",
+    "dv_cards_1d",
+    "ip_cards_1h",
+    "ip_cards_1d",
+    "bin_cards_1h",
+    "bin_cards_1d",
+    "m_labelled_28d",
+    "m_fraud_rate_28d",
 )
+#: channels where the card is not in front of the terminal
+_NOT_PRESENT = frozenset({"ecommerce", "moto", "recurring"})
+#: the spread entities, in the order of their features
+SPREAD_KINDS = ("device", "ip", "bin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +114,36 @@ class Observation:
     longitude: float | None = None
     #: the offset of the place's local time from UTC: hour, night and weekend are local
     utc_offset_minutes: int = 0
+    device_id: str | None = None
+    ip_address: str | None = None
+    country: str | None = None
+    channel: str | None = None
+    merchant_category_code: str | None = None
+    card_bin: str | None = None
+
+
+def network_of(address: str) -> str:
+    """The network an address belongs to (IPv4 /24, IPv6 /48): a household's or an
+    office's range, which a new address in it does not leave."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    prefix = 24 if parsed.version == 4 else 48
+    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
+
+
+def keys_of(obs: Observation) -> Keys:
+    """The entities ``obs`` counts in besides its card and its terminal."""
+    spread = []
+    if obs.device_id:
+        spread.append(f"device#{obs.device_id}")
+    if obs.ip_address:
+        spread.append(f"ip#{network_of(obs.ip_address)}")
+    if obs.card_bin:
+        spread.append(f"bin#{obs.card_bin}")
+    category = f"mcc#{obs.merchant_category_code}" if obs.merchant_category_code else None
+    return Keys(tuple(spread), category)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -198,6 +251,69 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
     ]
 
 
+def _context_features(obs: Observation, card: CardState) -> list[float]:
+    """What the card used before (its recent events): new device, network, country;
+    how far from the nearest place it was used in person; how it is presented."""
+    devices: set[str] = set()
+    networks: set[str] = set()
+    countries: set[str] = set()
+    places: set[tuple[float, float]] = set()
+    now, this = obs.timestamp_ms, obs.transaction_id
+    for event in card.events:
+        if event.timestamp_ms > now or event.transaction_id == this:
+            continue
+        if event.device:
+            devices.add(event.device)
+        if event.network:
+            networks.add(event.network)
+        if event.country:
+            countries.add(event.country)
+        if event.latitude is not None and event.longitude is not None:
+            places.add((event.latitude, event.longitude))
+    network = network_of(obs.ip_address) if obs.ip_address else None
+    new_place_km = NAN
+    if places and obs.latitude is not None and obs.longitude is not None:
+        lat, lon = obs.latitude, obs.longitude
+        new_place_km = min(_haversine_km(p_lat, p_lon, lat, lon) for p_lat, p_lon in places)
+    channel = obs.channel
+    return [
+        NAN if not obs.device_id else float(obs.device_id not in devices),
+        float(len(devices)),
+        NAN if network is None else float(network not in networks),
+        NAN if not obs.country else float(obs.country not in countries),
+        new_place_km,
+        NAN if not channel else float(channel in _NOT_PRESENT),
+        NAN if not channel else float(channel == "contactless"),
+    ]
+
+
+def _spread_features(obs: Observation, state: Snapshot) -> list[float]:
+    """Distinct cards over the last hour and day per device, address range, card range."""
+    keys = dict(zip(SPREAD_KINDS, (obs.device_id, obs.ip_address, obs.card_bin), strict=True))
+    spread = {key.split("#", 1)[0]: found for key, found in state.spread.items()}
+    values: list[float] = []
+    for kind in SPREAD_KINDS:
+        found = spread.get(kind)
+        if not keys[kind] or found is None:
+            values += [NAN, NAN]
+            continue
+        _count_1h, _count_1d, cards_1h, cards_1d = _terminal_windows(found, obs.timestamp_ms)
+        values += [cards_1h, cards_1d]
+    return values
+
+
+def _category_features(state: TerminalState | None, today: int) -> list[float]:
+    """The merchant category's labels made known in the last 28 days, and its fraud rate."""
+    if state is None:
+        return [NAN, NAN]
+    labelled = frauds = 0.0
+    for day, bucket in state.days.items():
+        if 0 <= today - day < LABEL_DAYS:
+            labelled += bucket.labelled
+            frauds += bucket.frauds
+    return [labelled, _ratio(frauds, labelled)]
+
+
 def _by_minute(counts: dict[int, int], age_first: int) -> tuple[float, float]:
     """What per-minute ``counts`` put in the last hour and day (minutes of an hour whose
     first minute is ``age_first`` minutes old)."""
@@ -293,6 +409,9 @@ def compute(obs: Observation, state: Snapshot) -> list[float]:
         head
         + _card_features(obs, state.card, today)
         + _terminal_features(obs, state.terminal, today)
+        + _context_features(obs, state.card)
+        + _spread_features(obs, state)
+        + _category_features(state.category, today)
     )
 
 
@@ -309,5 +428,10 @@ def change_of(obs: Observation) -> StateChange:
             obs.terminal_id,
             obs.latitude,
             obs.longitude,
+            obs.device_id or None,
+            network_of(obs.ip_address) if obs.ip_address else None,
+            obs.country or None,
+            obs.channel or None,
         ),
+        keys=keys_of(obs),
     )

@@ -51,6 +51,7 @@ class LabelService:
                 transaction.terminal_id,
                 document["label"] == "fraud",
                 now_ms,
+                transaction.observation().merchant_category_code,
             )
         )
         return LabelResult(transaction_id, document["label"], document["source"])

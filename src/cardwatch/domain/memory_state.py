@@ -22,10 +22,12 @@ from cardwatch.domain.state import (
     HISTORY_DAYS,
     HOUR_BUCKETS,
     HOUR_MS,
+    NO_KEYS,
     RECENT_EVENTS,
     CardDay,
     CardEvent,
     CardState,
+    Keys,
     LabelChange,
     Snapshot,
     StateChange,
@@ -61,6 +63,8 @@ class InMemoryState:
         self.max_lateness_ms = max_lateness_ms
         self.cards: dict[str, CardState] = {}
         self.terminals: dict[str, _Terminal] = {}
+        #: spread entities and merchant categories, by entity name
+        self.places: dict[str, _Terminal] = {}
         #: transaction id -> its timestamp, for every change applied within the lateness
         #: limit of the newest (an older one cannot be applied again anyway)
         self._applied: dict[str, int] = {}
@@ -71,9 +75,33 @@ class InMemoryState:
         self._since_prune = 0
 
     # -- reads ----------------------------------------------------------------------
-    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
+    def read(
+        self,
+        card_key: str,
+        terminal_id: str,
+        transaction_id: str,
+        at_ms: int,
+        keys: Keys = NO_KEYS,
+    ) -> Snapshot:
         card, terminal = self._card(card_key), self._terminal(terminal_id)
-        return Snapshot(card, terminal.state, applied=transaction_id in self._applied)
+        return Snapshot(
+            card,
+            terminal.state,
+            applied=transaction_id in self._applied,
+            spread={key: self._place(key).state for key in keys.spread},
+            category=None if keys.category is None else self._place(keys.category).state,
+        )
+
+    def _place(self, key: str) -> _Terminal:
+        place = self.places.get(key)
+        if place is None:
+            place = self.places[key] = _Terminal()
+        return place
+
+    def _entity(self, key: str) -> _Terminal:
+        if key.startswith("terminal#"):
+            return self._terminal(key[len("terminal#") :])
+        return self._place(key)
 
     def _card(self, key: str) -> CardState:
         card = self.cards.get(key)
@@ -87,16 +115,19 @@ class InMemoryState:
             terminal = self.terminals[key] = _Terminal()
         return terminal
 
-    def register(self, change: StateChange) -> bool:
+    def register(self, change: StateChange) -> frozenset[str]:
         event = change.event
         self._register_event(change)
-        terminal = self._terminal(change.terminal_id)
-        owners = terminal.visits.get(change.day)
-        if owners is None:
-            owners = terminal.visits[change.day] = {}
-            _forget(terminal.visits, change.day - self._lateness_days() - 1)
-        owner = owners.setdefault(change.card_key, event.transaction_id)
-        return owner == event.transaction_id
+        claimed = []
+        for key in change.visited:
+            place = self._entity(key)
+            owners = place.visits.get(change.day)
+            if owners is None:
+                owners = place.visits[change.day] = {}
+                _forget(place.visits, change.day - self._lateness_days() - 1)
+            if owners.setdefault(change.card_key, event.transaction_id) == event.transaction_id:
+                claimed.append(key)
+        return frozenset(claimed)
 
     # -- changes --------------------------------------------------------------------
     def apply(self, change: StateChange) -> bool:
@@ -151,23 +182,24 @@ class InMemoryState:
             events.extend(ordered[-RECENT_EVENTS:])
 
     def _add_terminal(self, change: StateChange) -> None:
-        terminal = self._terminal(change.terminal_id)
-        state = terminal.state
-        day, hour, minute = change.day, change.hour, change.minute
-        new_card = change.first_visit_today
+        for key in change.visited:
+            self._add_hour(self._entity(key), change, new_card=key in change.claimed)
+        daily = self._terminal_day(self._terminal(change.terminal_id).state, change.day)
+        daily.count += 1
+        daily.amount_milli += change.event.amount_milli
+
+    def _add_hour(self, place: _Terminal, change: StateChange, *, new_card: bool) -> None:
+        state, hour, minute = place.state, change.hour, change.minute
         bucket = state.hours.get(hour)
         if bucket is None:
             bucket = state.hours[hour] = TerminalHour()
-            if hour > terminal.latest_hour:
-                terminal.latest_hour = hour
+            if hour > place.latest_hour:
+                place.latest_hour = hour
                 _forget(state.hours, hour - HOUR_BUCKETS - self.max_lateness_ms // HOUR_MS - 1)
         bucket.count += 1
         bucket.minutes[minute] = bucket.minutes.get(minute, 0) + 1
         if new_card:
             bucket.new_cards[minute] = bucket.new_cards.get(minute, 0) + 1
-        daily = self._terminal_day(state, day)
-        daily.count += 1
-        daily.amount_milli += change.event.amount_milli
 
     def _lateness_days(self) -> int:
         return self.max_lateness_ms // DAY_MS + 1
@@ -192,6 +224,12 @@ class InMemoryState:
         made.frauds += change.is_fraud
         if change.is_fraud:
             self._terminal_day(terminal.state, change.known_day).frauds_known += 1
+        if change.category is not None:
+            # a category learns a label on the day it became known: what it reads is
+            # what was visible, however old the transaction
+            known = self._terminal_day(self._place(change.category).state, change.known_day)
+            known.labelled += 1
+            known.frauds += change.is_fraud
         return True
 
     def _prune(self) -> None:

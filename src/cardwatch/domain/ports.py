@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from cardwatch.domain.state import LabelChange, Snapshot, StateChange
+from cardwatch.domain.state import Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -126,14 +126,18 @@ class LabelLog(Protocol):
 class StateStore(Protocol):
     """Where card and terminal state lives (in memory, or the profile table)."""
 
-    def read(self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int) -> Snapshot:
-        """The state before ``at_ms``: what a transaction at that moment is scored on."""
+    def read(
+        self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int, keys: Keys = ...
+    ) -> Snapshot:
+        """The state before ``at_ms``: what a transaction at that moment is scored on,
+        with the spread entities and the merchant category ``keys`` names."""
         ...
 
-    def register(self, change: StateChange) -> bool:
+    def register(self, change: StateChange) -> frozenset[str]:
         """Make the transaction's card event visible to every later read, and claim the
-        card's first visit at the terminal that day; True when this transaction holds
-        that claim (it may have made it on an earlier attempt). Idempotent."""
+        card's first visit that day at the terminal and at each spread entity; the
+        entities whose claim this transaction holds (it may have made them on an
+        earlier attempt). Idempotent."""
         ...
 
     def apply(self, change: StateChange) -> bool:

@@ -94,6 +94,25 @@ _SMALL_AMOUNT = Claim(
     lambda f: f"{_card_history_mean(f)}, {_terminal_mean(f)}",
 )
 _VELOCITY = "CARD_VELOCITY"
+_NEW_PLACE_KM = 100.0
+#: cards first seen that day in an hour, and in a day, that make a spread entity "many"
+SPREAD_MANY = (3, 5)
+
+
+def _spread_claims(prefix: str, code: str, what: str) -> dict[tuple[str, bool], tuple[Claim, ...]]:
+    hour, day = SPREAD_MANY
+    return {
+        (f"{prefix}_cards_1h", True): (
+            Claim(
+                code, _at_least(f"{prefix}_cards_1h", hour), _text(f"cards at {what} in an hour")
+            ),
+        ),
+        (f"{prefix}_cards_1d", True): (
+            Claim(code, _at_least(f"{prefix}_cards_1d", day), _text(f"cards at {what} in a day")),
+        ),
+    }
+
+
 _TERMINAL_FRAUD = "TERMINAL_WITH_CONFIRMED_FRAUD"
 
 #: (feature, above its splits?) -> the claims such a push may support, first that holds.
@@ -212,6 +231,40 @@ CLAIMS: dict[tuple[str, bool], tuple[Claim, ...]] = {
             _TERMINAL_FRAUD,
             _above("t_fraud_rate_28d", 0),
             _text("share of the terminal's labelled transactions that were fraud"),
+        ),
+    ),
+    ("c_new_device", True): (
+        Claim("NEW_DEVICE", _above("c_new_device", 0.5), _text("devices the card used before")),
+    ),
+    ("c_new_network", True): (
+        Claim(
+            "NEW_IP_NETWORK",
+            _above("c_new_network", 0.5),
+            _text("address ranges the card used before"),
+        ),
+    ),
+    ("c_new_country", True): (
+        Claim("NEW_COUNTRY", _above("c_new_country", 0.5), _text("countries the card used before")),
+    ),
+    ("c_new_place_km", True): (
+        Claim(
+            "NEW_PLACE",
+            _above("c_new_place_km", _NEW_PLACE_KM),
+            _text("km from the nearest place the card was used in person before"),
+        ),
+    ),
+    ("card_not_present", True): (
+        Claim("CARD_NOT_PRESENT", _above("card_not_present", 0.5), _text("channel")),
+    ),
+    ("contactless", True): (Claim("CONTACTLESS", _above("contactless", 0.5), _text("channel")),),
+    **_spread_claims("dv", "DEVICE_USED_BY_MANY_CARDS", "the device"),
+    **_spread_claims("ip", "ADDRESS_RANGE_USED_BY_MANY_CARDS", "the address range"),
+    **_spread_claims("bin", "CARD_RANGE_PROBED", "the card range (BIN)"),
+    ("m_fraud_rate_28d", True): (
+        Claim(
+            "RISKY_MERCHANT_CATEGORY",
+            _above("m_fraud_rate_28d", 0),
+            _text("share of the category's labels made known in 28 days that were fraud"),
         ),
     ),
 }

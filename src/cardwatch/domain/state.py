@@ -26,6 +26,12 @@ Per terminal (``terminal#<id>``):
 Amounts are kept in thousandths of a major unit (integers), so every sum is exact in
 memory and in DynamoDB alike, and features computed from either are identical.
 
+Per *spread* entity (``device#<id>``, ``ip#<network>``, ``bin#<first digits>``), the
+same hour buckets and first-visit markers as a terminal's: how many distinct cards a
+device, an address range or a card range saw in the last hour and day (card testing
+spread over many cards). Per merchant category (``mcc#<code>``), day buckets of labels:
+its fraud rate as the visible labels tell it.
+
 **Concurrent transactions see each other.** Before it reads, a transaction registers:
 its card event is written (so an invocation scoring the same card at the same moment
 sees it in the card's short windows) and it claims the first-visit marker if no other
@@ -55,10 +61,12 @@ __all__ = [
     "HOUR_MS",
     "LABEL_DAYS",
     "MINUTE_MS",
+    "NO_KEYS",
     "RECENT_EVENTS",
     "CardDay",
     "CardEvent",
     "CardState",
+    "Keys",
     "LabelChange",
     "Snapshot",
     "StateChange",
@@ -66,6 +74,7 @@ __all__ = [
     "TerminalHour",
     "TerminalState",
     "milli",
+    "terminal_entity",
 ]
 
 MINUTE_MS = 60_000
@@ -96,6 +105,24 @@ def milli(amount: float) -> int:
     return round(amount * 1000)
 
 
+def terminal_entity(terminal_id: str) -> str:
+    """A terminal's name among the entities that count distinct cards."""
+    return f"terminal#{terminal_id}"
+
+
+class Keys(NamedTuple):
+    """The entities a transaction touches besides its card and its terminal."""
+
+    #: entities that count distinct cards, as a terminal does: ``device#..``, ``ip#..``
+    spread: tuple[str, ...] = ()
+    #: the merchant category whose label counts it reads and adds to: ``mcc#<code>``
+    category: str | None = None
+
+
+#: no entities besides the card and the terminal
+NO_KEYS = Keys()
+
+
 class CardEvent(NamedTuple):
     transaction_id: str
     timestamp_ms: int
@@ -103,6 +130,10 @@ class CardEvent(NamedTuple):
     terminal_id: str
     latitude: float | None = None
     longitude: float | None = None
+    device: str | None = None
+    network: str | None = None  # the IP address's network (/24, /48)
+    country: str | None = None
+    channel: str | None = None
 
 
 @dataclass(slots=True)
@@ -154,20 +185,35 @@ class Snapshot:
     terminal: TerminalState
     #: The transaction itself is already part of the state (an earlier attempt applied it).
     applied: bool = False
+    #: each spread entity's hours (entity -> state), for those the transaction has
+    spread: dict[str, TerminalState] = field(default_factory=dict)
+    #: the merchant category's label days, when the transaction has one
+    category: TerminalState | None = None
 
 
 class StateChange(NamedTuple):
-    """What one transaction adds to its card's and its terminal's state.
+    """What one transaction adds to its card's, its terminal's and its spread entities'
+    state.
 
-    ``first_visit_today``: this transaction claimed the card's first-visit marker at the
-    terminal for its day (:meth:`StateStore.register`), so it counts the card among the
-    terminal's distinct cards.
+    ``claimed``: the entities (``terminal#..``, ``device#..``, ...) whose first-visit
+    marker for the card and day this transaction holds (:meth:`StateStore.register`), so
+    it counts the card among their distinct cards.
     """
 
     card_key: str
     terminal_id: str
     event: CardEvent
-    first_visit_today: bool = False
+    claimed: frozenset[str] = frozenset()
+    keys: Keys = Keys()
+
+    @property
+    def first_visit_today(self) -> bool:
+        return terminal_entity(self.terminal_id) in self.claimed
+
+    @property
+    def visited(self) -> tuple[str, ...]:
+        """Every entity that counts the card's first visit: the terminal, then the rest."""
+        return (terminal_entity(self.terminal_id), *self.keys.spread)
 
     @property
     def day(self) -> int:
@@ -192,6 +238,7 @@ class LabelChange:
     transaction_ms: int
     is_fraud: bool
     known_ms: int
+    category: str | None = None  # ``mcc#<code>``: its label counts learn it too
 
     @property
     def transaction_day(self) -> int:

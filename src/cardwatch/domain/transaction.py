@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from cardwatch.domain.card import CardReference
+from cardwatch.domain.currency import Rates, default_rates
 from cardwatch.domain.features import Observation
 
 __all__ = ["OPTIONAL_FIELDS", "Transaction", "epoch_ms", "time_bucket"]
@@ -61,18 +62,31 @@ class Transaction:
         """The table's numeric sort key: epoch milliseconds, UTC."""
         return epoch_ms(self.occurred_at)
 
-    def observation(self) -> Observation:
-        """What the detection engine reads of this transaction (the card by its token)."""
-        latitude, longitude = self.extras.get("latitude"), self.extras.get("longitude")
+    def observation(self, rates: Rates | None = None) -> Observation:
+        """What the detection engine reads of this transaction (the card by its token,
+        the amount in the rates table's reference currency)."""
+        extras = self.extras
+        latitude, longitude = extras.get("latitude"), extras.get("longitude")
+
+        def text(name: str) -> str | None:
+            value = extras.get(name)
+            return None if value is None else str(value)
+
         return Observation(
             self.transaction_id,
             self.timestamp_ms,
             self.card.token,
             self.terminal_id,
-            float(self.amount),
+            (rates or default_rates()).to_reference(self.amount, self.currency),
             None if latitude is None else float(latitude),
             None if longitude is None else float(longitude),
             self.utc_offset_minutes,
+            text("device_id"),
+            text("ip_address"),
+            text("country"),
+            text("channel"),
+            text("merchant_category_code"),
+            self.card.bin,
         )
 
     def fingerprint(self) -> str:

@@ -43,6 +43,8 @@ class BacktestReport:
     flagged_share: float = float("nan")
     blocked_share: float = float("nan")
     flagged_precision: float = float("nan")
+    #: a larger model's average precision on the same test days (``--reference``)
+    reference_average_precision: float = float("nan")
 
     @property
     def transactions_per_second(self) -> float:
@@ -55,6 +57,8 @@ def backtest(
     test_days: int = 7,
     progress: Progress | None = None,
     policy: Policy | None = None,
+    *,
+    reference: bool = False,
 ) -> tuple[ReplayResult, BacktestReport]:
     task = progress.add_task("replaying", total=len(history)) if progress else None
 
@@ -74,6 +78,13 @@ def backtest(
     model_alone, _with_rules, effects = rule_effects(
         policy, result.model_scores[test], result.rule_hits[test], labels
     )
+    reference_ap = float("nan")
+    if reference:
+        from cardwatch.ops.reference import reference_average_precision  # noqa: PLC0415
+
+        reference_ap = reference_average_precision(
+            history, result.features, test, settings.label_delay_days
+        )
     return result, BacktestReport(
         len(history),
         seconds,
@@ -84,6 +95,7 @@ def backtest(
         model_alone,
         tuple(effects),
         *_decision_shares(result.decisions[test], labels),
+        reference_ap,
     )
 
 
@@ -153,6 +165,8 @@ def run_backtest(
     settings: ReplaySettings,
     test_days: int = 7,
     console: Console | None = None,
+    *,
+    reference: bool = False,
 ) -> BacktestReport:
     console = console or Console()
     history = load_history(data)
@@ -163,11 +177,19 @@ def run_backtest(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        result, report = backtest(history, settings, test_days, progress)
+        result, report = backtest(history, settings, test_days, progress, reference=reference)
     if scores_out is not None:
         write_scores(scores_out, history, result)
     console.print(_table(report))
     console.print(_rules_table(report))
+    if reference:
+        ap = report.metrics["average_precision"]
+        console.print(
+            f"reference (a larger gradient-boosted model on the same features and the raw "
+            f"fields, fitted on the labels visible at the test's start, 3 seeds): AP "
+            f"{report.reference_average_precision:.3f}; cardwatch {ap:.3f} = "
+            f"{ap / report.reference_average_precision:.2f} of it"
+        )
     console.print(
         f"{report.rows:,} transactions in {report.seconds:.1f} s "
         f"({report.transactions_per_second:,.0f} per second), "

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from cardwatch.domain.currency import Rates
 from cardwatch.domain.state import DAY_MS
 from cardwatch.domain.transaction import OPTIONAL_FIELDS
 from cardwatch.ops import DataError
@@ -53,6 +54,18 @@ class LabelledHistory:
 
     def __len__(self) -> int:
         return len(self.transaction_ids)
+
+    def reference_amounts(self, rates: Rates) -> list[float]:
+        """Each amount in the rates table's reference currency (as written when the
+        file has no currency column)."""
+        currencies = self.extras.get("currency")
+        if not currencies:
+            return self.amounts
+        convert = rates.to_reference
+        return [
+            convert(amount, currency or None)
+            for amount, currency in zip(self.amounts, currencies, strict=True)
+        ]
 
     @property
     def days(self) -> NDArray[np.int64]:

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, count_bins
+from cardwatch.domain.currency import default_rates
 from cardwatch.domain.detection import Assessment, Decision, Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.memory_state import InMemoryState
@@ -139,11 +140,13 @@ def replay(
         history.transaction_ids,
         history.users,
         history.terminals,
-        history.amounts,
+        history.reference_amounts(default_rates()),
     )
     nowhere: list[float | None] = [None] * len(history)
     latitudes, longitudes = history.latitudes or nowhere, history.longitudes or nowhere
     offsets = history.utc_offsets or [0] * len(history)
+    context = _context_columns(history)
+    categories = history.extras.get("merchant_category_code") or [""] * len(history)
     with _collector_paused():
         for step, index in enumerate(positions):
             now = stamps[index]
@@ -158,6 +161,7 @@ def replay(
                         terminals[known],
                         bool(labels[known]),
                         when + delay,
+                        categories[known] or None,
                     )
                 )
                 visible += 1
@@ -176,6 +180,7 @@ def replay(
                     latitudes[index],
                     longitudes[index],
                     offsets[index],
+                    *(column[index] or None for column in context),
                 )
             )
             if assessment is None:
@@ -189,6 +194,13 @@ def replay(
         progress(len(positions))
     result.model = detector.model
     return result
+
+
+def _context_columns(history: LabelledHistory) -> list[list[str]]:
+    """The file's processor fields in :class:`Observation`'s order (blank: absent)."""
+    blank = [""] * len(history)
+    names = ("device_id", "ip_address", "country", "channel", "merchant_category_code")
+    return [history.extras.get(name) or blank for name in names]
 
 
 #: rows of recent days a new model re-scores to cut its thresholds

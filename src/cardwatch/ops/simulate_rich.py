@@ -127,6 +127,17 @@ class _Rows:
             column.append(value)
 
 
+@dataclass(frozen=True, slots=True)
+class _World:
+    """What every scenario draws on."""
+
+    settings: Any
+    rich: RichSettings
+    rng: np.random.Generator
+    home: NDArray[np.int64]
+    terminal_city: NDArray[np.int64]
+
+
 def _ip(prefix: int, rng: np.random.Generator, net: int | None = None) -> str:
     net = int(rng.integers(0, 65_536)) if net is None else net
     return f"{prefix}.{net >> 8}.{net & 255}.{int(rng.integers(1, 255))}"
@@ -198,12 +209,10 @@ def enrich(data: Any, settings: Any, rich: RichSettings) -> Any:
             "",
         )
     fraud = list(data.fraud.astype(int))
-    _takeovers(rows, fraud, settings, rich, rng, home)
-    _spread_testing(rows, fraud, settings, rich, rng, home)
-    _skimming(rows, fraud, settings, rich, rng, home, terminal_city)
-    _stolen_taps(rows, fraud, settings, rich, rng, home, terminal_city)
-    _friendly(rows, fraud, settings, rich, rng)
-    return _assemble(data, rows, fraud, terminal_xy, terminal_mcc, web_mcc, terminal_city)
+    world = _World(settings, rich, rng, home, terminal_city)
+    for scenario in (_takeovers, _spread_testing, _skimming, _stolen_taps, _friendly):
+        scenario(world, rows, fraud)
+    return _assemble(data, rows, fraud, (terminal_xy, terminal_mcc, web_mcc))
 
 
 def _quarter(xy: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -232,14 +241,9 @@ def _local(amount: float, city: int) -> float:
     return round(max(amount * place.price_level, 10**-place.decimals), place.decimals)
 
 
-def _takeovers(
-    rows: _Rows,
-    fraud: list[int],
-    settings: Any,
-    rich: RichSettings,
-    rng: np.random.Generator,
-    home: Any,
-) -> None:
+def _takeovers(world: _World, rows: _Rows, fraud: list[int]) -> None:
+    settings, rich, rng = world.settings, world.rich, world.rng
+    home = world.home
     for day in range(settings.days):
         for customer in rng.choice(settings.customers, rich.takeovers_per_day, replace=False):
             city = int(home[customer])
@@ -268,14 +272,9 @@ def _takeovers(
                 fraud.append(1)
 
 
-def _spread_testing(
-    rows: _Rows,
-    fraud: list[int],
-    settings: Any,
-    rich: RichSettings,
-    rng: np.random.Generator,
-    home: Any,
-) -> None:
+def _spread_testing(world: _World, rows: _Rows, fraud: list[int]) -> None:
+    settings, rich, rng = world.settings, world.rich, world.rng
+    home = world.home
     weeks = max(1, settings.days // 7)
     for attack in range(weeks * rich.spread_testing_per_week):
         day = int(rng.integers(0, settings.days))
@@ -322,15 +321,9 @@ def _spread_testing(
             fraud.append(1)
 
 
-def _skimming(
-    rows: _Rows,
-    fraud: list[int],
-    settings: Any,
-    rich: RichSettings,
-    rng: np.random.Generator,
-    home: Any,
-    terminal_city: Any,
-) -> None:
+def _skimming(world: _World, rows: _Rows, fraud: list[int]) -> None:
+    settings, rich, rng = world.settings, world.rich, world.rng
+    home, terminal_city = world.home, world.terminal_city
     weeks = max(1, settings.days // 7)
     present = [i for i, channel in enumerate(rows.channel) if channel in {"pos", "contactless"}]
     if not present:
@@ -370,15 +363,9 @@ def _skimming(
                 fraud.append(1)
 
 
-def _stolen_taps(
-    rows: _Rows,
-    fraud: list[int],
-    settings: Any,
-    rich: RichSettings,
-    rng: np.random.Generator,
-    home: Any,
-    terminal_city: Any,
-) -> None:
+def _stolen_taps(world: _World, rows: _Rows, fraud: list[int]) -> None:
+    settings, rich, rng = world.settings, world.rich, world.rng
+    home, terminal_city = world.home, world.terminal_city
     for day in range(settings.days):
         for card in rng.choice(settings.customers, rich.stolen_taps_per_day, replace=False):
             city = int(home[card])
@@ -399,9 +386,8 @@ def _stolen_taps(
                 fraud.append(1)
 
 
-def _friendly(
-    rows: _Rows, fraud: list[int], settings: Any, rich: RichSettings, rng: np.random.Generator
-) -> None:
+def _friendly(world: _World, rows: _Rows, fraud: list[int]) -> None:
+    settings, rich, rng = world.settings, world.rich, world.rng
     genuine = [i for i, f in enumerate(fraud) if not f]
     chosen = rng.choice(
         genuine, min(len(genuine), settings.days * rich.friendly_fraud_per_day), replace=False
@@ -411,15 +397,8 @@ def _friendly(
         rows.scenario[int(i)] = 9
 
 
-def _assemble(
-    data: Any,
-    rows: _Rows,
-    fraud: list[int],
-    terminal_xy: Any,
-    terminal_mcc: Any,
-    web_mcc: Any,
-    terminal_city: Any,
-) -> Any:
+def _assemble(data: Any, rows: _Rows, fraud: list[int], places: tuple[Any, Any, Any]) -> Any:
+    terminal_xy, terminal_mcc, web_mcc = places
     order = np.argsort(np.asarray(rows.seconds, dtype=np.int64), kind="stable")
     terminals = len(terminal_xy)
     city = np.asarray(rows.city)[order]

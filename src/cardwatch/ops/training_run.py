@@ -6,22 +6,33 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cardwatch.ops.replay import ReplaySettings, load_history, replay
 from cardwatch.ops.train import fit_artifact
 
 __all__ = ["train_from_history"]
 
 
-def train_from_history(data: Path, settings: ReplaySettings) -> dict[str, Any]:
-    """Replay ``data`` (features need the history in order), then fit on every row.
+def train_from_history(data: Path | list[Path], settings: ReplaySettings) -> dict[str, Any]:
+    """Replay each file of ``data`` (features need the history in order; each file is
+    a world of its own, with its own state), then fit on every row of all of them.
 
     The features do not depend on the model, so the replay skips retraining.
     """
-    history = load_history(data)
-    result = replay(history, replace(settings, retrain_every_days=float("inf")))
+    files = [data] if isinstance(data, Path) else data
+    features, labels = [], []
+    for path in files:
+        history = load_history(path)
+        result = replay(history, replace(settings, retrain_every_days=float("inf")))
+        features.append(result.features)
+        labels.append(history.labels)
     return fit_artifact(
-        result.features,
-        history.labels,
+        np.concatenate(features),
+        np.concatenate(labels),
         seed=settings.seed,
-        note={"source": data.name, "label_delay_days": settings.label_delay_days},
+        note={
+            "source": ", ".join(path.name for path in files),
+            "label_delay_days": settings.label_delay_days,
+        },
     )
