@@ -74,6 +74,7 @@ RICH_COLUMNS = (
 _MCC_SHOPS = ("5411", "5812", "5541", "5912", "5311", "5651", "5732", "5944")
 _MCC_WEB = ("5999", "5732", "4814", "5815", "5942", "7994")
 _WEB_SHOPS_PER_CITY = 40
+_IN_TRANSIT = -2
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ class _Rows:
             values,
             strict=True,
         ):
-            column.append(value)
+            column.append(value)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +166,13 @@ def enrich(data: Any, settings: Any, rich: RichSettings) -> Any:
     travel = np.full(size, -1)
     trips = _trips(data, settings, rich, rng, home)
     for customer, (first, last, city) in trips:
-        moving = (data.customer == customer) & (data.seconds >= first) & (data.seconds < last)
+        mine = data.customer == customer
+        moving = mine & (data.seconds >= first) & (data.seconds < last)
         travel[moving] = city
+        # the journeys there and back take half a day: bought online meanwhile
+        for start in (first - _DAY // 2, last):
+            transit = mine & (data.seconds >= start) & (data.seconds < start + _DAY // 2)
+            travel[transit] = _IN_TRANSIT
     draws = rng.uniform(size=(size, 4))
     for row in range(size):
         customer = int(data.customer[row])
@@ -174,8 +180,10 @@ def enrich(data: Any, settings: Any, rich: RichSettings) -> Any:
         terminal = int(data.terminal[row])
         u_online, u_tap, u_device, u_ip = draws[row]
         abroad = travel[row] >= 0
-        if (u_online < online[customer] and not abroad) or (
-            terminal_city[terminal] != city and not abroad
+        if (
+            travel[row] == _IN_TRANSIT
+            or (u_online < online[customer] and not abroad)
+            or (terminal_city[terminal] != city and not abroad)
         ):
             shop = web_base + city * _WEB_SHOPS_PER_CITY + int(u_tap * _WEB_SHOPS_PER_CITY)
             device = devices[customer][int(u_device * len(devices[customer]))]
@@ -238,7 +246,7 @@ def _trips(
 
 def _local(amount: float, city: int) -> float:
     place = CITIES[city]
-    return round(max(amount * place.price_level, 10**-place.decimals), place.decimals)
+    return float(round(max(amount * place.price_level, 10**-place.decimals), place.decimals))
 
 
 def _takeovers(world: _World, rows: _Rows, fraud: list[int]) -> None:
@@ -399,7 +407,10 @@ def _friendly(world: _World, rows: _Rows, fraud: list[int]) -> None:
 
 def _assemble(data: Any, rows: _Rows, fraud: list[int], places: tuple[Any, Any, Any]) -> Any:
     terminal_xy, terminal_mcc, web_mcc = places
-    order = np.argsort(np.asarray(rows.seconds, dtype=np.int64), kind="stable")
+    seconds = np.asarray(rows.seconds, dtype=np.int64)
+    # fraud that would fall after the simulated days (a clone used later) is left out
+    inside = np.nonzero(seconds < data.seconds.max() + 1)[0]
+    order = inside[np.argsort(seconds[inside], kind="stable")]
     terminals = len(terminal_xy)
     city = np.asarray(rows.city)[order]
     terminal = np.asarray(rows.terminal, dtype=np.int64)[order]
