@@ -9,6 +9,7 @@ from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.ops.backtest import backtest
 from cardwatch.ops.replay import ReplaySettings, load_history
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from cardwatch.ops.simulate_rich import RichSettings
 from tests.ops.conftest import short_compromises
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=41)
@@ -17,6 +18,7 @@ WORLDS = {
     "lower amount threshold": replace(BASE, fraud_amount=150.0, compromised_amount_factor=3.0),
     "short compromises": short_compromises(BASE),
     "card testing": replace(BASE, card_testing_per_day=3),
+    "rich": replace(BASE, rich=RichSettings()),
 }
 
 

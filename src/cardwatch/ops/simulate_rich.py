@@ -137,6 +137,7 @@ class _World:
     rng: np.random.Generator
     home: NDArray[np.int64]
     terminal_city: NDArray[np.int64]
+    terminal_xy: NDArray[np.float64]
 
 
 def _ip(prefix: int, rng: np.random.Generator, net: int | None = None) -> str:
@@ -163,20 +164,22 @@ def enrich(data: Any, settings: Any, rich: RichSettings) -> Any:
 
     rows = _Rows.empty()
     size = len(data.seconds)
+    world = _World(settings, rich, rng, home, terminal_city, data.terminal_xy)
     travel = np.full(size, -1)
-    trips = _trips(data, settings, rich, rng, home)
-    for customer, (first, last, city) in trips:
+    trips = _trips(world, data.terminal_xy)
+    for index, (customer, first, last, _city, _near) in enumerate(trips):
         mine = data.customer == customer
         moving = mine & (data.seconds >= first) & (data.seconds < last)
-        travel[moving] = city
-        # the journeys there and back take half a day: bought online meanwhile
-        for start in (first - _DAY // 2, last):
-            transit = mine & (data.seconds >= start) & (data.seconds < start + _DAY // 2)
+        travel[moving] = index
+        # the journeys there and back take a day: bought online meanwhile
+        for start in (first - _DAY, last):
+            transit = mine & (data.seconds >= start) & (data.seconds < start + _DAY)
             travel[transit] = _IN_TRANSIT
     draws = rng.uniform(size=(size, 4))
     for row in range(size):
         customer = int(data.customer[row])
-        city = int(home[customer]) if travel[row] < 0 else int(travel[row])
+        trip = trips[travel[row]] if travel[row] >= 0 else None
+        city = int(home[customer]) if trip is None else trip[3]
         terminal = int(data.terminal[row])
         u_online, u_tap, u_device, u_ip = draws[row]
         abroad = travel[row] >= 0
@@ -202,8 +205,8 @@ def enrich(data: Any, settings: Any, rich: RichSettings) -> Any:
                 _ip(CITIES[city].ip_prefix, rng, net),
             )
             continue
-        if abroad:  # a trip: the terminals of the city visited, in person
-            terminal = _terminal_in(city, terminal_city, rng)
+        if trip is not None:  # a trip: the terminals near the hotel, in person
+            terminal = int(rng.choice(trip[4]))
         channel = "contactless" if u_tap < rich.contactless_share else "pos"
         rows.add(
             int(data.seconds[row]),
@@ -217,7 +220,6 @@ def enrich(data: Any, settings: Any, rich: RichSettings) -> Any:
             "",
         )
     fraud = list(data.fraud.astype(int))
-    world = _World(settings, rich, rng, home, terminal_city)
     for scenario in (_takeovers, _spread_testing, _skimming, _stolen_taps, _friendly):
         scenario(world, rows, fraud)
     return _assemble(data, rows, fraud, (terminal_xy, terminal_mcc, web_mcc))
@@ -227,21 +229,35 @@ def _quarter(xy: NDArray[np.float64]) -> NDArray[np.int64]:
     return ((xy[:, 0] >= 50).astype(np.int64) + 2 * (xy[:, 1] >= 50)) % len(CITIES)
 
 
-def _terminal_in(city: int, terminal_city: NDArray[np.int64], rng: np.random.Generator) -> int:
-    candidates = np.nonzero(terminal_city == city)[0]
-    return int(rng.choice(candidates))
-
-
 def _trips(
-    data: Any, settings: Any, rich: RichSettings, rng: np.random.Generator, home: Any
-) -> list[tuple[int, tuple[int, int, int]]]:
+    world: _World, terminal_xy: NDArray[np.float64]
+) -> list[tuple[int, int, int, int, NDArray[np.int64]]]:
+    """Trips abroad: (customer, first second, last second, city, the terminals near
+    the hotel)."""
+    settings, rng, home = world.settings, world.rng, world.home
     trips = []
     for day in range(settings.days):
-        for customer in rng.choice(settings.customers, rich.trips_per_day, replace=False):
+        for customer in rng.choice(settings.customers, world.rich.trips_per_day, replace=False):
             away = (int(home[customer]) + int(rng.integers(1, len(CITIES)))) % len(CITIES)
             first = day * _DAY
-            trips.append((int(customer), (first, first + int(rng.integers(3, 8)) * _DAY, away)))
+            last = first + int(rng.integers(3, 8)) * _DAY
+            near = _neighbourhood(away, world.terminal_city, terminal_xy, rng)
+            trips.append((int(customer), first, last, away, near))
     return trips
+
+
+def _neighbourhood(
+    city: int,
+    terminal_city: NDArray[np.int64],
+    terminal_xy: NDArray[np.float64],
+    rng: np.random.Generator,
+) -> NDArray[np.int64]:
+    """The few terminals of ``city`` nearest a random one of them: where a visitor, or
+    a thief on foot, pays."""
+    candidates = np.nonzero(terminal_city == city)[0]
+    centre = terminal_xy[int(rng.choice(candidates))]
+    distance = ((terminal_xy[candidates] - centre) ** 2).sum(axis=1)
+    return np.asarray(candidates[np.argsort(distance)[:8]], dtype=np.int64)
 
 
 def _local(amount: float, city: int) -> float:
@@ -354,13 +370,14 @@ def _skimming(world: _World, rows: _Rows, fraud: list[int]) -> None:
             if rng.uniform() < 0.5:
                 continue
             elsewhere = (int(home[card]) + int(rng.integers(1, len(CITIES)))) % len(CITIES)
+            near = _neighbourhood(elsewhere, terminal_city, world.terminal_xy, rng)
             moment = start + int(rng.integers(2, 11)) * _DAY + int(rng.integers(0, _DAY // 2))
             for _ in range(int(rng.integers(2, 6))):
                 moment += int(rng.integers(300, 3600))
                 rows.add(
                     moment,
                     card,
-                    _terminal_in(elsewhere, terminal_city, rng),
+                    int(rng.choice(near)),
                     _local(float(rng.uniform(150, 1200)), elsewhere),
                     7,
                     elsewhere,
@@ -378,12 +395,13 @@ def _stolen_taps(world: _World, rows: _Rows, fraud: list[int]) -> None:
         for card in rng.choice(settings.customers, rich.stolen_taps_per_day, replace=False):
             city = int(home[card])
             moment = day * _DAY + int(rng.integers(8 * 3600, _DAY - 3 * 3600))
+            near = _neighbourhood(city, terminal_city, world.terminal_xy, rng)
             for _ in range(int(rng.integers(3, 9))):
                 moment += int(rng.integers(120, 1200))
                 rows.add(
                     moment,
                     int(card),
-                    _terminal_in(city, terminal_city, rng),
+                    int(rng.choice(near)),
                     _local(float(rng.uniform(15, 50)), city),
                     8,
                     city,
