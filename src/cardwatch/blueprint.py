@@ -236,6 +236,12 @@ class Blueprint:
         """The detection rule set (JSON), changeable without a redeploy."""
         return f"/{PROJECT}/{self.environment_suffix}/detection-rules"
 
+    @property
+    def rates_parameter(self) -> str:
+        """The currency rates table (JSON) amounts are scored in, changeable without a
+        redeploy."""
+        return f"/{PROJECT}/{self.environment_suffix}/currency-rates"
+
     # -- messaging --------------------------------------------------------------
     @property
     def suspicious_dlq(self) -> QueueSpec:
@@ -354,6 +360,7 @@ class Blueprint:
                     "PROFILE_TABLE_NAME": "profile_table_name",
                     "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
                     "RULES_PARAMETER": "rules_parameter",
+                    "RATES_PARAMETER": "rates_parameter",
                     "STATE_MAX_LATENESS_SECONDS": "state_max_lateness_seconds",
                     "ALERT_REVIEW_SHARE": "alert_review_share",
                     "ALERT_BLOCK_SHARE": "alert_block_share",
@@ -364,6 +371,7 @@ class Blueprint:
                     ("profile_table", STATE_READ_WRITE),
                     ("suspicious_queue", QUEUE_SEND),
                     ("rules_parameter", PARAMETER_READ),
+                    ("rates_parameter", PARAMETER_READ),
                     ("failures_dlq", QUEUE_SEND),
                     ("key", KEY_USE),
                 ),

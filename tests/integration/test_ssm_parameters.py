@@ -21,3 +21,30 @@ def test_a_key_that_is_not_hex_is_a_clear_error() -> None:
     ssm.put_parameter(Name="/bad", Value="not hex", Type="SecureString")
     with pytest.raises(ValueError, match="hexadecimal"):
         ParameterReader(ssm).card_token_key("/bad")
+
+
+@pytest.mark.usefixtures("provisioned")
+def test_detect_scores_amounts_with_the_deployments_rates_table(
+    blueprint: Blueprint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from decimal import Decimal  # noqa: PLC0415
+
+    from cardwatch.domain.currency import default_rates  # noqa: PLC0415
+    from cardwatch.handlers.config import DetectConfig  # noqa: PLC0415
+    from cardwatch.handlers.wiring import parameters  # noqa: PLC0415
+    from cardwatch.handlers.wiring.detect import rates  # noqa: PLC0415
+
+    config = DetectConfig("t", "p", "q", blueprint.rules_parameter, blueprint.rates_parameter)
+    # the stack stores the shipped table
+    assert rates(config) == default_rates()
+    # an operator's table is read without a redeploy (after the cache's minute)
+    ssm = boto3.client("ssm")
+    for document, yen in (
+        ('{"reference": "USD", "rates": {"USD": "1", "JPY": "0.01"}}', 100.0),
+        ("not a table", float(default_rates().rates["JPY"] * 10_000)),  # refused: shipped
+    ):
+        ssm.put_parameter(
+            Name=blueprint.rates_parameter, Value=document, Type="SecureString", Overwrite=True
+        )
+        parameters.cache_clear()
+        assert rates(config).to_reference(Decimal(10_000), "JPY") == yen

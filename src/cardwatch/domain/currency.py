@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["Rates", "default_rates"]
+__all__ = ["Rates", "default_rates", "rates_text"]
 
 
 @dataclass(slots=True)
@@ -54,11 +54,12 @@ class Rates:
         )
 
 
-def _shipped() -> str:
+def rates_text() -> str:
+    """The shipped table's document, as the deployments first store it."""
     return resources.files("cardwatch.domain").joinpath("data/rates.json").read_text("utf-8")
 
 
 @cache
 def default_rates() -> Rates:
     """The table that ships with cardwatch (one shared instance)."""
-    return Rates.from_document(_shipped())
+    return Rates.from_document(rates_text())

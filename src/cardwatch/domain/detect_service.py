@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cardwatch.domain.alerts import finding_from_assessment
+from cardwatch.domain.currency import Rates
 from cardwatch.domain.detection import Assessment, Detector
 from cardwatch.domain.ports import DecisionLog, FindingQueue
 from cardwatch.domain.transaction import Transaction
@@ -43,14 +44,16 @@ class DetectionService:
         decisions: DecisionLog,
         queue: FindingQueue,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rates: Rates | None = None,
     ) -> None:
+        self._rates = rates
         self._detector = detector
         self._decisions = decisions
         self._queue = queue
         self._now = now
 
     def handle(self, transaction: Transaction) -> Detected:
-        pending = self._detector.prepare(transaction.observation(), self._now_ms())
+        pending = self._detector.prepare(transaction.observation(self._rates), self._now_ms())
         if pending is None:
             return Detected(DetectOutcome.ALREADY_SEEN)
         assessment = pending.assessment

@@ -55,6 +55,7 @@ class DetectConfig:
     profile_table_name: str
     suspicious_queue_url: str
     rules_parameter: str
+    rates_parameter: str | None = None
     rules_max_age_seconds: int = 60
     max_lateness_seconds: int = 2 * 86_400
     budget: AlertBudget = field(default_factory=AlertBudget)
@@ -67,6 +68,7 @@ class DetectConfig:
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
             rules_parameter=_required(env, "RULES_PARAMETER"),
+            rates_parameter=env.get("RATES_PARAMETER") or None,
             max_lateness_seconds=int(env.get("STATE_MAX_LATENESS_SECONDS", str(2 * 86_400))),
             budget=AlertBudget(
                 review_share=float(env.get("ALERT_REVIEW_SHARE", "0.005")),

@@ -140,7 +140,11 @@ class LocalPipeline:
                 "event_bus": blueprint.event_bus_name,
                 "rule": blueprint.rule_name,
                 "kms_key_id": self.made.key_id,
-                "parameters": [blueprint.card_token_key_parameter, blueprint.rules_parameter],
+                "parameters": [
+                    blueprint.card_token_key_parameter,
+                    blueprint.rules_parameter,
+                    blueprint.rates_parameter,
+                ],
                 "functions": {key: spec.name for key, spec in blueprint.functions.items()},
                 "function_logs": str(self.settings.state_dir / "logs"),
             },

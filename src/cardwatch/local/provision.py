@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
 
 __all__ = ["Provisioned", "provision"]
@@ -216,6 +217,13 @@ def provision(
         KeyId=made.key_id,
         Value=rules_text(),
         Description="Detection rules and decision thresholds (JSON)",
+    )
+    ssm.put_parameter(
+        Name=blueprint.rates_parameter,
+        Type="SecureString",
+        KeyId=made.key_id,
+        Value=rates_text(),
+        Description="Currency rates amounts are scored in (JSON)",
     )
     dynamodb = session.client("dynamodb")
     made.table_stream_arn = _table(blueprint, dynamodb, made.key_id)

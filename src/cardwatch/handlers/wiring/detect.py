@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from functools import lru_cache
+
+from aws_lambda_powertools import Logger
 
 from cardwatch.adapters.dynamodb_state import DynamoScoreLog, DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.domain.budget import AlertBudget
+from cardwatch.domain.currency import Rates, default_rates
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.model_store import default_model
 from cardwatch.handlers.config import DetectConfig
+from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 
-__all__ = ["detection_service"]
+__all__ = ["detection_service", "rates"]
+
+logger = Logger(service=service_name("detect"), child=True)
 
 
 _BUDGET_MAX_AGE_SECONDS = 60
@@ -32,6 +39,25 @@ def recent_scores(table_name: str, budget: AlertBudget) -> Mapping[int, int]:
     return cached[1]
 
 
+@lru_cache(maxsize=4)
+def _rates(document: str) -> Rates:
+    try:
+        return Rates.from_document(document)
+    except ValueError as error:  # keep scoring: the shipped table stands in
+        logger.error(
+            "currency rates parameter refused; the shipped table is used",
+            extra={"problem": str(error)},
+        )
+        return default_rates()
+
+
+def rates(config: DetectConfig) -> Rates:
+    """The deployment's rates table (read like the rules), else the shipped one."""
+    if config.rates_parameter is None:
+        return default_rates()
+    return _rates(parameters().text(config.rates_parameter, max_age=config.rules_max_age_seconds))
+
+
 def detection_service() -> DetectionService:
     config = DetectConfig.from_env()
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
@@ -45,4 +71,6 @@ def detection_service() -> DetectionService:
     counts = recent_scores(config.profile_table_name, config.budget)
     detector.thresholds = config.budget.thresholds(counts, rule_set.thresholds)
     store = DynamoTransactionStore(config.table_name, dynamodb())
-    return DetectionService(detector, store, queue(config.suspicious_queue_url))
+    return DetectionService(
+        detector, store, queue(config.suspicious_queue_url), rates=rates(config)
+    )

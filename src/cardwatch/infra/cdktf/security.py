@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import key_policy
@@ -50,9 +51,19 @@ class Security(Construct):
             value=rules_text(),
             description="Detection rules and thresholds (JSON)",
         )
+        self.rates = SsmParameter(
+            self,
+            "currency-rates",
+            name=blueprint.rates_parameter,
+            type="SecureString",
+            key_id=self.key.arn,
+            value=rates_text(),
+            description="Currency rates amounts are scored in (JSON)",
+        )
         region, account = blueprint.region, ctx.account_id
         for name, parameter in (
             (blueprint.card_token_key_parameter, "card_token_key_parameter"),
             (blueprint.rules_parameter, "rules_parameter"),
+            (blueprint.rates_parameter, "rates_parameter"),
         ):
             ctx.arns[parameter] = [f"arn:{ctx.partition}:ssm:{region}:{account}:parameter{name}"]

@@ -7,6 +7,7 @@ import secrets
 import pulumi
 import pulumi_aws as aws
 
+from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
 from cardwatch.infra.policies import key_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
@@ -48,9 +49,19 @@ class Security(pulumi.ComponentResource):
             description="Detection rules and thresholds (JSON)",
             opts=ctx.child(self),
         )
+        self.rates = aws.ssm.Parameter(
+            "currency-rates",
+            name=bp.rates_parameter,
+            type="SecureString",
+            key_id=self.key.arn,
+            value=rates_text(),
+            description="Currency rates amounts are scored in (JSON)",
+            opts=ctx.child(self),
+        )
         for parameter, attribute in (
             (bp.card_token_key_parameter, "card_token_key_parameter"),
             (bp.rules_parameter, "rules_parameter"),
+            (bp.rates_parameter, "rates_parameter"),
         ):
             ctx.arns[attribute] = [
                 pulumi.Output.concat(
