@@ -365,6 +365,7 @@ class Blueprint:
                     "ALERT_REVIEW_SHARE": "alert_review_share",
                     "ALERT_BLOCK_SHARE": "alert_block_share",
                     "ALERT_BUDGET_DAYS": "alert_budget_days",
+                    "SPREAD_BY_BIN": "spread_by_bin",
                 },
                 grants=(
                     ("table", ("dynamodb:UpdateItem",)),
@@ -446,6 +447,11 @@ class Blueprint:
     alert_review_share = 0.005
     alert_block_share = 0.001
     alert_budget_days = 7
+    #: Count distinct cards per BIN (card range) too, for enumeration attacks. Off by
+    #: default: every transaction of a BIN writes that BIN's hour bucket, so for an
+    #: issuer whose cards share a few BINs it is one hot key (about 500 transactions a
+    #: second per BIN in DynamoDB); an acquirer or processor seeing many BINs turns it on.
+    spread_by_bin = False
     #: How late (after its timestamp) a transaction may reach detect and still count in
     #: the card's and terminal's state: async retries (max_event_age_seconds) and a
     #: next-day redrive of the failures DLQ fit inside it.

@@ -45,15 +45,19 @@ class DetectionService:
         queue: FindingQueue,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         rates: Rates | None = None,
+        *,
+        spread_by_bin: bool = False,
     ) -> None:
         self._rates = rates
+        self._spread_by_bin = spread_by_bin
         self._detector = detector
         self._decisions = decisions
         self._queue = queue
         self._now = now
 
     def handle(self, transaction: Transaction) -> Detected:
-        pending = self._detector.prepare(transaction.observation(self._rates), self._now_ms())
+        seen = transaction.observation(self._rates, with_bin=self._spread_by_bin)
+        pending = self._detector.prepare(seen, self._now_ms())
         if pending is None:
             return Detected(DetectOutcome.ALREADY_SEEN)
         assessment = pending.assessment

@@ -253,7 +253,13 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
 
 def _context_features(obs: Observation, card: CardState) -> list[float]:
     """What the card used before (its recent events): new device, network, country;
-    how far from the nearest place it was used in person; how it is presented."""
+    how far from the nearest place it was used in person; how it is presented. Read
+    only when the transaction names a device, an address, a country or a place."""
+    channel = obs.channel
+    present = NAN if not channel else float(channel in _NOT_PRESENT)
+    tap = NAN if not channel else float(channel == "contactless")
+    if not (obs.device_id or obs.ip_address or obs.country or obs.latitude is not None):
+        return [NAN, NAN, NAN, NAN, NAN, present, tap]  # nothing to compare: skip the walk
     devices: set[str] = set()
     networks: set[str] = set()
     countries: set[str] = set()
@@ -275,15 +281,14 @@ def _context_features(obs: Observation, card: CardState) -> list[float]:
     if places and obs.latitude is not None and obs.longitude is not None:
         lat, lon = obs.latitude, obs.longitude
         new_place_km = min(_haversine_km(p_lat, p_lon, lat, lon) for p_lat, p_lon in places)
-    channel = obs.channel
     return [
         NAN if not obs.device_id else float(obs.device_id not in devices),
         float(len(devices)),
         NAN if network is None else float(network not in networks),
         NAN if not obs.country else float(obs.country not in countries),
         new_place_km,
-        NAN if not channel else float(channel in _NOT_PRESENT),
-        NAN if not channel else float(channel == "contactless"),
+        present,
+        tap,
     ]
 
 

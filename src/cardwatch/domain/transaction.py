@@ -62,9 +62,10 @@ class Transaction:
         """The table's numeric sort key: epoch milliseconds, UTC."""
         return epoch_ms(self.occurred_at)
 
-    def observation(self, rates: Rates | None = None) -> Observation:
+    def observation(self, rates: Rates | None = None, *, with_bin: bool = False) -> Observation:
         """What the detection engine reads of this transaction (the card by its token,
-        the amount in the rates table's reference currency)."""
+        the amount in the rates table's reference currency; its BIN when BINs are
+        counted, see ``Blueprint.spread_by_bin``)."""
         extras = self.extras
         latitude, longitude = extras.get("latitude"), extras.get("longitude")
 
@@ -86,7 +87,7 @@ class Transaction:
             text("country"),
             text("channel"),
             text("merchant_category_code"),
-            self.card.bin,
+            self.card.bin if with_bin else None,
         )
 
     def fingerprint(self) -> str:

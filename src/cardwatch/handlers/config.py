@@ -56,6 +56,7 @@ class DetectConfig:
     suspicious_queue_url: str
     rules_parameter: str
     rates_parameter: str | None = None
+    spread_by_bin: bool = False
     rules_max_age_seconds: int = 60
     max_lateness_seconds: int = 2 * 86_400
     budget: AlertBudget = field(default_factory=AlertBudget)
@@ -69,6 +70,7 @@ class DetectConfig:
             suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
             rules_parameter=_required(env, "RULES_PARAMETER"),
             rates_parameter=env.get("RATES_PARAMETER") or None,
+            spread_by_bin=env.get("SPREAD_BY_BIN", "false").strip().lower() in {"true", "1"},
             max_lateness_seconds=int(env.get("STATE_MAX_LATENESS_SECONDS", str(2 * 86_400))),
             budget=AlertBudget(
                 review_share=float(env.get("ALERT_REVIEW_SHARE", "0.005")),

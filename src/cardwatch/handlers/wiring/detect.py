@@ -72,5 +72,9 @@ def detection_service() -> DetectionService:
     detector.thresholds = config.budget.thresholds(counts, rule_set.thresholds)
     store = DynamoTransactionStore(config.table_name, dynamodb())
     return DetectionService(
-        detector, store, queue(config.suspicious_queue_url), rates=rates(config)
+        detector,
+        store,
+        queue(config.suspicious_queue_url),
+        rates=rates(config),
+        spread_by_bin=config.spread_by_bin,
     )
