@@ -3,11 +3,15 @@ other generators, each rule's hits are measured against the scores without it.""
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cardwatch.domain.rules import Policy, default_policy
+from cardwatch.domain.rules import Policy, combine, default_policy
 from cardwatch.ops.backtest import backtest
 from cardwatch.ops.replay import ReplaySettings, load_history
+from cardwatch.ops.rule_report import combined_scores
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
 from cardwatch.ops.simulate_rich import RichSettings
 from tests.ops.conftest import short_compromises
@@ -69,3 +73,19 @@ def test_a_rule_that_hits_genuine_customers_is_shown_to_lower_it(
     (effect,) = report.rules
     assert effect.hits > 100 and effect.precision < 0.6
     assert effect.average_precision_change < 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    model=st.one_of(st.none(), st.floats(0, 1)),
+    weights=st.lists(st.floats(0, 1), min_size=0, max_size=5),
+    hits=st.integers(0, 31),
+)
+def test_the_report_combines_model_and_rules_as_the_detector_does(
+    model: float | None, weights: list[float], hits: int
+) -> None:
+    fired = [w for bit, w in enumerate(weights) if hits >> bit & 1]
+    vector = combined_scores(
+        np.array([np.nan if model is None else model]), np.array([hits]), weights
+    )
+    assert vector[0] == pytest.approx(combine(model, fired), abs=1e-12)

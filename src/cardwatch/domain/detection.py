@@ -13,7 +13,7 @@ from cardwatch.domain.features import FEATURES, Observation, change_of, compute,
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.ports import DecisionRecord, StateStore
 from cardwatch.domain.reasons import explain
-from cardwatch.domain.rules import Policy, Thresholds
+from cardwatch.domain.rules import Policy, Thresholds, combine
 from cardwatch.domain.state import (
     DEFAULT_MAX_LATENESS_MS,
     LabelChange,
@@ -153,10 +153,7 @@ class Detector:
         """Combine the model and the rules on a feature vector (noisy-OR of the parts)."""
         fired = self.policy.fired(x)
         model_score = self.model.probability(x) if self.model is not None else None
-        keep = 1.0 - (model_score or 0.0)
-        for rule in fired:
-            keep *= 1.0 - rule.weight
-        score = 1.0 - keep
+        score = combine(model_score, (rule.weight for rule in fired))
         thresholds = self.thresholds or self.policy.thresholds
         decision = (
             Decision.BLOCK

@@ -99,6 +99,7 @@ FEATURES: tuple[str, ...] = (
 _NOT_PRESENT = frozenset({"ecommerce", "moto", "recurring"})
 #: the spread entities, in the order of their features
 SPREAD_KINDS = ("device", "ip", "bin")
+_NO_SPREAD = [NAN] * (2 * len(SPREAD_KINDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +295,8 @@ def _context_features(obs: Observation, card: CardState) -> list[float]:
 
 def _spread_features(obs: Observation, state: Snapshot) -> list[float]:
     """Distinct cards over the last hour and day per device, address range, card range."""
+    if not state.spread:
+        return _NO_SPREAD
     keys = dict(zip(SPREAD_KINDS, (obs.device_id, obs.ip_address, obs.card_bin), strict=True))
     spread = {key.split("#", 1)[0]: found for key, found in state.spread.items()}
     values: list[float] = []

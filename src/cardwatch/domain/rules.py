@@ -24,6 +24,7 @@ __all__ = [
     "Rule",
     "RuleSetError",
     "Thresholds",
+    "combine",
     "default_policy",
     "rules_text",
 ]
@@ -147,6 +148,15 @@ def _rule(entry: dict[str, Any], index: int) -> Rule:
         weight,
         _conditions(entry.get("when", []), where),
     )
+
+
+def combine(model_score: float | None, weights: Iterable[float]) -> float:
+    """The score: a noisy-OR of the model's probability and the fired rules' weights
+    (each an independent chance that the transaction is fraud)."""
+    keep = 1.0 - (model_score or 0.0)
+    for weight in weights:
+        keep *= 1.0 - weight
+    return 1.0 - keep
 
 
 def rules_text() -> str:

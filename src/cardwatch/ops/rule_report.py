@@ -30,7 +30,8 @@ class RuleEffect:
 def combined_scores(
     model_scores: NDArray[np.float64], rule_hits: NDArray[np.int64], weights: list[float]
 ) -> NDArray[np.float64]:
-    """The detector's noisy-OR of the model and the rules whose bits are set."""
+    """:func:`~cardwatch.domain.rules.combine` over arrays: the model's scores and the
+    rules whose bits are set (a test holds the two to the same numbers)."""
     keep = 1.0 - np.nan_to_num(model_scores, nan=0.0)
     for bit, weight in enumerate(weights):
         fired = (rule_hits >> bit) & 1 == 1

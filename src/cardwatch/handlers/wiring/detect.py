@@ -15,6 +15,7 @@ from cardwatch.domain.currency import Rates, default_rates
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.model_store import default_model
+from cardwatch.domain.rules import Thresholds
 from cardwatch.handlers.config import DetectConfig
 from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
@@ -58,6 +59,22 @@ def rates(config: DetectConfig) -> Rates:
     return _rates(parameters().text(config.rates_parameter, max_age=config.rules_max_age_seconds))
 
 
+_cut: dict[tuple[str, AlertBudget], tuple[Mapping[int, int], Thresholds, Thresholds]] = {}
+
+
+def budget_thresholds(config: DetectConfig, floor: Thresholds) -> Thresholds:
+    """The alert budget's thresholds, cut again only when the counts (re-read at most
+    once a minute) or the rule document's floor changed."""
+    key = (config.profile_table_name, config.budget)
+    counts = recent_scores(*key)
+    cached = _cut.get(key)
+    if cached is not None and cached[0] is counts and cached[1] == floor:
+        return cached[2]
+    cut = config.budget.thresholds(counts, floor)
+    _cut[key] = (counts, floor, cut)
+    return cut
+
+
 def detection_service() -> DetectionService:
     config = DetectConfig.from_env()
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
@@ -68,8 +85,7 @@ def detection_service() -> DetectionService:
         default_model(),
         max_lateness_ms=config.max_lateness_seconds * 1000,
     )
-    counts = recent_scores(config.profile_table_name, config.budget)
-    detector.thresholds = config.budget.thresholds(counts, rule_set.thresholds)
+    detector.thresholds = budget_thresholds(config, rule_set.thresholds)
     store = DynamoTransactionStore(config.table_name, dynamodb())
     return DetectionService(
         detector,
