@@ -63,7 +63,9 @@ def _stack() -> Iterator[tuple[Any, Any, _Meter]]:
         yield blueprint, client, meter
 
 
-def _transaction(n: int, terminal: str, at_ms: int) -> Any:
+def _transaction(n: int, terminal: str, at_ms: int, *, online: bool = False) -> Any:
+    """A card-present purchase; ``online``: an e-commerce one from a device and an IP
+    address (each a spread entity the state counts cards for)."""
     from datetime import UTC, datetime
     from decimal import Decimal
 
@@ -78,22 +80,27 @@ def _transaction(n: int, terminal: str, at_ms: int) -> Any:
         occurred_at=datetime.fromtimestamp(at_ms / 1000, UTC),
         terminal_id=terminal,
         card=CardReference("tok_" + f"{n % 5000:064x}", "411111", "1111"),
-        # every processor field the engine counts: a device, an address range and the
-        # BIN each add a first-visit claim and an hour bucket; the MCC a read
+        # a device, an address range and (with spread_by_bin) the BIN each add a
+        # first-visit claim and an hour bucket; the category a read
         extras={
             "merchant_id": "m-1",
-            "channel": "ecommerce",
-            "device_id": f"device-{n % 5000}",
-            "ip_address": "198.51.100.7",
+            "channel": "ecommerce" if online else "pos",
             "country": "US",
             "merchant_category_code": "5732",
+            **({"device_id": f"device-{n % 5000}", "ip_address": "198.51.100.7"} if online else {}),
         },
     )
 
 
+#: the key of the online measurement: every spread entity, the BIN counted too
+ONLINE = -1
+
+
 def measure_units() -> dict[int, dict[str, float]]:
     """Per terminal volume (transactions a day): units of the state alone and of the
-    whole path, read and write."""
+    whole path, read and write, for a card-present purchase; and under :data:`ONLINE`,
+    an e-commerce one with a device, an IP address and the BIN counted, at the busiest
+    terminal."""
     from cardwatch.adapters.dynamodb_state import DynamoStateStore
     from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
     from cardwatch.domain.detection import Detector
@@ -105,10 +112,10 @@ def measure_units() -> dict[int, dict[str, float]]:
         state = DynamoStateStore(blueprint.profile_table_name, client)
         store = DynamoTransactionStore(blueprint.table_name, client)
         detector = Detector(state, default_policy(), default_model())
-        for volume in VOLUMES:
-            terminal = f"terminal-{volume}"
+        for volume in (*VOLUMES, ONLINE):
+            terminal = f"terminal-{volume if volume != ONLINE else VOLUMES[-1]}"
             # the day so far: 18 hours of traffic at this volume (every minute filled)
-            earlier = volume * 3 // 4
+            earlier = volume * 3 // 4 if volume != ONLINE else 0
             task = progress.add_task(f"terminal at {volume:,} a day", total=earlier)
             for n in range(earlier):
                 at = T0 - 18 * 3_600_000 + n * (18 * 3_600_000 // earlier)
@@ -116,13 +123,13 @@ def measure_units() -> dict[int, dict[str, float]]:
                 change = StateChange(f"card-{n % 5000}", terminal, event)
                 state.apply(change._replace(claimed=state.register(change)))
                 progress.advance(task)
-            transaction = _transaction(volume, terminal, T0)
+            transaction = _transaction(volume, terminal, T0, online=volume == ONLINE)
             meter.reset()
             store.add(transaction, transaction.fingerprint())
             ingest = (meter.read, meter.write)
             meter.reset()
-            # the BIN counted too: the costliest configuration
-            pending = detector.prepare(transaction.observation(with_bin=True), T0)
+            seen = transaction.observation(with_bin=volume == ONLINE)
+            pending = detector.prepare(seen, T0)
             assert pending is not None
             state_read, registered = meter.read, meter.write
             meter.reset()
