@@ -135,8 +135,9 @@ class Detector:
         if not late:  # visible to concurrent readers before it is scored itself
             change = change_of(obs)
             change = change._replace(claimed=self.state.register(change))
+        keys = keys_of(obs) if change is None else change.keys
         snapshot = self.state.read(
-            obs.card_key, obs.terminal_id, obs.transaction_id, scored.timestamp_ms, keys_of(obs)
+            obs.card_key, obs.terminal_id, obs.transaction_id, scored.timestamp_ms, keys
         )
         if snapshot.applied:
             return None

@@ -34,6 +34,7 @@ from cardwatch.domain.state import (
     TerminalDay,
     TerminalHour,
     TerminalState,
+    terminal_entity,
 )
 
 __all__ = ["InMemoryState"]
@@ -98,11 +99,6 @@ class InMemoryState:
             place = self.places[key] = _Terminal()
         return place
 
-    def _entity(self, key: str) -> _Terminal:
-        if key.startswith("terminal#"):
-            return self._terminal(key[len("terminal#") :])
-        return self._place(key)
-
     def _card(self, key: str) -> CardState:
         card = self.cards.get(key)
         if card is None:
@@ -116,18 +112,22 @@ class InMemoryState:
         return terminal
 
     def register(self, change: StateChange) -> frozenset[str]:
-        event = change.event
         self._register_event(change)
         claimed = []
-        for key in change.visited:
-            place = self._entity(key)
-            owners = place.visits.get(change.day)
-            if owners is None:
-                owners = place.visits[change.day] = {}
-                _forget(place.visits, change.day - self._lateness_days() - 1)
-            if owners.setdefault(change.card_key, event.transaction_id) == event.transaction_id:
+        if self._claim(self._terminal(change.terminal_id), change):
+            claimed.append(terminal_entity(change.terminal_id))
+        for key in change.keys.spread:
+            if self._claim(self._place(key), change):
                 claimed.append(key)
         return frozenset(claimed)
+
+    def _claim(self, place: _Terminal, change: StateChange) -> bool:
+        owner, day = change.event.transaction_id, change.day
+        owners = place.visits.get(day)
+        if owners is None:
+            owners = place.visits[day] = {}
+            _forget(place.visits, day - self._lateness_days() - 1)
+        return owners.setdefault(change.card_key, owner) == owner
 
     # -- changes --------------------------------------------------------------------
     def apply(self, change: StateChange) -> bool:
@@ -182,9 +182,11 @@ class InMemoryState:
             events.extend(ordered[-RECENT_EVENTS:])
 
     def _add_terminal(self, change: StateChange) -> None:
-        for key in change.visited:
-            self._add_hour(self._entity(key), change, new_card=key in change.claimed)
-        daily = self._terminal_day(self._terminal(change.terminal_id).state, change.day)
+        terminal = self._terminal(change.terminal_id)
+        self._add_hour(terminal, change, new_card=change.first_visit_today)
+        for key in change.keys.spread:
+            self._add_hour(self._place(key), change, new_card=key in change.claimed)
+        daily = self._terminal_day(terminal.state, change.day)
         daily.count += 1
         daily.amount_milli += change.event.amount_milli
 
