@@ -171,22 +171,31 @@ def _card_norm(card: CardState) -> tuple[float, float]:
 
 
 def _card_days(card: CardState, today: int) -> tuple[float, ...]:
-    """Count and amount over 1, 7 and 30 days, and frauds known in the last 30."""
-    n1 = s1 = n7 = s7 = n30 = s30 = known_fraud = 0.0
-    for day, bucket in card.days.items():
-        age = today - day
-        if 0 <= age < HISTORY_DAYS:
-            n, amount = bucket.count, bucket.amount_milli
-            n30 += n
-            s30 += amount
-            known_fraud += bucket.frauds_known
-            if age < 7:
-                n7 += n
-                s7 += amount
-                if age == 0:
-                    n1 += n
-                    s1 += amount
-    return n1, s1, n7, s7, n30, s30, known_fraud
+    """Count and amount over 1, 7 and 30 days, and frauds known in the last 30.
+
+    The finished days' sums are kept on the state for the day they were taken (a card
+    is read again and again the same day); only today's bucket is read each time.
+    """
+    past = card.past
+    if past is None or past[0] != today:
+        n7 = s7 = n30 = s30 = known_fraud = 0.0
+        for day, bucket in card.days.items():
+            age = today - day
+            if 0 < age < HISTORY_DAYS:
+                n, amount = bucket.count, bucket.amount_milli
+                n30 += n
+                s30 += amount
+                known_fraud += bucket.frauds_known
+                if age < 7:
+                    n7 += n
+                    s7 += amount
+        past = card.past = (today, n7, s7, n30, s30, known_fraud)
+    _today, n7, s7, n30, s30, known_fraud = past
+    bucket = card.days.get(today)
+    if bucket is None:
+        return 0.0, 0.0, n7, s7, n30, s30, known_fraud
+    n1, s1 = float(bucket.count), float(bucket.amount_milli)
+    return n1, s1, n7 + n1, s7 + s1, n30 + n1, s30 + s1, known_fraud + bucket.frauds_known
 
 
 def _card_features(obs: Observation, card: CardState, today: int) -> list[float]:
@@ -311,14 +320,11 @@ def _spread_features(obs: Observation, state: Snapshot) -> list[float]:
 
 
 def _category_features(state: TerminalState | None, today: int) -> list[float]:
-    """The merchant category's labels made known in the last 28 days, and its fraud rate."""
+    """The merchant category's labels made known in the last 28 days, and its fraud rate
+    (a category's days hold its labels by the day they became known)."""
     if state is None:
         return [NAN, NAN]
-    labelled = frauds = 0.0
-    for day, bucket in state.days.items():
-        if 0 <= today - day < LABEL_DAYS:
-            labelled += bucket.labelled
-            frauds += bucket.frauds
+    *_counts, frauds, labelled = _terminal_days(state, today)
     return [labelled, _ratio(frauds, labelled)]
 
 
@@ -368,21 +374,43 @@ def _terminal_windows(terminal: TerminalState, now_ms: int) -> tuple[float, floa
     return count_1h, count_1d, cards_1h, cards_1d
 
 
+def _terminal_days(state: TerminalState, today: int) -> tuple[float, ...]:
+    """Count over 7 and 30 days, amount over 30, frauds made known in the last 7, labels
+    (and frauds among them) on transactions of the last 28; finished days kept as
+    :func:`_card_days` keeps them."""
+    past = state.past
+    if past is None or past[0] != today:
+        n7 = n30 = s30 = fraud_7 = fraud_28 = labelled_28 = 0.0
+        for day, bucket in state.days.items():
+            age = today - day
+            if 0 < age < HISTORY_DAYS:
+                n30 += bucket.count
+                s30 += bucket.amount_milli
+                if age < LABEL_DAYS:
+                    labelled_28 += bucket.labelled
+                    fraud_28 += bucket.frauds
+                    if age < 7:
+                        n7 += bucket.count
+                    if age < FRAUD_KNOWN_DAYS:
+                        fraud_7 += bucket.frauds_known
+        past = state.past = (today, n7, n30, s30, fraud_7, fraud_28, labelled_28)
+    _today, n7, n30, s30, fraud_7, fraud_28, labelled_28 = past
+    bucket = state.days.get(today)
+    if bucket is None:
+        return n7, n30, s30, fraud_7, fraud_28, labelled_28
+    return (
+        n7 + bucket.count,
+        n30 + bucket.count,
+        s30 + bucket.amount_milli,
+        fraud_7 + bucket.frauds_known,
+        fraud_28 + bucket.frauds,
+        labelled_28 + bucket.labelled,
+    )
+
+
 def _terminal_features(obs: Observation, terminal: TerminalState, today: int) -> list[float]:
     count_1h, count_1d, cards_1h, cards_1d = _terminal_windows(terminal, obs.timestamp_ms)
-    n7 = n30 = s30 = fraud_7 = fraud_28 = labelled_28 = 0.0
-    for day, bucket in terminal.days.items():
-        age = today - day
-        if 0 <= age < HISTORY_DAYS:
-            n30 += bucket.count
-            s30 += bucket.amount_milli
-            if age < LABEL_DAYS:
-                labelled_28 += bucket.labelled
-                fraud_28 += bucket.frauds
-                if age < 7:
-                    n7 += bucket.count
-                if age < FRAUD_KNOWN_DAYS:
-                    fraud_7 += bucket.frauds_known
+    n7, n30, s30, fraud_7, fraud_28, labelled_28 = _terminal_days(terminal, today)
     mean_30 = _ratio(s30, n30) / 1000
     return [
         count_1h,

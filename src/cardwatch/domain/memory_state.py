@@ -164,6 +164,10 @@ class InMemoryState:
 
     @staticmethod
     def _card_day(card: CardState, day: int) -> CardDay:
+        """The card's bucket of ``day``, about to change (the features' sums over the
+        days before a later day are forgotten)."""
+        if card.past is not None and day < card.past[0]:
+            card.past = None
         bucket = card.days.get(day)
         if bucket is None:
             bucket = card.days[day] = CardDay()
@@ -208,6 +212,9 @@ class InMemoryState:
 
     @staticmethod
     def _terminal_day(state: TerminalState, day: int) -> TerminalDay:
+        """As :meth:`_card_day`, for a terminal's or a category's day."""
+        if state.past is not None and day < state.past[0]:
+            state.past = None
         bucket = state.days.get(day)
         if bucket is None:
             bucket = state.days[day] = TerminalDay()

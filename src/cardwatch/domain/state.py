@@ -169,12 +169,17 @@ class CardState:
     count: int = 0
     amount_milli: int = 0
     squares: int = 0  # sum of squared amounts, in millionths
+    #: the features' sums over the days before one day (that day first): a store that
+    #: changes a bucket of an earlier day sets it to None
+    past: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
 class TerminalState:
     hours: dict[int, TerminalHour] = field(default_factory=dict)
     days: dict[int, TerminalDay] = field(default_factory=dict)
+    #: as :attr:`CardState.past`
+    past: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)
