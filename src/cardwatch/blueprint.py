@@ -51,6 +51,12 @@ class TargetSettings:
     vpc_functions: frozenset[str]
     email_subscription: bool
     alert_email: str | None = None
+    #: Subscribed (e-mail) to the operators' topic, where the alarms go.
+    ops_email: str | None = None
+    #: Point the account's API Gateway at this environment's CloudWatch role (an
+    #: account-and-region singleton): true for one environment per account and region,
+    #: or set by hand; ``cardwatch preflight`` says when none is set.
+    api_gateway_account_role: bool = False
 
 
 def _each(value: int) -> dict[str, int]:
@@ -292,9 +298,22 @@ class Blueprint:
             self.failures_dlq,
         )
 
+    #: The dead-letter queues: each has an alarm on its depth.
+    dead_letter_attributes = ("suspicious_dlq", "alerts_dlq", "failures_dlq")
+
     @property
     def alert_topic_name(self) -> str:
         return self.name("fraud-alerts")
+
+    @property
+    def ops_topic_name(self) -> str:
+        """The operators' topic: the alarms (function errors, dead letters) go here, never
+        to the security team's fraud alerts."""
+        return self.name("cardwatch-operations")
+
+    def dead_letter_alarm_name(self, queue: QueueSpec) -> str:
+        """``{queue-type}-not-empty-{suffix}``, by the naming rule."""
+        return self.name(f"{queue.name.removesuffix('-' + self.environment_suffix)}-not-empty")
 
     # -- API --------------------------------------------------------------------
     @property
@@ -462,6 +481,20 @@ class Blueprint:
     #: The suspicious queue's event source mapping.
     notify_batch_size = 10
     notify_batching_window_seconds = 1
+
+    @property
+    def notify_max_concurrency(self) -> int:
+        """The suspicious queue's mapping invokes notify at most this many times at once.
+
+        SQS pollers do not honour reserved concurrency: they start at five concurrent
+        batches, and a throttled invocation returns its messages to the queue, where the
+        receive counts toward maxReceiveCount and sends findings to the DLQ. The
+        mapping's own maximum concurrency (2 to 1,000) keeps them within notify's share.
+        """
+        reserved = self.functions["notify"].reserved_concurrency
+        if reserved < 2:
+            raise ValueError("notify needs a reserved concurrency of at least 2 (SQS mapping)")
+        return min(reserved, 1000)
 
     @property
     def pipe_filter(self) -> dict[str, Any]:

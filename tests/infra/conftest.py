@@ -103,3 +103,19 @@ def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempP
     run()
     recorder.blueprint = blueprint
     return recorder
+
+
+@pytest.fixture(scope="session")
+def cdktf_vpc_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The CDKTF stack with its functions in a VPC and the account's API Gateway role set:
+    the parts the default synth leaves out."""
+    from cardwatch.infra.cdktf.app import synth  # noqa: PLC0415
+
+    blueprint = blueprint_for(
+        "cdktf",
+        "dev",
+        vpc_functions=frozenset({"ingest", "detect"}),
+        api_gateway_account_role=True,
+    )
+    out = tmp_path_factory.mktemp("cdktf-vpc") / "cdktf.out"
+    return Synthesized(synth(blueprint, out), blueprint)

@@ -67,7 +67,6 @@ def test_key_policies_grant_the_services_that_use_the_key(
 ) -> None:
     needed = {
         "sns.amazonaws.com",
-        "sqs.amazonaws.com",
         "events.amazonaws.com",
         "cloudwatch.amazonaws.com",
         "logs.us-east-1.amazonaws.com",

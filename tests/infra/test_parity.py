@@ -56,6 +56,9 @@ TERRAFORM_TYPE = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "aws_vpc_security_group_ingress_rule"
+    ),
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
 }
 
@@ -125,6 +128,7 @@ def test_the_defaults_differ_only_where_design_says(
         "aws_default_security_group",
         "aws_vpc_endpoint",
         "aws_vpc_security_group_egress_rule",
+        "aws_vpc_security_group_ingress_rule",
         "aws_flow_log",
     }
     # The VPC (seed 003) with its flow-log group and role, and the e-mail subscription.

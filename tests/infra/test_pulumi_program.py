@@ -78,7 +78,7 @@ def test_api_and_fraud_functions_run_in_private_subnets(pulumi_stack: Any) -> No
         e.inputs["serviceName"].split(".")[-1]
         for e in pulumi_stack.of("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
-    assert {"dynamodb", "sqs", "ssm", "kms", "xray"} <= endpoints
+    assert {"dynamodb", "sqs", "ssm", "xray"} == endpoints
 
 
 @pytest.mark.requirement("R003-08")

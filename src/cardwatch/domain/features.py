@@ -179,13 +179,13 @@ def _card_days(card: CardState, today: int) -> tuple[float, ...]:
     past = card.past
     if past is None or past[0] != today:
         n7 = s7 = n30 = s30 = known_fraud = 0.0
-        for day, bucket in card.days.items():
+        for day, past_day in card.days.items():
             age = today - day
             if 0 < age < HISTORY_DAYS:
-                n, amount = bucket.count, bucket.amount_milli
+                n, amount = past_day.count, past_day.amount_milli
                 n30 += n
                 s30 += amount
-                known_fraud += bucket.frauds_known
+                known_fraud += past_day.frauds_known
                 if age < 7:
                     n7 += n
                     s7 += amount
@@ -381,18 +381,18 @@ def _terminal_days(state: TerminalState, today: int) -> tuple[float, ...]:
     past = state.past
     if past is None or past[0] != today:
         n7 = n30 = s30 = fraud_7 = fraud_28 = labelled_28 = 0.0
-        for day, bucket in state.days.items():
+        for day, past_day in state.days.items():
             age = today - day
             if 0 < age < HISTORY_DAYS:
-                n30 += bucket.count
-                s30 += bucket.amount_milli
+                n30 += past_day.count
+                s30 += past_day.amount_milli
                 if age < LABEL_DAYS:
-                    labelled_28 += bucket.labelled
-                    fraud_28 += bucket.frauds
+                    labelled_28 += past_day.labelled
+                    fraud_28 += past_day.frauds
                     if age < 7:
-                        n7 += bucket.count
+                        n7 += past_day.count
                     if age < FRAUD_KNOWN_DAYS:
-                        fraud_7 += bucket.frauds_known
+                        fraud_7 += past_day.frauds_known
         past = state.past = (today, n7, n30, s30, fraud_7, fraud_28, labelled_28)
     _today, n7, n30, s30, fraud_7, fraud_28, labelled_28 = past
     bucket = state.days.get(today)

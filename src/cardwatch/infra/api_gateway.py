@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from cardwatch.schema import schema_text
 
-__all__ = ["ACCESS_LOG_FORMAT", "BAD_REQUEST_BODY_TEMPLATE", "MODELS", "contract_hash"]
+__all__ = [
+    "ACCESS_LOG_FORMAT",
+    "BAD_REQUEST_BODY_TEMPLATE",
+    "MODELS",
+    "ROUTES",
+    "served_hash",
+]
 
 #: One JSON line per request in the access log.
 ACCESS_LOG_FORMAT = (
@@ -23,6 +30,22 @@ BAD_REQUEST_BODY_TEMPLATE = (
 MODELS = (("Transaction", "transaction"), ("Label", "label"))
 
 
-def contract_hash() -> str:
-    """Redeploy the stage whenever a contract file changes."""
-    return hashlib.sha256("".join(schema_text(file) for _name, file in MODELS).encode()).hexdigest()
+#: (logical name, resource path, model) of each route the stage serves.
+ROUTES = (
+    ("post-transaction", "/transactions", "Transaction"),
+    ("post-label", "/transactions/{transaction_id}/label", "Label"),
+)
+
+
+def served_hash() -> str:
+    """A digest of what the renderers declare for the stage from this module (contract
+    files, models, routes, the gateway response). The deployment's triggers hold it
+    beside the ids and URIs of every method, integration, model and response, so any
+    change to what the stage serves publishes a new deployment."""
+    served = {
+        "models": {name: schema_text(file) for name, file in MODELS},
+        "routes": ROUTES,
+        "bad_request_body": BAD_REQUEST_BODY_TEMPLATE,
+        "access_log_format": ACCESS_LOG_FORMAT,
+    }
+    return hashlib.sha256(json.dumps(served, sort_keys=True).encode()).hexdigest()

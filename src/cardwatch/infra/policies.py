@@ -37,6 +37,7 @@ NO_RESOURCE_LEVEL_SIDS = (
 _XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 _ENI = (
     "ec2:CreateNetworkInterface",
+    "ec2:DescribeSubnets",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DeleteNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
@@ -107,7 +108,9 @@ def function_policy(
 
 def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
     """The CMK's policy: the account administers it; each service that encrypts or
-    decrypts with it on the account's behalf may, and only for this account."""
+    decrypts with it on the account's behalf may, and only for this account. SQS, Pipes
+    and Scheduler are not among them: they use the key with their caller's (or their
+    role's) credentials, which the role policies grant."""
     root = f"arn:{partition}:iam::{account_id}:root"
     admin = (
         "kms:Create*",
@@ -169,13 +172,10 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
                 {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
             ),
             service("SnsDeliversToEncryptedQueues", "sns.amazonaws.com", use, account),
-            service("SqsEncryptsMessages", "sqs.amazonaws.com", use, account),
             service("EventBridgeSendsToEncryptedQueues", "events.amazonaws.com", use, account),
             service(
                 "CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com", use, account
             ),
-            service("PipesReadEncryptedStream", "pipes.amazonaws.com", use, account),
-            service("SchedulerSendsToEncryptedQueue", "scheduler.amazonaws.com", use, account),
         ]
     )
 
@@ -250,8 +250,9 @@ def api_logs_policy(log_group_arns: list[Any]) -> Policy:
     )
 
 
-def flow_logs_policy(log_group_arns: list[Any]) -> Policy:
-    """VPC flow logs write to their own log group."""
+def flow_logs_policy(log_group_arns: list[Any], account_log_groups: Any) -> Policy:
+    """VPC flow logs write to their own log group, and look it up among the account's
+    (DescribeLogGroups authorizes on ``log-group:*`` only: ``account_log_groups``)."""
     return _document(
         [
             _allow(
@@ -259,6 +260,7 @@ def flow_logs_policy(log_group_arns: list[Any]) -> Policy:
                 ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
                 log_group_arns,
             ),
+            _allow("FindFlowLogGroup", ("logs:DescribeLogGroups",), [account_log_groups]),
         ]
     )
 

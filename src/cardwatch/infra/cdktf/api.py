@@ -3,7 +3,7 @@ Schema), API key, usage plan, X-Ray, access logs and the proxy integration."""
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
@@ -43,7 +43,7 @@ from cardwatch.infra.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
     MODELS,
-    contract_hash,
+    served_hash,
 )
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import api_logs_policy, assume_role_policy
@@ -95,7 +95,8 @@ class TransactionApi(Construct):
         label = ApiGatewayResource(
             self, "label", rest_api_id=self.api.id, parent_id=one.id, path_part="label"
         )
-        methods = []
+        methods: list[ApiGatewayMethod | ApiGatewayIntegration] = []
+        served: list[str] = []
         for name, resource, model in (
             ("post-transaction", transactions, models["Transaction"]),
             ("post-label", label, models["Label"]),
@@ -122,7 +123,8 @@ class TransactionApi(Construct):
                 uri=ingest.invoke_arn,
             )
             methods += [method, integration]
-        ApiGatewayGatewayResponse(
+            served += [method.id, integration.id, integration.uri, model.id]
+        bad_request = ApiGatewayGatewayResponse(
             self,
             "bad-request-body",
             rest_api_id=self.api.id,
@@ -139,20 +141,61 @@ class TransactionApi(Construct):
             principal="apigateway.amazonaws.com",
             source_arn=f"{self.api.execution_arn}/*/POST/transactions*",
         )
-        contract = contract_hash()
+        served.append(bad_request.id)
         deployment = ApiGatewayDeployment(
             self,
             "deployment",
             rest_api_id=self.api.id,
-            triggers={"contract": contract},
+            # a new deployment whenever anything the stage serves changes
+            triggers={"served": served_hash(), "parts": Fn.sha1(Fn.jsonencode(served))},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=methods,
+            depends_on=[*methods, bad_request],
         )
         self.stage = self._stage(ctx, deployment)
         self._usage_plan(ctx)
         self.url = self.stage.invoke_url
 
     def _stage(self, ctx: StackContext, deployment: ApiGatewayDeployment) -> ApiGatewayStage:
+        blueprint = ctx.blueprint
+        # API Gateway's CloudWatch role is one per account and region: set by the one
+        # environment whose settings say so (or by hand), never by every environment
+        account = [self._account(ctx)] if blueprint.settings.api_gateway_account_role else []
+        access_logs = CloudwatchLogGroup(
+            self,
+            "access-logs",
+            name=f"/aws/apigateway/{blueprint.api_name}",
+            retention_in_days=blueprint.settings.log_retention_days,
+            kms_key_id=ctx.key_arn,
+        )
+        stage = ApiGatewayStage(
+            self,
+            "stage",
+            rest_api_id=self.api.id,
+            deployment_id=deployment.id,
+            stage_name=blueprint.api_stage,
+            xray_tracing_enabled=True,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
+            ),
+            depends_on=account,
+        )
+        ApiGatewayMethodSettings(
+            self,
+            "method-settings",
+            rest_api_id=self.api.id,
+            stage_name=stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                metrics_enabled=True,
+                logging_level="ERROR",
+                data_trace_enabled=False,
+                throttling_rate_limit=blueprint.settings.api_rate_limit_per_second,
+                throttling_burst_limit=blueprint.settings.api_burst_limit,
+            ),
+        )
+        return stage
+
+    def _account(self, ctx: StackContext) -> ApiGatewayAccount:
         blueprint = ctx.blueprint
         role = IamRole(
             self,
@@ -177,41 +220,7 @@ class TransactionApi(Construct):
                 )
             ),
         )
-        account = ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)
-        access_logs = CloudwatchLogGroup(
-            self,
-            "access-logs",
-            name=f"/aws/apigateway/{blueprint.api_name}",
-            retention_in_days=blueprint.settings.log_retention_days,
-            kms_key_id=ctx.key_arn,
-        )
-        stage = ApiGatewayStage(
-            self,
-            "stage",
-            rest_api_id=self.api.id,
-            deployment_id=deployment.id,
-            stage_name=blueprint.api_stage,
-            xray_tracing_enabled=True,
-            access_log_settings=ApiGatewayStageAccessLogSettings(
-                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
-            ),
-            depends_on=[account],
-        )
-        ApiGatewayMethodSettings(
-            self,
-            "method-settings",
-            rest_api_id=self.api.id,
-            stage_name=stage.stage_name,
-            method_path="*/*",
-            settings=ApiGatewayMethodSettingsSettings(
-                metrics_enabled=True,
-                logging_level="ERROR",
-                data_trace_enabled=False,
-                throttling_rate_limit=blueprint.settings.api_rate_limit_per_second,
-                throttling_burst_limit=blueprint.settings.api_burst_limit,
-            ),
-        )
-        return stage
+        return ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)
 
     def _usage_plan(self, ctx: StackContext) -> None:
         settings = ctx.blueprint.settings

@@ -44,8 +44,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--environment-suffix", default=os.environ.get("ENVIRONMENT_SUFFIX", "dev"))
     parser.add_argument("--out", type=Path, default=Path("cdktf.out"))
+    parser.add_argument(
+        "--api-gateway-account-role",
+        action="store_true",
+        help="this environment sets the account's API Gateway CloudWatch role "
+        "(one environment per account and region)",
+    )
     args = parser.parse_args()
-    path = synth(blueprint_for("cdktf", args.environment_suffix), args.out)
+    blueprint = blueprint_for(
+        "cdktf", args.environment_suffix, api_gateway_account_role=args.api_gateway_account_role
+    )
+    path = synth(blueprint, args.out)
     print(f"wrote {path}")
 
 

@@ -11,10 +11,12 @@ from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
+    LambdaEventSourceMapping,
+    LambdaEventSourceMappingScalingConfig,
+)
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
-    LambdaFunctionDeadLetterConfig,
     LambdaFunctionEnvironment,
     LambdaFunctionTracingConfig,
     LambdaFunctionVpcConfig,
@@ -62,6 +64,9 @@ class DetectionFunctions(Construct):
             batch_size=ctx.blueprint.notify_batch_size,
             maximum_batching_window_in_seconds=ctx.blueprint.notify_batching_window_seconds,
             function_response_types=["ReportBatchItemFailures"],
+            scaling_config=LambdaEventSourceMappingScalingConfig(
+                maximum_concurrency=ctx.blueprint.notify_max_concurrency
+            ),
         )
         assert (
             suspicious.visibility_timeout_seconds
@@ -85,14 +90,15 @@ class DetectionFunctions(Construct):
             assume_role_policy=policy_json(assume_role_policy("lambda.amazonaws.com")),
         )
         policy = function_policy(blueprint, spec, ctx.arn_of, [log_group.arn, f"{log_group.arn}:*"])
-        policy["Statement"].append(
-            {
-                "Sid": "DeadLetters",
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": ctx.arn_of("failures_dlq"),
-            }
-        )
+        if spec.asynchronous:  # its on-failure destination sends with the role
+            policy["Statement"].append(
+                {
+                    "Sid": "DeadLetters",
+                    "Effect": "Allow",
+                    "Action": ["sqs:SendMessage"],
+                    "Resource": ctx.arn_of("failures_dlq"),
+                }
+            )
         role_policy = IamRolePolicy(
             self,
             f"{spec.key}-policy",
@@ -118,9 +124,6 @@ class DetectionFunctions(Construct):
             kms_key_arn=ctx.key_arn,
             environment=LambdaFunctionEnvironment(variables=variables),
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
-            dead_letter_config=LambdaFunctionDeadLetterConfig(
-                target_arn=ctx.arn_of("failures_dlq")[0]
-            ),
             vpc_config=LambdaFunctionVpcConfig(
                 subnet_ids=self._vpc[0], security_group_ids=self._vpc[1]
             )

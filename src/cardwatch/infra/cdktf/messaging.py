@@ -80,6 +80,18 @@ class AlertChannel(Construct):
         )
         ctx.arns["alert_topic"] = [self.topic.arn]
         ctx.urls["alert_topic"] = self.topic.arn
+        self.ops_topic = SnsTopic(
+            self, "ops-topic", name=blueprint.ops_topic_name, kms_master_key_id=ctx.key_arn
+        )
+        ctx.arns["ops_topic"] = [self.ops_topic.arn]
+        if blueprint.settings.ops_email:
+            SnsTopicSubscription(
+                self,
+                "ops-email",
+                topic_arn=self.ops_topic.arn,
+                protocol="email",
+                endpoint=blueprint.settings.ops_email,
+            )
         self._subscribe_alert_queue(ctx)
         if blueprint.settings.email_subscription and blueprint.settings.alert_email:
             SnsTopicSubscription(

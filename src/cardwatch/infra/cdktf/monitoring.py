@@ -1,5 +1,6 @@
 """``Monitoring``: per function, an alarm on errors / invocations above 1 % over five
-minutes (metric math), notifying the alert topic."""
+minutes (metric math); per dead-letter queue, an alarm on any message in it. Both go to
+the operators' topic."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ class Monitoring(Construct):
                 threshold=blueprint.error_rate_threshold_percent,
                 evaluation_periods=1,
                 treat_missing_data="notBreaching",
-                alarm_actions=ctx.arn_of("alert_topic"),
-                ok_actions=ctx.arn_of("alert_topic"),
+                alarm_actions=ctx.arn_of("ops_topic"),
+                ok_actions=ctx.arn_of("ops_topic"),
                 metric_query=[
                     CloudwatchMetricAlarmMetricQuery(
                         id="errors", metric=_metric("Errors", function.function_name, period)
@@ -61,4 +62,23 @@ class Monitoring(Construct):
                         expression="IF(invocations > 0, 100 * errors / invocations, 0)",
                     ),
                 ],
+            )
+        for attribute in blueprint.dead_letter_attributes:
+            queue = getattr(blueprint, attribute)
+            CloudwatchMetricAlarm(
+                self,
+                f"{attribute.replace('_', '-')}-depth",
+                alarm_name=blueprint.dead_letter_alarm_name(queue),
+                alarm_description=f"{queue.name}: messages waiting (inspect and redrive)",
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": queue.name},
+                statistic="Maximum",
+                period=period,
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
+                treat_missing_data="notBreaching",
+                alarm_actions=ctx.arn_of("ops_topic"),
+                ok_actions=ctx.arn_of("ops_topic"),
             )

@@ -10,15 +10,14 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
-from cdktf_cdktf_provider_aws.security_group import (
-    SecurityGroup,
-    SecurityGroupEgress,
-    SecurityGroupIngress,
-)
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
+    VpcSecurityGroupIngressRule,
+)
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext, policy_json
@@ -56,30 +55,34 @@ class PrivateNetwork(Construct):
             RouteTableAssociation(
                 self, f"private-routes-{n}", subnet_id=subnet.id, route_table_id=routes.id
             )
+        # Every rule a resource of its own: the provider does not support inline rules
+        # beside standalone ones (each apply would revoke what the other added).
         self.security_group = SecurityGroup(
             self,
             "functions-sg",
             name=blueprint.name("cardwatch-functions"),
             vpc_id=self.vpc.id,
             description="Functions and the VPC endpoints they call: HTTPS inside the VPC only",
-            ingress=[
-                SecurityGroupIngress(
-                    description="HTTPS from inside the VPC",
-                    protocol="tcp",
-                    from_port=443,
-                    to_port=443,
-                    cidr_blocks=[NETWORK.cidr],
-                )
-            ],
-            egress=[
-                SecurityGroupEgress(
-                    description="HTTPS to the VPC endpoints",
-                    protocol="tcp",
-                    from_port=443,
-                    to_port=443,
-                    cidr_blocks=[NETWORK.cidr],
-                ),
-            ],
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "https-from-vpc",
+            security_group_id=self.security_group.id,
+            description="HTTPS from inside the VPC",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=NETWORK.cidr,
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "https-to-endpoints",
+            security_group_id=self.security_group.id,
+            description="HTTPS to the VPC endpoints",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=NETWORK.cidr,
         )
         dynamodb = VpcEndpoint(
             self,
@@ -135,7 +138,7 @@ class PrivateNetwork(Construct):
             "flow-logs-policy",
             role=role.id,
             name="write-flow-logs",
-            policy=policy_json(flow_logs_policy([group.arn, f"{group.arn}:*"])),
+            policy=policy_json(flow_logs_policy([group.arn, f"{group.arn}:*"], ctx.logs_arn("*"))),
         )
         FlowLog(
             self,

@@ -50,6 +50,8 @@ class Security(Construct):
             key_id=self.key.arn,
             value=rules_text(),
             description="Detection rules and thresholds (JSON)",
+            # the packaged rules are the first value only: the team's changes stand
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["value"]),
         )
         self.rates = SsmParameter(
             self,

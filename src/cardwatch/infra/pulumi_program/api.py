@@ -3,6 +3,9 @@ usage plan (throttle, and a quota where the settings have one), X-Ray, access lo
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pulumi
 import pulumi_aws as aws
 
@@ -10,7 +13,7 @@ from cardwatch.infra.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
     MODELS,
-    contract_hash,
+    served_hash,
 )
 from cardwatch.infra.policies import api_logs_policy, assume_role_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
@@ -67,6 +70,7 @@ class TransactionApi(pulumi.ComponentResource):
             "label", rest_api=self.api.id, parent_id=one.id, path_part="label", opts=child
         )
         parts: list[pulumi.Resource] = []
+        served: list[pulumi.Output[str]] = []
         for route, resource, model in (
             ("post-transaction", transactions, models["Transaction"]),
             ("post-label", label, models["Label"]),
@@ -93,7 +97,8 @@ class TransactionApi(pulumi.ComponentResource):
                 opts=child,
             )
             parts += [method, integration]
-        aws.apigateway.Response(
+            served += [method.id, integration.id, integration.uri, model.id]
+        bad_request = aws.apigateway.Response(
             "bad-request-body",
             rest_api_id=self.api.id,
             response_type="BAD_REQUEST_BODY",
@@ -110,12 +115,20 @@ class TransactionApi(pulumi.ComponentResource):
             source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/POST/transactions*"),
             opts=child,
         )
-        contract = contract_hash()
+        served.append(bad_request.id)
         deployment = aws.apigateway.Deployment(
             "deployment",
             rest_api=self.api.id,
-            triggers={"contract": contract},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=parts),
+            # a new deployment whenever anything the stage serves changes
+            triggers={
+                "served": served_hash(),
+                "parts": pulumi.Output.all(*served).apply(
+                    lambda values: hashlib.sha1(  # noqa: S324 - a change marker, not security
+                        json.dumps(values).encode()
+                    ).hexdigest()
+                ),
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*parts, bad_request]),
         )
         self.stage = self._stage(ctx, deployment)
         self._usage_plan(ctx)
@@ -124,31 +137,10 @@ class TransactionApi(pulumi.ComponentResource):
 
     def _stage(self, ctx: Context, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
         bp, child = ctx.blueprint, ctx.child(self)
-        role = aws.iam.Role(
-            "api-logs-role",
-            name=bp.name("api-gateway-logs"),
-            assume_role_policy=policy_output(
-                ctx.account_id.apply(lambda a: assume_role_policy("apigateway.amazonaws.com", a))
-            ),
-            opts=child,
-        )
         api_logs = f"/aws/apigateway/{bp.api_name}"
-        aws.iam.RolePolicy(
-            "api-logs-policy",
-            role=role.id,
-            name="write-api-logs",
-            policy=policy_output(
-                api_logs_policy(
-                    [
-                        ctx.logs_arn("API-Gateway-Execution-Logs_*"),
-                        ctx.logs_arn(api_logs),
-                        ctx.logs_arn(f"{api_logs}:*"),
-                    ]
-                )
-            ),
-            opts=child,
-        )
-        account = aws.apigateway.Account("account", cloudwatch_role_arn=role.arn, opts=child)
+        # API Gateway's CloudWatch role is one per account and region: set by the one
+        # environment whose settings say so (or by hand), never by every environment
+        account = [self._account(ctx, api_logs)] if bp.settings.api_gateway_account_role else []
         access_logs = aws.cloudwatch.LogGroup(
             "access-logs",
             name=api_logs,
@@ -163,7 +155,7 @@ class TransactionApi(pulumi.ComponentResource):
             stage_name=bp.api_stage,
             xray_tracing_enabled=True,
             access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=account),
         )
         aws.apigateway.MethodSettings(
             "method-settings",
@@ -180,6 +172,33 @@ class TransactionApi(pulumi.ComponentResource):
             opts=child,
         )
         return stage
+
+    def _account(self, ctx: Context, api_logs: str) -> aws.apigateway.Account:
+        bp, child = ctx.blueprint, ctx.child(self)
+        role = aws.iam.Role(
+            "api-logs-role",
+            name=bp.name("api-gateway-logs"),
+            assume_role_policy=policy_output(
+                ctx.account_id.apply(lambda a: assume_role_policy("apigateway.amazonaws.com", a))
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            "api-logs-policy",
+            role=role.id,
+            name="write-api-logs",
+            policy=policy_output(
+                api_logs_policy(
+                    [
+                        ctx.logs_arn("API-Gateway-Execution-Logs_*"),
+                        ctx.logs_arn(api_logs),
+                        ctx.logs_arn(f"{api_logs}:*"),
+                    ]
+                )
+            ),
+            opts=child,
+        )
+        return aws.apigateway.Account("account", cloudwatch_role_arn=role.arn, opts=child)
 
     def _usage_plan(self, ctx: Context) -> None:
         bp, child = ctx.blueprint, ctx.child(self)

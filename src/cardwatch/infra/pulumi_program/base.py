@@ -30,11 +30,12 @@ class Context:
     def arn_of(self, name: str) -> list[Any]:
         return self.arns[name]
 
-    def logs_arn(self, log_group: str) -> pulumi.Output[str]:
+    def logs_arn(self, log_group: str | pulumi.Output[str]) -> pulumi.Output[str]:
         return pulumi.Output.concat(
             f"arn:{self.partition}:logs:{self.blueprint.region}:",
             self.account_id,
-            f":log-group:{log_group}",
+            ":log-group:",
+            log_group,
         )
 
     def child(self, parent: pulumi.Resource) -> pulumi.ResourceOptions:

@@ -40,6 +40,7 @@ class DetectionFunctions(pulumi.ComponentResource):
             batch_size=bp.notify_batch_size,
             maximum_batching_window_in_seconds=bp.notify_batching_window_seconds,
             function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": bp.notify_max_concurrency},
             opts=ctx.child(self),
         )
         self.register_outputs({key: f.name for key, f in self.functions.items()})
@@ -62,14 +63,15 @@ class DetectionFunctions(pulumi.ComponentResource):
         document = function_policy(
             bp, spec, ctx.arn_of, [log_group.arn, log_group.arn.apply(lambda a: f"{a}:*")]
         )
-        document["Statement"].append(
-            {
-                "Sid": "DeadLetters",
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage"],
-                "Resource": ctx.arn_of("failures_dlq"),
-            }
-        )
+        if spec.asynchronous:  # its on-failure destination sends with the role
+            document["Statement"].append(
+                {
+                    "Sid": "DeadLetters",
+                    "Effect": "Allow",
+                    "Action": ["sqs:SendMessage"],
+                    "Resource": ctx.arn_of("failures_dlq"),
+                }
+            )
         role_policy = aws.iam.RolePolicy(
             f"{spec.key}-policy",
             role=role.id,
@@ -102,7 +104,6 @@ class DetectionFunctions(pulumi.ComponentResource):
             kms_key_arn=ctx.key_arn,
             environment={"variables": variables},
             tracing_config={"mode": "Active"},
-            dead_letter_config={"target_arn": ctx.arn_of("failures_dlq")[0]},
             vpc_config=vpc_config,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
         )

@@ -59,7 +59,14 @@ class AlertChannel(pulumi.ComponentResource):
             name="delivery-status-logs",
             policy=policy_output(
                 sns_feedback_policy(
-                    [ctx.logs_arn(f"sns/{bp.region}/*"), ctx.logs_arn(f"sns/{bp.region}/*:*")]
+                    [
+                        ctx.logs_arn(
+                            pulumi.Output.concat(f"sns/{bp.region}/", ctx.account_id, "/*")
+                        ),
+                        ctx.logs_arn(
+                            pulumi.Output.concat(f"sns/{bp.region}/", ctx.account_id, "/*:*")
+                        ),
+                    ]
                 )
             ),
             opts=ctx.child(self),
@@ -83,6 +90,18 @@ class AlertChannel(pulumi.ComponentResource):
                 topic=self.topic.arn,
                 protocol="email",
                 endpoint=bp.settings.alert_email,
+                opts=ctx.child(self),
+            )
+        self.ops_topic = aws.sns.Topic(
+            "ops-topic", name=bp.ops_topic_name, kms_master_key_id=ctx.key_arn, opts=ctx.child(self)
+        )
+        ctx.arns["ops_topic"] = [self.ops_topic.arn]
+        if bp.settings.ops_email:
+            aws.sns.TopicSubscription(
+                "ops-email",
+                topic=self.ops_topic.arn,
+                protocol="email",
+                endpoint=bp.settings.ops_email,
                 opts=ctx.child(self),
             )
         self.register_outputs({"topic_arn": self.topic.arn})

@@ -43,8 +43,8 @@ class Monitoring(pulumi.ComponentResource):
                 threshold=bp.error_rate_threshold_percent,
                 evaluation_periods=1,
                 treat_missing_data="notBreaching",
-                alarm_actions=ctx.arn_of("alert_topic"),
-                ok_actions=ctx.arn_of("alert_topic"),
+                alarm_actions=ctx.arn_of("ops_topic"),
+                ok_actions=ctx.arn_of("ops_topic"),
                 metric_queries=[
                     {"id": "errors", "metric": _metric("Errors", function.name, period)},
                     {"id": "invocations", "metric": _metric("Invocations", function.name, period)},
@@ -55,6 +55,25 @@ class Monitoring(pulumi.ComponentResource):
                         "expression": "IF(invocations > 0, 100 * errors / invocations, 0)",
                     },
                 ],
+                opts=ctx.child(self),
+            )
+        for attribute in bp.dead_letter_attributes:
+            queue = getattr(bp, attribute)
+            aws.cloudwatch.MetricAlarm(
+                f"{attribute.replace('_', '-')}-depth",
+                name=bp.dead_letter_alarm_name(queue),
+                alarm_description=f"{queue.name}: messages waiting (inspect and redrive)",
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": queue.name},
+                statistic="Maximum",
+                period=period,
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
+                treat_missing_data="notBreaching",
+                alarm_actions=ctx.arn_of("ops_topic"),
+                ok_actions=ctx.arn_of("ops_topic"),
                 opts=ctx.child(self),
             )
         self.register_outputs({})

@@ -40,29 +40,33 @@ class PrivateNetwork(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(
                 f"private-routes-{n}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
             )
+        # Every rule a resource of its own: the provider does not support inline rules
+        # beside standalone ones (each apply would revoke what the other added).
         self.security_group = aws.ec2.SecurityGroup(
             "functions-sg",
             name=bp.name("cardwatch-functions"),
             vpc_id=self.vpc.id,
             description="Functions and the VPC endpoints they call: HTTPS inside the VPC only",
-            ingress=[
-                {
-                    "description": "HTTPS from inside the VPC",
-                    "protocol": "tcp",
-                    "from_port": 443,
-                    "to_port": 443,
-                    "cidr_blocks": [NETWORK.cidr],
-                }
-            ],
-            egress=[
-                {
-                    "description": "HTTPS to the VPC endpoints",
-                    "protocol": "tcp",
-                    "from_port": 443,
-                    "to_port": 443,
-                    "cidr_blocks": [NETWORK.cidr],
-                }
-            ],
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            "https-from-vpc",
+            security_group_id=self.security_group.id,
+            description="HTTPS from inside the VPC",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=NETWORK.cidr,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            "https-to-endpoints",
+            security_group_id=self.security_group.id,
+            description="HTTPS to the VPC endpoints",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4=NETWORK.cidr,
             opts=child,
         )
         dynamodb = aws.ec2.VpcEndpoint(
@@ -114,7 +118,10 @@ class PrivateNetwork(pulumi.ComponentResource):
             role=role.id,
             name="write-flow-logs",
             policy=policy_output(
-                flow_logs_policy([group.arn, group.arn.apply(lambda a: f"{a}:*")])
+                flow_logs_policy(
+                    [group.arn, group.arn.apply(lambda a: f"{a}:*")],
+                    ctx.logs_arn("*"),
+                )
             ),
             opts=child,
         )

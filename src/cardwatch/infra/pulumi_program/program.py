@@ -4,7 +4,8 @@ Configuration (``pulumi config set``; every key optional, the blueprint has defa
 ``environment_suffix``, ``alert_email``, ``log_retention_days``,
 ``reserved_concurrency`` (one number for every function), ``api_rate_limit_per_second``,
 ``api_burst_limit``, ``api_quota_per_day`` (0: none), ``vpc_functions`` (comma list),
-``email_subscription`` (true/false).
+``email_subscription`` (true/false), ``api_gateway_account_role`` (true/false: this
+environment sets the account's API Gateway CloudWatch role; one per account and region).
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def blueprint_from_config(config: pulumi.Config | None = None) -> Blueprint:
         overrides["vpc_functions"] = frozenset(n.strip() for n in vpc.split(",") if n.strip())
     if (email := config.get("alert_email")) is not None:
         overrides["alert_email"] = email
-    if (subscribe := config.get_bool("email_subscription")) is not None:
-        overrides["email_subscription"] = subscribe
+    for flag in ("email_subscription", "api_gateway_account_role"):
+        if (value := config.get_bool(flag)) is not None:
+            overrides[flag] = value
     return blueprint_for("pulumi", config.get("environment_suffix") or "dev", **overrides)
 
 

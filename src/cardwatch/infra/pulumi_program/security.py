@@ -47,7 +47,8 @@ class Security(pulumi.ComponentResource):
             key_id=self.key.arn,
             value=rules_text(),
             description="Detection rules and thresholds (JSON)",
-            opts=ctx.child(self),
+            # the packaged rules are the first value only: the team's changes stand
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]),
         )
         self.rates = aws.ssm.Parameter(
             "currency-rates",

@@ -1,0 +1,205 @@
+"""What a real AWS account does with the rendered deployments, read from the providers'
+and AWS's documentation (issue 15): each test holds one defect away, in both renderers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cardwatch.blueprint import blueprint_for
+from tests.infra.conftest import Synthesized
+
+
+def _statements(policy: str) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = json.loads(policy)["Statement"]
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+# -- 1. security groups: no inline rules beside standalone ones -----------------------
+def test_security_group_rules_are_all_standalone(
+    cdktf_vpc_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    # the provider does not support inline ingress/egress beside rule resources: each
+    # apply would revoke the other's rules (the VPC functions would lose DynamoDB)
+    (group,) = cdktf_vpc_stack.resources("aws_security_group").values()
+    assert "egress" not in group and "ingress" not in group
+    assert len(cdktf_vpc_stack.resources("aws_vpc_security_group_egress_rule")) == 2
+    assert len(cdktf_vpc_stack.resources("aws_vpc_security_group_ingress_rule")) == 1
+    assert not cdktf_vpc_stack.resources("aws_security_group_rule")
+    (other,) = pulumi_stack.of("aws:ec2/securityGroup:SecurityGroup")
+    assert "egress" not in other.inputs and "ingress" not in other.inputs
+    assert len(pulumi_stack.of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")) == 2
+    assert len(pulumi_stack.of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) == 1
+
+
+# -- 2. SQS-triggered functions: the mapping's maximum concurrency --------------------
+def test_every_sqs_mapping_stays_within_its_functions_reserved_concurrency(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    functions = {
+        f"${{aws_lambda_function.{logical}.arn}}": config
+        for _kind, logical, config in cdktf_stack.all_resources()
+        if _kind == "aws_lambda_function"
+    }
+    mappings = cdktf_stack.resources("aws_lambda_event_source_mapping").values()
+    sqs = [m for m in mappings if "aws_sqs_queue" in m["event_source_arn"]]
+    assert sqs, "no SQS-triggered function found"
+    for mapping in sqs:
+        reserved = functions[mapping["function_name"]]["reserved_concurrent_executions"]
+        assert 2 <= mapping["scaling_config"]["maximum_concurrency"] <= reserved
+    by_arn = {
+        f"arn:aws:mock:us-east-1:123456789012:aws:lambda/function:Function/{f.inputs['name']}": f
+        for f in pulumi_stack.of("aws:lambda/function:Function")
+    }
+    for mapping in pulumi_stack.of("aws:lambda/eventSourceMapping:EventSourceMapping"):
+        function = by_arn[mapping.inputs["functionName"]]
+        reserved = function.inputs["reservedConcurrentExecutions"]
+        assert 2 <= mapping.inputs["scalingConfig"]["maximumConcurrency"] <= reserved
+
+
+def test_notify_needs_room_for_two_concurrent_batches() -> None:
+    concurrency = {"ingest": 5, "detect": 5, "analyze": 1, "notify": 1}
+    blueprint = blueprint_for("cdktf", "dev", reserved_concurrency=concurrency)
+    with pytest.raises(ValueError, match="at least 2"):
+        _ = blueprint.notify_max_concurrency
+
+
+# -- 3. the API Gateway account role: once per account, by choice ---------------------
+def test_the_api_gateway_account_role_is_set_only_where_asked(
+    cdktf_stack: Synthesized, cdktf_vpc_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    assert cdktf_stack.resources("aws_api_gateway_account") == {}
+    assert pulumi_stack.of("aws:apigateway/account:Account") == []
+    assert not any("api-gateway-logs" in str(r) for r in cdktf_stack.resources("aws_iam_role"))
+    account = cdktf_vpc_stack.one("aws_api_gateway_account")
+    assert account["cloudwatch_role_arn"].startswith("${aws_iam_role.")
+    assert "aws_api_gateway_account" in str(cdktf_vpc_stack.one("aws_api_gateway_stage"))
+
+
+# -- 4. deployments: triggered by everything the stage serves -------------------------
+def test_the_deployment_follows_every_part_the_stage_serves(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    deployment = cdktf_stack.one("aws_api_gateway_deployment")
+    parts = deployment["triggers"]["parts"]
+    for kind in (
+        "aws_api_gateway_method",
+        "aws_api_gateway_integration",
+        "aws_api_gateway_model",
+        "aws_api_gateway_gateway_response",
+    ):
+        for logical in cdktf_stack.resources(kind):
+            assert f"{kind}.{logical}.id" in parts, f"{kind}.{logical} not in the triggers"
+    for logical in cdktf_stack.resources("aws_api_gateway_integration"):
+        assert f"aws_api_gateway_integration.{logical}.uri" in parts
+    assert deployment["triggers"]["served"]
+    assert any("gateway_response" in d for d in deployment["depends_on"])
+    (other,) = pulumi_stack.of("aws:apigateway/deployment:Deployment")
+    assert set(other.inputs["triggers"]) == {"served", "parts"}
+    assert other.inputs["triggers"]["served"] == deployment["triggers"]["served"]
+
+
+# -- 6. the key policy: only the services that use the key for the account ------------
+def test_the_key_policy_grants_no_service_that_uses_its_callers_credentials(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    for policy in (
+        cdktf_stack.one("aws_kms_key")["policy"],
+        pulumi_stack.one("aws:kms/key:Key").inputs["policy"],
+    ):
+        services = {s["Principal"].get("Service") for s in _statements(policy)}
+        assert not services & {
+            "sqs.amazonaws.com",
+            "pipes.amazonaws.com",
+            "scheduler.amazonaws.com",
+        }
+
+
+# -- 8. the rules parameter: the team's rules survive an apply ------------------------
+def test_an_apply_keeps_the_rules_the_team_published(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    bp = cdktf_stack.blueprint
+    for name in (bp.rules_parameter, bp.card_token_key_parameter):
+        parameter = cdktf_stack.named("aws_ssm_parameter", name)
+        assert parameter["lifecycle"]["ignore_changes"] == ["value"]
+
+
+# -- 9. one failure path per function --------------------------------------------------
+def test_each_failure_is_recorded_once(cdktf_stack: Synthesized, pulumi_stack: Any) -> None:
+    bp = cdktf_stack.blueprint
+    for key in bp.functions:
+        # asynchronous functions: the on-failure destination only; the others are invoked
+        # synchronously (API Gateway, the SQS mapping), where a DLQ setting does nothing
+        assert "dead_letter_config" not in cdktf_stack.function(key)
+    for function in pulumi_stack.of("aws:lambda/function:Function"):
+        assert "deadLetterConfig" not in function.inputs
+    destinations = cdktf_stack.resources("aws_lambda_function_event_invoke_config")
+    assert len(destinations) == sum(spec.asynchronous for spec in bp.functions.values())
+    for key, spec in bp.functions.items():
+        policy = cdktf_stack.named("aws_iam_role_policy", f"{spec.name}-least-privilege")["policy"]
+        sids = {s["Sid"] for s in _statements(policy)}
+        assert ("DeadLetters" in sids) == spec.asynchronous, key
+
+
+# -- 10. VPC functions and flow logs: the permissions they use, the endpoints they call
+def test_vpc_permissions_and_endpoints(cdktf_vpc_stack: Synthesized, pulumi_stack: Any) -> None:
+    stacks = [
+        [p["policy"] for p in cdktf_vpc_stack.resources("aws_iam_role_policy").values()],
+        [p.inputs["policy"] for p in pulumi_stack.of("aws:iam/rolePolicy:RolePolicy")],
+    ]
+    for policies in stacks:
+        statements = [s for p in policies for s in _statements(p)]
+        eni = [s for s in statements if "ec2:CreateNetworkInterface" in _actions(s)]
+        assert eni and all("ec2:DescribeSubnets" in _actions(s) for s in eni)
+        flow = [s for p in policies for s in _statements(p) if s["Sid"] == "WriteFlowLogs"]
+        assert len(flow) == 1
+        assert any("logs:DescribeLogGroups" in _actions(s) for s in statements)
+    services = {
+        e["service_name"].rsplit(".", 1)[1]
+        for e in cdktf_vpc_stack.resources("aws_vpc_endpoint").values()
+    }
+    assert services == {"dynamodb", "sqs", "ssm", "xray"}
+    assert {
+        e.inputs["serviceName"].rsplit(".", 1)[1]
+        for e in pulumi_stack.of("aws:ec2/vpcEndpoint:VpcEndpoint")
+    } == services
+
+
+# -- 12. operators: a topic of their own, and every DLQ watched -----------------------
+def test_operational_alarms_reach_the_operators_not_the_security_team(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    bp = cdktf_stack.blueprint
+    alarms = cdktf_stack.resources("aws_cloudwatch_metric_alarm").values()
+    ops = next(
+        logical
+        for _k, logical, config in cdktf_stack.all_resources()
+        if _k == "aws_sns_topic" and config["name"] == bp.ops_topic_name
+    )
+    for alarm in alarms:
+        assert alarm["alarm_actions"] == [f"${{aws_sns_topic.{ops}.arn}}"]
+    watched = {a["dimensions"]["QueueName"] for a in alarms if a.get("namespace") == "AWS/SQS"}
+    dead_letters = {getattr(bp, a).name for a in bp.dead_letter_attributes}
+    assert watched == dead_letters
+    # every queue another redrives to is among them
+    redrives = [
+        json.loads(q["redrive_policy"])["deadLetterTargetArn"]
+        for q in cdktf_stack.resources("aws_sqs_queue").values()
+        if q.get("redrive_policy")
+    ]
+    assert len(redrives) == len([q for q in bp.queues if q.dead_letter])
+    pulumi_bp = pulumi_stack.blueprint
+    others = pulumi_stack.of("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert {a.inputs["dimensions"]["QueueName"] for a in others if "dimensions" in a.inputs} == {
+        getattr(pulumi_bp, a).name for a in pulumi_bp.dead_letter_attributes
+    }
+    for alarm in others:
+        assert all(pulumi_bp.ops_topic_name in arn for arn in alarm.inputs["alarmActions"])
