@@ -161,6 +161,7 @@ QUEUE_CONSUME = (
     "sqs:ChangeMessageVisibility",
 )
 KEY_USE = ("kms:Decrypt", "kms:GenerateDataKey")
+TOKEN_KEY_USE = ("kms:GenerateMac",)
 PARAMETER_READ = ("ssm:GetParameter",)
 TOPIC_PUBLISH = ("sns:Publish",)
 
@@ -234,8 +235,11 @@ class Blueprint:
         return f"alias/{self.name('cardwatch-data')}"
 
     @property
-    def card_token_key_parameter(self) -> str:
-        return f"/{PROJECT}/{self.environment_suffix}/card-token-key"
+    def card_token_key_alias(self) -> str:
+        """A KMS HMAC key (HMAC_256): ingest derives its card-token key from it with
+        GenerateMac at a cold start; the key material never leaves KMS and no deployment
+        output, state or parameter holds a key."""
+        return f"alias/{self.name('cardwatch-card-token')}"
 
     @property
     def rules_parameter(self) -> str:
@@ -358,12 +362,12 @@ class Blueprint:
                 environment={
                     "TABLE_NAME": "table_name",
                     "PROFILE_TABLE_NAME": "profile_table_name",
-                    "CARD_TOKEN_KEY_PARAMETER": "card_token_key_parameter",
+                    "CARD_TOKEN_KEY_ID": "card_token_key_alias",
                 },
                 grants=(
                     ("table", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
                     ("profile_table", STATE_WRITE),
-                    ("card_token_key_parameter", PARAMETER_READ),
+                    ("card_token_key", TOKEN_KEY_USE),
                     ("key", KEY_USE),
                 ),
             ),

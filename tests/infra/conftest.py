@@ -33,6 +33,13 @@ class Synthesized:
         assert len(matches) == 1, f"{kind} {name}: {len(matches)} found"
         return matches[0]
 
+    def data_key(self) -> dict[str, Any]:
+        """The customer-managed key that encrypts data (not the card-token HMAC key)."""
+        (key,) = [
+            k for k in self.resources("aws_kms_key").values() if "customer_master_key_spec" not in k
+        ]
+        return key
+
     def function(self, key: str) -> dict[str, Any]:
         return self.named(
             "aws_lambda_function", self.blueprint.functions[key].name, "function_name"

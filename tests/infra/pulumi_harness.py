@@ -56,6 +56,11 @@ class Recorder(pulumi.runtime.Mocks):
         (only,) = self.of(kind)
         return only
 
+    def data_key(self) -> Recorded:
+        """The customer-managed key that encrypts data (not the card-token HMAC key)."""
+        (key,) = [k for k in self.of("aws:kms/key:Key") if "customerMasterKeySpec" not in k.inputs]
+        return key
+
     def named(self, kind: str, name: str) -> Recorded:
         (match,) = [r for r in self.of(kind) if r.inputs.get("name") == name]
         return match

@@ -173,11 +173,16 @@ def test_secrets_come_from_parameter_store_never_from_the_environment(
     cdktf_stack: Synthesized,
 ) -> None:
     bp = cdktf_stack.blueprint
-    key = cdktf_stack.named("aws_ssm_parameter", bp.card_token_key_parameter)
-    assert key["type"] == "SecureString" and key["key_id"].startswith("${aws_kms_key.")
-    variables = cdktf_stack.function("ingest")["environment"]["variables"]
-    assert variables["CARD_TOKEN_KEY_PARAMETER"] == bp.card_token_key_parameter
-    assert key["value"] not in json.dumps(variables)
+    # the sensitive configuration (rules and thresholds, rates) is read from SecureStrings
+    for name in (bp.rules_parameter, bp.rates_parameter):
+        parameter = cdktf_stack.named("aws_ssm_parameter", name)
+        assert parameter["type"] == "SecureString"
+        assert parameter["key_id"].startswith("${aws_kms_key.")
+    variables = cdktf_stack.function("detect")["environment"]["variables"]
+    assert variables["RULES_PARAMETER"] == bp.rules_parameter
+    # and the card-token key is no configuration at all: a KMS key named by its alias
+    ingest = cdktf_stack.function("ingest")["environment"]["variables"]
+    assert ingest["CARD_TOKEN_KEY_ID"] == bp.card_token_key_alias
 
 
 @pytest.mark.requirement("R000-19")
@@ -186,7 +191,7 @@ def test_queues_topic_and_table_use_the_customer_managed_key(cdktf_stack: Synthe
         assert queue["kms_master_key_id"].startswith("${aws_kms_key.")
     for table in cdktf_stack.resources("aws_dynamodb_table").values():
         assert table["server_side_encryption"]["kms_key_arn"].startswith("${aws_kms_key.")
-    assert cdktf_stack.one("aws_kms_key")["enable_key_rotation"] is True
+    assert cdktf_stack.data_key()["enable_key_rotation"] is True
 
 
 @pytest.mark.requirement("R000-20")
@@ -282,7 +287,7 @@ def test_every_function_has_logs_and_a_dead_letter_path(cdktf_stack: Synthesized
 
 @pytest.mark.requirement("R000-29")
 def test_the_key_policy_lets_each_service_use_the_key(cdktf_stack: Synthesized) -> None:
-    statements = policy(cdktf_stack.one("aws_kms_key")["policy"])["Statement"]
+    statements = policy(cdktf_stack.data_key()["policy"])["Statement"]
     services = {s["Principal"].get("Service") for s in statements}
     assert {
         "sns.amazonaws.com",

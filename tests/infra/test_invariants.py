@@ -39,8 +39,8 @@ def test_every_store_of_data_uses_the_cmk(cdktf_stack: Synthesized, pulumi_stack
 
 
 def test_rotation_and_point_in_time_recovery(cdktf_stack: Synthesized, pulumi_stack: Any) -> None:
-    assert cdktf_stack.one("aws_kms_key")["enable_key_rotation"] is True
-    assert pulumi_stack.one("aws:kms/key:Key").inputs["enableKeyRotation"] is True
+    assert cdktf_stack.data_key()["enable_key_rotation"] is True
+    assert pulumi_stack.data_key().inputs["enableKeyRotation"] is True
     assert all(
         t["point_in_time_recovery"]["enabled"]
         for t in cdktf_stack.resources("aws_dynamodb_table").values()
@@ -72,8 +72,8 @@ def test_key_policies_grant_the_services_that_use_the_key(
         "logs.us-east-1.amazonaws.com",
     }
     for policy in (
-        cdktf_stack.one("aws_kms_key")["policy"],
-        pulumi_stack.one("aws:kms/key:Key").inputs["policy"],
+        cdktf_stack.data_key()["policy"],
+        pulumi_stack.data_key().inputs["policy"],
     ):
         services = {s["Principal"].get("Service") for s in json.loads(policy)["Statement"]}
         assert needed <= services

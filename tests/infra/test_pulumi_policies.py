@@ -30,7 +30,14 @@ def _no_wildcard_actions(inputs: dict[str, Any]) -> bool:
 
 
 RULES: list[Rule] = [
-    ("CKV_AWS_7", "aws:kms/key:Key", lambda i: i.get("enableKeyRotation") is True),
+    (  # as checkov: automatic rotation exists for symmetric encryption keys only
+        "CKV_AWS_7",
+        "aws:kms/key:Key",
+        lambda i: (
+            i.get("enableKeyRotation") is True
+            or i.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT"
+        ),
+    ),
     ("CKV_AWS_27", "aws:sqs/queue:Queue", lambda i: bool(i.get("kmsMasterKeyId"))),
     ("CKV_AWS_26", "aws:sns/topic:Topic", lambda i: bool(i.get("kmsMasterKeyId"))),
     (

@@ -78,7 +78,7 @@ def test_api_and_fraud_functions_run_in_private_subnets(pulumi_stack: Any) -> No
         e.inputs["serviceName"].split(".")[-1]
         for e in pulumi_stack.of("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
-    assert {"dynamodb", "sqs", "ssm", "xray"} == endpoints
+    assert {"dynamodb", "sqs", "ssm", "kms", "xray"} == endpoints
 
 
 @pytest.mark.requirement("R003-08")
@@ -153,7 +153,7 @@ def test_data_at_rest_uses_the_customer_managed_key(pulumi_stack: Any) -> None:
         assert table.inputs["serverSideEncryption"]["kmsKeyArn"].startswith("arn:aws:mock")
     for queue in pulumi_stack.of("aws:sqs/queue:Queue"):
         assert queue.inputs["kmsMasterKeyId"].startswith("arn:aws:mock")
-    assert pulumi_stack.one("aws:kms/key:Key").inputs["enableKeyRotation"] is True
+    assert pulumi_stack.data_key().inputs["enableKeyRotation"] is True
 
 
 @pytest.mark.requirement("R003-18")

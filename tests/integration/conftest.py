@@ -15,7 +15,7 @@ from cardwatch.blueprint import Blueprint, blueprint_for
 from cardwatch.handlers import wiring
 from cardwatch.local import dynamodb_fidelity
 from cardwatch.local.provision import Provisioned, provision
-from tests.conftest import TOKEN_KEY, load_fixture
+from tests.conftest import load_fixture
 
 # moto's DynamoDB as DynamoDB behaves: atomic requests, all-or-nothing transactions,
 # consumed capacity by item size (see the module).
@@ -45,7 +45,7 @@ def provisioned(
     aws: None, blueprint: Blueprint, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Provisioned]:
     """The blueprint on moto, and every function's environment set as deployed."""
-    made = provision(blueprint, boto3.session.Session(region_name="us-east-1"), TOKEN_KEY)
+    made = provision(blueprint, boto3.session.Session(region_name="us-east-1"))
     for key in blueprint.functions:
         for name, value in made.environment(blueprint, key).items():
             monkeypatch.setenv(name, value)

@@ -1,26 +1,43 @@
+import json
+
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
+from cardwatch.adapters.kms_token_key import derive_card_token_key
 from cardwatch.adapters.ssm_parameters import ParameterReader
 from cardwatch.blueprint import Blueprint
-from tests.conftest import TOKEN_KEY
 
 
 @pytest.mark.requirement("R000-18")
 @pytest.mark.usefixtures("provisioned")
-def test_the_card_token_key_is_a_secure_string_read_with_decryption(blueprint: Blueprint) -> None:
+def test_the_rules_are_a_secure_string_read_with_decryption(blueprint: Blueprint) -> None:
     ssm = boto3.client("ssm")
-    parameter = ssm.get_parameter(Name=blueprint.card_token_key_parameter)["Parameter"]
+    parameter = ssm.get_parameter(Name=blueprint.rules_parameter)["Parameter"]
     assert parameter["Type"] == "SecureString"
-    assert ParameterReader(ssm).card_token_key(blueprint.card_token_key_parameter) == TOKEN_KEY
+    assert json.loads(ParameterReader(ssm).text(blueprint.rules_parameter))["rules"]
 
 
-@pytest.mark.usefixtures("aws")
-def test_a_key_that_is_not_hex_is_a_clear_error() -> None:
-    ssm = boto3.client("ssm")
-    ssm.put_parameter(Name="/bad", Value="not hex", Type="SecureString")
-    with pytest.raises(ValueError, match="hexadecimal"):
-        ParameterReader(ssm).card_token_key("/bad")
+@pytest.mark.usefixtures("provisioned")
+def test_the_card_token_key_is_derived_inside_kms_the_same_at_every_cold_start(
+    blueprint: Blueprint,
+) -> None:
+    kms = boto3.client("kms")
+    first = derive_card_token_key(kms, blueprint.card_token_key_alias)
+    again = derive_card_token_key(boto3.client("kms"), blueprint.card_token_key_alias)
+    assert len(first) == 32 and first == again  # tokens stay stable across environments
+    assert derive_card_token_key(kms, blueprint.card_token_key_alias, b"v2") != first
+    metadata = kms.describe_key(KeyId=blueprint.card_token_key_alias)["KeyMetadata"]
+    assert metadata["KeySpec"] == "HMAC_256" and metadata["KeyUsage"] == "GENERATE_VERIFY_MAC"
+    # no parameter holds a card-token key
+    names = [p["Name"] for p in boto3.client("ssm").describe_parameters()["Parameters"]]
+    assert not [name for name in names if "token" in name]
+
+
+@pytest.mark.usefixtures("provisioned")
+def test_a_key_that_cannot_make_macs_is_a_clear_error(blueprint: Blueprint) -> None:
+    with pytest.raises(ClientError, match="InvalidKeyUsage"):
+        derive_card_token_key(boto3.client("kms"), blueprint.key_alias)
 
 
 @pytest.mark.usefixtures("provisioned")

@@ -27,7 +27,8 @@ def test_every_name_is_type_dash_suffix(blueprint: Blueprint) -> None:
     assert all(name.endswith("-qa7") for name in names)
     assert len(names) == len(set(names))
     assert blueprint.key_alias == "alias/cardwatch-data-qa7"
-    assert "/qa7/" in blueprint.card_token_key_parameter
+    assert blueprint.card_token_key_alias == "alias/cardwatch-card-token-qa7"
+    assert "/qa7/" in blueprint.rules_parameter
 
 
 @pytest.mark.requirement("R000-22")

@@ -28,10 +28,3 @@ class ParameterReader:
             name, decrypt=True, max_age=self._max_age if max_age is None else max_age
         )
         return str(value)
-
-    def card_token_key(self, name: str) -> bytes:
-        """The HMAC key for card tokens, stored as hexadecimal text."""
-        try:
-            return bytes.fromhex(self.secret(name).strip())
-        except ValueError:
-            raise ValueError(f"parameter {name} must hold the key as hexadecimal") from None

@@ -35,7 +35,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
 class IngestConfig:
     table_name: str
     profile_table_name: str
-    card_token_key_parameter: str
+    card_token_key_id: str
     max_transaction_age: timedelta = timedelta(days=365)
 
     @classmethod
@@ -44,7 +44,7 @@ class IngestConfig:
         return cls(
             table_name=_required(env, "TABLE_NAME"),
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
-            card_token_key_parameter=_required(env, "CARD_TOKEN_KEY_PARAMETER"),
+            card_token_key_id=_required(env, "CARD_TOKEN_KEY_ID"),
             max_transaction_age=timedelta(days=int(env.get("MAX_TRANSACTION_AGE_DAYS", "365"))),
         )
 

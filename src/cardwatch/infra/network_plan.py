@@ -11,13 +11,14 @@ __all__ = ["NETWORK", "NetworkPlan"]
 class NetworkPlan:
     cidr: str
     subnets: tuple[tuple[str, str], ...]  # (availability-zone letter, CIDR)
-    #: What the functions in the VPC call, reached without a NAT gateway (their logs go
-    #: through the Lambda service, not the VPC: no logs endpoint).
+    #: What the functions in the VPC call, reached without a NAT gateway (kms: ingest's
+    #: GenerateMac at a cold start; their logs go through the Lambda service, not the
+    #: VPC: no logs endpoint).
     interface_endpoints: tuple[str, ...]
 
 
 NETWORK = NetworkPlan(
     cidr="10.40.0.0/16",
     subnets=(("a", "10.40.1.0/24"), ("b", "10.40.2.0/24")),
-    interface_endpoints=("sqs", "ssm", "xray"),
+    interface_endpoints=("sqs", "ssm", "kms", "xray"),
 )

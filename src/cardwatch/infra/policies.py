@@ -22,6 +22,7 @@ __all__ = [
     "pipe_policy",
     "scheduler_policy",
     "sns_feedback_policy",
+    "token_key_policy",
 ]
 
 Arns = Callable[[str], list[str]]
@@ -106,34 +107,50 @@ def function_policy(
     return _document(statements)
 
 
+_KEY_ADMIN = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:CreateGrant",
+    "kms:RetireGrant",
+)
+_DATA_KEY_USE = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+
+
+def _account_administers(account_id: str, partition: str, use: tuple[str, ...]) -> dict[str, Any]:
+    """The account administers the key, and its IAM policies may grant ``use``."""
+    return {
+        "Sid": "AccountAdministers",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": [*_KEY_ADMIN, *use],
+        "Resource": "*",
+    }
+
+
+def token_key_policy(account_id: str, partition: str = "aws") -> Policy:
+    """The card-token HMAC key's policy: no service uses it; the account administers it,
+    and the ingest role's policy grants GenerateMac (nothing grants VerifyMac: no one
+    needs to check a token against a key outside ingest)."""
+    return _document([_account_administers(account_id, partition, ("kms:GenerateMac",))])
+
+
 def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
     """The CMK's policy: the account administers it; each service that encrypts or
     decrypts with it on the account's behalf may, and only for this account. SQS, Pipes
     and Scheduler are not among them: they use the key with their caller's (or their
     role's) credentials, which the role policies grant."""
-    root = f"arn:{partition}:iam::{account_id}:root"
-    admin = (
-        "kms:Create*",
-        "kms:Describe*",
-        "kms:Enable*",
-        "kms:List*",
-        "kms:Put*",
-        "kms:Update*",
-        "kms:Revoke*",
-        "kms:Disable*",
-        "kms:Get*",
-        "kms:Delete*",
-        "kms:TagResource",
-        "kms:UntagResource",
-        "kms:ScheduleKeyDeletion",
-        "kms:CancelKeyDeletion",
-        "kms:Encrypt",
-        "kms:Decrypt",
-        "kms:ReEncrypt*",
-        "kms:GenerateDataKey*",
-        "kms:CreateGrant",
-        "kms:RetireGrant",
-    )
     use = ["kms:Decrypt", "kms:GenerateDataKey*"]
     account = {"StringEquals": {"aws:SourceAccount": account_id}}
     log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
@@ -152,13 +169,7 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
 
     return _document(
         [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": list(admin),
-                "Resource": "*",
-            },
+            _account_administers(account_id, partition, _DATA_KEY_USE),
             service(
                 "CloudWatchLogsEncryptLogGroups",
                 f"logs.{region}.amazonaws.com",

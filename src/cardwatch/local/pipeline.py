@@ -140,8 +140,8 @@ class LocalPipeline:
                 "event_bus": blueprint.event_bus_name,
                 "rule": blueprint.rule_name,
                 "kms_key_id": self.made.key_id,
+                "card_token_key": blueprint.card_token_key_alias,
                 "parameters": [
-                    blueprint.card_token_key_parameter,
                     blueprint.rules_parameter,
                     blueprint.rates_parameter,
                 ],

@@ -7,7 +7,6 @@ names, keys, indexes, streams, redrive policies and subscriptions.
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +65,18 @@ def _key(blueprint: Blueprint, kms: Any) -> str:
     kms.enable_key_rotation(KeyId=key_id)
     kms.create_alias(AliasName=blueprint.key_alias, TargetKeyId=key_id)
     return key_id
+
+
+def _token_key(blueprint: Blueprint, kms: Any) -> None:
+    """The card-token HMAC key, as both deployments make it (the emulator's KMS holds
+    its material, as AWS's would)."""
+    key_id = kms.create_key(
+        Description=f"cardwatch card-token HMAC key ({blueprint.environment_suffix})",
+        KeySpec="HMAC_256",
+        KeyUsage="GENERATE_VERIFY_MAC",
+        Tags=_tags(blueprint, "TagKey", "TagValue"),
+    )["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=blueprint.card_token_key_alias, TargetKeyId=key_id)
 
 
 def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
@@ -196,20 +207,13 @@ def _events(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
     )
 
 
-def provision(
-    blueprint: Blueprint, session: Any | None = None, card_token_key: bytes | None = None
-) -> Provisioned:
+def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
     """Create every resource of ``blueprint`` that the emulator can hold."""
     session = session or boto3.session.Session(region_name=blueprint.region)
     made = Provisioned()
-    made.key_id = _key(blueprint, session.client("kms"))
-    session.client("ssm").put_parameter(
-        Name=blueprint.card_token_key_parameter,
-        Type="SecureString",
-        KeyId=made.key_id,
-        Value=(card_token_key or secrets.token_bytes(32)).hex(),
-        Description="HMAC key for card tokens (PCI DSS 3.5)",
-    )
+    kms = session.client("kms")
+    made.key_id = _key(blueprint, kms)
+    _token_key(blueprint, kms)
     ssm = session.client("ssm")
     ssm.put_parameter(
         Name=blueprint.rules_parameter,

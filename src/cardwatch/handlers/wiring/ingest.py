@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from cardwatch.adapters.clients import client
 from cardwatch.adapters.dynamodb_state import DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.kms_token_key import derive_card_token_key
 from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.ingest import IngestService
@@ -11,7 +13,7 @@ from cardwatch.domain.labels import LabelService
 from cardwatch.domain.rules import Policy, Thresholds
 from cardwatch.domain.validation import TimeWindow, TransactionParser
 from cardwatch.handlers.config import IngestConfig
-from cardwatch.handlers.wiring import cached, dynamodb, parameters
+from cardwatch.handlers.wiring import cached, dynamodb
 
 __all__ = ["ingest_service", "label_service"]
 
@@ -19,7 +21,7 @@ __all__ = ["ingest_service", "label_service"]
 @cached
 def ingest_service() -> IngestService:
     config = IngestConfig.from_env()
-    key = parameters().card_token_key(config.card_token_key_parameter)
+    key = derive_card_token_key(client("kms"), config.card_token_key_id)
     parser = TransactionParser(CardTokenizer(key), TimeWindow(max_age=config.max_transaction_age))
     return IngestService(parser, DynamoTransactionStore(config.table_name, dynamodb()))
 

@@ -1,8 +1,7 @@
-"""``Security``: the customer-managed key and the SSM parameters."""
+"""``Security``: the customer-managed data key, the card-token HMAC key and the SSM
+parameters."""
 
 from __future__ import annotations
-
-import secrets
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
@@ -13,7 +12,7 @@ from constructs import Construct
 from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import key_policy
+from cardwatch.infra.policies import key_policy, token_key_policy
 
 
 class Security(Construct):
@@ -31,17 +30,24 @@ class Security(Construct):
         KmsAlias(self, "data-key-alias", name=blueprint.key_alias, target_key_id=self.key.key_id)
         ctx.key_arn, ctx.key_id = self.key.arn, self.key.key_id
         ctx.arns["key"] = [self.key.arn]
-        # The token key is made once, at the first apply; rotate it with put-parameter.
-        self.card_token_key = SsmParameter(
+        # The card-token key: an HMAC key inside KMS (ingest derives its token key from
+        # it); nothing secret is generated here, so none is in cdk.tf.json or the state.
+        self.card_token_key = KmsKey(
             self,
             "card-token-key",
-            name=blueprint.card_token_key_parameter,
-            type="SecureString",
-            key_id=self.key.arn,
-            value=secrets.token_hex(32),
-            description="HMAC key for card tokens (PCI DSS 3.5)",
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["value"]),
+            description=f"cardwatch card-token HMAC key ({blueprint.environment_suffix})",
+            customer_master_key_spec="HMAC_256",
+            key_usage="GENERATE_VERIFY_MAC",
+            deletion_window_in_days=7,
+            policy=policy_json(token_key_policy(ctx.account_id, ctx.partition)),
         )
+        KmsAlias(
+            self,
+            "card-token-key-alias",
+            name=blueprint.card_token_key_alias,
+            target_key_id=self.card_token_key.key_id,
+        )
+        ctx.arns["card_token_key"] = [self.card_token_key.arn]
         self.rules = SsmParameter(
             self,
             "detection-rules",
@@ -64,7 +70,6 @@ class Security(Construct):
         )
         region, account = blueprint.region, ctx.account_id
         for name, parameter in (
-            (blueprint.card_token_key_parameter, "card_token_key_parameter"),
             (blueprint.rules_parameter, "rules_parameter"),
             (blueprint.rates_parameter, "rates_parameter"),
         ):

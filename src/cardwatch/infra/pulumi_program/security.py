@@ -1,15 +1,14 @@
-"""``Security``: the customer-managed key and the SSM parameters."""
+"""``Security``: the customer-managed data key, the card-token HMAC key and the SSM
+parameters."""
 
 from __future__ import annotations
-
-import secrets
 
 import pulumi
 import pulumi_aws as aws
 
 from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
-from cardwatch.infra.policies import key_policy
+from cardwatch.infra.policies import key_policy, token_key_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
 
 
@@ -31,15 +30,24 @@ class Security(pulumi.ComponentResource):
         )
         ctx.key_arn = self.key.arn
         ctx.arns["key"] = [self.key.arn]
-        self.card_token_key = aws.ssm.Parameter(
+        # The card-token key: an HMAC key inside KMS (ingest derives its token key from
+        # it); nothing secret is generated here, so none is in the inputs or the state.
+        self.card_token_key = aws.kms.Key(
             "card-token-key",
-            name=bp.card_token_key_parameter,
-            type="SecureString",
-            key_id=self.key.arn,
-            value=pulumi.Output.secret(secrets.token_hex(32)),
-            description="HMAC key for card tokens (PCI DSS 3.5)",
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]),
+            description=f"cardwatch card-token HMAC key ({bp.environment_suffix})",
+            customer_master_key_spec="HMAC_256",
+            key_usage="GENERATE_VERIFY_MAC",
+            deletion_window_in_days=7,
+            policy=policy_output(ctx.account_id.apply(token_key_policy)),
+            opts=ctx.child(self),
         )
+        aws.kms.Alias(
+            "card-token-key-alias",
+            name=bp.card_token_key_alias,
+            target_key_id=self.card_token_key.key_id,
+            opts=ctx.child(self),
+        )
+        ctx.arns["card_token_key"] = [self.card_token_key.arn]
         self.rules = aws.ssm.Parameter(
             "detection-rules",
             name=bp.rules_parameter,
@@ -60,7 +68,6 @@ class Security(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         for parameter, attribute in (
-            (bp.card_token_key_parameter, "card_token_key_parameter"),
             (bp.rules_parameter, "rules_parameter"),
             (bp.rates_parameter, "rates_parameter"),
         ):
