@@ -256,3 +256,39 @@ def test_operational_alarms_reach_the_operators_not_the_security_team(
     }
     for alarm in others:
         assert all(pulumi_bp.ops_topic_name in arn for arn in alarm.inputs["alarmActions"])
+
+
+# -- 7. SNS active tracing: X-Ray lets SNS send the alert topic's segments -------------
+def test_sns_may_send_the_alert_topics_traces_to_xray(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    bp = cdktf_stack.blueprint
+    topic = next(
+        logical
+        for kind, logical, config in cdktf_stack.all_resources()
+        if kind == "aws_sns_topic" and config["name"] == bp.alert_topic_name
+    )
+    assert cdktf_stack.named("aws_sns_topic", bp.alert_topic_name)["tracing_config"] == "Active"
+    (policy,) = cdktf_stack.resources("aws_xray_resource_policy").values()
+    (statement,) = _statements(policy["policy_document"])
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert "xray:PutTraceSegments" in _actions(statement)
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == f"${{aws_sns_topic.{topic}.arn}}"
+    (other,) = pulumi_stack.of("aws:xray/resourcePolicy:ResourcePolicy")
+    (pulumi_statement,) = _statements(other.inputs["policyDocument"])
+    assert pulumi_statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert bp.name("cardwatch-sns-tracing") == policy["policy_name"]
+
+
+def test_the_emulator_keeps_xray_resource_policies() -> None:
+    """The local side of the tracing policy: what terraform calls, answered as X-Ray does."""
+    from cardwatch.local.emulator import running_emulator  # noqa: PLC0415
+
+    with running_emulator("us-east-1") as emulator:
+        xray = emulator.session().client("xray")
+        made = xray.put_resource_policy(PolicyName="p", PolicyDocument='{"Statement": []}')
+        assert made["ResourcePolicy"]["PolicyRevisionId"]
+        listed = xray.list_resource_policies()["ResourcePolicies"]
+        assert [p["PolicyName"] for p in listed] == ["p"]
+        xray.delete_resource_policy(PolicyName="p")
+        assert xray.list_resource_policies()["ResourcePolicies"] == []

@@ -60,6 +60,7 @@ TERRAFORM_TYPE = {
         "aws_vpc_security_group_ingress_rule"
     ),
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
+    "aws:xray/resourcePolicy:ResourcePolicy": "aws_xray_resource_policy",
 }
 
 

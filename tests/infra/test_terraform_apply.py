@@ -20,6 +20,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from cardwatch.infra.cdktf.stack import AWS_PROVIDER_VERSION
+from cardwatch.local import xray_fidelity
 from tests.infra.conftest import Synthesized
 
 PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
@@ -39,6 +40,7 @@ ENDPOINT_SERVICES = (
     "sqs",
     "ssm",
     "sts",
+    "xray",
 )
 
 
@@ -53,6 +55,7 @@ def _missing() -> str | None:
 
 @pytest.fixture
 def emulator() -> Iterator[str]:
+    xray_fidelity.install()  # the SNS tracing policy: moto's X-Ray lacks resource policies
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -22,6 +22,7 @@ __all__ = [
     "pipe_policy",
     "scheduler_policy",
     "sns_feedback_policy",
+    "sns_tracing_policy",
     "token_key_policy",
 ]
 
@@ -187,6 +188,31 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
             service(
                 "CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com", use, account
             ),
+        ]
+    )
+
+
+def sns_tracing_policy(topic_arn: Any, account_id: Any) -> Policy:
+    """X-Ray's resource policy for SNS active tracing: SNS may send the alert topic's
+    segments and read sampling rules, for this account's topic only. (X-Ray's actions
+    have no resource-level permission: the conditions scope it.)"""
+    return _document(
+        [
+            {
+                "Sid": "SnsSendsAlertTopicTraces",
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": [
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                    "xray:PutTraceSegments",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": topic_arn},
+                },
+            }
         ]
     )
 

@@ -11,11 +11,17 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from cdktf_cdktf_provider_aws.xray_resource_policy import XrayResourcePolicy
 from constructs import Construct
 
 from cardwatch.blueprint import Blueprint, QueueSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import assume_role_policy, queue_send_policy, sns_feedback_policy
+from cardwatch.infra.policies import (
+    assume_role_policy,
+    queue_send_policy,
+    sns_feedback_policy,
+    sns_tracing_policy,
+)
 
 QUEUE_ATTRIBUTES = Blueprint.queue_attributes
 
@@ -77,6 +83,12 @@ class AlertChannel(Construct):
             sqs_failure_feedback_role_arn=feedback.arn,
             sqs_success_feedback_sample_rate=100,
             tracing_config="Active",
+        )
+        XrayResourcePolicy(
+            self,
+            "sns-tracing",
+            policy_name=blueprint.name("cardwatch-sns-tracing"),
+            policy_document=policy_json(sns_tracing_policy(self.topic.arn, ctx.account_id)),
         )
         ctx.arns["alert_topic"] = [self.topic.arn]
         ctx.urls["alert_topic"] = self.topic.arn

@@ -8,7 +8,12 @@ import pulumi
 import pulumi_aws as aws
 
 from cardwatch.blueprint import Blueprint, QueueSpec
-from cardwatch.infra.policies import assume_role_policy, queue_send_policy, sns_feedback_policy
+from cardwatch.infra.policies import (
+    assume_role_policy,
+    queue_send_policy,
+    sns_feedback_policy,
+    sns_tracing_policy,
+)
 from cardwatch.infra.pulumi_program.base import Context, policy_output
 
 QUEUE_ATTRIBUTES = Blueprint.queue_attributes
@@ -79,6 +84,12 @@ class AlertChannel(pulumi.ComponentResource):
             sqs_failure_feedback_role_arn=feedback.arn,
             sqs_success_feedback_sample_rate=100,
             tracing_config="Active",
+            opts=ctx.child(self),
+        )
+        aws.xray.ResourcePolicy(
+            "sns-tracing",
+            policy_name=bp.name("cardwatch-sns-tracing"),
+            policy_document=policy_output(sns_tracing_policy(self.topic.arn, ctx.account_id)),
             opts=ctx.child(self),
         )
         ctx.arns["alert_topic"] = [self.topic.arn]
