@@ -57,6 +57,29 @@ def _blueprint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preflight(args: argparse.Namespace) -> int:
+    """Exit 0 when nothing fails (warnings allowed), 1 when a check fails."""
+    import boto3  # noqa: PLC0415 - only this command reaches an account
+
+    from cardwatch.ops.preflight import Status, preflight  # noqa: PLC0415
+
+    overrides: dict[str, Any] = {"api_gateway_account_role": args.api_gateway_account_role}
+    if args.reserved_concurrency is not None:
+        overrides["reserved_concurrency"] = dict.fromkeys(
+            ("ingest", "detect", "analyze", "notify"), args.reserved_concurrency
+        )
+    blueprint = blueprint_for(args.target, args.environment_suffix, **overrides)
+    checks = preflight(blueprint, boto3.session.Session(region_name=blueprint.region))
+    if args.json:
+        print(
+            json.dumps([{"check": c.name, "status": c.status, "detail": c.detail} for c in checks])
+        )
+    else:
+        for check in checks:
+            print(f"{check.status.upper():<5} {check.name}: {check.detail}")
+    return 1 if any(c.status is Status.FAIL for c in checks) else 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from cardwatch.local.demo import run_demo  # noqa: PLC0415 - ops tools load on demand
 
@@ -139,6 +162,20 @@ def _add_replay_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
+def _add_preflight(commands: Any) -> None:
+    preflight = commands.add_parser(
+        "preflight",
+        help="check an AWS account before a deploy (concurrency quota, API Gateway's "
+        "CloudWatch role, the e-mail subscription); exit 1 when a check fails",
+    )
+    preflight.add_argument("--target", choices=("cdktf", "pulumi"), default="pulumi")
+    preflight.add_argument("--environment-suffix", default="dev")
+    preflight.add_argument("--reserved-concurrency", type=_positive_int)
+    preflight.add_argument("--api-gateway-account-role", action="store_true")
+    preflight.add_argument("--json", action="store_true", help="one JSON list of checks")
+    preflight.set_defaults(run=_preflight)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardwatch", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cardwatch {__version__}")
@@ -152,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     blueprint.add_argument("--target", choices=[t.value for t in Target], default="cdktf")
     blueprint.add_argument("--environment-suffix", default="dev")
     blueprint.set_defaults(run=_blueprint)
+
+    _add_preflight(commands)
 
     simulate = commands.add_parser("simulate", help="write labelled simulated transactions")
     simulate.add_argument("out", type=Path)

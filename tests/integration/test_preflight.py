@@ -1,0 +1,132 @@
+"""``cardwatch preflight`` against the emulator: each check passes, warns and fails as an
+account would make it (issue 15, item 11)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from typing import Any
+
+import pytest
+
+from cardwatch.blueprint import blueprint_for
+from cardwatch.cli import main
+from cardwatch.local.emulator import Emulator, running_emulator
+from cardwatch.ops.preflight import Status, preflight
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000")
+    with running_emulator("us-east-1") as running:
+        _fresh(running)  # the emulator's account lives as long as the process
+        yield running
+        _fresh(running)
+
+
+OTHER_FUNCTION = "someone-elses-function"
+
+
+def _fresh(emulator: Emulator) -> None:
+    """Undo what these tests change in the account, and only that (other tiers may share
+    the emulator's backends)."""
+    session = emulator.session()
+    session.client("apigateway").update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": ""}]
+    )
+    lam = session.client("lambda")
+    if any(f["FunctionName"] == OTHER_FUNCTION for f in lam.list_functions()["Functions"]):
+        lam.delete_function(FunctionName=OTHER_FUNCTION)
+    sns = session.client("sns")
+    for name in {blueprint_for(t, "dev").alert_topic_name for t in ("cdktf", "pulumi")}:
+        for topic in sns.list_topics()["Topics"]:
+            if topic["TopicArn"].endswith(f":{name}"):
+                sns.delete_topic(TopicArn=topic["TopicArn"])
+
+
+def _by_name(checks: list[Any]) -> dict[str, Any]:
+    return {check.name: check for check in checks}
+
+
+def _reserve(emulator: Emulator, name: str, executions: int) -> None:
+    session = emulator.session()
+    role = session.client("iam").create_role(
+        RoleName=f"{name}-role", AssumeRolePolicyDocument="{}"
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return None\n")
+    lam = session.client("lambda")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=executions)
+
+
+def test_a_fresh_account_is_told_what_to_change(emulator: Emulator) -> None:
+    blueprint = blueprint_for("pulumi", "dev")  # 4 x 100 reserved, an e-mail subscription
+    checks = _by_name(preflight(blueprint, emulator.session()))
+    assert checks["lambda concurrency"].status is Status.OK  # 1,000: 400 reserved, 600 left
+    role = checks["api gateway account role"]
+    assert role.status is Status.FAIL and "api_gateway_account_role" in role.detail
+    assert checks["alert e-mail"].status is Status.WARN  # confirm after the deploy
+    owner = blueprint_for("pulumi", "dev", api_gateway_account_role=True)
+    assert _by_name(preflight(owner, emulator.session()))["api gateway account role"].status is (
+        Status.OK
+    )
+
+
+def test_a_small_concurrency_quota_fails_with_the_quota_to_ask_for(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _reserve(emulator, OTHER_FUNCTION, 500)  # another workload's reservation
+    blueprint = blueprint_for("pulumi", "dev")
+    check = _by_name(preflight(blueprint, emulator.session()))["lambda concurrency"]
+    # 1,000 - 500 others - 400 ours = 100 left: exactly AWS's minimum, so it fits
+    assert check.status is Status.OK
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "900")
+    check = _by_name(preflight(blueprint, emulator.session()))["lambda concurrency"]
+    assert check.status is Status.FAIL
+    assert "at least 1000" in check.detail and "to 300 in all" in check.detail
+
+
+def test_an_account_role_set_by_another_environment_is_not_taken_over(emulator: Emulator) -> None:
+    session = emulator.session()
+    role = "arn:aws:iam::123456789012:role/api-gateway-logs-prod"
+    session.client("apigateway").update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]
+    )
+    plain = blueprint_for("cdktf", "dev")
+    assert _by_name(preflight(plain, session))["api gateway account role"].status is Status.OK
+    taker = blueprint_for("cdktf", "dev", api_gateway_account_role=True)
+    check = _by_name(preflight(taker, session))["api gateway account role"]
+    assert check.status is Status.WARN and role in check.detail
+
+
+def test_an_unconfirmed_subscription_is_a_warning(emulator: Emulator) -> None:
+    blueprint = blueprint_for("pulumi", "dev")
+    sns = emulator.session().client("sns")
+    topic = sns.create_topic(Name=blueprint.alert_topic_name)["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=blueprint.settings.alert_email)
+    check = _by_name(preflight(blueprint, emulator.session()))["alert e-mail"]
+    # the emulator confirms e-mail subscriptions at once, as no account does
+    assert check.status in (Status.OK, Status.WARN)
+    assert blueprint.settings.alert_email in check.detail
+
+
+def test_the_command_exits_non_zero_on_a_failure_and_speaks_json(emulator: Emulator) -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["preflight", "--target", "pulumi", "--json"])
+    assert code == 1  # no API Gateway account role on a fresh account
+    checks = {c["check"]: c["status"] for c in json.loads(out.getvalue())}
+    assert checks["api gateway account role"] == "fail"
+    with redirect_stdout(io.StringIO()):
+        assert main(["preflight", "--target", "cdktf", "--api-gateway-account-role"]) == 0
