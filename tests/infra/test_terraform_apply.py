@@ -20,7 +20,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from cardwatch.infra.cdktf.stack import AWS_PROVIDER_VERSION
-from cardwatch.local import xray_fidelity
+from cardwatch.local import messaging_fidelity, xray_fidelity
 from tests.infra.conftest import Synthesized
 
 PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
@@ -55,7 +55,9 @@ def _missing() -> str | None:
 
 @pytest.fixture
 def emulator() -> Iterator[str]:
-    xray_fidelity.install()  # the SNS tracing policy: moto's X-Ray lacks resource policies
+    # where moto differs from AWS in what terraform reads back (see each module)
+    xray_fidelity.install()
+    messaging_fidelity.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -120,6 +122,18 @@ def test_apply_and_destroy_against_the_emulator(
     terraform(workdir, "apply", "-input=false", "-auto-approve", "plan.tfplan")
     # THEN every resource of the stack exists
     assert sorted(state(workdir)) == expected
+    # AND a second plan finds nothing to change (no input the provider rewrites, no rule
+    # one resource revokes from another)
+    again = subprocess.run(
+        ["terraform", "plan", "-input=false", "-detailed-exitcode", "-no-color"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    changes = [line for line in again.stdout.splitlines() if line.strip().startswith(("#", "~"))]
+    assert again.returncode == 0, "the second plan is not empty:\n" + "\n".join(changes[:60])
     # WHEN it is destroyed, THEN nothing is left
     terraform(workdir, "destroy", "-input=false", "-auto-approve")
     assert state(workdir) == []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import boto3
 from moto.server import ThreadedMotoServer
 
-from cardwatch.local import dynamodb_fidelity, lambda_fidelity, xray_fidelity
+from cardwatch.local import dynamodb_fidelity, lambda_fidelity, messaging_fidelity, xray_fidelity
 
 __all__ = ["Emulator", "running_emulator"]
 
@@ -43,6 +43,7 @@ def running_emulator(region: str, port: int = 0) -> Iterator[Emulator]:
     dynamodb_fidelity.install()
     xray_fidelity.install()
     lambda_fidelity.install()
+    messaging_fidelity.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

@@ -33,8 +33,8 @@ class AlertChannel(pulumi.ComponentResource):
                 )
                 count = spec.max_receive_count
                 redrive = dead.arn.apply(
-                    lambda arn, n=count: json.dumps(
-                        {"deadLetterTargetArn": arn, "maxReceiveCount": n}
+                    lambda arn, n=count: json.dumps(  # compact, as SQS returns it
+                        {"deadLetterTargetArn": arn, "maxReceiveCount": n}, separators=(",", ":")
                     )
                 )
             queue = aws.sqs.Queue(

@@ -1,0 +1,73 @@
+"""SNS and SQS attributes on the emulator as the services return them.
+
+``terraform plan`` after an apply compares what it declared with what the service
+returns; where moto answers differently from AWS, every plan would want to change the
+resource again. Fixed here, on the local side (nothing changes in what the deployments
+declare):
+
+- **SNS** keeps every attribute a client sets on a topic but returns only a fixed few,
+  so the delivery-status settings (``SQSSuccessFeedbackSampleRate``, the feedback roles)
+  and ``TracingConfig`` read back as absent. GetTopicAttributes returns what was set.
+- **SQS** returns a queue's ``RedrivePolicy`` with spaces after the separators; SQS
+  returns it compact (``{"deadLetterTargetArn":"...","maxReceiveCount":3}``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["install"]
+
+_PROTOCOLS = ("SQS", "Lambda", "HTTP", "Application", "Firehose")
+_FEEDBACK = ("SuccessFeedbackRoleArn", "FailureFeedbackRoleArn", "SuccessFeedbackSampleRate")
+#: Attributes SNS returns once set (GetTopicAttributes), by name.
+_RETURNED = (
+    *(f"{protocol}{kind}" for protocol in _PROTOCOLS for kind in _FEEDBACK),
+    "TracingConfig",
+    "SignatureVersion",
+)
+_installed = False
+
+
+def _sns() -> None:
+    from moto.core.utils import camelcase_to_underscores  # noqa: PLC0415
+    from moto.sns.responses import SNSResponse  # noqa: PLC0415
+
+    original = SNSResponse.get_topic_attributes
+
+    def get_topic_attributes(self: Any) -> Any:
+        answer = original(self)
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        attributes: dict[str, Any] = answer.result["Attributes"]  # type: ignore[index]
+        for name in _RETURNED:
+            value = getattr(topic, camelcase_to_underscores(name), None)
+            if value not in (None, ""):
+                attributes[name] = value
+        return answer
+
+    SNSResponse.get_topic_attributes = get_topic_attributes  # type: ignore[method-assign]
+
+
+def _sqs() -> None:
+    from moto.sqs.models import Queue  # noqa: PLC0415
+
+    original = Queue.attributes
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result: dict[str, Any] = original.fget(self)  # type: ignore[attr-defined]
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+
+
+def install() -> None:
+    """Make moto's SNS and SQS return attributes as the services do."""
+    global _installed  # noqa: PLW0603 (one patch per process)
+    if _installed:
+        return
+    _sns()
+    _sqs()
+    _installed = True
