@@ -34,7 +34,15 @@ Policy = dict[str, Any]
 NO_RESOURCE_LEVEL_SIDS = (
     "XRayWritesHaveNoResourceLevelPermissions",
     "VpcNetworkInterfacesHaveNoResourceLevelPermissions",
+    "LogGroupListingHasNoResourceLevelPermissions",
 )
+#: logs:DescribeLogGroups lists the account's groups: it authorizes on "*" only
+_LIST_LOG_GROUPS = {
+    "Sid": NO_RESOURCE_LEVEL_SIDS[2],
+    "Effect": "Allow",
+    "Action": ["logs:DescribeLogGroups"],
+    "Resource": ["*"],
+}
 
 _XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 _ENI = (
@@ -220,14 +228,11 @@ def sns_tracing_policy(topic_arn: Any, account_id: Any) -> Policy:
 def pipe_policy(stream_arn: Any, bus_arn: Any, dlq_arn: Any, key_arn: Any) -> Policy:
     return _document(
         [
+            # (no dynamodb:ListStreams: it authorizes on "*" only, so granted on the
+            # stream it granted nothing; the pipe is given its stream's ARN)
             _allow(
                 "ReadTableStream",
-                (
-                    "dynamodb:DescribeStream",
-                    "dynamodb:GetRecords",
-                    "dynamodb:GetShardIterator",
-                    "dynamodb:ListStreams",
-                ),
+                ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
                 [stream_arn],
             ),
             _allow("PutOnBus", ("events:PutEvents",), [bus_arn]),
@@ -275,7 +280,6 @@ def api_logs_policy(log_group_arns: list[Any]) -> Policy:
                 (
                     "logs:CreateLogGroup",
                     "logs:CreateLogStream",
-                    "logs:DescribeLogGroups",
                     "logs:DescribeLogStreams",
                     "logs:PutLogEvents",
                     "logs:GetLogEvents",
@@ -283,13 +287,13 @@ def api_logs_policy(log_group_arns: list[Any]) -> Policy:
                 ),
                 log_group_arns,
             ),
+            dict(_LIST_LOG_GROUPS),
         ]
     )
 
 
-def flow_logs_policy(log_group_arns: list[Any], account_log_groups: Any) -> Policy:
-    """VPC flow logs write to their own log group, and look it up among the account's
-    (DescribeLogGroups authorizes on ``log-group:*`` only: ``account_log_groups``)."""
+def flow_logs_policy(log_group_arns: list[Any]) -> Policy:
+    """VPC flow logs write to their own log group, and look it up among the account's."""
     return _document(
         [
             _allow(
@@ -297,7 +301,7 @@ def flow_logs_policy(log_group_arns: list[Any], account_log_groups: Any) -> Poli
                 ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
                 log_group_arns,
             ),
-            _allow("FindFlowLogGroup", ("logs:DescribeLogGroups",), [account_log_groups]),
+            dict(_LIST_LOG_GROUPS),
         ]
     )
 

@@ -138,7 +138,7 @@ class PrivateNetwork(Construct):
             "flow-logs-policy",
             role=role.id,
             name="write-flow-logs",
-            policy=policy_json(flow_logs_policy([group.arn, f"{group.arn}:*"], ctx.logs_arn("*"))),
+            policy=policy_json(flow_logs_policy([group.arn, f"{group.arn}:*"])),
         )
         FlowLog(
             self,

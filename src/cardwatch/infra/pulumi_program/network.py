@@ -118,10 +118,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             role=role.id,
             name="write-flow-logs",
             policy=policy_output(
-                flow_logs_policy(
-                    [group.arn, group.arn.apply(lambda a: f"{a}:*")],
-                    ctx.logs_arn("*"),
-                )
+                flow_logs_policy([group.arn, group.arn.apply(lambda a: f"{a}:*")])
             ),
             opts=child,
         )
