@@ -482,6 +482,14 @@ class Blueprint:
     #: Async invocations: retries before the on-failure destination takes the event.
     async_retry_attempts = 2
     max_event_age_seconds = 3600
+    #: The Pipe from the table's stream: one record per event (each transaction its own
+    #: detect invocation), and the retries before a record goes to the failures DLQ.
+    pipe_batch_size = 1
+    pipe_retry_attempts = 10
+    #: How long SQS reuses a data key from the CMK (fewer KMS calls; 60 to 86,400 s).
+    queue_data_key_reuse_seconds = 300
+    #: The share (%) of successful deliveries to SQS that SNS logs.
+    topic_success_sample_percent = 100
     #: The suspicious queue's event source mapping.
     notify_batch_size = 10
     notify_batching_window_seconds = 1

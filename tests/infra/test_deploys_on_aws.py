@@ -292,3 +292,26 @@ def test_the_emulator_keeps_xray_resource_policies() -> None:
         assert [p["PolicyName"] for p in listed] == ["p"]
         xray.delete_resource_policy(PolicyName="p")
         assert xray.list_resource_policies()["ResourcePolicies"] == []
+
+
+# -- the numbers both renderers once hard-coded come from the blueprint ---------------
+def test_pipe_queue_and_topic_numbers_come_from_the_blueprint(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    bp = cdktf_stack.blueprint
+    stream = cdktf_stack.one("aws_pipes_pipe")["source_parameters"]["dynamodb_stream_parameters"]
+    assert (stream["batch_size"], stream["maximum_retry_attempts"]) == (
+        bp.pipe_batch_size,
+        bp.pipe_retry_attempts,
+    )
+    other = pulumi_stack.one("aws:pipes/pipe:Pipe").inputs["sourceParameters"]
+    assert other["dynamodbStreamParameters"]["batchSize"] == bp.pipe_batch_size
+    assert other["dynamodbStreamParameters"]["maximumRetryAttempts"] == bp.pipe_retry_attempts
+    for queue in cdktf_stack.resources("aws_sqs_queue").values():
+        assert queue["kms_data_key_reuse_period_seconds"] == bp.queue_data_key_reuse_seconds
+    for recorded in pulumi_stack.of("aws:sqs/queue:Queue"):
+        assert recorded.inputs["kmsDataKeyReusePeriodSeconds"] == bp.queue_data_key_reuse_seconds
+    topic = cdktf_stack.named("aws_sns_topic", bp.alert_topic_name)
+    assert topic["sqs_success_feedback_sample_rate"] == bp.topic_success_sample_percent
+    alerts = pulumi_stack.named("aws:sns/topic:Topic", bp.alert_topic_name).inputs
+    assert alerts["sqsSuccessFeedbackSampleRate"] == bp.topic_success_sample_percent

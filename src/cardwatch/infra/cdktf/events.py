@@ -86,8 +86,8 @@ class EventRouting(Construct):
             source_parameters=PipesPipeSourceParameters(
                 dynamodb_stream_parameters=PipesPipeSourceParametersDynamodbStreamParameters(
                     starting_position="LATEST",
-                    batch_size=1,
-                    maximum_retry_attempts=10,
+                    batch_size=blueprint.pipe_batch_size,
+                    maximum_retry_attempts=blueprint.pipe_retry_attempts,
                     dead_letter_config=(
                         PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig(
                             arn=dlq_arn

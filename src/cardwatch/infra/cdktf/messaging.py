@@ -50,7 +50,7 @@ class AlertChannel(Construct):
                 visibility_timeout_seconds=spec.visibility_timeout_seconds,
                 message_retention_seconds=spec.retention_seconds,
                 kms_master_key_id=ctx.key_arn,
-                kms_data_key_reuse_period_seconds=300,
+                kms_data_key_reuse_period_seconds=blueprint.queue_data_key_reuse_seconds,
                 redrive_policy=redrive,
             )
             self.queues[attribute] = queue
@@ -83,7 +83,7 @@ class AlertChannel(Construct):
             kms_master_key_id=ctx.key_arn,
             sqs_success_feedback_role_arn=feedback.arn,
             sqs_failure_feedback_role_arn=feedback.arn,
-            sqs_success_feedback_sample_rate=100,
+            sqs_success_feedback_sample_rate=blueprint.topic_success_sample_percent,
             tracing_config="Active",
         )
         XrayResourcePolicy(

@@ -56,8 +56,8 @@ class EventRouting(pulumi.ComponentResource):
             source_parameters={
                 "dynamodb_stream_parameters": {
                     "starting_position": "LATEST",
-                    "batch_size": 1,
-                    "maximum_retry_attempts": 10,
+                    "batch_size": bp.pipe_batch_size,
+                    "maximum_retry_attempts": bp.pipe_retry_attempts,
                     "dead_letter_config": {"arn": dlq_arn},
                 },
                 "filter_criteria": {"filters": [{"pattern": json.dumps(bp.pipe_filter)}]},

@@ -43,7 +43,7 @@ class AlertChannel(pulumi.ComponentResource):
                 visibility_timeout_seconds=spec.visibility_timeout_seconds,
                 message_retention_seconds=spec.retention_seconds,
                 kms_master_key_id=ctx.key_arn,
-                kms_data_key_reuse_period_seconds=300,
+                kms_data_key_reuse_period_seconds=bp.queue_data_key_reuse_seconds,
                 redrive_policy=redrive,
                 opts=ctx.child(self),
             )
@@ -82,7 +82,7 @@ class AlertChannel(pulumi.ComponentResource):
             kms_master_key_id=ctx.key_arn,
             sqs_success_feedback_role_arn=feedback.arn,
             sqs_failure_feedback_role_arn=feedback.arn,
-            sqs_success_feedback_sample_rate=100,
+            sqs_success_feedback_sample_rate=bp.topic_success_sample_percent,
             tracing_config="Active",
             opts=ctx.child(self),
         )
