@@ -59,8 +59,7 @@ def _blueprint(args: argparse.Namespace) -> int:
 
 def _preflight(args: argparse.Namespace) -> int:
     """Exit 0 when nothing fails (warnings allowed), 1 when a check fails."""
-    import boto3  # noqa: PLC0415 - only this command reaches an account
-
+    from cardwatch.adapters.clients import session  # noqa: PLC0415 - only this reaches AWS
     from cardwatch.ops.preflight import Status, preflight  # noqa: PLC0415
 
     overrides: dict[str, Any] = {"api_gateway_account_role": args.api_gateway_account_role}
@@ -69,7 +68,7 @@ def _preflight(args: argparse.Namespace) -> int:
             ("ingest", "detect", "analyze", "notify"), args.reserved_concurrency
         )
     blueprint = blueprint_for(args.target, args.environment_suffix, **overrides)
-    checks = preflight(blueprint, boto3.session.Session(region_name=blueprint.region))
+    checks = preflight(blueprint, session(blueprint.region))
     if args.json:
         print(
             json.dumps([{"check": c.name, "status": c.status, "detail": c.detail} for c in checks])

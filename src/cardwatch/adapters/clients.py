@@ -10,12 +10,18 @@ from typing import Any
 
 import boto3
 
-__all__ = ["client", "forget_clients"]
+__all__ = ["client", "forget_clients", "session"]
 
 
 @cache
 def client(service: str) -> Any:
     return boto3.client(service)
+
+
+def session(region: str) -> Any:
+    """A fresh session in ``region`` with the caller's credentials (the operator's
+    commands, which read an account rather than serve a function)."""
+    return boto3.session.Session(region_name=region)
 
 
 def forget_clients() -> None:
