@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
-from cardwatch.schema import schema_text
+from cardwatch.schema import gateway_model
 from tests.infra.conftest import Synthesized, policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def test_the_body_is_validated_against_the_one_contract(cdktf_stack: Synthesized
     validator = cdktf_stack.one("aws_api_gateway_request_validator")
     assert validator["validate_request_body"] is True
     models = {m["name"]: m for m in cdktf_stack.resources("aws_api_gateway_model").values()}
-    assert json.loads(models["Transaction"]["schema"]) == json.loads(schema_text("transaction"))
+    assert json.loads(models["Transaction"]["schema"]) == gateway_model("transaction")
     for method in cdktf_stack.resources("aws_api_gateway_method").values():
         assert method["request_validator_id"].endswith(".id}")
         assert set(method["request_models"]) == {"application/json"}

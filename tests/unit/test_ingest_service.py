@@ -34,8 +34,10 @@ def test_reusing_an_id_with_other_content_is_a_conflict(
     service: IngestService, make_body: Callable[..., str]
 ) -> None:
     service.ingest(make_body())
-    with pytest.raises(TransactionConflict, match="tx-0001"):
+    with pytest.raises(TransactionConflict, match="already accepted") as raised:
         service.ingest(make_body(amount=999))
+    assert raised.value.transaction_id == "tx-0001"
+    assert "tx-0001" not in str(raised.value)  # an answer never echoes input
 
 
 def test_invalid_input_stores_nothing(

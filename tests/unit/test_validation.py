@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.transaction import Transaction
 from cardwatch.domain.validation import TransactionParser
@@ -123,7 +124,12 @@ def test_a_body_that_is_not_an_object_is_refused(parser: TransactionParser, text
     assert problems_of(parser, text).fields == ("body",)
 
 
-def test_a_token_instead_of_a_card_number(parser: TransactionParser) -> None:
-    token = "tok_" + "f" * 64
+def test_a_token_instead_of_a_card_number(
+    parser: TransactionParser, tokenizer: CardTokenizer
+) -> None:
+    token = tokenizer.tokenize(TEST_PANS[2]).token
     transaction = parser.parse(json.dumps(valid_document(card_number=None, card_token=token)))
     assert transaction.card.token == token and transaction.card.bin is None
+    forged = token[:-1] + ("0" if token[-1] != "0" else "1")
+    refused = problems_of(parser, json.dumps(valid_document(card_number=None, card_token=forged)))
+    assert refused.fields == ("card_token",)

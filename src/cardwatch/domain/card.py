@@ -2,6 +2,10 @@
 
 A PAN is turned into an HMAC-SHA256 token under a secret key as soon as it arrives;
 only the token, the BIN (first six digits) and the last four are ever kept.
+
+A token is ``tok_`` and 64 hex digits: 48 of the PAN's HMAC, then 16 of an HMAC of those
+48 under the same key. So ingest takes back only tokens it issued: a ``card_token`` is
+never a client's free-form 256 bits (a card number spelt in hex, say).
 """
 
 from __future__ import annotations
@@ -50,9 +54,15 @@ class CardReference:
 
     @classmethod
     def from_token(cls, token: str, field: str = "card_token") -> CardReference:
+        """A stored token read back (its form checked; :meth:`CardTokenizer.reference`
+        also checks that cardwatch issued it)."""
         if not _TOKEN.fullmatch(token):
-            raise InvalidTransaction.single(field, "is not a card token issued by cardwatch")
+            raise InvalidTransaction.single(field, _NOT_ISSUED)
         return cls(token=token)
+
+
+_NOT_ISSUED = "is not a card token issued by cardwatch"
+_HEAD = 48  # hex digits of the PAN's HMAC in a token; the other 16 check them
 
 
 class CardTokenizer:
@@ -71,5 +81,22 @@ class CardTokenizer:
             raise InvalidTransaction.single(field, "must be 13 to 19 digits")
         if not luhn_valid(pan):
             raise InvalidTransaction.single(field, "fails the Luhn check")
-        digest = hmac.new(self._key, pan.encode("ascii"), hashlib.sha256).hexdigest()
-        return CardReference(token=f"tok_{digest}", bin=pan[:6], last4=pan[-4:])
+        head = hmac.new(self._key, pan.encode("ascii"), hashlib.sha256).hexdigest()[:_HEAD]
+        return CardReference(token=f"tok_{head}{self._check(head)}", bin=pan[:6], last4=pan[-4:])
+
+    def _check(self, head: str) -> str:
+        message = b"token-check:" + head.encode("ascii")
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[: 64 - _HEAD]
+
+    def issued(self, token: str) -> bool:
+        """True when ``token`` is one this key issued."""
+        if not _TOKEN.fullmatch(token):
+            return False
+        head, check = token[4 : 4 + _HEAD], token[4 + _HEAD :]
+        return hmac.compare_digest(check, self._check(head))
+
+    def reference(self, token: str, field: str = "card_token") -> CardReference:
+        """The card a client names by a token cardwatch issued; any other is refused."""
+        if not self.issued(token):
+            raise InvalidTransaction.single(field, _NOT_ISSUED)
+        return CardReference(token=token)

@@ -20,12 +20,24 @@ class FieldProblem:
         return f"{self.field}: {self.message}"
 
 
+#: An answer lists at most this many problems, then how many more there were: a
+#: 10,000-field object gets a short answer, not one line per field.
+MAX_PROBLEMS = 10
+
+
 class InvalidTransaction(ValueError):
     """The input is not a valid transaction. Carries every problem found."""
 
     def __init__(self, problems: list[FieldProblem] | tuple[FieldProblem, ...]) -> None:
         self.problems = tuple(problems)
-        super().__init__("; ".join(str(problem) for problem in self.problems))
+        more = len(self.problems) - MAX_PROBLEMS
+        text = "; ".join(str(problem) for problem in self.shown)
+        super().__init__(text + (f"; and {more} more" if more > 0 else ""))
+
+    @property
+    def shown(self) -> tuple[FieldProblem, ...]:
+        """The problems an answer lists (the first :data:`MAX_PROBLEMS`)."""
+        return self.problems[:MAX_PROBLEMS]
 
     @classmethod
     def single(cls, field: str, message: str) -> InvalidTransaction:
@@ -36,14 +48,21 @@ class InvalidTransaction(ValueError):
         return tuple(problem.field for problem in self.problems)
 
 
+def problem_body(error: InvalidTransaction, message: str | None = None) -> dict[str, object]:
+    """The JSON body of a 400: the message, the first problems, how many there were."""
+    return {
+        "message": message or str(error),
+        "errors": [{"field": p.field, "message": p.message} for p in error.shown],
+        "error_count": len(error.problems),
+    }
+
+
 class TransactionConflict(Exception):
     """A transaction_id that was stored before with other content."""
 
     def __init__(self, transaction_id: str) -> None:
-        self.transaction_id = transaction_id
-        super().__init__(
-            f"transaction_id: {transaction_id} was already accepted with different content"
-        )
+        self.transaction_id = transaction_id  # for logs; answers never echo it
+        super().__init__("transaction_id: was already accepted with different content")
 
 
 class StoreBusy(Exception):

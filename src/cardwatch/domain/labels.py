@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from cardwatch.domain.detection import Detector, Label
 from cardwatch.domain.ports import LabelLog, TransactionStore
-from cardwatch.domain.validation import parse_label
+from cardwatch.domain.validation import check_path_id, parse_label
 
 __all__ = ["LabelConflict", "LabelResult", "LabelService", "TransactionNotFound"]
 
@@ -14,12 +14,12 @@ __all__ = ["LabelConflict", "LabelResult", "LabelService", "TransactionNotFound"
 class TransactionNotFound(LookupError):
     def __init__(self, transaction_id: str) -> None:
         self.transaction_id = transaction_id
-        super().__init__(f"transaction_id: {transaction_id} is not a stored transaction")
+        super().__init__("transaction_id: no stored transaction has this id")
 
 
 class LabelConflict(Exception):
     def __init__(self, transaction_id: str) -> None:
-        super().__init__(f"transaction_id: {transaction_id} already has a label")
+        super().__init__("transaction_id: the transaction already has a label")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class LabelService:
         self._detector = detector
 
     def label(self, transaction_id: str, body: str | bytes, now_ms: int) -> LabelResult:
+        check_path_id(transaction_id)
         document = parse_label(body)
         stored = self._store.get(transaction_id)
         if stored is None:

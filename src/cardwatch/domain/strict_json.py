@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from cardwatch.domain.card_screen import holds_card_number
 from cardwatch.domain.errors import InvalidTransaction
 
 __all__ = ["loads"]
@@ -24,7 +25,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise InvalidTransaction.single(key, "appears more than once in the object")
+            shown = "body" if holds_card_number(key) or len(key) > 64 else key
+            raise InvalidTransaction.single(shown, "appears more than once in the object")
         result[key] = value
     return result
 

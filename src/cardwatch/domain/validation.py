@@ -7,17 +7,19 @@ money, real dates in a sane range, Luhn-valid card numbers. Messages never echo 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from cardwatch.domain import strict_json
 from cardwatch.domain.card import CardReference, CardTokenizer
+from cardwatch.domain.card_screen import holds_card_number, number_holds_card_number
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.money import parse_amount
 from cardwatch.domain.transaction import OPTIONAL_FIELDS, Transaction
@@ -27,7 +29,10 @@ __all__ = [
     "CVV_FIELDS",
     "TimeWindow",
     "TransactionParser",
+    "card_data_problems",
+    "check_path_id",
     "contract_problems",
+    "model_problems",
     "parse_label",
 ]
 
@@ -48,9 +53,60 @@ CVV_FIELDS = frozenset(
     }
 )
 
-_VALIDATOR = Draft4Validator(transaction_schema())
-_LABEL_VALIDATOR = Draft4Validator(label_schema())
+#: Field names longer than this are cut in messages (a name is the client's own text).
+_NAME_SHOWN = 64
 _SHORT_ENUM = 10
+#: Fields the screen leaves alone: the card number itself (checked as one, then
+#: tokenized) and the token (taken only when cardwatch issued it; a real token's hex
+#: holds a Luhn-valid digit run now and then).
+_UNSCREENED = frozenset({"card_number", "card_token"})
+_CARD_DATA = "may hold a card number; card numbers are taken only in card_number"
+
+
+def _whole_value_pattern(
+    validator: Draft4Validator, pattern: str, instance: object, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """draft-04's ``pattern`` with ``$`` at the very end of the value: Python's ``$``
+    also matches before a final newline, which would make ``X`` and ``X\n`` two ids."""
+    if not isinstance(instance, str):
+        return
+    found = re.search(pattern, instance)
+    anchored = pattern.endswith("$") and not pattern.endswith("\\$")
+    if found is None or (anchored and found.end() != len(instance)):
+        yield ValidationError(f"does not match {pattern!r}")
+
+
+_ContractValidator = validators.extend(Draft4Validator, {"pattern": _whole_value_pattern})
+_VALIDATOR = _ContractValidator(transaction_schema())
+_LABEL_VALIDATOR = _ContractValidator(label_schema())
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= _NAME_SHOWN else name[:_NAME_SHOWN] + "..."
+
+
+def card_data_problems(document: object, where: str = "body") -> list[FieldProblem]:
+    """Every place in ``document`` (names and values, at any depth) that holds a card
+    number, other than the ``card_number`` field itself, named by field, never shown."""
+    problems: list[FieldProblem] = []
+    if isinstance(document, dict):
+        for name, value in document.items():
+            if holds_card_number(name):
+                problems.append(FieldProblem(where, f"a field name {_CARD_DATA}"))
+                continue
+            inner = name if where == "body" else f"{where}.{name}"
+            if where == "body" and name in _UNSCREENED:
+                continue
+            problems += card_data_problems(value, inner)
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            problems += card_data_problems(value, f"{where}.{index}")
+    elif isinstance(document, str):
+        if holds_card_number(document):
+            problems.append(FieldProblem(where, _CARD_DATA))
+    elif isinstance(document, int | float | Decimal) and number_holds_card_number(document):
+        problems.append(FieldProblem(where, _CARD_DATA))
+    return problems
 
 
 def _where(error: ValidationError) -> str:
@@ -68,7 +124,7 @@ def _describe(error: ValidationError) -> Iterable[FieldProblem]:
     elif kind == "additionalProperties":
         allowed = set(schema.get("properties", {}))
         for name in sorted(set(instance) - allowed):
-            yield FieldProblem(name, "is not a field of the transaction contract")
+            yield FieldProblem(_shown(name), "is not a field of the contract")
     elif kind == "oneOf" and where == "body":
         yield FieldProblem("card_number", "exactly one of card_number or card_token is required")
     elif kind == "type":
@@ -93,13 +149,32 @@ def contract_problems(
     """Every way ``document`` breaks the JSON Schema contract (empty when it holds)."""
     if not isinstance(document, dict):
         return [FieldProblem("body", "must be a JSON object")]
+    screened = card_data_problems(document)
+    if screened:
+        return screened
     cvv = sorted(name for name in document if name.lower() in CVV_FIELDS)
     if cvv:
         return [FieldProblem(name, "card verification codes are never accepted") for name in cvv]
+    return model_problems(document, validator)
+
+
+def model_problems(document: object, validator: Draft4Validator) -> list[FieldProblem]:
+    """Every way ``document`` breaks the JSON Schema ``validator`` holds, by field."""
     problems: list[FieldProblem] = []
-    for error in sorted(validator.iter_errors(document), key=lambda e: list(e.path)):
+    for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path]):
         problems.extend(_describe(error))
     return problems
+
+
+def check_path_id(transaction_id: str) -> None:
+    """A transaction id taken from a path: the contract's id pattern, and no card data."""
+    problems = card_data_problems(transaction_id, "transaction_id")
+    pattern = transaction_schema()["properties"]["transaction_id"]["pattern"]
+    if not problems and not list(_whole_value_pattern(_VALIDATOR, pattern, transaction_id, {})):
+        return
+    raise InvalidTransaction(
+        problems or [FieldProblem("transaction_id", f"must match the pattern {pattern}")]
+    )
 
 
 def parse_label(body: str | bytes) -> dict[str, Any]:
@@ -151,7 +226,7 @@ class TransactionParser:
         if "card_number" in document:
             card = self._tokenizer.tokenize(document["card_number"])
         else:
-            card = CardReference.from_token(document["card_token"])
+            card = self._tokenizer.reference(document["card_token"])
         extras: dict[str, str | Decimal] = {}
         for name in OPTIONAL_FIELDS:
             if name in document:
@@ -159,7 +234,7 @@ class TransactionParser:
                 extras[name] = Decimal(value) if isinstance(value, int | Decimal) else value
         for name in ("latitude", "longitude"):
             if name in extras:
-                extras[name] = _coordinate(Decimal(extras[name]))
+                extras[name] = _coordinate(name, Decimal(extras[name]))
         return Transaction(
             transaction_id=document["transaction_id"],
             user_id=document["user_id"],
@@ -176,9 +251,17 @@ class TransactionParser:
 #: Coordinates are kept to seven decimal places (about a centimetre): every value in
 #: range is then a number DynamoDB can store (1E-200 cannot be).
 _COORDINATE_STEP = Decimal("1E-7")
+#: More decimals than this are refused: always, rather than now and then when a
+#: float's noise digits happen to pass the card-number screen.
+MAX_COORDINATE_DECIMALS = 12
 
 
-def _coordinate(value: Decimal) -> Decimal:
+def _coordinate(name: str, value: Decimal) -> Decimal:
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_COORDINATE_DECIMALS:
+        raise InvalidTransaction.single(
+            name, f"must have at most {MAX_COORDINATE_DECIMALS} decimal places"
+        )
     kept = value.quantize(_COORDINATE_STEP)
     return kept if kept != 0 else Decimal(0)
 
@@ -191,4 +274,7 @@ def _parse_timestamp(text: str) -> tuple[datetime, int]:
         raise InvalidTransaction.single("timestamp", "is not a real date and time") from None
     offset = moment.utcoffset()
     minutes = 0 if offset is None else int(offset.total_seconds() // 60)
-    return moment.astimezone(UTC), minutes
+    try:
+        return moment.astimezone(UTC), minutes
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 has no UTC moment in range
+        raise InvalidTransaction.single("timestamp", "is out of range") from None

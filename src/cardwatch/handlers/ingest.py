@@ -14,7 +14,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.errors import InvalidTransaction, StoreBusy, TransactionConflict
+from cardwatch.domain.errors import (
+    InvalidTransaction,
+    StoreBusy,
+    TransactionConflict,
+    problem_body,
+)
 from cardwatch.domain.ingest import IngestService, Outcome
 from cardwatch.domain.labels import LabelConflict, TransactionNotFound
 from cardwatch.handlers.observability import powertools
@@ -118,11 +123,8 @@ def label_conflict(error: LabelConflict) -> Response[str]:
 def invalid_transaction(error: InvalidTransaction) -> Response[str]:
     metrics.add_metric(name="TransactionsRejected", unit=MetricUnit.Count, value=1)
     logger.info("transaction rejected", extra={"fields": list(error.fields)})
-    return _problem(
-        HTTPStatus.BAD_REQUEST,
-        str(error),
-        [{"field": p.field, "message": p.message} for p in error.problems],
-    )
+    metrics.add_metric(name="RequestsRefused", unit=MetricUnit.Count, value=1)
+    return _json(HTTPStatus.BAD_REQUEST, problem_body(error))
 
 
 @app.exception_handler(TransactionConflict)

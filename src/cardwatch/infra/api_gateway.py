@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from cardwatch.schema import schema_text
+from cardwatch.schema import gateway_model_text
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
@@ -22,7 +22,9 @@ ACCESS_LOG_FORMAT = (
     '"path":"$context.resourcePath","status":"$context.status",'
     '"latencyMs":"$context.responseLatency","error":"$context.error.message"}'
 )
-#: API Gateway's own 400 names what the model rejected (the field), never the value.
+#: API Gateway's own 400. Its validation message can only name fields and JSON types:
+#: the models are the contract's shape (:func:`cardwatch.schema.gateway_model`), with no
+#: rule whose message would echo a value; the function checks the rest.
 BAD_REQUEST_BODY_TEMPLATE = (
     '{"message": "Invalid request body", "detail": "$context.error.validationErrorString"}'
 )
@@ -43,7 +45,7 @@ def served_hash() -> str:
     beside the ids and URIs of every method, integration, model and response, so any
     change to what the stage serves publishes a new deployment."""
     served = {
-        "models": {name: schema_text(file) for name, file in MODELS},
+        "models": {name: gateway_model_text(file) for name, file in MODELS},
         "routes": ROUTES,
         "bad_request_body": BAD_REQUEST_BODY_TEMPLATE,
         "access_log_format": ACCESS_LOG_FORMAT,

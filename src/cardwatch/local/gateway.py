@@ -9,12 +9,14 @@ validator) have its shape; everything else is the function's own answer.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -25,10 +27,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.errors import InvalidTransaction
-from cardwatch.domain.strict_json import loads
-from cardwatch.domain.validation import contract_problems
-from cardwatch.schema import label_schema, transaction_schema
+from cardwatch.domain.errors import MAX_PROBLEMS
+from cardwatch.domain.validation import model_problems
+from cardwatch.schema import gateway_model
 from cardwatch.schema.openapi import openapi_document
 
 __all__ = ["GatewayStats", "LocalGateway", "TokenBucket", "build_gateway"]
@@ -130,8 +131,8 @@ class LocalGateway:
         self._quota = settings.api_quota_per_day
         self._bucket = TokenBucket(settings.api_rate_limit_per_second, settings.api_burst_limit)
         self._models = {
-            "/transactions": Draft4Validator(transaction_schema()),
-            "/transactions/{transaction_id}/label": Draft4Validator(label_schema()),
+            "/transactions": Draft4Validator(gateway_model("transaction")),
+            "/transactions/{transaction_id}/label": Draft4Validator(gateway_model("label")),
         }
 
     def _admit(self, request: Request) -> JSONResponse | None:
@@ -152,18 +153,20 @@ class LocalGateway:
     def _validate(self, resource: str, body: str, content_type: str) -> JSONResponse | None:
         if content_type.split(";", 1)[0].strip().lower() != "application/json":
             return None  # no model for other types: the function answers 415
-        try:
-            problems = contract_problems(loads(body), self._models[resource])
-        except InvalidTransaction as error:
-            problems = list(error.problems)
+        try:  # the gateway parses leniently; the function's strict reading comes later
+            document = json.loads(body, parse_float=Decimal)
+        except (ValueError, RecursionError):
+            return _gateway_error(400, "Invalid request body", "BadRequestException")
+        problems = model_problems(document, self._models[resource])
         if not problems:
             return None
+        # API Gateway's message, through BAD_REQUEST_BODY_TEMPLATE: the model is the
+        # contract's shape, so what it says names fields and types only
+        detail = "; ".join(str(problem) for problem in problems[:MAX_PROBLEMS])
         return JSONResponse(
-            {
-                "message": "Invalid request body",
-                "errors": [{"field": p.field, "message": p.message} for p in problems],
-            },
+            {"message": "Invalid request body", "detail": f"[{detail}]"},
             status_code=400,
+            headers={"x-amzn-ErrorType": "BadRequestException"},
         )
 
     async def proxy(

@@ -12,7 +12,14 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["SCHEMA_FILES", "label_schema", "schema_text", "transaction_schema"]
+__all__ = [
+    "SCHEMA_FILES",
+    "gateway_model",
+    "gateway_model_text",
+    "label_schema",
+    "schema_text",
+    "transaction_schema",
+]
 
 SCHEMA_FILES = {"transaction": "transaction.schema.json", "label": "label.schema.json"}
 
@@ -36,3 +43,29 @@ def transaction_schema() -> dict[str, Any]:
 def label_schema() -> dict[str, Any]:
     """A fresh copy of the label schema."""
     return copy.deepcopy(_parsed("label"))
+
+
+#: What API Gateway's model may check: only the rules whose failure message names
+#: schema text (field names, JSON types). API Gateway writes the rejected value into its
+#: validation message for ``pattern``, ``enum``, bounds and unknown field names, and that
+#: value may be a card number; the function checks those, naming the field only.
+_GATEWAY_KEYWORDS = frozenset({"$schema", "id", "title", "type", "required", "properties"})
+
+
+def gateway_model(name: str) -> dict[str, Any]:
+    """The contract ``name`` as API Gateway's request model: its shape (which fields are
+    required, each field's JSON type, exactly one of card_number or card_token), never a
+    rule whose message would echo the value."""
+    contract = _parsed(name)
+    model = {key: copy.deepcopy(contract[key]) for key in contract if key in _GATEWAY_KEYWORDS}
+    model["properties"] = {
+        field: {"type": rule["type"]} for field, rule in contract["properties"].items()
+    }
+    if "oneOf" in contract:
+        model["oneOf"] = copy.deepcopy(contract["oneOf"])
+    return model
+
+
+def gateway_model_text(name: str) -> str:
+    """:func:`gateway_model` as the text both deployments give API Gateway."""
+    return json.dumps(gateway_model(name), indent=2, sort_keys=True)

@@ -47,7 +47,7 @@ from cardwatch.infra.api_gateway import (
 )
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import api_logs_policy, assume_role_policy
-from cardwatch.schema import schema_text
+from cardwatch.schema import gateway_model_text
 
 
 class TransactionApi(Construct):
@@ -74,7 +74,7 @@ class TransactionApi(Construct):
                 rest_api_id=self.api.id,
                 name=name,
                 content_type="application/json",
-                schema=schema_text(file),
+                schema=gateway_model_text(file),
             )
             for name, file in MODELS
         }

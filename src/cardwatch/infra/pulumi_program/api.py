@@ -17,7 +17,7 @@ from cardwatch.infra.api_gateway import (
 )
 from cardwatch.infra.policies import api_logs_policy, assume_role_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
-from cardwatch.schema import schema_text
+from cardwatch.schema import gateway_model_text
 
 
 class TransactionApi(pulumi.ComponentResource):
@@ -47,7 +47,7 @@ class TransactionApi(pulumi.ComponentResource):
                 rest_api=self.api.id,
                 name=model,
                 content_type="application/json",
-                schema=schema_text(file),
+                schema=gateway_model_text(file),
                 opts=child,
             )
             for model, file in MODELS
