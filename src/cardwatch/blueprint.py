@@ -326,6 +326,25 @@ class Blueprint:
 
     api_stage = "v1"
     api_key_header = "x-api-key"
+
+    @property
+    def api_key_name(self) -> str:
+        """The processor's key: POST /transactions."""
+        return self.name("fraud-detection-key")
+
+    @property
+    def analyst_api_key_name(self) -> str:
+        """The fraud team's key, in a usage plan of its own: labels (and reads of cases)
+        take only this key; the processor's key gets 403 there."""
+        return self.name("fraud-analyst-key")
+
+    @property
+    def analyst_usage_plan_name(self) -> str:
+        return self.name("fraud-analyst-usage-plan")
+
+    #: The analysts' plan: people at a console, not a processor's traffic.
+    analyst_rate_limit_per_second = 10
+    analyst_burst_limit = 20
     max_body_bytes = 16 * 1024
 
     # -- functions --------------------------------------------------------------
@@ -363,6 +382,8 @@ class Blueprint:
                     "TABLE_NAME": "table_name",
                     "PROFILE_TABLE_NAME": "profile_table_name",
                     "CARD_TOKEN_KEY_ID": "card_token_key_alias",
+                    # the analyst key's id (not its value): labels take only that key
+                    "ANALYST_API_KEY_ID": "analyst_api_key",
                 },
                 grants=(
                     ("table", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),

@@ -68,13 +68,16 @@ def test_ingest_may_write_the_table_it_is_told_about(cdktf_stack: Synthesized) -
 @pytest.mark.requirement("R000-05")
 @pytest.mark.requirement("R000-25")
 def test_usage_plan_quota_throttle_and_required_key(cdktf_stack: Synthesized) -> None:
-    plan = cdktf_stack.one("aws_api_gateway_usage_plan")
+    plan = cdktf_stack.named(
+        "aws_api_gateway_usage_plan", cdktf_stack.blueprint.name("fraud-detection-usage-plan")
+    )
     assert plan["quota_settings"] == {"limit": 1000, "period": "DAY"}
     assert plan["throttle_settings"]["rate_limit"] > 0
     assert all(
         m["api_key_required"] for m in cdktf_stack.resources("aws_api_gateway_method").values()
     )
-    assert cdktf_stack.one("aws_api_gateway_usage_plan_key")["key_type"] == "API_KEY"
+    keys = cdktf_stack.resources("aws_api_gateway_usage_plan_key").values()
+    assert {key["key_type"] for key in keys} == {"API_KEY"}
 
 
 @pytest.mark.requirement("R000-06")

@@ -315,3 +315,38 @@ def test_pipe_queue_and_topic_numbers_come_from_the_blueprint(
     assert topic["sqs_success_feedback_sample_rate"] == bp.topic_success_sample_percent
     alerts = pulumi_stack.named("aws:sns/topic:Topic", bp.alert_topic_name).inputs
     assert alerts["sqsSuccessFeedbackSampleRate"] == bp.topic_success_sample_percent
+
+
+# -- labels: the analysts' own key and usage plan (issue 16) ---------------------------
+@pytest.mark.requirement("R000-05")
+def test_the_analysts_have_their_own_key_and_plan_and_ingest_knows_its_id(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    blueprint = cdktf_stack.blueprint
+    analyst_key = cdktf_stack.named("aws_api_gateway_api_key", blueprint.analyst_api_key_name)
+    assert analyst_key["enabled"] is True and "value" not in analyst_key  # AWS generates it
+    plan = cdktf_stack.named("aws_api_gateway_usage_plan", blueprint.analyst_usage_plan_name)
+    assert plan["throttle_settings"] == {
+        "rate_limit": blueprint.analyst_rate_limit_per_second,
+        "burst_limit": blueprint.analyst_burst_limit,
+    }
+    links = {
+        (link["key_id"], link["usage_plan_id"])
+        for link in cdktf_stack.resources("aws_api_gateway_usage_plan_key").values()
+    }
+    key_ref = "${aws_api_gateway_api_key.Security_analyst-api-key_"
+    (analyst_link,) = [link for link in links if link[0].startswith(key_ref)]
+    assert "analyst-usage-plan" in analyst_link[1]
+    assert len(links) == 2  # the processor's key is in its own plan, not the analysts'
+    ingest = cdktf_stack.named(
+        "aws_lambda_function", blueprint.functions["ingest"].name, key="function_name"
+    )
+    assert ingest["environment"]["variables"]["ANALYST_API_KEY_ID"].startswith(key_ref)
+    # Pulumi: the same key, plan and link
+    pulumi_plans = {p.inputs["name"] for p in pulumi_stack.of("aws:apigateway/usagePlan:UsagePlan")}
+    assert any(name.endswith("fraud-analyst-usage-plan-" + blueprint.environment_suffix)
+               or "fraud-analyst-usage-plan" in name for name in pulumi_plans)
+    assert len(pulumi_stack.of("aws:apigateway/usagePlanKey:UsagePlanKey")) == 2
+    assert any(
+        "fraud-analyst-key" in k.inputs["name"] for k in pulumi_stack.of("aws:apigateway/apiKey:ApiKey")
+    )

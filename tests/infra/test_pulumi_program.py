@@ -33,7 +33,11 @@ def test_post_transactions_proxies_to_the_api_function(pulumi_stack: Any) -> Non
 
 @pytest.mark.requirement("R003-02")
 def test_api_throttling_is_exactly_1000_per_second(pulumi_stack: Any) -> None:
-    plan = pulumi_stack.one("aws:apigateway/usagePlan:UsagePlan").inputs
+    (plan,) = [
+        p.inputs
+        for p in pulumi_stack.of("aws:apigateway/usagePlan:UsagePlan")
+        if "fraud-detection-usage-plan" in p.inputs["name"]
+    ]
     assert plan["throttleSettings"]["rateLimit"] == 1000
     assert "quotaSettings" not in plan
     settings = pulumi_stack.one("aws:apigateway/methodSettings:MethodSettings").inputs

@@ -14,12 +14,15 @@ from moto import mock_aws
 from cardwatch.blueprint import Blueprint, blueprint_for
 from cardwatch.handlers import wiring
 from cardwatch.local import dynamodb_fidelity
-from cardwatch.local.provision import Provisioned, provision
+from cardwatch.local.provision import Provisioned, api_keys, provision
 from tests.conftest import load_fixture
 
 # moto's DynamoDB as DynamoDB behaves: atomic requests, all-or-nothing transactions,
 # consumed capacity by item size (see the module).
 dynamodb_fidelity.install()
+
+#: The two API keys' values (each deployment's API Gateway generates its own).
+INGEST_KEY, ANALYST_KEY = "ingest-key-for-tests-0123456789", "analyst-key-for-tests-0123456789"
 
 
 @pytest.fixture
@@ -45,7 +48,9 @@ def provisioned(
     aws: None, blueprint: Blueprint, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Provisioned]:
     """The blueprint on moto, and every function's environment set as deployed."""
-    made = provision(blueprint, boto3.session.Session(region_name="us-east-1"))
+    session = boto3.session.Session(region_name="us-east-1")
+    made = provision(blueprint, session)
+    api_keys(blueprint, session, made, INGEST_KEY, ANALYST_KEY)
     for key in blueprint.functions:
         for name, value in made.environment(blueprint, key).items():
             monkeypatch.setenv(name, value)

@@ -5,6 +5,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.errors import StoreBusy
@@ -102,10 +103,13 @@ def test_a_failed_write_stores_neither_guard_nor_item_and_the_resend_is_stored(
     assert kinds == ["guard", "transaction"]
 
 
-def test_a_coordinate_dynamodb_cannot_hold_is_kept_to_a_centimetre(
+def test_a_coordinate_dynamodb_cannot_hold_is_refused_and_others_kept_to_a_centimetre(
     store: DynamoTransactionStore, parser: TransactionParser
 ) -> None:
-    transaction = parser.parse(body(latitude=1e-200))
+    with pytest.raises(InvalidTransaction) as refused:
+        parser.parse(body(latitude=1e-200))  # boto3 could not even serialize it
+    assert refused.value.fields == ("latitude",)
+    transaction = parser.parse(body(latitude=4e-12))
     assert store.add(transaction, transaction.fingerprint()) is None
     stored = store.get(transaction.transaction_id)
     assert stored is not None and stored.transaction.extras["latitude"] == 0

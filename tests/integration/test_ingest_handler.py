@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.blueprint import Blueprint
 from cardwatch.handlers import ingest
+from cardwatch.local.provision import Provisioned
 from tests.conftest import TEST_PANS, body
 from tests.integration.conftest import scan_all
 
@@ -134,13 +136,37 @@ def test_no_card_number_in_logs_items_or_answers(
 
 
 def label_event(
-    api_event: Callable[..., dict[str, Any]], transaction_id: str, text: str
+    api_event: Callable[..., dict[str, Any]],
+    transaction_id: str,
+    text: str,
+    key_id: str | None = None,
 ) -> dict[str, Any]:
+    """A label request as API Gateway passes it, with the calling key's id (by default
+    the analysts', as the environment names it)."""
     event = api_event(text)
     event["resource"] = "/transactions/{transaction_id}/label"
     event["path"] = f"/transactions/{transaction_id}/label"
     event["pathParameters"] = {"transaction_id": transaction_id}
+    caller = os.environ["ANALYST_API_KEY_ID"] if key_id is None else key_id
+    event["requestContext"].setdefault("identity", {})["apiKeyId"] = caller
     return event
+
+
+def test_only_the_analysts_key_can_label(
+    invoke: Invoke,
+    provisioned: Provisioned,
+    api_event: Callable[..., dict[str, Any]],
+    lambda_context: LambdaContext,
+) -> None:
+    invoke(body())
+    verdict = json.dumps({"label": "genuine", "source": "customer"})
+    ingest_key_id = next(k for k in provisioned.api_keys.values() if k != provisioned.analyst_api_key_id)
+    refused = ingest.handler(label_event(api_event, "tx-0001", verdict, ingest_key_id), lambda_context)
+    nobody = ingest.handler(label_event(api_event, "tx-0001", verdict, ""), lambda_context)
+    assert (refused["statusCode"], nobody["statusCode"]) == (403, 403)
+    assert ingest_key_id not in refused["body"]
+    accepted = ingest.handler(label_event(api_event, "tx-0001", verdict), lambda_context)
+    assert accepted["statusCode"] == 201
 
 
 def test_a_label_teaches_the_engine_once(

@@ -3,7 +3,9 @@ POST /transactions/{transaction_id}/label (a confirmed verdict teaches the engin
 
 from __future__ import annotations
 
+import hmac
 import json
+import os
 import time
 from http import HTTPStatus
 from typing import Any
@@ -87,9 +89,25 @@ def post_transaction() -> Response[str]:
     )
 
 
+class NotAnalyst(Exception):
+    """A label came with a key other than the analysts'."""
+
+
+def analyst_key_id(event: Any) -> str:
+    """The calling key's id when it is the analysts' key (API Gateway checked the key
+    itself and puts its id in the request context); anything else is refused."""
+    identity = event.request_context.identity
+    caller = identity.api_key_id or ""
+    wanted = os.environ.get("ANALYST_API_KEY_ID", "")
+    if not wanted or not hmac.compare_digest(caller, wanted):
+        raise NotAnalyst
+    return caller
+
+
 @app.post("/transactions/<transaction_id>/label")
 def post_label(transaction_id: str) -> Response[str]:
     event = app.current_event
+    analyst_key_id(event)
     result = wiring.label_service().label(
         transaction_id, event.decoded_body or "", int(time.time() * 1000)
     )
@@ -107,6 +125,11 @@ def post_label(transaction_id: str) -> Response[str]:
             "status": "recorded",
         },
     )
+
+
+@app.exception_handler(NotAnalyst)
+def not_analyst(_error: NotAnalyst) -> Response[str]:
+    return _problem(HTTPStatus.FORBIDDEN, "labels take the analysts' API key only")
 
 
 @app.exception_handler(TransactionNotFound)

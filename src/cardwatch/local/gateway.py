@@ -85,6 +85,7 @@ def _proxy_event(
     resource: str,
     *,
     api_key: str,
+    api_key_id: str,
     path_parameters: dict[str, str] | None,
     stage: str,
 ) -> dict[str, Any]:
@@ -111,6 +112,7 @@ def _proxy_event(
             "requestTimeEpoch": int(time.time() * 1000),
             "identity": {
                 "apiKey": api_key,
+                "apiKeyId": api_key_id,
                 "sourceIp": request.client.host if request.client else "",
             },
         },
@@ -121,15 +123,30 @@ class LocalGateway:
     """API key, usage plan, request validator and proxy integration, per the blueprint."""
 
     def __init__(
-        self, blueprint: Blueprint, api_key: str, invoke: Invoke, stats: GatewayStats | None = None
+        self,
+        blueprint: Blueprint,
+        api_keys: dict[str, str],
+        invoke: Invoke,
+        stats: GatewayStats | None = None,
+        analyst_key_id: str | None = None,
     ) -> None:
+        """``api_keys``: each key's value -> its id, as API Gateway holds them;
+        ``analyst_key_id`` has the analysts' usage plan."""
         self._blueprint = blueprint
-        self._api_key = api_key
+        self._keys = dict(api_keys)
         self._invoke = invoke
         self.stats = stats if stats is not None else GatewayStats()
         settings = blueprint.settings
         self._quota = settings.api_quota_per_day
-        self._bucket = TokenBucket(settings.api_rate_limit_per_second, settings.api_burst_limit)
+        # one usage plan's throttle per key: the processor's, and the analysts' own
+        self._buckets = {
+            key_id: TokenBucket(settings.api_rate_limit_per_second, settings.api_burst_limit)
+            for key_id in self._keys.values()
+        }
+        if analyst_key_id is not None:
+            self._buckets[analyst_key_id] = TokenBucket(
+                blueprint.analyst_rate_limit_per_second, blueprint.analyst_burst_limit
+            )
         self._models = {
             "/transactions": Draft4Validator(gateway_model("transaction")),
             "/transactions/{transaction_id}/label": Draft4Validator(gateway_model("label")),
@@ -137,16 +154,17 @@ class LocalGateway:
 
     def _admit(self, request: Request) -> JSONResponse | None:
         key = request.headers.get(self._blueprint.api_key_header)
-        if key != self._api_key:
+        key_id = self._keys.get(key or "")
+        if key_id is None:
             return _gateway_error(403, "Forbidden", "ForbiddenException")
         if self._quota is not None:
             day = datetime.now(UTC).date().isoformat()
-            used_day, used = self.stats.quota_used.get(key, (day, 0))
+            used_day, used = self.stats.quota_used.get(key_id, (day, 0))
             used = used if used_day == day else 0
             if used >= self._quota:
                 return _gateway_error(429, "Limit Exceeded", "LimitExceededException")
-            self.stats.quota_used[key] = (day, used + 1)
-        if not self._bucket.take():
+            self.stats.quota_used[key_id] = (day, used + 1)
+        if not self._buckets[key_id].take():
             return _gateway_error(429, "Too Many Requests", "TooManyRequestsException")
         return None
 
@@ -184,6 +202,7 @@ class LocalGateway:
             body,
             resource,
             api_key=request.headers[self._blueprint.api_key_header],
+            api_key_id=self._keys[request.headers[self._blueprint.api_key_header]],
             path_parameters=path_parameters,
             stage=self._blueprint.api_stage,
         )
@@ -226,7 +245,11 @@ class LocalGateway:
 
 
 def build_gateway(
-    blueprint: Blueprint, api_key: str, invoke: Invoke, stats: GatewayStats | None = None
+    blueprint: Blueprint,
+    api_keys: dict[str, str],
+    invoke: Invoke,
+    stats: GatewayStats | None = None,
+    analyst_key_id: str | None = None,
 ) -> Starlette:
     """An ASGI app that serves the API as the blueprint configures it."""
-    return LocalGateway(blueprint, api_key, invoke, stats).app()
+    return LocalGateway(blueprint, api_keys, invoke, stats, analyst_key_id).app()

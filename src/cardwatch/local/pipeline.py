@@ -23,7 +23,7 @@ from cardwatch.local.event_wiring import EventWiring
 from cardwatch.local.function_logs import FunctionLogs
 from cardwatch.local.gateway import GatewayStats, build_gateway
 from cardwatch.local.lambda_runtime import LocalLambda
-from cardwatch.local.provision import Provisioned, provision
+from cardwatch.local.provision import Provisioned, api_keys, provision
 
 __all__ = ["LocalPipeline", "LocalSettings"]
 
@@ -53,6 +53,7 @@ class LocalPipeline:
             "local", self.settings.environment_suffix, **self.settings.overrides
         )
         self.api_key = self.settings.api_key or secrets.token_urlsafe(24)
+        self.analyst_api_key = secrets.token_urlsafe(24)
         self.gateway_stats = GatewayStats()
         self.emulator: Emulator | None = None
         self.made: Provisioned | None = None
@@ -80,11 +81,18 @@ class LocalPipeline:
         self.emulator = self._emulator_context.__enter__()
         session = self.emulator.session()
         self.made = provision(blueprint, session)
+        api_keys(blueprint, session, self.made, self.api_key, self.analyst_api_key)
         self._set_environment(self.made)
         self._logs = FunctionLogs(settings.state_dir / "logs")
         self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
         self.functions = LocalLambda(blueprint, self._logs, settings.concurrency)
-        app = build_gateway(blueprint, self.api_key, self.functions.invoke, self.gateway_stats)
+        app = build_gateway(
+            blueprint,
+            self.made.api_keys,
+            self.functions.invoke,
+            self.gateway_stats,
+            self.made.analyst_api_key_id,
+        )
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
@@ -130,6 +138,7 @@ class LocalPipeline:
         state = {
             "api_url": self.api_url,
             "api_key": self.api_key,
+            "analyst_api_key": self.analyst_api_key,
             "aws_endpoint": self.emulator.endpoint,
             "region": blueprint.region,
             "resources": {

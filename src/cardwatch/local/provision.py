@@ -28,6 +28,9 @@ class Provisioned:
     queue_urls: dict[str, str] = field(default_factory=dict)
     queue_arns: dict[str, str] = field(default_factory=dict)
     topic_arn: str = ""
+    #: API key value -> its id, as API Gateway holds them (the processor's, the analysts')
+    api_keys: dict[str, str] = field(default_factory=dict)
+    analyst_api_key_id: str = ""
     #: Local only: stands for Lambda's asynchronous invocation queue of detect.
     detect_invocation_queue_url: str = ""
 
@@ -36,6 +39,7 @@ class Provisioned:
         resolved = {
             "suspicious_queue": self.queue_urls[blueprint.suspicious_queue.name],
             "alert_topic": self.topic_arn,
+            "analyst_api_key": self.analyst_api_key_id,
         }
         spec = blueprint.functions[function_key]
         return {
@@ -205,6 +209,22 @@ def _events(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
         EventBusName=blueprint.event_bus_name,
         Targets=[{"Id": "detect", "Arn": queue_arn}],
     )
+
+
+def api_keys(
+    blueprint: Blueprint, session: Any, made: Provisioned, ingest_key: str, analyst_key: str
+) -> None:
+    """The two API keys in the emulator's API Gateway, as both deployments make them
+    (each deployment generates its values; local mode chooses them)."""
+    apigateway = session.client("apigateway")
+    for name, value in (
+        (blueprint.api_key_name, ingest_key),
+        (blueprint.analyst_api_key_name, analyst_key),
+    ):
+        made.api_keys[value] = apigateway.create_api_key(name=name, value=value, enabled=True)[
+            "id"
+        ]
+    made.analyst_api_key_id = made.api_keys[analyst_key]
 
 
 def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:

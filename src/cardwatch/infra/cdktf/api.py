@@ -242,8 +242,27 @@ class TransactionApi(Construct):
             ),
         )
         self.key = ApiGatewayApiKey(
-            self, "api-key", name=ctx.blueprint.name("fraud-detection-key"), enabled=True
+            self, "api-key", name=ctx.blueprint.api_key_name, enabled=True
         )
         ApiGatewayUsagePlanKey(
             self, "usage-plan-key", key_id=self.key.id, key_type="API_KEY", usage_plan_id=plan.id
+        )
+        analysts = ApiGatewayUsagePlan(
+            self,
+            "analyst-usage-plan",
+            name=ctx.blueprint.analyst_usage_plan_name,
+            api_stages=[
+                ApiGatewayUsagePlanApiStages(api_id=self.api.id, stage=self.stage.stage_name)
+            ],
+            throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                rate_limit=ctx.blueprint.analyst_rate_limit_per_second,
+                burst_limit=ctx.blueprint.analyst_burst_limit,
+            ),
+        )
+        ApiGatewayUsagePlanKey(
+            self,
+            "analyst-usage-plan-key",
+            key_id=ctx.urls["analyst_api_key"],
+            key_type="API_KEY",
+            usage_plan_id=analysts.id,
         )

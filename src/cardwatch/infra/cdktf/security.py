@@ -4,6 +4,7 @@ parameters."""
 from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
@@ -30,6 +31,12 @@ class Security(Construct):
         KmsAlias(self, "data-key-alias", name=blueprint.key_alias, target_key_id=self.key.key_id)
         ctx.key_arn, ctx.key_id = self.key.arn, self.key.key_id
         ctx.arns["key"] = [self.key.arn]
+        # The analysts' API key: made before the functions, since ingest takes labels
+        # only from it (by its id); the API puts it in a usage plan of its own.
+        self.analyst_api_key = ApiGatewayApiKey(
+            self, "analyst-api-key", name=blueprint.analyst_api_key_name, enabled=True
+        )
+        ctx.urls["analyst_api_key"] = self.analyst_api_key.id
         # The card-token key: an HMAC key inside KMS (ingest derives its token key from
         # it); nothing secret is generated here, so none is in cdk.tf.json or the state.
         self.card_token_key = KmsKey(

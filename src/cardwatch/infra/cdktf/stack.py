@@ -55,5 +55,6 @@ class CardwatchStack(TerraformStack):
         Monitoring(self, "Monitoring", ctx, functions.functions)
         TerraformOutput(self, "api_url", value=f"{api.url}/transactions")
         TerraformOutput(self, "api_key_id", value=api.key.id)
+        TerraformOutput(self, "analyst_api_key_id", value=security.analyst_api_key.id)
         TerraformOutput(self, "alert_topic_arn", value=channel.topic.arn)
         TerraformOutput(self, "kms_key_arn", value=security.key.arn)

@@ -219,12 +219,29 @@ class TransactionApi(pulumi.ComponentResource):
             opts=child,
         )
         self.key = aws.apigateway.ApiKey(
-            "api-key", name=bp.name("fraud-detection-key"), enabled=True, opts=child
+            "api-key", name=bp.api_key_name, enabled=True, opts=child
         )
         aws.apigateway.UsagePlanKey(
             "usage-plan-key",
             key_id=self.key.id,
             key_type="API_KEY",
             usage_plan_id=plan.id,
+            opts=child,
+        )
+        analysts = aws.apigateway.UsagePlan(
+            "analyst-usage-plan",
+            name=bp.analyst_usage_plan_name,
+            api_stages=[{"api_id": self.api.id, "stage": self.stage.stage_name}],
+            throttle_settings={
+                "rate_limit": bp.analyst_rate_limit_per_second,
+                "burst_limit": bp.analyst_burst_limit,
+            },
+            opts=child,
+        )
+        aws.apigateway.UsagePlanKey(
+            "analyst-usage-plan-key",
+            key_id=ctx.urls["analyst_api_key"],
+            key_type="API_KEY",
+            usage_plan_id=analysts.id,
             opts=child,
         )

@@ -84,5 +84,6 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     parts["Monitoring"] = Monitoring("monitoring", ctx, functions.functions, opts)
     pulumi.export("api_url", parts["TransactionApi"].url.apply(lambda u: f"{u}/transactions"))
     pulumi.export("api_key_id", parts["TransactionApi"].key.id)
+    pulumi.export("analyst_api_key_id", parts["Security"].analyst_api_key.id)
     pulumi.export("alert_topic_arn", parts["AlertChannel"].topic.arn)
     return parts

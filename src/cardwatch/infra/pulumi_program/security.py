@@ -30,6 +30,12 @@ class Security(pulumi.ComponentResource):
         )
         ctx.key_arn = self.key.arn
         ctx.arns["key"] = [self.key.arn]
+        # The analysts' API key: made before the functions, since ingest takes labels
+        # only from it (by its id); the API puts it in a usage plan of its own.
+        self.analyst_api_key = aws.apigateway.ApiKey(
+            "analyst-api-key", name=bp.analyst_api_key_name, enabled=True, opts=ctx.child(self)
+        )
+        ctx.urls["analyst_api_key"] = self.analyst_api_key.id
         # The card-token key: an HMAC key inside KMS (ingest derives its token key from
         # it); nothing secret is generated here, so none is in the inputs or the state.
         self.card_token_key = aws.kms.Key(
