@@ -18,7 +18,9 @@ def luhn_pans(count: int, seed: int = 0) -> list[str]:
     pans: list[str] = []
     while len(pans) < count:
         length = rng.randint(13, 19)
-        stem = str(rng.choice("3456")) + "".join(rng.choice("0123456789") for _ in range(length - 2))
+        stem = str(rng.choice("3456")) + "".join(
+            rng.choice("0123456789") for _ in range(length - 2)
+        )
         check = next(d for d in "0123456789" if luhn_valid(stem + d))
         pans.append(stem + check)
     return pans

@@ -384,6 +384,7 @@ class Blueprint:
                     "CARD_TOKEN_KEY_ID": "card_token_key_alias",
                     # the analyst key's id (not its value): labels take only that key
                     "ANALYST_API_KEY_ID": "analyst_api_key",
+                    "LABEL_SOURCE_RANKS": "label_source_ranks",
                 },
                 grants=(
                     ("table", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
@@ -489,6 +490,9 @@ class Blueprint:
     #: The alert budget: the share of traffic that may go to review and to block, cut
     #: from the last days' scores (never below the rule document's thresholds).
     alert_review_share = 0.005
+    #: Whose label the engine follows (source -> rank, JSON): the latest label of the
+    #: highest-ranked source; a chargeback outranks an analyst, an analyst a customer.
+    label_source_ranks = '{"chargeback": 3, "issuer": 3, "analyst": 2, "customer": 1}'
     alert_block_share = 0.001
     alert_budget_days = 7
     #: Count distinct cards per BIN (card range) too, for enumeration attacks. Off by

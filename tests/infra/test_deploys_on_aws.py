@@ -344,9 +344,13 @@ def test_the_analysts_have_their_own_key_and_plan_and_ingest_knows_its_id(
     assert ingest["environment"]["variables"]["ANALYST_API_KEY_ID"].startswith(key_ref)
     # Pulumi: the same key, plan and link
     pulumi_plans = {p.inputs["name"] for p in pulumi_stack.of("aws:apigateway/usagePlan:UsagePlan")}
-    assert any(name.endswith("fraud-analyst-usage-plan-" + blueprint.environment_suffix)
-               or "fraud-analyst-usage-plan" in name for name in pulumi_plans)
+    assert any(
+        name.endswith("fraud-analyst-usage-plan-" + blueprint.environment_suffix)
+        or "fraud-analyst-usage-plan" in name
+        for name in pulumi_plans
+    )
     assert len(pulumi_stack.of("aws:apigateway/usagePlanKey:UsagePlanKey")) == 2
     assert any(
-        "fraud-analyst-key" in k.inputs["name"] for k in pulumi_stack.of("aws:apigateway/apiKey:ApiKey")
+        "fraud-analyst-key" in k.inputs["name"]
+        for k in pulumi_stack.of("aws:apigateway/apiKey:ApiKey")
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 import random
 import threading
+from bisect import insort
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,7 +28,7 @@ from cardwatch.domain.detection import Detector, Label
 from cardwatch.domain.features import FEATURES, Observation
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.rules import default_policy
-from cardwatch.domain.state import DAY_MS, HOUR_MS, CardEvent, StateChange
+from cardwatch.domain.state import DAY_MS, HOUR_MS, CardEvent, StateChange, Verdict
 from cardwatch.local.provision import Provisioned
 from cardwatch.ops.replay import load_history
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
@@ -97,6 +99,16 @@ def test_one_history_gives_identical_features_in_memory_and_in_the_table(
         while pending_labels and pending_labels[0].known_ms <= row.timestamp_ms:
             label = pending_labels.pop(0)
             assert memory.learn(label) and table.learn(label)
+            if label.version == 1 and label.transaction_id.endswith("7"):
+                # an analyst corrects it half a day later: the old verdict is unlearnt
+                correction = replace(
+                    label,
+                    is_fraud=not label.is_fraud,
+                    known_ms=label.known_ms + DAY_MS // 2,
+                    previous=Verdict(label.is_fraud, label.known_ms),
+                    version=2,
+                )
+                insort(pending_labels, correction, key=lambda lb: lb.known_ms)
         k = int(row.transaction_id[3:])
         located = row.transaction_id.endswith(("1", "5"))
         obs = Observation(

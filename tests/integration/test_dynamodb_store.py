@@ -5,10 +5,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.errors import StoreBusy
+from cardwatch.domain.errors import InvalidTransaction, StoreBusy
 from cardwatch.domain.validation import TransactionParser
 from cardwatch.local.provision import Provisioned
 from tests.conftest import TEST_PANS, body

@@ -160,8 +160,12 @@ def test_only_the_analysts_key_can_label(
 ) -> None:
     invoke(body())
     verdict = json.dumps({"label": "genuine", "source": "customer"})
-    ingest_key_id = next(k for k in provisioned.api_keys.values() if k != provisioned.analyst_api_key_id)
-    refused = ingest.handler(label_event(api_event, "tx-0001", verdict, ingest_key_id), lambda_context)
+    ingest_key_id = next(
+        k for k in provisioned.api_keys.values() if k != provisioned.analyst_api_key_id
+    )
+    refused = ingest.handler(
+        label_event(api_event, "tx-0001", verdict, ingest_key_id), lambda_context
+    )
     nobody = ingest.handler(label_event(api_event, "tx-0001", verdict, ""), lambda_context)
     assert (refused["statusCode"], nobody["statusCode"]) == (403, 403)
     assert ingest_key_id not in refused["body"]
@@ -169,7 +173,7 @@ def test_only_the_analysts_key_can_label(
     assert accepted["statusCode"] == 201
 
 
-def test_a_label_teaches_the_engine_once(
+def test_a_label_teaches_the_engine_once_and_a_correction_relearns_it(
     invoke: Invoke,
     blueprint: Blueprint,
     api_event: Callable[..., dict[str, Any]],
@@ -177,21 +181,33 @@ def test_a_label_teaches_the_engine_once(
 ) -> None:
     # GIVEN a stored transaction
     invoke(body())
-    verdict = json.dumps({"label": "fraud", "source": "chargeback"})
-    # WHEN a chargeback labels it, twice, and an unknown id and a bad verdict arrive
+    verdict = json.dumps({"label": "genuine", "source": "analyst"})
+    # WHEN an analyst labels it, twice, and an unknown id and a bad verdict arrive
     first = ingest.handler(label_event(api_event, "tx-0001", verdict), lambda_context)
     again = ingest.handler(label_event(api_event, "tx-0001", verdict), lambda_context)
     unknown = ingest.handler(label_event(api_event, "nope", verdict), lambda_context)
     bad = ingest.handler(label_event(api_event, "tx-0001", '{"label": "maybe"}'), lambda_context)
-    # THEN the first is recorded on the item and in the terminal's profile; the rest refused
+    # THEN the first is recorded, the resend answered the same way; the rest refused
     assert [first["statusCode"], again["statusCode"], unknown["statusCode"], bad["statusCode"]] == [
         201,
-        409,
+        201,
         404,
         400,
     ]
+    assert again["multiValueHeaders"]["Idempotent-Replayed"] == ["true"]
+    assert "nope" not in unknown["body"]
+    # WHEN the chargeback arrives: it corrects the analyst's verdict
+    chargeback = json.dumps({"label": "fraud", "source": "chargeback", "note": "case 77"})
+    corrected = ingest.handler(label_event(api_event, "tx-0001", chargeback), lambda_context)
+    assert json.loads(corrected["body"])["effective"] == {"label": "fraud", "source": "chargeback"}
     items = {i["record_type"]: i for i in scan_all(blueprint.table_name)}
-    assert items["transaction"]["label"] == "fraud"
+    item = items["transaction"]
+    assert (item["label"], item["label_source"], item["label_version"]) == ("fraud", "chargeback", 2)
+    assert [(e["label"], e["source"], e["note"]) for e in item["labels"]] == [
+        ("genuine", "analyst", ""),
+        ("fraud", "chargeback", "case 77"),
+    ]
+    assert {e["by"] for e in item["labels"]} == {os.environ["ANALYST_API_KEY_ID"]}
     state = {(p["entity"], p["slot"]): p for p in scan_all(blueprint.profile_table_name)}
     labelled = [v for (entity, slot), v in state.items() if entity == "terminal#term-7"]
     assert [(v.get("l"), v.get("f")) for v in labelled if "l" in v] == [(1, 1)]

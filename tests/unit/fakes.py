@@ -7,7 +7,10 @@ writes would.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cardwatch.domain.alerts import Alert, Finding
+from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
 from cardwatch.domain.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
@@ -42,10 +45,14 @@ class InMemoryTransactionStore:
         self.decisions[transaction.transaction_id] = record
         return True
 
-    def record_label(self, transaction: Transaction, label: str, source: str) -> bool:
-        if transaction.transaction_id in self.labels:
+    def append_label(
+        self, transaction: Transaction, entry: LabelEntry, version: int, current: LabelEntry
+    ) -> bool:
+        stored = self.items[transaction.transaction_id]
+        if len(stored.labels) != version - 1:
             return False
-        self.labels[transaction.transaction_id] = (label, source)
+        self.items[transaction.transaction_id] = replace(stored, labels=(*stored.labels, entry))
+        self.labels[transaction.transaction_id] = (current.label, current.source)
         return True
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
@@ -134,4 +141,7 @@ class FailingState:
         return applied
 
     def apply_label(self, change: LabelChange) -> bool:
+        if self.fail_before:
+            self.fail_before -= 1
+            raise Injected("before the label's write")
         return self.state.apply_label(change)

@@ -12,7 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwatch.domain.card_screen import card_numbers_in, holds_card_number
+from cardwatch.domain.card_screen import (
+    card_numbers_in,
+    holds_card_number,
+    number_holds_card_number,
+)
 from cardwatch.domain.errors import MAX_PROBLEMS, InvalidTransaction, problem_body
 from cardwatch.domain.validation import TransactionParser, check_path_id, parse_label
 from tests.card_corpus import (
@@ -85,10 +89,10 @@ def test_a_card_number_in_a_number_is_refused(parser: TransactionParser, field: 
 def test_a_card_number_as_a_field_name_is_never_echoed(parser: TransactionParser) -> None:
     for pan in PANS:
         for name in (pan, grouped(pan, "-"), f"note {pan}"):
-            error = refusal(parser, body()[:-1] + f', {json.dumps(name)}: 1}}')
+            error = refusal(parser, body()[:-1] + f", {json.dumps(name)}: 1}}")
             assert error.fields == ("body",)
             assert_not_echoed(error, pan)
-            twice = body()[:-1] + f', {json.dumps(name)}: 1, {json.dumps(name)}: 2}}'
+            twice = body()[:-1] + f", {json.dumps(name)}: 1, {json.dumps(name)}: 2}}"
             assert_not_echoed(refusal(parser, twice), pan)
 
 
@@ -182,8 +186,6 @@ def test_a_long_field_name_is_cut_in_the_answer(parser: TransactionParser) -> No
 
 
 def test_decimal_spellings_of_numbers() -> None:
-    from cardwatch.domain.card_screen import number_holds_card_number
-
     pan = TEST_PANS[0]
     assert number_holds_card_number(Decimal(f"{pan[0]}.{pan[1:]}E+15"))
     assert not number_holds_card_number(Decimal("40.7128"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,9 @@ from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, count_bins
 from cardwatch.domain.detect_service import DetectionService, DetectOutcome
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.features import FEATURES
+from cardwatch.domain.label_history import MAX_LABELS
 from cardwatch.domain.labels import LabelConflict, LabelService, TransactionNotFound
+from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.model_store import default_model
 from cardwatch.domain.notification import NotificationService, NotifyOutcome
@@ -268,18 +271,112 @@ def test_detect_decides_with_the_budgets_thresholds() -> None:
     assert 0.7 < detector.thresholds.review <= 0.99
 
 
-def test_a_label_is_learnt_once_and_only_for_a_stored_transaction(
-    parser: TransactionParser,
-) -> None:
+def _labelled(parser: TransactionParser) -> tuple[LabelService, FailingState, Transaction]:
     store, state = InMemoryTransactionStore(), FailingState()
     transaction = parser.parse(body(card_number=TEST_PANS[1]))
     store.add(transaction, transaction.fingerprint())
-    service = LabelService(store, store, Detector(state, default_policy()))
-    verdict = json.dumps({"label": "fraud", "source": "chargeback"})
-    assert service.label("tx-0001", verdict, NOW_MS).label == "fraud"
-    with pytest.raises(LabelConflict):
-        service.label("tx-0001", verdict, NOW_MS)
+    return LabelService(store, store, Detector(state, default_policy())), state, transaction
+
+
+def _counts(state: FailingState, transaction: Transaction) -> tuple[int, int, int, int]:
+    """The terminal's (labelled, frauds) on the transaction's day, and the frauds known
+    at the terminal and on the card over every day."""
+    terminal = state.state.terminals["term-7"].state
+    day = terminal.days[transaction.timestamp_ms // DAY_MS]
+    card = state.state.cards.get(transaction.card.token)
+    return (
+        day.labelled,
+        day.frauds,
+        sum(d.frauds_known for d in terminal.days.values()),
+        sum(d.frauds_known for d in card.days.values()) if card else 0,
+    )
+
+
+def _verdict(label: str, source: str, note: str = "") -> str:
+    return json.dumps({"label": label, "source": source} | ({"note": note} if note else {}))
+
+
+def test_a_label_is_learnt_once_and_a_resend_answered_as_the_first(
+    parser: TransactionParser,
+) -> None:
+    service, state, transaction = _labelled(parser)
+    first = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS, by="key-a")
+    again = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS + 5, by="key-b")
+    assert (first.effective_label, first.labels, first.repeated) == ("fraud", 1, False)
+    assert (again.effective_label, again.labels, again.repeated) == ("fraud", 1, True)
+    assert _counts(state, transaction) == (1, 1, 1, 1)
     with pytest.raises(TransactionNotFound):
-        service.label("unknown", verdict, NOW_MS)
-    day = state.state.terminals["term-7"].state.days[transaction.timestamp_ms // 86_400_000]
-    assert (day.labelled, day.frauds) == (1, 1)
+        service.label("unknown", _verdict("fraud", "chargeback"), NOW_MS)
+
+
+def test_a_correction_unlearns_the_old_verdict_and_learns_the_new(
+    parser: TransactionParser,
+) -> None:
+    service, state, transaction = _labelled(parser)
+    service.label("tx-0001", _verdict("genuine", "analyst"), NOW_MS)
+    assert _counts(state, transaction) == (1, 0, 0, 0)
+    corrected = service.label("tx-0001", _verdict("fraud", "analyst", "customer called"), NOW_MS)
+    assert (corrected.effective_label, corrected.labels) == ("fraud", 2)
+    assert _counts(state, transaction) == (1, 1, 1, 1)
+    service.label("tx-0001", _verdict("genuine", "analyst", "card was lent"), NOW_MS + DAY_MS)
+    assert _counts(state, transaction) == (1, 0, 0, 0)
+
+
+def test_a_chargeback_outranks_an_analyst_who_outranks_a_customer(
+    parser: TransactionParser,
+) -> None:
+    service, state, transaction = _labelled(parser)
+    # a "genuine" from the customer first, then the chargeback: the chargeback wins
+    service.label("tx-0001", _verdict("genuine", "customer"), NOW_MS)
+    chargeback = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+    assert (chargeback.effective_label, chargeback.effective_source) == ("fraud", "chargeback")
+    # an analyst's later "genuine" is kept in the history and changes nothing
+    kept = service.label("tx-0001", _verdict("genuine", "analyst"), NOW_MS)
+    assert (kept.effective_label, kept.labels) == ("fraud", 3)
+    assert _counts(state, transaction) == (1, 1, 1, 1)
+    # a setting can rank them otherwise
+    store = InMemoryTransactionStore()
+    store.add(transaction, transaction.fingerprint())
+    analysts_first = LabelService(
+        store, store, Detector(InMemoryState(), default_policy()), {"analyst": 2, "chargeback": 1}
+    )
+    analysts_first.label("tx-0001", _verdict("genuine", "analyst"), NOW_MS)
+    assert (
+        analysts_first.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS).effective_label
+        == "genuine"
+    )
+
+
+def test_an_interrupted_label_is_finished_by_its_resend(parser: TransactionParser) -> None:
+    service, state, transaction = _labelled(parser)
+    state.fail_before = 1  # recorded on the transaction, then the state write fails
+    with pytest.raises(Injected):
+        service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+    assert "term-7" not in state.state.terminals  # nothing learnt yet
+    again = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+    assert again.repeated
+    assert _counts(state, transaction) == (1, 1, 1, 1)
+    service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+    assert _counts(state, transaction) == (1, 1, 1, 1)  # once, however many resends
+
+
+def test_labels_landing_at_once_are_all_kept_and_learnt_once(parser: TransactionParser) -> None:
+    service, state, transaction = _labelled(parser)
+    verdicts = [("fraud", "analyst", f"note {n}") for n in range(8)] + [
+        ("genuine", "analyst", "last")
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda v: service.label("tx-0001", _verdict(*v), NOW_MS), verdicts))
+    # whatever order they landed in, all nine are kept and the state holds one verdict
+    stored = service._store.get("tx-0001")
+    assert stored is not None and len(stored.labels) == 9
+    expected = (1, int(stored.labels[-1].is_fraud))
+    assert _counts(state, transaction)[:2] == expected
+
+
+def test_too_many_labels_are_refused(parser: TransactionParser) -> None:
+    service, _state, _transaction = _labelled(parser)
+    for n in range(MAX_LABELS):
+        service.label("tx-0001", _verdict("fraud" if n % 2 else "genuine", "analyst"), NOW_MS)
+    with pytest.raises(LabelConflict):
+        service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)

@@ -305,15 +305,14 @@ class DynamoStateStore:
         ]
 
     def apply_label(self, change: LabelChange) -> bool:
-        card, terminal = card_entity(change.card_key), terminal_entity(change.terminal_id)
-        fraud = int(change.is_fraud)
-        made, known = change.transaction_day, change.known_day
+        card = card_entity(change.card_key)
+        entities = {"card": card_entity, "terminal": terminal_entity, "place": str}
         writes: list[dict[str, Any]] = [
             {
                 "Put": {
                     "Item": {
-                        **_key(card, f"l#{change.transaction_id}"),
-                        "fraud": _n(fraud),
+                        **_key(card, f"l#{change.applied_key}"),
+                        "fraud": _n(int(change.is_fraud)),
                         "known_ms": _n(change.known_ms),
                         TTL: _n(int(self._clock()) + EVENT_RETENTION_DAYS * _DAY_S),
                     },
@@ -321,22 +320,21 @@ class DynamoStateStore:
                 }
             }
         ]
-        known_ttl = _bucket_ttl((known + 1) * DAY_MS, HISTORY_DAYS + 2)
-        if fraud:
-            writes.append(_add(card, _day_slot(known), "kf :one", {}, known_ttl))
-        labels = {":f": _n(fraud)}
-        if fraud and known == made:
+        # one ADD per (entity, day) bucket, with every counter it moves
+        buckets: dict[tuple[str, int], dict[str, int]] = {}
+        for kind, key, day, counter, amount in change.deltas():
+            counters = buckets.setdefault((entities[kind](key), day), {})
+            counters[_LABEL_ATTRIBUTES[kind, counter]] = amount
+        for (entity, day), counters in buckets.items():
+            names = sorted(counters)
             writes.append(
-                _add(terminal, _day_slot(made), "l :one, f :f, k :one", labels, known_ttl)
-            )
-        else:
-            made_ttl = _bucket_ttl((made + 1) * DAY_MS, HISTORY_DAYS + 2)
-            writes.append(_add(terminal, _day_slot(made), "l :one, f :f", labels, made_ttl))
-            if fraud:
-                writes.append(_add(terminal, _day_slot(known), "k :one", {}, known_ttl))
-        if change.category is not None:  # by the day it became known, as read
-            writes.append(
-                _add(change.category, _day_slot(known), "l :one, f :f", labels, known_ttl)
+                _add(
+                    entity,
+                    _day_slot(day),
+                    ", ".join(f"{name} :{name}" for name in names),
+                    {f":{name}": _n(counters[name]) for name in names},
+                    _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2),
+                )
             )
         return self._once(writes, change.transaction_id)
 
@@ -390,6 +388,17 @@ def _add(
             "ExpressionAttributeValues": {":one": _n(1), ":ttl": ttl, **values},
         }
     }
+
+
+#: Which attribute of a day bucket holds each counter a label moves.
+_LABEL_ATTRIBUTES = {
+    ("card", "frauds_known"): "kf",
+    ("terminal", "labelled"): "l",
+    ("terminal", "frauds"): "f",
+    ("terminal", "frauds_known"): "k",
+    ("place", "labelled"): "l",
+    ("place", "frauds"): "f",
+}
 
 
 def _int(item: dict[str, Any], name: str) -> int:

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.domain.errors import StoreBusy
+from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
 from cardwatch.domain.transaction import Transaction, time_bucket
 
@@ -109,7 +110,11 @@ class DynamoTransactionStore:
         item = self._get_item(transaction_id, int(guard["item_timestamp"]))
         if item is None:
             return None
-        return StoredTransaction(Transaction.from_record(item), str(guard["fingerprint"]))
+        return StoredTransaction(
+            Transaction.from_record(item),
+            str(guard["fingerprint"]),
+            tuple(LabelEntry.from_record(entry) for entry in item.get("labels", [])),
+        )
 
     def _get_item(self, transaction_id: str, timestamp: int) -> dict[str, Any] | None:
         try:
@@ -140,12 +145,55 @@ class DynamoTransactionStore:
             values["model_version"] = record.model_version
         return self._set_once(transaction, values)
 
-    def record_label(self, transaction: Transaction, label: str, source: str) -> bool:
-        """Put a confirmed label on the item; False if it already had one."""
-        return self._set_once(
-            transaction,
-            {"label": label, "label_source": source, "labelled_at": datetime.now(UTC).isoformat()},
-        )
+    def append_label(
+        self, transaction: Transaction, entry: LabelEntry, version: int, current: LabelEntry
+    ) -> bool:
+        """Append ``entry`` to the item's ``labels`` as number ``version`` (conditional on
+        ``label_version``: one writer wins, the other re-reads) and set the effective
+        ``label``, ``label_source`` and ``labelled_at``."""
+        first = version == 1
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_attributes(
+                    {
+                        "transaction_id": transaction.transaction_id,
+                        "timestamp": transaction.timestamp_ms,
+                    }
+                ),
+                UpdateExpression=(
+                    "SET #labels = list_append(if_not_exists(#labels, :none), :entry), "
+                    "#version = :version, #label = :label, #source = :source, #at = :at"
+                ),
+                ConditionExpression="attribute_exists(transaction_id) AND "
+                + ("attribute_not_exists(#version)" if first else "#version = :before"),
+                ExpressionAttributeNames={
+                    "#labels": "labels",
+                    "#version": "label_version",
+                    "#label": "label",
+                    "#source": "label_source",
+                    "#at": "labelled_at",
+                },
+                ExpressionAttributeValues=to_attributes(
+                    {
+                        ":none": [],
+                        ":entry": [entry.to_record()],
+                        ":version": version,
+                        ":label": current.label,
+                        ":source": current.source,
+                        ":at": datetime.fromtimestamp(entry.at_ms / 1000, UTC).isoformat(),
+                        **({} if first else {":before": version - 1}),
+                    }
+                ),
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code == "ConditionalCheckFailedException":
+                return False
+            if code in BUSY_CODES:
+                raise StoreBusy(code) from error
+            raise
+        return True
 
     def _set_once(self, transaction: Transaction, values: dict[str, Any]) -> bool:
         """Set ``values`` on the stored item unless its first attribute is already set."""

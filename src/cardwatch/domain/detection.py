@@ -18,6 +18,7 @@ from cardwatch.domain.state import (
     DEFAULT_MAX_LATENESS_MS,
     LabelChange,
     StateChange,
+    Verdict,
 )
 
 __all__ = [
@@ -76,6 +77,9 @@ class Label:
     is_fraud: bool
     known_ms: int
     merchant_category_code: str | None = None
+    #: the verdict this label corrects (None: the first), and which verdict this is
+    previous: Verdict | None = None
+    version: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +195,8 @@ class Detector:
         )
 
     def learn(self, label: Label) -> bool:
-        """Take a confirmed label into the state (once per transaction)."""
+        """Take a confirmed label into the state, once per (transaction, version); a
+        correction takes the verdict it replaces back out."""
         return self.state.apply_label(
             LabelChange(
                 label.transaction_id,
@@ -203,5 +208,7 @@ class Detector:
                 None
                 if label.merchant_category_code is None
                 else f"mcc#{label.merchant_category_code}",
+                label.previous,
+                label.version,
             )
         )

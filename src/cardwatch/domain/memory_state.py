@@ -222,23 +222,17 @@ class InMemoryState:
         return bucket
 
     def apply_label(self, change: LabelChange) -> bool:
-        if change.transaction_id in self._labelled:
+        if change.applied_key in self._labelled:
             return False
-        self._labelled.add(change.transaction_id)
-        if change.is_fraud:
-            self._card_day(self._card(change.card_key), change.known_day).frauds_known += 1
-        terminal = self._terminal(change.terminal_id)
-        made = self._terminal_day(terminal.state, change.transaction_day)
-        made.labelled += 1
-        made.frauds += change.is_fraud
-        if change.is_fraud:
-            self._terminal_day(terminal.state, change.known_day).frauds_known += 1
-        if change.category is not None:
-            # a category learns a label on the day it became known: what it reads is
-            # what was visible, however old the transaction
-            known = self._terminal_day(self._place(change.category).state, change.known_day)
-            known.labelled += 1
-            known.frauds += change.is_fraud
+        self._labelled.add(change.applied_key)
+        for kind, key, day, counter, amount in change.deltas():
+            if kind == "card":
+                bucket: CardDay | TerminalDay = self._card_day(self._card(key), day)
+            elif kind == "terminal":
+                bucket = self._terminal_day(self._terminal(key).state, day)
+            else:
+                bucket = self._terminal_day(self._place(key).state, day)
+            setattr(bucket, counter, getattr(bucket, counter) + amount)
         return True
 
     def _prune(self) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.state import Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
 
@@ -38,6 +39,8 @@ class StoredTransaction:
 
     transaction: Transaction
     fingerprint: str
+    #: its labels, oldest first
+    labels: tuple[LabelEntry, ...] = ()
 
 
 class TransactionStore(Protocol):
@@ -118,9 +121,15 @@ class CooldownStore(Protocol):
 
 
 class LabelLog(Protocol):
-    """Where labels are recorded on the stored transaction, once."""
+    """Where a transaction's labels are kept, appended in order, none ever changed."""
 
-    def record_label(self, transaction: Transaction, label: str, source: str) -> bool: ...
+    def append_label(
+        self, transaction: Transaction, entry: LabelEntry, version: int, current: LabelEntry
+    ) -> bool:
+        """Append ``entry`` as label number ``version`` (1 for the first) while the
+        transaction holds ``version - 1`` labels, and make ``current`` its effective
+        label; False when another label was appended first."""
+        ...
 
 
 class StateStore(Protocol):

@@ -68,11 +68,13 @@ __all__ = [
     "CardState",
     "Keys",
     "LabelChange",
+    "LabelDelta",
     "Snapshot",
     "StateChange",
     "TerminalDay",
     "TerminalHour",
     "TerminalState",
+    "Verdict",
     "milli",
     "terminal_entity",
 ]
@@ -233,9 +235,32 @@ class StateChange(NamedTuple):
         return self.event.timestamp_ms // MINUTE_MS % 60
 
 
+#: A label's change to one counter: (entity kind, entity key, day, counter, amount).
+#: Kinds: ``card`` (its day's ``frauds_known``), ``terminal`` (``labelled``, ``frauds``,
+#: ``frauds_known``) and ``place`` (a merchant category: ``labelled``, ``frauds``).
+LabelDelta = tuple[str, str, int, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A label as the engine learnt it: fraud or not, and when it became known."""
+
+    is_fraud: bool
+    known_ms: int
+
+    @property
+    def known_day(self) -> int:
+        return self.known_ms // DAY_MS
+
+
 @dataclass(frozen=True, slots=True)
 class LabelChange:
-    """What a confirmed label adds: counts by the transaction's day and the day known."""
+    """What a confirmed label adds: counts by the transaction's day and the day known.
+
+    A correction (``previous`` set) takes the earlier verdict's counts away and adds the
+    new one's, so whatever order the changes of one transaction are applied in, the
+    state holds its latest verdict once. Each change is applied once per
+    (``transaction_id``, ``version``)."""
 
     transaction_id: str
     card_key: str
@@ -244,6 +269,10 @@ class LabelChange:
     is_fraud: bool
     known_ms: int
     category: str | None = None  # ``mcc#<code>``: its label counts learn it too
+    #: the verdict this one replaces (None: the transaction's first)
+    previous: Verdict | None = None
+    #: which of the transaction's verdicts this is (1: the first)
+    version: int = 1
 
     @property
     def transaction_day(self) -> int:
@@ -252,3 +281,35 @@ class LabelChange:
     @property
     def known_day(self) -> int:
         return self.known_ms // DAY_MS
+
+    @property
+    def applied_key(self) -> str:
+        """What marks this change applied: the transaction, and the version after 1."""
+        suffix = "" if self.version == 1 else f"#v{self.version}"
+        return f"{self.transaction_id}{suffix}"
+
+    def deltas(self) -> list[LabelDelta]:
+        """Every counter this change moves, and by how much (both stores apply these).
+
+        A replaced verdict's counts on a day past the history window have already left
+        every read; they are not taken from a bucket that no longer exists."""
+        made = self.transaction_day
+        moves: list[LabelDelta] = []
+
+        def verdict(sign: int, fraud: bool, known: int) -> None:
+            if fraud:
+                moves.append(("card", self.card_key, known, "frauds_known", sign))
+                moves.append(("terminal", self.terminal_id, known, "frauds_known", sign))
+            moves.append(("terminal", self.terminal_id, made, "labelled", sign))
+            moves.append(("terminal", self.terminal_id, made, "frauds", sign * fraud))
+            if self.category is not None:  # by the day it became known, as read
+                moves.append(("place", self.category, known, "labelled", sign))
+                moves.append(("place", self.category, known, "frauds", sign * fraud))
+
+        if self.previous is not None and self.previous.known_day > self.known_day - HISTORY_DAYS:
+            verdict(-1, self.previous.is_fraud, self.previous.known_day)
+        verdict(1, self.is_fraud, self.known_day)
+        summed: dict[tuple[str, str, int, str], int] = {}
+        for kind, key, day, counter, amount in moves:
+            summed[(kind, key, day, counter)] = summed.get((kind, key, day, counter), 0) + amount
+        return [(*where, amount) for where, amount in summed.items() if amount]

@@ -18,7 +18,7 @@ from jsonschema import Draft4Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from cardwatch.domain import strict_json
-from cardwatch.domain.card import CardReference, CardTokenizer
+from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.card_screen import holds_card_number, number_holds_card_number
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.money import parse_amount

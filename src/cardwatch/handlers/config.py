@@ -37,6 +37,7 @@ class IngestConfig:
     profile_table_name: str
     card_token_key_id: str
     max_transaction_age: timedelta = timedelta(days=365)
+    label_source_ranks: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -46,6 +47,7 @@ class IngestConfig:
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             card_token_key_id=_required(env, "CARD_TOKEN_KEY_ID"),
             max_transaction_age=timedelta(days=int(env.get("MAX_TRANSACTION_AGE_DAYS", "365"))),
+            label_source_ranks=env.get("LABEL_SOURCE_RANKS"),
         )
 
 

@@ -107,14 +107,24 @@ def analyst_key_id(event: Any) -> str:
 @app.post("/transactions/<transaction_id>/label")
 def post_label(transaction_id: str) -> Response[str]:
     event = app.current_event
-    analyst_key_id(event)
+    caller = analyst_key_id(event)
     result = wiring.label_service().label(
-        transaction_id, event.decoded_body or "", int(time.time() * 1000)
+        transaction_id, event.decoded_body or "", int(time.time() * 1000), by=caller
     )
-    metrics.add_metric(name="LabelsRecorded", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="LabelsRepeated" if result.repeated else "LabelsRecorded",
+        unit=MetricUnit.Count,
+        value=1,
+    )
     logger.info(
         "label recorded",
-        extra={"transaction_id": transaction_id, "label": result.label, "source": result.source},
+        extra={
+            "transaction_id": transaction_id,
+            "label": result.label,
+            "source": result.source,
+            "effective_label": result.effective_label,
+            "repeated": result.repeated,
+        },
     )
     return _json(
         HTTPStatus.CREATED,
@@ -122,8 +132,11 @@ def post_label(transaction_id: str) -> Response[str]:
             "transaction_id": transaction_id,
             "label": result.label,
             "source": result.source,
+            "effective": {"label": result.effective_label, "source": result.effective_source},
+            "labels": result.labels,
             "status": "recorded",
         },
+        {"Idempotent-Replayed": str(result.repeated).lower()},
     )
 
 

@@ -221,9 +221,7 @@ def api_keys(
         (blueprint.api_key_name, ingest_key),
         (blueprint.analyst_api_key_name, analyst_key),
     ):
-        made.api_keys[value] = apigateway.create_api_key(name=name, value=value, enabled=True)[
-            "id"
-        ]
+        made.api_keys[value] = apigateway.create_api_key(name=name, value=value, enabled=True)["id"]
     made.analyst_api_key_id = made.api_keys[analyst_key]
 
 

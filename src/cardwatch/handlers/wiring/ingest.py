@@ -9,6 +9,7 @@ from cardwatch.adapters.kms_token_key import derive_card_token_key
 from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.ingest import IngestService
+from cardwatch.domain.label_history import parse_ranks
 from cardwatch.domain.labels import LabelService
 from cardwatch.domain.rules import Policy, Thresholds
 from cardwatch.domain.validation import TimeWindow, TransactionParser
@@ -32,4 +33,4 @@ def label_service() -> LabelService:
     detector = Detector(
         DynamoStateStore(config.profile_table_name, dynamodb()), Policy((), Thresholds())
     )
-    return LabelService(store, store, detector)
+    return LabelService(store, store, detector, parse_ranks(config.label_source_ranks))
