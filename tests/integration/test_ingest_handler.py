@@ -202,7 +202,8 @@ def test_a_label_teaches_the_engine_once_and_a_correction_relearns_it(
     assert json.loads(corrected["body"])["effective"] == {"label": "fraud", "source": "chargeback"}
     items = {i["record_type"]: i for i in scan_all(blueprint.table_name)}
     item = items["transaction"]
-    assert (item["label"], item["label_source"], item["label_version"]) == ("fraud", "chargeback", 2)
+    effective = (item["label"], item["label_source"], item["label_version"])
+    assert effective == ("fraud", "chargeback", 2)
     assert [(e["label"], e["source"], e["note"]) for e in item["labels"]] == [
         ("genuine", "analyst", ""),
         ("fraud", "chargeback", "case 77"),

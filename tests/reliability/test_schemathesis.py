@@ -33,3 +33,25 @@ def test_the_api_conforms_to_its_document(stack: LocalPipeline) -> None:
 
     check()
     assert calls and all(status < 500 for status in calls)
+
+
+def test_the_label_route_conforms_to_its_document(stack: LocalPipeline) -> None:
+    schema = schemathesis.openapi.from_dict(openapi_document(stack.api_url))
+    schema.config.update(base_url=stack.api_url)
+    operation = schema["/transactions/{transaction_id}/label"]["POST"]
+    calls: list[int] = []
+
+    @settings(
+        max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(case=operation.as_strategy())
+    def check(case: Any) -> None:
+        # generated ids name no stored transaction: a valid label there is a 404
+        response = case.call_and_validate(
+            headers={"x-api-key": stack.analyst_api_key},
+            excluded_checks=[positive_data_acceptance],
+        )
+        calls.append(response.status_code)
+
+    check()
+    assert calls and all(status < 500 for status in calls)

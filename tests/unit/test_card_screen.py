@@ -127,6 +127,8 @@ def test_ordinary_values_pass(parser: TransactionParser) -> None:
         "2001:db8:85a3::8a2e:370:7334",
         "tx-2026-11-20-000123",
         "12345678901234567890123",  # more than 19 digits: not a card number
+        "order-1795386292939",  # epoch milliseconds
+        "evt-1795386292939123",  # epoch microseconds
         "tok_" + "ab" * 32,
     ]
     assert [text for text in ordinary if holds_card_number(text)] == []

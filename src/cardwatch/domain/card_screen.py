@@ -1,6 +1,9 @@
 """Find card numbers wherever a client might put them (PCI DSS 3.3-3.5).
 
-A card number is a Luhn-valid run of 13 to 19 digits. Written by people and programs it
+A card number is a Luhn-valid run of 13 to 19 digits whose first digit is a payment
+card's major industry identifier, 2 to 6 (Mastercard's 2- and 5-series, Amex, Diners and
+JCB's 3, Visa's 4, Discover, UnionPay and Maestro's 6): an epoch time in milliseconds or
+microseconds (13 or 16 digits starting with 1) is never one. Written by people and programs it
 comes bare (``4111111111111111``), grouped (``4111 1111 1111 1111``,
 ``4111-1111-1111-1111``, ``4111.1111.1111.1111``, ``4111_1111...``), or inside other
 text (``tok_4111111111111111``, ``order 12 4111-1111-1111-1111``). The screen reads
@@ -36,6 +39,7 @@ __all__ = ["PAN_DIGITS", "card_numbers_in", "holds_card_number", "number_holds_c
 PAN_DIGITS = range(13, 20)
 _CHAIN = re.compile(r"[0-9]+(?:[ \t\-.:_/,|]{1,3}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
+_CARD_FIRST_DIGITS = frozenset("23456")
 _UUID = re.compile(
     r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
     r"[0-9a-fA-F]{12}(?![0-9A-Za-z])"
@@ -62,7 +66,7 @@ def card_numbers_in(text: str) -> Iterator[tuple[int, int]]:
     for chain in _CHAIN.finditer(text):
         for start, end in _spans(chain.group()):
             digits = "".join(_GROUP.findall(chain.group()[start:end]))
-            if luhn_valid(digits):
+            if digits[0] in _CARD_FIRST_DIGITS and luhn_valid(digits):
                 yield chain.start() + start, chain.start() + end
 
 
@@ -82,5 +86,9 @@ def number_holds_card_number(value: int | Decimal | float) -> bool:
         return True
     if isinstance(value, Decimal) and value.is_finite():
         significant = "".join(str(d) for d in value.as_tuple().digits).lstrip("0")
-        return len(significant) in PAN_DIGITS and luhn_valid(significant)
+        return (
+            len(significant) in PAN_DIGITS
+            and significant[0] in _CARD_FIRST_DIGITS
+            and luhn_valid(significant)
+        )
     return False

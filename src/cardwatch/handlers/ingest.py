@@ -53,20 +53,28 @@ def _problem(
     return _json(status, body)
 
 
-@app.post("/transactions")
-def post_transaction() -> Response[str]:
-    event = app.current_event
+def _unreadable(event: Any) -> Response[str] | None:
+    """The answer to a body that is not JSON or is too large (None: read it)."""
     content_type = (event.headers or {}).get("content-type") or (
         (event.headers or {}).get("Content-Type", "application/json")
     )
     if content_type.split(";")[0].strip().lower() != "application/json":
         return _problem(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type: must be application/json")
-    body = event.decoded_body or ""
-    if len(body.encode("utf-8")) > Blueprint.max_body_bytes:
+    if len((event.decoded_body or "").encode("utf-8")) > Blueprint.max_body_bytes:
         return _problem(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             f"body: must not exceed {Blueprint.max_body_bytes} bytes",
         )
+    return None
+
+
+@app.post("/transactions")
+def post_transaction() -> Response[str]:
+    event = app.current_event
+    refused = _unreadable(event)
+    if refused is not None:
+        return refused
+    body = event.decoded_body or ""
     service: IngestService = app.context["service"]
     result = service.ingest(body)
     transaction = result.transaction
@@ -108,6 +116,9 @@ def analyst_key_id(event: Any) -> str:
 def post_label(transaction_id: str) -> Response[str]:
     event = app.current_event
     caller = analyst_key_id(event)
+    refused = _unreadable(event)
+    if refused is not None:
+        return refused
     result = wiring.label_service().label(
         transaction_id, event.decoded_body or "", int(time.time() * 1000), by=caller
     )

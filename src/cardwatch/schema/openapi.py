@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cardwatch import __version__
-from cardwatch.schema import transaction_schema
+from cardwatch.schema import label_schema, transaction_schema
 
 __all__ = ["openapi_document"]
 
@@ -27,7 +27,28 @@ _PROBLEM = {
                 "required": ["field", "message"],
                 "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
             },
+            "description": "The first problems found (at most ten).",
         },
+        "error_count": {"type": "integer", "description": "How many problems there were."},
+        "detail": {"type": "string", "description": "API Gateway's own validation message."},
+    },
+}
+
+_LABEL_RECORDED = {
+    "type": "object",
+    "required": ["transaction_id", "label", "source", "effective", "labels", "status"],
+    "properties": {
+        "transaction_id": {"type": "string"},
+        "label": {"type": "string", "enum": ["fraud", "genuine"]},
+        "source": {"type": "string"},
+        "effective": {
+            "type": "object",
+            "description": "The verdict the engine follows now, and whose it is.",
+            "required": ["label", "source"],
+            "properties": {"label": {"type": "string"}, "source": {"type": "string"}},
+        },
+        "labels": {"type": "integer", "description": "How many labels the transaction holds."},
+        "status": {"type": "string", "enum": ["recorded"]},
     },
 }
 
@@ -83,9 +104,11 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 def openapi_document(server_url: str | None = None) -> dict[str, Any]:
     """The API's OpenAPI 3.0.3 document; ``server_url`` names where it is served."""
-    contract = transaction_schema()
+    contract, label = transaction_schema(), label_schema()
     for keyword in _DRAFT_ONLY_KEYWORDS:
         contract.pop(keyword, None)
+        label.pop(keyword, None)
+    id_pattern = contract["properties"]["transaction_id"]["pattern"]
     document: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {
@@ -125,15 +148,70 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                         "503": _problem_response("Storage busy; retry the same request"),
                     },
                 }
-            }
+            },
+            "/transactions/{transaction_id}/label": {
+                "post": {
+                    "operationId": "postLabel",
+                    "summary": "Label a stored transaction (the analysts' key only)",
+                    "description": label["description"],
+                    "security": [{"analystApiKey": []}],
+                    "parameters": [
+                        {
+                            "name": "transaction_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": id_pattern},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Label"}}
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Recorded (the same label again is answered the "
+                            "same way, with Idempotent-Replayed: true)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/LabelRecorded"}
+                                }
+                            },
+                        },
+                        "400": _problem_response("The body or the id breaks the contract"),
+                        "403": _problem_response("Not the analysts' API key"),
+                        "404": _problem_response("No stored transaction has this id"),
+                        "409": _problem_response("The transaction holds too many labels"),
+                        "415": _problem_response("Content-Type is not application/json"),
+                        "429": _problem_response("Throttled"),
+                        "503": _problem_response("Storage busy; retry the same request"),
+                    },
+                }
+            },
         },
         "components": {
             "schemas": {
                 "Transaction": contract,
                 "Problem": _PROBLEM,
                 "TransactionAccepted": _ACCEPTED,
+                "Label": label,
+                "LabelRecorded": _LABEL_RECORDED,
             },
-            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"}},
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "x-api-key",
+                    "description": "The processor's key: submits transactions.",
+                },
+                "analystApiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "x-api-key",
+                    "description": "The fraud analysts' key (its own usage plan): labels.",
+                },
+            },
         },
     }
     if server_url:
