@@ -306,7 +306,11 @@ class DynamoStateStore:
 
     def apply_label(self, change: LabelChange) -> bool:
         card = card_entity(change.card_key)
-        entities = {"card": card_entity, "terminal": terminal_entity, "place": str}
+        entities: dict[str, Callable[[str], str]] = {
+            "card": card_entity,
+            "terminal": terminal_entity,
+            "place": str,
+        }
         writes: list[dict[str, Any]] = [
             {
                 "Put": {

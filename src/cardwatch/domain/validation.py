@@ -76,7 +76,9 @@ def _whole_value_pattern(
         yield ValidationError(f"does not match {pattern!r}")
 
 
-_ContractValidator = validators.extend(Draft4Validator, {"pattern": _whole_value_pattern})
+_ContractValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft4Validator, {"pattern": _whole_value_pattern}
+)
 _VALIDATOR = _ContractValidator(transaction_schema())
 _LABEL_VALIDATOR = _ContractValidator(label_schema())
 
