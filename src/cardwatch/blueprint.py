@@ -342,6 +342,9 @@ class Blueprint:
     def analyst_usage_plan_name(self) -> str:
         return self.name("fraud-analyst-usage-plan")
 
+    api_key_description = "cardwatch: the card processor's key (POST /transactions)"
+    analyst_api_key_description = "cardwatch: the fraud analysts' key (labels)"
+
     #: The analysts' plan: people at a console, not a processor's traffic.
     analyst_rate_limit_per_second = 10
     analyst_burst_limit = 20

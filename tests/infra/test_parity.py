@@ -8,60 +8,7 @@ from collections import Counter
 from typing import Any
 
 from tests.infra.conftest import Synthesized
-
-#: Pulumi type token -> Terraform resource type, for every kind either deployment uses.
-TERRAFORM_TYPE = {
-    "aws:kms/key:Key": "aws_kms_key",
-    "aws:kms/alias:Alias": "aws_kms_alias",
-    "aws:ssm/parameter:Parameter": "aws_ssm_parameter",
-    "aws:dynamodb/table:Table": "aws_dynamodb_table",
-    "aws:sqs/queue:Queue": "aws_sqs_queue",
-    "aws:sqs/queuePolicy:QueuePolicy": "aws_sqs_queue_policy",
-    "aws:sns/topic:Topic": "aws_sns_topic",
-    "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
-    "aws:iam/role:Role": "aws_iam_role",
-    "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
-    "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
-    "aws:lambda/function:Function": "aws_lambda_function",
-    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
-        "aws_lambda_function_event_invoke_config"
-    ),
-    "aws:lambda/eventSourceMapping:EventSourceMapping": "aws_lambda_event_source_mapping",
-    "aws:lambda/permission:Permission": "aws_lambda_permission",
-    "aws:apigateway/restApi:RestApi": "aws_api_gateway_rest_api",
-    "aws:apigateway/requestValidator:RequestValidator": "aws_api_gateway_request_validator",
-    "aws:apigateway/model:Model": "aws_api_gateway_model",
-    "aws:apigateway/resource:Resource": "aws_api_gateway_resource",
-    "aws:apigateway/method:Method": "aws_api_gateway_method",
-    "aws:apigateway/integration:Integration": "aws_api_gateway_integration",
-    "aws:apigateway/response:Response": "aws_api_gateway_gateway_response",
-    "aws:apigateway/deployment:Deployment": "aws_api_gateway_deployment",
-    "aws:apigateway/stage:Stage": "aws_api_gateway_stage",
-    "aws:apigateway/methodSettings:MethodSettings": "aws_api_gateway_method_settings",
-    "aws:apigateway/account:Account": "aws_api_gateway_account",
-    "aws:apigateway/usagePlan:UsagePlan": "aws_api_gateway_usage_plan",
-    "aws:apigateway/apiKey:ApiKey": "aws_api_gateway_api_key",
-    "aws:apigateway/usagePlanKey:UsagePlanKey": "aws_api_gateway_usage_plan_key",
-    "aws:cloudwatch/eventBus:EventBus": "aws_cloudwatch_event_bus",
-    "aws:cloudwatch/eventRule:EventRule": "aws_cloudwatch_event_rule",
-    "aws:cloudwatch/eventTarget:EventTarget": "aws_cloudwatch_event_target",
-    "aws:pipes/pipe:Pipe": "aws_pipes_pipe",
-    "aws:scheduler/schedule:Schedule": "aws_scheduler_schedule",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
-    "aws:ec2/vpc:Vpc": "aws_vpc",
-    "aws:ec2/subnet:Subnet": "aws_subnet",
-    "aws:ec2/routeTable:RouteTable": "aws_route_table",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": "aws_route_table_association",
-    "aws:ec2/securityGroup:SecurityGroup": "aws_security_group",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "aws_default_security_group",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "aws_vpc_endpoint",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
-        "aws_vpc_security_group_ingress_rule"
-    ),
-    "aws:ec2/flowLog:FlowLog": "aws_flow_log",
-    "aws:xray/resourcePolicy:ResourcePolicy": "aws_xray_resource_policy",
-}
+from tests.infra.rendered_view import TERRAFORM_TYPE, cdktf_view, differences, pulumi_view
 
 
 def pulumi_inventory(recorded: Any) -> Counter[str]:
@@ -73,6 +20,38 @@ def pulumi_inventory(recorded: Any) -> Counter[str]:
 
 def cdktf_inventory(stack: Synthesized) -> Counter[str]:
     return Counter(kind for kind, _logical, _config in stack.all_resources())
+
+
+def test_same_blueprint_same_inputs_for_every_resource(
+    cdktf_stack: Synthesized, pulumi_with_cdktf_settings: Any
+) -> None:
+    """The rendered view: every input of every resource, references included."""
+    ours, theirs = (
+        cdktf_view(cdktf_stack.document),
+        pulumi_view(pulumi_with_cdktf_settings.resources),
+    )
+    assert len(ours) == len(theirs) > 75
+    assert differences(ours, theirs) == []
+
+
+def test_the_rendered_view_sees_a_drift_in_any_input(
+    cdktf_stack: Synthesized, pulumi_with_cdktf_settings: Any
+) -> None:
+    ours, theirs = (
+        cdktf_view(cdktf_stack.document),
+        pulumi_view(pulumi_with_cdktf_settings.resources),
+    )
+    function = ("aws_lambda_function", "detect")
+    drifted = {**theirs, function: {**theirs[function], "memory_size": 1}}
+    assert len(differences(ours, drifted)) == 1
+    # a reference to another resource is compared by what it names
+    mapping = ("aws_lambda_event_source_mapping", "notify-from-suspicious-queue")
+    rewired = {
+        **theirs,
+        mapping: {**theirs[mapping], "function_name": "<aws_lambda_function:detect>"},
+    }
+    assert len(differences(ours, rewired)) == 1
+    assert ours[mapping]["function_name"] == "<aws_lambda_function:notify>"
 
 
 def test_same_blueprint_same_inventory(

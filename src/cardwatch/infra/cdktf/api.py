@@ -241,7 +241,13 @@ class TransactionApi(Construct):
                 rate_limit=settings.api_rate_limit_per_second, burst_limit=settings.api_burst_limit
             ),
         )
-        self.key = ApiGatewayApiKey(self, "api-key", name=ctx.blueprint.api_key_name, enabled=True)
+        self.key = ApiGatewayApiKey(
+            self,
+            "api-key",
+            name=ctx.blueprint.api_key_name,
+            description=ctx.blueprint.api_key_description,
+            enabled=True,
+        )
         ApiGatewayUsagePlanKey(
             self, "usage-plan-key", key_id=self.key.id, key_type="API_KEY", usage_plan_id=plan.id
         )

@@ -34,7 +34,11 @@ class Security(Construct):
         # The analysts' API key: made before the functions, since ingest takes labels
         # only from it (by its id); the API puts it in a usage plan of its own.
         self.analyst_api_key = ApiGatewayApiKey(
-            self, "analyst-api-key", name=blueprint.analyst_api_key_name, enabled=True
+            self,
+            "analyst-api-key",
+            name=blueprint.analyst_api_key_name,
+            description=blueprint.analyst_api_key_description,
+            enabled=True,
         )
         ctx.urls["analyst_api_key"] = self.analyst_api_key.id
         # The card-token key: an HMAC key inside KMS (ingest derives its token key from

@@ -218,7 +218,13 @@ class TransactionApi(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.key = aws.apigateway.ApiKey("api-key", name=bp.api_key_name, enabled=True, opts=child)
+        self.key = aws.apigateway.ApiKey(
+            "api-key",
+            name=bp.api_key_name,
+            description=bp.api_key_description,
+            enabled=True,
+            opts=child,
+        )
         aws.apigateway.UsagePlanKey(
             "usage-plan-key",
             key_id=self.key.id,

@@ -33,7 +33,11 @@ class Security(pulumi.ComponentResource):
         # The analysts' API key: made before the functions, since ingest takes labels
         # only from it (by its id); the API puts it in a usage plan of its own.
         self.analyst_api_key = aws.apigateway.ApiKey(
-            "analyst-api-key", name=bp.analyst_api_key_name, enabled=True, opts=ctx.child(self)
+            "analyst-api-key",
+            name=bp.analyst_api_key_name,
+            description=bp.analyst_api_key_description,
+            enabled=True,
+            opts=ctx.child(self),
         )
         ctx.urls["analyst_api_key"] = self.analyst_api_key.id
         # The card-token key: an HMAC key inside KMS (ingest derives its token key from
