@@ -107,6 +107,30 @@ class IndexSpec:
     sort_key: str
 
 
+class Handle(enum.StrEnum):
+    """A resource both deployments (and local mode) create, as functions name it: in a
+    grant (its ARNs) or in an environment variable (its URL, ARN or id, which only
+    exists once the resource does). Each renderer registers a handle's values as it
+    creates the resource; asking before that is an error naming the handle."""
+
+    KEY = "key"
+    CARD_TOKEN_KEY = "card_token_key"  # noqa: S105 (a resource handle, not a secret)
+    TABLE = "table"
+    TABLE_TIME_BUCKET_INDEX = "table_time_bucket_index"
+    TABLE_STREAM = "table_stream"
+    PROFILE_TABLE = "profile_table"
+    SUSPICIOUS_QUEUE = "suspicious_queue"
+    ALERTS_QUEUE = "alerts_queue"
+    SUSPICIOUS_DLQ = "suspicious_dlq"
+    ALERTS_DLQ = "alerts_dlq"
+    FAILURES_DLQ = "failures_dlq"
+    ALERT_TOPIC = "alert_topic"
+    OPS_TOPIC = "ops_topic"
+    RULES_PARAMETER = "rules_parameter"
+    RATES_PARAMETER = "rates_parameter"
+    ANALYST_API_KEY = "analyst_api_key"
+
+
 @dataclass(frozen=True, slots=True)
 class QueueSpec:
     name: str
@@ -131,10 +155,11 @@ class FunctionSpec:
     in_vpc: bool
     #: Invoked asynchronously (EventBridge, Scheduler): failures go to a destination DLQ.
     asynchronous: bool
-    #: Environment variable name -> the blueprint attribute it names (rendered per target).
-    environment: dict[str, str]
-    #: (resource attribute, actions) pairs: the function role's whole policy.
-    grants: tuple[tuple[str, tuple[str, ...]], ...]
+    #: Environment variable name -> its value, or the resource whose URL, ARN or id it
+    #: takes once that exists.
+    environment: dict[str, str | Handle]
+    #: (resource, actions) pairs: the function role's whole policy.
+    grants: tuple[tuple[Handle, tuple[str, ...]], ...]
 
     @property
     def log_group(self) -> str:
@@ -353,10 +378,10 @@ class Blueprint:
     # -- functions --------------------------------------------------------------
     @property
     def functions(self) -> dict[str, FunctionSpec]:
-        """The four functions; ``environment`` and ``grants`` name blueprint attributes."""
+        """The four functions: their settings, environment and grants."""
         concurrency = self.settings.reserved_concurrency
         common_env = {
-            "POWERTOOLS_METRICS_NAMESPACE": "metrics_namespace",
+            "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
         def spec(key: str, resource_type: str, description: str, **kwargs: Any) -> FunctionSpec:
@@ -382,18 +407,18 @@ class Blueprint:
                 timeout_seconds=10,
                 asynchronous=False,
                 environment={
-                    "TABLE_NAME": "table_name",
-                    "PROFILE_TABLE_NAME": "profile_table_name",
-                    "CARD_TOKEN_KEY_ID": "card_token_key_alias",
+                    "TABLE_NAME": self.table_name,
+                    "PROFILE_TABLE_NAME": self.profile_table_name,
+                    "CARD_TOKEN_KEY_ID": self.card_token_key_alias,
                     # the analyst key's id (not its value): labels take only that key
-                    "ANALYST_API_KEY_ID": "analyst_api_key",
-                    "LABEL_SOURCE_RANKS": "label_source_ranks",
+                    "ANALYST_API_KEY_ID": Handle.ANALYST_API_KEY,
+                    "LABEL_SOURCE_RANKS": self.label_source_ranks,
                 },
                 grants=(
-                    ("table", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
-                    ("profile_table", STATE_WRITE),
-                    ("card_token_key", TOKEN_KEY_USE),
-                    ("key", KEY_USE),
+                    (Handle.TABLE, ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
+                    (Handle.PROFILE_TABLE, STATE_WRITE),
+                    (Handle.CARD_TOKEN_KEY, TOKEN_KEY_USE),
+                    (Handle.KEY, KEY_USE),
                 ),
             ),
             "detect": spec(
@@ -404,25 +429,25 @@ class Blueprint:
                 timeout_seconds=30,
                 asynchronous=True,
                 environment={
-                    "TABLE_NAME": "table_name",
-                    "PROFILE_TABLE_NAME": "profile_table_name",
-                    "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
-                    "RULES_PARAMETER": "rules_parameter",
-                    "RATES_PARAMETER": "rates_parameter",
-                    "STATE_MAX_LATENESS_SECONDS": "state_max_lateness_seconds",
-                    "ALERT_REVIEW_SHARE": "alert_review_share",
-                    "ALERT_BLOCK_SHARE": "alert_block_share",
-                    "ALERT_BUDGET_DAYS": "alert_budget_days",
-                    "SPREAD_BY_BIN": "spread_by_bin",
+                    "TABLE_NAME": self.table_name,
+                    "PROFILE_TABLE_NAME": self.profile_table_name,
+                    "SUSPICIOUS_QUEUE_URL": Handle.SUSPICIOUS_QUEUE,
+                    "RULES_PARAMETER": self.rules_parameter,
+                    "RATES_PARAMETER": self.rates_parameter,
+                    "STATE_MAX_LATENESS_SECONDS": str(self.state_max_lateness_seconds),
+                    "ALERT_REVIEW_SHARE": str(self.alert_review_share),
+                    "ALERT_BLOCK_SHARE": str(self.alert_block_share),
+                    "ALERT_BUDGET_DAYS": str(self.alert_budget_days),
+                    "SPREAD_BY_BIN": str(self.spread_by_bin),
                 },
                 grants=(
-                    ("table", ("dynamodb:UpdateItem",)),
-                    ("profile_table", STATE_READ_WRITE),
-                    ("suspicious_queue", QUEUE_SEND),
-                    ("rules_parameter", PARAMETER_READ),
-                    ("rates_parameter", PARAMETER_READ),
-                    ("failures_dlq", QUEUE_SEND),
-                    ("key", KEY_USE),
+                    (Handle.TABLE, ("dynamodb:UpdateItem",)),
+                    (Handle.PROFILE_TABLE, STATE_READ_WRITE),
+                    (Handle.SUSPICIOUS_QUEUE, QUEUE_SEND),
+                    (Handle.RULES_PARAMETER, PARAMETER_READ),
+                    (Handle.RATES_PARAMETER, PARAMETER_READ),
+                    (Handle.FAILURES_DLQ, QUEUE_SEND),
+                    (Handle.KEY, KEY_USE),
                 ),
             ),
             "analyze": spec(
@@ -433,18 +458,18 @@ class Blueprint:
                 timeout_seconds=60,
                 asynchronous=True,
                 environment={
-                    "TABLE_NAME": "table_name",
-                    "TIME_BUCKET_INDEX": "time_bucket_index_name",
-                    "SUSPICIOUS_QUEUE_URL": "suspicious_queue",
-                    "ANALYSIS_WINDOW_SECONDS": "analysis_window_seconds",
-                    "PROFILE_TABLE_NAME": "profile_table_name",
+                    "TABLE_NAME": self.table_name,
+                    "TIME_BUCKET_INDEX": self.time_bucket_index_name,
+                    "SUSPICIOUS_QUEUE_URL": Handle.SUSPICIOUS_QUEUE,
+                    "ANALYSIS_WINDOW_SECONDS": str(self.analysis_window_seconds),
+                    "PROFILE_TABLE_NAME": self.profile_table_name,
                 },
                 grants=(
-                    ("table_time_bucket_index", TABLE_READ),
-                    ("profile_table", STATE_WRITE),  # the alert budget's score counts
-                    ("suspicious_queue", QUEUE_SEND),
-                    ("failures_dlq", QUEUE_SEND),
-                    ("key", KEY_USE),
+                    (Handle.TABLE_TIME_BUCKET_INDEX, TABLE_READ),
+                    (Handle.PROFILE_TABLE, STATE_WRITE),  # the alert budget's score counts
+                    (Handle.SUSPICIOUS_QUEUE, QUEUE_SEND),
+                    (Handle.FAILURES_DLQ, QUEUE_SEND),
+                    (Handle.KEY, KEY_USE),
                 ),
             ),
             "notify": spec(
@@ -455,15 +480,15 @@ class Blueprint:
                 timeout_seconds=60,
                 asynchronous=False,
                 environment={
-                    "ALERT_TOPIC_ARN": "alert_topic",
-                    "PROFILE_TABLE_NAME": "profile_table_name",
-                    "ALERT_COOLDOWN_SECONDS": "alert_cooldown_seconds",
+                    "ALERT_TOPIC_ARN": Handle.ALERT_TOPIC,
+                    "PROFILE_TABLE_NAME": self.profile_table_name,
+                    "ALERT_COOLDOWN_SECONDS": str(self.alert_cooldown_seconds),
                 },
                 grants=(
-                    ("suspicious_queue", QUEUE_CONSUME),
-                    ("alert_topic", TOPIC_PUBLISH),
-                    ("profile_table", ("dynamodb:GetItem", "dynamodb:PutItem")),
-                    ("key", KEY_USE),
+                    (Handle.SUSPICIOUS_QUEUE, QUEUE_CONSUME),
+                    (Handle.ALERT_TOPIC, TOPIC_PUBLISH),
+                    (Handle.PROFILE_TABLE, ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    (Handle.KEY, KEY_USE),
                 ),
             ),
         }

@@ -2,7 +2,8 @@
 
 import pytest
 
-from cardwatch.blueprint import TARGET_DEFAULTS, Blueprint, Target, blueprint_for
+from cardwatch.blueprint import TARGET_DEFAULTS, Blueprint, Handle, Target, blueprint_for
+from cardwatch.infra.handles import Registered
 
 
 @pytest.fixture(params=list(Target))
@@ -96,3 +97,22 @@ def test_functions_run_the_package_handlers(blueprint: Blueprint) -> None:
     for key, spec in blueprint.functions.items():
         assert spec.handler == f"cardwatch.handlers.{key}.handler"
         assert spec.log_group == f"/aws/lambda/{spec.name}"
+
+
+def test_grants_and_environments_name_resources_by_typed_handles() -> None:
+    for target in ("cdktf", "pulumi", "local"):
+        for spec in blueprint_for(target, "dev").functions.values():
+            assert all(isinstance(resource, Handle) for resource, _actions in spec.grants)
+            assert all(isinstance(value, str) for value in spec.environment.values())
+    ingest = blueprint_for("local", "dev").functions["ingest"]
+    assert ingest.environment["ANALYST_API_KEY_ID"] is Handle.ANALYST_API_KEY
+    assert ingest.environment["TABLE_NAME"] == "transactions-dev"
+
+    class Empty(Registered):
+        def __init__(self) -> None:
+            self.arns, self.urls = {}, {}
+
+    with pytest.raises(LookupError, match="suspicious_queue"):
+        Empty().arn_of(Handle.SUSPICIOUS_QUEUE)
+    with pytest.raises(LookupError, match="analyst_api_key"):
+        Empty().output_of(Handle.ANALYST_API_KEY)

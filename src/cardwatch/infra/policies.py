@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cardwatch.blueprint import Blueprint, FunctionSpec
+from cardwatch.blueprint import Blueprint, FunctionSpec, Handle
 
 __all__ = [
     "NO_RESOURCE_LEVEL_SIDS",
@@ -26,7 +26,7 @@ __all__ = [
     "token_key_policy",
 ]
 
-Arns = Callable[[str], list[str]]
+Arns = Callable[[Handle], list[Any]]
 Policy = dict[str, Any]
 
 #: Statements whose resource must be "*" because the actions have no resource-level

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.blueprint import Blueprint, Handle, QueueSpec
 from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
 
@@ -36,15 +36,15 @@ class Provisioned:
 
     def environment(self, blueprint: Blueprint, function_key: str) -> dict[str, str]:
         """A function's environment variables, as a deployment would render them."""
-        resolved = {
-            "suspicious_queue": self.queue_urls[blueprint.suspicious_queue.name],
-            "alert_topic": self.topic_arn,
-            "analyst_api_key": self.analyst_api_key_id,
+        outputs = {
+            Handle.SUSPICIOUS_QUEUE: self.queue_urls[blueprint.suspicious_queue.name],
+            Handle.ALERT_TOPIC: self.topic_arn,
+            Handle.ANALYST_API_KEY: self.analyst_api_key_id,
         }
         spec = blueprint.functions[function_key]
         return {
-            name: resolved.get(attribute) or str(getattr(blueprint, attribute))
-            for name, attribute in spec.environment.items()
+            name: outputs[value] if isinstance(value, Handle) else value
+            for name, value in spec.environment.items()
         }
 
     def as_dict(self) -> dict[str, Any]:

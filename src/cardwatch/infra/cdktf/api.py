@@ -39,6 +39,7 @@ from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
@@ -266,7 +267,7 @@ class TransactionApi(Construct):
         ApiGatewayUsagePlanKey(
             self,
             "analyst-usage-plan-key",
-            key_id=ctx.urls["analyst_api_key"],
+            key_id=ctx.output_of(Handle.ANALYST_API_KEY),
             key_type="API_KEY",
             usage_plan_id=analysts.id,
         )

@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cardwatch.blueprint import Blueprint
+from cardwatch.blueprint import Blueprint, Handle
+from cardwatch.infra.handles import Registered
 
 __all__ = ["StackContext", "policy_json"]
 
@@ -17,18 +18,16 @@ def policy_json(document: dict[str, Any]) -> str:
 
 
 @dataclass
-class StackContext:
+class StackContext(Registered):
     blueprint: Blueprint
     account_id: str  # a token: the deploying account
     partition: str = "aws"
     key_arn: str = ""
     key_id: str = ""
-    #: Blueprint resource name -> ARNs, filled in as constructs create resources.
-    arns: dict[str, list[str]] = field(default_factory=dict)
-    urls: dict[str, str] = field(default_factory=dict)
-
-    def arn_of(self, name: str) -> list[str]:
-        return self.arns[name]
+    #: Each resource's ARNs and its URL (or ARN, or id) for an environment, registered
+    #: by the construct that creates it.
+    arns: dict[Handle, list[Any]] = field(default_factory=dict)
+    urls: dict[Handle, Any] = field(default_factory=dict)
 
     def logs_arn(self, log_group: str) -> str:
         return (

@@ -37,6 +37,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import (
     assume_role_policy,
@@ -73,7 +74,7 @@ class EventRouting(Construct):
             role=pipe_role.id,
             name="stream-to-bus",
             policy=policy_json(
-                pipe_policy(ctx.arn_of("table_stream")[0], self.bus.arn, dlq_arn, ctx.key_arn)
+                pipe_policy(ctx.arn_of(Handle.TABLE_STREAM)[0], self.bus.arn, dlq_arn, ctx.key_arn)
             ),
         )
         self.pipe = PipesPipe(
@@ -81,7 +82,7 @@ class EventRouting(Construct):
             "pipe",
             name=blueprint.pipe_name,
             role_arn=pipe_role.arn,
-            source=ctx.arn_of("table_stream")[0],
+            source=ctx.arn_of(Handle.TABLE_STREAM)[0],
             target=self.bus.arn,
             source_parameters=PipesPipeSourceParameters(
                 dynamodb_stream_parameters=PipesPipeSourceParametersDynamodbStreamParameters(

@@ -28,7 +28,7 @@ from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
 )
 from constructs import Construct
 
-from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec
+from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec, Handle
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.packaging import LambdaPackage
 from cardwatch.infra.policies import assume_role_policy, function_policy
@@ -59,7 +59,7 @@ class DetectionFunctions(Construct):
         LambdaEventSourceMapping(
             self,
             "notify-from-suspicious-queue",
-            event_source_arn=ctx.arn_of("suspicious_queue")[0],
+            event_source_arn=ctx.arn_of(Handle.SUSPICIOUS_QUEUE)[0],
             function_name=self.functions["notify"].arn,
             batch_size=ctx.blueprint.notify_batch_size,
             maximum_batching_window_in_seconds=ctx.blueprint.notify_batching_window_seconds,
@@ -96,7 +96,7 @@ class DetectionFunctions(Construct):
                     "Sid": "DeadLetters",
                     "Effect": "Allow",
                     "Action": ["sqs:SendMessage"],
-                    "Resource": ctx.arn_of("failures_dlq"),
+                    "Resource": ctx.arn_of(Handle.FAILURES_DLQ),
                 }
             )
         role_policy = IamRolePolicy(
@@ -106,7 +106,7 @@ class DetectionFunctions(Construct):
             name=f"{spec.name}-least-privilege",
             policy=policy_json(policy),
         )
-        variables = {name: self._value(attribute) for name, attribute in spec.environment.items()}
+        variables = {name: self._value(value) for name, value in spec.environment.items()}
         function = LambdaFunction(
             self,
             spec.key,
@@ -140,13 +140,15 @@ class DetectionFunctions(Construct):
                 maximum_event_age_in_seconds=blueprint.max_event_age_seconds,
                 destination_config=LambdaFunctionEventInvokeConfigDestinationConfig(
                     on_failure=LambdaFunctionEventInvokeConfigDestinationConfigOnFailure(
-                        destination=ctx.arn_of("failures_dlq")[0]
+                        destination=ctx.arn_of(Handle.FAILURES_DLQ)[0]
                     )
                 ),
             )
         return function
 
-    def _value(self, attribute: str) -> str:
-        if attribute in self._ctx.urls:
-            return self._ctx.urls[attribute]
-        return str(getattr(self._ctx.blueprint, attribute))
+    def _value(self, value: str | Handle) -> str:
+        """A variable's value: as the blueprint gives it, or a resource's output."""
+        if isinstance(value, Handle):
+            output: str = self._ctx.output_of(value)
+            return output
+        return value

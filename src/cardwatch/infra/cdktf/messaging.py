@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from cdktf_cdktf_provider_aws.xray_resource_policy import XrayResourcePolicy
 from constructs import Construct
 
-from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.blueprint import Blueprint, Handle, QueueSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import (
     assume_role_policy,
@@ -54,8 +54,8 @@ class AlertChannel(Construct):
                 redrive_policy=redrive,
             )
             self.queues[attribute] = queue
-            ctx.arns[attribute] = [queue.arn]
-            ctx.urls[attribute] = queue.url
+            ctx.arns[Handle(attribute)] = [queue.arn]
+            ctx.urls[Handle(attribute)] = queue.url
         feedback = IamRole(
             self,
             "sns-feedback-role",
@@ -92,12 +92,12 @@ class AlertChannel(Construct):
             policy_name=blueprint.name("cardwatch-sns-tracing"),
             policy_document=policy_json(sns_tracing_policy(self.topic.arn, ctx.account_id)),
         )
-        ctx.arns["alert_topic"] = [self.topic.arn]
-        ctx.urls["alert_topic"] = self.topic.arn
+        ctx.arns[Handle.ALERT_TOPIC] = [self.topic.arn]
+        ctx.urls[Handle.ALERT_TOPIC] = self.topic.arn
         self.ops_topic = SnsTopic(
             self, "ops-topic", name=blueprint.ops_topic_name, kms_master_key_id=ctx.key_arn
         )
-        ctx.arns["ops_topic"] = [self.ops_topic.arn]
+        ctx.arns[Handle.OPS_TOPIC] = [self.ops_topic.arn]
         if blueprint.settings.ops_email:
             SnsTopicSubscription(
                 self,

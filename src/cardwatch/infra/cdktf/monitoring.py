@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from constructs import Construct
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.cdktf.context import StackContext
 
 
@@ -45,8 +46,8 @@ class Monitoring(Construct):
                 threshold=blueprint.error_rate_threshold_percent,
                 evaluation_periods=1,
                 treat_missing_data="notBreaching",
-                alarm_actions=ctx.arn_of("ops_topic"),
-                ok_actions=ctx.arn_of("ops_topic"),
+                alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+                ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
                 metric_query=[
                     CloudwatchMetricAlarmMetricQuery(
                         id="errors", metric=_metric("Errors", function.function_name, period)
@@ -79,6 +80,6 @@ class Monitoring(Construct):
                 threshold=0,
                 evaluation_periods=1,
                 treat_missing_data="notBreaching",
-                alarm_actions=ctx.arn_of("ops_topic"),
-                ok_actions=ctx.arn_of("ops_topic"),
+                alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+                ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
             )

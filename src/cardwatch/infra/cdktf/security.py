@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
+from cardwatch.blueprint import Handle
 from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
 from cardwatch.infra.cdktf.context import StackContext, policy_json
@@ -30,7 +31,7 @@ class Security(Construct):
         )
         KmsAlias(self, "data-key-alias", name=blueprint.key_alias, target_key_id=self.key.key_id)
         ctx.key_arn, ctx.key_id = self.key.arn, self.key.key_id
-        ctx.arns["key"] = [self.key.arn]
+        ctx.arns[Handle.KEY] = [self.key.arn]
         # The analysts' API key: made before the functions, since ingest takes labels
         # only from it (by its id); the API puts it in a usage plan of its own.
         self.analyst_api_key = ApiGatewayApiKey(
@@ -40,7 +41,7 @@ class Security(Construct):
             description=blueprint.analyst_api_key_description,
             enabled=True,
         )
-        ctx.urls["analyst_api_key"] = self.analyst_api_key.id
+        ctx.urls[Handle.ANALYST_API_KEY] = self.analyst_api_key.id
         # The card-token key: an HMAC key inside KMS (ingest derives its token key from
         # it); nothing secret is generated here, so none is in cdk.tf.json or the state.
         self.card_token_key = KmsKey(
@@ -58,7 +59,7 @@ class Security(Construct):
             name=blueprint.card_token_key_alias,
             target_key_id=self.card_token_key.key_id,
         )
-        ctx.arns["card_token_key"] = [self.card_token_key.arn]
+        ctx.arns[Handle.CARD_TOKEN_KEY] = [self.card_token_key.arn]
         self.rules = SsmParameter(
             self,
             "detection-rules",
@@ -84,4 +85,6 @@ class Security(Construct):
             (blueprint.rules_parameter, "rules_parameter"),
             (blueprint.rates_parameter, "rates_parameter"),
         ):
-            ctx.arns[parameter] = [f"arn:{ctx.partition}:ssm:{region}:{account}:parameter{name}"]
+            ctx.arns[Handle(parameter)] = [
+                f"arn:{ctx.partition}:ssm:{region}:{account}:parameter{name}"
+            ]

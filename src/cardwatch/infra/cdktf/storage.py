@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 )
 from constructs import Construct
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.cdktf.context import StackContext
 
 
@@ -62,9 +63,9 @@ class TransactionStore(Construct):
             server_side_encryption=encryption,
             deletion_protection_enabled=False,
         )
-        ctx.arns["table"] = [self.table.arn]
-        ctx.arns["table_time_bucket_index"] = [
+        ctx.arns[Handle.TABLE] = [self.table.arn]
+        ctx.arns[Handle.TABLE_TIME_BUCKET_INDEX] = [
             f"{self.table.arn}/index/{blueprint.time_bucket_index_name}"
         ]
-        ctx.arns["profile_table"] = [self.profiles.arn]
-        ctx.arns["table_stream"] = [self.table.stream_arn]
+        ctx.arns[Handle.PROFILE_TABLE] = [self.profiles.arn]
+        ctx.arns[Handle.TABLE_STREAM] = [self.table.stream_arn]

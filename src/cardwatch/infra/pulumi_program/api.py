@@ -9,6 +9,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
@@ -244,7 +245,7 @@ class TransactionApi(pulumi.ComponentResource):
         )
         aws.apigateway.UsagePlanKey(
             "analyst-usage-plan-key",
-            key_id=ctx.urls["analyst_api_key"],
+            key_id=ctx.output_of(Handle.ANALYST_API_KEY),
             key_type="API_KEY",
             usage_plan_id=analysts.id,
             opts=child,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pulumi
 
-from cardwatch.blueprint import Blueprint
+from cardwatch.blueprint import Blueprint, Handle
+from cardwatch.infra.handles import Registered
 
 __all__ = ["Context", "policy_output"]
 
@@ -19,16 +20,15 @@ def policy_output(document: Any) -> pulumi.Output[str]:
 
 
 @dataclass
-class Context:
+class Context(Registered):
     blueprint: Blueprint
     account_id: pulumi.Output[str]
     partition: str = "aws"
     key_arn: pulumi.Output[str] | None = None
-    arns: dict[str, list[Any]] = field(default_factory=dict)
-    urls: dict[str, Any] = field(default_factory=dict)
-
-    def arn_of(self, name: str) -> list[Any]:
-        return self.arns[name]
+    #: Each resource's ARNs and its URL (or ARN, or id) for an environment, registered
+    #: by the component that creates it.
+    arns: dict[Handle, list[Any]] = field(default_factory=dict)
+    urls: dict[Handle, Any] = field(default_factory=dict)
 
     def logs_arn(self, log_group: str | pulumi.Output[str]) -> pulumi.Output[str]:
         return pulumi.Output.concat(

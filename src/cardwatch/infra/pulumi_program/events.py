@@ -8,6 +8,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.policies import (
     assume_role_policy,
     pipe_policy,
@@ -43,7 +44,7 @@ class EventRouting(pulumi.ComponentResource):
             role=pipe_role.id,
             name="stream-to-bus",
             policy=policy_output(
-                pipe_policy(ctx.arn_of("table_stream")[0], self.bus.arn, dlq_arn, ctx.key_arn)
+                pipe_policy(ctx.arn_of(Handle.TABLE_STREAM)[0], self.bus.arn, dlq_arn, ctx.key_arn)
             ),
             opts=child,
         )
@@ -51,7 +52,7 @@ class EventRouting(pulumi.ComponentResource):
             "pipe",
             name=bp.pipe_name,
             role_arn=pipe_role.arn,
-            source=ctx.arn_of("table_stream")[0],
+            source=ctx.arn_of(Handle.TABLE_STREAM)[0],
             target=self.bus.arn,
             source_parameters={
                 "dynamodb_stream_parameters": {

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec
+from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec, Handle
 from cardwatch.infra.packaging import LambdaPackage
 from cardwatch.infra.policies import assume_role_policy, function_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
@@ -35,7 +35,7 @@ class DetectionFunctions(pulumi.ComponentResource):
         bp = ctx.blueprint
         aws.lambda_.EventSourceMapping(
             "notify-from-suspicious-queue",
-            event_source_arn=ctx.arn_of("suspicious_queue")[0],
+            event_source_arn=ctx.arn_of(Handle.SUSPICIOUS_QUEUE)[0],
             function_name=self.functions["notify"].arn,
             batch_size=bp.notify_batch_size,
             maximum_batching_window_in_seconds=bp.notify_batching_window_seconds,
@@ -69,7 +69,7 @@ class DetectionFunctions(pulumi.ComponentResource):
                     "Sid": "DeadLetters",
                     "Effect": "Allow",
                     "Action": ["sqs:SendMessage"],
-                    "Resource": ctx.arn_of("failures_dlq"),
+                    "Resource": ctx.arn_of(Handle.FAILURES_DLQ),
                 }
             )
         role_policy = aws.iam.RolePolicy(
@@ -80,8 +80,8 @@ class DetectionFunctions(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         variables = {
-            name: ctx.urls.get(attribute) or str(getattr(bp, attribute))
-            for name, attribute in spec.environment.items()
+            name: ctx.output_of(value) if isinstance(value, Handle) else value
+            for name, value in spec.environment.items()
         }
         vpc_config = (
             {"subnet_ids": self._vpc[0], "security_group_ids": self._vpc[1]}
@@ -113,7 +113,9 @@ class DetectionFunctions(pulumi.ComponentResource):
                 function_name=function.name,
                 maximum_retry_attempts=bp.async_retry_attempts,
                 maximum_event_age_in_seconds=bp.max_event_age_seconds,
-                destination_config={"on_failure": {"destination": ctx.arn_of("failures_dlq")[0]}},
+                destination_config={
+                    "on_failure": {"destination": ctx.arn_of(Handle.FAILURES_DLQ)[0]}
+                },
                 opts=ctx.child(self),
             )
         return function

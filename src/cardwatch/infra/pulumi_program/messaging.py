@@ -7,7 +7,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.blueprint import Blueprint, Handle, QueueSpec
 from cardwatch.infra.policies import (
     assume_role_policy,
     queue_send_policy,
@@ -48,8 +48,8 @@ class AlertChannel(pulumi.ComponentResource):
                 opts=ctx.child(self),
             )
             self.queues[attribute] = queue
-            ctx.arns[attribute] = [queue.arn]
-            ctx.urls[attribute] = queue.url
+            ctx.arns[Handle(attribute)] = [queue.arn]
+            ctx.urls[Handle(attribute)] = queue.url
         feedback = aws.iam.Role(
             "sns-feedback-role",
             name=bp.name("sns-delivery-status"),
@@ -92,8 +92,8 @@ class AlertChannel(pulumi.ComponentResource):
             policy_document=policy_output(sns_tracing_policy(self.topic.arn, ctx.account_id)),
             opts=ctx.child(self),
         )
-        ctx.arns["alert_topic"] = [self.topic.arn]
-        ctx.urls["alert_topic"] = self.topic.arn
+        ctx.arns[Handle.ALERT_TOPIC] = [self.topic.arn]
+        ctx.urls[Handle.ALERT_TOPIC] = self.topic.arn
         self._subscribe(ctx)
         if bp.settings.email_subscription and bp.settings.alert_email:
             aws.sns.TopicSubscription(
@@ -106,7 +106,7 @@ class AlertChannel(pulumi.ComponentResource):
         self.ops_topic = aws.sns.Topic(
             "ops-topic", name=bp.ops_topic_name, kms_master_key_id=ctx.key_arn, opts=ctx.child(self)
         )
-        ctx.arns["ops_topic"] = [self.ops_topic.arn]
+        ctx.arns[Handle.OPS_TOPIC] = [self.ops_topic.arn]
         if bp.settings.ops_email:
             aws.sns.TopicSubscription(
                 "ops-email",

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.pulumi_program.base import Context
 
 
@@ -43,8 +44,8 @@ class Monitoring(pulumi.ComponentResource):
                 threshold=bp.error_rate_threshold_percent,
                 evaluation_periods=1,
                 treat_missing_data="notBreaching",
-                alarm_actions=ctx.arn_of("ops_topic"),
-                ok_actions=ctx.arn_of("ops_topic"),
+                alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+                ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
                 metric_queries=[
                     {"id": "errors", "metric": _metric("Errors", function.name, period)},
                     {"id": "invocations", "metric": _metric("Invocations", function.name, period)},
@@ -72,8 +73,8 @@ class Monitoring(pulumi.ComponentResource):
                 threshold=0,
                 evaluation_periods=1,
                 treat_missing_data="notBreaching",
-                alarm_actions=ctx.arn_of("ops_topic"),
-                ok_actions=ctx.arn_of("ops_topic"),
+                alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+                ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
                 opts=ctx.child(self),
             )
         self.register_outputs({})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from cardwatch.blueprint import Handle
 from cardwatch.domain.currency import rates_text
 from cardwatch.domain.rules import rules_text
 from cardwatch.infra.policies import key_policy, token_key_policy
@@ -29,7 +30,7 @@ class Security(pulumi.ComponentResource):
             "data-key-alias", name=bp.key_alias, target_key_id=self.key.key_id, opts=ctx.child(self)
         )
         ctx.key_arn = self.key.arn
-        ctx.arns["key"] = [self.key.arn]
+        ctx.arns[Handle.KEY] = [self.key.arn]
         # The analysts' API key: made before the functions, since ingest takes labels
         # only from it (by its id); the API puts it in a usage plan of its own.
         self.analyst_api_key = aws.apigateway.ApiKey(
@@ -39,7 +40,7 @@ class Security(pulumi.ComponentResource):
             enabled=True,
             opts=ctx.child(self),
         )
-        ctx.urls["analyst_api_key"] = self.analyst_api_key.id
+        ctx.urls[Handle.ANALYST_API_KEY] = self.analyst_api_key.id
         # The card-token key: an HMAC key inside KMS (ingest derives its token key from
         # it); nothing secret is generated here, so none is in the inputs or the state.
         self.card_token_key = aws.kms.Key(
@@ -57,7 +58,7 @@ class Security(pulumi.ComponentResource):
             target_key_id=self.card_token_key.key_id,
             opts=ctx.child(self),
         )
-        ctx.arns["card_token_key"] = [self.card_token_key.arn]
+        ctx.arns[Handle.CARD_TOKEN_KEY] = [self.card_token_key.arn]
         self.rules = aws.ssm.Parameter(
             "detection-rules",
             name=bp.rules_parameter,
@@ -81,7 +82,7 @@ class Security(pulumi.ComponentResource):
             (bp.rules_parameter, "rules_parameter"),
             (bp.rates_parameter, "rates_parameter"),
         ):
-            ctx.arns[attribute] = [
+            ctx.arns[Handle(attribute)] = [
                 pulumi.Output.concat(
                     f"arn:{ctx.partition}:ssm:{bp.region}:",
                     ctx.account_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from cardwatch.blueprint import Handle
 from cardwatch.infra.pulumi_program.base import Context
 
 
@@ -52,10 +53,10 @@ class TransactionStore(pulumi.ComponentResource):
             deletion_protection_enabled=False,
             opts=ctx.child(self),
         )
-        ctx.arns["table"] = [self.table.arn]
-        ctx.arns["table_time_bucket_index"] = [
+        ctx.arns[Handle.TABLE] = [self.table.arn]
+        ctx.arns[Handle.TABLE_TIME_BUCKET_INDEX] = [
             self.table.arn.apply(lambda arn: f"{arn}/index/{bp.time_bucket_index_name}")
         ]
-        ctx.arns["profile_table"] = [self.profiles.arn]
-        ctx.arns["table_stream"] = [self.table.stream_arn]
+        ctx.arns[Handle.PROFILE_TABLE] = [self.profiles.arn]
+        ctx.arns[Handle.TABLE_STREAM] = [self.table.stream_arn]
         self.register_outputs({"table": self.table.name})
