@@ -20,7 +20,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from cardwatch.infra.cdktf.stack import AWS_PROVIDER_VERSION
-from cardwatch.local import messaging_fidelity, xray_fidelity
+from cardwatch.local import fidelity
 from tests.infra.conftest import Synthesized
 
 PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
@@ -55,9 +55,8 @@ def _missing() -> str | None:
 
 @pytest.fixture
 def emulator() -> Iterator[str]:
-    # where moto differs from AWS in what terraform reads back (see each module)
-    xray_fidelity.install()
-    messaging_fidelity.install()
+    # where moto differs from AWS (see the module), as local mode runs it
+    fidelity.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

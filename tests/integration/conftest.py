@@ -13,13 +13,13 @@ from moto import mock_aws
 
 from cardwatch.blueprint import Blueprint, blueprint_for
 from cardwatch.handlers import wiring
-from cardwatch.local import dynamodb_fidelity
+from cardwatch.local import fidelity
 from cardwatch.local.provision import Provisioned, api_keys, provision
 from tests.conftest import load_fixture
 
-# moto's DynamoDB as DynamoDB behaves: atomic requests, all-or-nothing transactions,
-# consumed capacity by item size (see the module).
-dynamodb_fidelity.install()
+# moto as AWS behaves where they differ (atomic DynamoDB requests, all-or-nothing
+# transactions, consumed capacity by item size, ...): see the module.
+fidelity.install()
 
 #: The two API keys' values (each deployment's API Gateway generates its own).
 INGEST_KEY, ANALYST_KEY = "ingest-key-for-tests-0123456789", "analyst-key-for-tests-0123456789"

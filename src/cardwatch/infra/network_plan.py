@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NETWORK", "NetworkPlan"]
+__all__ = ["NETWORK", "NetworkPlan", "SecurityRule"]
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityRule:
+    """One rule of the functions' security group (each a resource of its own)."""
+
+    name: str
+    ingress: bool
+    description: str
+    #: ``vpc``: the VPC's CIDR; ``dynamodb``: the DynamoDB gateway endpoint's prefix list
+    peer: str
+    port: int = 443
+    protocol: str = "tcp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,10 +28,19 @@ class NetworkPlan:
     #: GenerateMac at a cold start; their logs go through the Lambda service, not the
     #: VPC: no logs endpoint).
     interface_endpoints: tuple[str, ...]
+    #: The functions' security group: HTTPS inside the VPC only.
+    rules: tuple[SecurityRule, ...]
 
 
 NETWORK = NetworkPlan(
     cidr="10.40.0.0/16",
     subnets=(("a", "10.40.1.0/24"), ("b", "10.40.2.0/24")),
     interface_endpoints=("sqs", "ssm", "kms", "xray"),
+    rules=(
+        SecurityRule("https-from-vpc", True, "HTTPS from inside the VPC", "vpc"),
+        SecurityRule("https-to-endpoints", False, "HTTPS to the VPC endpoints", "vpc"),
+        SecurityRule(
+            "to-dynamodb", False, "HTTPS to DynamoDB through its gateway endpoint", "dynamodb"
+        ),
+    ),
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import boto3
 from moto.server import ThreadedMotoServer
 
-from cardwatch.local import dynamodb_fidelity, lambda_fidelity, messaging_fidelity, xray_fidelity
+from cardwatch.local import fidelity
 
 __all__ = ["Emulator", "running_emulator"]
 
@@ -40,10 +40,7 @@ class Emulator:
 def running_emulator(region: str, port: int = 0) -> Iterator[Emulator]:
     """Start moto's server on loopback (port 0: any free port) for the ``with`` block."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per emulated request
-    dynamodb_fidelity.install()
-    xray_fidelity.install()
-    lambda_fidelity.install()
-    messaging_fidelity.install()
+    fidelity.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()

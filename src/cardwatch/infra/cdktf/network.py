@@ -64,26 +64,6 @@ class PrivateNetwork(Construct):
             vpc_id=self.vpc.id,
             description="Functions and the VPC endpoints they call: HTTPS inside the VPC only",
         )
-        VpcSecurityGroupIngressRule(
-            self,
-            "https-from-vpc",
-            security_group_id=self.security_group.id,
-            description="HTTPS from inside the VPC",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=NETWORK.cidr,
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "https-to-endpoints",
-            security_group_id=self.security_group.id,
-            description="HTTPS to the VPC endpoints",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=NETWORK.cidr,
-        )
         dynamodb = VpcEndpoint(
             self,
             "dynamodb-endpoint",
@@ -92,16 +72,19 @@ class PrivateNetwork(Construct):
             service_name=f"com.amazonaws.{blueprint.region}.dynamodb",
             route_table_ids=[routes.id],
         )
-        VpcSecurityGroupEgressRule(
-            self,
-            "to-dynamodb",
-            security_group_id=self.security_group.id,
-            description="HTTPS to DynamoDB through its gateway endpoint",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            prefix_list_id=dynamodb.prefix_list_id,
-        )
+        for rule in NETWORK.rules:
+            in_vpc = rule.peer == "vpc"
+            (VpcSecurityGroupIngressRule if rule.ingress else VpcSecurityGroupEgressRule)(
+                self,
+                rule.name,
+                security_group_id=self.security_group.id,
+                description=rule.description,
+                ip_protocol=rule.protocol,
+                from_port=rule.port,
+                to_port=rule.port,
+                cidr_ipv4=NETWORK.cidr if in_vpc else None,
+                prefix_list_id=None if in_vpc else dynamodb.prefix_list_id,
+            )
         for service in NETWORK.interface_endpoints:
             VpcEndpoint(
                 self,

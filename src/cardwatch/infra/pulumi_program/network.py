@@ -49,26 +49,6 @@ class PrivateNetwork(pulumi.ComponentResource):
             description="Functions and the VPC endpoints they call: HTTPS inside the VPC only",
             opts=child,
         )
-        aws.vpc.SecurityGroupIngressRule(
-            "https-from-vpc",
-            security_group_id=self.security_group.id,
-            description="HTTPS from inside the VPC",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=NETWORK.cidr,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            "https-to-endpoints",
-            security_group_id=self.security_group.id,
-            description="HTTPS to the VPC endpoints",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=NETWORK.cidr,
-            opts=child,
-        )
         dynamodb = aws.ec2.VpcEndpoint(
             "dynamodb-endpoint",
             vpc_id=self.vpc.id,
@@ -77,16 +57,24 @@ class PrivateNetwork(pulumi.ComponentResource):
             route_table_ids=[routes.id],
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            "to-dynamodb",
-            security_group_id=self.security_group.id,
-            description="HTTPS to DynamoDB through its gateway endpoint",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            prefix_list_id=dynamodb.prefix_list_id,
-            opts=child,
-        )
+        for rule in NETWORK.rules:
+            in_vpc = rule.peer == "vpc"
+            kind = (
+                aws.vpc.SecurityGroupIngressRule
+                if rule.ingress
+                else aws.vpc.SecurityGroupEgressRule
+            )
+            kind(
+                rule.name,
+                security_group_id=self.security_group.id,
+                description=rule.description,
+                ip_protocol=rule.protocol,
+                from_port=rule.port,
+                to_port=rule.port,
+                opts=child,
+                cidr_ipv4=NETWORK.cidr if in_vpc else None,
+                prefix_list_id=None if in_vpc else dynamodb.prefix_list_id,
+            )
         for service in NETWORK.interface_endpoints:
             aws.ec2.VpcEndpoint(
                 f"{service}-endpoint",
