@@ -94,7 +94,16 @@ def _up(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from cardwatch.local.up import run_replay  # noqa: PLC0415
 
-    return run_replay(args.data, args.simulate, args.rate, args.limit, args.state)
+    return run_replay(
+        args.data,
+        args.simulate,
+        args.rate,
+        args.limit,
+        args.state,
+        clients=args.clients,
+        keep_ids=args.keep_ids,
+        as_json=args.json,
+    )
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -175,6 +184,32 @@ def _add_preflight(commands: Any) -> None:
     preflight.set_defaults(run=_preflight)
 
 
+def _add_replay(commands: Any) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="send transactions to the running local API",
+        description="Send transactions to the local API and count the alerts they raise "
+        "(on a queue of the run's own, subscribed to the alert topic: the downstream alert "
+        "queue is never read). Each run sends fresh transaction ids unless --keep-ids.",
+        epilog="exit codes: 0 every request accepted; 1 some refused or failed; "
+        "2 bad arguments or an unreadable file; 3 the local stack is not running",
+    )
+    source = replay.add_mutually_exclusive_group(required=True)
+    source.add_argument("data", type=Path, nargs="?", help="a labelled CSV to replay")
+    source.add_argument("--simulate", type=int, metavar="N", help="N demo transactions")
+    replay.add_argument("--rate", type=float, default=50.0, help="requests a second")
+    replay.add_argument("--limit", type=int, help="send at most this many rows")
+    replay.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
+    replay.add_argument(
+        "--clients", type=_positive_int, default=4, help="connections at once (default 4)"
+    )
+    replay.add_argument(
+        "--keep-ids", action="store_true", help="send the data's own ids (a rerun repeats them)"
+    )
+    replay.add_argument("--json", action="store_true", help="the summary as JSON on stdout")
+    replay.set_defaults(run=_replay)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardwatch", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cardwatch {__version__}")
@@ -249,14 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--api-key", help="default: a fresh random key")
     up.set_defaults(run=_up)
 
-    replay = commands.add_parser("replay", help="send transactions to the running local API")
-    source = replay.add_mutually_exclusive_group(required=True)
-    source.add_argument("data", type=Path, nargs="?", help="a labelled CSV to replay")
-    source.add_argument("--simulate", type=int, metavar="N", help="N demo transactions")
-    replay.add_argument("--rate", type=float, default=50.0, help="requests a second")
-    replay.add_argument("--limit", type=int, help="send at most this many rows")
-    replay.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
-    replay.set_defaults(run=_replay)
+    _add_replay(commands)
     return parser
 
 
@@ -266,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except DataError as error:  # an unreadable input file: one line, not a traceback
         print(f"cardwatch {args.command}: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # missing, unreadable or a directory
+        where = f": {error.filename}" if error.filename else ""
+        print(f"cardwatch {args.command}: {error.strerror or error}{where}", file=sys.stderr)
         return 2
     return code
 

@@ -56,9 +56,8 @@ def run_demo(
         )
         kinds = Counter(item.kind for item in planned)
         console.print("traffic: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items()))
-        alerts_url = pipeline.made.queue_urls[pipeline.blueprint.alerts_queue.name]
         watcher = AlertWatcher(
-            alerts_url,
+            pipeline.made.topic_arn,
             pipeline.emulator.endpoint if pipeline.emulator else "",
             pipeline.blueprint.region,
             console,

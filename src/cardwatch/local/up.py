@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
 
+import httpx
 from rich.console import Console
 
 from cardwatch.local.pipeline import LocalPipeline, LocalSettings
-from cardwatch.local.replay import AlertWatcher, send_all, summary_table
+from cardwatch.local.replay import AlertWatcher, fresh_ids, run_tag, send_all, summary_table
 from cardwatch.local.traffic import csv_traffic, demo_traffic
 
 __all__ = ["run_replay", "run_up"]
@@ -44,26 +46,68 @@ def run_up(port: int, analyze_every: float, api_key: str | None, concurrency: in
     return 0
 
 
+#: ``cardwatch replay``'s exit codes.
+REPLAY_EXIT = {
+    0: "every request accepted (201)",
+    1: "some requests were refused (4xx) or failed (5xx, no answer)",
+    2: "bad arguments or an unreadable data or state file",
+    3: "the local stack is not running (no answer from its API)",
+}
+
+
 def run_replay(
-    data: Path | None, simulate: int | None, rate: float, limit: int | None, state_file: Path
+    data: Path | None,
+    simulate: int | None,
+    rate: float,
+    limit: int | None,
+    state_file: Path,
+    *,
+    clients: int = 4,
+    keep_ids: bool = False,
+    as_json: bool = False,
 ) -> int:
-    console = Console()
+    console = Console(stderr=as_json, quiet=as_json)
+
+    def error(text: str) -> None:
+        print(f"cardwatch replay: {text}", file=sys.stderr)
+
     if not state_file.exists():
-        console.print(f"[red]{state_file} not found: start the stack with `cardwatch up`[/]")
+        error(f"{state_file} not found: start the stack with `cardwatch up`")
         return 2
-    state = json.loads(state_file.read_text())
+    try:
+        state = json.loads(state_file.read_text())
+        api_url, api_key = state["api_url"], state["api_key"]
+    except (ValueError, KeyError):
+        error(f"{state_file} is not a state file `cardwatch up` wrote")
+        return 2
     planned = list(demo_traffic(simulate) if simulate else csv_traffic(data or Path(), limit))
-    alerts_url = state["resources"]["queues"][
-        next(
-            name
-            for name in state["resources"]["queues"]
-            if name.startswith("alert-processing-") and "-dlq-" not in name
-        )
-    ]
-    watcher = AlertWatcher(alerts_url, state["aws_endpoint"], state["region"], console).start()
+    if not planned:
+        error("nothing to send (the data file has no rows)")
+        return 2
+    tag = "" if keep_ids else run_tag()
+    if tag:
+        planned = fresh_ids(planned, tag)
+    try:
+        httpx.get(f"{api_url}/health", timeout=5).raise_for_status()
+    except httpx.HTTPError:
+        error(f"no answer from {api_url}: is `cardwatch up` running?")
+        return 3
+    watcher = AlertWatcher(
+        state["resources"]["alert_topic"], state["aws_endpoint"], state["region"], console, tag
+    ).start()
     summary = send_all(
-        planned, state["api_url"], state["api_key"], rate=rate, total=len(planned), console=console
+        planned, api_url, api_key, rate=rate, total=len(planned), console=console, clients=clients
     )
     watcher.stop(linger=3.0)
-    console.print(summary_table(summary, len(watcher.alerts)))
-    return 0
+    if as_json:
+        report = summary.as_dict(len(watcher.alerts)) | {
+            "run_tag": tag or None,
+            "watcher_error": watcher.error,
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        console.print(summary_table(summary, len(watcher.alerts)))
+        for note in (summary.rate_shortfall(), watcher.error):
+            if note:
+                console.print(f"[yellow]{note}[/]")
+    return 1 if summary.refused else 0

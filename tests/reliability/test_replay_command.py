@@ -1,0 +1,94 @@
+"""``cardwatch replay`` as a script uses it: fresh ids per run, the downstream alert
+queue never read, an exit code that says whether everything was accepted, JSON out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+
+from cardwatch.local.pipeline import LocalPipeline
+
+
+def cardwatch(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own, as a script runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "cardwatch.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def waiting(stack: LocalPipeline) -> int:
+    """Messages on the downstream alert queue (another team's: replay must not read it)."""
+    assert stack.made is not None
+    url = stack.made.queue_urls[stack.blueprint.alerts_queue.name]
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def test_two_runs_of_the_same_data_are_both_accepted_and_leave_the_alert_queue_alone(
+    stack: LocalPipeline,
+) -> None:
+    state = str(stack.settings.state_dir / "local.json")
+    before = waiting(stack)
+    reports = []
+    for _run in range(2):
+        run = cardwatch("replay", "--simulate", "12", "--rate", "5", "--json", "--state", state)
+        reports.append((run.returncode, json.loads(run.stdout)))
+    assert [code for code, _report in reports] == [0, 0]
+    statuses = [report["statuses"] for _code, report in reports]
+    assert list(statuses[0]) == ["201"] and statuses[0] == statuses[1]
+    assert reports[0][1]["run_tag"] != reports[1][1]["run_tag"]
+    assert reports[0][1]["watcher_error"] is None
+    assert waiting(stack) >= before  # nothing consumed downstream
+    time.sleep(2)  # the throttle's burst refills for the tests after
+
+
+def test_refused_requests_make_a_nonzero_exit_and_a_shortfall_is_explained(
+    stack: LocalPipeline, tmp_path: Path
+) -> None:
+    state = str(stack.settings.state_dir / "local.json")
+    data = tmp_path / "two.csv"
+    data.write_text(
+        "transaction_id,timestamp,user_id,terminal_id,amount,is_fraud\n"
+        f"{tmp_path.name}-1,2026-11-01T10:00:00Z,u-1,t-1,12.50,0\n"
+        f"{tmp_path.name}-1,2026-11-01T10:01:00Z,u-1,t-1,13.50,0\n"
+    )
+    # the same id with other content: the second is refused (409)
+    run = cardwatch("replay", str(data), "--keep-ids", "--clients", "1", "--json", "--state", state)
+    report = json.loads(run.stdout)
+    assert run.returncode == 1, run.stderr
+    assert report["statuses"] == {"201": 1, "409": 1} and report["refused"] == 1
+    # one client at a rate the API cannot answer in time says why
+    run = cardwatch(
+        "replay", "--simulate", "15", "--rate", "1000", "--clients", "1", "--json", "--state", state
+    )
+    report = json.loads(run.stdout)
+    assert report["rate_shortfall"] is None or "raise --clients" in report["rate_shortfall"]
+    time.sleep(3)
+
+
+def test_bad_files_and_arguments_give_one_line_and_exit_2(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    for argv in (
+        ["replay", str(tmp_path / "missing.csv"), "--state", str(tmp_path / "missing.json")],
+        ["replay", "--simulate", "3", "--state", str(empty)],
+        ["backtest", str(tmp_path / "missing.csv")],
+        ["backtest", str(empty)],
+        ["backtest", str(tmp_path)],
+        ["replay", "--simulate", "x"],
+    ):
+        run = cardwatch(*argv)
+        assert run.returncode == 2, (argv, run.stderr)
+        assert "Traceback" not in run.stderr
+        assert run.stderr.strip().splitlines()[-1].startswith("cardwatch"), run.stderr
