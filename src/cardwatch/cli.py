@@ -210,6 +210,31 @@ def _add_replay(commands: Any) -> None:
     replay.set_defaults(run=_replay)
 
 
+def _add_dlq(commands: Any) -> None:
+    dlq = commands.add_parser(
+        "dlq",
+        help="list, show and redrive the dead-letter queues",
+        description="Every dead-letter queue of the local stack (default) or of a deployment "
+        "(--target). `redrive` sends a queue's messages back to their queue and a failed "
+        "invocation's event back to its function, deleting each only once it is resent.",
+        epilog="exit codes: 0 done; 2 bad arguments, no such queue or no local stack",
+    )
+    dlq.add_argument("action", choices=["list", "show", "redrive"])
+    dlq.add_argument("name", nargs="?", default="", help="suspicious, alerts or failures")
+    dlq.add_argument("--limit", type=int, default=10, help="messages to show or redrive")
+    dlq.add_argument("--json", action="store_true")
+    dlq.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
+    dlq.add_argument("--target", choices=["cdktf", "pulumi"], help="a deployment instead")
+    dlq.add_argument("--environment-suffix", default="dev")
+    dlq.set_defaults(run=_dlq)
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    from cardwatch.ops.dead_letter_command import run_dlq  # noqa: PLC0415 - reaches AWS
+
+    return run_dlq(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cardwatch", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cardwatch {__version__}")
@@ -285,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(run=_up)
 
     _add_replay(commands)
+    _add_dlq(commands)
     return parser
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-__all__ = ["client", "forget_clients", "session"]
+__all__ = ["client", "emulator_session", "forget_clients", "session"]
 
 
 @cache
@@ -22,6 +22,16 @@ def session(region: str) -> Any:
     """A fresh session in ``region`` with the caller's credentials (the operator's
     commands, which read an account rather than serve a function)."""
     return boto3.session.Session(region_name=region)
+
+
+def emulator_session(region: str) -> Any:
+    """A session for local mode's emulator, which takes any credentials (so a shell with
+    no AWS credentials can use the local stack)."""
+    return boto3.session.Session(
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 (the emulator's, not a secret)
+        region_name=region,
+    )
 
 
 def forget_clients() -> None:

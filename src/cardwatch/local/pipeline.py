@@ -141,7 +141,10 @@ class LocalPipeline:
             "analyst_api_key": self.analyst_api_key,
             "aws_endpoint": self.emulator.endpoint,
             "region": blueprint.region,
+            "environment_suffix": blueprint.environment_suffix,
             "resources": {
+                # local mode's stand-in for Lambda's queue of asynchronous invocations
+                "detect_invocation_queue": self.made.detect_invocation_queue_url,
                 "table": blueprint.table_name,
                 "profile_table": blueprint.profile_table_name,
                 "queues": self.made.queue_urls,

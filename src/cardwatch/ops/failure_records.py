@@ -1,0 +1,70 @@
+"""What a dead letter is, and the event it came from (no AWS here).
+
+Three kinds reach the dead-letter queues:
+
+- ``invocation``: an asynchronous invocation's failure record (Lambda's on-failure
+  destination: ``requestContext``, ``requestPayload``, ``responsePayload``); the
+  original event is its ``requestPayload``, sent again to the same function;
+- ``stream-batch``: the Pipe's record of a DynamoDB stream batch it could not deliver
+  (the batch's shard and sequence numbers, not the items); the items are in the table
+  and the stream keeps them 24 hours: it is shown, not redriven;
+- ``message``: a queue's own message moved after too many receives (the suspicious and
+  alert queues' DLQs); redriven to that queue as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["DeadLetter", "read_dead_letter"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    kind: str  # invocation | stream-batch | message
+    summary: str  # one line an operator reads
+    #: the function an invocation record came from (its name), and the event to resend
+    function: str | None = None
+    event: dict[str, Any] | None = None
+
+    @property
+    def redrivable(self) -> bool:
+        return self.kind == "message" or (self.kind == "invocation" and self.event is not None)
+
+
+def read_dead_letter(body: str) -> DeadLetter:
+    """Classify one dead letter's body and say what it is."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return DeadLetter("message", f"a message of {len(body)} characters (not JSON)")
+    if not isinstance(document, dict):
+        return DeadLetter("message", "a JSON message")
+    if "requestPayload" in document and "requestContext" in document:
+        context = document.get("requestContext") or {}
+        function = str(context.get("functionArn", "")).rsplit(":", 1)[-1] or None
+        response = document.get("responsePayload") or {}
+        error = response.get("errorType", "error") if isinstance(response, dict) else "error"
+        message = response.get("errorMessage", "") if isinstance(response, dict) else ""
+        payload = document.get("requestPayload")
+        detail = payload.get("detail-type", "") if isinstance(payload, dict) else ""
+        summary = (
+            f"{function or 'a function'} failed {context.get('approximateInvokeCount', '?')} "
+            f"time(s) ({context.get('condition', 'unknown')}): {error}: {message[:120]}"
+            + (f" [event: {detail}]" if detail else "")
+        )
+        event = payload if isinstance(payload, dict) else None
+        return DeadLetter("invocation", summary, function, event)
+    batch = document.get("DDBStreamBatchInfo") or document.get("ddbStreamBatchInfo")
+    if isinstance(batch, dict) or ("context" in document and "pipeArn" in str(document)):
+        info = batch or {}
+        return DeadLetter(
+            "stream-batch",
+            f"a stream batch the Pipe could not deliver: shard {info.get('shardId', '?')}, "
+            f"sequence {info.get('startSequenceNumber', '?')}..{info.get('endSequenceNumber', '?')}"
+            " (the items are in the table; the stream keeps them 24 hours)",
+        )
+    kind = document.get("finding_type") or document.get("kind") or "message"
+    return DeadLetter("message", f"a queued {kind} ({len(body)} characters)")
