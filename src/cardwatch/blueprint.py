@@ -132,6 +132,17 @@ class Handle(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class MetricAlarmSpec:
+    """An alarm on any count of one of the functions' own metrics in a period."""
+
+    key: str
+    name: str
+    description: str
+    metric_name: str
+    service: str  # the Powertools service that emits it (its ``service`` dimension)
+
+
+@dataclass(frozen=True, slots=True)
 class QueueSpec:
     name: str
     visibility_timeout_seconds: int
@@ -339,6 +350,20 @@ class Blueprint:
         """The operators' topic: the alarms (function errors, dead letters) go here, never
         to the security team's fraud alerts."""
         return self.name("cardwatch-operations")
+
+    @property
+    def metric_alarms(self) -> tuple[MetricAlarmSpec, ...]:
+        """Alarms on the functions' own metrics (EMF, dimension ``service``)."""
+        return (
+            MetricAlarmSpec(
+                key="rules-refused",
+                name=self.name("detection-rules-refused"),
+                description="detect refused the published rules document and keeps the "
+                "last good rules: fix and publish it again (cardwatch rules validate)",
+                metric_name="RulesDocumentRefused",
+                service=f"{self.service_name}-detect",
+            ),
+        )
 
     def dead_letter_alarm_name(self, queue: QueueSpec) -> str:
         """``{queue-type}-not-empty-{suffix}``, by the naming rule."""

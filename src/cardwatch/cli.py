@@ -18,6 +18,13 @@ from cardwatch.schema.openapi import openapi_document
 __all__ = ["main"]
 
 
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where an operator command acts: the local stack, or a deployment (--target)."""
+    parser.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
+    parser.add_argument("--target", choices=["cdktf", "pulumi"], help="a deployment instead")
+    parser.add_argument("--environment-suffix", default="dev")
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -223,10 +230,37 @@ def _add_dlq(commands: Any) -> None:
     dlq.add_argument("name", nargs="?", default="", help="suspicious, alerts or failures")
     dlq.add_argument("--limit", type=int, default=10, help="messages to show or redrive")
     dlq.add_argument("--json", action="store_true")
-    dlq.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
-    dlq.add_argument("--target", choices=["cdktf", "pulumi"], help="a deployment instead")
-    dlq.add_argument("--environment-suffix", default="dev")
+    add_target_arguments(dlq)
     dlq.set_defaults(run=_dlq)
+
+
+def _add_rules(commands: Any) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="validate, diff, publish the detection rules; their history",
+        description="The detection rules document: `validate FILE` checks it as detect would; "
+        "`diff FILE` and `publish FILE --note WHY` compare it with, and publish it to, the "
+        "local stack (default) or a deployment (--target); `history` lists the published "
+        "versions with their notes. detect keeps the last good rules if a published "
+        "document is refused, logs it and raises the rules-refused alarm.",
+        epilog="exit codes: 0 done; 2 an invalid document, a bad argument or no local stack; "
+        "3 AWS refused the call",
+    )
+    rules.add_argument("action", choices=["validate", "diff", "publish", "history"])
+    rules.add_argument("file", type=Path, nargs="?", help="a rules document (JSON)")
+    rules.add_argument("--note", help="why (publish; kept with the version)")
+    rules.add_argument("--json", action="store_true")
+    add_target_arguments(rules)
+    rules.set_defaults(run=_rules)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    if args.action != "history" and args.file is None:
+        print(f"cardwatch rules: {args.action} needs a FILE", file=sys.stderr)
+        return 2
+    from cardwatch.ops.rules_command import run_rules  # noqa: PLC0415 - reaches AWS
+
+    return run_rules(args)
 
 
 def _dlq(args: argparse.Namespace) -> int:
@@ -311,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_replay(commands)
     _add_dlq(commands)
+    _add_rules(commands)
     return parser
 
 

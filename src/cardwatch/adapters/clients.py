@@ -9,8 +9,12 @@ from functools import cache
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
-__all__ = ["client", "emulator_session", "forget_clients", "session"]
+__all__ = ["AWS_ERRORS", "client", "emulator_session", "forget_clients", "session"]
+
+#: What a call to AWS (or the emulator) raises when it is refused or cannot be made.
+AWS_ERRORS = (BotoCoreError, ClientError)
 
 
 @cache

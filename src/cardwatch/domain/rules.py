@@ -110,8 +110,26 @@ class Policy:
         return cls.from_document(document)
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> Policy:
+    def from_document(cls, document: Any) -> Policy:
+        """The policy a rules document describes; every way it can be wrong is a
+        :class:`RuleSetError` naming the rule and the problem."""
+        if not isinstance(document, dict):
+            raise RuleSetError("rule set: must be a JSON object with rules and thresholds")
+        try:
+            return cls._from_document(document)
+        except RuleSetError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise RuleSetError(f"rule set: {type(error).__name__}: {error}") from None
+
+    @classmethod
+    def _from_document(cls, document: dict[str, Any]) -> Policy:
         rules = tuple(_rule(entry, index) for index, entry in enumerate(document.get("rules", [])))
+        seen: set[str] = set()
+        for index, rule in enumerate(rules):
+            if rule.id in seen:
+                raise RuleSetError(f"rules[{index}] ({rule.id}): the id is used twice")
+            seen.add(rule.id)
         limits = document.get("thresholds", {})
         thresholds = Thresholds(float(limits.get("review", 0.5)), float(limits.get("block", 0.9)))
         if not 0 < thresholds.review <= thresholds.block <= 1:
@@ -127,14 +145,19 @@ def _conditions(entries: Iterable[dict[str, Any]], where: str) -> tuple[Conditio
             raise RuleSetError(f"{where}: unknown feature {feature!r}")
         if op not in OPERATORS:
             raise RuleSetError(f"{where}: unknown operator {op!r}")
-        conditions.append(Condition(feature, op, float(entry["value"])))
+        value = entry.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RuleSetError(f"{where}: a condition's value must be a number")
+        conditions.append(Condition(feature, op, float(value)))
     if not conditions:
         raise RuleSetError(f"{where}: a rule needs at least one condition")
     return tuple(conditions)
 
 
 def _rule(entry: dict[str, Any], index: int) -> Rule:
-    where = f"rules[{index}]"
+    if not isinstance(entry, dict):
+        raise RuleSetError(f"rules[{index}]: must be an object")
+    where = f"rules[{index}]" + (f" ({entry['id']})" if isinstance(entry.get("id"), str) else "")
     weight = float(entry.get("weight", -1))
     if not 0 <= weight <= 1:
         raise RuleSetError(f"{where}: weight must be within [0, 1]")

@@ -12,14 +12,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cardwatch.adapters.clients import emulator_session, session
 from cardwatch.adapters.dead_letters import (
     DeadLetterQueue,
     DeadLetters,
     lambda_invoker,
     queue_invoker,
 )
-from cardwatch.blueprint import Blueprint, QueueSpec, Target, blueprint_for
+from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.ops.command_target import CommandError, command_target
 
 __all__ = ["CommandError", "run_dlq"]
 
@@ -27,10 +27,6 @@ __all__ = ["CommandError", "run_dlq"]
 SHORT = {"suspicious": "suspicious_dlq", "alerts": "alerts_dlq", "failures": "failures_dlq"}
 #: Where each queue DLQ's messages came from (the failures DLQ holds records instead).
 SOURCES = {"suspicious_dlq": "suspicious_queue", "alerts_dlq": "alerts_queue"}
-
-
-class CommandError(Exception):
-    """One line for the operator; exit 2."""
 
 
 def _queues(blueprint: Blueprint, url_of: Any) -> dict[str, DeadLetterQueue]:
@@ -44,29 +40,22 @@ def _queues(blueprint: Blueprint, url_of: Any) -> dict[str, DeadLetterQueue]:
 
 
 def _connect(args: argparse.Namespace) -> tuple[dict[str, DeadLetterQueue], DeadLetters]:
-    if args.target is None:  # the local stack, from the file `cardwatch up` wrote
-        if not args.state.exists():
-            raise CommandError(f"{args.state} not found: start the stack with `cardwatch up`")
-        state = json.loads(args.state.read_text())
-        blueprint = blueprint_for("local", state.get("environment_suffix", "local"))
-        aws = emulator_session(state["region"])
-        sqs = aws.client("sqs", endpoint_url=state["aws_endpoint"])
-        urls = state["resources"]["queues"]
+    target = command_target(args)
+    blueprint, sqs = target.blueprint, target.client("sqs")
+    if target.endpoint is not None:  # the local stack: its queue URLs and detect's queue
+        urls = target.state["resources"]["queues"]
         invocation_queues = {
-            blueprint.functions["detect"].name: state["resources"]["detect_invocation_queue"]
+            blueprint.functions["detect"].name: target.state["resources"]["detect_invocation_queue"]
         }
         return _queues(blueprint, urls.__getitem__), DeadLetters(
             sqs, queue_invoker(sqs, invocation_queues)
         )
-    blueprint = blueprint_for(Target(args.target), args.environment_suffix)
-    aws = session(blueprint.region)
-    sqs = aws.client("sqs")
 
     def url_of(name: str) -> str:
         url: str = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         return url
 
-    return _queues(blueprint, url_of), DeadLetters(sqs, lambda_invoker(aws.client("lambda")))
+    return _queues(blueprint, url_of), DeadLetters(sqs, lambda_invoker(target.client("lambda")))
 
 
 def _pick(queues: dict[str, DeadLetterQueue], name: str) -> DeadLetterQueue:

@@ -6,23 +6,27 @@ import time
 from collections.abc import Mapping
 from functools import lru_cache
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 from cardwatch.adapters.dynamodb_state import DynamoScoreLog, DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.blueprint import Blueprint
 from cardwatch.domain.budget import AlertBudget
 from cardwatch.domain.currency import Rates, default_rates
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.model_store import default_model
-from cardwatch.domain.rules import Thresholds
+from cardwatch.domain.rules import Policy, RuleSetError, Thresholds, default_policy
 from cardwatch.handlers.config import DetectConfig
 from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 
-__all__ = ["detection_service", "rates"]
+__all__ = ["detection_service", "rates", "rules_in_force"]
 
 logger = Logger(service=service_name("detect"), child=True)
+#: shares the handler's metric set (Powertools keeps one per namespace), flushed by it
+metrics = Metrics(namespace=Blueprint.metrics_namespace, service=service_name("detect"))
 
 
 _BUDGET_MAX_AGE_SECONDS = 60
@@ -75,10 +79,32 @@ def budget_thresholds(config: DetectConfig, floor: Thresholds) -> Thresholds:
     return cut
 
 
+_last_good: list[Policy] = []  # the rules detect scored with last (one per process)
+
+
+def rules_in_force(text: str) -> Policy:
+    """The published rules, or, when the document is refused, the last good rules (the
+    shipped ones at a cold start): scoring never stops for a bad push. A refusal is
+    logged with the problem and counted (``RulesDocumentRefused``: an alarm)."""
+    try:
+        current = policy(text)
+    except RuleSetError as error:
+        fallback = _last_good[-1] if _last_good else default_policy()
+        logger.error(
+            "rules document refused; the last good rules stay in force",
+            extra={"problem": str(error), "rules_in_force": len(fallback.rules)},
+        )
+        metrics.add_metric(name="RulesDocumentRefused", unit=MetricUnit.Count, value=1)
+        return fallback
+    if not _last_good or _last_good[-1] is not current:
+        _last_good[:] = [current]
+    return current
+
+
 def detection_service() -> DetectionService:
     config = DetectConfig.from_env()
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
-    rule_set = policy(rules)
+    rule_set = rules_in_force(rules)
     detector = Detector(
         DynamoStateStore(config.profile_table_name, dynamodb()),
         rule_set,

@@ -64,6 +64,24 @@ class Monitoring(Construct):
                     ),
                 ],
             )
+        for alarm in blueprint.metric_alarms:
+            CloudwatchMetricAlarm(
+                self,
+                alarm.key,
+                alarm_name=alarm.name,
+                alarm_description=alarm.description,
+                namespace=blueprint.metrics_namespace,
+                metric_name=alarm.metric_name,
+                dimensions={"service": alarm.service},
+                statistic="Sum",
+                period=period,
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
+                treat_missing_data="notBreaching",
+                alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+                ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
+            )
         for attribute in blueprint.dead_letter_attributes:
             queue = getattr(blueprint, attribute)
             CloudwatchMetricAlarm(

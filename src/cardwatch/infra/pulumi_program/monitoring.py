@@ -58,6 +58,24 @@ class Monitoring(pulumi.ComponentResource):
                 ],
                 opts=ctx.child(self),
             )
+        for alarm in bp.metric_alarms:
+            aws.cloudwatch.MetricAlarm(
+                alarm.key,
+                name=alarm.name,
+                alarm_description=alarm.description,
+                namespace=bp.metrics_namespace,
+                metric_name=alarm.metric_name,
+                dimensions={"service": alarm.service},
+                statistic="Sum",
+                period=period,
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
+                treat_missing_data="notBreaching",
+                alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+                ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
+                opts=ctx.child(self),
+            )
         for attribute in bp.dead_letter_attributes:
             queue = getattr(bp, attribute)
             aws.cloudwatch.MetricAlarm(
