@@ -251,7 +251,8 @@ def test_operational_alarms_reach_the_operators_not_the_security_team(
     assert len(redrives) == len([q for q in bp.queues if q.dead_letter])
     pulumi_bp = pulumi_stack.blueprint
     others = pulumi_stack.of("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert {a.inputs["dimensions"]["QueueName"] for a in others if "dimensions" in a.inputs} == {
+    queue_alarms = [a for a in others if "QueueName" in a.inputs.get("dimensions", {})]
+    assert {a.inputs["dimensions"]["QueueName"] for a in queue_alarms} == {
         getattr(pulumi_bp, a).name for a in pulumi_bp.dead_letter_attributes
     }
     for alarm in others:
@@ -354,3 +355,21 @@ def test_the_analysts_have_their_own_key_and_plan_and_ingest_knows_its_id(
         "fraud-analyst-key" in k.inputs["name"]
         for k in pulumi_stack.of("aws:apigateway/apiKey:ApiKey")
     )
+
+
+# -- a refused rules document: an alarm on detect's own count (issue 17) ---------------
+def test_a_refused_rules_document_raises_an_alarm_in_both(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    bp = cdktf_stack.blueprint
+    (spec,) = [a for a in bp.metric_alarms if a.metric_name == "RulesDocumentRefused"]
+    alarm = cdktf_stack.named("aws_cloudwatch_metric_alarm", spec.name, key="alarm_name")
+    assert (alarm["namespace"], alarm["metric_name"]) == (bp.metrics_namespace, spec.metric_name)
+    assert alarm["dimensions"] == {"service": "cardwatch-detect"}
+    assert (alarm["threshold"], alarm["comparison_operator"]) == (0, "GreaterThanThreshold")
+    others = [
+        a.inputs
+        for a in pulumi_stack.of("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs.get("metricName") == "RulesDocumentRefused"
+    ]
+    assert len(others) == 1 and others[0]["dimensions"] == {"service": "cardwatch-detect"}
