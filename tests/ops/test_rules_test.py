@@ -1,0 +1,45 @@
+"""``cardwatch rules test``: a candidate document measured against the rules in force on
+labelled data, before it is published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cardwatch.cli import main
+from cardwatch.domain.rules import Policy, default_policy, rules_text
+from cardwatch.ops.labelled_file import LabelledHistory
+from cardwatch.ops.replay import ReplaySettings
+from cardwatch.ops.rules_test import compare_rules
+
+
+def test_the_same_rules_measure_the_same_and_a_silenced_rule_hits_nothing(
+    small_history: LabelledHistory,
+) -> None:
+    document = json.loads(rules_text())
+    silenced = document["rules"][1]["id"]
+    for condition in document["rules"][1]["when"]:
+        condition["op"], condition["value"] = ">", 1e12  # can never hold
+    current, candidate, rows = compare_rules(
+        small_history, default_policy(), Policy.from_document(document), ReplaySettings()
+    )
+    assert rows > 0
+    assert candidate.rules[silenced][0] == 0
+    same = compare_rules(small_history, default_policy(), default_policy(), ReplaySettings())
+    assert same[0] == same[1]
+    assert 0 <= current.review_share <= 1 and 0 <= candidate.block_share <= current.review_share + 1
+
+
+def test_the_command_prints_both_and_refuses_a_bad_document(
+    small_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.json"
+    rules.write_text(rules_text())
+    assert main(["rules", "test", str(rules), str(small_csv), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["in_force"] == report["candidate"] and report["rows"] > 0
+    rules.write_text('{"rules": [{"id": "x"}]}')
+    assert main(["rules", "test", str(rules), str(small_csv)]) == 2
+    assert "rules[0] (x)" in capsys.readouterr().err
