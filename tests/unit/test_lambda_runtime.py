@@ -1,6 +1,12 @@
 """Local mode's Lambda runtime: invocations running at once never share module state."""
 
+import json
+from pathlib import Path
+
+import pytest
+
 from cardwatch.blueprint import blueprint_for
+from cardwatch.local.function_logs import FunctionLogs
 from cardwatch.local.lambda_runtime import LocalLambda
 
 
@@ -13,3 +19,15 @@ def test_invocations_at_once_run_in_environments_of_their_own() -> None:
     assert first.module is not second.module
     assert first.module.app is not second.module.app
     assert first.handler is not second.handler
+
+
+def test_an_unhandled_error_is_written_to_the_functions_own_log(tmp_path: Path) -> None:
+    logs = FunctionLogs(tmp_path)
+    with pytest.raises(ValueError, match="boom"), logs.running("fraud-detect-test"):
+        raise ValueError("boom")
+    logs.close()
+    lines = logs.path("fraud-detect-test").read_text().splitlines()
+    assert lines[0] == "[ERROR] ValueError: boom"
+    record = json.loads(lines[1])
+    assert (record["errorType"], record["errorMessage"]) == ("ValueError", "boom")
+    assert record["stackTrace"]

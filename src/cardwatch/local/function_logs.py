@@ -9,9 +9,11 @@ everything else still reaches the real standard output.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,5 +80,16 @@ class FunctionLogs:
         self._local.file = file
         try:
             yield
+        except Exception as error:
+            # what Lambda's runtime writes to the log group for an unhandled error
+            record = {
+                "errorMessage": str(error),
+                "errorType": type(error).__name__,
+                "stackTrace": traceback.format_tb(error.__traceback__),
+            }
+            with self._lock:
+                file.write(f"[ERROR] {type(error).__name__}: {error}\n")
+                file.write(json.dumps(record) + "\n")
+            raise
         finally:
             self._local.file = None
