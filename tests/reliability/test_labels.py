@@ -84,3 +84,27 @@ def test_the_contracts_edges_never_answer_5xx(api: httpx.Client) -> None:
     assert len(answers[-1].content) < 2_000  # the first problems and a count
     assert answers[-1].json()["error_count"] == 1_200
     assert TEST_PANS[0] not in "".join(answer.text for answer in answers)
+
+
+def test_an_analyst_opens_a_case_with_its_decision_and_labels(
+    api: httpx.Client, stack: LocalPipeline
+) -> None:
+    state = json.loads((stack.settings.state_dir / "local.json").read_text())
+    analyst = {"x-api-key": state["analyst_api_key"]}
+    document = valid_document(transaction_id="case-1", terminal_id="case-terminal")
+    assert api.post("/transactions", json=document).status_code == 201
+    assert api.get("/transactions/case-1").status_code == 403  # the processor's key
+
+    def assessed() -> bool:
+        return bool(api.get("/transactions/case-1", headers=analyst).json()["assessed"])
+
+    assert wait_until(assessed, timeout=30)
+    label = {"label": "fraud", "source": "analyst", "note": "called the customer"}
+    api.post("/transactions/case-1/label", json=label, headers=analyst)
+    case = api.get("/transactions/case-1", headers=analyst).json()
+    assert case["decision"] in {"approve", "review", "block"} and 0 <= case["score"] <= 1
+    assert "t_count_1h" in case["features"] and case["model_version"]
+    assert case["label"] == {"label": "fraud", "source": "analyst"}
+    assert case["labels"][0]["note"] == "called the customer"
+    assert TEST_PANS[0] not in json.dumps(case)
+    assert api.get("/transactions/nope-1", headers=analyst).status_code == 404

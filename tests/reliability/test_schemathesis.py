@@ -55,3 +55,24 @@ def test_the_label_route_conforms_to_its_document(stack: LocalPipeline) -> None:
 
     check()
     assert calls and all(status < 500 for status in calls)
+
+
+def test_the_case_route_conforms_to_its_document(stack: LocalPipeline) -> None:
+    schema = schemathesis.openapi.from_dict(openapi_document(stack.api_url))
+    schema.config.update(base_url=stack.api_url)
+    operation = schema["/transactions/{transaction_id}"]["GET"]
+    calls: list[int] = []
+
+    @settings(
+        max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(case=operation.as_strategy())
+    def check(case: Any) -> None:
+        response = case.call_and_validate(
+            headers={"x-api-key": stack.analyst_api_key},
+            excluded_checks=[positive_data_acceptance],
+        )
+        calls.append(response.status_code)
+
+    check()
+    assert calls and all(status < 500 for status in calls)

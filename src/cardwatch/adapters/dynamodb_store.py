@@ -103,6 +103,13 @@ class DynamoTransactionStore:
             raise
         return None
 
+    def case_item(self, transaction_id: str) -> dict[str, Any] | None:
+        """The stored item as it is: the transaction, its decision and its labels."""
+        guard = self._get_item(transaction_id, GUARD_TIMESTAMP)
+        if guard is None:
+            return None
+        return self._get_item(transaction_id, int(guard["item_timestamp"]))
+
     def get(self, transaction_id: str) -> StoredTransaction | None:
         guard = self._get_item(transaction_id, GUARD_TIMESTAMP)
         if guard is None:

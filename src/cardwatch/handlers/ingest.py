@@ -97,6 +97,13 @@ def post_transaction() -> Response[str]:
     )
 
 
+@app.get("/transactions/<transaction_id>")
+def get_case(transaction_id: str) -> Response[str]:
+    """The case: the transaction, its decision, reasons, features and labels."""
+    analyst_key_id(app.current_event)
+    return _json(HTTPStatus.OK, wiring.case_service().case(transaction_id))
+
+
 class NotAnalyst(Exception):
     """A label came with a key other than the analysts'."""
 
@@ -153,7 +160,7 @@ def post_label(transaction_id: str) -> Response[str]:
 
 @app.exception_handler(NotAnalyst)
 def not_analyst(_error: NotAnalyst) -> Response[str]:
-    return _problem(HTTPStatus.FORBIDDEN, "labels take the analysts' API key only")
+    return _problem(HTTPStatus.FORBIDDEN, "labels and cases take the analysts' API key only")
 
 
 @app.exception_handler(TransactionNotFound)

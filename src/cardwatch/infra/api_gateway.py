@@ -36,6 +36,7 @@ MODELS = (("Transaction", "transaction"), ("Label", "label"))
 ROUTES = (
     ("post-transaction", "/transactions", "Transaction"),
     ("post-label", "/transactions/{transaction_id}/label", "Label"),
+    ("get-transaction", "/transactions/{transaction_id}", None),
 )
 
 

@@ -169,6 +169,8 @@ class LocalGateway:
         return None
 
     def _validate(self, resource: str, body: str, content_type: str) -> JSONResponse | None:
+        if resource not in self._models:
+            return None  # a method without a request model (GET)
         if content_type.split(";", 1)[0].strip().lower() != "application/json":
             return None  # no model for other types: the function answers 415
         try:  # the gateway parses leniently; the function's strict reading comes later
@@ -228,6 +230,13 @@ class LocalGateway:
                 {"transaction_id": request.path_params["transaction_id"]},
             )
 
+        async def case(request: Request) -> Response:
+            return await self.proxy(
+                request,
+                "/transactions/{transaction_id}",
+                {"transaction_id": request.path_params["transaction_id"]},
+            )
+
         async def openapi(request: Request) -> Response:
             return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
 
@@ -238,6 +247,7 @@ class LocalGateway:
             routes=[
                 Route("/transactions", transactions, methods=["POST"]),
                 Route("/transactions/{transaction_id}/label", label, methods=["POST"]),
+                Route("/transactions/{transaction_id}", case, methods=["GET"]),
                 Route("/openapi.json", openapi, methods=["GET"]),
                 Route("/health", health, methods=["GET"]),
             ]

@@ -34,6 +34,46 @@ _PROBLEM = {
     },
 }
 
+_CASE = {
+    "type": "object",
+    "required": ["transaction_id", "transaction", "assessed", "reasons", "features", "labels"],
+    "properties": {
+        "transaction_id": {"type": "string"},
+        "transaction": {"type": "object", "description": "The stored transaction (public view)."},
+        "decision": {"type": "string", "nullable": True, "enum": ["approve", "review", "block"]},
+        "assessed": {"type": "boolean"},
+        "score": {"type": "number", "nullable": True},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+        "features": {
+            "type": "object",
+            "description": "The feature vector the engine scored, by the engine's names.",
+            "additionalProperties": {"type": "number", "nullable": True},
+        },
+        "model_version": {"type": "string", "nullable": True},
+        "assessed_at": {"type": "string", "nullable": True},
+        "label": {
+            "type": "object",
+            "nullable": True,
+            "description": "The effective label (the engine follows it).",
+            "properties": {"label": {"type": "string"}, "source": {"type": "string"}},
+        },
+        "labels": {
+            "type": "array",
+            "description": "Every label, oldest first.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "label": {"type": "string"},
+                    "source": {"type": "string"},
+                    "note": {"type": "string"},
+                    "by": {"type": "string"},
+                    "at_ms": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+
 _LABEL_RECORDED = {
     "type": "object",
     "required": ["transaction_id", "label", "source", "effective", "labels", "status"],
@@ -149,6 +189,37 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                     },
                 }
             },
+            "/transactions/{transaction_id}": {
+                "get": {
+                    "operationId": "getCase",
+                    "summary": "A transaction's case: decision, reasons, features, labels "
+                    "(the analysts' key only)",
+                    "security": [{"analystApiKey": []}],
+                    "parameters": [
+                        {
+                            "name": "transaction_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": id_pattern},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The case",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Case"}
+                                }
+                            },
+                        },
+                        "400": _problem_response("The id breaks the contract"),
+                        "403": _problem_response("Not the analysts' API key"),
+                        "404": _problem_response("No stored transaction has this id"),
+                        "429": _problem_response("Throttled"),
+                        "503": _problem_response("Storage busy; retry"),
+                    },
+                }
+            },
             "/transactions/{transaction_id}/label": {
                 "post": {
                     "operationId": "postLabel",
@@ -197,6 +268,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                 "TransactionAccepted": _ACCEPTED,
                 "Label": label,
                 "LabelRecorded": _LABEL_RECORDED,
+                "Case": _CASE,
             },
             "securitySchemes": {
                 "apiKey": {

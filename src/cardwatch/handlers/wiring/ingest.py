@@ -7,6 +7,7 @@ from cardwatch.adapters.dynamodb_state import DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.kms_token_key import derive_card_token_key
 from cardwatch.domain.card import CardTokenizer
+from cardwatch.domain.cases import CaseService
 from cardwatch.domain.detection import Detector
 from cardwatch.domain.ingest import IngestService
 from cardwatch.domain.label_history import parse_ranks
@@ -16,7 +17,7 @@ from cardwatch.domain.validation import TimeWindow, TransactionParser
 from cardwatch.handlers.config import IngestConfig
 from cardwatch.handlers.wiring import cached, dynamodb
 
-__all__ = ["ingest_service", "label_service"]
+__all__ = ["case_service", "ingest_service", "label_service"]
 
 
 @cached
@@ -34,3 +35,8 @@ def label_service() -> LabelService:
         DynamoStateStore(config.profile_table_name, dynamodb()), Policy((), Thresholds())
     )
     return LabelService(store, store, detector, parse_ranks(config.label_source_ranks))
+
+
+def case_service() -> CaseService:
+    config = IngestConfig.from_env()
+    return CaseService(DynamoTransactionStore(config.table_name, dynamodb()))

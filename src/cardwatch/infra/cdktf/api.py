@@ -125,6 +125,29 @@ class TransactionApi(Construct):
             )
             methods += [method, integration]
             served += [method.id, integration.id, integration.uri, model.id]
+        # the case: one transaction with its decision and labels (the analysts' key)
+        case = ApiGatewayMethod(
+            self,
+            "get-transaction",
+            rest_api_id=self.api.id,
+            resource_id=one.id,
+            http_method="GET",
+            authorization="NONE",
+            api_key_required=True,
+            request_parameters={"method.request.path.transaction_id": True},
+        )
+        case_integration = ApiGatewayIntegration(
+            self,
+            "get-transaction-integration",
+            rest_api_id=self.api.id,
+            resource_id=one.id,
+            http_method=case.http_method,
+            type="AWS_PROXY",
+            integration_http_method="POST",
+            uri=ingest.invoke_arn,
+        )
+        methods += [case, case_integration]
+        served += [case.id, case_integration.id, case_integration.uri]
         bad_request = ApiGatewayGatewayResponse(
             self,
             "bad-request-body",
@@ -141,6 +164,15 @@ class TransactionApi(Construct):
             function_name=ingest.function_name,
             principal="apigateway.amazonaws.com",
             source_arn=f"{self.api.execution_arn}/*/POST/transactions*",
+        )
+        LambdaPermission(
+            self,
+            "api-reads-cases",
+            statement_id="ApiGatewayReadsCases",
+            action="lambda:InvokeFunction",
+            function_name=ingest.function_name,
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{self.api.execution_arn}/*/GET/transactions/*",
         )
         served.append(bad_request.id)
         deployment = ApiGatewayDeployment(

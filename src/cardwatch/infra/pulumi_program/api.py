@@ -99,6 +99,29 @@ class TransactionApi(pulumi.ComponentResource):
             )
             parts += [method, integration]
             served += [method.id, integration.id, integration.uri, model.id]
+        # the case: one transaction with its decision and labels (the analysts' key)
+        case = aws.apigateway.Method(
+            "get-transaction",
+            rest_api=self.api.id,
+            resource_id=one.id,
+            http_method="GET",
+            authorization="NONE",
+            api_key_required=True,
+            request_parameters={"method.request.path.transaction_id": True},
+            opts=child,
+        )
+        case_integration = aws.apigateway.Integration(
+            "get-transaction-integration",
+            rest_api=self.api.id,
+            resource_id=one.id,
+            http_method=case.http_method,
+            type="AWS_PROXY",
+            integration_http_method="POST",
+            uri=ingest.invoke_arn,
+            opts=child,
+        )
+        parts += [case, case_integration]
+        served += [case.id, case_integration.id, case_integration.uri]
         bad_request = aws.apigateway.Response(
             "bad-request-body",
             rest_api_id=self.api.id,
@@ -114,6 +137,15 @@ class TransactionApi(pulumi.ComponentResource):
             function=ingest.name,
             principal="apigateway.amazonaws.com",
             source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/POST/transactions*"),
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            "api-reads-cases",
+            statement_id="ApiGatewayReadsCases",
+            action="lambda:InvokeFunction",
+            function=ingest.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/GET/transactions/*"),
             opts=child,
         )
         served.append(bad_request.id)
