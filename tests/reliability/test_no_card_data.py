@@ -19,9 +19,10 @@ from tests.card_corpus import ID_FIELDS, grouped, id_spellings, luhn_pans, numbe
 from tests.conftest import TEST_PANS, valid_document
 from tests.reliability.figures import FIGURES
 
-#: Tokens cardwatch issued (their check digits verified at ingest): 64 hex digits that
-#: now and then hold a Luhn-valid digit run by chance, and are not card numbers.
-ISSUED_TOKEN = re.compile(r"tok_[0-9a-f]{64}")
+#: Tokens cardwatch issued (their check digits verified at ingest) and its own SHA-256
+#: digests (a guard's fingerprint): 64 hex digits that now and then hold a Luhn-valid
+#: digit run by chance, and are not card numbers.
+ISSUED_TOKEN = re.compile(r"(?<![0-9A-Za-z])(tok_)?[0-9a-f]{64}(?![0-9A-Za-z])")
 CVV = re.compile(r'"(cvv2?|cvc2?|card_verification_value|security_code)"', re.IGNORECASE)
 
 

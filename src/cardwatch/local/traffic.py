@@ -237,5 +237,8 @@ def csv_traffic(path: Path, limit: int | None = None) -> Iterator[Planned]:
         if history.latitudes is not None and history.longitudes is not None:
             latitude, longitude = history.latitudes[row], history.longitudes[row]
             if latitude is not None and longitude is not None:
-                body["latitude"], body["longitude"] = latitude, longitude
+                # kept to seven decimals, as ingest keeps them (a float's noise digits
+                # would be refused: at most 12 decimal places)
+                body["latitude"] = round(Decimal(repr(latitude)), 7)
+                body["longitude"] = round(Decimal(repr(longitude)), 7)
         yield Planned(body, "csv", bool(history.labels[row]))
