@@ -159,52 +159,50 @@ class DynamoTransactionStore:
         ``label_version``: one writer wins, the other re-reads) and set the effective
         ``label``, ``label_source`` and ``labelled_at``."""
         first = version == 1
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_attributes(
-                    {
-                        "transaction_id": transaction.transaction_id,
-                        "timestamp": transaction.timestamp_ms,
-                    }
-                ),
-                UpdateExpression=(
-                    "SET #labels = list_append(if_not_exists(#labels, :none), :entry), "
-                    "#version = :version, #label = :label, #source = :source, #at = :at"
-                ),
-                ConditionExpression="attribute_exists(transaction_id) AND "
-                + ("attribute_not_exists(#version)" if first else "#version = :before"),
-                ExpressionAttributeNames={
-                    "#labels": "labels",
-                    "#version": "label_version",
-                    "#label": "label",
-                    "#source": "label_source",
-                    "#at": "labelled_at",
-                },
-                ExpressionAttributeValues=to_attributes(
-                    {
-                        ":none": [],
-                        ":entry": [entry.to_record()],
-                        ":version": version,
-                        ":label": current.label,
-                        ":source": current.source,
-                        ":at": datetime.fromtimestamp(entry.at_ms / 1000, UTC).isoformat(),
-                        **({} if first else {":before": version - 1}),
-                    }
-                ),
-            )
-        except ClientError as error:
-            code = error.response["Error"]["Code"]
-            if code == "ConditionalCheckFailedException":
-                return False
-            if code in BUSY_CODES:
-                raise StoreBusy(code) from error
-            raise
-        return True
+        return self._update_if(
+            transaction,
+            UpdateExpression=(
+                "SET #labels = list_append(if_not_exists(#labels, :none), :entry), "
+                "#version = :version, #label = :label, #source = :source, #at = :at"
+            ),
+            ConditionExpression="attribute_exists(transaction_id) AND "
+            + ("attribute_not_exists(#version)" if first else "#version = :before"),
+            ExpressionAttributeNames={
+                "#labels": "labels",
+                "#version": "label_version",
+                "#label": "label",
+                "#source": "label_source",
+                "#at": "labelled_at",
+            },
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":none": [],
+                    ":entry": [entry.to_record()],
+                    ":version": version,
+                    ":label": current.label,
+                    ":source": current.source,
+                    ":at": datetime.fromtimestamp(entry.at_ms / 1000, UTC).isoformat(),
+                    **({} if first else {":before": version - 1}),
+                }
+            ),
+        )
 
     def _set_once(self, transaction: Transaction, values: dict[str, Any]) -> bool:
         """Set ``values`` on the stored item unless its first attribute is already set."""
         names = {f"#a{i}": name for i, name in enumerate(values)}
+        return self._update_if(
+            transaction,
+            UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(names))),
+            ConditionExpression=("attribute_exists(transaction_id) AND attribute_not_exists(#a0)"),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_attributes(
+                {f":v{i}": value for i, value in enumerate(values.values())}
+            ),
+        )
+
+    def _update_if(self, transaction: Transaction, **update: Any) -> bool:
+        """One conditional UpdateItem on the transaction's item: False when its
+        condition failed; throttling is :class:`StoreBusy`."""
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -214,14 +212,7 @@ class DynamoTransactionStore:
                         "timestamp": transaction.timestamp_ms,
                     }
                 ),
-                UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(names))),
-                ConditionExpression=(
-                    "attribute_exists(transaction_id) AND attribute_not_exists(#a0)"
-                ),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_attributes(
-                    {f":v{i}": value for i, value in enumerate(values.values())}
-                ),
+                **update,
             )
         except ClientError as error:
             code = error.response["Error"]["Code"]
