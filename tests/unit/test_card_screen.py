@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -144,6 +145,23 @@ def test_uuids_pass_and_hex_ids_are_refused_rarely() -> None:
     refused = sum(holds_card_number(text) for text in hex_ids)
     FIGURES["random 32-digit hex ids refused by the card screen, of 20,000"] = refused
     assert refused <= 100  # under half a percent: a chance refusal names the field
+
+
+def test_date_times_pass_and_a_card_number_beside_one_is_found() -> None:
+    rng = random.Random(11)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    moments = [start + timedelta(seconds=rng.uniform(0, 3e8)) for _ in range(5_000)]
+    spellings = [
+        *(f"{m:%Y-%m-%d %H:%M:%S},{m.microsecond // 1000:03d}+0000" for m in moments),
+        *(m.isoformat() for m in moments),
+        *(f"{m:%Y-%m-%dT%H:%M:%S}.{m.microsecond // 1000:03d}Z" for m in moments),
+    ]
+    # one in five of them would hold a Luhn-valid 14- or 17-digit span if read as digits
+    assert [text for text in spellings if holds_card_number(text)] == []
+    line = f'{{"timestamp":"{spellings[0]}","note":"{grouped(TEST_PANS[0], " ")}"}}'
+    assert holds_card_number(line)
+    assert holds_card_number(f"{spellings[0]} {TEST_PANS[0]}")
+    assert holds_card_number("2026-13-45 " + TEST_PANS[0])
 
 
 def test_found_spans_cover_the_digits() -> None:

@@ -14,11 +14,14 @@ digits stand beside it across a separator.
 
 What it does not call a card number: a bare run of more than 19 digits (no span of a
 single group is tested inside it: any long number would hold a Luhn-valid window by
-chance), digits joined by letters or by ``+`` (a timestamp's offset), and a UUID in its
+chance), digits joined by letters or by ``+`` (a timestamp's offset), a UUID in its
 standard 8-4-4-4-12 form (whose hex would otherwise hold a Luhn-valid chain about one
-time in 300). Other hex ids are screened as text: a random 32-digit hex id holds a
-Luhn-valid run now and then (the unit tests measure how often); the refusal names the
-field and the client can choose another id.
+time in 300), and a calendar date-time (``2026-11-23 10:15:30,123``, as log records and
+clients write it, a valid month, day, hour and minute: its 14 to 17 digits would
+otherwise read as a Luhn-valid number about one time in five). Other hex ids are
+screened as text: a random 32-digit hex id holds a Luhn-valid run now and then (the
+unit tests measure how often); the refusal names the field and the client can choose
+another id.
 
 The API screens every string a client sends (field values, field names, the path) and
 every number by its digits; the reliability tier scans tables, queues and logs with the
@@ -45,6 +48,15 @@ _UUID = re.compile(
     r"[0-9a-fA-F]{12}(?![0-9A-Za-z])"
 )
 
+_DATETIME = re.compile(
+    r"(?<![0-9])[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[T ]"
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-6][0-9](?:[.,][0-9]{1,9})?)?(?![0-9])"
+)
+
+
+def _masked(found: re.Match[str]) -> str:
+    return "u" * len(found.group())
+
 
 def _spans(chain: str) -> Iterator[tuple[int, int]]:
     """Each (start, end) in ``chain`` of consecutive digit groups with 13-19 digits."""
@@ -62,7 +74,7 @@ def _spans(chain: str) -> Iterator[tuple[int, int]]:
 def card_numbers_in(text: str) -> Iterator[tuple[int, int]]:
     """The (start, end) of every card number in ``text``, in any common spelling."""
     if "-" in text:
-        text = _UUID.sub(lambda found: "u" * len(found.group()), text)
+        text = _DATETIME.sub(_masked, _UUID.sub(_masked, text))
     for chain in _CHAIN.finditer(text):
         for start, end in _spans(chain.group()):
             digits = "".join(_GROUP.findall(chain.group()[start:end]))
