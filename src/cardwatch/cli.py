@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -134,11 +134,21 @@ def _simulate(args: argparse.Namespace) -> int:
 def _replay_settings(args: argparse.Namespace) -> Any:
     from cardwatch.ops.replay import ReplaySettings  # noqa: PLC0415
 
-    return ReplaySettings(
+    settings = ReplaySettings(
         label_delay_days=args.label_delay_days,
         retrain_every_days=args.retrain_every_days,
         seed=args.seed,
     )
+    if getattr(args, "as_deployed", False):
+        from cardwatch.domain.model_store import default_model  # noqa: PLC0415
+        from cardwatch.ops.model_choice import Promotion  # noqa: PLC0415
+
+        settings = replace(
+            settings,
+            start_model=default_model(),
+            promotion=Promotion(margin=args.promotion_margin),
+        )
+    return settings
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -167,6 +177,38 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day_one(args: argparse.Namespace) -> int:
+    from cardwatch.ops.day_one import DayOneSettings, day_one_artifact  # noqa: PLC0415
+
+    settings = DayOneSettings(
+        worlds=args.worlds, customers=args.customers, days=args.days, seed=args.seed
+    )
+    artifact = day_one_artifact(settings, progress=lambda line: print(line, flush=True))
+    args.out.write_text(json.dumps(artifact, separators=(",", ":")))
+    meta = artifact["metadata"]
+    print(
+        f"wrote {args.out}: {len(artifact['trees'])} trees, trained on {meta['rows']:,} rows "
+        f"({meta['frauds']:,} frauds) of {settings.worlds} worlds"
+    )
+    return 0
+
+
+def _add_model(commands: Any) -> None:
+    model = commands.add_parser("model", help="the detection model")
+    actions = model.add_subparsers(dest="action", required=True)
+    day_one = actions.add_parser(
+        "day-one",
+        help="fit the model the deployment ships with on many simulated worlds, each with "
+        "parameters of its own (behaviour, not one simulator's constants)",
+    )
+    day_one.add_argument("--out", type=Path, required=True)
+    day_one.add_argument("--worlds", type=_positive_int, default=8)
+    day_one.add_argument("--customers", type=_positive_int, default=1200)
+    day_one.add_argument("--days", type=_positive_int, default=70)
+    day_one.add_argument("--seed", type=int, default=42)
+    day_one.set_defaults(run=_day_one)
+
+
 def _add_replay_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "data",
@@ -174,7 +216,7 @@ def _add_replay_options(parser: argparse.ArgumentParser) -> None:
         help="labelled CSV: transaction_id,timestamp,user_id,terminal_id,amount,is_fraud",
     )
     parser.add_argument("--label-delay-days", type=float, default=7.0)
-    parser.add_argument("--retrain-every-days", type=float, default=7.0)
+    parser.add_argument("--retrain-every-days", type=float, default=7.0, help="0: never retrain")
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -345,6 +387,20 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--scores-out", type=Path)
     backtest.add_argument("--test-days", type=int, default=7)
     backtest.add_argument(
+        "--as-deployed",
+        action="store_true",
+        help="replay as the deployment behaves: the shipped model from the first "
+        "transaction; each retrained model a challenger, promoted only when it beats the "
+        "model in force on the latest labelled days (--retrain-every-days 0: never "
+        "retrain, the deployment on day one)",
+    )
+    backtest.add_argument(
+        "--promotion-margin",
+        type=float,
+        default=0.01,
+        help="average precision a challenger must gain to be promoted (--as-deployed)",
+    )
+    backtest.add_argument(
         "--reference",
         action="store_true",
         help="also fit a larger gradient-boosted reference and print its AP beside ours",
@@ -383,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replay(commands)
     _add_dlq(commands)
     _add_rules(commands)
+    _add_model(commands)
     return parser
 
 

@@ -6,6 +6,7 @@ import csv
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +25,7 @@ from cardwatch.ops.replay import (
 )
 from cardwatch.ops.replay import replay as run_replay
 from cardwatch.ops.rule_report import RuleEffect, rule_effects
+from cardwatch.ops.weekly import Week, weekly, weekly_table
 
 __all__ = ["BacktestReport", "backtest", "run_backtest"]
 
@@ -45,6 +47,9 @@ class BacktestReport:
     flagged_precision: float = float("nan")
     #: a larger model's average precision on the same test days (``--reference``)
     reference_average_precision: float = float("nan")
+    weeks: tuple[Week, ...] = ()
+    #: each retraining: when, on how many rows, and (as deployed) how its challenge went
+    retrainings: tuple[dict[str, Any], ...] = ()
 
     @property
     def transactions_per_second(self) -> float:
@@ -96,6 +101,8 @@ def backtest(
         tuple(effects),
         *_decision_shares(result.decisions[test], labels),
         reference_ap,
+        tuple(weekly(history, result)),
+        tuple(result.retrains),
     )
 
 
@@ -180,6 +187,11 @@ def run_backtest(
         result, report = backtest(history, settings, test_days, progress, reference=reference)
     if scores_out is not None:
         write_scores(scores_out, history, result)
+    console.print(weekly_table(list(report.weeks)))
+    for retraining in report.retrainings:
+        if "challenge" in retraining:
+            when = np.datetime64(retraining["at_ms"], "ms").astype("datetime64[D]")
+            console.print(f"retrained {when}: {retraining['challenge'].describe()}")
     console.print(_table(report))
     console.print(_rules_table(report))
     if reference:
@@ -190,11 +202,14 @@ def run_backtest(
             f"{report.reference_average_precision:.3f}; cardwatch {ap:.3f} = "
             f"{ap / report.reference_average_precision:.2f} of it"
         )
+    promoted = sum(bool(r.get("challenge") and r["challenge"].promoted) for r in report.retrainings)
     console.print(
         f"{report.rows:,} transactions in {report.seconds:.1f} s "
         f"({report.transactions_per_second:,.0f} per second), "
         f"label delay {settings.label_delay_days:g} days, "
-        f"{report.retrains} retrainings on visible labels only; test days: "
+        f"{report.retrains} retrainings on visible labels only"
+        + (f" ({promoted} promoted)" if settings.promotion is not None else "")
+        + "; test days: "
         f"{report.flagged_share:.2%} flagged ({report.blocked_share:.2%} blocked), "
         f"{report.flagged_precision:.1%} of them fraud"
         + (f", {result.duplicates} repeated ids skipped" if result.duplicates else "")

@@ -4,6 +4,10 @@ Labels become visible only ``label_delay_days`` after their transaction, as
 chargebacks do; the model is retrained every ``retrain_every_days`` on the labels
 visible at that moment and on nothing else. Used by ``cardwatch backtest`` (scores and
 metrics) and ``cardwatch train`` (the final artifact).
+
+As the deployment behaves (``backtest --as-deployed``): the shipped model scores from the
+first transaction (``start_model``), and a retrained model is a challenger that takes
+over only when it beats the model in force on the latest labelled days (``promotion``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -28,6 +33,7 @@ from cardwatch.domain.model import TreeModel
 from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.domain.state import DAY_MS
 from cardwatch.ops.labelled_file import LabelledHistory, load_history
+from cardwatch.ops.model_choice import Promotion, challenge
 from cardwatch.ops.rule_report import combined_scores
 from cardwatch.ops.train import fit_artifact
 
@@ -50,6 +56,14 @@ class ReplaySettings:
     #: thresholds cut each day from the days before, as the deployment does (None: the
     #: rule document's thresholds throughout)
     budget: AlertBudget | None = field(default_factory=AlertBudget)
+    #: the model in force before any retraining (the deployment's: the shipped one)
+    start_model: TreeModel | None = None
+    #: None: each retrained model replaces the one in force; else it is a challenger
+    promotion: Promotion | None = None
+
+    @property
+    def retrains(self) -> bool:
+        return 0 < self.retrain_every_days < math.inf
 
 
 @dataclass(slots=True)
@@ -66,6 +80,17 @@ class ReplayResult:
     retrains: list[dict[str, Any]] = field(default_factory=list)
     duplicates: int = 0
     model: TreeModel | None = None
+    #: (from when, model version): the models in force, in order ("" before any model)
+    models_in_force: list[tuple[int, str]] = field(default_factory=list)
+
+    def model_at(self, timestamp_ms: int) -> str:
+        """The version of the model in force at ``timestamp_ms``."""
+        version = ""
+        for since, name in self.models_in_force:
+            if since > timestamp_ms:
+                break
+            version = name
+        return version
 
     def keep(self, index: int, assessment: Assessment, rule_bit: dict[str, int]) -> None:
         """Record row ``index``'s assessment (``rule_bit``: a rule's source -> its bit)."""
@@ -114,7 +139,7 @@ def replay(
     stamps = history.timestamp_ms.tolist()
     labels = history.labels.tolist()
     policy = policy or default_policy()
-    detector = Detector(InMemoryState(), policy)
+    detector = Detector(InMemoryState(), policy, settings.start_model)
     size = len(history)
     result = ReplayResult(
         np.zeros(size),
@@ -128,12 +153,10 @@ def replay(
     sorted_stamps = history.timestamp_ms[order]
     delay = int(settings.label_delay_days * DAY_MS)
     never = 2**62
-    period = (
-        int(settings.retrain_every_days * DAY_MS)
-        if math.isfinite(settings.retrain_every_days)
-        else never
-    )
+    period = int(settings.retrain_every_days * DAY_MS) if settings.retrains else never
     next_retrain = min(never, int(stamps[order[0]]) + period) if len(order) else never
+    if len(order) and settings.start_model is not None:
+        result.models_in_force.append((int(stamps[order[0]]), settings.start_model.version))
     visible = 0  # labels of order[:visible] are known to the engine
     positions = order.tolist()
     ids, users, terminals, amounts = (
@@ -262,6 +285,10 @@ class _Calibration:
         )
 
 
+def _date(timestamp_ms: int) -> str:
+    return datetime.fromtimestamp(timestamp_ms / 1000, UTC).date().isoformat()
+
+
 def _retrain(
     detector: Detector,
     result: ReplayResult,
@@ -271,6 +298,12 @@ def _retrain(
     *,
     now: int,
 ) -> bool:
+    judged = rows[:0]
+    if settings.promotion is not None and len(rows):
+        # fit on the older labels, judge on the latest labelled days
+        stamps = history.timestamp_ms[rows]
+        recent = stamps > stamps.max() - int(settings.promotion.evaluation_days * DAY_MS)
+        rows, judged = rows[~recent], rows[recent]
     y = history.labels[rows]
     frauds = int(y.sum())
     if frauds < settings.min_frauds_to_train or frauds == len(y):
@@ -279,9 +312,24 @@ def _retrain(
         result.features,
         history.labels,
         seed=settings.seed,
-        note={"labels_visible_until_ms": now},
+        note={"labels_visible_until_ms": now, "version": f"retrained-{_date(now)}"},
         rows=rows,
     )
-    detector.model = TreeModel.from_artifact(artifact)
-    result.retrains.append({"at_ms": now, "rows": len(rows), "frauds": frauds})
+    challenger = TreeModel.from_artifact(artifact)
+    entry: dict[str, Any] = {"at_ms": now, "rows": len(rows), "frauds": frauds}
+    result.retrains.append(entry)
+    if settings.promotion is not None:
+        verdict = challenge(
+            detector.model,
+            challenger,
+            result.features[judged],
+            history.labels[judged],
+            settings.promotion,
+            seed=settings.seed,
+        )
+        entry["challenge"] = verdict
+        if not verdict.promoted:
+            return False
+    detector.model = challenger
+    result.models_in_force.append((now, challenger.version))
     return True

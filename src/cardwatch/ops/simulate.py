@@ -53,6 +53,8 @@ class SimulationSettings:
     customer_compromise_days: int = 14
     compromised_amount_factor: float = 5.0
     card_testing_per_day: int = 0
+    #: every amount times this (another currency, another market): 1 is the handbook's
+    amount_scale: float = 1.0
     #: processor fields and the fraud that uses them (None: the handbook's columns only)
     rich: RichSettings | None = None
 
@@ -90,7 +92,7 @@ def _available_terminals(
 
 def _legitimate(settings: SimulationSettings, rng: np.random.Generator) -> SimulatedData:
     customer_xy = rng.uniform(0, 100, (settings.customers, 2))
-    mean_amount = rng.uniform(5, 100, settings.customers)
+    mean_amount = rng.uniform(5, 100, settings.customers) * settings.amount_scale
     mean_per_day = rng.uniform(0, 4, settings.customers)
     terminal_xy = rng.uniform(0, 100, (settings.terminals, 2))
     available = _available_terminals(customer_xy, terminal_xy, settings.radius)
@@ -181,7 +183,7 @@ def _with_card_testing(
             for _ in range(int(rng.integers(1, 3))):
                 moment += int(rng.integers(60, 1800))
                 seconds.append(moment)
-                amounts.append(round(float(rng.uniform(150, 600)), 2))
+                amounts.append(round(float(rng.uniform(150, 600) * settings.amount_scale), 2))
             customers += [int(card)] * (len(seconds) - len(customers))
     added = len(seconds)
     order = np.argsort(np.concatenate([data.seconds, seconds]), kind="stable")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,10 +67,12 @@ def fit_artifact(
     settings: TrainingSettings | None = None,
     note: dict[str, Any] | None = None,
     rows: NDArray[np.int64] | None = None,
+    ignored: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Fit on ``x`` (rows in :data:`FEATURES` order) and ``y``; return the artifact.
 
-    ``rows`` limits the fit to those rows of ``x`` and ``y`` without copying the rest.
+    ``rows`` limits the fit to those rows of ``x`` and ``y`` without copying the rest;
+    the ``ignored`` features are never split on (the artifact keeps every feature).
     Genuine rows beyond ``max_genuine`` are sampled away; the baseline is shifted by the
     log of the kept share, so probabilities stay calibrated to the full data.
     """
@@ -97,6 +100,7 @@ def fit_artifact(
     # A feature the data never fills (no coordinates, say) cannot be binned; as a
     # constant it is simply never split on.
     sample[:, np.isnan(sample).all(axis=0)] = 0.0
+    sample[:, [FEATURES.index(name) for name in ignored]] = 0.0
     with threadpool_limits(limits=training_threads()):
         classifier.fit(sample, y[chosen])
     baseline = float(np.ravel(classifier._baseline_prediction)[0]) + math.log(kept_share)

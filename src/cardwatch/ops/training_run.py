@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from cardwatch.ops.train import fit_artifact
 __all__ = ["train_from_history"]
 
 
-def train_from_history(data: Path | list[Path], settings: ReplaySettings) -> dict[str, Any]:
+def train_from_history(
+    data: Path | list[Path], settings: ReplaySettings, *, ignored: Sequence[str] = ()
+) -> dict[str, Any]:
     """Replay each file of ``data`` (features need the history in order; each file is
     a world of its own, with its own state), then fit on every row of all of them.
 
@@ -35,4 +38,5 @@ def train_from_history(data: Path | list[Path], settings: ReplaySettings) -> dic
             "source": ", ".join(path.name for path in files),
             "label_delay_days": settings.label_delay_days,
         },
+        ignored=ignored,
     )

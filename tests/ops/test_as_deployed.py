@@ -1,0 +1,96 @@
+"""The backtest as the deployment behaves: the shipped model from the first transaction,
+the deployment's thresholds, and retrained models promoted only when they win.
+
+Day one (``--retrain-every-days 0``) is the shipped model alone: on every generator the
+project ships, and on a world drawn outside the ranges the shipped model was fitted on,
+it must flag few transactions and rank frauds well above chance."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cardwatch.cli import main
+from cardwatch.domain.model_store import default_model
+from cardwatch.ops.backtest import BacktestReport, backtest
+from cardwatch.ops.model_choice import Promotion
+from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history
+from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from cardwatch.ops.simulate_rich import RichSettings
+from tests.ops.conftest import short_compromises
+from tests.reliability.figures import FIGURES
+
+BASE = SimulationSettings(customers=600, terminals=1200, days=42, seed=31)
+WORLDS = {
+    "handbook": BASE,
+    "processor fields": replace(BASE, rich=RichSettings()),
+    "card testing": replace(BASE, card_testing_per_day=3),
+    "short compromises": short_compromises(BASE),
+    # outside every range the shipped model was fitted on: amounts twenty times the
+    # handbook's, no amount cutoff, customers roaming three times as far
+    "unseen": replace(
+        BASE, amount_scale=20.0, fraud_amount=1e12, radius=15.0, compromised_amount_factor=12.0
+    ),
+}
+DAY_ONE = ReplaySettings(retrain_every_days=0, start_model=default_model(), promotion=Promotion())
+#: today's shipped model, fitted to one simulator, on the unseen generator (issue 14)
+BEFORE_AVERAGE_PRECISION = 0.085
+
+
+@pytest.fixture(scope="module", params=list(WORLDS))
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, LabelledHistory]:
+    path = tmp_path_factory.mktemp("world") / "data.csv"
+    write_csv(simulate(WORLDS[request.param]), path)
+    return request.param, load_history(path)
+
+
+def day_one(history: LabelledHistory) -> tuple[float, BacktestReport]:
+    result, report = backtest(history, DAY_ONE, test_days=7)
+    return float((result.decisions > 0).mean()), report
+
+
+def test_day_one_flags_little_and_ranks_frauds_on_every_world(
+    world: tuple[str, LabelledHistory],
+) -> None:
+    name, history = world
+    flagged, report = day_one(history)
+    ap = report.metrics["average_precision"]
+    FIGURES[f"day one, {name}: flagged of all, test-week AP"] = f"{flagged:.2%}, {ap:.3f}"
+    assert report.retrains == 0
+    assert {week.model for week in report.weeks} == {default_model().version}
+    assert flagged <= 0.01
+    assert report.flagged_share <= 0.01
+    assert ap >= 3 * BEFORE_AVERAGE_PRECISION
+
+
+def test_as_deployed_learns_nearly_as_well_as_the_plain_backtest(
+    world: tuple[str, LabelledHistory],
+) -> None:
+    name, history = world
+    if name not in ("handbook", "processor fields"):
+        pytest.skip("measured on the handbook's data and the rich scenarios")
+    deployed = replace(DAY_ONE, retrain_every_days=7)
+    _result, as_deployed = backtest(history, deployed, test_days=7)
+    _result, plain = backtest(history, ReplaySettings(), test_days=7)
+    ratio = as_deployed.metrics["average_precision"] / plain.metrics["average_precision"]
+    FIGURES[f"as deployed / plain backtest AP, {name}"] = f"{ratio:.2f}"
+    assert as_deployed.retrains > 0
+    assert all("challenge" in entry for entry in as_deployed.retrainings)
+    assert ratio >= 0.9
+
+
+def test_the_command_prints_the_weeks_and_the_challenges(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "data.csv"
+    write_csv(simulate(replace(BASE, customers=300, terminals=600, days=35)), path)
+    assert main(["backtest", str(path), "--as-deployed", "--scores-out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "Week by week" in out
+    assert default_model().version in out
+    assert "retrained " in out and ("promoted" in out or "kept the champion" in out)
+    assert len((tmp_path / "s").read_text().splitlines()) == len(path.read_text().splitlines())
