@@ -87,3 +87,24 @@ def test_a_window_is_folded_once_and_days_add_up() -> None:
     assert log.fold(0, [0.1, 0.2]) and not log.fold(0, [0.1, 0.2])
     assert log.fold(DAY_MS, [0.9])
     assert sum(log.counts(0, 1).values()) == 2 and sum(log.counts(0, 2).values()) == 3
+
+
+def test_a_first_day_is_held_to_the_budget_once_its_windows_hold_enough_scores() -> None:
+    # GIVEN a deployment's first day: no earlier day, two finished five-minute windows
+    # of high scores (a model meeting a market it has never seen)
+    budget = AlertBudget(review_share=0.005, block_share=0.001)
+    log = InMemoryScoreLog()
+    noon = 20_000 * DAY_MS + DAY_MS // 2
+    high = [0.6 + 0.39 * value for value in scores(1_200, seed=5)]
+    log.fold(noon - 600_000, high[:600])
+    log.fold(noon - 300_000, high[600:])
+    # WHEN detect cuts its thresholds at noon
+    cut = budget.thresholds(log.counts(*budget.window(noon)), FLOOR)
+    # THEN today's windows count: the cut rises above the rule document's 0.5 and lets
+    # through about the budgeted share, not every high score
+    assert cut.review > FLOOR.review
+    assert share_at_or_above(high, cut.review) <= 0.01
+    # and tomorrow's window still holds today's scores, a week later it does not
+    tomorrow = budget.window(noon + DAY_MS)
+    assert log.counts(*tomorrow) == log.counts(*budget.window(noon))
+    assert not log.counts(*budget.window(noon + 8 * DAY_MS))

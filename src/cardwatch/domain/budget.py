@@ -90,9 +90,12 @@ class AlertBudget:
         return 0.0
 
     def window(self, now_ms: int) -> tuple[int, int]:
-        """The days whose scores set today's cut: the ``days`` before today."""
+        """The days whose scores set the cut, ``first <= day < last``: the ``days`` before
+        today and today's finished windows. So a new deployment, or a market a model has
+        never seen, is held to the budget from its first thousand scores, not from its
+        second day (a replay of day one flagged 13 % of a week's traffic without them)."""
         today = now_ms // DAY_MS
-        return today - self.days, today
+        return today - self.days, today + 1
 
 
 class InMemoryScoreLog:

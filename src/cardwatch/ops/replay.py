@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cardwatch.blueprint import Blueprint
 from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, count_bins
 from cardwatch.domain.currency import default_rates
 from cardwatch.domain.detection import Assessment, Decision, Detector, Label
@@ -231,30 +232,37 @@ _RESCORE_SAMPLE = 20_000
 
 
 class _Calibration:
-    """The alert budget in a replay: each day's scores folded at its end, and the
-    thresholds cut afresh from the days before (the deployment folds five-minute
-    windows and re-reads within a minute: the same counts, a little sooner)."""
+    """The alert budget in a replay, as the deployment keeps it: each analysis window's
+    scores folded when it ends, and the thresholds cut afresh from the days before and
+    today's finished windows (the deployment re-reads them within a minute)."""
 
     def __init__(self, detector: Detector, budget: AlertBudget | None) -> None:
         self._detector, self._budget = detector, budget
         self._log = InMemoryScoreLog()
+        self._window_ms = Blueprint.analysis_window_seconds * 1000
+        self._window: int | None = None
+        self._pending: list[float] = []
         self._day: int | None = None
-        self._today: list[float] = []
+        self._past: Counter[int] = Counter()  # the finished days' counts in the budget
 
     def before(self, now_ms: int) -> None:
-        day = now_ms // DAY_MS
-        if self._budget is None or day == self._day:
+        window = now_ms - now_ms % self._window_ms
+        if self._budget is None or window == self._window:
             return
-        if self._day is not None:
-            self._log.fold(self._day * DAY_MS, self._today)
-        self._day, self._today = day, []
-        first, last = self._budget.window(now_ms)
+        if self._window is not None:
+            self._log.fold(self._window, self._pending)
+        self._window, self._pending = window, []
+        day = now_ms // DAY_MS
+        if day != self._day:
+            first, _last = self._budget.window(now_ms)
+            self._day, self._past = day, self._log.counts(first, day)
+        today = self._log.days.get(day)
         self._detector.thresholds = self._budget.thresholds(
-            self._log.counts(first, last), self._detector.policy.thresholds
+            self._past + today if today else self._past, self._detector.policy.thresholds
         )
 
     def scored(self, score: float) -> None:
-        self._today.append(score)
+        self._pending.append(score)
 
     def rescore(
         self,
@@ -280,6 +288,7 @@ class _Calibration:
         counts = Counter({b: n * step for b, n in count_bins(scores.tolist()).items()})
         # the old model's days are forgotten; the re-scored ones stand for them
         self._log.days = {now_ms // DAY_MS - 1: counts}
+        self._past, self._pending = counts, []
         self._detector.thresholds = self._budget.thresholds(
             counts, self._detector.policy.thresholds
         )
