@@ -181,7 +181,8 @@ def test_a_higher_severity_finding_is_never_held_back_by_a_lower_ones_cooldown(
     detect_ = Detect()
     for transaction in probes(parser, 9):
         detect_.service.handle(transaction)
-    medium = detect_.queue.sent[-1]
+    # (whatever the shipped model made of the probes, the finding is taken as a review)
+    medium = replace(detect_.queue.sent[-1], decision="review")
     assert medium.severity == "medium"
     high = replace(medium, finding_id="later-high", decision="block")
     low_again = replace(medium, finding_id="later-medium")

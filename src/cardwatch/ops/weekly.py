@@ -77,6 +77,7 @@ def _cell(value: float, form: str) -> str:
 
 def weekly_table(weeks: list[Week], title: str = "Week by week") -> Table:
     table = Table(title=title)
+    longest = max((len(week.model) for week in weeks), default=4)
     for name in (
         "week of",
         "transactions",
@@ -89,7 +90,10 @@ def weekly_table(weeks: list[Week], title: str = "Week by week") -> Table:
         "alert precision",
         "model in force",
     ):
-        table.add_column(name, justify="left" if name in ("week of", "model in force") else "right")
+        if name == "model in force":  # a version is read whole: never cut short
+            table.add_column(name, no_wrap=True, min_width=longest)
+        else:
+            table.add_column(name, justify="left" if name == "week of" else "right")
     for week in weeks:
         table.add_row(
             week.starts,
