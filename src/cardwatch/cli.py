@@ -168,11 +168,15 @@ def _train(args: argparse.Namespace) -> int:
     from cardwatch.ops.training_run import train_from_history  # noqa: PLC0415
 
     artifact = train_from_history([args.data, *args.more], _replay_settings(args))
-    args.out.write_text(json.dumps(artifact, separators=(",", ":")))
+    return _write_model(args.out, artifact)
+
+
+def _write_model(out: Path, artifact: dict[str, Any], of: str = "") -> int:
+    out.write_text(json.dumps(artifact, separators=(",", ":")))
     meta = artifact["metadata"]
     print(
-        f"wrote {args.out}: {len(artifact['trees'])} trees, trained on {meta['rows']:,} rows "
-        f"({meta['frauds']:,} frauds)"
+        f"wrote {out}: {len(artifact['trees'])} trees, trained on {meta['rows']:,} rows "
+        f"({meta['frauds']:,} frauds){of}"
     )
     return 0
 
@@ -184,13 +188,7 @@ def _day_one(args: argparse.Namespace) -> int:
         worlds=args.worlds, customers=args.customers, days=args.days, seed=args.seed
     )
     artifact = day_one_artifact(settings, progress=lambda line: print(line, flush=True))
-    args.out.write_text(json.dumps(artifact, separators=(",", ":")))
-    meta = artifact["metadata"]
-    print(
-        f"wrote {args.out}: {len(artifact['trees'])} trees, trained on {meta['rows']:,} rows "
-        f"({meta['frauds']:,} frauds) of {settings.worlds} worlds"
-    )
-    return 0
+    return _write_model(args.out, artifact, f" of {settings.worlds} worlds")
 
 
 def _add_model(commands: Any) -> None:

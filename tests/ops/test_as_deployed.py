@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cardwatch.cli import main
+from cardwatch.domain.features import FEATURES
+from cardwatch.domain.model import TreeModel
 from cardwatch.domain.model_store import default_model
 from cardwatch.ops.backtest import BacktestReport, backtest
+from cardwatch.ops.day_one import ABSOLUTE_AMOUNT_FEATURES, random_world
 from cardwatch.ops.model_choice import Promotion
 from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history
 from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
@@ -94,3 +98,26 @@ def test_the_command_prints_the_weeks_and_the_challenges(
     assert default_model().version in out
     assert "retrained " in out and ("promoted" in out or "kept the champion" in out)
     assert len((tmp_path / "s").read_text().splitlines()) == len(path.read_text().splitlines())
+
+
+def test_the_day_one_model_is_fitted_on_worlds_of_their_own_and_reads_no_amount_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "model.json"
+    arguments = ["--worlds", "3", "--customers", "120", "--days", "21", "--seed", "5"]
+    assert main(["model", "day-one", "--out", str(out), *arguments]) == 0
+    assert "world 3/3" in capsys.readouterr().out
+    model = TreeModel.from_json(out.read_text())
+    assert model.features == FEATURES
+    ignored = {FEATURES.index(name) for name in ABSOLUTE_AMOUNT_FEATURES}
+    assert not ignored & {index for tree in model.trees for index in tree[0]}
+    assert model.metadata["ignored_features"] == list(ABSOLUTE_AMOUNT_FEATURES)
+    # the shipped model is one of these: no split on an amount's size either
+    shipped = default_model()
+    assert not ignored & {index for tree in shipped.trees for index in tree[0]}
+    # each world draws parameters of its own
+    rng = np.random.default_rng(0)
+    worlds = [random_world(rng, 100, 10) for _ in range(20)]
+    assert len({world.amount_scale for world in worlds}) == 20
+    assert len({world.fraud_amount for world in worlds}) > 5
+    assert {world.rich is None for world in worlds} == {True, False}
