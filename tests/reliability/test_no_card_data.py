@@ -23,7 +23,8 @@ from tests.reliability.figures import FIGURES
 #: digests (a guard's fingerprint): 64 hex digits that now and then hold a Luhn-valid
 #: digit run by chance, and are not card numbers.
 ISSUED_TOKEN = re.compile(r"(?<![0-9A-Za-z])(tok_)?[0-9a-f]{64}(?![0-9A-Za-z])")
-CVV = re.compile(r'"(cvv2?|cvc2?|card_verification_value|security_code)"', re.IGNORECASE)
+#: a CVV field holding a value (a refusal's log may name the field, never hold one)
+CVV = re.compile(r'"(cvv2?|cvc2?|card_verification_value|security_code)"\s*:', re.IGNORECASE)
 
 
 def corpus_bodies(pans: list[str]) -> list[tuple[str, str, str]]:
@@ -121,4 +122,5 @@ def test_nothing_at_rest_or_in_logs_holds_a_card_number(
     assert {status for _field, status in refused} == {400}
     assert {answer.status_code for answer in label_path} == {400}
     assert not any(CVV.search(text) for text in texts)
+    assert CVV.search('{"cvv": "123"}') and not CVV.search('{"fields": ["cvv"]}')
     assert all(card_numbers([pan]) for pan in pans)  # the scan would see them
