@@ -96,7 +96,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from cardwatch.local.up import run_up  # noqa: PLC0415
 
-    return run_up(args.port, args.analyze_every, args.api_key, args.concurrency)
+    return run_up(args.port, args.analyze_every, args.api_key, args.concurrency, args.emulator_port)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -423,7 +423,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     up = commands.add_parser("up", help="run the local stack until interrupted")
-    up.add_argument("--port", type=int, default=8080)
+    up.add_argument("--port", type=int, default=8080, help="the API's port (0: any free port)")
+    up.add_argument(
+        "--emulator-port",
+        type=int,
+        default=0,
+        help="the AWS emulator's port (default 0: any free port; its address is in "
+        ".cardwatch/local.json)",
+    )
     up.add_argument("--analyze-every", type=float, default=300.0, help="seconds")
     up.add_argument(
         "--concurrency",

@@ -91,8 +91,11 @@ def test_a_small_concurrency_quota_fails_with_the_quota_to_ask_for(
     check = _by_name(preflight(blueprint, emulator.session()))["lambda concurrency"]
     # 1,000 - 500 others - 400 ours = 100 left: exactly AWS's minimum, so it fits
     assert check.status is Status.OK
+    # the quota is the emulator's account setting: an account with a smaller one
     monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "900")
-    check = _by_name(preflight(blueprint, emulator.session()))["lambda concurrency"]
+    with running_emulator("us-east-1") as smaller:
+        _reserve(smaller, OTHER_FUNCTION, 500)
+        check = _by_name(preflight(blueprint, smaller.session()))["lambda concurrency"]
     assert check.status is Status.FAIL
     assert "at least 1000" in check.detail and "to 300 in all" in check.detail
 

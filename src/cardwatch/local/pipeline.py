@@ -25,14 +25,19 @@ from cardwatch.local.gateway import GatewayStats, build_gateway
 from cardwatch.local.lambda_runtime import LocalLambda
 from cardwatch.local.provision import Provisioned, api_keys, provision
 
-__all__ = ["LocalPipeline", "LocalSettings"]
+__all__ = ["ApiPortError", "LocalPipeline", "LocalSettings"]
 
 logger = logging.getLogger(__name__)
+
+
+class ApiPortError(RuntimeError):
+    """The local API could not listen on the port asked for."""
 
 
 @dataclass(frozen=True, slots=True)
 class LocalSettings:
     port: int = 8080  # 0: any free port
+    emulator_port: int = 0  # the AWS emulator's; 0: any free port
     environment_suffix: str = "local"
     api_key: str | None = None  # None: a fresh random key
     analyze_every_seconds: float = 300.0
@@ -77,7 +82,7 @@ class LocalPipeline:
 
     def _start(self) -> None:
         settings, blueprint = self.settings, self.blueprint
-        self._emulator_context = running_emulator(blueprint.region)
+        self._emulator_context = running_emulator(blueprint.region, settings.emulator_port)
         self.emulator = self._emulator_context.__enter__()
         session = self.emulator.session()
         self.made = provision(blueprint, session)
@@ -108,7 +113,7 @@ class LocalPipeline:
         self._server_thread.start()
         while not self._server.started:
             if not self._server_thread.is_alive():
-                raise RuntimeError(f"the local API could not listen on port {settings.port}")
+                raise ApiPortError(f"the local API could not listen on port {settings.port}")
             time.sleep(0.02)
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.api_url = f"http://127.0.0.1:{port}"

@@ -12,14 +12,21 @@ from types import FrameType
 import httpx
 from rich.console import Console
 
-from cardwatch.local.pipeline import LocalPipeline, LocalSettings
+from cardwatch.local.emulator import EmulatorError
+from cardwatch.local.pipeline import ApiPortError, LocalPipeline, LocalSettings
 from cardwatch.local.replay import AlertWatcher, fresh_ids, run_tag, send_all, summary_table
 from cardwatch.local.traffic import csv_traffic, demo_traffic
 
 __all__ = ["run_replay", "run_up"]
 
 
-def run_up(port: int, analyze_every: float, api_key: str | None, concurrency: int = 8) -> int:
+def run_up(
+    port: int,
+    analyze_every: float,
+    api_key: str | None,
+    concurrency: int = 8,
+    emulator_port: int = 0,
+) -> int:
     console = Console()
     stop = threading.Event()
 
@@ -29,9 +36,19 @@ def run_up(port: int, analyze_every: float, api_key: str | None, concurrency: in
     signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
     settings = LocalSettings(
-        port=port, api_key=api_key, analyze_every_seconds=analyze_every, concurrency=concurrency
+        port=port,
+        api_key=api_key,
+        analyze_every_seconds=analyze_every,
+        concurrency=concurrency,
+        emulator_port=emulator_port,
     )
-    with LocalPipeline(settings) as pipeline:
+    pipeline = LocalPipeline(settings)
+    try:
+        pipeline.__enter__()  # closes what it started when it fails
+    except (EmulatorError, ApiPortError) as error:
+        print(f"cardwatch up: {error}", file=sys.stderr)
+        return 2
+    try:
         console.print(f"API          {pipeline.api_url}  (POST /transactions, GET /openapi.json)")
         console.print(f"API key      {pipeline.api_key}  (header x-api-key)")
         console.print(
@@ -43,6 +60,8 @@ def run_up(port: int, analyze_every: float, api_key: str | None, concurrency: in
         console.print("running; Ctrl-C stops everything")
         stop.wait()
         console.print("stopping")
+    finally:
+        pipeline.close()
     return 0
 
 
