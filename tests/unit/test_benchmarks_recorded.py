@@ -34,15 +34,34 @@ def test_sub_second_detection_and_scaling_settings() -> None:
 
 # Known regressions, measured by the last `make bench` and kept visible: strict, so the
 # marker must go the day the target is met again.
-@pytest.mark.xfail(
-    strict=True,
-    reason="local mode now runs 8 detect invocations at once on one emulator whose "
-    "DynamoDB serializes every request; the last POST of a burst reached the alert "
-    "queue in 1.54 s in the last run (1.5 s, 2.5 s and 1.7 s the runs before, 0.55 s when detect "
-    "ran one event at a time)",
-)
 def test_a_burst_reaches_the_alert_queue_within_a_second_on_the_emulator() -> None:
     assert RESULTS["alert latency: last POST to alert queue (max of 5 bursts)"]["value"] < 1000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18: the emulator is one moto interpreter that every call of ingest, "
+    "detect, notify and the pollers goes through; 2,000 requests from 16 clients were "
+    "answered at 44 a second in the last run (0 server errors), beside 247 bare calls a "
+    "second to the same emulator",
+)
+def test_the_local_api_sustains_200_requests_a_second_from_16_clients() -> None:
+    burst = RESULTS["local API: burst of 2,000 from 16 clients (requests a second)"]
+    assert burst["value"] >= 200
+    assert RESULTS["local API: burst of 2,000 from 16 clients, 5xx or no answer"]["value"] == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18: at 100 requests a second from 16 clients the local stack falls "
+    "behind (the emulator is saturated); the last run reached 25 requests a second, p99 1,340 ms",
+)
+def test_ingest_p99_under_150_ms_at_100_requests_a_second() -> None:
+    assert RESULTS["ingest: POST /transactions at 100 req/s (p99)"]["value"] < 150
+
+
+def test_a_burst_is_answered_without_a_server_error() -> None:
+    assert RESULTS["local API: burst of 2,000 from 16 clients, 5xx or no answer"]["value"] == 0
 
 
 def test_the_full_default_backtest_beats_the_handbook() -> None:
@@ -57,8 +76,8 @@ def test_the_full_default_backtest_beats_the_handbook() -> None:
     strict=True,
     reason="the replay runs on the deployment's event-time, bucketed state, with the "
     "alert budget's daily cut, each retrained model's re-scoring and the processor-field "
-    "features: 446 s for the whole command in the last run (339 s, 458 s and 382 s the "
-    "runs before on the same features, 368 s before them, 196 s on the single-profile "
+    "features: 365 s for the whole command in the last run (446 s, 339 s, 458 s and 382 s "
+    "the runs before on the same features, 368 s before them, 196 s on the single-profile "
     "state)",
 )
 def test_the_full_default_backtest_runs_in_five_minutes() -> None:
