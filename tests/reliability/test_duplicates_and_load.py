@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 
 from cardwatch.local.event_wiring import wait_until
 from cardwatch.local.pipeline import LocalPipeline, LocalSettings
@@ -33,8 +34,13 @@ def transaction(tid: str, **changes: Any) -> dict[str, Any]:
 
 
 def stored(stack: LocalPipeline, prefix: str) -> list[dict[str, Any]]:
-    table = boto3.resource("dynamodb").Table(stack.blueprint.table_name)
-    items = table.scan()["Items"]
+    pages = boto3.client("dynamodb").get_paginator("scan")  # a scan stops at 1 MB a page
+    deserialize = TypeDeserializer().deserialize
+    items = [
+        {name: deserialize(value) for name, value in item.items()}
+        for page in pages.paginate(TableName=stack.blueprint.table_name, ConsistentRead=True)
+        for item in page["Items"]
+    ]
     return [
         i
         for i in items
