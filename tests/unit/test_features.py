@@ -258,3 +258,25 @@ def test_a_merchant_category_learns_its_fraud_rate_from_labels_as_they_become_kn
     assert late["m_labelled_28d"] == 0
     other = features(state, rich(3, T0 + DAY_MS + MINUTE, merchant_category_code="5411"))
     assert other["m_labelled_28d"] == 0 and math.isnan(other["m_fraud_rate_28d"])
+
+
+def test_applied_ids_are_forgotten_with_their_events_never_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cardwatch.domain.memory_state as memory_state  # noqa: PLC0415
+    from cardwatch.domain.state import EVENT_RETENTION_DAYS  # noqa: PLC0415
+
+    monkeypatch.setattr(memory_state, "_PRUNE_EVERY", 3)
+    state = InMemoryState()
+    # GIVEN one event a day for the retention period and beyond, one of them a day late
+    days = EVENT_RETENTION_DAYS + 10
+    for day in range(days):
+        assert add(state, obs(day, T0 + day * DAY_MS))
+    late = obs(10_000, T0 + (days - 2) * DAY_MS)  # applied after the newest
+    assert add(state, late)
+    # THEN ids past the retention are forgotten (a redelivery would count again) ...
+    assert add(state, obs(0, T0))
+    # ... ids within it are not: redeliveries change nothing, the late one's included
+    assert not add(state, obs(days - 1, T0 + (days - 1) * DAY_MS))
+    assert not add(state, obs(20, T0 + 20 * DAY_MS))
+    assert not add(state, late)

@@ -17,13 +17,12 @@ import math
 from dataclasses import dataclass
 
 from cardwatch.domain.state import (
+    CARD_SUMS,
     DAY_MS,
-    FRAUD_KNOWN_DAYS,
-    HISTORY_DAYS,
     HOUR_BUCKETS,
     HOUR_MS,
-    LABEL_DAYS,
     MINUTE_MS,
+    TERMINAL_SUMS,
     CardEvent,
     CardState,
     Keys,
@@ -31,6 +30,7 @@ from cardwatch.domain.state import (
     StateChange,
     TerminalState,
     milli,
+    past_sums,
 )
 
 __all__ = ["FEATURES", "Observation", "change_of", "compute", "keys_of", "network_of"]
@@ -178,18 +178,7 @@ def _card_days(card: CardState, today: int) -> tuple[float, ...]:
     """
     past = card.past
     if past is None or past[0] != today:
-        n7 = s7 = n30 = s30 = known_fraud = 0.0
-        for day, past_day in card.days.items():
-            age = today - day
-            if 0 < age < HISTORY_DAYS:
-                n, amount = past_day.count, past_day.amount_milli
-                n30 += n
-                s30 += amount
-                known_fraud += past_day.frauds_known
-                if age < 7:
-                    n7 += n
-                    s7 += amount
-        past = card.past = (today, n7, s7, n30, s30, known_fraud)
+        past = card.past = past_sums(card.days, today, CARD_SUMS, past)
     _today, n7, s7, n30, s30, known_fraud = past
     bucket = card.days.get(today)
     if bucket is None:
@@ -380,20 +369,7 @@ def _terminal_days(state: TerminalState, today: int) -> tuple[float, ...]:
     :func:`_card_days` keeps them."""
     past = state.past
     if past is None or past[0] != today:
-        n7 = n30 = s30 = fraud_7 = fraud_28 = labelled_28 = 0.0
-        for day, past_day in state.days.items():
-            age = today - day
-            if 0 < age < HISTORY_DAYS:
-                n30 += past_day.count
-                s30 += past_day.amount_milli
-                if age < LABEL_DAYS:
-                    labelled_28 += past_day.labelled
-                    fraud_28 += past_day.frauds
-                    if age < 7:
-                        n7 += past_day.count
-                    if age < FRAUD_KNOWN_DAYS:
-                        fraud_7 += past_day.frauds_known
-        past = state.past = (today, n7, n30, s30, fraud_7, fraud_28, labelled_28)
+        past = state.past = past_sums(state.days, today, TERMINAL_SUMS, past)
     _today, n7, n30, s30, fraud_7, fraud_28, labelled_28 = past
     bucket = state.days.get(today)
     if bucket is None:

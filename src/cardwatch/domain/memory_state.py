@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cardwatch.domain.state import (
+    CARD_SUMS,
     DAY_MS,
     DEFAULT_MAX_LATENESS_MS,
     EVENT_RETENTION_DAYS,
@@ -24,6 +25,7 @@ from cardwatch.domain.state import (
     HOUR_MS,
     NO_KEYS,
     RECENT_EVENTS,
+    TERMINAL_SUMS,
     CardDay,
     CardEvent,
     CardState,
@@ -34,6 +36,7 @@ from cardwatch.domain.state import (
     TerminalDay,
     TerminalHour,
     TerminalState,
+    fold_past,
     terminal_entity,
 )
 
@@ -150,6 +153,9 @@ class InMemoryState:
         amount = event.amount_milli
         bucket.count += 1
         bucket.amount_milli += amount
+        if card.past is not None and change.day < card.past[0]:  # a late event
+            card.past = fold_past(card.past, CARD_SUMS, change.day, "count", 1)
+            card.past = fold_past(card.past, CARD_SUMS, change.day, "amount_milli", amount)
         card.count += 1
         card.amount_milli += amount
         card.squares += amount * amount
@@ -164,10 +170,7 @@ class InMemoryState:
 
     @staticmethod
     def _card_day(card: CardState, day: int) -> CardDay:
-        """The card's bucket of ``day``, about to change (the features' sums over the
-        days before a later day are forgotten)."""
-        if card.past is not None and day < card.past[0]:
-            card.past = None
+        """The card's bucket of ``day``, made if it is new."""
         bucket = card.days.get(day)
         if bucket is None:
             bucket = card.days[day] = CardDay()
@@ -190,9 +193,13 @@ class InMemoryState:
         self._add_hour(terminal, change, new_card=change.first_visit_today)
         for key in change.keys.spread:
             self._add_hour(self._place(key), change, new_card=key in change.claimed)
-        daily = self._terminal_day(terminal.state, change.day)
+        state, day, amount = terminal.state, change.day, change.event.amount_milli
+        daily = self._terminal_day(state, day)
         daily.count += 1
-        daily.amount_milli += change.event.amount_milli
+        daily.amount_milli += amount
+        if state.past is not None and day < state.past[0]:  # a late event
+            state.past = fold_past(state.past, TERMINAL_SUMS, day, "count", 1)
+            state.past = fold_past(state.past, TERMINAL_SUMS, day, "amount_milli", amount)
 
     def _add_hour(self, place: _Terminal, change: StateChange, *, new_card: bool) -> None:
         state, hour, minute = place.state, change.hour, change.minute
@@ -213,8 +220,6 @@ class InMemoryState:
     @staticmethod
     def _terminal_day(state: TerminalState, day: int) -> TerminalDay:
         """As :meth:`_card_day`, for a terminal's or a category's day."""
-        if state.past is not None and day < state.past[0]:
-            state.past = None
         bucket = state.days.get(day)
         if bucket is None:
             bucket = state.days[day] = TerminalDay()
@@ -226,18 +231,32 @@ class InMemoryState:
             return False
         self._labelled.add(change.applied_key)
         for kind, key, day, counter, amount in change.deltas():
+            state: CardState | TerminalState
             if kind == "card":
-                bucket: CardDay | TerminalDay = self._card_day(self._card(key), day)
-            elif kind == "terminal":
-                bucket = self._terminal_day(self._terminal(key).state, day)
+                state = self._card(key)
+                bucket: CardDay | TerminalDay = self._card_day(state, day)
+                sums = CARD_SUMS
             else:
-                bucket = self._terminal_day(self._place(key).state, day)
+                place = self._terminal(key) if kind == "terminal" else self._place(key)
+                state, sums = place.state, TERMINAL_SUMS
+                bucket = self._terminal_day(state, day)
             setattr(bucket, counter, getattr(bucket, counter) + amount)
+            state.past = fold_past(state.past, sums, day, counter, amount)
         return True
 
     def _prune(self) -> None:
-        """Forget applied ids as the table forgets their events (their time to live)."""
+        """Forget applied ids as the table forgets their events (their time to live).
+
+        Ids are kept in the order they were applied, which is time order but for late
+        events: the oldest are dropped from the front, up to the first one still kept
+        (a late event's id is kept until the ids before it go, never dropped early)."""
         self._since_prune = 0
         horizon = self._newest_ms - EVENT_RETENTION_DAYS * DAY_MS
-        self._applied = {tx: ts for tx, ts in self._applied.items() if ts >= horizon}
-        self._registered = set(self._applied)
+        expired = []
+        for transaction_id, timestamp_ms in self._applied.items():
+            if timestamp_ms >= horizon:
+                break
+            expired.append(transaction_id)
+        for transaction_id in expired:
+            del self._applied[transaction_id]
+            self._registered.discard(transaction_id)

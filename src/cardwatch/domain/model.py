@@ -80,7 +80,11 @@ class TreeModel:
         return self._raw_score(x)
 
     def probability(self, x: Sequence[float]) -> float:
-        raw = self.raw_score(x)
+        return self.squash(self.raw_score(x))
+
+    @staticmethod
+    def squash(raw: float) -> float:
+        """The probability of log-odds ``raw`` (how :meth:`probability` reads a score)."""
         if raw < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-raw))

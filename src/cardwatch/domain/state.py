@@ -52,6 +52,7 @@ from typing import NamedTuple
 
 __all__ = [
     "CARD_FRAUD_DAYS",
+    "CARD_SUMS",
     "DAY_MS",
     "DEFAULT_MAX_LATENESS_MS",
     "EVENT_RETENTION_DAYS",
@@ -63,6 +64,7 @@ __all__ = [
     "MINUTE_MS",
     "NO_KEYS",
     "RECENT_EVENTS",
+    "TERMINAL_SUMS",
     "CardDay",
     "CardEvent",
     "CardState",
@@ -75,7 +77,9 @@ __all__ = [
     "TerminalHour",
     "TerminalState",
     "Verdict",
+    "fold_past",
     "milli",
+    "past_sums",
     "terminal_entity",
 ]
 
@@ -162,6 +166,101 @@ class TerminalDay:
     frauds_known: int = 0  # frauds at this terminal that became known this day
 
 
+#: The sums over a state's finished days that the features read, in the order they
+#: keep them: (counter, days) sums the counter over the days 1 to ``days - 1`` days old.
+CARD_SUMS: tuple[tuple[str, int], ...] = (
+    ("count", 7),
+    ("amount_milli", 7),
+    ("count", HISTORY_DAYS),
+    ("amount_milli", HISTORY_DAYS),
+    ("frauds_known", CARD_FRAUD_DAYS),
+)
+TERMINAL_SUMS: tuple[tuple[str, int], ...] = (
+    ("count", 7),
+    ("count", HISTORY_DAYS),
+    ("amount_milli", HISTORY_DAYS),
+    ("frauds_known", FRAUD_KNOWN_DAYS),
+    ("frauds", LABEL_DAYS),
+    ("labelled", LABEL_DAYS),
+)
+_LONGEST_SUM = max(days for _counter, days in CARD_SUMS + TERMINAL_SUMS)
+
+
+#: how many days a kept :func:`past_sums` may be moved forward instead of summed afresh
+#: (the buckets leaving its windows are still kept: stores drop a bucket only once it is
+#: more than ``HISTORY_DAYS + 2`` days older than the newest change)
+_ADVANCE_DAYS = 3
+
+
+def past_sums(
+    days: dict[int, CardDay] | dict[int, TerminalDay],
+    today: int,
+    sums: tuple[tuple[str, int], ...],
+    kept: tuple[float, ...] | None = None,
+) -> tuple[float, ...]:
+    """``today``, then each of ``sums`` over the day buckets before ``today`` (floats of
+    integer sums: exact, whatever the order they are added in).
+
+    ``kept``, the sums of a few days before (with every later change to their days
+    folded in, :func:`fold_past`), is moved forward: the days that entered each window
+    added, the days that left it taken away; a card read once a day reads two buckets
+    per sum, not thirty.
+    """
+    if kept is not None and 0 < today - kept[0] <= _ADVANCE_DAYS:
+        return _advance(days, today, sums, kept)
+    totals = [0.0] * len(sums)
+    for day, bucket in days.items():
+        age = today - day
+        if 0 < age < _LONGEST_SUM:
+            for i, (counter, window) in enumerate(sums):
+                if age < window:
+                    totals[i] += getattr(bucket, counter)
+    return (float(today), *totals)
+
+
+def _advance(
+    days: dict[int, CardDay] | dict[int, TerminalDay],
+    today: int,
+    sums: tuple[tuple[str, int], ...],
+    kept: tuple[float, ...],
+) -> tuple[float, ...]:
+    before = int(kept[0])
+    moved = list(kept[1:])
+    for i, (counter, window) in enumerate(sums):
+        entered = range(max(before, today - window + 1), today)
+        left = range(before - window + 1, min(before, today - window + 1))
+        moved[i] += _sum(days, entered, counter) - _sum(days, left, counter)
+    return (float(today), *moved)
+
+
+def _sum(days: dict[int, CardDay] | dict[int, TerminalDay], which: range, counter: str) -> float:
+    total = 0.0
+    for day in which:
+        bucket = days.get(day)
+        if bucket is not None:
+            total += getattr(bucket, counter)
+    return total
+
+
+def fold_past(
+    past: tuple[float, ...] | None,
+    sums: tuple[tuple[str, int], ...],
+    day: int,
+    counter: str,
+    amount: int,
+) -> tuple[float, ...] | None:
+    """``past`` (from :func:`past_sums`) once ``counter`` of ``day`` moved by ``amount``:
+    the same numbers :func:`past_sums` would give afresh, without reading every day."""
+    if past is None or day >= past[0]:
+        return past  # nothing kept, or a day that is read live
+    age = int(past[0]) - day
+    totals = list(past)
+    for i, (name, window) in enumerate(sums, start=1):
+        if name == counter and age < window:
+            totals[i] += amount
+    return tuple(totals)
+
+
 @dataclass(slots=True)
 class CardState:
     """A card's state as read: recent events in time order, day buckets, totals."""
@@ -171,8 +270,9 @@ class CardState:
     count: int = 0
     amount_milli: int = 0
     squares: int = 0  # sum of squared amounts, in millionths
-    #: the features' sums over the days before one day (that day first): a store that
-    #: changes a bucket of an earlier day sets it to None
+    #: :func:`past_sums` of :data:`CARD_SUMS` for one day, kept for the next read that
+    #: day: a store that changes a bucket of an earlier day folds the change in
+    #: (:func:`fold_past`)
     past: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
 
 
@@ -180,7 +280,7 @@ class CardState:
 class TerminalState:
     hours: dict[int, TerminalHour] = field(default_factory=dict)
     days: dict[int, TerminalDay] = field(default_factory=dict)
-    #: as :attr:`CardState.past`
+    #: as :attr:`CardState.past`, of :data:`TERMINAL_SUMS`
     past: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
 
 

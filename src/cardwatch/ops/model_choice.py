@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import average_precision_score
 
 from cardwatch.domain.model import TreeModel
+from cardwatch.ops.batch_scoring import raw_scores
 
 __all__ = ["Challenge", "Promotion", "challenge"]
 
@@ -50,8 +51,7 @@ class Challenge:
 
 
 def _average_precision(model: TreeModel, x: NDArray[np.float32], y: NDArray[np.int8]) -> float:
-    scores = np.fromiter((model.raw_score(row) for row in x.tolist()), float, len(x))
-    return float(average_precision_score(y, scores))
+    return float(average_precision_score(y, raw_scores(model, x)))
 
 
 def challenge(

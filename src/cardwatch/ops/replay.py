@@ -33,10 +33,11 @@ from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.domain.state import DAY_MS
+from cardwatch.ops.batch_scoring import probabilities
+from cardwatch.ops.fit_ahead import Fitter, background_fitter, inline_fitter
 from cardwatch.ops.labelled_file import LabelledHistory, load_history
 from cardwatch.ops.model_choice import Promotion, challenge
 from cardwatch.ops.rule_report import combined_scores
-from cardwatch.ops.train import fit_artifact
 
 __all__ = [
     "DECISION_CODES",
@@ -61,6 +62,9 @@ class ReplaySettings:
     start_model: TreeModel | None = None
     #: None: each retrained model replaces the one in force; else it is a challenger
     promotion: Promotion | None = None
+    #: fit each retrained model in a worker process as soon as its rows are scored
+    #: (the same model, sooner); None: when the history has 100,000 rows or more
+    fit_ahead: bool | None = None
 
     @property
     def retrains(self) -> bool:
@@ -128,6 +132,39 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True, slots=True)
+class _Retraining:
+    """A scheduled retraining: at the ``step``-th row in time order (time ``now``), on
+    the first ``visible`` rows in time order, whose labels are known by then."""
+
+    step: int
+    now: int
+    visible: int
+
+
+def _schedule(sorted_stamps: NDArray[np.int64], settings: ReplaySettings) -> list[_Retraining]:
+    """Every retraining of a replay, known before it starts: the first row at or after
+    each period's end retrains, on the rows a label delay older than that row."""
+    if not settings.retrains or not len(sorted_stamps):
+        return []
+    period = int(settings.retrain_every_days * DAY_MS)
+    delay = int(settings.label_delay_days * DAY_MS)
+    plan: list[_Retraining] = []
+    due = int(sorted_stamps[0]) + period
+    while True:
+        step = int(np.searchsorted(sorted_stamps, due, side="left"))
+        if step >= len(sorted_stamps):
+            return plan
+        now = int(sorted_stamps[step])
+        visible = min(step, int(np.searchsorted(sorted_stamps, now - delay, side="right")))
+        plan.append(_Retraining(step, now, visible))
+        due += period * max(1, (now - due) // period + 1)
+
+
+#: below this many rows a replay fits its models inline (a worker takes a second to start)
+_FIT_AHEAD_ROWS = 100_000
+
+
 def replay(
     history: LabelledHistory,
     settings: ReplaySettings | None = None,
@@ -137,6 +174,30 @@ def replay(
     """Score every transaction of ``history`` as the deployed engine would have."""
     settings = settings or ReplaySettings()
     order = np.argsort(history.timestamp_ms, kind="stable")
+    plan = _schedule(history.timestamp_ms[order], settings)
+    shape = (len(history), len(FEATURES))
+    ahead = settings.fit_ahead
+    if ahead is None:
+        ahead = len(history) >= _FIT_AHEAD_ROWS
+    with (
+        background_fitter(shape, history.labels, order)
+        if ahead and plan
+        else inline_fitter(np.zeros(shape, dtype=np.float32), history.labels, order)
+    ) as fitter:
+        retrainer = _Retrainer(plan, fitter, history, settings)
+        result = _replay(history, settings, policy, progress, retrainer)
+        result.features = fitter.close()
+    return result
+
+
+def _replay(
+    history: LabelledHistory,
+    settings: ReplaySettings,
+    policy: Policy | None,
+    progress: Progress | None,
+    retrainer: _Retrainer,
+) -> ReplayResult:
+    order = retrainer.fitter.order
     stamps = history.timestamp_ms.tolist()
     labels = history.labels.tolist()
     policy = policy or default_policy()
@@ -144,7 +205,7 @@ def replay(
     size = len(history)
     result = ReplayResult(
         np.zeros(size),
-        np.zeros((size, len(FEATURES)), dtype=np.float32),
+        retrainer.fitter.features,
         np.full(size, np.nan),
         np.zeros(size, dtype=np.int8),
         np.zeros(size, dtype=np.int64),
@@ -153,9 +214,6 @@ def replay(
     calibration = _Calibration(detector, settings.budget)
     sorted_stamps = history.timestamp_ms[order]
     delay = int(settings.label_delay_days * DAY_MS)
-    never = 2**62
-    period = int(settings.retrain_every_days * DAY_MS) if settings.retrains else never
-    next_retrain = min(never, int(stamps[order[0]]) + period) if len(order) else never
     if len(order) and settings.start_model is not None:
         result.models_in_force.append((int(stamps[order[0]]), settings.start_model.version))
     visible = 0  # labels of order[:visible] are known to the engine
@@ -173,6 +231,7 @@ def replay(
     categories = history.extras.get("merchant_category_code") or [""] * len(history)
     with _collector_paused():
         for step, index in enumerate(positions):
+            retrainer.start(step)
             now = stamps[index]
             while visible < step and stamps[positions[visible]] + delay <= now:
                 known = positions[visible]
@@ -189,10 +248,8 @@ def replay(
                     )
                 )
                 visible += 1
-            if now >= next_retrain:
-                if _retrain(detector, result, order[:visible], history, settings, now=now):
-                    calibration.rescore(result, order[:step], sorted_stamps[:step], now)
-                next_retrain += period * max(1, (now - next_retrain) // period + 1)
+            if retrainer.due(step, visible) and retrainer.adopt(detector, result):
+                calibration.rescore(result, order[:step], sorted_stamps[:step], now)
             calibration.before(now)
             assessment = detector.assess(
                 Observation(
@@ -281,10 +338,9 @@ class _Calibration:
             return
         step = max(1, len(recent) // _RESCORE_SAMPLE)
         sample = recent[::step]
-        model = self._detector.model
-        probabilities = np.array([model.probability(result.features[row]) for row in sample])
+        model_scores = probabilities(self._detector.model, result.features[sample])
         weights = [rule.weight for rule in self._detector.policy.rules]
-        scores = combined_scores(probabilities, result.rule_hits[sample], weights)
+        scores = combined_scores(model_scores, result.rule_hits[sample], weights)
         counts = Counter({b: n * step for b, n in count_bins(scores.tolist()).items()})
         # the old model's days are forgotten; the re-scored ones stand for them
         self._log.days = {now_ms // DAY_MS - 1: counts}
@@ -298,47 +354,94 @@ def _date(timestamp_ms: int) -> str:
     return datetime.fromtimestamp(timestamp_ms / 1000, UTC).date().isoformat()
 
 
-def _retrain(
-    detector: Detector,
-    result: ReplayResult,
-    rows: NDArray[np.int64],
-    history: LabelledHistory,
-    settings: ReplaySettings,
-    *,
-    now: int,
-) -> bool:
-    judged = rows[:0]
-    if settings.promotion is not None and len(rows):
-        # fit on the older labels, judge on the latest labelled days
-        stamps = history.timestamp_ms[rows]
-        recent = stamps > stamps.max() - int(settings.promotion.evaluation_days * DAY_MS)
-        rows, judged = rows[~recent], rows[recent]
-    y = history.labels[rows]
-    frauds = int(y.sum())
-    if frauds < settings.min_frauds_to_train or frauds == len(y):
-        return False
-    artifact = fit_artifact(
-        result.features,
-        history.labels,
-        seed=settings.seed,
-        note={"labels_visible_until_ms": now, "version": f"retrained-{_date(now)}"},
-        rows=rows,
-    )
-    challenger = TreeModel.from_artifact(artifact)
-    entry: dict[str, Any] = {"at_ms": now, "rows": len(rows), "frauds": frauds}
-    result.retrains.append(entry)
-    if settings.promotion is not None:
-        verdict = challenge(
-            detector.model,
-            challenger,
-            result.features[judged],
-            history.labels[judged],
-            settings.promotion,
-            seed=settings.seed,
-        )
-        entry["challenge"] = verdict
-        if not verdict.promoted:
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A retraining's fit: on the first ``fitted`` rows in time order; as deployed, its
+    challenge is judged on the rows from there to the ``visible`` ones."""
+
+    at_ms: int
+    fitted: int
+    visible: int
+    frauds: int
+    note: dict[str, Any]
+
+
+class _Retrainer:
+    """A replay's retrainings: each fit handed to the fitter as soon as the rows it
+    learns from are scored, and its model adopted at its time."""
+
+    def __init__(
+        self,
+        plan: list[_Retraining],
+        fitter: Fitter,
+        history: LabelledHistory,
+        settings: ReplaySettings,
+    ) -> None:
+        self.plan, self.fitter = plan, fitter
+        self._history, self._settings = history, settings
+        self._started = self._made = 0
+        self._jobs: dict[int, _Job | None] = {}
+
+    def start(self, step: int) -> None:
+        """Hand over every fit whose rows are all scored before row ``step``."""
+        plan = self.plan
+        while self._started < len(plan) and plan[self._started].visible <= step:
+            key = self._started
+            job = self._jobs[key] = self._job(plan[key])
+            if job is not None:
+                self.fitter.submit(key, job.fitted, self._settings.seed, job.note)
+            self._started += 1
+
+    def due(self, step: int, visible: int) -> bool:
+        """Whether a retraining falls on row ``step`` (``visible`` labels known)."""
+        if self._made >= len(self.plan) or self.plan[self._made].step != step:
             return False
-    detector.model = challenger
-    result.models_in_force.append((now, challenger.version))
-    return True
+        if visible != self.plan[self._made].visible:
+            raise AssertionError("the retraining schedule and the labels known disagree")
+        return True
+
+    def _job(self, when: _Retraining) -> _Job | None:
+        """What ``when`` fits on; None when the labels are too few to fit."""
+        history, settings = self._history, self._settings
+        rows = self.fitter.order[: when.visible]
+        fitted = when.visible
+        if settings.promotion is not None and len(rows):
+            # fit on the older labels, judge on the latest labelled days (rows in time
+            # order: the latest days are the last rows)
+            stamps = history.timestamp_ms[rows]
+            recent = int(settings.promotion.evaluation_days * DAY_MS)
+            fitted = int(np.searchsorted(stamps, stamps[-1] - recent, side="right"))
+        y = history.labels[rows[:fitted]]
+        frauds = int(y.sum())
+        if frauds < settings.min_frauds_to_train or frauds == len(y):
+            return None
+        note = {"labels_visible_until_ms": when.now, "version": f"retrained-{_date(when.now)}"}
+        return _Job(when.now, fitted, when.visible, frauds, note)
+
+    def adopt(self, detector: Detector, result: ReplayResult) -> bool:
+        """Put the due retraining's model in force (as deployed: if it wins its
+        challenge); False when nothing changed."""
+        key = self._made
+        self._made += 1
+        job = self._jobs.pop(key)
+        if job is None:
+            return False
+        challenger = TreeModel.from_artifact(self.fitter.take(key))
+        entry: dict[str, Any] = {"at_ms": job.at_ms, "rows": job.fitted, "frauds": job.frauds}
+        result.retrains.append(entry)
+        if self._settings.promotion is not None:
+            judged = self.fitter.order[job.fitted : job.visible]
+            verdict = challenge(
+                detector.model,
+                challenger,
+                result.features[judged],
+                self._history.labels[judged],
+                self._settings.promotion,
+                seed=self._settings.seed,
+            )
+            entry["challenge"] = verdict
+            if not verdict.promoted:
+                return False
+        detector.model = challenger
+        result.models_in_force.append((job.at_ms, challenger.version))
+        return True

@@ -1,0 +1,44 @@
+"""The window sums a state keeps between reads are the sums read afresh, whatever the
+order of reads, late changes and labels."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cardwatch.domain.state import (
+    CARD_SUMS,
+    HISTORY_DAYS,
+    TERMINAL_SUMS,
+    TerminalDay,
+    fold_past,
+    past_sums,
+)
+
+COUNTERS = sorted({counter for counter, _days in CARD_SUMS + TERMINAL_SUMS})
+#: a read on a day, or a change of a counter on a day (up to two days late)
+STEP = st.one_of(
+    st.tuples(st.just("read"), st.integers(0, 3)),
+    st.tuples(
+        st.just("change"), st.integers(-2, 0), st.sampled_from(COUNTERS), st.integers(1, 10**9)
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(STEP, max_size=80), st.sampled_from([CARD_SUMS, TERMINAL_SUMS]))
+def test_kept_sums_moved_forward_and_folded_equal_a_fresh_sum(steps, sums) -> None:  # type: ignore[no-untyped-def]
+    days: dict[int, TerminalDay] = {}
+    today, kept = 40, None
+    for step in steps:
+        if step[0] == "read":
+            today += step[1]
+            kept = past_sums(days, today, sums, kept)
+            assert kept == past_sums(days, today, sums)
+        else:
+            _kind, back, counter, amount = step
+            day = today + back
+            if day < today - HISTORY_DAYS - 2:
+                continue
+            bucket = days.setdefault(day, TerminalDay())
+            if hasattr(bucket, counter):
+                setattr(bucket, counter, getattr(bucket, counter) + amount)
+                kept = fold_past(kept, sums, day, counter, amount)
