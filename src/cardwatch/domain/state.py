@@ -190,6 +190,7 @@ _LONGEST_SUM = max(days for _counter, days in CARD_SUMS + TERMINAL_SUMS)
 #: (the buckets leaving its windows are still kept: stores drop a bucket only once it is
 #: more than ``HISTORY_DAYS + 2`` days older than the newest change)
 _ADVANCE_DAYS = 3
+assert min(days for _counter, days in CARD_SUMS + TERMINAL_SUMS) > _ADVANCE_DAYS
 
 
 def past_sums(
@@ -218,28 +219,41 @@ def past_sums(
     return (float(today), *totals)
 
 
+def _by_window(
+    sums: tuple[tuple[str, int], ...],
+) -> tuple[tuple[int, tuple[tuple[int, str], ...]], ...]:
+    """``sums`` grouped by window: (days, ((position, counter), ...)), once per table."""
+    windows: dict[int, list[tuple[int, str]]] = {}
+    for i, (counter, window) in enumerate(sums):
+        windows.setdefault(window, []).append((i, counter))
+    return tuple((window, tuple(members)) for window, members in windows.items())
+
+
+_GROUPED = {id(sums): _by_window(sums) for sums in (CARD_SUMS, TERMINAL_SUMS)}
+
+
 def _advance(
     days: dict[int, CardDay] | dict[int, TerminalDay],
     today: int,
     sums: tuple[tuple[str, int], ...],
     kept: tuple[float, ...],
 ) -> tuple[float, ...]:
+    """``kept`` moved forward to ``today`` (fewer days ahead than any window is long:
+    every day since enters every window, and each window loses as many old days)."""
     before = int(kept[0])
     moved = list(kept[1:])
-    for i, (counter, window) in enumerate(sums):
-        entered = range(max(before, today - window + 1), today)
-        left = range(before - window + 1, min(before, today - window + 1))
-        moved[i] += _sum(days, entered, counter) - _sum(days, left, counter)
-    return (float(today), *moved)
-
-
-def _sum(days: dict[int, CardDay] | dict[int, TerminalDay], which: range, counter: str) -> float:
-    total = 0.0
-    for day in which:
+    for day in range(before, today):
         bucket = days.get(day)
         if bucket is not None:
-            total += getattr(bucket, counter)
-    return total
+            for i, (counter, _window) in enumerate(sums):
+                moved[i] += getattr(bucket, counter)
+    for window, members in _GROUPED.get(id(sums)) or _by_window(sums):
+        for day in range(before - window + 1, today - window + 1):
+            bucket = days.get(day)
+            if bucket is not None:
+                for i, counter in members:
+                    moved[i] -= getattr(bucket, counter)
+    return (float(today), *moved)
 
 
 def fold_past(
