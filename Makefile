@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench help install checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace clean
+.PHONY: bench help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -19,6 +19,16 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) ## create .venv and install cardwatch with its ops, infra and dev tools
+
+# The demo and the local stack need far less (no CDKTF, Pulumi, training or test tools).
+LOCAL_STAMP := $(VENV)/.local-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+$(LOCAL_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[local]"
+	rm -f $(VENV)/.local-* && touch $@
+
+install-local: $(LOCAL_STAMP) ## create .venv with what the demo and the local stack need only
 
 # checkov pins its own boto3 and friends: it lives in a venv of its own.
 CHECKOV_VENV := .venv-checkov
@@ -45,10 +55,10 @@ export TF_PLUGIN_DIR
 terraform-emulator: install ## terraform init -plugin-dir, validate, plan, apply and destroy on moto
 	$(PYTEST) -q tests/infra/test_terraform_apply.py
 
-demo: install ## run the pipeline on the embedded emulator with realistic traffic; show alerts
+demo: $(LOCAL_STAMP) ## run the pipeline on the embedded emulator with realistic traffic; show alerts
 	$(BIN)/cardwatch demo
 
-up: install ## run the local stack until Ctrl-C (API on :8080, see .cardwatch/local.json)
+up: $(LOCAL_STAMP) ## run the local stack until Ctrl-C (API on :8080, see .cardwatch/local.json)
 	$(BIN)/cardwatch up
 
 test: install checkov-venv ## every test tier

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -24,6 +25,33 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
     parser.add_argument("--target", choices=["cdktf", "pulumi"], help="a deployment instead")
     parser.add_argument("--environment-suffix", default="dev")
+
+
+def _env(args: argparse.Namespace) -> int:
+    """The shell lines that point the AWS CLI and SDKs at the running local stack."""
+    try:
+        state = json.loads(args.state.read_text())
+        endpoint, region = state["aws_endpoint"], state["region"]
+    except FileNotFoundError:
+        print(f"cardwatch env: no local stack ({args.state} not found)", file=sys.stderr)
+        return 3
+    except (ValueError, KeyError, TypeError):
+        print(f"cardwatch env: {args.state} is not a local stack's state", file=sys.stderr)
+        return 2
+    values = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        # the emulator takes any credentials; these stop the tools from looking further
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }
+    if args.json:
+        print(json.dumps(values, indent=2))
+    else:
+        for name, value in values.items():
+            print(f"export {name}={shlex.quote(value)}")
+    return 0
 
 
 def _positive_int(text: str) -> int:
@@ -258,6 +286,19 @@ def _add_replay(commands: Any) -> None:
     replay.set_defaults(run=_replay)
 
 
+def _add_env(commands: Any) -> None:
+    env = commands.add_parser(
+        "env",
+        help="print the shell exports that point the AWS CLI at the local stack",
+        description='eval "$(cardwatch env)" sets the emulator\'s endpoint, the region and '
+        "stand-in credentials, for the AWS CLI (v1 and v2) and any SDK.",
+        epilog="exit codes: 0 printed; 2 unreadable state file; 3 no local stack",
+    )
+    env.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
+    env.add_argument("--json", action="store_true")
+    env.set_defaults(run=_env)
+
+
 def _add_dlq(commands: Any) -> None:
     dlq = commands.add_parser(
         "dlq",
@@ -442,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(run=_up)
 
     _add_replay(commands)
+    _add_env(commands)
     _add_dlq(commands)
     _add_rules(commands)
     _add_model(commands)

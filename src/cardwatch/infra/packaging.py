@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["LambdaPackage", "build_lambda_package"]
+__all__ = ["LambdaPackage", "build_lambda_package", "package_sources"]
 
 #: Distributions the functions need beyond the runtime's boto3 and botocore.
 RUNTIME_DISTRIBUTIONS = (
@@ -73,6 +73,11 @@ def _sources() -> list[Path]:
             and p.suffix in {".py", ".json", ".typed"}
         ]
     return files
+
+
+def package_sources() -> list[tuple[Path, str]]:
+    """The cardwatch files the package holds, each with its name in the package."""
+    return [(path, f"cardwatch/{path.relative_to(_SOURCE).as_posix()}") for path in _sources()]
 
 
 def _fingerprint(requirements: list[str], sources: list[Path]) -> str:
@@ -135,8 +140,8 @@ def build_lambda_package(build_dir: Path) -> LambdaPackage:
         with tempfile.TemporaryDirectory() as staging:
             root = Path(staging)
             _install_wheels(requirements, root)
-            for path in sources:
-                target = root / "cardwatch" / path.relative_to(_SOURCE)
+            for path, name in package_sources():
+                target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)
             partial = out.with_suffix(".partial")

@@ -21,6 +21,7 @@ from cardwatch.handlers.observability import service_name
 from cardwatch.local.emulator import Emulator, running_emulator
 from cardwatch.local.event_wiring import EventWiring
 from cardwatch.local.function_logs import FunctionLogs
+from cardwatch.local.function_registry import LogShipper, register_functions
 from cardwatch.local.gateway import GatewayStats, build_gateway
 from cardwatch.local.lambda_runtime import LocalLambda
 from cardwatch.local.provision import Provisioned, api_keys, provision
@@ -69,6 +70,8 @@ class LocalPipeline:
         self._server: uvicorn.Server | None = None
         self._server_thread: threading.Thread | None = None
         self._logs: FunctionLogs | None = None
+        self._shipper: LogShipper | None = None
+        self.function_arns: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
 
     # -- start ----------------------------------------------------------------------
@@ -88,7 +91,11 @@ class LocalPipeline:
         self.made = provision(blueprint, session)
         api_keys(blueprint, session, self.made, self.api_key, self.analyst_api_key)
         self._set_environment(self.made)
-        self._logs = FunctionLogs(settings.state_dir / "logs")
+        self.function_arns = register_functions(blueprint, session, self._environment_of)
+        self._shipper = LogShipper(
+            session, {spec.name: spec.log_group for spec in blueprint.functions.values()}
+        )
+        self._logs = FunctionLogs(settings.state_dir / "logs", self._shipper.ship)
         self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
         self.functions = LocalLambda(blueprint, self._logs, settings.concurrency)
         app = build_gateway(
@@ -128,6 +135,14 @@ class LocalPipeline:
         self.wiring.start()
         self._write_state()
 
+    def _environment_of(self, key: str) -> dict[str, str]:
+        """A function's environment as the emulator's Lambda registers it (as deployed)."""
+        assert self.made is not None
+        environment = self.made.environment(self.blueprint, key)
+        if key == "analyze":
+            environment["ANALYSIS_WINDOW_SECONDS"] = str(self.settings.analysis_window_seconds)
+        return environment
+
     def _set_environment(self, made: Provisioned) -> None:
         environment: dict[str, str] = {}
         for key in self.blueprint.functions:
@@ -147,6 +162,10 @@ class LocalPipeline:
             "aws_endpoint": self.emulator.endpoint,
             "region": blueprint.region,
             "environment_suffix": blueprint.environment_suffix,
+            "functions": {
+                key: {"arn": arn, "log_group": blueprint.functions[key].log_group}
+                for key, arn in self.function_arns.items()
+            },
             "resources": {
                 # local mode's stand-in for Lambda's queue of asynchronous invocations
                 "detect_invocation_queue": self.made.detect_invocation_queue_url,
@@ -186,6 +205,8 @@ class LocalPipeline:
             self._server_thread.join(timeout=5)
         if self._logs is not None:
             self._logs.close()
+        if self._shipper is not None:
+            self._shipper.close()
         if self._emulator_context is not None:
             self._emulator_context.__exit__(None, None, None)
             self._emulator_context = None
