@@ -42,6 +42,8 @@ _LAMBDA_TRUST = {
     ],
 }
 _log = logging.getLogger("cardwatch.local")
+#: CloudWatch Logs takes at most 10,000 events a call
+_EVENTS_PER_CALL = 10_000
 
 
 def _code() -> bytes:
@@ -119,14 +121,25 @@ class LogShipper:
     def _run(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
+            batch: dict[str, list[tuple[int, str]]] = {}
+            stopping = item is None
+            # whatever else is queued goes in the same calls: one a function, not one an
+            # invocation (as Lambda's log agent batches), so a burst adds few calls
+            while item is not None:
+                batch.setdefault(item[0], []).extend(item[1])
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                stopping = stopping or item is None
+            for function_name, lines in batch.items():
+                try:
+                    self._send(function_name, lines)
+                except Exception:  # a log line is never worth stopping a function for
+                    self.dropped += len(lines)
+                    _log.debug("log lines of %s not shipped", function_name, exc_info=True)
+            if stopping:
                 return
-            function_name, lines = item
-            try:
-                self._send(function_name, lines)
-            except Exception:  # a log line is never worth stopping a function for
-                self.dropped += len(lines)
-                _log.debug("log lines of %s not shipped", function_name, exc_info=True)
 
     def _send(self, function_name: str, lines: list[tuple[int, str]]) -> None:
         group = self._groups[function_name]
@@ -136,8 +149,13 @@ class LogShipper:
             stream = f"{day}/[$LATEST]{uuid.uuid4().hex}"
             self._client.create_log_stream(logGroupName=group, logStreamName=stream)
             self._streams[function_name] = stream
-        self._client.put_log_events(
-            logGroupName=group,
-            logStreamName=stream,
-            logEvents=[{"timestamp": ms, "message": line} for ms, line in lines],
-        )
+        lines.sort(key=lambda pair: pair[0])  # a call's events must be in time order
+        for start in range(0, len(lines), _EVENTS_PER_CALL):
+            self._client.put_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=[
+                    {"timestamp": ms, "message": line}
+                    for ms, line in lines[start : start + _EVENTS_PER_CALL]
+                ],
+            )

@@ -20,7 +20,6 @@ import sys
 from collections.abc import Callable
 from multiprocessing import resource_tracker
 from multiprocessing.shared_memory import SharedMemory
-from types import TracebackType
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -56,17 +55,6 @@ class Fitter:
     def close(self) -> NDArray[np.float32]:
         """Stop; the feature matrix, now the caller's own."""
         return self.features
-
-    def __enter__(self) -> Fitter:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def inline_fitter(

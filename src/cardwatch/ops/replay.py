@@ -16,7 +16,7 @@ import gc
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -179,7 +179,7 @@ def replay(
     ahead = settings.fit_ahead
     if ahead is None:
         ahead = len(history) >= _FIT_AHEAD_ROWS
-    with (
+    with closing(
         background_fitter(shape, history.labels, order)
         if ahead and plan
         else inline_fitter(np.zeros(shape, dtype=np.float32), history.labels, order)
