@@ -42,8 +42,8 @@ def test_a_burst_reaches_the_alert_queue_within_a_second_on_the_emulator() -> No
     strict=True,
     reason="issue 18: the emulator is one moto interpreter that every call of ingest, "
     "detect, notify and the pollers goes through; 2,000 requests from 16 clients were "
-    "answered at 44 a second in the last run (0 server errors), beside 247 bare calls a "
-    "second to the same emulator",
+    "answered at 52.6 a second in the last run (0 server errors), beside 294 bare calls "
+    "a second to the same emulator",
 )
 def test_the_local_api_sustains_200_requests_a_second_from_16_clients() -> None:
     burst = RESULTS["local API: burst of 2,000 from 16 clients (requests a second)"]
@@ -54,7 +54,7 @@ def test_the_local_api_sustains_200_requests_a_second_from_16_clients() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="issue 18: at 100 requests a second from 16 clients the local stack falls "
-    "behind (the emulator is saturated); the last run reached 25 requests a second, p99 1,340 ms",
+    "behind (the emulator is saturated); the last run reached 28 requests a second, p99 997 ms",
 )
 def test_ingest_p99_under_150_ms_at_100_requests_a_second() -> None:
     assert RESULTS["ingest: POST /transactions at 100 req/s (p99)"]["value"] < 150
@@ -75,6 +75,18 @@ def test_the_full_default_backtest_beats_the_handbook() -> None:
 def test_the_full_default_backtest_runs_in_five_minutes() -> None:
     whole = RESULTS["backtest: handbook-default dataset, whole command"]
     assert whole["unit"] == "s" and whole["value"] < 300
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: the replay on the deployment's event-time, bucketed state (with the "
+    "alert budget, re-scoring and the processor-field features) took 212 s for the whole "
+    "command in the last run, with its fits on the second core; 180 s on the "
+    "single-profile state when the issue was filed",
+)
+def test_the_full_default_backtest_is_no_slower_than_on_the_single_profile_state() -> None:
+    whole = RESULTS["backtest: handbook-default dataset, whole command"]
+    assert whole["unit"] == "s" and whole["value"] <= 180
 
 
 def test_a_backtest_with_one_core_busy_is_at_most_half_again_as_slow() -> None:
