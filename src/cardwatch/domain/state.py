@@ -47,8 +47,10 @@ event, so nothing old can expire or rewrite history.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 __all__ = [
     "CARD_FRAUD_DAYS",
@@ -219,17 +221,33 @@ def past_sums(
     return (float(today), *totals)
 
 
-def _by_window(
-    sums: tuple[tuple[str, int], ...],
-) -> tuple[tuple[int, tuple[tuple[int, str], ...]], ...]:
-    """``sums`` grouped by window: (days, ((position, counter), ...)), once per table."""
-    windows: dict[int, list[tuple[int, str]]] = {}
-    for i, (counter, window) in enumerate(sums):
-        windows.setdefault(window, []).append((i, counter))
-    return tuple((window, tuple(members)) for window, members in windows.items())
+_Getter = Callable[[Any], tuple[int, ...]]
 
 
-_GROUPED = {id(sums): _by_window(sums) for sums in (CARD_SUMS, TERMINAL_SUMS)}
+def _getter(counters: Sequence[str]) -> _Getter:
+    """One call that reads ``counters`` of a bucket, always as a tuple."""
+    if len(counters) == 1:
+        one = attrgetter(counters[0])
+        return lambda bucket: (one(bucket),)
+    return attrgetter(*counters)
+
+
+_Plan = tuple[_Getter, tuple[tuple[int, tuple[int, ...], _Getter], ...]]
+
+
+def _plan(sums: tuple[tuple[str, int], ...]) -> _Plan:
+    """How :func:`_advance` reads buckets for ``sums``: every counter at once, and each
+    window's counters at once with their positions (once per table)."""
+    windows: dict[int, list[int]] = {}
+    for i, (_counter, window) in enumerate(sums):
+        windows.setdefault(window, []).append(i)
+    return _getter([counter for counter, _window in sums]), tuple(
+        (window, tuple(members), _getter([sums[i][0] for i in members]))
+        for window, members in windows.items()
+    )
+
+
+_PLANS = {id(sums): _plan(sums) for sums in (CARD_SUMS, TERMINAL_SUMS)}
 
 
 def _advance(
@@ -242,17 +260,18 @@ def _advance(
     every day since enters every window, and each window loses as many old days)."""
     before = int(kept[0])
     moved = list(kept[1:])
+    every, windows = _PLANS.get(id(sums)) or _plan(sums)
     for day in range(before, today):
         bucket = days.get(day)
         if bucket is not None:
-            for i, (counter, _window) in enumerate(sums):
-                moved[i] += getattr(bucket, counter)
-    for window, members in _GROUPED.get(id(sums)) or _by_window(sums):
+            for i, value in enumerate(every(bucket)):
+                moved[i] += value
+    for window, members, values in windows:
         for day in range(before - window + 1, today - window + 1):
             bucket = days.get(day)
             if bucket is not None:
-                for i, counter in members:
-                    moved[i] -= getattr(bucket, counter)
+                for i, value in zip(members, values(bucket), strict=True):
+                    moved[i] -= value
     return (float(today), *moved)
 
 

@@ -30,6 +30,8 @@ from cardwatch.ops.train import fit_artifact
 __all__ = ["Fitter", "background_fitter", "inline_fitter"]
 
 Artifact = dict[str, Any]
+#: the worker's scheduling priority below the replay's (Unix nice increment)
+_NICENESS = 5
 
 
 class Fitter:
@@ -134,6 +136,8 @@ def background_fitter(
 def _work(requests: BinaryIO, replies: BinaryIO) -> None:
     """The worker: attach the shared features, then fit each request in turn."""
     name, shape, labels, order = pickle.load(requests)  # noqa: S301 - from our own parent
+    # a fit is needed only a label delay after its rows: it yields to the replay itself
+    os.nice(_NICENESS)
     memory = SharedMemory(name=name)
     # the parent owns (and unlinks) the block: this process's tracker must not
     resource_tracker.unregister(memory._name, "shared_memory")  # type: ignore[attr-defined]

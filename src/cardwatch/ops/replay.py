@@ -12,11 +12,10 @@ over only when it beats the model in force on the latest labelled days (``promot
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,13 +26,14 @@ from numpy.typing import NDArray
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, count_bins
 from cardwatch.domain.currency import default_rates
-from cardwatch.domain.detection import Assessment, Decision, Detector, Label
-from cardwatch.domain.features import FEATURES, Observation
+from cardwatch.domain.detection import Assessment, Decision, Detector
+from cardwatch.domain.features import FEATURES
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.rules import Policy, default_policy
 from cardwatch.domain.state import DAY_MS
 from cardwatch.ops.batch_scoring import probabilities
+from cardwatch.ops.feature_stream import Columns, Observed, collector_paused, observed, stream
 from cardwatch.ops.fit_ahead import Fitter, background_fitter, inline_fitter
 from cardwatch.ops.labelled_file import LabelledHistory, load_history
 from cardwatch.ops.model_choice import Promotion, challenge
@@ -65,6 +65,9 @@ class ReplaySettings:
     #: fit each retrained model in a worker process as soon as its rows are scored
     #: (the same model, sooner); None: when the history has 100,000 rows or more
     fit_ahead: bool | None = None
+    #: keep the state (labels learnt, rows observed) in a worker process a step ahead
+    #: of the judging (the same features, sooner); None: as ``fit_ahead``
+    state_worker: bool | None = None
 
     @property
     def retrains(self) -> bool:
@@ -118,20 +121,6 @@ Progress = Callable[[int], None]
 DECISION_CODES = {Decision.APPROVE: 0, Decision.REVIEW: 1, Decision.BLOCK: 2}
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector: the replay makes next to no reference cycles (a
-    retraining leaves about 150 small objects), yet each automatic pass would rescan
-    every profile built so far, about a tenth of a run."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 @dataclass(frozen=True, slots=True)
 class _Retraining:
     """A scheduled retraining: at the ``step``-th row in time order (time ``now``), on
@@ -161,8 +150,8 @@ def _schedule(sorted_stamps: NDArray[np.int64], settings: ReplaySettings) -> lis
         due += period * max(1, (now - due) // period + 1)
 
 
-#: below this many rows a replay fits its models inline (a worker takes a second to start)
-_FIT_AHEAD_ROWS = 100_000
+#: below this many rows a replay runs in one process (a worker takes a second to start)
+_WORKER_ROWS = 100_000
 
 
 def replay(
@@ -176,32 +165,62 @@ def replay(
     order = np.argsort(history.timestamp_ms, kind="stable")
     plan = _schedule(history.timestamp_ms[order], settings)
     shape = (len(history), len(FEATURES))
-    ahead = settings.fit_ahead
-    if ahead is None:
-        ahead = len(history) >= _FIT_AHEAD_ROWS
+    large = len(history) >= _WORKER_ROWS
+    ahead = large if settings.fit_ahead is None else settings.fit_ahead
+    apart = large if settings.state_worker is None else settings.state_worker
     with closing(
         background_fitter(shape, history.labels, order)
         if ahead and plan
         else inline_fitter(np.zeros(shape, dtype=np.float32), history.labels, order)
     ) as fitter:
         retrainer = _Retrainer(plan, fitter, history, settings)
-        result = _replay(history, settings, policy, progress, retrainer)
+        columns = _columns(history, order, settings)
+        policy = policy or default_policy()
+        detector = Detector(InMemoryState(), policy, settings.start_model)
+        rows = stream(columns) if apart else observed(columns, detector)
+        result = _replay(history, settings, detector, rows, retrainer, progress=progress)
         result.features = fitter.close()
     return result
+
+
+def _columns(
+    history: LabelledHistory, order: NDArray[np.int64], settings: ReplaySettings
+) -> Columns:
+    """What the state side needs of ``history``: its rows, with the time order."""
+    nowhere: list[float | None] = [None] * len(history)
+    blank = [""] * len(history)
+    names = ("device_id", "ip_address", "country", "channel", "merchant_category_code")
+    return Columns(
+        history.transaction_ids,
+        history.timestamp_ms.tolist(),
+        history.users,
+        history.terminals,
+        history.reference_amounts(default_rates()),
+        history.latitudes or nowhere,
+        history.longitudes or nowhere,
+        history.utc_offsets or [0] * len(history),
+        # the processor fields in :class:`Observation`'s order (blank: absent)
+        [history.extras.get(name) or blank for name in names],
+        history.labels.tolist(),
+        order.tolist(),
+        int(settings.label_delay_days * DAY_MS),
+    )
 
 
 def _replay(
     history: LabelledHistory,
     settings: ReplaySettings,
-    policy: Policy | None,
-    progress: Progress | None,
+    detector: Detector,
+    rows: Iterator[Observed],
     retrainer: _Retrainer,
+    *,
+    progress: Progress | None,
 ) -> ReplayResult:
+    """The judging side: each observed row scored by the model and the thresholds in
+    force, with the retrainings and the alert budget as the deployment has them."""
     order = retrainer.fitter.order
     stamps = history.timestamp_ms.tolist()
-    labels = history.labels.tolist()
-    policy = policy or default_policy()
-    detector = Detector(InMemoryState(), policy, settings.start_model)
+    ids = history.transaction_ids
     size = len(history)
     result = ReplayResult(
         np.zeros(size),
@@ -210,78 +229,31 @@ def _replay(
         np.zeros(size, dtype=np.int8),
         np.zeros(size, dtype=np.int64),
     )
+    policy = detector.policy
     rule_bit = {f"rule:{rule.id}": 1 << index for index, rule in enumerate(policy.rules)}
     calibration = _Calibration(detector, settings.budget)
     sorted_stamps = history.timestamp_ms[order]
-    delay = int(settings.label_delay_days * DAY_MS)
     if len(order) and settings.start_model is not None:
         result.models_in_force.append((int(stamps[order[0]]), settings.start_model.version))
-    visible = 0  # labels of order[:visible] are known to the engine
-    positions = order.tolist()
-    ids, users, terminals, amounts = (
-        history.transaction_ids,
-        history.users,
-        history.terminals,
-        history.reference_amounts(default_rates()),
-    )
-    nowhere: list[float | None] = [None] * len(history)
-    latitudes, longitudes = history.latitudes or nowhere, history.longitudes or nowhere
-    offsets = history.utc_offsets or [0] * len(history)
-    context = _context_columns(history)
-    categories = history.extras.get("merchant_category_code") or [""] * len(history)
-    with _collector_paused():
-        for step, index in enumerate(positions):
+    with collector_paused():
+        for step, (index, visible, x) in enumerate(rows):
             retrainer.start(step)
             now = stamps[index]
-            while visible < step and stamps[positions[visible]] + delay <= now:
-                known = positions[visible]
-                when = stamps[known]
-                detector.learn(
-                    Label(
-                        ids[known],
-                        when,
-                        users[known],
-                        terminals[known],
-                        bool(labels[known]),
-                        when + delay,
-                        categories[known] or None,
-                    )
-                )
-                visible += 1
             if retrainer.due(step, visible) and retrainer.adopt(detector, result):
                 calibration.rescore(result, order[:step], sorted_stamps[:step], now)
             calibration.before(now)
-            assessment = detector.assess(
-                Observation(
-                    ids[index],
-                    now,
-                    users[index],
-                    terminals[index],
-                    amounts[index],
-                    latitudes[index],
-                    longitudes[index],
-                    offsets[index],
-                    *(column[index] or None for column in context),
-                )
-            )
-            if assessment is None:
+            if x is None:
                 result.duplicates += 1
                 continue
+            assessment = detector.judge(ids[index], x)
             result.keep(index, assessment, rule_bit)
             calibration.scored(assessment.score)
             if progress is not None and step % 10_000 == 0:
                 progress(step)
     if progress is not None:
-        progress(len(positions))
+        progress(size)
     result.model = detector.model
     return result
-
-
-def _context_columns(history: LabelledHistory) -> list[list[str]]:
-    """The file's processor fields in :class:`Observation`'s order (blank: absent)."""
-    blank = [""] * len(history)
-    names = ("device_id", "ip_address", "country", "channel", "merchant_category_code")
-    return [history.extras.get(name) or blank for name in names]
 
 
 #: rows of recent days a new model re-scores to cut its thresholds
