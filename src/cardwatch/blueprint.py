@@ -117,6 +117,7 @@ class Handle(enum.StrEnum):
     CARD_TOKEN_KEY = "card_token_key"  # noqa: S105 (a resource handle, not a secret)
     TABLE = "table"
     TABLE_TIME_BUCKET_INDEX = "table_time_bucket_index"
+    TABLE_REVIEW_INDEX = "table_review_index"
     TABLE_STREAM = "table_stream"
     PROFILE_TABLE = "profile_table"
     SUSPICIOUS_QUEUE = "suspicious_queue"
@@ -238,6 +239,11 @@ class Blueprint:
     #: Five-minute buckets of transaction time: the analyzer reads a window, no scan.
     time_bucket_index_name = "time_bucket-timestamp-index"
     time_bucket_seconds = 300
+    #: The open review queue: a sparse index of the flagged transactions no label has
+    #: settled yet (``review_queue`` is set with a review or block decision and removed
+    #: by the first label), newest first by transaction time.
+    review_index_name = "review_queue-timestamp-index"
+    review_queue_attribute = "review_queue"
     stream_view_type = "NEW_IMAGE"
 
     #: Key and index attributes of the transaction table, with their DynamoDB types.
@@ -246,6 +252,7 @@ class Blueprint:
         ("timestamp", "N"),
         ("user_id", "S"),
         ("time_bucket", "S"),
+        ("review_queue", "S"),
     )
 
     @property
@@ -253,6 +260,7 @@ class Blueprint:
         return (
             IndexSpec(self.user_index_name, "user_id", self.table_sort_key),
             IndexSpec(self.time_bucket_index_name, "time_bucket", self.table_sort_key),
+            IndexSpec(self.review_index_name, self.review_queue_attribute, self.table_sort_key),
         )
 
     @property
@@ -435,12 +443,14 @@ class Blueprint:
                     "TABLE_NAME": self.table_name,
                     "PROFILE_TABLE_NAME": self.profile_table_name,
                     "CARD_TOKEN_KEY_ID": self.card_token_key_alias,
+                    "REVIEW_INDEX": self.review_index_name,
                     # the analyst key's id (not its value): labels take only that key
                     "ANALYST_API_KEY_ID": Handle.ANALYST_API_KEY,
                     "LABEL_SOURCE_RANKS": self.label_source_ranks,
                 },
                 grants=(
                     (Handle.TABLE, ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
+                    (Handle.TABLE_REVIEW_INDEX, ("dynamodb:Query",)),
                     (Handle.PROFILE_TABLE, STATE_WRITE),
                     (Handle.CARD_TOKEN_KEY, TOKEN_KEY_USE),
                     (Handle.KEY, KEY_USE),

@@ -175,3 +175,28 @@ def test_a_fraudulent_burst_reaches_the_alert_queue_and_no_card_number_leaks(
     leaks = [run for text in texts for run in LUHN_RUN.findall(text) if luhn_valid(run)]
     assert leaks == []
     assert LUHN_RUN.findall(f"card {pan}.") == [pan]  # the scan would see one
+    # AND the analysts find the flagged probes in the review queue, newest first; a
+    # label settles a case and it leaves the queue
+    state = json.loads((stack.settings.state_dir / "local.json").read_text())
+    analyst = {"x-api-key": state["analyst_api_key"]}
+    assert api.get("/reviews").status_code == 403  # the processor's key
+
+    def queued() -> list[dict[str, Any]]:
+        page = api.get("/reviews", params={"limit": "100"}, headers=analyst)
+        assert page.status_code == 200, page.text
+        return [c for c in page.json()["reviews"] if c["transaction_id"].startswith("e2e-burst")]
+
+    assert wait_until(lambda: bool(queued()), timeout=30)
+    cases = queued()
+    stamps = [case["transaction"]["timestamp_ms"] for case in cases]
+    assert stamps == sorted(stamps, reverse=True)
+    assert {case["decision"] for case in cases} <= {"review", "block"}
+    assert all(case["reasons"] for case in cases) and pan not in json.dumps(cases)
+    settled = cases[0]["transaction_id"]
+    label = {"label": "fraud", "source": "analyst"}
+    answer = api.post(f"/transactions/{settled}/label", json=label, headers=analyst)
+    assert answer.status_code == 201
+    assert settled not in {case["transaction_id"] for case in queued()}
+    refused = api.get("/reviews", params={"limit": "0", "decision": pan}, headers=analyst)
+    assert refused.status_code == 400 and pan not in refused.text
+    assert {e["field"] for e in refused.json()["errors"]} == {"limit", "decision"}

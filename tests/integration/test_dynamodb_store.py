@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -7,10 +8,13 @@ from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
+from cardwatch.domain.cases import CaseService
 from cardwatch.domain.errors import InvalidTransaction, StoreBusy
+from cardwatch.domain.label_history import LabelEntry
+from cardwatch.domain.ports import DecisionRecord
 from cardwatch.domain.validation import TransactionParser
 from cardwatch.local.provision import Provisioned
-from tests.conftest import TEST_PANS, body
+from tests.conftest import NOW, TEST_PANS, body
 from tests.integration.conftest import dumps, scan_all
 
 pytestmark = pytest.mark.usefixtures("provisioned")
@@ -112,3 +116,39 @@ def test_a_coordinate_dynamodb_cannot_hold_is_refused_and_others_kept_to_a_centi
     assert store.add(transaction, transaction.fingerprint()) is None
     stored = store.get(transaction.transaction_id)
     assert stored is not None and stored.transaction.extras["latitude"] == 0
+
+
+def test_the_review_queue_is_a_sparse_index_read_newest_first_a_page_at_a_time(
+    store: DynamoTransactionStore, parser: TransactionParser
+) -> None:
+    decisions = ["review", "approve", "block", "review", "block", "approve", "review"]
+    stored = []
+    for minute, decision in enumerate(decisions):
+        transaction = parser.parse(
+            body(
+                transaction_id=f"tx-{minute:04d}",
+                timestamp=(NOW - timedelta(minutes=60 - minute)).isoformat(),
+            )
+        )
+        store.add(transaction, transaction.fingerprint())
+        store.record_decision(transaction, DecisionRecord(0.9, decision, ("R",), {}, "m-1"))
+        stored.append(transaction)
+    entry = LabelEntry("fraud", "analyst", "", "k", 1)
+    assert store.append_label(stored[3], entry, 1, entry)  # settled: out of the queue
+    service = CaseService(store, store)
+    now_ms = int(NOW.timestamp() * 1000)
+
+    def pages(**parameters: str) -> list[list[str]]:
+        found, cursor = [], None
+        while True:
+            page = service.reviews(parameters | ({"cursor": cursor} if cursor else {}), now_ms)
+            found.append([case["transaction_id"] for case in page["reviews"]])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return [ids for ids in found if ids]
+
+    assert pages(limit="2") == [["tx-0006", "tx-0004"], ["tx-0002", "tx-0000"]]
+    # a decision filter thins each index read: pages still fill before they end
+    assert pages(decision="review", limit="2") == [["tx-0006", "tx-0000"]]
+    assert pages(decision="block", limit="1") == [["tx-0004"], ["tx-0002"]]
+    assert pages(since=(NOW - timedelta(minutes=57)).isoformat()) == [["tx-0006", "tx-0004"]]

@@ -47,3 +47,7 @@ def test_the_label_route_conforms_to_its_document(stack: LocalPipeline) -> None:
 
 def test_the_case_route_conforms_to_its_document(stack: LocalPipeline) -> None:
     conforms(stack, "/transactions/{transaction_id}", "GET", stack.analyst_api_key, 40)
+
+
+def test_the_review_queue_conforms_to_its_document(stack: LocalPipeline) -> None:
+    conforms(stack, "/reviews", "GET", stack.analyst_api_key, 60)

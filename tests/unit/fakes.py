@@ -8,8 +8,10 @@ writes would.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from cardwatch.domain.alerts import Alert, Finding
+from cardwatch.domain.cases import ReviewPosition, ReviewQuery
 from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
@@ -54,6 +56,52 @@ class InMemoryTransactionStore:
         self.items[transaction.transaction_id] = replace(stored, labels=(*stored.labels, entry))
         self.labels[transaction.transaction_id] = (current.label, current.source)
         return True
+
+    def open_reviews(
+        self, query: ReviewQuery
+    ) -> tuple[list[dict[str, Any]], ReviewPosition | None]:
+        """The queue as the sparse index holds it: flagged, unlabelled, newest first."""
+        queued = sorted(
+            (
+                (stored.transaction.timestamp_ms, transaction_id)
+                for transaction_id, stored in self.items.items()
+                if not stored.labels
+                and transaction_id in self.decisions
+                and self.decisions[transaction_id].decision in ("review", "block")
+                and query.since_ms <= stored.transaction.timestamp_ms <= query.until_ms
+            ),
+            reverse=True,
+        )
+        if query.after is not None:
+            queued = [
+                key
+                for key in queued
+                if key < (query.after.timestamp_ms, query.after.transaction_id)
+            ]
+        wanted = [
+            key for key in queued if query.decision in (None, self.decisions[key[1]].decision)
+        ]
+        page = wanted[: query.limit]
+        items = [self.case_item(transaction_id) or {} for _, transaction_id in page]
+        more = len(wanted) > query.limit
+        return items, ReviewPosition(page[-1][1], page[-1][0]) if more else None
+
+    def case_item(self, transaction_id: str) -> dict[str, Any] | None:
+        stored = self.items.get(transaction_id)
+        if stored is None:
+            return None
+        record = self.decisions.get(transaction_id)
+        decided = (
+            {}
+            if record is None
+            else {
+                "decision": record.decision,
+                "score": record.score,
+                "reasons": list(record.reasons),
+                "model_version": record.model_version,
+            }
+        )
+        return stored.transaction.to_record() | decided
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
         return [

@@ -21,6 +21,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
+from cardwatch.domain.cases import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
@@ -31,6 +32,11 @@ __all__ = ["GUARD_TIMESTAMP", "RECORD_GUARD", "RECORD_TRANSACTION", "DynamoTrans
 logger = logging.getLogger(__name__)
 
 GUARD_TIMESTAMP = 0
+#: the attribute of the review queue's sparse index, and its one value
+REVIEW_QUEUE_ATTRIBUTE = "review_queue"
+REVIEW_QUEUE_OPEN = "open"
+#: index reads one page of the queue may take (a decision filter can thin each read)
+_REVIEW_READS = 10
 RECORD_GUARD = "guard"
 RECORD_TRANSACTION = "transaction"
 _serializer = TypeSerializer()
@@ -61,11 +67,13 @@ class DynamoTransactionStore:
         client: Any | None = None,
         time_bucket_index: str = "time_bucket-timestamp-index",
         bucket_seconds: int = 300,
+        review_index: str = "review_queue-timestamp-index",
     ) -> None:
         self._table = table_name
         self._client = client or boto3.client("dynamodb")
         self._bucket_index = time_bucket_index
         self._bucket_seconds = bucket_seconds
+        self._review_index = review_index
 
     def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
         record = transaction.to_record(self._bucket_seconds) | {
@@ -150,6 +158,8 @@ class DynamoTransactionStore:
         }
         if record.model_version is not None:
             values["model_version"] = record.model_version
+        if record.decision in QUEUED_DECISIONS:  # into the open review queue's index
+            values[REVIEW_QUEUE_ATTRIBUTE] = REVIEW_QUEUE_OPEN
         return self._set_once(transaction, values)
 
     def append_label(
@@ -163,7 +173,8 @@ class DynamoTransactionStore:
             transaction,
             UpdateExpression=(
                 "SET #labels = list_append(if_not_exists(#labels, :none), :entry), "
-                "#version = :version, #label = :label, #source = :source, #at = :at"
+                "#version = :version, #label = :label, #source = :source, #at = :at "
+                "REMOVE #queue"  # a label settles the case: out of the review queue
             ),
             ConditionExpression="attribute_exists(transaction_id) AND "
             + ("attribute_not_exists(#version)" if first else "#version = :before"),
@@ -173,6 +184,7 @@ class DynamoTransactionStore:
                 "#label": "label",
                 "#source": "label_source",
                 "#at": "labelled_at",
+                "#queue": REVIEW_QUEUE_ATTRIBUTE,
             },
             ExpressionAttributeValues=to_attributes(
                 {
@@ -222,6 +234,61 @@ class DynamoTransactionStore:
                 raise StoreBusy(code) from error
             raise
         return True
+
+    def open_reviews(
+        self, query: ReviewQuery
+    ) -> tuple[list[dict[str, Any]], ReviewPosition | None]:
+        """The review queue's sparse index, newest first: pages of the index are read
+        until ``query.limit`` cases are found (a decision filter may thin a page) or
+        :data:`_REVIEW_READS` reads were made; the position is the last item read."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": self._review_index,
+            "KeyConditionExpression": "#queue = :open AND #ts BETWEEN :lo AND :hi",
+            "ExpressionAttributeNames": {"#queue": REVIEW_QUEUE_ATTRIBUTE, "#ts": "timestamp"},
+            "ExpressionAttributeValues": to_attributes(
+                {":open": REVIEW_QUEUE_OPEN, ":lo": query.since_ms, ":hi": query.until_ms}
+                | ({} if query.decision is None else {":decision": query.decision})
+            ),
+            "ScanIndexForward": False,
+        }
+        if query.decision is not None:
+            kwargs["FilterExpression"] = "#decision = :decision"
+            kwargs["ExpressionAttributeNames"]["#decision"] = "decision"
+        if query.after is not None:
+            kwargs["ExclusiveStartKey"] = self._review_key(query.after)
+        found: list[dict[str, Any]] = []
+        for _read in range(_REVIEW_READS):
+            kwargs["Limit"] = query.limit - len(found)
+            page = self._query(kwargs)
+            found.extend(from_attributes(item) for item in page.get("Items", []))
+            last: dict[str, Any] | None = page.get("LastEvaluatedKey")
+            if last is None:
+                return found, None
+            kwargs["ExclusiveStartKey"] = last
+            if len(found) >= query.limit:
+                break
+        stop = from_attributes(kwargs["ExclusiveStartKey"])
+        return found, ReviewPosition(str(stop["transaction_id"]), int(stop["timestamp"]))
+
+    def _review_key(self, position: ReviewPosition) -> dict[str, Any]:
+        return to_attributes(
+            {
+                "transaction_id": position.transaction_id,
+                "timestamp": position.timestamp_ms,
+                REVIEW_QUEUE_ATTRIBUTE: REVIEW_QUEUE_OPEN,
+            }
+        )
+
+    def _query(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            page: dict[str, Any] = self._client.query(**kwargs)
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in BUSY_CODES:
+                raise StoreBusy(code) from error
+            raise
+        return page
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
         """Every transaction with ``start_ms <= timestamp < end_ms``, bucket by bucket."""

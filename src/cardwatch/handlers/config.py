@@ -36,6 +36,7 @@ class IngestConfig:
     table_name: str
     profile_table_name: str
     card_token_key_id: str
+    review_index: str
     max_transaction_age: timedelta = timedelta(days=365)
     label_source_ranks: str | None = None
 
@@ -46,6 +47,7 @@ class IngestConfig:
             table_name=_required(env, "TABLE_NAME"),
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             card_token_key_id=_required(env, "CARD_TOKEN_KEY_ID"),
+            review_index=_required(env, "REVIEW_INDEX"),
             max_transaction_age=timedelta(days=int(env.get("MAX_TRANSACTION_AGE_DAYS", "365"))),
             label_source_ranks=env.get("LABEL_SOURCE_RANKS"),
         )

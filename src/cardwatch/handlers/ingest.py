@@ -1,5 +1,7 @@
-"""The API function: POST /transactions (validate, tokenize, store once) and
-POST /transactions/{transaction_id}/label (a confirmed verdict teaches the engine)."""
+"""The API function: POST /transactions (validate, tokenize, store once),
+POST /transactions/{transaction_id}/label (a confirmed verdict teaches the engine), and
+the analysts' reads: GET /transactions/{transaction_id} (a case) and GET /reviews (the
+open review queue)."""
 
 from __future__ import annotations
 
@@ -104,6 +106,25 @@ def get_case(transaction_id: str) -> Response[str]:
     return _json(HTTPStatus.OK, wiring.case_service().case(transaction_id))
 
 
+@app.get("/reviews")
+def get_reviews() -> Response[str]:
+    """The open review queue, newest first, a page at a time."""
+    event = app.current_event
+    analyst_key_id(event)
+    try:
+        page = wiring.case_service().reviews(
+            dict(event.query_string_parameters or {}), int(time.time() * 1000)
+        )
+    except InvalidTransaction as error:  # a query parameter, not a transaction
+        return _problem_of(error)
+    return _json(HTTPStatus.OK, page)
+
+
+def _problem_of(error: InvalidTransaction) -> Response[str]:
+    metrics.add_metric(name="RequestsRefused", unit=MetricUnit.Count, value=1)
+    return _json(HTTPStatus.BAD_REQUEST, problem_body(error))
+
+
 class NotAnalyst(Exception):
     """A label came with a key other than the analysts'."""
 
@@ -160,7 +181,9 @@ def post_label(transaction_id: str) -> Response[str]:
 
 @app.exception_handler(NotAnalyst)
 def not_analyst(_error: NotAnalyst) -> Response[str]:
-    return _problem(HTTPStatus.FORBIDDEN, "labels and cases take the analysts' API key only")
+    return _problem(
+        HTTPStatus.FORBIDDEN, "labels, cases and reviews take the analysts' API key only"
+    )
 
 
 @app.exception_handler(TransactionNotFound)
@@ -177,8 +200,7 @@ def label_conflict(error: LabelConflict) -> Response[str]:
 def invalid_transaction(error: InvalidTransaction) -> Response[str]:
     metrics.add_metric(name="TransactionsRejected", unit=MetricUnit.Count, value=1)
     logger.info("transaction rejected", extra={"fields": list(error.fields)})
-    metrics.add_metric(name="RequestsRefused", unit=MetricUnit.Count, value=1)
-    return _json(HTTPStatus.BAD_REQUEST, problem_body(error))
+    return _problem_of(error)
 
 
 @app.exception_handler(TransactionConflict)

@@ -11,6 +11,8 @@ __all__ = [
     "ACCESS_LOG_FORMAT",
     "BAD_REQUEST_BODY_TEMPLATE",
     "MODELS",
+    "READ_PARAMETERS",
+    "REVIEW_PARAMETERS",
     "ROUTES",
     "served_hash",
 ]
@@ -37,7 +39,15 @@ ROUTES = (
     ("post-transaction", "/transactions", "Transaction"),
     ("post-label", "/transactions/{transaction_id}/label", "Label"),
     ("get-transaction", "/transactions/{transaction_id}", None),
+    ("get-reviews", "/reviews", None),
 )
+#: The query string of GET /reviews (every part optional; the function checks them).
+REVIEW_PARAMETERS = ("decision", "since", "until", "limit", "cursor")
+#: The request parameters of the analysts' GET routes, by logical name.
+READ_PARAMETERS: dict[str, dict[str, bool]] = {
+    "get-transaction": {"method.request.path.transaction_id": True},
+    "get-reviews": {f"method.request.querystring.{name}": False for name in REVIEW_PARAMETERS},
+}
 
 
 def served_hash() -> str:
@@ -48,6 +58,7 @@ def served_hash() -> str:
     served = {
         "models": {name: gateway_model_text(file) for name, file in MODELS},
         "routes": ROUTES,
+        "read_parameters": READ_PARAMETERS,
         "bad_request_body": BAD_REQUEST_BODY_TEMPLATE,
         "access_log_format": ACCESS_LOG_FORMAT,
     }

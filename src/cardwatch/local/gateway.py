@@ -237,6 +237,9 @@ class LocalGateway:
                 {"transaction_id": request.path_params["transaction_id"]},
             )
 
+        async def reviews(request: Request) -> Response:
+            return await self.proxy(request, "/reviews")
+
         async def openapi(request: Request) -> Response:
             return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
 
@@ -248,6 +251,7 @@ class LocalGateway:
                 Route("/transactions", transactions, methods=["POST"]),
                 Route("/transactions/{transaction_id}/label", label, methods=["POST"]),
                 Route("/transactions/{transaction_id}", case, methods=["GET"]),
+                Route("/reviews", reviews, methods=["GET"]),
                 Route("/openapi.json", openapi, methods=["GET"]),
                 Route("/health", health, methods=["GET"]),
             ]

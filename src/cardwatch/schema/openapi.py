@@ -74,6 +74,50 @@ _CASE = {
     },
 }
 
+_REVIEWS = {
+    "type": "object",
+    "required": ["reviews", "next_cursor"],
+    "properties": {
+        "reviews": {
+            "type": "array",
+            "description": "Flagged transactions no label has settled yet, newest first.",
+            "items": {
+                "type": "object",
+                "required": ["transaction_id", "transaction", "decision", "reasons"],
+                "properties": {
+                    "transaction_id": {"type": "string"},
+                    "transaction": {
+                        "type": "object",
+                        "description": "The stored transaction (public view).",
+                    },
+                    "decision": {"type": "string", "enum": ["review", "block"]},
+                    "score": {"type": "number", "nullable": True},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                    "model_version": {"type": "string", "nullable": True},
+                    "assessed_at": {"type": "string", "nullable": True},
+                },
+            },
+        },
+        "next_cursor": {
+            "type": "string",
+            "nullable": True,
+            "description": "Pass as cursor for the next page; null on the last page.",
+        },
+    },
+}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query-string parameter (a string on the wire)."""
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
 _LABEL_RECORDED = {
     "type": "object",
     "required": ["transaction_id", "label", "source", "effective", "labels", "status"],
@@ -220,6 +264,47 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                     },
                 }
             },
+            "/reviews": {
+                "get": {
+                    "operationId": "getReviews",
+                    "summary": "The open review queue: flagged transactions no label has "
+                    "settled, newest first, a page at a time (the analysts' key only)",
+                    "security": [{"analystApiKey": []}],
+                    "parameters": [
+                        _query("decision", "Only this decision", {"enum": ["review", "block"]}),
+                        _query(
+                            "since",
+                            "Transactions at or after (ISO 8601; default 30 days before until)",
+                            {"format": "date-time"},
+                        ),
+                        _query(
+                            "until",
+                            "Transactions at or before (ISO 8601; default now)",
+                            {"format": "date-time"},
+                        ),
+                        _query(
+                            "limit",
+                            "Cases on the page (default 25)",
+                            {"pattern": "^[0-9]+$"},
+                        ),
+                        _query("cursor", "The previous page's next_cursor", {}),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "A page of the queue",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ReviewPage"}
+                                }
+                            },
+                        },
+                        "400": _problem_response("A query parameter breaks its rule"),
+                        "403": _problem_response("Not the analysts' API key"),
+                        "429": _problem_response("Throttled"),
+                        "503": _problem_response("Storage busy; retry"),
+                    },
+                }
+            },
             "/transactions/{transaction_id}/label": {
                 "post": {
                     "operationId": "postLabel",
@@ -269,6 +354,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                 "Label": label,
                 "LabelRecorded": _LABEL_RECORDED,
                 "Case": _CASE,
+                "ReviewPage": _REVIEWS,
             },
             "securitySchemes": {
                 "apiKey": {
@@ -281,7 +367,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                     "type": "apiKey",
                     "in": "header",
                     "name": "x-api-key",
-                    "description": "The fraud analysts' key (its own usage plan): labels.",
+                    "description": "The fraud analysts' key (its own usage plan): labels, "
+                    "cases and the review queue.",
                 },
             },
         },

@@ -39,4 +39,5 @@ def label_service() -> LabelService:
 
 def case_service() -> CaseService:
     config = IngestConfig.from_env()
-    return CaseService(DynamoTransactionStore(config.table_name, dynamodb()))
+    store = DynamoTransactionStore(config.table_name, dynamodb(), review_index=config.review_index)
+    return CaseService(store, store)

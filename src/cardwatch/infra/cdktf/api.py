@@ -44,6 +44,7 @@ from cardwatch.infra.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
     MODELS,
+    READ_PARAMETERS,
     served_hash,
 )
 from cardwatch.infra.cdktf.context import StackContext, policy_json
@@ -125,29 +126,37 @@ class TransactionApi(Construct):
             )
             methods += [method, integration]
             served += [method.id, integration.id, integration.uri, model.id]
-        # the case: one transaction with its decision and labels (the analysts' key)
-        case = ApiGatewayMethod(
+        reviews = ApiGatewayResource(
             self,
-            "get-transaction",
+            "reviews",
             rest_api_id=self.api.id,
-            resource_id=one.id,
-            http_method="GET",
-            authorization="NONE",
-            api_key_required=True,
-            request_parameters={"method.request.path.transaction_id": True},
+            parent_id=self.api.root_resource_id,
+            path_part="reviews",
         )
-        case_integration = ApiGatewayIntegration(
-            self,
-            "get-transaction-integration",
-            rest_api_id=self.api.id,
-            resource_id=one.id,
-            http_method=case.http_method,
-            type="AWS_PROXY",
-            integration_http_method="POST",
-            uri=ingest.invoke_arn,
-        )
-        methods += [case, case_integration]
-        served += [case.id, case_integration.id, case_integration.uri]
+        # the analysts' reads (their key): a case, and the open review queue
+        for name, resource in (("get-transaction", one), ("get-reviews", reviews)):
+            read = ApiGatewayMethod(
+                self,
+                name,
+                rest_api_id=self.api.id,
+                resource_id=resource.id,
+                http_method="GET",
+                authorization="NONE",
+                api_key_required=True,
+                request_parameters=READ_PARAMETERS[name],
+            )
+            read_integration = ApiGatewayIntegration(
+                self,
+                f"{name}-integration",
+                rest_api_id=self.api.id,
+                resource_id=resource.id,
+                http_method=read.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",
+                uri=ingest.invoke_arn,
+            )
+            methods += [read, read_integration]
+            served += [read.id, read_integration.id, read_integration.uri]
         bad_request = ApiGatewayGatewayResponse(
             self,
             "bad-request-body",
@@ -173,6 +182,15 @@ class TransactionApi(Construct):
             function_name=ingest.function_name,
             principal="apigateway.amazonaws.com",
             source_arn=f"{self.api.execution_arn}/*/GET/transactions/*",
+        )
+        LambdaPermission(
+            self,
+            "api-reads-reviews",
+            statement_id="ApiGatewayReadsReviews",
+            action="lambda:InvokeFunction",
+            function_name=ingest.function_name,
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{self.api.execution_arn}/*/GET/reviews",
         )
         served.append(bad_request.id)
         deployment = ApiGatewayDeployment(

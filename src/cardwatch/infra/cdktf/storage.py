@@ -67,5 +67,8 @@ class TransactionStore(Construct):
         ctx.arns[Handle.TABLE_TIME_BUCKET_INDEX] = [
             f"{self.table.arn}/index/{blueprint.time_bucket_index_name}"
         ]
+        ctx.arns[Handle.TABLE_REVIEW_INDEX] = [
+            f"{self.table.arn}/index/{blueprint.review_index_name}"
+        ]
         ctx.arns[Handle.PROFILE_TABLE] = [self.profiles.arn]
         ctx.arns[Handle.TABLE_STREAM] = [self.table.stream_arn]

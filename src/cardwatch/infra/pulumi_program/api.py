@@ -14,6 +14,7 @@ from cardwatch.infra.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
     MODELS,
+    READ_PARAMETERS,
     served_hash,
 )
 from cardwatch.infra.policies import api_logs_policy, assume_role_policy
@@ -99,29 +100,37 @@ class TransactionApi(pulumi.ComponentResource):
             )
             parts += [method, integration]
             served += [method.id, integration.id, integration.uri, model.id]
-        # the case: one transaction with its decision and labels (the analysts' key)
-        case = aws.apigateway.Method(
-            "get-transaction",
+        reviews = aws.apigateway.Resource(
+            "reviews",
             rest_api=self.api.id,
-            resource_id=one.id,
-            http_method="GET",
-            authorization="NONE",
-            api_key_required=True,
-            request_parameters={"method.request.path.transaction_id": True},
+            parent_id=self.api.root_resource_id,
+            path_part="reviews",
             opts=child,
         )
-        case_integration = aws.apigateway.Integration(
-            "get-transaction-integration",
-            rest_api=self.api.id,
-            resource_id=one.id,
-            http_method=case.http_method,
-            type="AWS_PROXY",
-            integration_http_method="POST",
-            uri=ingest.invoke_arn,
-            opts=child,
-        )
-        parts += [case, case_integration]
-        served += [case.id, case_integration.id, case_integration.uri]
+        # the analysts' reads (their key): a case, and the open review queue
+        for route, resource in (("get-transaction", one), ("get-reviews", reviews)):
+            read = aws.apigateway.Method(
+                route,
+                rest_api=self.api.id,
+                resource_id=resource.id,
+                http_method="GET",
+                authorization="NONE",
+                api_key_required=True,
+                request_parameters=READ_PARAMETERS[route],
+                opts=child,
+            )
+            read_integration = aws.apigateway.Integration(
+                f"{route}-integration",
+                rest_api=self.api.id,
+                resource_id=resource.id,
+                http_method=read.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",
+                uri=ingest.invoke_arn,
+                opts=child,
+            )
+            parts += [read, read_integration]
+            served += [read.id, read_integration.id, read_integration.uri]
         bad_request = aws.apigateway.Response(
             "bad-request-body",
             rest_api_id=self.api.id,
@@ -146,6 +155,15 @@ class TransactionApi(pulumi.ComponentResource):
             function=ingest.name,
             principal="apigateway.amazonaws.com",
             source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/GET/transactions/*"),
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            "api-reads-reviews",
+            statement_id="ApiGatewayReadsReviews",
+            action="lambda:InvokeFunction",
+            function=ingest.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/GET/reviews"),
             opts=child,
         )
         served.append(bad_request.id)

@@ -57,6 +57,9 @@ class TransactionStore(pulumi.ComponentResource):
         ctx.arns[Handle.TABLE_TIME_BUCKET_INDEX] = [
             self.table.arn.apply(lambda arn: f"{arn}/index/{bp.time_bucket_index_name}")
         ]
+        ctx.arns[Handle.TABLE_REVIEW_INDEX] = [
+            self.table.arn.apply(lambda arn: f"{arn}/index/{bp.review_index_name}")
+        ]
         ctx.arns[Handle.PROFILE_TABLE] = [self.profiles.arn]
         ctx.arns[Handle.TABLE_STREAM] = [self.table.stream_arn]
         self.register_outputs({"table": self.table.name})
