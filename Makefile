@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace clean
+.PHONY: bench browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,14 @@ $(CHECKOV_STAMP):
 
 checkov-venv: $(CHECKOV_STAMP) ## create .venv-checkov with checkov
 
+# Debian's Chromium and ChromeDriver: the analyst console's test runs in a real browser.
+CHROMEDRIVER := /usr/bin/chromedriver
+$(CHROMEDRIVER):
+	$$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq chromium chromium-driver
+
+browser: $(CHROMEDRIVER) ## install Debian's Chromium and ChromeDriver (the console's browser test)
+
 synth: install ## synthesize the CDKTF stack to cdktf.out/stacks/cardwatch/cdk.tf.json
 	$(BIN)/python -m cardwatch.infra.cdktf.app
 
@@ -61,7 +69,7 @@ demo: $(LOCAL_STAMP) ## run the pipeline on the embedded emulator with realistic
 up: $(LOCAL_STAMP) ## run the local stack until Ctrl-C (API on :8080, see .cardwatch/local.json)
 	$(BIN)/cardwatch up
 
-test: install checkov-venv ## every test tier
+test: install checkov-venv browser ## every test tier
 	$(PYTEST) -q
 
 test-unit: install ## domain and blueprint, in memory, no sockets
@@ -73,7 +81,7 @@ test-property: install ## hypothesis properties of money, cards and the contract
 test-ops: install ## simulator, training export and backtest, on small data
 	$(PYTEST) -q tests/ops
 
-test-e2e: install ## the local stack over HTTP: gateway, pipeline, alerts
+test-e2e: install browser ## the local stack over HTTP: gateway, pipeline, alerts, the console in Chromium
 	$(PYTEST) -q tests/e2e
 
 test-reliability: install ## bad input, schemathesis, duplicates, throttling, no card data

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cardwatch.domain.card import CardTokenizer
+from cardwatch.domain.ports import DecisionRecord
 from cardwatch.domain.validation import TimeWindow, TransactionParser
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -60,3 +61,35 @@ def parser(tokenizer: CardTokenizer) -> TransactionParser:
 @pytest.fixture
 def make_body() -> Callable[..., str]:
     return body
+
+
+#: the review queue's history: a decision a minute, the last one a minute before NOW
+QUEUE_DECISIONS = ("review", "approve", "block", "review", "block", "approve", "review")
+
+
+def decided_history(parser: TransactionParser, store: Any) -> list[Any]:
+    """``QUEUE_DECISIONS`` stored and decided in ``store`` as tx-0000, tx-0001, ...; the
+    transactions, in order (five flagged: three reviews, two blocks)."""
+    stored = []
+    for minute, decision in enumerate(QUEUE_DECISIONS):
+        transaction = parser.parse(
+            body(
+                transaction_id=f"tx-{minute:04d}",
+                timestamp=(NOW - timedelta(minutes=60 - minute)).isoformat(),
+            )
+        )
+        store.add(transaction, transaction.fingerprint())
+        store.record_decision(transaction, DecisionRecord(0.9, decision, ("R",), {}, "m-1"))
+        stored.append(transaction)
+    return stored
+
+
+def all_pages(service: Any, now_ms: int, **parameters: str) -> list[list[str]]:
+    """Every page of ``service``'s review queue: each page's transaction ids."""
+    pages, cursor = [], None
+    while True:
+        page = service.reviews(parameters | ({"cursor": cursor} if cursor else {}), now_ms)
+        pages.append([case["transaction_id"] for case in page["reviews"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return pages

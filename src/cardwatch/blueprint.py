@@ -518,6 +518,7 @@ class Blueprint:
                     "ALERT_TOPIC_ARN": Handle.ALERT_TOPIC,
                     "PROFILE_TABLE_NAME": self.profile_table_name,
                     "ALERT_COOLDOWN_SECONDS": str(self.alert_cooldown_seconds),
+                    "CONSOLE_URL": self.console_url,
                 },
                 grants=(
                     (Handle.SUSPICIOUS_QUEUE, QUEUE_CONSUME),
@@ -550,6 +551,10 @@ class Blueprint:
     schedule_expression = "rate(5 minutes)"
     analysis_window_seconds = 300
     alert_cooldown_seconds = 3600
+    #: Where an alert's case opens: the analyst console, which each analyst runs on
+    #: their own machine (``cardwatch console``, port 8090) for local mode and every
+    #: deployment alike.
+    console_url = "http://localhost:8090"
     #: The alert budget: the share of traffic that may go to review and to block, cut
     #: from the last days' scores (never below the rule document's thresholds).
     alert_review_share = 0.005

@@ -316,6 +316,30 @@ def _add_dlq(commands: Any) -> None:
     dlq.set_defaults(run=_dlq)
 
 
+def _add_console(commands: Any) -> None:
+    console = commands.add_parser(
+        "console",
+        help="the analysts' web page: review queue, cases, labels, rates, DLQs",
+        description="Serves the analyst console on this machine: the open review queue, a "
+        "case with its reasons and features, label buttons, flagged and blocked shares per "
+        "hour, the rules and model versions, the dead-letter queues. On the local stack by "
+        "default; for a deployment give --target and --api-url, with the analysts' key in "
+        "CARDWATCH_ANALYST_KEY and AWS credentials for the overview.",
+        epilog="exit codes: 0 stopped with Ctrl-C; 2 no local stack, bad arguments or no key",
+    )
+    console.add_argument("--port", type=int, default=8090, help="0: any free port")
+    console.add_argument("--api-url", help="a deployment's API (its stage's invoke URL)")
+    console.add_argument("--hours", type=_positive_int, default=24, help="hours on the chart")
+    add_target_arguments(console)
+    console.set_defaults(run=_console)
+
+
+def _console(args: argparse.Namespace) -> int:
+    from cardwatch.ops.console import run_console  # noqa: PLC0415 - reaches AWS
+
+    return run_console(args)
+
+
 def _add_rules(commands: Any) -> None:
     rules = commands.add_parser(
         "rules",
@@ -485,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replay(commands)
     _add_env(commands)
     _add_dlq(commands)
+    _add_console(commands)
     _add_rules(commands)
     _add_model(commands)
     return parser

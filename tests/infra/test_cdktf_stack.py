@@ -24,10 +24,10 @@ def ref(kind: str, stack: Synthesized, name: str, attribute: str = "arn", key: s
 @pytest.mark.requirement("R000-01")
 def test_rest_api_with_post_transactions(cdktf_stack: Synthesized) -> None:
     paths = {r["path_part"] for r in cdktf_stack.resources("aws_api_gateway_resource").values()}
-    assert {"transactions", "{transaction_id}", "label"} == paths
+    assert {"transactions", "{transaction_id}", "label", "reviews"} == paths
     methods = cdktf_stack.resources("aws_api_gateway_method").values()
-    # two POSTs (transactions, labels) and the analysts' GET of a case
-    assert sorted(m["http_method"] for m in methods) == ["GET", "POST", "POST"]
+    # two POSTs (transactions, labels) and the analysts' GETs of a case and of the queue
+    assert sorted(m["http_method"] for m in methods) == ["GET", "GET", "POST", "POST"]
     integrations = cdktf_stack.resources("aws_api_gateway_integration").values()
     assert {i["type"] for i in integrations} == {"AWS_PROXY"}
 

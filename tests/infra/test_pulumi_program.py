@@ -26,6 +26,7 @@ def test_post_transactions_proxies_to_the_api_function(pulumi_stack: Any) -> Non
         "transactions",
         "{transaction_id}",
         "label",
+        "reviews",
     }
     integrations = pulumi_stack.of("aws:apigateway/integration:Integration")
     assert {i.inputs["type"] for i in integrations} == {"AWS_PROXY"}

@@ -11,10 +11,9 @@ from cardwatch.blueprint import Blueprint
 from cardwatch.domain.cases import CaseService
 from cardwatch.domain.errors import InvalidTransaction, StoreBusy
 from cardwatch.domain.label_history import LabelEntry
-from cardwatch.domain.ports import DecisionRecord
 from cardwatch.domain.validation import TransactionParser
 from cardwatch.local.provision import Provisioned
-from tests.conftest import NOW, TEST_PANS, body
+from tests.conftest import NOW, TEST_PANS, all_pages, body, decided_history
 from tests.integration.conftest import dumps, scan_all
 
 pytestmark = pytest.mark.usefixtures("provisioned")
@@ -121,31 +120,14 @@ def test_a_coordinate_dynamodb_cannot_hold_is_refused_and_others_kept_to_a_centi
 def test_the_review_queue_is_a_sparse_index_read_newest_first_a_page_at_a_time(
     store: DynamoTransactionStore, parser: TransactionParser
 ) -> None:
-    decisions = ["review", "approve", "block", "review", "block", "approve", "review"]
-    stored = []
-    for minute, decision in enumerate(decisions):
-        transaction = parser.parse(
-            body(
-                transaction_id=f"tx-{minute:04d}",
-                timestamp=(NOW - timedelta(minutes=60 - minute)).isoformat(),
-            )
-        )
-        store.add(transaction, transaction.fingerprint())
-        store.record_decision(transaction, DecisionRecord(0.9, decision, ("R",), {}, "m-1"))
-        stored.append(transaction)
+    stored = decided_history(parser, store)
     entry = LabelEntry("fraud", "analyst", "", "k", 1)
     assert store.append_label(stored[3], entry, 1, entry)  # settled: out of the queue
     service = CaseService(store, store)
     now_ms = int(NOW.timestamp() * 1000)
 
     def pages(**parameters: str) -> list[list[str]]:
-        found, cursor = [], None
-        while True:
-            page = service.reviews(parameters | ({"cursor": cursor} if cursor else {}), now_ms)
-            found.append([case["transaction_id"] for case in page["reviews"]])
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return [ids for ids in found if ids]
+        return [ids for ids in all_pages(service, now_ms, **parameters) if ids]
 
     assert pages(limit="2") == [["tx-0006", "tx-0004"], ["tx-0002", "tx-0000"]]
     # a decision filter thins each index read: pages still fill before they end

@@ -11,10 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 from cardwatch.domain.alerts import Alert, Finding
-from cardwatch.domain.cases import ReviewPosition, ReviewQuery
 from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.memory_state import InMemoryState
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
+from cardwatch.domain.review_queue import ReviewPosition, ReviewQuery
 from cardwatch.domain.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwatch.domain.cases import (
-    DEFAULT_PAGE,
-    CaseService,
-    ReviewPosition,
-    encode_position,
-    review_query,
-)
+from cardwatch.domain.cases import CaseService, encode_position, review_query
 from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.label_history import LabelEntry
-from cardwatch.domain.ports import DecisionRecord
+from cardwatch.domain.review_queue import DEFAULT_PAGE, ReviewPosition
 from cardwatch.domain.validation import TransactionParser
-from tests.conftest import NOW, TEST_PANS, body
+from tests.conftest import NOW, TEST_PANS, all_pages, decided_history
 from tests.unit.fakes import InMemoryTransactionStore
 
 NOW_MS = int(NOW.timestamp() * 1000)
@@ -74,29 +66,13 @@ def test_a_cursor_reads_back_as_the_position_it_encodes() -> None:
 
 @pytest.fixture
 def store(parser: TransactionParser) -> InMemoryTransactionStore:
-    """Seven transactions a minute apart: five flagged (3 review, 2 block), two approved."""
     store = InMemoryTransactionStore()
-    decisions = ["review", "approve", "block", "review", "block", "approve", "review"]
-    for minute, decision in enumerate(decisions):
-        transaction = parser.parse(
-            body(
-                transaction_id=f"tx-{minute:04d}",
-                timestamp=(NOW - timedelta(minutes=60 - minute)).isoformat(),
-            )
-        )
-        store.add(transaction, transaction.fingerprint())
-        store.record_decision(transaction, DecisionRecord(0.9, decision, ("R",), {}, "m-1"))
+    decided_history(parser, store)
     return store
 
 
 def _all_pages(service: CaseService, **parameters: str) -> list[list[str]]:
-    pages, cursor = [], None
-    while True:
-        page = service.reviews(parameters | ({"cursor": cursor} if cursor else {}), NOW_MS)
-        pages.append([case["transaction_id"] for case in page["reviews"]])
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return pages
+    return all_pages(service, NOW_MS, **parameters)
 
 
 def test_the_queue_pages_newest_first_through_every_open_case(

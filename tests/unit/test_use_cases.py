@@ -199,6 +199,13 @@ def test_a_higher_severity_finding_is_never_held_back_by_a_lower_ones_cooldown(
     assert service_2.notify(high, NOW_MS) is NotifyOutcome.SENT
     assert service_2.notify(medium, NOW_MS + 1000) is NotifyOutcome.SUPPRESSED
     assert [a.severity for a in publisher.published] == ["medium", "high"]
+    # AND an alert links its case in the analyst console (pattern alerts have no case)
+    linked = ListPublisher()
+    NotificationService(linked, DictCooldown(), 3600, "http://localhost:8090/").notify(
+        replace(high, finding_id="tx/1 2"), NOW_MS
+    )
+    assert "open the case: http://localhost:8090/#case=tx%2F1%202" in linked.published[0].body
+    assert "open the case" not in publisher.published[0].body  # no console: no line
 
 
 def test_analyze_finds_a_terminal_hit_by_many_cards_in_the_last_window(

@@ -21,10 +21,10 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
-from cardwatch.domain.cases import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.ports import DecisionRecord, StoredTransaction
+from cardwatch.domain.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
 from cardwatch.domain.transaction import Transaction, time_bucket
 
 __all__ = ["GUARD_TIMESTAMP", "RECORD_GUARD", "RECORD_TRANSACTION", "DynamoTransactionStore"]
@@ -297,6 +297,15 @@ class DynamoTransactionStore:
     def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
         """The recorded scores of the window's transactions (through the same index)."""
         return [float(item["score"]) for item in self._window(start_ms, end_ms) if "score" in item]
+
+    def decisions_between(self, start_ms: int, end_ms: int) -> list[tuple[int, str, str]]:
+        """(timestamp, decision, model version) of the window's assessed transactions
+        ("" for what is not recorded): the console's rates over time."""
+        return [
+            (int(item["timestamp"]), str(item["decision"]), str(item.get("model_version", "")))
+            for item in self._window(start_ms, end_ms)
+            if "decision" in item
+        ]
 
     def _window(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
         step = self._bucket_seconds * 1000

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import quote
 
 from cardwatch.domain.detection import Assessment, Decision, Reason
 from cardwatch.domain.transaction import Transaction
@@ -100,7 +101,9 @@ class Alert:
     silences: tuple[str, ...] = ()
 
     @classmethod
-    def from_finding(cls, finding: Finding) -> Alert:
+    def from_finding(cls, finding: Finding, console_url: str | None = None) -> Alert:
+        """The alert of ``finding``; a transaction's names the case in the analyst
+        console at ``console_url`` (``#case=<id>`` opens it)."""
         first = finding.reasons[0]["code"] if finding.reasons else "SUSPICIOUS"
         if finding.kind == "transaction":
             subject = (
@@ -121,6 +124,9 @@ class Alert:
             if value:
                 lines.append(f"{label}: {value}")
         lines += ["", "why:"] + [f"  - {r['code']}: {r['detail']}" for r in finding.reasons]
+        if console_url and finding.kind == "transaction":
+            case = quote(finding.finding_id, safe="")
+            lines += ["", f"open the case: {console_url.rstrip('/')}/#case={case}"]
         if finding.details:
             lines += ["", "details: " + json.dumps(finding.details, sort_keys=True)]
         topics = tuple(f"{finding.subject_key}#{reason['code']}" for reason in finding.reasons)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -16,57 +15,21 @@ from typing import Any, Protocol
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.label_history import LabelEntry, effective
 from cardwatch.domain.labels import TransactionNotFound
+from cardwatch.domain.ports import ReviewReader
+from cardwatch.domain.review_queue import (
+    DEFAULT_LOOKBACK_DAYS,
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    QUEUED_DECISIONS,
+    ReviewPosition,
+    ReviewQuery,
+)
 from cardwatch.domain.transaction import Transaction
 from cardwatch.domain.validation import check_path_id
 
-__all__ = [
-    "DEFAULT_PAGE",
-    "MAX_PAGE",
-    "CaseReader",
-    "CaseService",
-    "ReviewPosition",
-    "ReviewQuery",
-    "ReviewReader",
-    "review_query",
-]
+__all__ = ["CaseReader", "CaseService", "encode_position", "review_query"]
 
-#: cases on a page of the review queue: unless asked, and at most
-DEFAULT_PAGE = 25
-MAX_PAGE = 100
-#: how far back the queue looks unless ``since`` says otherwise
-DEFAULT_LOOKBACK_DAYS = 30
 _DAY_MS = 86_400_000
-#: the decisions that put a transaction in the queue
-QUEUED_DECISIONS = ("review", "block")
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewPosition:
-    """Where a page of the queue stopped: the last case it looked at."""
-
-    transaction_id: str
-    timestamp_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewQuery:
-    """A page of the open review queue: cases with ``since_ms <= timestamp <= until_ms``,
-    of one decision or both, newest first, after ``after``."""
-
-    since_ms: int
-    until_ms: int
-    decision: str | None = None
-    limit: int = DEFAULT_PAGE
-    after: ReviewPosition | None = None
-
-
-class ReviewReader(Protocol):
-    def open_reviews(
-        self, query: ReviewQuery
-    ) -> tuple[Sequence[Mapping[str, Any]], ReviewPosition | None]:
-        """Up to ``query.limit`` stored items of the open queue, newest first, and where
-        the next page starts (None: there is no more)."""
-        ...
 
 
 def _moment_ms(text: str, name: str, problems: list[FieldProblem]) -> int | None:

@@ -24,14 +24,19 @@ class NotificationService:
     """
 
     def __init__(
-        self, publisher: AlertPublisher, cooldown: CooldownStore, cooldown_seconds: int = 3600
+        self,
+        publisher: AlertPublisher,
+        cooldown: CooldownStore,
+        cooldown_seconds: int = 3600,
+        console_url: str | None = None,
     ) -> None:
         self._publisher = publisher
         self._cooldown = cooldown
         self._cooldown_ms = cooldown_seconds * 1000
+        self._console_url = console_url
 
     def notify(self, finding: Finding, now_ms: int) -> NotifyOutcome:
-        alert = Alert.from_finding(finding)
+        alert = Alert.from_finding(finding, self._console_url)
         once = f"alert#{finding.finding_id}"
         if self._cooldown.active(once, now_ms) or all(
             self._cooldown.active(key, now_ms) for key in alert.cooldown_keys

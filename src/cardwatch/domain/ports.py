@@ -7,11 +7,12 @@ which the backtest runs on).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cardwatch.domain.label_history import LabelEntry
+from cardwatch.domain.review_queue import ReviewPosition, ReviewQuery
 from cardwatch.domain.state import Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
 
@@ -25,6 +26,7 @@ __all__ = [
     "DecisionRecord",
     "FindingQueue",
     "LabelLog",
+    "ReviewReader",
     "ScoreLog",
     "StateStore",
     "StoredTransaction",
@@ -156,4 +158,13 @@ class StateStore(Protocol):
 
     def apply_label(self, change: LabelChange) -> bool:
         """Add a label, whole, once per transaction; False when it was applied before."""
+        ...
+
+
+class ReviewReader(Protocol):
+    def open_reviews(
+        self, query: ReviewQuery
+    ) -> tuple[Sequence[Mapping[str, Any]], ReviewPosition | None]:
+        """Up to ``query.limit`` stored items of the open queue, newest first, and where
+        the next page starts (None: there is no more)."""
         ...

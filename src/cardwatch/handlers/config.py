@@ -109,6 +109,7 @@ class NotifyConfig:
     alert_topic_arn: str
     profile_table_name: str
     cooldown_seconds: int
+    console_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifyConfig:
@@ -117,4 +118,5 @@ class NotifyConfig:
             alert_topic_arn=_required(env, "ALERT_TOPIC_ARN"),
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             cooldown_seconds=int(env.get("ALERT_COOLDOWN_SECONDS", "3600")),
+            console_url=env.get("CONSOLE_URL") or None,
         )

@@ -6,14 +6,10 @@ import json
 import logging
 import os
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-
-import uvicorn
 
 from cardwatch.blueprint import Blueprint, blueprint_for
 from cardwatch.handlers import wiring
@@ -25,6 +21,7 @@ from cardwatch.local.function_registry import LogShipper, register_functions
 from cardwatch.local.gateway import GatewayStats, build_gateway
 from cardwatch.local.lambda_runtime import LocalLambda
 from cardwatch.local.provision import Provisioned, api_keys, provision
+from cardwatch.local.serving import ThreadServer
 
 __all__ = ["ApiPortError", "LocalPipeline", "LocalSettings"]
 
@@ -67,8 +64,7 @@ class LocalPipeline:
         self.wiring: EventWiring | None = None
         self.api_url = ""
         self._emulator_context: Any = None
-        self._server: uvicorn.Server | None = None
-        self._server_thread: threading.Thread | None = None
+        self._server: ThreadServer | None = None
         self._logs: FunctionLogs | None = None
         self._shipper: LogShipper | None = None
         self.function_arns: dict[str, str] = {}
@@ -105,25 +101,11 @@ class LocalPipeline:
             self.gateway_stats,
             self.made.analyst_api_key_id,
         )
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=settings.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-        self._server = uvicorn.Server(config)
-        self._server_thread = threading.Thread(
-            target=self._server.run, daemon=True, name="cardwatch-gateway"
-        )
-        self._server_thread.start()
-        while not self._server.started:
-            if not self._server_thread.is_alive():
-                raise ApiPortError(f"the local API could not listen on port {settings.port}")
-            time.sleep(0.02)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.api_url = f"http://127.0.0.1:{port}"
+        self._server = ThreadServer(app, "127.0.0.1", settings.port, "cardwatch-gateway")
+        url = self._server.start()
+        if url is None:
+            raise ApiPortError(f"the local API could not listen on port {settings.port}")
+        self.api_url = url
         self.wiring = EventWiring(
             blueprint,
             self.made,
@@ -200,9 +182,8 @@ class LocalPipeline:
     def close(self) -> None:
         if self.wiring is not None:
             self.wiring.stop()
-        if self._server is not None and self._server_thread is not None:
-            self._server.should_exit = True
-            self._server_thread.join(timeout=5)
+        if self._server is not None:
+            self._server.stop()
         if self._logs is not None:
             self._logs.close()
         if self._shipper is not None:

@@ -19,9 +19,9 @@ from cardwatch.adapters.dead_letters import (
     queue_invoker,
 )
 from cardwatch.blueprint import Blueprint, QueueSpec
-from cardwatch.ops.command_target import CommandError, command_target
+from cardwatch.ops.command_target import CommandError, CommandTarget, command_target
 
-__all__ = ["CommandError", "run_dlq"]
+__all__ = ["CommandError", "connect", "run_dlq"]
 
 #: Short names an operator types -> the blueprint's queue attribute.
 SHORT = {"suspicious": "suspicious_dlq", "alerts": "alerts_dlq", "failures": "failures_dlq"}
@@ -39,8 +39,8 @@ def _queues(blueprint: Blueprint, url_of: Any) -> dict[str, DeadLetterQueue]:
     return found
 
 
-def _connect(args: argparse.Namespace) -> tuple[dict[str, DeadLetterQueue], DeadLetters]:
-    target = command_target(args)
+def connect(target: CommandTarget) -> tuple[dict[str, DeadLetterQueue], DeadLetters]:
+    """Every DLQ of ``target`` by short name, and what reads and redrives them."""
     blueprint, sqs = target.blueprint, target.client("sqs")
     if target.endpoint is not None:  # the local stack: its queue URLs and detect's queue
         urls = target.state["resources"]["queues"]
@@ -68,7 +68,7 @@ def _pick(queues: dict[str, DeadLetterQueue], name: str) -> DeadLetterQueue:
 def run_dlq(args: argparse.Namespace) -> int:
     console = Console()
     try:
-        queues, letters = _connect(args)
+        queues, letters = connect(command_target(args))
         if args.action == "list":
             rows = {
                 short: letters.depth(queue) | {"queue": queue.name}

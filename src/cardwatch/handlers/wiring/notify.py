@@ -18,4 +18,5 @@ def notification_service() -> NotificationService:
         SnsAlertPublisher(config.alert_topic_arn),
         DynamoCooldown(config.profile_table_name, dynamodb()),
         config.cooldown_seconds,
+        config.console_url,
     )

@@ -3,6 +3,8 @@ Schema), API key, usage plan, X-Ray, access logs and the proxy integration."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf import Fn, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
@@ -97,22 +99,41 @@ class TransactionApi(Construct):
         label = ApiGatewayResource(
             self, "label", rest_api_id=self.api.id, parent_id=one.id, path_part="label"
         )
+        reviews = ApiGatewayResource(
+            self,
+            "reviews",
+            rest_api_id=self.api.id,
+            parent_id=self.api.root_resource_id,
+            path_part="reviews",
+        )
         methods: list[ApiGatewayMethod | ApiGatewayIntegration] = []
         served: list[str] = []
-        for name, resource, model in (
-            ("post-transaction", transactions, models["Transaction"]),
-            ("post-label", label, models["Label"]),
+        # the processor's POST, and the analysts' routes (their key): labels, a case, the
+        # open review queue; a body is checked against its model, a GET's parameters by
+        # the function
+        for name, resource, verb, model in (
+            ("post-transaction", transactions, "POST", models["Transaction"]),
+            ("post-label", label, "POST", models["Label"]),
+            ("get-transaction", one, "GET", None),
+            ("get-reviews", reviews, "GET", None),
         ):
+            checks: dict[str, Any] = (
+                {"request_parameters": READ_PARAMETERS[name]}
+                if model is None
+                else {
+                    "request_validator_id": validator.id,
+                    "request_models": {"application/json": model.name},
+                }
+            )
             method = ApiGatewayMethod(
                 self,
                 name,
                 rest_api_id=self.api.id,
                 resource_id=resource.id,
-                http_method="POST",
+                http_method=verb,
                 authorization="NONE",
                 api_key_required=True,
-                request_validator_id=validator.id,
-                request_models={"application/json": model.name},
+                **checks,
             )
             integration = ApiGatewayIntegration(
                 self,
@@ -125,38 +146,8 @@ class TransactionApi(Construct):
                 uri=ingest.invoke_arn,
             )
             methods += [method, integration]
-            served += [method.id, integration.id, integration.uri, model.id]
-        reviews = ApiGatewayResource(
-            self,
-            "reviews",
-            rest_api_id=self.api.id,
-            parent_id=self.api.root_resource_id,
-            path_part="reviews",
-        )
-        # the analysts' reads (their key): a case, and the open review queue
-        for name, resource in (("get-transaction", one), ("get-reviews", reviews)):
-            read = ApiGatewayMethod(
-                self,
-                name,
-                rest_api_id=self.api.id,
-                resource_id=resource.id,
-                http_method="GET",
-                authorization="NONE",
-                api_key_required=True,
-                request_parameters=READ_PARAMETERS[name],
-            )
-            read_integration = ApiGatewayIntegration(
-                self,
-                f"{name}-integration",
-                rest_api_id=self.api.id,
-                resource_id=resource.id,
-                http_method=read.http_method,
-                type="AWS_PROXY",
-                integration_http_method="POST",
-                uri=ingest.invoke_arn,
-            )
-            methods += [read, read_integration]
-            served += [read.id, read_integration.id, read_integration.uri]
+            served += [method.id, integration.id, integration.uri]
+            served += [] if model is None else [model.id]
         bad_request = ApiGatewayGatewayResponse(
             self,
             "bad-request-body",

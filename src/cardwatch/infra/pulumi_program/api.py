@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -71,22 +72,41 @@ class TransactionApi(pulumi.ComponentResource):
         label = aws.apigateway.Resource(
             "label", rest_api=self.api.id, parent_id=one.id, path_part="label", opts=child
         )
+        reviews = aws.apigateway.Resource(
+            "reviews",
+            rest_api=self.api.id,
+            parent_id=self.api.root_resource_id,
+            path_part="reviews",
+            opts=child,
+        )
         parts: list[pulumi.Resource] = []
         served: list[pulumi.Output[str]] = []
-        for route, resource, model in (
-            ("post-transaction", transactions, models["Transaction"]),
-            ("post-label", label, models["Label"]),
+        # the processor's POST, and the analysts' routes (their key): labels, a case, the
+        # open review queue; a body is checked against its model, a GET's parameters by
+        # the function
+        for route, resource, verb, model in (
+            ("post-transaction", transactions, "POST", models["Transaction"]),
+            ("post-label", label, "POST", models["Label"]),
+            ("get-transaction", one, "GET", None),
+            ("get-reviews", reviews, "GET", None),
         ):
+            checks: dict[str, Any] = (
+                {"request_parameters": READ_PARAMETERS[route]}
+                if model is None
+                else {
+                    "request_validator_id": validator.id,
+                    "request_models": {"application/json": model.name},
+                }
+            )
             method = aws.apigateway.Method(
                 route,
                 rest_api=self.api.id,
                 resource_id=resource.id,
-                http_method="POST",
+                http_method=verb,
                 authorization="NONE",
                 api_key_required=True,
-                request_validator_id=validator.id,
-                request_models={"application/json": model.name},
                 opts=child,
+                **checks,
             )
             integration = aws.apigateway.Integration(
                 f"{route}-integration",
@@ -99,38 +119,8 @@ class TransactionApi(pulumi.ComponentResource):
                 opts=child,
             )
             parts += [method, integration]
-            served += [method.id, integration.id, integration.uri, model.id]
-        reviews = aws.apigateway.Resource(
-            "reviews",
-            rest_api=self.api.id,
-            parent_id=self.api.root_resource_id,
-            path_part="reviews",
-            opts=child,
-        )
-        # the analysts' reads (their key): a case, and the open review queue
-        for route, resource in (("get-transaction", one), ("get-reviews", reviews)):
-            read = aws.apigateway.Method(
-                route,
-                rest_api=self.api.id,
-                resource_id=resource.id,
-                http_method="GET",
-                authorization="NONE",
-                api_key_required=True,
-                request_parameters=READ_PARAMETERS[route],
-                opts=child,
-            )
-            read_integration = aws.apigateway.Integration(
-                f"{route}-integration",
-                rest_api=self.api.id,
-                resource_id=resource.id,
-                http_method=read.http_method,
-                type="AWS_PROXY",
-                integration_http_method="POST",
-                uri=ingest.invoke_arn,
-                opts=child,
-            )
-            parts += [read, read_integration]
-            served += [read.id, read_integration.id, read_integration.uri]
+            served += [method.id, integration.id, integration.uri]
+            served += [] if model is None else [model.id]
         bad_request = aws.apigateway.Response(
             "bad-request-body",
             rest_api_id=self.api.id,
