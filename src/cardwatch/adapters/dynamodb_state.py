@@ -45,6 +45,7 @@ from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.domain.budget import count_bins
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.state import (
+    BUCKET_GRACE_DAYS,
     DAY_MS,
     EVENT_RETENTION_DAYS,
     HISTORY_DAYS,
@@ -273,7 +274,7 @@ class DynamoStateStore:
             terminal_entity(change.terminal_id),
         )
         amount, day, hour, minute = event.amount_milli, change.day, change.hour, change.minute
-        day_ttl = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2)
+        day_ttl = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + BUCKET_GRACE_DAYS)
         hour_ttl = _bucket_ttl((hour + 1) * HOUR_MS, 3)
 
         def hour_add(entity: str) -> dict[str, Any]:
@@ -337,7 +338,7 @@ class DynamoStateStore:
                     _day_slot(day),
                     ", ".join(f"{name} :{name}" for name in names),
                     {f":{name}": _n(counters[name]) for name in names},
-                    _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2),
+                    _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + BUCKET_GRACE_DAYS),
                 )
             )
         return self._once(writes, change.transaction_id)
@@ -480,7 +481,7 @@ class DynamoScoreLog:
     def fold(self, window_start_ms: int, scores: Iterable[float]) -> bool:
         counts = count_bins(scores)
         day = window_start_ms // DAY_MS
-        keep = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + 2)
+        keep = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + BUCKET_GRACE_DAYS)
         writes: list[dict[str, Any]] = [
             {
                 "Put": {

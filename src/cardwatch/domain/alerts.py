@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cardwatch.domain.detection import Assessment, Decision, Reason
+from cardwatch.domain.decisions import Decision, Reason
 from cardwatch.domain.transaction import Transaction
+
+if TYPE_CHECKING:
+    from cardwatch.domain.detection import Assessment
 
 __all__ = ["SEVERITIES", "Alert", "Finding", "InvalidFinding", "finding_from_assessment"]
 

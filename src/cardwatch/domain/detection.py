@@ -6,9 +6,9 @@ what the backtest measures is what runs in AWS.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, replace
 
+from cardwatch.domain.decisions import Decision, Reason
 from cardwatch.domain.features import FEATURES, Observation, change_of, compute, keys_of
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.ports import DecisionRecord, StateStore
@@ -31,22 +31,6 @@ __all__ = [
 ]
 
 _MODEL_REASONS = 2
-
-
-class Decision(enum.StrEnum):
-    APPROVE = "approve"
-    REVIEW = "review"
-    BLOCK = "block"
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    code: str
-    detail: str
-    source: str  # "rule:<id>" or "model"
-    #: for a model reason: the feature behind it and its value
-    feature: str | None = None
-    value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

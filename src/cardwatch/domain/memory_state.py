@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cardwatch.domain.state import (
+    BUCKET_GRACE_DAYS,
     CARD_SUMS,
     DAY_MS,
     DEFAULT_MAX_LATENESS_MS,
@@ -174,7 +175,7 @@ class InMemoryState:
         bucket = card.days.get(day)
         if bucket is None:
             bucket = card.days[day] = CardDay()
-            _forget(card.days, day - HISTORY_DAYS - 2)
+            _forget(card.days, day - HISTORY_DAYS - BUCKET_GRACE_DAYS)
         return bucket
 
     @staticmethod
@@ -223,7 +224,7 @@ class InMemoryState:
         bucket = state.days.get(day)
         if bucket is None:
             bucket = state.days[day] = TerminalDay()
-            _forget(state.days, day - HISTORY_DAYS - 2)
+            _forget(state.days, day - HISTORY_DAYS - BUCKET_GRACE_DAYS)
         return bucket
 
     def apply_label(self, change: LabelChange) -> bool:

@@ -90,6 +90,10 @@ HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 #: Day buckets kept (the longest window is 30 days).
 HISTORY_DAYS = 30
+#: A store drops a day bucket once it is more than ``HISTORY_DAYS + BUCKET_GRACE_DAYS``
+#: days older than the newest change (the table by its time to live): a day that has
+#: just left a window is still there to be taken out of a kept sum.
+BUCKET_GRACE_DAYS = 2
 #: Hour buckets read for a terminal: the one-day window, exact to the minute.
 HOUR_BUCKETS = 25
 #: A card's most recent events read for its short windows. A card with more in one day
@@ -188,11 +192,10 @@ TERMINAL_SUMS: tuple[tuple[str, int], ...] = (
 _LONGEST_SUM = max(days for _counter, days in CARD_SUMS + TERMINAL_SUMS)
 
 
-#: how many days a kept :func:`past_sums` may be moved forward instead of summed afresh
-#: (the buckets leaving its windows are still kept: stores drop a bucket only once it is
-#: more than ``HISTORY_DAYS + 2`` days older than the newest change)
-_ADVANCE_DAYS = 3
-assert min(days for _counter, days in CARD_SUMS + TERMINAL_SUMS) > _ADVANCE_DAYS
+#: how many days a kept :func:`past_sums` may be moved forward instead of summed afresh:
+#: the buckets leaving its windows are then at most ``HISTORY_DAYS + BUCKET_GRACE_DAYS``
+#: days old, still kept (and fewer than any window is long: a test holds both)
+ADVANCE_DAYS = BUCKET_GRACE_DAYS + 1
 
 
 def past_sums(
@@ -209,7 +212,7 @@ def past_sums(
     added, the days that left it taken away; a card read once a day reads two buckets
     per sum, not thirty.
     """
-    if kept is not None and 0 < today - kept[0] <= _ADVANCE_DAYS:
+    if kept is not None and 0 < today - kept[0] <= ADVANCE_DAYS:
         return _advance(days, today, sums, kept)
     totals = [0.0] * len(sums)
     for day, bucket in days.items():

@@ -7,11 +7,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cardwatch.domain.card import CardReference
 from cardwatch.domain.currency import Rates, default_rates
-from cardwatch.domain.features import Observation
+
+if TYPE_CHECKING:
+    from cardwatch.domain.features import Observation
 
 __all__ = ["OPTIONAL_FIELDS", "Transaction", "epoch_ms", "time_bucket"]
 
@@ -72,6 +74,8 @@ class Transaction:
         def text(name: str) -> str | None:
             value = extras.get(name)
             return None if value is None else str(value)
+
+        from cardwatch.domain.features import Observation  # noqa: PLC0415 - detect's only
 
         return Observation(
             self.transaction_id,

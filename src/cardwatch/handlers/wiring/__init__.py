@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from cardwatch.adapters.clients import client, forget_clients
 from cardwatch.adapters.messaging import SqsFindingQueue
 from cardwatch.adapters.ssm_parameters import ParameterReader
-from cardwatch.domain.rules import Policy
+
+if TYPE_CHECKING:
+    from cardwatch.domain.rules import Policy
 
 __all__ = ["cached", "dynamodb", "parameters", "policy", "queue", "reset"]
 
@@ -43,6 +45,8 @@ def parameters() -> ParameterReader:
 
 @cached
 def policy(text: str) -> Policy:
+    from cardwatch.domain.rules import Policy  # noqa: PLC0415 - detect's only: not notify's
+
     return Policy.from_json(text)
 
 
