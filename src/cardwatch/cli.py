@@ -124,7 +124,14 @@ def _demo(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from cardwatch.local.up import run_up  # noqa: PLC0415
 
-    return run_up(args.port, args.analyze_every, args.api_key, args.concurrency, args.emulator_port)
+    return run_up(
+        args.port,
+        args.analyze_every,
+        args.api_key,
+        args.concurrency,
+        args.emulator_port,
+        console_port=None if args.no_console else args.console_port,
+    )
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -316,6 +323,34 @@ def _add_dlq(commands: Any) -> None:
     dlq.set_defaults(run=_dlq)
 
 
+def _add_up(commands: Any) -> None:
+    up = commands.add_parser("up", help="run the local stack until interrupted")
+    up.add_argument("--port", type=int, default=8080, help="the API's port (0: any free port)")
+    up.add_argument(
+        "--emulator-port",
+        type=int,
+        default=0,
+        help="the AWS emulator's port (default 0: any free port; its address is in "
+        ".cardwatch/local.json)",
+    )
+    up.add_argument("--analyze-every", type=float, default=300.0, help="seconds")
+    up.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        help="invocations of each function that may run at once, as Lambda's (default 8)",
+    )
+    up.add_argument("--api-key", help="default: a fresh random key")
+    up.add_argument(
+        "--console-port",
+        type=int,
+        default=8090,
+        help="the analyst console's port (default 8090, where the alerts' links point)",
+    )
+    up.add_argument("--no-console", action="store_true", help="no analyst console")
+    up.set_defaults(run=_up)
+
+
 def _add_console(commands: Any) -> None:
     console = commands.add_parser(
         "console",
@@ -487,24 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rate", type=float, default=40.0, help="requests a second")
     demo.set_defaults(run=_demo)
 
-    up = commands.add_parser("up", help="run the local stack until interrupted")
-    up.add_argument("--port", type=int, default=8080, help="the API's port (0: any free port)")
-    up.add_argument(
-        "--emulator-port",
-        type=int,
-        default=0,
-        help="the AWS emulator's port (default 0: any free port; its address is in "
-        ".cardwatch/local.json)",
-    )
-    up.add_argument("--analyze-every", type=float, default=300.0, help="seconds")
-    up.add_argument(
-        "--concurrency",
-        type=_positive_int,
-        default=8,
-        help="invocations of each function that may run at once, as Lambda's (default 8)",
-    )
-    up.add_argument("--api-key", help="default: a fresh random key")
-    up.set_defaults(run=_up)
+    _add_up(commands)
 
     _add_replay(commands)
     _add_env(commands)

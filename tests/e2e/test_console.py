@@ -4,6 +4,7 @@ open it on the local stack, find a flagged case in the queue, label it, see it l
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from urllib.parse import unquote
 import boto3
 import httpx
 import pytest
+from rich.console import Console
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -24,6 +26,7 @@ from cardwatch.cli import main
 from cardwatch.local.event_wiring import wait_until
 from cardwatch.local.pipeline import LocalPipeline
 from cardwatch.local.traffic import demo_pan
+from cardwatch.local.up import _analyst_console
 from cardwatch.ops.console import ConsoleServer, console_source, overview
 from tests.e2e.test_local_stack import now_stamp, transaction
 
@@ -149,3 +152,18 @@ def test_the_console_refuses_a_deployment_without_its_api_or_key(
     monkeypatch.delenv("CARDWATCH_ANALYST_KEY", raising=False)
     assert main(["console", "--state", str(tmp_path / "none.json")]) == 2
     assert main(["console", "--target", "cdktf"]) == 2
+
+
+def test_the_local_stack_serves_the_console_beside_it_and_a_taken_port_is_a_note(
+    stack: LocalPipeline,
+) -> None:
+    state = stack.settings.state_dir / "local.json"
+    said = io.StringIO()
+    with _analyst_console(state, 0, Console(file=said, width=200)):
+        url = said.getvalue().split()[1]
+        assert httpx.get(url, timeout=10).text.startswith("<!doctype html>")
+        taken = int(url.rsplit(":", 1)[1])
+        with _analyst_console(state, taken, Console(file=said, width=200)):
+            assert f"port {taken} in use" in said.getvalue()
+    with _analyst_console(state, None, Console(file=said, width=200)):
+        pass  # --no-console: nothing started

@@ -18,7 +18,13 @@ class ThreadServer:
             app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True, name=name)
+        self._thread = threading.Thread(target=self._serve, daemon=True, name=name)
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except SystemExit:  # uvicorn's answer to a port it cannot have: start() says so
+            return
 
     def start(self) -> str | None:
         """Serve; the base URL once listening, None when the port could not be had."""

@@ -6,6 +6,8 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -26,6 +28,8 @@ def run_up(
     api_key: str | None,
     concurrency: int = 8,
     emulator_port: int = 0,
+    *,
+    console_port: int | None = 8090,
 ) -> int:
     console = Console()
     stop = threading.Event()
@@ -57,12 +61,36 @@ def run_up(
         )
         console.print(f"resources    {settings.state_dir / 'local.json'}")
         console.print(f"concurrency  up to {concurrency} invocations of each function at once")
-        console.print("running; Ctrl-C stops everything")
-        stop.wait()
-        console.print("stopping")
+        with _analyst_console(settings.state_dir / "local.json", console_port, console):
+            console.print("running; Ctrl-C stops everything")
+            stop.wait()
+            console.print("stopping")
     finally:
         pipeline.close()
     return 0
+
+
+@contextmanager
+def _analyst_console(state: Path, port: int | None, console: Console) -> Iterator[None]:
+    """The analyst console beside the stack (where the alerts' links point), unless
+    ``port`` is None; a port in use is a note, not a failure of the stack."""
+    if port is None:
+        yield
+        return
+    from cardwatch.ops.command_target import CommandError  # noqa: PLC0415
+    from cardwatch.ops.console import ConsoleServer, local_source  # noqa: PLC0415
+
+    try:
+        server = ConsoleServer(local_source(state), port=port).__enter__()
+    except CommandError:
+        console.print(f"console      port {port} in use: `cardwatch console --port N` starts one")
+        yield
+        return
+    console.print(f"console      {server.url}  (the analyst console; alerts link to it)")
+    try:
+        yield
+    finally:
+        server.__exit__(None, None, None)
 
 
 #: ``cardwatch replay``'s exit codes.

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "ConsoleSource",
     "console_app",
     "console_source",
+    "local_source",
     "overview",
     "run_console",
 ]
@@ -190,6 +192,13 @@ class ConsoleServer:
 #: where a deployment's analyst key is read from (never a command-line argument, which
 #: every user of the machine can list)
 ANALYST_KEY_VARIABLE = "CARDWATCH_ANALYST_KEY"
+
+
+def local_source(state: Path, hours: int = 24) -> ConsoleSource:
+    """The local stack's console source, from the state file ``cardwatch up`` wrote."""
+    args = argparse.Namespace(state=state, target=None, environment_suffix="", api_url=None)
+    args.hours = hours
+    return console_source(args)
 
 
 def console_source(args: argparse.Namespace) -> ConsoleSource:
