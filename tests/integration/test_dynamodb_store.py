@@ -11,6 +11,8 @@ from cardwatch.blueprint import Blueprint
 from cardwatch.domain.cases import CaseService
 from cardwatch.domain.errors import InvalidTransaction, StoreBusy
 from cardwatch.domain.label_history import LabelEntry
+from cardwatch.domain.ports import DecisionRecord
+from cardwatch.domain.review_queue import ReviewQuery
 from cardwatch.domain.validation import TransactionParser
 from cardwatch.local.provision import Provisioned
 from tests.conftest import NOW, TEST_PANS, all_pages, body, decided_history
@@ -134,3 +136,22 @@ def test_the_review_queue_is_a_sparse_index_read_newest_first_a_page_at_a_time(
     assert pages(decision="review", limit="2") == [["tx-0006", "tx-0000"]]
     assert pages(decision="block", limit="1") == [["tx-0004"], ["tx-0002"]]
     assert pages(since=(NOW - timedelta(minutes=57)).isoformat()) == [["tx-0006", "tx-0004"]]
+
+
+def test_a_case_labelled_before_it_was_scored_never_opens_in_the_queue(
+    store: DynamoTransactionStore, parser: TransactionParser
+) -> None:
+    # GIVEN a transaction an analyst labels while detect is still on its way
+    transaction = parser.parse(body(transaction_id="tx-early"))
+    store.add(transaction, transaction.fingerprint())
+    entry = LabelEntry("genuine", "customer", "", "k", 1)
+    assert store.append_label(transaction, entry, 1, entry)
+    # WHEN detect then flags it, and a redelivery records the decision again
+    record = DecisionRecord(0.9, "review", ("R",), {}, "m-1")
+    assert store.record_decision(transaction, record)
+    assert not store.record_decision(transaction, record)
+    # THEN the queue does not hold it, and the decision is kept
+    queued, _ = store.open_reviews(ReviewQuery(0, 2**53))
+    assert queued == []
+    case = store.case_item("tx-early")
+    assert case is not None and case["decision"] == "review" and "review_queue" not in case

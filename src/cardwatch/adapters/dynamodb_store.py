@@ -158,9 +158,20 @@ class DynamoTransactionStore:
         }
         if record.model_version is not None:
             values["model_version"] = record.model_version
-        if record.decision in QUEUED_DECISIONS:  # into the open review queue's index
-            values[REVIEW_QUEUE_ATTRIBUTE] = REVIEW_QUEUE_OPEN
-        return self._set_once(transaction, values)
+        if record.decision not in QUEUED_DECISIONS:
+            return self._set_once(transaction, values)
+        values[REVIEW_QUEUE_ATTRIBUTE] = REVIEW_QUEUE_OPEN  # into the open review queue
+        item: dict[str, Any] = {}
+        if not self._set_once(transaction, values, item):
+            return False
+        if "label_version" in item:  # labelled before it was scored: already settled
+            self._update_if(
+                transaction,
+                UpdateExpression="REMOVE #queue",
+                ConditionExpression="attribute_exists(label_version)",
+                ExpressionAttributeNames={"#queue": REVIEW_QUEUE_ATTRIBUTE},
+            )
+        return True
 
     def append_label(
         self, transaction: Transaction, entry: LabelEntry, version: int, current: LabelEntry
@@ -199,11 +210,15 @@ class DynamoTransactionStore:
             ),
         )
 
-    def _set_once(self, transaction: Transaction, values: dict[str, Any]) -> bool:
-        """Set ``values`` on the stored item unless its first attribute is already set."""
+    def _set_once(
+        self, transaction: Transaction, values: dict[str, Any], item: dict[str, Any] | None = None
+    ) -> bool:
+        """Set ``values`` on the stored item unless its first attribute is already set
+        (``item``, if given, receives the whole item as written)."""
         names = {f"#a{i}": name for i, name in enumerate(values)}
         return self._update_if(
             transaction,
+            item,
             UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(names))),
             ConditionExpression=("attribute_exists(transaction_id) AND attribute_not_exists(#a0)"),
             ExpressionAttributeNames=names,
@@ -212,11 +227,14 @@ class DynamoTransactionStore:
             ),
         )
 
-    def _update_if(self, transaction: Transaction, **update: Any) -> bool:
+    def _update_if(
+        self, transaction: Transaction, item: dict[str, Any] | None = None, **update: Any
+    ) -> bool:
         """One conditional UpdateItem on the transaction's item: False when its
-        condition failed; throttling is :class:`StoreBusy`."""
+        condition failed; throttling is :class:`StoreBusy`. ``item``, if given, receives
+        the whole item after the update."""
         try:
-            self._client.update_item(
+            answer = self._client.update_item(
                 TableName=self._table,
                 Key=to_attributes(
                     {
@@ -225,6 +243,7 @@ class DynamoTransactionStore:
                     }
                 ),
                 **update,
+                **({} if item is None else {"ReturnValues": "ALL_NEW"}),
             )
         except ClientError as error:
             code = error.response["Error"]["Code"]
@@ -233,6 +252,8 @@ class DynamoTransactionStore:
             if code in BUSY_CODES:
                 raise StoreBusy(code) from error
             raise
+        if item is not None:
+            item.update(from_attributes(answer.get("Attributes", {})))
         return True
 
     def open_reviews(
