@@ -658,7 +658,7 @@ def bench_cold_start() -> list[Result]:
                     f"cold start: import {module}",
                     best,
                     "ms",
-                    300,
+                    250,
                     note="best of 5; the function's environment only, LAMBDA_TASK_ROOT set",
                 )
             )

@@ -442,7 +442,10 @@ class LabelChange:
                 moves.append(("place", self.category, known, "labelled", sign))
                 moves.append(("place", self.category, known, "frauds", sign * fraud))
 
-        if self.previous is not None and self.previous.known_day > self.known_day - HISTORY_DAYS:
+        if self.previous is None:  # one verdict: each counter moves at most once
+            verdict(1, self.is_fraud, self.known_day)
+            return [move for move in moves if move[4]]
+        if self.previous.known_day > self.known_day - HISTORY_DAYS:
             verdict(-1, self.previous.is_fraud, self.previous.known_day)
         verdict(1, self.is_fraud, self.known_day)
         summed: dict[tuple[str, str, int, str], int] = {}
