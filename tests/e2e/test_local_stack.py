@@ -21,7 +21,7 @@ from tests.conftest import TEST_PANS
 
 #: A card number's shape: 13-19 digits starting with a card network's major industry
 #: identifier (2-6); epoch milliseconds (13 digits from 1) are not card numbers.
-LUHN_RUN = re.compile(r"(?<![0-9A-Za-z])[2-6]\d{12,18}(?![0-9A-Za-z])")
+LUHN_RUN = re.compile(r"(?<![0-9A-Za-z.])[2-6]\d{12,18}(?![0-9A-Za-z])")
 
 
 def now_stamp(seconds_ago: float = 0) -> str:
