@@ -41,7 +41,8 @@ class TargetSettings:
     """The settings on which the two requirement documents differ (DESIGN.md's table)."""
 
     log_retention_days: int
-    #: Reserved concurrency per function name ("ingest", "detect", "analyze", "notify").
+    #: Reserved concurrency per function ("ingest", "detect", "analyze", "notify",
+    #: "retrain").
     reserved_concurrency: dict[str, int]
     #: API requests a day per key; ``None`` means no daily quota.
     api_quota_per_day: int | None
@@ -60,14 +61,14 @@ class TargetSettings:
 
 
 def _each(value: int) -> dict[str, int]:
-    return dict.fromkeys(("ingest", "detect", "analyze", "notify"), value)
+    return dict.fromkeys(("ingest", "detect", "analyze", "notify", "retrain"), value)
 
 
 TARGET_DEFAULTS: dict[Target, TargetSettings] = {
     # Seed 000: 30-day logs, reserved concurrency 1-5, quota 1000/day with per-key throttle.
     Target.CDKTF: TargetSettings(
         log_retention_days=30,
-        reserved_concurrency={"ingest": 5, "detect": 5, "analyze": 1, "notify": 2},
+        reserved_concurrency={"ingest": 5, "detect": 5, "analyze": 1, "notify": 2, "retrain": 1},
         api_quota_per_day=1000,
         api_rate_limit_per_second=10,
         api_burst_limit=20,
@@ -129,6 +130,9 @@ class Handle(enum.StrEnum):
     OPS_TOPIC = "ops_topic"
     RULES_PARAMETER = "rules_parameter"
     RATES_PARAMETER = "rates_parameter"
+    MODEL_PARAMETER = "model_parameter"
+    MODEL_BUCKET = "model_bucket"
+    MODEL_OBJECTS = "model_objects"
     ANALYST_API_KEY = "analyst_api_key"
 
 
@@ -167,6 +171,9 @@ class FunctionSpec:
     in_vpc: bool
     #: Invoked asynchronously (EventBridge, Scheduler): failures go to a destination DLQ.
     asynchronous: bool
+    #: Which package it runs from: "functions" (the small one every function shares) or
+    #: "training" (the retrain function's, with scikit-learn; uploaded to the bucket).
+    package: str
     #: Environment variable name -> its value, or the resource whose URL, ARN or id it
     #: takes once that exists.
     environment: dict[str, str | Handle]
@@ -296,6 +303,40 @@ class Blueprint:
         redeploy."""
         return f"/{PROJECT}/{self.environment_suffix}/currency-rates"
 
+    @property
+    def model_parameter(self) -> str:
+        """The model pointer (JSON): the champion, the challenger in shadow and the
+        champions before them (:mod:`cardwatch.domain.model_registry`). Written by the
+        retrain function and ``cardwatch model``; detect reads it like the rules."""
+        return f"/{PROJECT}/{self.environment_suffix}/model-pointer"
+
+    @property
+    def model_bucket_name(self) -> str:
+        """Versioned model artifacts (``models/<version>.json``), encrypted with the CMK;
+        and the retrain function's package, too large to upload to Lambda directly."""
+        return self.name("cardwatch-models")
+
+    #: The retrain function's package in the model bucket.
+    training_package_prefix = "packages/"
+    #: How often the deployment retrains (EventBridge Scheduler) and what a run reads:
+    #: the decision log of the last ``retrain_history_days``; an unlabelled decision
+    #: counts as genuine once ``label_delay_days`` old; the latest
+    #: ``promotion_evaluation_days`` of labelled decisions judge champion and challenger,
+    #: and the challenger is promoted when its average precision is higher by
+    #: ``promotion_margin`` (with ``auto_promote``; else it waits in shadow).
+    retrain_schedule_expression = "rate(7 days)"
+    retrain_history_days = 91
+    label_delay_days = 7
+    min_frauds_to_train = 30
+    promotion_margin = 0.01
+    promotion_evaluation_days = 14
+    promotion_min_frauds = 10
+    auto_promote = True
+
+    @property
+    def retrain_schedule_name(self) -> str:
+        return self.name("model-retraining")
+
     # -- messaging --------------------------------------------------------------
     @property
     def suspicious_dlq(self) -> QueueSpec:
@@ -371,6 +412,14 @@ class Blueprint:
                 metric_name="RulesDocumentRefused",
                 service=f"{self.service_name}-detect",
             ),
+            MetricAlarmSpec(
+                key="model-load-failed",
+                name=self.name("model-load-failed"),
+                description="detect could not read the model pointer or a model it names "
+                "and keeps the last good models: check cardwatch model status",
+                metric_name="ModelLoadFailed",
+                service=f"{self.service_name}-detect",
+            ),
         )
 
     def dead_letter_alarm_name(self, queue: QueueSpec) -> str:
@@ -411,7 +460,7 @@ class Blueprint:
     # -- functions --------------------------------------------------------------
     @property
     def functions(self) -> dict[str, FunctionSpec]:
-        """The four functions: their settings, environment and grants."""
+        """The five functions: their settings, environment and grants."""
         concurrency = self.settings.reserved_concurrency
         common_env = {
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
@@ -427,6 +476,7 @@ class Blueprint:
                 description=description,
                 reserved_concurrency=concurrency[key],
                 in_vpc=key in self.settings.vpc_functions,
+                package=kwargs.pop("package", "functions"),
                 environment={**common_env, **kwargs.pop("environment")},
                 **kwargs,
             )
@@ -474,6 +524,8 @@ class Blueprint:
                     "ALERT_BLOCK_SHARE": str(self.alert_block_share),
                     "ALERT_BUDGET_DAYS": str(self.alert_budget_days),
                     "SPREAD_BY_BIN": str(self.spread_by_bin),
+                    "MODEL_BUCKET": self.model_bucket_name,
+                    "MODEL_PARAMETER": self.model_parameter,
                 },
                 grants=(
                     (Handle.TABLE, ("dynamodb:UpdateItem",)),
@@ -481,6 +533,8 @@ class Blueprint:
                     (Handle.SUSPICIOUS_QUEUE, QUEUE_SEND),
                     (Handle.RULES_PARAMETER, PARAMETER_READ),
                     (Handle.RATES_PARAMETER, PARAMETER_READ),
+                    (Handle.MODEL_PARAMETER, PARAMETER_READ),
+                    (Handle.MODEL_OBJECTS, ("s3:GetObject",)),
                     (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),
@@ -524,6 +578,38 @@ class Blueprint:
                     (Handle.SUSPICIOUS_QUEUE, QUEUE_CONSUME),
                     (Handle.ALERT_TOPIC, TOPIC_PUBLISH),
                     (Handle.PROFILE_TABLE, ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    (Handle.KEY, KEY_USE),
+                ),
+            ),
+            "retrain": spec(
+                "retrain",
+                "model-retrain",
+                "Fits a challenger on the labelled decision log, judges it, publishes it",
+                package="training",
+                # scikit-learn's fit of 100,000 rows takes about a minute on one core;
+                # memory buys cores (1,769 MB is one vCPU), reading the log is the rest
+                memory_mb=3008,
+                timeout_seconds=900,
+                asynchronous=True,
+                environment={
+                    "TABLE_NAME": self.table_name,
+                    "MODEL_BUCKET": self.model_bucket_name,
+                    "MODEL_PARAMETER": self.model_parameter,
+                    "RETRAIN_HISTORY_DAYS": str(self.retrain_history_days),
+                    "LABEL_DELAY_DAYS": str(self.label_delay_days),
+                    "MIN_FRAUDS_TO_TRAIN": str(self.min_frauds_to_train),
+                    "PROMOTION_MARGIN": str(self.promotion_margin),
+                    "EVALUATION_DAYS": str(self.promotion_evaluation_days),
+                    "MIN_JUDGED_FRAUDS": str(self.promotion_min_frauds),
+                    "AUTO_PROMOTE": str(self.auto_promote),
+                    "CARDWATCH_THREADS": "2",
+                },
+                grants=(
+                    (Handle.TABLE, ("dynamodb:Scan",)),
+                    (Handle.MODEL_OBJECTS, ("s3:GetObject", "s3:PutObject")),
+                    (Handle.MODEL_BUCKET, ("s3:ListBucket",)),
+                    (Handle.MODEL_PARAMETER, ("ssm:GetParameter", "ssm:PutParameter")),
+                    (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),
             ),

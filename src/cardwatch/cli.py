@@ -240,6 +240,41 @@ def _add_model(commands: Any) -> None:
     day_one.add_argument("--days", type=_positive_int, default=70)
     day_one.add_argument("--seed", type=int, default=42)
     day_one.set_defaults(run=_day_one)
+    where = "the local stack (default) or a deployment (--target)"
+    status = actions.add_parser("status", help=f"the models in force on {where}")
+    train = actions.add_parser(
+        "train",
+        help="run the retrain function: fit on the labelled decision log, judge against the "
+        "champion, publish, promote if it wins by the margin (else shadow)",
+    )
+    train.add_argument("--evaluation-days", type=float, help="latest labelled days judged")
+    train.add_argument("--label-delay-days", type=float, help="unlabelled counts as genuine after")
+    train.add_argument("--history-days", type=float, help="days of the log read")
+    train.add_argument("--min-frauds", type=_positive_int, help="labelled frauds needed to fit")
+    train.add_argument("--shadow", action="store_true", help="never promote: shadow only")
+    publish = actions.add_parser(
+        "publish", help="add a model artifact as the challenger in shadow (--promote: champion)"
+    )
+    publish.add_argument("file", type=Path)
+    publish.add_argument("--promote", action="store_true")
+    promote = actions.add_parser("promote", help="make the challenger (or VERSION) the champion")
+    promote.add_argument("version", nargs="?")
+    rollback = actions.add_parser(
+        "rollback", help="return to the champion before this one (or VERSION)"
+    )
+    rollback.add_argument("version", nargs="?")
+    for action in (status, train, publish, promote, rollback):
+        action.add_argument("--json", action="store_true")
+        if action in (publish, promote, rollback):
+            action.add_argument("--note", help="why (kept with the pointer)")
+        add_target_arguments(action)
+        action.set_defaults(run=_model)
+
+
+def _model(args: argparse.Namespace) -> int:
+    from cardwatch.ops.model_command import run_model  # noqa: PLC0415 - reaches AWS
+
+    return run_model(args)
 
 
 def _add_replay_options(parser: argparse.ArgumentParser) -> None:

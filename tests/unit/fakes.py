@@ -13,7 +13,8 @@ from typing import Any
 from cardwatch.domain.alerts import Alert, Finding
 from cardwatch.domain.label_history import LabelEntry
 from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.ports import DecisionRecord, StoredTransaction
+from cardwatch.domain.model_registry import ModelPointer
+from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
 from cardwatch.domain.review_queue import ReviewPosition, ReviewQuery
 from cardwatch.domain.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.transaction import Transaction
@@ -116,6 +117,43 @@ class InMemoryTransactionStore:
             for t in self.transactions_between(start_ms, end_ms)
             if t.transaction_id in self.decisions
         ]
+
+    def labelled_decisions(self, start_ms: int, end_ms: int) -> list[LabelledDecision]:
+        return [
+            LabelledDecision(
+                t.timestamp_ms,
+                dict(self.decisions[t.transaction_id].features),
+                self.labels.get(t.transaction_id, (None, None))[0],
+                self.decisions[t.transaction_id].model_version,
+            )
+            for t in self.transactions_between(start_ms, end_ms)
+            if t.transaction_id in self.decisions
+        ]
+
+
+class DictModelRegistry:
+    """:class:`ModelRegistry` in a dictionary; each pointer written is kept."""
+
+    def __init__(self) -> None:
+        self.artifacts: dict[str, str] = {}
+        self.pointers: list[ModelPointer] = [ModelPointer()]
+
+    def pointer(self) -> ModelPointer:
+        return self.pointers[-1]
+
+    def move(self, pointer: ModelPointer) -> None:
+        self.pointers.append(pointer)
+
+    def publish(self, version: str, artifact: str) -> None:
+        if version in self.artifacts:
+            raise AssertionError(f"{version} published twice")
+        self.artifacts[version] = artifact
+
+    def artifact(self, version: str) -> str:
+        return self.artifacts[version]
+
+    def versions(self) -> list[str]:
+        return list(self.artifacts)
 
 
 class ListQueue:

@@ -12,6 +12,7 @@ filter passes only ``record_type = transaction``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,7 @@ from botocore.exceptions import ClientError
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.label_history import LabelEntry
-from cardwatch.domain.ports import DecisionRecord, StoredTransaction
+from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
 from cardwatch.domain.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
 from cardwatch.domain.transaction import Transaction, time_bucket
 
@@ -158,6 +159,9 @@ class DynamoTransactionStore:
         }
         if record.model_version is not None:
             values["model_version"] = record.model_version
+        if record.challenger_version is not None and record.challenger_score is not None:
+            values["challenger_version"] = record.challenger_version
+            values["challenger_score"] = _number(record.challenger_score)
         if record.decision not in QUEUED_DECISIONS:
             return self._set_once(transaction, values)
         values[REVIEW_QUEUE_ATTRIBUTE] = REVIEW_QUEUE_OPEN  # into the open review queue
@@ -327,6 +331,32 @@ class DynamoTransactionStore:
             for item in self._window(start_ms, end_ms)
             if "decision" in item
         ]
+
+    def labelled_decisions(self, start_ms: int, end_ms: int) -> Iterator[LabelledDecision]:
+        """The decision log with its labels: one Scan of the table (a training run reads
+        most of it; per-bucket queries would take one call per five minutes of history),
+        only the attributes retraining needs, page by page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "attribute_exists(#features) AND #ts BETWEEN :lo AND :hi",
+            "ProjectionExpression": "#ts, #features, #label, #version",
+            "ExpressionAttributeNames": {
+                "#ts": "timestamp",
+                "#features": "features",
+                "#label": "label",
+                "#version": "model_version",
+            },
+            "ExpressionAttributeValues": to_attributes({":lo": start_ms, ":hi": end_ms - 1}),
+        }
+        for page in self._client.get_paginator("scan").paginate(**kwargs):
+            for raw in page.get("Items", []):
+                item = from_attributes(raw)
+                yield LabelledDecision(
+                    int(item["timestamp"]),
+                    {name: float(value) for name, value in item["features"].items()},
+                    item.get("label"),
+                    item.get("model_version"),
+                )
 
     def _window(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
         step = self._bucket_seconds * 1000

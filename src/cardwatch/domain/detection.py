@@ -41,6 +41,8 @@ class Assessment:
     reasons: tuple[Reason, ...]
     model_score: float | None
     features: tuple[float, ...]
+    #: the score the challenger in shadow would have given (None: no challenger)
+    challenger_score: float | None = None
 
     @property
     def suspicious(self) -> bool:
@@ -92,15 +94,20 @@ class Detector:
         policy: Policy,
         model: TreeModel | None = None,
         max_lateness_ms: int = DEFAULT_MAX_LATENESS_MS,
+        *,
+        challenger: TreeModel | None = None,
     ) -> None:
         self.state = state
         self.policy = policy
         self.model = model
+        #: scored in shadow beside the model: recorded, never deciding
+        self.challenger = challenger
         self.max_lateness_ms = max_lateness_ms
         #: the thresholds in force (an alert budget's); None: the rule document's
         self.thresholds: Thresholds | None = None
-        if model is not None and model.features != FEATURES:
-            raise ValueError("the model was trained on other features than the engine's")
+        for each in (model, challenger):
+            if each is not None and each.features != FEATURES:
+                raise ValueError("the model was trained on other features than the engine's")
 
     def assess(self, obs: Observation, now_ms: int | None = None) -> Assessment | None:
         """Score ``obs`` and add it to the state; ``None`` if it was applied before."""
@@ -166,7 +173,12 @@ class Detector:
         reasons = [Reason(rule.reason, rule.description, f"rule:{rule.id}") for rule in fired]
         if decision is not Decision.APPROVE and self.model is not None:
             reasons += self._model_reasons(x, {reason.code for reason in reasons})
-        return Assessment(transaction_id, score, decision, tuple(reasons), model_score, tuple(x))
+        shadow = None
+        if self.challenger is not None:
+            shadow = combine(self.challenger.probability(x), (rule.weight for rule in fired))
+        return Assessment(
+            transaction_id, score, decision, tuple(reasons), model_score, tuple(x), shadow
+        )
 
     def _model_reasons(self, x: list[float], already: set[str]) -> list[Reason]:
         assert self.model is not None
@@ -188,6 +200,8 @@ class Detector:
                 if value == value  # NaN (missing) is left out
             },
             None if self.model is None else self.model.version,
+            None if self.challenger is None else self.challenger.version,
+            assessment.challenger_score,
         )
 
     def learn(self, label: Label) -> bool:

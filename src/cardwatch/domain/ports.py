@@ -18,14 +18,18 @@ from cardwatch.domain.transaction import Transaction
 
 if TYPE_CHECKING:
     from cardwatch.domain.alerts import Alert, Finding
+    from cardwatch.domain.model_registry import ModelPointer
 
 __all__ = [
     "AlertPublisher",
     "CooldownStore",
+    "DecisionHistory",
     "DecisionLog",
     "DecisionRecord",
     "FindingQueue",
     "LabelLog",
+    "LabelledDecision",
+    "ModelRegistry",
     "ReviewReader",
     "ScoreLog",
     "StateStore",
@@ -63,13 +67,59 @@ class TransactionStore(Protocol):
 @dataclass(frozen=True, slots=True)
 class DecisionRecord:
     """What detect decided, and what it scored: the features (by the engine's names;
-    a missing value, NaN, is left out) and the model's version (``None``: rules only)."""
+    a missing value, NaN, is left out) and the model's version (``None``: rules only);
+    with a challenger in shadow, its version and the score it would have given."""
 
     score: float
     decision: str
     reasons: tuple[str, ...]
     features: dict[str, float]
     model_version: str | None
+    challenger_version: str | None = None
+    challenger_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledDecision:
+    """One decision of the log as retraining reads it: when, the features scored (NaN
+    left out) and the effective label so far (``None``: none yet)."""
+
+    timestamp_ms: int
+    features: Mapping[str, float]
+    label: str | None
+    model_version: str | None = None
+
+
+class DecisionHistory(Protocol):
+    """The decision log read back, with the labels that joined it: the training set."""
+
+    def labelled_decisions(self, start_ms: int, end_ms: int) -> Iterable[LabelledDecision]:
+        """Every recorded decision on a transaction with ``start_ms <= timestamp < end_ms``."""
+        ...
+
+
+class ModelRegistry(Protocol):
+    """Versioned model artifacts, and the pointer naming the ones in force."""
+
+    def pointer(self) -> ModelPointer:
+        """The pointer as it is now (the shipped model's when none was written)."""
+        ...
+
+    def move(self, pointer: ModelPointer) -> None:
+        """Write ``pointer``: detect scores with what it names within its cache's age."""
+        ...
+
+    def publish(self, version: str, artifact: str) -> None:
+        """Keep ``artifact`` (JSON text) as ``version``; a version is written once."""
+        ...
+
+    def artifact(self, version: str) -> str:
+        """The artifact published as ``version`` (KeyError: no such version)."""
+        ...
+
+    def versions(self) -> list[str]:
+        """Every published version, oldest first."""
+        ...
 
 
 class DecisionLog(Protocol):

@@ -13,7 +13,14 @@ from datetime import timedelta
 
 from cardwatch.domain.budget import AlertBudget
 
-__all__ = ["AnalyzeConfig", "DetectConfig", "IngestConfig", "MissingSetting", "NotifyConfig"]
+__all__ = [
+    "AnalyzeConfig",
+    "DetectConfig",
+    "IngestConfig",
+    "MissingSetting",
+    "NotifyConfig",
+    "RetrainConfig",
+]
 
 
 class MissingSetting(RuntimeError):
@@ -60,6 +67,9 @@ class DetectConfig:
     suspicious_queue_url: str
     rules_parameter: str
     rates_parameter: str | None = None
+    #: the model registry (None: the shipped model only)
+    model_bucket: str | None = None
+    model_parameter: str | None = None
     spread_by_bin: bool = False
     rules_max_age_seconds: int = 60
     max_lateness_seconds: int = 2 * 86_400
@@ -74,6 +84,8 @@ class DetectConfig:
             suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
             rules_parameter=_required(env, "RULES_PARAMETER"),
             rates_parameter=env.get("RATES_PARAMETER") or None,
+            model_bucket=env.get("MODEL_BUCKET") or None,
+            model_parameter=env.get("MODEL_PARAMETER") or None,
             spread_by_bin=env.get("SPREAD_BY_BIN", "false").strip().lower() in {"true", "1"},
             max_lateness_seconds=int(env.get("STATE_MAX_LATENESS_SECONDS", str(2 * 86_400))),
             budget=AlertBudget(
@@ -119,4 +131,34 @@ class NotifyConfig:
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             cooldown_seconds=int(env.get("ALERT_COOLDOWN_SECONDS", "3600")),
             console_url=env.get("CONSOLE_URL") or None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainConfig:
+    table_name: str
+    model_bucket: str
+    model_parameter: str
+    history_days: float = 91
+    label_delay_days: float = 7
+    min_frauds_to_train: int = 30
+    promotion_margin: float = 0.01
+    evaluation_days: float = 14
+    min_judged_frauds: int = 10
+    auto_promote: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RetrainConfig:
+        env = _env(env)
+        return cls(
+            table_name=_required(env, "TABLE_NAME"),
+            model_bucket=_required(env, "MODEL_BUCKET"),
+            model_parameter=_required(env, "MODEL_PARAMETER"),
+            history_days=float(env.get("RETRAIN_HISTORY_DAYS", "91")),
+            label_delay_days=float(env.get("LABEL_DELAY_DAYS", "7")),
+            min_frauds_to_train=int(env.get("MIN_FRAUDS_TO_TRAIN", "30")),
+            promotion_margin=float(env.get("PROMOTION_MARGIN", "0.01")),
+            evaluation_days=float(env.get("EVALUATION_DAYS", "14")),
+            min_judged_frauds=int(env.get("MIN_JUDGED_FRAUDS", "10")),
+            auto_promote=env.get("AUTO_PROMOTE", "true").strip().lower() in {"true", "1"},
         )

@@ -48,6 +48,7 @@ class WiringStats:
     notify_batches: int = 0
     notify_failed_items: int = 0
     analyze_runs: int = 0
+    retrain_runs: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -62,6 +63,7 @@ class EventWiring:
         invoke: Invoke,
         *,
         analyze_every: float = 300.0,
+        retrain_every: float = 7 * 86_400.0,
         retry_visibility_seconds: int = 2,
         poll_seconds: float = 0.2,
         concurrency: int = 1,
@@ -70,6 +72,7 @@ class EventWiring:
         self._made = made
         self._invoke = invoke
         self._analyze_every = analyze_every
+        self._retrain_every = retrain_every
         self._retry_visibility = retry_visibility_seconds
         self._poll = poll_seconds
         self._streams = session.client("dynamodbstreams")
@@ -91,7 +94,11 @@ class EventWiring:
         """One Pipe and one scheduler; as many detect invokers and notify pollers as
         the functions may run at once (Lambda's async invocations and an event source
         mapping's concurrent batches)."""
-        loops = [("pipe", self._run_pipe), ("scheduler", self._run_scheduler)]
+        loops = [
+            ("pipe", self._run_pipe),
+            ("scheduler", self._run_scheduler),
+            ("retraining", self._run_retraining_schedule),
+        ]
         for n in range(self._concurrency):
             loops += [(f"detect-{n}", self._run_detect), (f"notify-{n}", self._run_notify)]
         for name, target in loops:
@@ -260,11 +267,26 @@ class EventWiring:
         while not self._stop.wait(self._analyze_every):
             self.run_analysis()
 
+    def _run_retraining_schedule(self) -> None:
+        while not self._stop.wait(self._retrain_every):
+            self.run_retraining()
+
+    def run_retraining(self) -> bool:
+        """One scheduled run of retrain (its own schedule, as deployed)."""
+        self._count("retrain_runs")
+        return self._invoke_async("retrain", self._scheduled_event())
+
     def run_analysis(self, window_end_ms: int | None = None) -> bool:
         """One scheduled run of analyze; ``window_end_ms`` names the window, as a
         schedule's input can (otherwise: the last whole window)."""
         self._count("analyze_runs")
-        event: dict[str, Any] = {
+        event = self._scheduled_event()
+        if window_end_ms is not None:
+            event["window_end_ms"] = window_end_ms
+        return self._invoke_async("analyze", event)
+
+    def _scheduled_event(self) -> dict[str, Any]:
+        return {
             "version": "0",
             "id": str(uuid.uuid4()),
             "detail-type": "Scheduled Event",
@@ -274,9 +296,6 @@ class EventWiring:
             "resources": [],
             "detail": {},
         }
-        if window_end_ms is not None:
-            event["window_end_ms"] = window_end_ms
-        return self._invoke_async("analyze", event)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:

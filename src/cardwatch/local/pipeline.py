@@ -39,6 +39,8 @@ class LocalSettings:
     environment_suffix: str = "local"
     api_key: str | None = None  # None: a fresh random key
     analyze_every_seconds: float = 300.0
+    #: the retraining schedule (the deployment's: weekly)
+    retrain_every_seconds: float = 7 * 86_400.0
     analysis_window_seconds: int = 300
     state_dir: Path = field(default_factory=lambda: Path(".cardwatch"))
     #: Invocations of each function that may run at once (Lambda's concurrency).
@@ -112,6 +114,7 @@ class LocalPipeline:
             session,
             self.functions.invoke,
             analyze_every=settings.analyze_every_seconds,
+            retrain_every=settings.retrain_every_seconds,
             concurrency=settings.concurrency,
         )
         self.wiring.start()
@@ -162,7 +165,9 @@ class LocalPipeline:
                 "parameters": [
                     blueprint.rules_parameter,
                     blueprint.rates_parameter,
+                    blueprint.model_parameter,
                 ],
+                "model_bucket": blueprint.model_bucket_name,
                 "functions": {key: spec.name for key, spec in blueprint.functions.items()},
                 "function_logs": str(self.settings.state_dir / "logs"),
             },

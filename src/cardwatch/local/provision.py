@@ -14,6 +14,7 @@ import boto3
 
 from cardwatch.blueprint import Blueprint, Handle, QueueSpec
 from cardwatch.domain.currency import rates_text
+from cardwatch.domain.model_registry import ModelPointer
 from cardwatch.domain.rules import rules_text
 
 __all__ = ["Provisioned", "provision"]
@@ -81,6 +82,37 @@ def _token_key(blueprint: Blueprint, kms: Any) -> None:
         Tags=_tags(blueprint, "TagKey", "TagValue"),
     )["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=blueprint.card_token_key_alias, TargetKeyId=key_id)
+
+
+def _model_bucket(blueprint: Blueprint, s3: Any, key_id: str) -> None:
+    """Model artifacts: versioned, encrypted with the CMK by default, never public."""
+    name = blueprint.model_bucket_name
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key_id,
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(blueprint)})
 
 
 def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
@@ -247,6 +279,13 @@ def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
         Value=rates_text(),
         Description="Currency rates amounts are scored in (JSON)",
     )
+    ssm.put_parameter(
+        Name=blueprint.model_parameter,
+        Type="String",
+        Value=ModelPointer().to_json(),
+        Description="The model pointer: champion, challenger in shadow, earlier champions",
+    )
+    _model_bucket(blueprint, session.client("s3"), made.key_id)
     dynamodb = session.client("dynamodb")
     made.table_stream_arn = _table(blueprint, dynamodb, made.key_id)
     _profile_table(blueprint, dynamodb, made.key_id)

@@ -8,21 +8,26 @@ from functools import lru_cache
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+from cardwatch.adapters.clients import AWS_ERRORS, client
 from cardwatch.adapters.dynamodb_state import DynamoScoreLog, DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.budget import AlertBudget
 from cardwatch.domain.currency import Rates, default_rates
 from cardwatch.domain.detect_service import DetectionService
 from cardwatch.domain.detection import Detector
-from cardwatch.domain.model_store import default_model
+from cardwatch.domain.model import TreeModel
+from cardwatch.domain.model_registry import ModelPointer
+from cardwatch.domain.model_store import default_model, model_named
 from cardwatch.domain.rules import Policy, RuleSetError, Thresholds, default_policy
 from cardwatch.handlers.config import DetectConfig
 from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 
-__all__ = ["detection_service", "rates", "rules_in_force"]
+__all__ = ["detection_service", "models_in_force", "rates", "rules_in_force"]
 
 logger = Logger(service=service_name("detect"), child=True)
 #: shares the handler's metric set (Powertools keeps one per namespace), flushed by it
@@ -101,15 +106,57 @@ def rules_in_force(text: str) -> Policy:
     return current
 
 
+_last_models: list[tuple[TreeModel, TreeModel | None]] = []  # one per process
+
+
+def models_in_force(config: DetectConfig) -> tuple[TreeModel, TreeModel | None]:
+    """The champion and the challenger the registry's pointer names (read like the
+    rules, with the same short cache; each version's artifact read once). A pointer or
+    artifact that cannot be read keeps the last good models (the shipped one at a cold
+    start): logged, counted (``ModelLoadFailed``: an alarm), scoring goes on."""
+    if config.model_bucket is None or config.model_parameter is None:
+        return default_model(), None
+    registry = S3ModelRegistry(config.model_bucket, config.model_parameter, client("s3"), None)
+    try:
+        text = parameters().text(config.model_parameter, max_age=config.rules_max_age_seconds)
+        pointer = ModelPointer.from_json(text)
+        chosen = (
+            model_named(pointer.champion, registry.artifact),
+            None
+            if pointer.challenger is None
+            else model_named(pointer.challenger, registry.artifact),
+        )
+    except (
+        *AWS_ERRORS,
+        GetParameterError,
+        KeyError,
+        ValueError,
+    ) as error:  # ValueError: PointerError, a bad artifact
+        fallback = _last_models[-1] if _last_models else (default_model(), None)
+        logger.error(
+            "model pointer or artifact unreadable; the last good models stay in force",
+            extra={
+                "problem": f"{type(error).__name__}: {error}"[:300],
+                "model": fallback[0].version,
+            },
+        )
+        metrics.add_metric(name="ModelLoadFailed", unit=MetricUnit.Count, value=1)
+        return fallback
+    _last_models[:] = [chosen]
+    return chosen
+
+
 def detection_service() -> DetectionService:
     config = DetectConfig.from_env()
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
     rule_set = rules_in_force(rules)
+    champion, challenger = models_in_force(config)
     detector = Detector(
         DynamoStateStore(config.profile_table_name, dynamodb()),
         rule_set,
-        default_model(),
+        champion,
         max_lateness_ms=config.max_lateness_seconds * 1000,
+        challenger=challenger,
     )
     detector.thresholds = budget_thresholds(config, rule_set.thresholds)
     store = DynamoTransactionStore(config.table_name, dynamodb())

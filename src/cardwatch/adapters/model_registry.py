@@ -1,0 +1,75 @@
+"""The model registry on AWS: artifacts in a versioned S3 bucket (encrypted with the
+deployment's CMK by the bucket's default), the pointer in an SSM parameter.
+
+Each artifact is written once under ``models/<version>.json``; the bucket's versioning
+keeps every write of every key besides. The pointer is a plain ``String`` parameter (a
+small JSON document, no secret); SSM keeps its history (``get-parameter-history``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from cardwatch.domain.model_registry import ModelPointer, PointerError, valid_version
+
+__all__ = ["MODEL_PREFIX", "S3ModelRegistry"]
+
+MODEL_PREFIX = "models/"
+
+
+class S3ModelRegistry:
+    """:class:`~cardwatch.domain.ports.ModelRegistry` on S3 and SSM Parameter Store."""
+
+    def __init__(self, bucket: str, parameter: str, s3: Any, ssm: Any) -> None:
+        self._bucket, self._parameter = bucket, parameter
+        self._s3, self._ssm = s3, ssm
+
+    def pointer(self) -> ModelPointer:
+        try:
+            value = self._ssm.get_parameter(Name=self._parameter)["Parameter"]["Value"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ParameterNotFound":
+                return ModelPointer()
+            raise
+        return ModelPointer.from_json(value)
+
+    def move(self, pointer: ModelPointer) -> None:
+        self._ssm.put_parameter(
+            Name=self._parameter, Value=pointer.to_json(), Type="String", Overwrite=True
+        )
+
+    def publish(self, version: str, artifact: str) -> None:
+        self._s3.put_object(
+            Bucket=self._bucket,
+            Key=self._key(version),
+            Body=artifact.encode(),
+            ContentType="application/json",
+        )
+
+    def artifact(self, version: str) -> str:
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=self._key(version))["Body"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] in {"NoSuchKey", "404"}:
+                raise KeyError(version) from None
+            raise
+        return str(body.read().decode("utf-8"))
+
+    def versions(self) -> list[str]:
+        found: list[str] = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=MODEL_PREFIX
+        ):
+            for entry in page.get("Contents", []):
+                name = entry["Key"][len(MODEL_PREFIX) :].removesuffix(".json")
+                if valid_version(name):
+                    found.append(name)
+        return sorted(found)  # a version starts with its UTC time: oldest first
+
+    @staticmethod
+    def _key(version: str) -> str:
+        if not valid_version(version):
+            raise PointerError(f"not a model version name: {version[:100]!r}")
+        return f"{MODEL_PREFIX}{version}.json"

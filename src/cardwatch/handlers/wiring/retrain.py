@@ -1,0 +1,64 @@
+"""The retrain function's parts: the decision log, the model registry, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+from cardwatch.adapters.clients import client
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.model_registry import S3ModelRegistry
+from cardwatch.handlers.config import RetrainConfig
+from cardwatch.handlers.wiring import dynamodb
+from cardwatch.ops.model_choice import Promotion
+from cardwatch.ops.retraining import RetrainSettings
+
+__all__ = ["OVERRIDABLE", "config", "decision_log", "registry", "settings", "with_overrides"]
+
+#: What an on-demand invocation may change for one run (``cardwatch model train``).
+OVERRIDABLE = frozenset(f.name for f in fields(RetrainConfig)) - {
+    "table_name",
+    "model_bucket",
+    "model_parameter",
+}
+
+
+def config(overrides: dict[str, Any] | None = None) -> RetrainConfig:
+    """The function's configuration, with a run's overrides."""
+    return with_overrides(RetrainConfig.from_env(), overrides or {})
+
+
+def with_overrides(base: RetrainConfig, overrides: dict[str, Any]) -> RetrainConfig:
+    """``base`` with one run's settings changed (unknown names and wrong kinds refused)."""
+    unknown = set(overrides) - OVERRIDABLE
+    if unknown:
+        raise ValueError(f"settings a run cannot change: {', '.join(sorted(unknown))}")
+    kinds = {f.name: type(getattr(base, f.name)) for f in fields(RetrainConfig)}
+    for name, value in overrides.items():
+        if not isinstance(value, kinds[name]) and not (
+            kinds[name] is float and isinstance(value, int) and not isinstance(value, bool)
+        ):
+            raise ValueError(f"{name}: expected a {kinds[name].__name__}")
+    return replace(base, **overrides)
+
+
+def settings(chosen: RetrainConfig) -> RetrainSettings:
+    return RetrainSettings(
+        history_days=chosen.history_days,
+        label_delay_days=chosen.label_delay_days,
+        min_frauds_to_train=chosen.min_frauds_to_train,
+        promotion=Promotion(
+            margin=chosen.promotion_margin,
+            evaluation_days=chosen.evaluation_days,
+            min_frauds=chosen.min_judged_frauds,
+        ),
+        auto_promote=chosen.auto_promote,
+    )
+
+
+def decision_log(chosen: RetrainConfig) -> DynamoTransactionStore:
+    return DynamoTransactionStore(chosen.table_name, dynamodb())
+
+
+def registry(chosen: RetrainConfig) -> S3ModelRegistry:
+    return S3ModelRegistry(chosen.model_bucket, chosen.model_parameter, client("s3"), client("ssm"))

@@ -1,0 +1,106 @@
+"""A label posted to the local stack reaches a retrained, promoted model, with no redeploy:
+the analysts label cases through the API, ``cardwatch model train`` fits on the decision
+log (the features detect recorded, the labels that joined them), the challenger is scored
+in shadow, ``cardwatch model promote`` makes it the champion, detect follows the pointer
+within its cache's age, and ``cardwatch model rollback`` returns the pointer to the shipped model."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from cardwatch.cli import main
+from cardwatch.domain.model_store import default_model
+from cardwatch.local.event_wiring import wait_until
+from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.local.traffic import demo_pan
+from tests.e2e.test_local_stack import items, now_stamp, transaction
+
+FRAUDS, GENUINE = 30, 60
+
+
+def cli(capsys: pytest.CaptureFixture[str], stack: LocalPipeline, *args: str) -> Any:
+    state = str(stack.settings.state_dir / "local.json")
+    code = main(["model", *args, "--state", state, "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return json.loads(out)
+
+
+def decided(stack: LocalPipeline, prefix: str) -> dict[str, dict[str, Any]]:
+    return {
+        str(item["transaction_id"]): item
+        for item in items(stack)
+        if str(item["transaction_id"]).startswith(prefix) and "decision" in item
+    }
+
+
+def scored_with(stack: LocalPipeline, api: httpx.Client, key: str, version: str) -> bool:
+    """Post a fresh transaction; True once detect recorded ``key`` == ``version`` on one."""
+    tid = f"e2e-model-probe-{time.monotonic_ns()}"
+    api.post("/transactions", json=transaction(tid, user_id="e2e-probe", timestamp=now_stamp()))
+    return wait_until(
+        lambda: any(
+            item.get(key) == version for item in decided(stack, "e2e-model-probe").values()
+        ),
+        timeout=5,
+    )
+
+
+def test_a_posted_label_reaches_a_promoted_model_without_a_redeploy(
+    api: httpx.Client, stack: LocalPipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN transactions scored by the shipped model, then labelled by the analysts
+    assert cli(capsys, stack, "status")["champion"] == "shipped"
+    for n in range(FRAUDS + GENUINE):
+        fraud = n < FRAUDS
+        body = transaction(
+            f"e2e-learn-{n}",
+            user_id=f"e2e-learner-{n % 12}",
+            card_number=demo_pan(f"e2e-learner-{n % 12}"),
+            amount=900 + n if fraud else 20 + n % 7,
+            terminal_id="e2e-odd-shop" if fraud else f"e2e-shop-{n % 5}",
+            timestamp=now_stamp(600 - n),
+        )
+        assert api.post("/transactions", json=body).status_code == 201
+    assert wait_until(lambda: len(decided(stack, "e2e-learn-")) == FRAUDS + GENUINE, 60)
+    state = json.loads((stack.settings.state_dir / "local.json").read_text())
+    analyst = {"x-api-key": state["analyst_api_key"]}
+    for n in range(FRAUDS + GENUINE):
+        label = {"label": "fraud" if n < FRAUDS else "genuine", "source": "analyst"}
+        answer = api.post(f"/transactions/e2e-learn-{n}/label", json=label, headers=analyst)
+        while answer.status_code == 429:  # the analysts' plan: 10 a second, as a person
+            time.sleep(0.2)
+            answer = api.post(f"/transactions/e2e-learn-{n}/label", json=label, headers=analyst)
+        assert answer.status_code == 201, answer.text
+    # WHEN the retrain function runs (the judged window is empty: the challenger waits in
+    # shadow, as it does without evidence)
+    report = cli(capsys, stack, "train", "--evaluation-days", "0", "--min-frauds", "20")
+    assert report["outcome"] == "shadow", report
+    assert report["frauds"] >= FRAUDS and report["fitted"] >= FRAUDS + GENUINE
+    version = report["version"]
+    status = cli(capsys, stack, "status")
+    assert (status["champion"], status["challenger"]) == ("shipped", version)
+    assert version in status["published"]
+    assert status["last_training"]["version"] == version
+    # THEN detect scores the challenger in shadow and records its score beside the decision
+    assert wait_until(lambda: scored_with(stack, api, "challenger_version", version), 90)
+    probe = next(
+        item
+        for item in decided(stack, "e2e-model-probe").values()
+        if item.get("challenger_version") == version
+    )
+    assert probe["model_version"] == default_model().version
+    assert 0 <= float(probe["challenger_score"]) <= 1
+    # AND once promoted by command, detect scores with it: no redeploy
+    promoted = cli(capsys, stack, "promote", "--note", "e2e")
+    assert promoted["champion"] == version and promoted["earlier"][0] == "shipped"
+    assert wait_until(lambda: scored_with(stack, api, "model_version", version), 90)
+    # AND a rollback returns to the shipped model, the retrained one kept for later
+    back = cli(capsys, stack, "rollback", "--note", "e2e done")
+    assert back["champion"] == "shipped" and back["earlier"][0] == version
+    assert wait_until(lambda: scored_with(stack, api, "model_version", default_model().version), 90)

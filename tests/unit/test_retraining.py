@@ -1,0 +1,158 @@
+"""Retraining as deployed, on fakes: the decision log is the training set, a challenger is
+judged on the latest labelled days, published under its own version, and promoted or
+scored in shadow; the pointer moves, rolls back and refuses what it cannot name."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from cardwatch.domain.features import FEATURES
+from cardwatch.domain.model_registry import SHIPPED, ModelPointer, PointerError
+from cardwatch.domain.model_store import default_model, model_named
+from cardwatch.domain.ports import LabelledDecision
+from cardwatch.domain.state import DAY_MS
+from cardwatch.ops.model_choice import Promotion
+from cardwatch.ops.retraining import RetrainSettings, retrain, training_set
+from tests.unit.fakes import DictModelRegistry
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+NOW_MS = int(NOW.timestamp() * 1000)
+TELLING = "c_small_count_1h"
+
+
+class ListHistory:
+    def __init__(self, rows: list[LabelledDecision]) -> None:
+        self.rows = rows
+        self.asked: list[tuple[int, int]] = []
+
+    def labelled_decisions(self, start_ms: int, end_ms: int) -> list[LabelledDecision]:
+        self.asked.append((start_ms, end_ms))
+        return [row for row in self.rows if start_ms <= row.timestamp_ms < end_ms]
+
+
+def decision_log(days: int = 40, per_day: int = 150, seed: int = 7) -> list[LabelledDecision]:
+    """A log whose frauds show in one feature the shipped model reads differently; frauds
+    are labelled, genuine ones mostly not (as in a deployment)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in range(days * per_day):
+        at = NOW_MS - days * DAY_MS + n * (DAY_MS // per_day)
+        fraud = rng.random() < 0.06
+        values = {name: float(rng.normal()) for name in FEATURES}
+        values[TELLING] = float(rng.normal(6 if fraud else 0))
+        label = "fraud" if fraud else ("genuine" if rng.random() < 0.1 else None)
+        rows.append(LabelledDecision(at, values, label, default_model().version))
+    return rows
+
+
+def test_a_challenger_fitted_on_the_log_wins_and_is_promoted() -> None:
+    registry, history = DictModelRegistry(), ListHistory(decision_log())
+    report = retrain(history, registry, RetrainSettings(), NOW)
+    assert report.outcome == "promoted", report.detail
+    assert report.challenger_ap is not None and report.champion_ap is not None
+    assert report.challenger_ap > report.champion_ap + 0.01
+    # published once, under a version naming the time and the numbers; in force now
+    assert registry.versions() == [report.version]
+    pointer = registry.pointer()
+    assert (pointer.champion, pointer.challenger, pointer.earlier) == (
+        report.version,
+        None,
+        (SHIPPED,),
+    )
+    assert pointer.last_training["outcome"] == "promoted"
+    model = model_named(pointer.champion, registry.artifact)
+    assert model.version == report.version and model.features == FEATURES
+    assert json.loads(registry.artifact(report.version))["metadata"]["source"] == "decision log"
+    # the log was read from the history window up to now
+    ((start, end),) = history.asked
+    assert end == NOW_MS + 1 and start == NOW_MS - 91 * DAY_MS
+
+
+def test_the_judged_days_are_not_fitted_and_young_unlabelled_rows_are_left_out() -> None:
+    rows = decision_log()
+    data = training_set(rows, NOW_MS, label_delay_days=7)
+    young_unlabelled = sum(
+        1 for r in rows if r.label is None and r.timestamp_ms > NOW_MS - 7 * DAY_MS
+    )
+    assert young_unlabelled > 0 and data.unlabelled_recent == young_unlabelled
+    assert len(data.y) == len(rows) - young_unlabelled
+    assert np.all(np.diff(data.timestamp_ms) >= 0)
+    # old unlabelled rows count as genuine; a missing feature is NaN
+    assert data.y.sum() == sum(1 for r in rows if r.label == "fraud")
+    gap = LabelledDecision(NOW_MS - 30 * DAY_MS, {"amount": 5.0}, None)
+    assert np.isnan(training_set([gap], NOW_MS, 7).x[0, 1])
+    report = retrain(ListHistory(rows), DictModelRegistry(), RetrainSettings(), NOW)
+    edge = int(data.timestamp_ms[-1]) - 14 * DAY_MS
+    assert report.fitted == int((data.timestamp_ms <= edge).sum())
+    assert report.judged == len(data.y) - report.fitted
+
+
+def test_without_automatic_promotion_a_challenger_waits_in_shadow_for_a_command() -> None:
+    registry = DictModelRegistry()
+    report = retrain(
+        ListHistory(decision_log()), registry, RetrainSettings(auto_promote=False), NOW
+    )
+    assert report.outcome == "shadow"
+    pointer = registry.pointer()
+    assert (pointer.champion, pointer.challenger) == (SHIPPED, report.version)
+    assert report.version is not None
+    promoted = pointer.promote(report.version, "by command", "2026-11-30T13:00:00+00:00")
+    assert (promoted.champion, promoted.challenger, promoted.earlier) == (
+        report.version,
+        None,
+        (SHIPPED,),
+    )
+    back = promoted.rollback("2026-11-30T14:00:00+00:00")
+    assert back.champion == SHIPPED and back.earlier[0] == report.version
+    assert "rolled back" in back.reason
+    assert ModelPointer.from_json(back.to_json()) == back
+
+
+def test_a_challenger_that_does_not_beat_the_champion_by_the_margin_stays_in_shadow() -> None:
+    registry = DictModelRegistry()
+    first = retrain(ListHistory(decision_log()), registry, RetrainSettings(), NOW)
+    assert first.outcome == "promoted"
+    # the same world a day later: a new fit ranks no better than the one in force
+    later = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    settings = RetrainSettings(promotion=Promotion(margin=0.05))
+    second = retrain(ListHistory(decision_log()), registry, settings, later)
+    assert second.outcome == "shadow", second.detail
+    assert registry.pointer().champion == first.version
+    assert registry.pointer().challenger == second.version
+
+
+def test_too_few_labelled_frauds_publish_nothing_and_say_why() -> None:
+    registry = DictModelRegistry()
+    rows = [r for r in decision_log() if r.label != "fraud"][:2000]
+    report = retrain(ListHistory(rows), registry, RetrainSettings(), NOW)
+    assert report.outcome == "skipped" and "labelled frauds" in report.detail
+    assert registry.versions() == []
+    assert registry.pointer().champion == SHIPPED
+    assert registry.pointer().last_training["outcome"] == "skipped"
+
+
+def test_the_pointer_refuses_what_it_cannot_name() -> None:
+    assert ModelPointer.from_json("{}") == ModelPointer()
+    for bad in ("[]", "not json", '{"champion": "../../etc"}', '{"challenger": 5}'):
+        with pytest.raises(PointerError):
+            ModelPointer.from_json(bad)
+    with pytest.raises(PointerError, match="no earlier champion"):
+        ModelPointer().rollback("now")
+    with pytest.raises(PointerError, match="already the champion"):
+        ModelPointer().promote(SHIPPED, "again", "now")
+    with pytest.raises(PointerError, match="cannot challenge itself"):
+        ModelPointer().shadow(SHIPPED, "again", "now")
+
+
+def test_an_artifact_published_under_another_name_is_refused() -> None:
+    registry = DictModelRegistry()
+    report = retrain(ListHistory(decision_log()), registry, RetrainSettings(), NOW)
+    assert report.version is not None
+    registry.artifacts["m-renamed"] = registry.artifact(report.version)
+    with pytest.raises(ValueError, match="names itself"):
+        model_named("m-renamed", registry.artifact)
+    assert model_named(SHIPPED, registry.artifact) is default_model()
