@@ -13,12 +13,17 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cardwatch.domain.model_registry import ARTIFACT_PREFIX
+
 __all__ = [
+    "FUNCTION_KEYS",
     "TARGET_DEFAULTS",
     "Blueprint",
     "FunctionSpec",
     "IndexSpec",
+    "ModelStoreSpec",
     "QueueSpec",
+    "ScheduleSpec",
     "Target",
     "TargetSettings",
     "blueprint_for",
@@ -60,8 +65,12 @@ class TargetSettings:
     api_gateway_account_role: bool = False
 
 
+#: The functions, by key.
+FUNCTION_KEYS = ("ingest", "detect", "analyze", "notify", "retrain")
+
+
 def _each(value: int) -> dict[str, int]:
-    return dict.fromkeys(("ingest", "detect", "analyze", "notify", "retrain"), value)
+    return dict.fromkeys(FUNCTION_KEYS, value)
 
 
 TARGET_DEFAULTS: dict[Target, TargetSettings] = {
@@ -189,6 +198,38 @@ class FunctionSpec:
     error_alarm_name: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleSpec:
+    """An EventBridge Scheduler schedule that invokes one function (with its own role)."""
+
+    key: str
+    function: str
+    name: str
+    expression: str
+    role_name: str
+    policy_name: str
+    statement_id: str
+    #: the renderers' resource ids start with it ("" for the first: ids unchanged)
+    id_prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStoreSpec:
+    """The model bucket: what it holds where, and how long overwritten data stays."""
+
+    bucket: str
+    artifact_prefix: str = ARTIFACT_PREFIX
+    package_prefix: str = "packages/"
+    #: an overwritten or deleted object's old version is kept this long (an artifact is
+    #: never overwritten: this is for accidents)
+    noncurrent_days: int = 365
+    abort_upload_days: int = 7
+
+    def package_key(self, sha256: str) -> str:
+        """Where the retrain function's package of digest ``sha256`` is uploaded."""
+        return f"{self.package_prefix}training-{sha256[:16]}.zip"
+
+
 _DAY = 86_400
 
 TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
@@ -312,12 +353,14 @@ class Blueprint:
 
     @property
     def model_bucket_name(self) -> str:
+        return self.model_store.bucket
+
+    @property
+    def model_store(self) -> ModelStoreSpec:
         """Versioned model artifacts (``models/<version>.json``), encrypted with the CMK;
         and the retrain function's package, too large to upload to Lambda directly."""
-        return self.name("cardwatch-models")
+        return ModelStoreSpec(self.name("cardwatch-models"))
 
-    #: The retrain function's package in the model bucket.
-    training_package_prefix = "packages/"
     #: How often the deployment retrains (EventBridge Scheduler) and what a run reads:
     #: the decision log of the last ``retrain_history_days``; an unlabelled decision
     #: counts as genuine once ``label_delay_days`` old; the latest
@@ -334,8 +377,29 @@ class Blueprint:
     auto_promote = True
 
     @property
-    def retrain_schedule_name(self) -> str:
-        return self.name("model-retraining")
+    def schedules(self) -> tuple[ScheduleSpec, ...]:
+        """The five-minute analysis and the retraining."""
+        return (
+            ScheduleSpec(
+                "analyze",
+                "analyze",
+                self.schedule_name,
+                self.schedule_expression,
+                self.name("pattern-analysis-schedule"),
+                "invoke-analyzer",
+                "InvokeAnalyzer",
+            ),
+            ScheduleSpec(
+                "retrain",
+                "retrain",
+                self.name("model-retraining"),
+                self.retrain_schedule_expression,
+                self.name("model-retraining-schedule"),
+                "invoke-retrainer",
+                "InvokeRetrainer",
+                id_prefix="retrain-",
+            ),
+        )
 
     # -- messaging --------------------------------------------------------------
     @property
@@ -595,6 +659,7 @@ class Blueprint:
                     "TABLE_NAME": self.table_name,
                     "MODEL_BUCKET": self.model_bucket_name,
                     "MODEL_PARAMETER": self.model_parameter,
+                    "DATA_KEY_ID": self.key_alias,
                     "RETRAIN_HISTORY_DAYS": str(self.retrain_history_days),
                     "LABEL_DELAY_DAYS": str(self.label_delay_days),
                     "MIN_FRAUDS_TO_TRAIN": str(self.min_frauds_to_train),

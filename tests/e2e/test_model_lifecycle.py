@@ -2,7 +2,8 @@
 the analysts label cases through the API, ``cardwatch model train`` fits on the decision
 log (the features detect recorded, the labels that joined them), the challenger is scored
 in shadow, ``cardwatch model promote`` makes it the champion, detect follows the pointer
-within its cache's age, and ``cardwatch model rollback`` returns the pointer to the shipped model."""
+within its cache's age, and ``cardwatch model rollback`` returns the pointer to the
+shipped model."""
 
 from __future__ import annotations
 
@@ -77,8 +78,13 @@ def test_a_posted_label_reaches_a_promoted_model_without_a_redeploy(
             time.sleep(0.2)
             answer = api.post(f"/transactions/e2e-learn-{n}/label", json=label, headers=analyst)
         assert answer.status_code == 201, answer.text
-    # WHEN the retrain function runs (the judged window is empty: the challenger waits in
-    # shadow, as it does without evidence)
+    # WHEN the schedule runs the retrain function (as Lambda would: its handler, its
+    # settings): every label is younger than the 14 days it judges on, so it fits nothing
+    assert stack.wiring is not None and stack.wiring.run_retraining()
+    skipped = cli(capsys, stack, "status")["last_training"]
+    assert skipped["outcome"] == "skipped" and skipped["read"] >= FRAUDS + GENUINE
+    # AND on demand with no judged days (the challenger waits in shadow, as it does
+    # without evidence)
     report = cli(capsys, stack, "train", "--evaluation-days", "0", "--min-frauds", "20")
     assert report["outcome"] == "shadow", report
     assert report["frauds"] >= FRAUDS and report["fitted"] >= FRAUDS + GENUINE

@@ -73,6 +73,17 @@ TERRAFORM_TYPE = {
     ),
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
     "aws:xray/resourcePolicy:ResourcePolicy": "aws_xray_resource_policy",
+    "aws:s3/bucket:Bucket": "aws_s3_bucket",
+    "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "aws_s3_bucket_server_side_encryption_configuration"
+    ),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
+        "aws_s3_bucket_lifecycle_configuration"
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "aws_s3_object",
 }
 
 View = dict[tuple[str, str], dict[str, Any]]
@@ -93,6 +104,8 @@ _RENAMED = {
     ("aws_lambda_permission", "function"): "function_name",
     ("aws_sns_topic_subscription", "topic"): "topic_arn",
     ("aws_pipes_pipe", "filters"): "filter",
+    ("aws_s3_bucket_lifecycle_configuration", "rules"): "rule",
+    ("aws_s3_bucket_server_side_encryption_configuration", "rules"): "rule",
 }
 
 _TF_REFERENCE = re.compile(r"\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}")
@@ -172,9 +185,26 @@ def cdktf_view(document: dict[str, Any]) -> View:
 
 #: Inputs one provider types as a list of one string and the other as a string.
 _ONE_OF = {("aws_api_gateway_rest_api", "endpoint_configuration", "types")}
+#: Blocks inside each entry of a list that CDKTF writes as a list of one block and
+#: Pulumi as the block: (type, list) -> the blocks.
+_ONE_BLOCK = {
+    ("aws_s3_bucket_lifecycle_configuration", "rule"): (
+        "filter",
+        "noncurrent_version_expiration",
+        "abort_incomplete_multipart_upload",
+    ),
+}
 
 
 def _scalars(kind: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    for (block_kind, outer), blocks in _ONE_BLOCK.items():
+        if block_kind != kind or not isinstance(inputs.get(outer), list):
+            continue
+        for entry in inputs[outer]:
+            for block in blocks:
+                value = entry.get(block)
+                if isinstance(value, list) and len(value) == 1:
+                    entry[block] = value[0]
     for one_kind, outer, inner in _ONE_OF:
         block = inputs.get(outer)
         if (
@@ -226,7 +256,7 @@ def pulumi_view(resources: Iterable[Recorded]) -> View:
     )
 
     def text(value: Any) -> Any:
-        if isinstance(value, pulumi.asset.Archive):
+        if isinstance(value, pulumi.asset.Archive | pulumi.asset.Asset):
             return "<package>"
         if _DIGEST.fullmatch(value):
             return "<sha1>"

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from cardwatch.blueprint import FUNCTION_KEYS
 from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
 from cardwatch.schema import gateway_model
 from tests.infra.conftest import Synthesized, policy
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("ingest", "detect", "analyze", "notify")
+FUNCTIONS = FUNCTION_KEYS
 
 
 def ref(kind: str, stack: Synthesized, name: str, attribute: str = "arn", key: str = "name") -> str:
@@ -114,7 +115,7 @@ def test_the_alert_topic_and_its_queue_subscription(cdktf_stack: Synthesized) ->
 def test_failed_async_invocations_go_to_a_dedicated_dlq(cdktf_stack: Synthesized) -> None:
     dlq = ref("aws_sqs_queue", cdktf_stack, cdktf_stack.blueprint.failures_dlq.name)
     configs = cdktf_stack.resources("aws_lambda_function_event_invoke_config").values()
-    assert len(configs) == 2  # detect and analyze are invoked asynchronously
+    assert len(configs) == 3  # detect, analyze and retrain are invoked asynchronously
     for config in configs:
         assert config["destination_config"]["on_failure"]["destination"] == dlq
     for key in FUNCTIONS:  # one failure path each: no DLQ setting beside the destination
@@ -132,7 +133,7 @@ def test_the_topic_is_encrypted_and_logs_delivery_status(cdktf_stack: Synthesize
 @pytest.mark.requirement("R000-13")
 @pytest.mark.requirement("R000-14")
 def test_the_analyzer_runs_every_five_minutes(cdktf_stack: Synthesized) -> None:
-    schedule = cdktf_stack.one("aws_scheduler_schedule")
+    schedule = cdktf_stack.named("aws_scheduler_schedule", cdktf_stack.blueprint.schedule_name)
     assert schedule["schedule_expression"] == "rate(5 minutes)"
     analyze = cdktf_stack.blueprint.functions["analyze"].name
     assert schedule["target"]["arn"] == ref(
@@ -157,7 +158,7 @@ def test_an_error_rate_alarm_per_function(cdktf_stack: Synthesized) -> None:
         for a in cdktf_stack.resources("aws_cloudwatch_metric_alarm").values()
         if "metric_query" in a
     ]
-    assert len(alarms) == 4
+    assert len(alarms) == len(cdktf_stack.blueprint.functions) == 5
     for alarm in alarms:
         assert alarm["threshold"] == 1 and alarm["comparison_operator"] == "GreaterThanThreshold"
         queries = {q["id"]: q for q in alarm["metric_query"]}
@@ -204,7 +205,7 @@ def test_queues_topic_and_table_use_the_customer_managed_key(cdktf_stack: Synthe
 @pytest.mark.requirement("R000-20")
 def test_one_role_per_function_naming_its_resources(cdktf_stack: Synthesized) -> None:
     roles = {f["role"] for f in (cdktf_stack.function(k) for k in FUNCTIONS)}
-    assert len(roles) == 4
+    assert len(roles) == len(FUNCTIONS)
     for document in (
         policy(p["policy"]) for p in cdktf_stack.resources("aws_iam_role_policy").values()
     ):

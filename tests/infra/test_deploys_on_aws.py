@@ -32,12 +32,12 @@ def test_security_group_rules_are_all_standalone(
     # apply would revoke the other's rules (the VPC functions would lose DynamoDB)
     (group,) = cdktf_vpc_stack.resources("aws_security_group").values()
     assert "egress" not in group and "ingress" not in group
-    assert len(cdktf_vpc_stack.resources("aws_vpc_security_group_egress_rule")) == 2
+    assert len(cdktf_vpc_stack.resources("aws_vpc_security_group_egress_rule")) == 3
     assert len(cdktf_vpc_stack.resources("aws_vpc_security_group_ingress_rule")) == 1
     assert not cdktf_vpc_stack.resources("aws_security_group_rule")
     (other,) = pulumi_stack.of("aws:ec2/securityGroup:SecurityGroup")
     assert "egress" not in other.inputs and "ingress" not in other.inputs
-    assert len(pulumi_stack.of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")) == 2
+    assert len(pulumi_stack.of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")) == 3
     assert len(pulumi_stack.of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) == 1
 
 
@@ -67,7 +67,7 @@ def test_every_sqs_mapping_stays_within_its_functions_reserved_concurrency(
 
 
 def test_notify_needs_room_for_two_concurrent_batches() -> None:
-    concurrency = {"ingest": 5, "detect": 5, "analyze": 1, "notify": 1}
+    concurrency = {"ingest": 5, "detect": 5, "analyze": 1, "notify": 1, "retrain": 1}
     blueprint = blueprint_for("cdktf", "dev", reserved_concurrency=concurrency)
     with pytest.raises(ValueError, match="at least 2"):
         _ = blueprint.notify_max_concurrency
@@ -116,11 +116,13 @@ def test_no_key_material_in_the_synthesized_stack_or_the_program_inputs(
     cdktf_stack: Synthesized, pulumi_stack: Any
 ) -> None:
     text = cdktf_stack.path.read_text()
-    # the only long hex or base64 runs are digests of public things: the package (its
-    # hash and its asset folder) and what the API stage serves
+    # the only long hex or base64 runs are digests of public things: the packages (their
+    # hashes and asset folders) and what the API stage serves
     functions = cdktf_stack.resources("aws_lambda_function").values()
     hashes = {f["source_code_hash"] for f in functions}
-    hashes |= {f["filename"].split("/")[-2] for f in functions}
+    hashes |= {f["filename"].split("/")[-2] for f in functions if "filename" in f}
+    package = cdktf_stack.one("aws_s3_object")
+    hashes |= {package["source_hash"], package["source"].split("/")[-2]}
     hashes.add(cdktf_stack.one("aws_api_gateway_deployment")["triggers"]["served"])
     assert set(_KEYLIKE.findall(text)) <= hashes
     assert not any(
@@ -219,7 +221,7 @@ def test_vpc_permissions_and_endpoints(cdktf_vpc_stack: Synthesized, pulumi_stac
         e["service_name"].rsplit(".", 1)[1]
         for e in cdktf_vpc_stack.resources("aws_vpc_endpoint").values()
     }
-    assert services == {"dynamodb", "sqs", "ssm", "kms", "xray"}
+    assert services == {"dynamodb", "s3", "sqs", "ssm", "kms", "xray"}
     assert {
         e.inputs["serviceName"].rsplit(".", 1)[1]
         for e in pulumi_stack.of("aws:ec2/vpcEndpoint:VpcEndpoint")

@@ -36,6 +36,7 @@ _FORMATS = {
     "sns": "arn:aws:sns:{r}:{a}:{n}",
     "events": "arn:aws:events:{r}:{a}:event-bus/{n}",
     "logs": "arn:aws:logs:{r}:{a}:log-group:{n}",
+    "s3": "arn:aws:s3:::{n}",
 }
 _TERRAFORM_KINDS = {
     "aws_sqs_queue": "sqs",
@@ -45,6 +46,7 @@ _TERRAFORM_KINDS = {
     "aws_sns_topic": "sns",
     "aws_cloudwatch_event_bus": "events",
     "aws_cloudwatch_log_group": "logs",
+    "aws_s3_bucket": "s3",
 }
 _PULUMI_KINDS = {
     "sqs/queue:Queue": "sqs",
@@ -54,6 +56,7 @@ _PULUMI_KINDS = {
     "sns/topic:Topic": "sns",
     "cloudwatch/eventBus:EventBus": "events",
     "cloudwatch/logGroup:LogGroup": "logs",
+    "s3/bucket:Bucket": "s3",
 }
 #: (policy, issue) pairs the project accepts, with the reason
 _ENI = (
@@ -83,7 +86,7 @@ def resolve_terraform(text: str) -> str:
             return f"{_arn('dynamodb', logical)}/stream/2026-01-01T000000.000"
         return _arn(_TERRAFORM_KINDS[kind], logical)
 
-    resolved = re.sub(r"\$\{(aws_[a-z_]+)\.([\w-]+)\.(arn|stream_arn)\}", reference, text)
+    resolved = re.sub(r"\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.(arn|stream_arn)\}", reference, text)
     assert "${" not in resolved, f"an unresolved reference: {resolved}"
     return resolved
 
@@ -93,8 +96,8 @@ def resolve_pulumi(text: str) -> str:
         kind, name = match.groups()
         return _arn(_PULUMI_KINDS[kind], name)
 
-    kind = r"([a-zA-Z]+/[a-zA-Z]+:[a-zA-Z]+)"
-    pattern = rf"arn:aws:mock:{REGION}:{ACCOUNT}:aws:{kind}/([\w/.-]+?)(?=:\*|\"|$)"
+    kind = r"([a-zA-Z0-9]+/[a-zA-Z]+:[a-zA-Z]+)"
+    pattern = rf"arn:aws:mock:{REGION}:{ACCOUNT}:aws:{kind}/([\w/.-]+?)(?=:\*|/[\w/.-]*\*|\"|$)"
     resolved = re.sub(pattern, reference, text)
     assert "arn:aws:mock" not in resolved, f"an unresolved reference: {resolved}"
     return resolved

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from cardwatch.blueprint import FUNCTION_KEYS
 from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
 
-FUNCTIONS = ("ingest", "detect", "analyze", "notify")
+FUNCTIONS = FUNCTION_KEYS
 
 
 def function(stack: Any, key: str) -> dict[str, Any]:
@@ -83,7 +84,7 @@ def test_api_and_fraud_functions_run_in_private_subnets(pulumi_stack: Any) -> No
         e.inputs["serviceName"].split(".")[-1]
         for e in pulumi_stack.of("aws:ec2/vpcEndpoint:VpcEndpoint")
     }
-    assert {"dynamodb", "sqs", "ssm", "kms", "xray"} == endpoints
+    assert {"dynamodb", "s3", "sqs", "ssm", "kms", "xray"} == endpoints
 
 
 @pytest.mark.requirement("R003-08")
@@ -141,7 +142,7 @@ def test_notify_polls_the_queue_and_the_topic_mails_the_team(pulumi_stack: Any) 
 @pytest.mark.requirement("R003-16")
 def test_one_least_privilege_role_per_function(pulumi_stack: Any) -> None:
     roles = {function(pulumi_stack, key)["role"] for key in FUNCTIONS}
-    assert len(roles) == 4
+    assert len(roles) == len(FUNCTIONS)
     for policy in pulumi_stack.of("aws:iam/rolePolicy:RolePolicy"):
         for statement in json.loads(policy.inputs["policy"])["Statement"]:
             assert not any(a == "*" or a.endswith(":*") for a in statement["Action"])
@@ -197,6 +198,7 @@ def test_the_program_is_made_of_the_same_parts_as_the_cdktf_stack(pulumi_stack: 
         for part in (
             "Security",
             "TransactionStore",
+            "ModelStore",
             "AlertChannel",
             "PrivateNetwork",
             "DetectionFunctions",

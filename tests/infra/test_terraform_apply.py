@@ -35,6 +35,7 @@ ENDPOINT_SERVICES = (
     "lambda",
     "logs",
     "pipes",
+    "s3",
     "scheduler",
     "sns",
     "sqs",
@@ -73,7 +74,10 @@ def terraform(workdir: Path, *args: str) -> str:
         check=False,
         timeout=900,
     )
-    assert run.returncode == 0, f"terraform {args[0]} failed:\n{run.stdout[-3000:]}\n{run.stderr}"
+    errors = "\n".join(line for line in run.stdout.splitlines() if "Error" in line)
+    assert run.returncode == 0, (
+        f"terraform {args[0]} failed:\n{errors}\n{run.stdout[-3000:]}\n{run.stderr}"
+    )
     return run.stdout
 
 
@@ -105,6 +109,7 @@ def test_apply_and_destroy_against_the_emulator(
                     "skip_metadata_api_check": True,
                     "skip_requesting_account_id": True,
                     "skip_region_validation": True,
+                    "s3_use_path_style": True,  # the emulator has no per-bucket hostnames
                     "endpoints": [dict.fromkeys(ENDPOINT_SERVICES, emulator)],
                     "default_tags": [{"tags": cdktf_stack.blueprint.tags}],
                 }

@@ -4,11 +4,13 @@ port is taken, nothing left running after the ``with`` block (issue 18, items 1 
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 from contextlib import redirect_stderr
 
 import pytest
+from botocore.exceptions import ClientError
 
 from cardwatch.cli import main
 from cardwatch.local.emulator import EmulatorError, running_emulator
@@ -57,3 +59,26 @@ def test_up_on_a_taken_emulator_port_says_so_in_one_line() -> None:
     assert stderr.getvalue() == (
         f"cardwatch up: the emulator did not start on port {port} (exit code 1)\n"
     )
+
+
+def test_a_tls_only_bucket_policy_refuses_nothing_but_another_deny_still_refuses() -> None:
+    # moto ignores a policy's conditions, and speaks plain HTTP: the local side reads a
+    # TLS-only statement as AWS would for a TLS caller (every SDK), and keeps the rest
+    with running_emulator("us-east-1", 0) as emulator:
+        s3 = emulator.session().client("s3")
+        s3.create_bucket(Bucket="tls-only-models")
+        statement = {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::tls-only-models", "arn:aws:s3:::tls-only-models/*"],
+        }
+        tls_only = {**statement, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        policy = {"Version": "2012-10-17", "Statement": [tls_only]}
+        s3.put_bucket_policy(Bucket="tls-only-models", Policy=json.dumps(policy))
+        s3.put_object(Bucket="tls-only-models", Key="models/m.json", Body=b"{}")
+        assert s3.get_object(Bucket="tls-only-models", Key="models/m.json")["Body"].read() == b"{}"
+        policy["Statement"].append({**statement, "Action": "s3:GetObject"})
+        s3.put_bucket_policy(Bucket="tls-only-models", Policy=json.dumps(policy))
+        with pytest.raises(ClientError, match=r"403|AccessDenied|Forbidden"):
+            s3.get_object(Bucket="tls-only-models", Key="models/m.json")

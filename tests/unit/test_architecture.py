@@ -83,7 +83,7 @@ _ENGINE = ("cardwatch.domain.detection", "cardwatch.domain.model")
 @pytest.mark.parametrize(
     ("function", "unused"),
     [
-        ("detect", _NOT_LOADED),
+        ("detect", (*_NOT_LOADED, "numpy", "sklearn", "cardwatch.ops.retraining")),
         ("analyze", _NOT_LOADED),
         ("notify", _NOT_LOADED + _ENGINE),
     ],

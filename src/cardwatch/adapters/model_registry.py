@@ -2,8 +2,8 @@
 deployment's CMK by the bucket's default), the pointer in an SSM parameter.
 
 Each artifact is written once under ``models/<version>.json``; the bucket's versioning
-keeps every write of every key besides. The pointer is a plain ``String`` parameter (a
-small JSON document, no secret); SSM keeps its history (``get-parameter-history``).
+keeps every write of every key besides. The pointer is a ``SecureString`` under the
+same CMK, like the rules; SSM keeps its history (``get-parameter-history``).
 """
 
 from __future__ import annotations
@@ -12,23 +12,29 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cardwatch.domain.model_registry import ModelPointer, PointerError, valid_version
+from cardwatch.domain.model_registry import (
+    ARTIFACT_PREFIX,
+    ModelPointer,
+    PointerError,
+    valid_version,
+)
 
-__all__ = ["MODEL_PREFIX", "S3ModelRegistry"]
-
-MODEL_PREFIX = "models/"
+__all__ = ["S3ModelRegistry"]
 
 
 class S3ModelRegistry:
     """:class:`~cardwatch.domain.ports.ModelRegistry` on S3 and SSM Parameter Store."""
 
-    def __init__(self, bucket: str, parameter: str, s3: Any, ssm: Any) -> None:
-        self._bucket, self._parameter = bucket, parameter
+    def __init__(
+        self, bucket: str, parameter: str, s3: Any, ssm: Any, key_id: str | None = None
+    ) -> None:
+        self._bucket, self._parameter, self._key_id = bucket, parameter, key_id
         self._s3, self._ssm = s3, ssm
 
     def pointer(self) -> ModelPointer:
         try:
-            value = self._ssm.get_parameter(Name=self._parameter)["Parameter"]["Value"]
+            found = self._ssm.get_parameter(Name=self._parameter, WithDecryption=True)
+            value = found["Parameter"]["Value"]
         except ClientError as error:
             if error.response["Error"]["Code"] == "ParameterNotFound":
                 return ModelPointer()
@@ -36,8 +42,14 @@ class S3ModelRegistry:
         return ModelPointer.from_json(value)
 
     def move(self, pointer: ModelPointer) -> None:
+        if self._key_id is None:
+            raise PointerError("this registry reads only: it has no key to write the pointer")
         self._ssm.put_parameter(
-            Name=self._parameter, Value=pointer.to_json(), Type="String", Overwrite=True
+            Name=self._parameter,
+            Value=pointer.to_json(),
+            Type="SecureString",
+            KeyId=self._key_id,
+            Overwrite=True,
         )
 
     def publish(self, version: str, artifact: str) -> None:
@@ -60,10 +72,10 @@ class S3ModelRegistry:
     def versions(self) -> list[str]:
         found: list[str] = []
         for page in self._s3.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=MODEL_PREFIX
+            Bucket=self._bucket, Prefix=ARTIFACT_PREFIX
         ):
             for entry in page.get("Contents", []):
-                name = entry["Key"][len(MODEL_PREFIX) :].removesuffix(".json")
+                name = entry["Key"][len(ARTIFACT_PREFIX) :].removesuffix(".json")
                 if valid_version(name):
                     found.append(name)
         return sorted(found)  # a version starts with its UTC time: oldest first
@@ -72,4 +84,4 @@ class S3ModelRegistry:
     def _key(version: str) -> str:
         if not valid_version(version):
             raise PointerError(f"not a model version name: {version[:100]!r}")
-        return f"{MODEL_PREFIX}{version}.json"
+        return f"{ARTIFACT_PREFIX}{version}.json"

@@ -16,7 +16,17 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["MAX_EARLIER", "SHIPPED", "ModelPointer", "PointerError", "valid_version"]
+__all__ = [
+    "ARTIFACT_PREFIX",
+    "MAX_EARLIER",
+    "SHIPPED",
+    "ModelPointer",
+    "PointerError",
+    "valid_version",
+]
+
+#: Where a registry keeps the artifacts: ``models/<version>.json``.
+ARTIFACT_PREFIX = "models/"
 
 #: The pointer's name for the model in the package.
 SHIPPED = "shipped"

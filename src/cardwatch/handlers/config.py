@@ -139,6 +139,8 @@ class RetrainConfig:
     table_name: str
     model_bucket: str
     model_parameter: str
+    #: the CMK the pointer (a SecureString) is written under
+    data_key_id: str
     history_days: float = 91
     label_delay_days: float = 7
     min_frauds_to_train: int = 30
@@ -154,6 +156,7 @@ class RetrainConfig:
             table_name=_required(env, "TABLE_NAME"),
             model_bucket=_required(env, "MODEL_BUCKET"),
             model_parameter=_required(env, "MODEL_PARAMETER"),
+            data_key_id=_required(env, "DATA_KEY_ID"),
             history_days=float(env.get("RETRAIN_HISTORY_DAYS", "91")),
             label_delay_days=float(env.get("LABEL_DELAY_DAYS", "7")),
             min_frauds_to_train=int(env.get("MIN_FRAUDS_TO_TRAIN", "30")),

@@ -14,7 +14,7 @@ class SecurityRule:
     name: str
     ingress: bool
     description: str
-    #: ``vpc``: the VPC's CIDR; ``dynamodb``: the DynamoDB gateway endpoint's prefix list
+    #: ``vpc``: the VPC's CIDR; else a gateway endpoint's service: its prefix list
     peer: str
     port: int = 443
     protocol: str = "tcp"
@@ -28,6 +28,9 @@ class NetworkPlan:
     #: GenerateMac at a cold start; their logs go through the Lambda service, not the
     #: VPC: no logs endpoint).
     interface_endpoints: tuple[str, ...]
+    #: Reached through gateway endpoints on the private route table (no charge): the
+    #: tables, and the model artifacts detect reads from S3.
+    gateway_endpoints: tuple[str, ...]
     #: The functions' security group: HTTPS inside the VPC only.
     rules: tuple[SecurityRule, ...]
 
@@ -36,11 +39,13 @@ NETWORK = NetworkPlan(
     cidr="10.40.0.0/16",
     subnets=(("a", "10.40.1.0/24"), ("b", "10.40.2.0/24")),
     interface_endpoints=("sqs", "ssm", "kms", "xray"),
+    gateway_endpoints=("dynamodb", "s3"),
     rules=(
         SecurityRule("https-from-vpc", True, "HTTPS from inside the VPC", "vpc"),
         SecurityRule("https-to-endpoints", False, "HTTPS to the VPC endpoints", "vpc"),
         SecurityRule(
             "to-dynamodb", False, "HTTPS to DynamoDB through its gateway endpoint", "dynamodb"
         ),
+        SecurityRule("to-s3", False, "HTTPS to S3 (model artifacts) through its gateway", "s3"),
     ),
 )

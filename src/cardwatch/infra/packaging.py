@@ -1,4 +1,4 @@
-"""The Lambda deployment package: built from the repository, reproducibly, and small.
+"""The Lambda deployment packages: built from the repository, reproducibly, and small.
 
 Only what the functions import goes in: the ``cardwatch`` modules the handlers reach
 (domain, adapters, handlers, schema, blueprint) and the run-time libraries the Lambda
@@ -6,6 +6,15 @@ Python runtime lacks (Powertools with the X-Ray SDK, jsonschema), as arm64 wheel
 exact versions this repository tests with. boto3 comes with the runtime. Every entry
 has a fixed timestamp and mode and the entries are sorted, so the same sources always
 give the same bytes (and the same hash for Terraform and Pulumi).
+
+The retrain function has a package of its own (``training``): the same modules, the
+fitting code of ``cardwatch.ops`` and scikit-learn with numpy and SciPy. The Python 3.11
+runtime runs on Amazon Linux 2 (glibc 2.26), so its wheels are the newest releases built
+for manylinux2014 on arm64 (``TRAINING_DISTRIBUTIONS``): older than the ones this
+repository fits with, which only the artifact (JSON trees) has to survive. The wheels'
+own test suites are left out. About 175 MB unpacked (Lambda allows 250 MB) and 60 MB
+zipped: more than a direct upload takes (50 MB), so both deployments put it in the model
+bucket and point the function there.
 """
 
 from __future__ import annotations
@@ -20,7 +29,13 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["LambdaPackage", "build_lambda_package", "package_sources"]
+__all__ = [
+    "TRAINING_DISTRIBUTIONS",
+    "LambdaPackage",
+    "build_lambda_package",
+    "build_training_package",
+    "package_sources",
+]
 
 #: Distributions the functions need beyond the runtime's boto3 and botocore.
 RUNTIME_DISTRIBUTIONS = (
@@ -45,6 +60,22 @@ PACKAGE_PARTS = (
     "handlers",
     "schema",
 )
+#: The retrain function's libraries (see the module's note on their versions).
+TRAINING_DISTRIBUTIONS = (
+    "numpy==2.2.6",
+    "scipy==1.16.3",
+    "scikit-learn==1.7.0",
+    "threadpoolctl==3.8.0",
+    "joblib==1.6.0",
+)
+#: The fitting code the retrain function runs, beside :data:`PACKAGE_PARTS`.
+TRAINING_PARTS = (
+    "ops/__init__.py",
+    "ops/retraining.py",
+    "ops/train.py",
+    "ops/model_choice.py",
+    "ops/batch_scoring.py",
+)
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _SOURCE = Path(__file__).resolve().parent.parent
 
@@ -60,9 +91,9 @@ def _requirements() -> list[str]:
     return [f"{name}=={metadata.version(name)}" for name in RUNTIME_DISTRIBUTIONS]
 
 
-def _sources() -> list[Path]:
+def _sources(parts: tuple[str, ...] = PACKAGE_PARTS) -> list[Path]:
     files: list[Path] = []
-    for part in PACKAGE_PARTS:
+    for part in parts:
         path = _SOURCE / part
         candidates = [path] if path.is_file() else sorted(path.rglob("*"))
         files += [
@@ -75,9 +106,9 @@ def _sources() -> list[Path]:
     return files
 
 
-def package_sources() -> list[tuple[Path, str]]:
+def package_sources(parts: tuple[str, ...] = PACKAGE_PARTS) -> list[tuple[Path, str]]:
     """The cardwatch files the package holds, each with its name in the package."""
-    return [(path, f"cardwatch/{path.relative_to(_SOURCE).as_posix()}") for path in _sources()]
+    return [(path, f"cardwatch/{path.relative_to(_SOURCE).as_posix()}") for path in _sources(parts)]
 
 
 def _fingerprint(requirements: list[str], sources: list[Path]) -> str:
@@ -121,7 +152,11 @@ def _zip(root: Path, out: Path) -> None:
     entries = sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyi"
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and p.suffix != ".pyi"
+        # the libraries' own test suites (numpy's, SciPy's...), never imported
+        and not ({"tests", "test"} & set(p.relative_to(root).parts[1:-1]))
     )
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in entries:
@@ -133,14 +168,30 @@ def _zip(root: Path, out: Path) -> None:
 
 def build_lambda_package(build_dir: Path) -> LambdaPackage:
     """Build (or reuse) ``build_dir/lambda-<fingerprint>.zip``."""
-    requirements, sources = _requirements(), _sources()
-    out = build_dir / f"lambda-{_fingerprint(requirements, sources)}.zip"
+    return _build(build_dir, "lambda", _requirements(), PACKAGE_PARTS)
+
+
+def build_training_package(build_dir: Path) -> LambdaPackage:
+    """Build (or reuse) ``build_dir/training-<fingerprint>.zip``: the retrain function's."""
+    return _build(
+        build_dir,
+        "training",
+        [*_requirements(), *TRAINING_DISTRIBUTIONS],
+        (*PACKAGE_PARTS, *TRAINING_PARTS),
+    )
+
+
+def _build(
+    build_dir: Path, kind: str, requirements: list[str], parts: tuple[str, ...]
+) -> LambdaPackage:
+    sources = _sources(parts)
+    out = build_dir / f"{kind}-{_fingerprint(requirements, sources)}.zip"
     if not out.exists():
         build_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as staging:
             root = Path(staging)
             _install_wheels(requirements, root)
-            for path, name in package_sources():
+            for path, name in package_sources(parts):
                 target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)

@@ -23,6 +23,7 @@ __all__ = [
     "scheduler_policy",
     "sns_feedback_policy",
     "sns_tracing_policy",
+    "tls_only_bucket_policy",
     "token_key_policy",
 ]
 
@@ -242,10 +243,12 @@ def pipe_policy(stream_arn: Any, bus_arn: Any, dlq_arn: Any, key_arn: Any) -> Po
     )
 
 
-def scheduler_policy(function_arn: Any, dlq_arn: Any, key_arn: Any) -> Policy:
+def scheduler_policy(
+    function_arn: Any, dlq_arn: Any, key_arn: Any, sid: str = "InvokeAnalyzer"
+) -> Policy:
     return _document(
         [
-            _allow("InvokeAnalyzer", ("lambda:InvokeFunction",), [function_arn]),
+            _allow(sid, ("lambda:InvokeFunction",), [function_arn]),
             _allow("FailuresToDlq", ("sqs:SendMessage",), [dlq_arn]),
             _allow("UseDataKey", ("kms:Decrypt", "kms:GenerateDataKey"), [key_arn]),
         ]
@@ -321,3 +324,20 @@ def queue_send_policy(sid: str, service: str, queue_arn: Any, source_arn: Any) -
             }
         ],
     }
+
+
+def tls_only_bucket_policy(bucket_arn: Any, objects_arn: Any) -> Policy:
+    """A bucket that refuses every request not made over TLS (``objects_arn``: its
+    ``/*``)."""
+    return _document(
+        [
+            {
+                "Sid": "RefuseUnencryptedTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, objects_arn],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+    )

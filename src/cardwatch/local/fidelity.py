@@ -7,12 +7,19 @@ integration tier's in-process moto).
 - :mod:`~cardwatch.local.xray_fidelity`: X-Ray's resource policies;
 - :mod:`~cardwatch.local.lambda_fidelity`: Lambda's account settings;
 - :mod:`~cardwatch.local.messaging_fidelity`: SNS attributes and SQS redrive policies
-  read back as AWS writes them.
+  read back as AWS writes them;
+- :mod:`~cardwatch.local.s3_fidelity`: a bucket policy's TLS-only condition.
 """
 
 from __future__ import annotations
 
-from cardwatch.local import dynamodb_fidelity, lambda_fidelity, messaging_fidelity, xray_fidelity
+from cardwatch.local import (
+    dynamodb_fidelity,
+    lambda_fidelity,
+    messaging_fidelity,
+    s3_fidelity,
+    xray_fidelity,
+)
 
 __all__ = ["install"]
 
@@ -23,3 +30,4 @@ def install() -> None:
     xray_fidelity.install()
     lambda_fidelity.install()
     messaging_fidelity.install()
+    s3_fidelity.install()

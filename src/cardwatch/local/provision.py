@@ -281,7 +281,8 @@ def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
     )
     ssm.put_parameter(
         Name=blueprint.model_parameter,
-        Type="String",
+        Type="SecureString",
+        KeyId=made.key_id,
         Value=ModelPointer().to_json(),
         Description="The model pointer: champion, challenger in shadow, earlier champions",
     )

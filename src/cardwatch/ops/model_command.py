@@ -21,10 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from botocore.config import Config
-
 from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.function_invoker import invoke_and_wait
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.domain.features import FEATURES
 from cardwatch.domain.model import TreeModel
@@ -33,10 +32,6 @@ from cardwatch.domain.model_store import default_model
 from cardwatch.ops.command_target import CommandError, CommandTarget, command_target
 
 __all__ = ["run_model"]
-
-#: a training run may take the function's whole timeout
-_INVOKE = Config(read_timeout=910, connect_timeout=10, retries={"max_attempts": 1})
-
 
 def run_model(args: argparse.Namespace) -> int:
     try:
@@ -56,6 +51,7 @@ def _registry(target: CommandTarget) -> S3ModelRegistry:
         blueprint.model_parameter,
         target.client("s3"),
         target.client("ssm"),
+        blueprint.key_alias,
     )
 
 
@@ -192,15 +188,10 @@ def _train(target: CommandTarget, registry: S3ModelRegistry, args: argparse.Name
         overrides["auto_promote"] = False
     spec = target.blueprint.functions["retrain"]
     if target.endpoint is None:  # a deployment: the function fits, in AWS
-        lambda_ = target.session.client("lambda", config=_INVOKE)
-        answer = lambda_.invoke(
-            FunctionName=spec.name,
-            InvocationType="RequestResponse",
-            Payload=json.dumps({"settings": overrides}).encode(),
-        )
-        report = json.loads(answer["Payload"].read() or b"{}")
-        if "FunctionError" in answer:
-            raise CommandError(f"{spec.name} failed: {report.get('errorMessage', report)}")
+        try:
+            report = invoke_and_wait(target.session, spec.name, {"settings": overrides})
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
     else:  # the local stack: the handler's code, here, against the emulator
         from cardwatch.handlers.config import RetrainConfig  # noqa: PLC0415
         from cardwatch.handlers.wiring import retrain as wiring  # noqa: PLC0415

@@ -20,6 +20,7 @@ OVERRIDABLE = frozenset(f.name for f in fields(RetrainConfig)) - {
     "table_name",
     "model_bucket",
     "model_parameter",
+    "data_key_id",
 }
 
 
@@ -61,4 +62,6 @@ def decision_log(chosen: RetrainConfig) -> DynamoTransactionStore:
 
 
 def registry(chosen: RetrainConfig) -> S3ModelRegistry:
-    return S3ModelRegistry(chosen.model_bucket, chosen.model_parameter, client("s3"), client("ssm"))
+    return S3ModelRegistry(
+        chosen.model_bucket, chosen.model_parameter, client("s3"), client("ssm"), chosen.data_key_id
+    )

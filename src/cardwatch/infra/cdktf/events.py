@@ -37,7 +37,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from cardwatch.blueprint import Handle
+from cardwatch.blueprint import Handle, ScheduleSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import (
     assume_role_policy,
@@ -151,34 +151,42 @@ class EventRouting(Construct):
                 )
             ),
         )
-        self._schedule(ctx, functions["analyze"], dlq_arn)
+        self.schedules = {
+            spec.key: self._schedule(ctx, spec, functions[spec.function], dlq_arn)
+            for spec in ctx.blueprint.schedules
+        }
+        self.schedule = self.schedules["analyze"]
 
-    def _schedule(self, ctx: StackContext, analyze: LambdaFunction, dlq_arn: str) -> None:
+    def _schedule(
+        self, ctx: StackContext, spec: ScheduleSpec, function: LambdaFunction, dlq_arn: str
+    ) -> SchedulerSchedule:
         blueprint = ctx.blueprint
         role = IamRole(
             self,
-            "scheduler-role",
-            name=blueprint.name("pattern-analysis-schedule"),
+            f"{spec.id_prefix}scheduler-role",
+            name=spec.role_name,
             assume_role_policy=policy_json(
                 assume_role_policy("scheduler.amazonaws.com", ctx.account_id)
             ),
         )
         IamRolePolicy(
             self,
-            "scheduler-policy",
+            f"{spec.id_prefix}scheduler-policy",
             role=role.id,
-            name="invoke-analyzer",
-            policy=policy_json(scheduler_policy(analyze.arn, dlq_arn, ctx.key_arn)),
+            name=spec.policy_name,
+            policy=policy_json(
+                scheduler_policy(function.arn, dlq_arn, ctx.key_arn, spec.statement_id)
+            ),
         )
-        self.schedule = SchedulerSchedule(
+        return SchedulerSchedule(
             self,
-            "schedule",
-            name=blueprint.schedule_name,
-            schedule_expression=blueprint.schedule_expression,
+            f"{spec.id_prefix}schedule",
+            name=spec.name,
+            schedule_expression=spec.expression,
             kms_key_arn=ctx.key_arn,
             flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
             target=SchedulerScheduleTarget(
-                arn=analyze.arn,
+                arn=function.arn,
                 role_arn=role.arn,
                 dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=dlq_arn),
                 retry_policy=SchedulerScheduleTargetRetryPolicy(

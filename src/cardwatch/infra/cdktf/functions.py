@@ -1,11 +1,13 @@
-"""``DetectionFunctions``: the four functions, each with its own role, log group, key for
+"""``DetectionFunctions``: the five functions, each with its own role, log group, key for
 its environment, X-Ray, arm64, reserved concurrency and, where asynchronous, an
-on-failure destination; plus the suspicious queue's event source mapping."""
+on-failure destination; plus the suspicious queue's event source mapping. The retrain
+function runs from its own package, which the model bucket holds."""
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -30,6 +32,7 @@ from constructs import Construct
 
 from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec, Handle
 from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.cdktf.models import ModelStore
 from cardwatch.infra.packaging import LambdaPackage
 from cardwatch.infra.policies import assume_role_policy, function_policy
 
@@ -41,6 +44,8 @@ class DetectionFunctions(Construct):
         id_: str,
         ctx: StackContext,
         package: LambdaPackage,
+        *,
+        training: ModelStore,
         vpc: tuple[list[str], list[str]] | None = None,
     ) -> None:
         super().__init__(scope, id_)
@@ -50,6 +55,7 @@ class DetectionFunctions(Construct):
         )
         self._code = asset.path
         self._hash = base64.b64encode(bytes.fromhex(package.sha256)).decode()
+        self._training = training
         self._vpc = vpc
         self.functions: dict[str, LambdaFunction] = {}
         self.log_groups: dict[str, CloudwatchLogGroup] = {}
@@ -116,8 +122,7 @@ class DetectionFunctions(Construct):
             handler=spec.handler,
             runtime=RUNTIME,
             architectures=[ARCHITECTURE],
-            filename=self._code,
-            source_code_hash=self._hash,
+            **self._code_of(spec),
             memory_size=spec.memory_mb,
             timeout=spec.timeout_seconds,
             reserved_concurrent_executions=spec.reserved_concurrency,
@@ -145,6 +150,17 @@ class DetectionFunctions(Construct):
                 ),
             )
         return function
+
+    def _code_of(self, spec: FunctionSpec) -> dict[str, Any]:
+        """The package a function runs from: the shared one, or the training one in S3."""
+        if spec.package == "training":
+            store = self._training
+            return {
+                "s3_bucket": store.bucket.id,
+                "s3_key": store.package.key,
+                "source_code_hash": store.package_hash,
+            }
+        return {"filename": self._code, "source_code_hash": self._hash}
 
     def _value(self, value: str | Handle) -> str:
         """A variable's value: as the blueprint gives it, or a resource's output."""

@@ -64,14 +64,17 @@ class PrivateNetwork(Construct):
             vpc_id=self.vpc.id,
             description="Functions and the VPC endpoints they call: HTTPS inside the VPC only",
         )
-        dynamodb = VpcEndpoint(
-            self,
-            "dynamodb-endpoint",
-            vpc_id=self.vpc.id,
-            vpc_endpoint_type="Gateway",
-            service_name=f"com.amazonaws.{blueprint.region}.dynamodb",
-            route_table_ids=[routes.id],
-        )
+        gateways = {
+            service: VpcEndpoint(
+                self,
+                f"{service}-endpoint",
+                vpc_id=self.vpc.id,
+                vpc_endpoint_type="Gateway",
+                service_name=f"com.amazonaws.{blueprint.region}.{service}",
+                route_table_ids=[routes.id],
+            )
+            for service in NETWORK.gateway_endpoints
+        }
         for rule in NETWORK.rules:
             in_vpc = rule.peer == "vpc"
             (VpcSecurityGroupIngressRule if rule.ingress else VpcSecurityGroupEgressRule)(
@@ -83,7 +86,7 @@ class PrivateNetwork(Construct):
                 from_port=rule.port,
                 to_port=rule.port,
                 cidr_ipv4=NETWORK.cidr if in_vpc else None,
-                prefix_list_id=None if in_vpc else dynamodb.prefix_list_id,
+                prefix_list_id=None if in_vpc else gateways[rule.peer].prefix_list_id,
             )
         for service in NETWORK.interface_endpoints:
             VpcEndpoint(

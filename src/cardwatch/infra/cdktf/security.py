@@ -1,5 +1,5 @@
 """``Security``: the customer-managed data key, the card-token HMAC key and the SSM
-parameters."""
+parameters (rules, rates, the model pointer)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from constructs import Construct
 
 from cardwatch.blueprint import Handle
 from cardwatch.domain.currency import rates_text
+from cardwatch.domain.model_registry import ModelPointer
 from cardwatch.domain.rules import rules_text
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.policies import key_policy, token_key_policy
@@ -80,10 +81,22 @@ class Security(Construct):
             value=rates_text(),
             description="Currency rates amounts are scored in (JSON)",
         )
+        self.model_pointer = SsmParameter(
+            self,
+            "model-pointer",
+            name=blueprint.model_parameter,
+            type="SecureString",
+            key_id=self.key.arn,
+            value=ModelPointer().to_json(),
+            description="The model pointer: champion, challenger in shadow, earlier champions",
+            # the shipped model is the first value only: retraining and the team move it
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["value"]),
+        )
         region, account = blueprint.region, ctx.account_id
         for name, parameter in (
             (blueprint.rules_parameter, "rules_parameter"),
             (blueprint.rates_parameter, "rates_parameter"),
+            (blueprint.model_parameter, "model_parameter"),
         ):
             ctx.arns[Handle(parameter)] = [
                 f"arn:{ctx.partition}:ssm:{region}:{account}:parameter{name}"

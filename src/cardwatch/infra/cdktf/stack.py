@@ -15,11 +15,12 @@ from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.events import EventRouting
 from cardwatch.infra.cdktf.functions import DetectionFunctions
 from cardwatch.infra.cdktf.messaging import AlertChannel
+from cardwatch.infra.cdktf.models import ModelStore
 from cardwatch.infra.cdktf.monitoring import Monitoring
 from cardwatch.infra.cdktf.network import PrivateNetwork
 from cardwatch.infra.cdktf.security import Security
 from cardwatch.infra.cdktf.storage import TransactionStore
-from cardwatch.infra.packaging import build_lambda_package
+from cardwatch.infra.packaging import build_lambda_package, build_training_package
 
 #: The AWS provider release the stack is written for (the mirror's, for offline init).
 AWS_PROVIDER_VERSION = "5.100.0"
@@ -40,6 +41,7 @@ class CardwatchStack(TerraformStack):
         ctx = StackContext(blueprint, identity.account_id)
         security = Security(self, "Security", ctx)
         TransactionStore(self, "TransactionStore", ctx)
+        models = ModelStore(self, "ModelStore", ctx, build_training_package(build_dir))
         channel = AlertChannel(self, "AlertChannel", ctx)
         network = (
             PrivateNetwork(self, "PrivateNetwork", ctx)
@@ -48,7 +50,12 @@ class CardwatchStack(TerraformStack):
         )
         vpc = ([s.id for s in network.subnets], [network.security_group.id]) if network else None
         functions = DetectionFunctions(
-            self, "DetectionFunctions", ctx, build_lambda_package(build_dir), vpc
+            self,
+            "DetectionFunctions",
+            ctx,
+            build_lambda_package(build_dir),
+            training=models,
+            vpc=vpc,
         )
         api = TransactionApi(self, "TransactionApi", ctx, functions.functions["ingest"])
         EventRouting(self, "EventRouting", ctx, functions.functions, channel.queues["failures_dlq"])
@@ -58,3 +65,4 @@ class CardwatchStack(TerraformStack):
         TerraformOutput(self, "analyst_api_key_id", value=security.analyst_api_key.id)
         TerraformOutput(self, "alert_topic_arn", value=channel.topic.arn)
         TerraformOutput(self, "kms_key_arn", value=security.key.arn)
+        TerraformOutput(self, "model_bucket", value=models.bucket.id)

@@ -8,7 +8,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.blueprint import Handle
+from cardwatch.blueprint import Handle, ScheduleSpec
 from cardwatch.infra.policies import (
     assume_role_policy,
     pipe_policy,
@@ -110,29 +110,46 @@ class EventRouting(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.schedules = {
+            spec.key: self._schedule(ctx, spec, functions[spec.function], dlq_arn)
+            for spec in bp.schedules
+        }
+        self.schedule = self.schedules["analyze"]
+        self.register_outputs({"bus": self.bus.name})
+
+    def _schedule(
+        self,
+        ctx: Context,
+        spec: ScheduleSpec,
+        function: aws.lambda_.Function,
+        dlq_arn: pulumi.Output[str],
+    ) -> aws.scheduler.Schedule:
+        bp, child = ctx.blueprint, ctx.child(self)
         role = aws.iam.Role(
-            "scheduler-role",
-            name=bp.name("pattern-analysis-schedule"),
+            f"{spec.id_prefix}scheduler-role",
+            name=spec.role_name,
             assume_role_policy=policy_output(
                 ctx.account_id.apply(lambda a: assume_role_policy("scheduler.amazonaws.com", a))
             ),
             opts=child,
         )
         aws.iam.RolePolicy(
-            "scheduler-policy",
+            f"{spec.id_prefix}scheduler-policy",
             role=role.id,
-            name="invoke-analyzer",
-            policy=policy_output(scheduler_policy(functions["analyze"].arn, dlq_arn, ctx.key_arn)),
+            name=spec.policy_name,
+            policy=policy_output(
+                scheduler_policy(function.arn, dlq_arn, ctx.key_arn, spec.statement_id)
+            ),
             opts=child,
         )
-        self.schedule = aws.scheduler.Schedule(
-            "schedule",
-            name=bp.schedule_name,
-            schedule_expression=bp.schedule_expression,
+        return aws.scheduler.Schedule(
+            f"{spec.id_prefix}schedule",
+            name=spec.name,
+            schedule_expression=spec.expression,
             kms_key_arn=ctx.key_arn,
             flexible_time_window={"mode": "OFF"},
             target={
-                "arn": functions["analyze"].arn,
+                "arn": function.arn,
                 "role_arn": role.arn,
                 "dead_letter_config": {"arn": dlq_arn},
                 "retry_policy": {
@@ -142,4 +159,3 @@ class EventRouting(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.register_outputs({"bus": self.bus.name})

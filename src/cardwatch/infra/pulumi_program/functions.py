@@ -1,5 +1,6 @@
-"""``DetectionFunctions``: the four functions with their roles, log groups, asynchronous
-failure destinations, and the suspicious queue's event source mapping."""
+"""``DetectionFunctions``: the five functions with their roles, log groups, asynchronous
+failure destinations, and the suspicious queue's event source mapping. The retrain
+function runs from its own package, which the model bucket holds."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec, Handle
 from cardwatch.infra.packaging import LambdaPackage
 from cardwatch.infra.policies import assume_role_policy, function_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
+from cardwatch.infra.pulumi_program.models import ModelStore
 
 
 class DetectionFunctions(pulumi.ComponentResource):
@@ -21,6 +23,8 @@ class DetectionFunctions(pulumi.ComponentResource):
         name: str,
         ctx: Context,
         package: LambdaPackage,
+        *,
+        training: ModelStore,
         vpc: tuple[list[Any], list[Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -28,6 +32,7 @@ class DetectionFunctions(pulumi.ComponentResource):
         self._ctx = ctx
         self._code = pulumi.FileArchive(str(package.path))
         self._hash = base64.b64encode(bytes.fromhex(package.sha256)).decode()
+        self._training = training
         self._vpc = vpc
         self.functions = {
             key: self._function(spec) for key, spec in ctx.blueprint.functions.items()
@@ -96,8 +101,7 @@ class DetectionFunctions(pulumi.ComponentResource):
             handler=spec.handler,
             runtime=RUNTIME,
             architectures=[ARCHITECTURE],
-            code=self._code,
-            source_code_hash=self._hash,
+            **self._code_of(spec),
             memory_size=spec.memory_mb,
             timeout=spec.timeout_seconds,
             reserved_concurrent_executions=spec.reserved_concurrency,
@@ -119,3 +123,14 @@ class DetectionFunctions(pulumi.ComponentResource):
                 opts=ctx.child(self),
             )
         return function
+
+    def _code_of(self, spec: FunctionSpec) -> dict[str, Any]:
+        """The package a function runs from: the shared one, or the training one in S3."""
+        if spec.package == "training":
+            store = self._training
+            return {
+                "s3_bucket": store.bucket.id,
+                "s3_key": store.package.key,
+                "source_code_hash": store.package_hash,
+            }
+        return {"code": self._code, "source_code_hash": self._hash}

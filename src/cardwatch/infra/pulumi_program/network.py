@@ -49,14 +49,17 @@ class PrivateNetwork(pulumi.ComponentResource):
             description="Functions and the VPC endpoints they call: HTTPS inside the VPC only",
             opts=child,
         )
-        dynamodb = aws.ec2.VpcEndpoint(
-            "dynamodb-endpoint",
-            vpc_id=self.vpc.id,
-            vpc_endpoint_type="Gateway",
-            service_name=f"com.amazonaws.{bp.region}.dynamodb",
-            route_table_ids=[routes.id],
-            opts=child,
-        )
+        gateways = {
+            service: aws.ec2.VpcEndpoint(
+                f"{service}-endpoint",
+                vpc_id=self.vpc.id,
+                vpc_endpoint_type="Gateway",
+                service_name=f"com.amazonaws.{bp.region}.{service}",
+                route_table_ids=[routes.id],
+                opts=child,
+            )
+            for service in NETWORK.gateway_endpoints
+        }
         for rule in NETWORK.rules:
             in_vpc = rule.peer == "vpc"
             kind = (
@@ -73,7 +76,7 @@ class PrivateNetwork(pulumi.ComponentResource):
                 to_port=rule.port,
                 opts=child,
                 cidr_ipv4=NETWORK.cidr if in_vpc else None,
-                prefix_list_id=None if in_vpc else dynamodb.prefix_list_id,
+                prefix_list_id=None if in_vpc else gateways[rule.peer].prefix_list_id,
             )
         for service in NETWORK.interface_endpoints:
             aws.ec2.VpcEndpoint(

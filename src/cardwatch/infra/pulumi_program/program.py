@@ -16,13 +16,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.blueprint import Blueprint, blueprint_for
-from cardwatch.infra.packaging import build_lambda_package
+from cardwatch.blueprint import FUNCTION_KEYS, Blueprint, blueprint_for
+from cardwatch.infra.packaging import build_lambda_package, build_training_package
 from cardwatch.infra.pulumi_program.api import TransactionApi
 from cardwatch.infra.pulumi_program.base import Context
 from cardwatch.infra.pulumi_program.events import EventRouting
 from cardwatch.infra.pulumi_program.functions import DetectionFunctions
 from cardwatch.infra.pulumi_program.messaging import AlertChannel
+from cardwatch.infra.pulumi_program.models import ModelStore
 from cardwatch.infra.pulumi_program.monitoring import Monitoring
 from cardwatch.infra.pulumi_program.network import PrivateNetwork
 from cardwatch.infra.pulumi_program.security import Security
@@ -40,9 +41,7 @@ def blueprint_from_config(config: pulumi.Config | None = None) -> Blueprint:
     if (quota := config.get_int("api_quota_per_day")) is not None:
         overrides["api_quota_per_day"] = quota or None
     if (concurrency := config.get_int("reserved_concurrency")) is not None:
-        overrides["reserved_concurrency"] = dict.fromkeys(
-            ("ingest", "detect", "analyze", "notify"), concurrency
-        )
+        overrides["reserved_concurrency"] = dict.fromkeys(FUNCTION_KEYS, concurrency)
     if (vpc := config.get("vpc_functions")) is not None:
         overrides["vpc_functions"] = frozenset(n.strip() for n in vpc.split(",") if n.strip())
     if (email := config.get("alert_email")) is not None:
@@ -61,6 +60,8 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     ctx = Context(blueprint, identity.account_id)
     parts: dict[str, Any] = {"Security": Security("security", ctx, opts)}
     parts["TransactionStore"] = TransactionStore("transaction-store", ctx, opts)
+    models = ModelStore("model-store", ctx, build_training_package(build_dir), opts)
+    parts["ModelStore"] = models
     parts["AlertChannel"] = AlertChannel("alert-channel", ctx, opts)
     vpc = None
     if blueprint.settings.vpc_functions:
@@ -68,7 +69,12 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
         parts["PrivateNetwork"] = network
         vpc = ([s.id for s in network.subnets], [network.security_group.id])
     functions = DetectionFunctions(
-        "detection-functions", ctx, build_lambda_package(build_dir), vpc, opts
+        "detection-functions",
+        ctx,
+        build_lambda_package(build_dir),
+        training=models,
+        vpc=vpc,
+        opts=opts,
     )
     parts["DetectionFunctions"] = functions
     parts["TransactionApi"] = TransactionApi(
@@ -86,4 +92,5 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     pulumi.export("api_key_id", parts["TransactionApi"].key.id)
     pulumi.export("analyst_api_key_id", parts["Security"].analyst_api_key.id)
     pulumi.export("alert_topic_arn", parts["AlertChannel"].topic.arn)
+    pulumi.export("model_bucket", models.bucket.id)
     return parts

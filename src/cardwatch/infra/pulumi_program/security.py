@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from cardwatch.blueprint import Handle
 from cardwatch.domain.currency import rates_text
+from cardwatch.domain.model_registry import ModelPointer
 from cardwatch.domain.rules import rules_text
 from cardwatch.infra.policies import key_policy, token_key_policy
 from cardwatch.infra.pulumi_program.base import Context, policy_output
@@ -78,9 +79,20 @@ class Security(pulumi.ComponentResource):
             description="Currency rates amounts are scored in (JSON)",
             opts=ctx.child(self),
         )
+        self.model_pointer = aws.ssm.Parameter(
+            "model-pointer",
+            name=bp.model_parameter,
+            type="SecureString",
+            key_id=self.key.arn,
+            value=ModelPointer().to_json(),
+            description="The model pointer: champion, challenger in shadow, earlier champions",
+            # the shipped model is the first value only: retraining and the team move it
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]),
+        )
         for parameter, attribute in (
             (bp.rules_parameter, "rules_parameter"),
             (bp.rates_parameter, "rates_parameter"),
+            (bp.model_parameter, "model_parameter"),
         ):
             ctx.arns[Handle(attribute)] = [
                 pulumi.Output.concat(
