@@ -2,15 +2,17 @@
 the analysts label cases through the API, ``cardwatch model train`` fits on the decision
 log (the features detect recorded, the labels that joined them), the challenger is scored
 in shadow, ``cardwatch model promote`` makes it the champion, detect follows the pointer
-within its cache's age, and ``cardwatch model rollback`` returns the pointer to the
-shipped model."""
+within its cache's age, ``cardwatch model rollback`` returns the pointer to the shipped
+model, and ``cardwatch model publish`` adds a model fitted elsewhere."""
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
@@ -53,7 +55,10 @@ def scored_with(stack: LocalPipeline, api: httpx.Client, key: str, version: str)
 
 
 def test_a_posted_label_reaches_a_promoted_model_without_a_redeploy(
-    api: httpx.Client, stack: LocalPipeline, capsys: pytest.CaptureFixture[str]
+    api: httpx.Client,
+    stack: LocalPipeline,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     # GIVEN transactions scored by the shipped model, then labelled by the analysts
     assert cli(capsys, stack, "status")["champion"] == "shipped"
@@ -109,4 +114,18 @@ def test_a_posted_label_reaches_a_promoted_model_without_a_redeploy(
     # AND a rollback returns to the shipped model, the retrained one kept for later
     back = cli(capsys, stack, "rollback", "--note", "e2e done")
     assert back["champion"] == "shipped" and back["earlier"][0] == version
-    assert wait_until(lambda: scored_with(stack, api, "model_version", default_model().version), 90)
+    assert cli(capsys, stack, "status")["champion"] == "shipped"
+    # AND a model fitted elsewhere is published as the challenger, once
+    s3 = boto3.client("s3")
+    bucket = stack.blueprint.model_bucket_name
+    artifact = json.loads(s3.get_object(Bucket=bucket, Key=f"models/{version}.json")["Body"].read())
+    artifact["metadata"]["version"] = "m-fitted-elsewhere"
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(artifact))
+    published = cli(capsys, stack, "publish", str(path), "--note", "from a laptop")
+    assert (published["champion"], published["challenger"]) == ("shipped", "m-fitted-elsewhere")
+    state = str(stack.settings.state_dir / "local.json")
+    assert main(["model", "publish", str(path), "--state", state]) == 2  # published already
+    assert "published already" in capsys.readouterr().err
+    assert main(["model", "promote", "m-no-such", "--state", state]) == 2
+    assert "no such published model" in capsys.readouterr().err

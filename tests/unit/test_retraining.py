@@ -156,3 +156,32 @@ def test_an_artifact_published_under_another_name_is_refused() -> None:
     with pytest.raises(ValueError, match="names itself"):
         model_named("m-renamed", registry.artifact)
     assert model_named(SHIPPED, registry.artifact) is default_model()
+
+
+def test_the_training_set_packs_rows_across_its_chunks_in_time_order() -> None:
+    rows = decision_log(days=40, per_day=500)  # 20,000 rows: more than two chunks
+    data = training_set(reversed(rows), NOW_MS, label_delay_days=7)
+    matured = NOW_MS - 7 * DAY_MS
+    visible = [r for r in rows if r.label is not None or r.timestamp_ms <= matured]
+    expected = np.array([[r.features[name] for name in FEATURES] for r in visible], np.float32)
+    np.testing.assert_array_equal(data.x, expected)
+    assert data.timestamp_ms.tolist() == [r.timestamp_ms for r in visible]
+
+
+def test_a_run_may_change_its_settings_but_not_where_it_reads_and_writes() -> None:
+    from cardwatch.blueprint import blueprint_for  # noqa: PLC0415
+    from cardwatch.handlers.config import RetrainConfig  # noqa: PLC0415
+    from cardwatch.handlers.wiring.retrain import settings, with_overrides  # noqa: PLC0415
+
+    environment = blueprint_for("cdktf").functions["retrain"].environment
+    base = RetrainConfig.from_env({k: v for k, v in environment.items() if isinstance(v, str)})
+    assert (base.evaluation_days, base.label_delay_days, base.auto_promote) == (14, 7, True)
+    chosen = with_overrides(base, {"evaluation_days": 0, "auto_promote": False})
+    made = settings(chosen)
+    assert made.promotion.evaluation_days == 0 and made.auto_promote is False
+    with pytest.raises(ValueError, match="cannot change: model_bucket"):
+        with_overrides(base, {"model_bucket": "elsewhere"})
+    with pytest.raises(ValueError, match="min_frauds_to_train: expected a int"):
+        with_overrides(base, {"min_frauds_to_train": "30"})
+    with pytest.raises(ValueError, match="auto_promote: expected a bool"):
+        with_overrides(base, {"auto_promote": 1})

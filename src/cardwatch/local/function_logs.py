@@ -109,8 +109,19 @@ class FunctionLogs:
                     handler.setStream(router)
 
     def close(self) -> None:
-        if self._router is not None and sys.stdout is self._router:
-            sys.stdout = self._router.fallback
+        """Give standard output and the loggers' handlers a live stream again: the
+        router's fallback is the standard output of the last invocation's moment, which a
+        host (pytest's capture of one test) may have closed since."""
+        router = self._router
+        if router is not None:
+            fallback = router.fallback
+            live = sys.__stdout__ if fallback.closed else fallback
+            if sys.stdout is router:
+                sys.stdout = live
+            for logger in self._loggers:
+                for handler in logger.handlers:
+                    if isinstance(handler, logging.StreamHandler) and handler.stream is router:
+                        handler.stream = sys.stdout  # not setStream: it flushes the old one
         self._router = None
         for file in self._files.values():
             file.close()

@@ -63,11 +63,17 @@ class TrainingSet:
     unlabelled_recent: int
 
 
+#: rows gathered as Python floats before they are packed
+_CHUNK = 8192
+
+
 def training_set(
     rows: Iterable[LabelledDecision], now_ms: int, label_delay_days: float
 ) -> TrainingSet:
+    """The visible rows of ``rows`` (read once, as they stream in), in time order."""
     matured = now_ms - int(label_delay_days * DAY_MS)
     stamps: list[int] = []
+    chunks: list[NDArray[np.float32]] = []  # rows as float32 every _CHUNK: 200 bytes a row
     vectors: list[list[float]] = []
     labels: list[int] = []
     read = recent = 0
@@ -79,8 +85,12 @@ def training_set(
         stamps.append(row.timestamp_ms)
         vectors.append([float(row.features.get(name, math.nan)) for name in FEATURES])
         labels.append(1 if row.label == "fraud" else 0)
+        if len(vectors) == _CHUNK:
+            chunks.append(np.asarray(vectors, dtype=np.float32))
+            vectors = []
+    chunks.append(np.asarray(vectors, dtype=np.float32).reshape(len(vectors), len(FEATURES)))
     order = np.argsort(np.asarray(stamps, dtype=np.int64), kind="stable")
-    x = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), len(FEATURES))
+    x = np.concatenate(chunks)
     return TrainingSet(
         np.asarray(stamps, dtype=np.int64)[order],
         x[order],
