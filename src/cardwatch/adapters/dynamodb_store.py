@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -49,6 +49,15 @@ def _number(value: float) -> Decimal:
 
 
 _deserializer = TypeDeserializer()
+
+
+def _busy_or_raise(error: ClientError) -> NoReturn:
+    """A conflict or throttling is :class:`StoreBusy` (the caller retries the request);
+    anything else is raised as it came."""
+    code = error.response["Error"]["Code"]
+    if code in BUSY_CODES:
+        raise StoreBusy(code) from error
+    raise error
 
 
 def to_attributes(record: dict[str, Any]) -> dict[str, Any]:
@@ -140,10 +149,7 @@ class DynamoTransactionStore:
                 ConsistentRead=True,
             )
         except ClientError as error:
-            code = error.response["Error"]["Code"]
-            if code in BUSY_CODES:
-                raise StoreBusy(code) from error
-            raise
+            _busy_or_raise(error)
         item = response.get("Item")
         return from_attributes(item) if item else None
 
@@ -253,9 +259,7 @@ class DynamoTransactionStore:
             code = error.response["Error"]["Code"]
             if code == "ConditionalCheckFailedException":
                 return False
-            if code in BUSY_CODES:
-                raise StoreBusy(code) from error
-            raise
+            _busy_or_raise(error)
         if item is not None:
             item.update(from_attributes(answer.get("Attributes", {})))
         return True
@@ -309,10 +313,7 @@ class DynamoTransactionStore:
         try:
             page: dict[str, Any] = self._client.query(**kwargs)
         except ClientError as error:
-            code = error.response["Error"]["Code"]
-            if code in BUSY_CODES:
-                raise StoreBusy(code) from error
-            raise
+            _busy_or_raise(error)
         return page
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:

@@ -24,12 +24,11 @@ from cardwatch.domain.review_queue import (
     ReviewPosition,
     ReviewQuery,
 )
+from cardwatch.domain.state import DAY_MS
 from cardwatch.domain.transaction import Transaction
 from cardwatch.domain.validation import check_path_id
 
 __all__ = ["CaseReader", "CaseService", "encode_position", "review_query"]
-
-_DAY_MS = 86_400_000
 
 
 def _moment_ms(text: str, name: str, problems: list[FieldProblem]) -> int | None:
@@ -76,7 +75,7 @@ def review_query(parameters: Mapping[str, str], now_ms: int) -> ReviewQuery:
     since = (
         _moment_ms(parameters["since"], "since", problems)
         if "since" in parameters
-        else (until or now_ms) - DEFAULT_LOOKBACK_DAYS * _DAY_MS
+        else (until or now_ms) - DEFAULT_LOOKBACK_DAYS * DAY_MS
     )
     if since is not None and until is not None and since > until:
         problems.append(FieldProblem("since", "must not be later than until"))

@@ -33,6 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.domain.state import HOUR_MS
 from cardwatch.local.serving import ThreadServer
 from cardwatch.ops.command_target import CommandError, CommandTarget, command_target
 from cardwatch.ops.dead_letter_command import connect
@@ -47,7 +48,6 @@ __all__ = [
     "run_console",
 ]
 
-_HOUR_MS = 3_600_000
 #: what the page may ask the API for (the console forwards nothing else)
 _QUEUE_PARAMETERS = ("decision", "since", "until", "limit", "cursor")
 
@@ -77,17 +77,17 @@ def overview(source: ConsoleSource, now_ms: int | None = None) -> dict[str, Any]
         {"name": short, "queue": queue.name, **letters.depth(queue)}
         for short, queue in queues.items()
     ]
-    first = (now_ms // _HOUR_MS - source.hours + 1) * _HOUR_MS
+    first = (now_ms // HOUR_MS - source.hours + 1) * HOUR_MS
     store = DynamoTransactionStore(
         blueprint.table_name,
         target.client("dynamodb"),
         time_bucket_index=blueprint.time_bucket_index_name,
         bucket_seconds=blueprint.time_bucket_seconds,
     )
-    hours: dict[int, Counter[str]] = {first + i * _HOUR_MS: Counter() for i in range(source.hours)}
+    hours: dict[int, Counter[str]] = {first + i * HOUR_MS: Counter() for i in range(source.hours)}
     models: Counter[str] = Counter()
     for timestamp_ms, decision, model in store.decisions_between(first, now_ms + 1):
-        counts = hours[timestamp_ms // _HOUR_MS * _HOUR_MS]
+        counts = hours[timestamp_ms // HOUR_MS * HOUR_MS]
         counts["transactions"] += 1
         counts[decision] += 1
         models[model or "rules only"] += 1

@@ -33,6 +33,7 @@ from cardwatch.ops.command_target import CommandError, CommandTarget, command_ta
 
 __all__ = ["run_model"]
 
+
 def run_model(args: argparse.Namespace) -> int:
     try:
         return _run(args)
