@@ -131,6 +131,7 @@ def _up(args: argparse.Namespace) -> int:
         args.concurrency,
         args.emulator_port,
         console_port=None if args.no_console else args.console_port,
+        retrain_every=args.retrain_every,
     )
 
 
@@ -369,6 +370,13 @@ def _add_up(commands: Any) -> None:
         ".cardwatch/local.json)",
     )
     up.add_argument("--analyze-every", type=float, default=300.0, help="seconds")
+    up.add_argument(
+        "--retrain-every",
+        type=float,
+        default=7 * 86_400.0,
+        help="seconds between scheduled retrainings (default a week, as deployed; "
+        "`cardwatch model train` runs one now)",
+    )
     up.add_argument(
         "--concurrency",
         type=_positive_int,

@@ -30,6 +30,7 @@ def run_up(
     emulator_port: int = 0,
     *,
     console_port: int | None = 8090,
+    retrain_every: float = 7 * 86_400.0,
 ) -> int:
     console = Console()
     stop = threading.Event()
@@ -43,6 +44,7 @@ def run_up(
         port=port,
         api_key=api_key,
         analyze_every_seconds=analyze_every,
+        retrain_every_seconds=retrain_every,
         concurrency=concurrency,
         emulator_port=emulator_port,
     )
