@@ -120,14 +120,19 @@ def bench_backtest() -> list[Result]:
     if not data.exists():  # about 25 s; kept for the next run
         data.parent.mkdir(exist_ok=True)
         write_csv(simulate(SimulationSettings()), data)
-    started = time.perf_counter()
-    report = run_backtest(
-        data,
-        Path(".cardwatch/bench-handbook-scores.csv"),
-        ReplaySettings(label_delay_days=7),
-        console=Console(file=io.StringIO()),
-    )
-    seconds = time.perf_counter() - started
+    # best of two runs: the machine's noise only ever slows a run (171 to 183 s were
+    # recorded for the same code, one run each); both are noted
+    runs = []
+    for _ in range(2):
+        started = time.perf_counter()
+        report = run_backtest(
+            data,
+            Path(".cardwatch/bench-handbook-scores.csv"),
+            ReplaySettings(label_delay_days=7),
+            console=Console(file=io.StringIO()),
+        )
+        runs.append(time.perf_counter() - started)
+    seconds = min(runs)
     published = next(iter(HANDBOOK_BASELINES.values()))
     quality = [
         Result(
@@ -149,7 +154,7 @@ def bench_backtest() -> list[Result]:
             "s",
             300,
             note=f"{report.rows:,} transactions, {report.retrains} retrainings, "
-            "CSV read and scores written",
+            f"CSV read and scores written; best of 2 runs ({runs[0]:.0f} s, {runs[1]:.0f} s)",
         ),
         Result(
             "backtest throughput (with weekly retraining)",
