@@ -31,3 +31,29 @@ def test_an_unhandled_error_is_written_to_the_functions_own_log(tmp_path: Path) 
     record = json.loads(lines[1])
     assert (record["errorType"], record["errorMessage"]) == ("ValueError", "boom")
     assert record["stackTrace"]
+
+
+def test_environments_at_once_never_flush_each_others_metrics(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN two ingest environments in use at once, and detect's beside them (Lambda runs
+    # each in a process of its own; local mode runs them all in this one)
+    functions = LocalLambda(blueprint_for("local", "runtime"), concurrency=2)
+    first, second = functions._environment("ingest"), functions._environment("ingest")
+    detect = functions._environment("detect")
+    # WHEN the first invocation counts a transaction while the second counts nothing yet
+    first.module.metrics.add_metric(name="TransactionsCreated", unit="Count", value=1)
+    # THEN neither the other ingest nor detect holds it
+    assert second.module.metrics.provider.metric_set == {}
+    assert detect.module.metrics.provider.metric_set == {}
+    # AND when the second flushes its own, it publishes only its own under its service
+    second.module.metrics.add_metric(name="TransactionsRepeated", unit="Count", value=1)
+    second.module.metrics.flush_metrics()
+    published = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert published["TransactionsRepeated"] == [1.0]
+    assert "TransactionsCreated" not in published
+    assert published["service"] == "cardwatch-ingest"
+    # AND the first still flushes its own count (a shared set would have lost it and raised)
+    first.module.metrics.flush_metrics(raise_on_empty_metrics=True)
+    published = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert published["TransactionsCreated"] == [1.0]

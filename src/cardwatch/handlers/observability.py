@@ -3,11 +3,20 @@
 Each function logs under its own service name (``cardwatch-ingest``...), so its log
 lines, traces and metric dimensions say which function wrote them, even when local mode
 runs all four in one process.
+
+Each ``Metrics`` keeps a metric set of its own. Powertools' default is one set per
+process, shared by every instance; a Lambda process holds one execution environment, so
+that is the same thing there. Local mode runs several environments of several functions
+in one process: with a shared set one invocation's flush would publish another's metrics
+under its own dimensions, and the other's flush would find none and raise.
 """
 
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
+    AmazonCloudWatchEMFProvider,
+)
 
 from cardwatch.blueprint import Blueprint
 
@@ -23,5 +32,14 @@ def powertools(function_key: str) -> tuple[Logger, Tracer, Metrics]:
     return (
         Logger(service=service),
         Tracer(service=service),
-        Metrics(namespace=Blueprint.metrics_namespace, service=service),
+        Metrics(
+            provider=AmazonCloudWatchEMFProvider(
+                namespace=Blueprint.metrics_namespace,
+                service=service,
+                metric_set={},
+                dimension_set={},
+                metadata_set={},
+                default_dimensions={},
+            )
+        ),
     )
