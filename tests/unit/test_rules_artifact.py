@@ -13,6 +13,7 @@ import pytest
 
 from cardwatch.cli import main
 from cardwatch.domain.rules import rules_text
+from cardwatch.handlers import detect as detect_handler
 from cardwatch.handlers.wiring import detect as wiring
 from cardwatch.ops.rules_command import rules_diff
 
@@ -71,10 +72,10 @@ def test_the_diff_names_each_change() -> None:
 
 def test_detect_keeps_the_last_good_rules_and_counts_the_refusal() -> None:
     good = rules_text()
-    in_force = wiring.rules_in_force(good)
-    refused = wiring.rules_in_force('{"rules": [{"id": "x"}]}')
+    in_force = wiring.rules_in_force(good, detect_handler.metrics)
+    refused = wiring.rules_in_force('{"rules": [{"id": "x"}]}', detect_handler.metrics)
     assert refused is in_force  # the last good rules, not an exception
     out = io.StringIO()
-    with redirect_stdout(out):
-        wiring.metrics.flush_metrics(raise_on_empty_metrics=False)
+    with redirect_stdout(out):  # counted in the metric set the handler flushes
+        detect_handler.metrics.flush_metrics(raise_on_empty_metrics=False)
     assert "RulesDocumentRefused" in out.getvalue()

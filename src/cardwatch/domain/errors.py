@@ -65,5 +65,19 @@ class TransactionConflict(Exception):
         super().__init__("transaction_id: was already accepted with different content")
 
 
+class TransactionNotFound(LookupError):
+    def __init__(self, transaction_id: str) -> None:
+        self.transaction_id = transaction_id  # for logs; answers never echo it
+        super().__init__("transaction_id: no stored transaction has this id")
+
+
+class LabelConflict(Exception):
+    """A label for a transaction that holds as many labels as it may."""
+
+    def __init__(self, transaction_id: str, limit: int) -> None:
+        self.transaction_id = transaction_id
+        super().__init__(f"transaction_id: the transaction already holds {limit} labels")
+
+
 class StoreBusy(Exception):
     """The store is throttling or briefly unavailable: the same request may be retried."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cardwatch.domain.detection import Detector, Label
-from cardwatch.domain.errors import StoreBusy
+from cardwatch.domain.errors import LabelConflict, StoreBusy, TransactionNotFound
 from cardwatch.domain.label_history import (
     DEFAULT_SOURCE_RANKS,
     MAX_LABELS,
@@ -26,18 +26,6 @@ __all__ = ["LabelConflict", "LabelResult", "LabelService", "TransactionNotFound"
 
 #: How many times a label is appended afresh when others land first.
 _ATTEMPTS = 5
-
-
-class TransactionNotFound(LookupError):
-    def __init__(self, transaction_id: str) -> None:
-        self.transaction_id = transaction_id  # for logs; answers never echo it
-        super().__init__("transaction_id: no stored transaction has this id")
-
-
-class LabelConflict(Exception):
-    def __init__(self, transaction_id: str) -> None:
-        self.transaction_id = transaction_id
-        super().__init__(f"transaction_id: the transaction already holds {MAX_LABELS} labels")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +71,7 @@ class LabelService:
                 self._teach(stored, history)
                 return self._result(transaction_id, entry, history, repeated=True)
             if len(history) >= MAX_LABELS:
-                raise LabelConflict(transaction_id)
+                raise LabelConflict(transaction_id, MAX_LABELS)
             after = [*history, entry]
             found = effective(after, self._ranks)
             assert found is not None

@@ -35,7 +35,7 @@ def handler(
 ) -> dict[str, Any]:
     """Lambda entry point; ``service`` lets a test pass one built on fakes."""
     transaction = transaction_of(EventBridgeEvent(event))
-    detected = (service or wiring.detection_service()).handle(transaction)
+    detected = (service or wiring.detection_service(metrics)).handle(transaction)
     outcome, assessment = detected.outcome, detected.assessment
     metrics.add_metric(
         name=f"Detect{outcome.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1

@@ -20,12 +20,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.errors import (
     InvalidTransaction,
+    LabelConflict,
     StoreBusy,
     TransactionConflict,
+    TransactionNotFound,
     problem_body,
 )
 from cardwatch.domain.ingest import IngestService, Outcome
-from cardwatch.domain.labels import LabelConflict, TransactionNotFound
 from cardwatch.handlers.observability import powertools
 from cardwatch.handlers.wiring import ingest as wiring
 

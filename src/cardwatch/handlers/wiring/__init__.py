@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from cardwatch.adapters.clients import client, forget_clients
 from cardwatch.adapters.messaging import SqsFindingQueue
-from cardwatch.adapters.ssm_parameters import ParameterReader
 
 if TYPE_CHECKING:
+    from cardwatch.adapters.ssm_parameters import ParameterReader
     from cardwatch.domain.rules import Policy
 
 __all__ = ["cached", "dynamodb", "parameters", "policy", "queue", "reset"]
@@ -40,6 +40,10 @@ def dynamodb() -> Any:
 
 @cached
 def parameters() -> ParameterReader:
+    # imported here: Powertools' parameters is detect's alone (its wiring imports the
+    # package with the function; ingest, analyze and notify never load it)
+    from cardwatch.adapters.ssm_parameters import ParameterReader  # noqa: PLC0415
+
     return ParameterReader()
 
 

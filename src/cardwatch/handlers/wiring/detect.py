@@ -14,7 +14,6 @@ from cardwatch.adapters.clients import AWS_ERRORS, client
 from cardwatch.adapters.dynamodb_state import DynamoScoreLog, DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.model_registry import S3ModelRegistry
-from cardwatch.blueprint import Blueprint
 from cardwatch.domain.budget import AlertBudget
 from cardwatch.domain.currency import Rates, default_rates
 from cardwatch.domain.detect_service import DetectionService
@@ -30,8 +29,6 @@ from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 __all__ = ["detection_service", "models_in_force", "rates", "rules_in_force"]
 
 logger = Logger(service=service_name("detect"), child=True)
-#: shares the handler's metric set (Powertools keeps one per namespace), flushed by it
-metrics = Metrics(namespace=Blueprint.metrics_namespace, service=service_name("detect"))
 
 
 _BUDGET_MAX_AGE_SECONDS = 60
@@ -87,10 +84,11 @@ def budget_thresholds(config: DetectConfig, floor: Thresholds) -> Thresholds:
 _last_good: list[Policy] = []  # the rules detect scored with last (one per process)
 
 
-def rules_in_force(text: str) -> Policy:
+def rules_in_force(text: str, metrics: Metrics) -> Policy:
     """The published rules, or, when the document is refused, the last good rules (the
     shipped ones at a cold start): scoring never stops for a bad push. A refusal is
-    logged with the problem and counted (``RulesDocumentRefused``: an alarm)."""
+    logged with the problem and counted in the invocation's ``metrics``
+    (``RulesDocumentRefused``: an alarm)."""
     try:
         current = policy(text)
     except RuleSetError as error:
@@ -109,11 +107,12 @@ def rules_in_force(text: str) -> Policy:
 _last_models: list[tuple[TreeModel, TreeModel | None]] = []  # one per process
 
 
-def models_in_force(config: DetectConfig) -> tuple[TreeModel, TreeModel | None]:
+def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, TreeModel | None]:
     """The champion and the challenger the registry's pointer names (read like the
     rules, with the same short cache; each version's artifact read once). A pointer or
     artifact that cannot be read keeps the last good models (the shipped one at a cold
-    start): logged, counted (``ModelLoadFailed``: an alarm), scoring goes on."""
+    start): logged, counted in ``metrics`` (``ModelLoadFailed``: an alarm), scoring goes
+    on."""
     if config.model_bucket is None or config.model_parameter is None:
         return default_model(), None
     registry = S3ModelRegistry(config.model_bucket, config.model_parameter, client("s3"), None)
@@ -146,11 +145,13 @@ def models_in_force(config: DetectConfig) -> tuple[TreeModel, TreeModel | None]:
     return chosen
 
 
-def detection_service() -> DetectionService:
+def detection_service(metrics: Metrics) -> DetectionService:
+    """The service for one event; what goes wrong reading its rules and models is
+    counted in the invocation's ``metrics``."""
     config = DetectConfig.from_env()
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
-    rule_set = rules_in_force(rules)
-    champion, challenger = models_in_force(config)
+    rule_set = rules_in_force(rules, metrics)
+    champion, challenger = models_in_force(config, metrics)
     detector = Detector(
         DynamoStateStore(config.profile_table_name, dynamodb()),
         rule_set,

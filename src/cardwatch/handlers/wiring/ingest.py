@@ -1,21 +1,26 @@
-"""The ingest function's services: transactions in, and labels on them."""
+"""The ingest function's services: transactions in, and labels on them.
+
+Only what POST /transactions needs is imported with the function: labels and the
+analysts' reads (the engine, its state store, the case views) are imported by the
+first request that needs them, so no transaction's cold start waits for them.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cardwatch.adapters.clients import client
-from cardwatch.adapters.dynamodb_state import DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.kms_token_key import derive_card_token_key
 from cardwatch.domain.card import CardTokenizer
-from cardwatch.domain.cases import CaseService
-from cardwatch.domain.detection import Detector
 from cardwatch.domain.ingest import IngestService
-from cardwatch.domain.label_history import parse_ranks
-from cardwatch.domain.labels import LabelService
-from cardwatch.domain.rules import Policy, Thresholds
 from cardwatch.domain.validation import TimeWindow, TransactionParser
 from cardwatch.handlers.config import IngestConfig
 from cardwatch.handlers.wiring import cached, dynamodb
+
+if TYPE_CHECKING:
+    from cardwatch.domain.cases import CaseService
+    from cardwatch.domain.labels import LabelService
 
 __all__ = ["case_service", "ingest_service", "label_service"]
 
@@ -29,6 +34,13 @@ def ingest_service() -> IngestService:
 
 
 def label_service() -> LabelService:
+    # imported here: an analyst's request only, never a transaction's cold start
+    from cardwatch.adapters.dynamodb_state import DynamoStateStore  # noqa: PLC0415
+    from cardwatch.domain.detection import Detector  # noqa: PLC0415
+    from cardwatch.domain.label_history import parse_ranks  # noqa: PLC0415
+    from cardwatch.domain.labels import LabelService  # noqa: PLC0415
+    from cardwatch.domain.rules import Policy, Thresholds  # noqa: PLC0415
+
     config = IngestConfig.from_env()
     store = DynamoTransactionStore(config.table_name, dynamodb())
     detector = Detector(
@@ -38,6 +50,8 @@ def label_service() -> LabelService:
 
 
 def case_service() -> CaseService:
+    from cardwatch.domain.cases import CaseService  # noqa: PLC0415 - analysts' reads only
+
     config = IngestConfig.from_env()
     store = DynamoTransactionStore(config.table_name, dynamodb(), review_index=config.review_index)
     return CaseService(store, store)
