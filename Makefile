@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace clean
+.PHONY: bench browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace contract-checks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ model: install ## refit the shipped day-one model on many simulated worlds (abou
 backtest: install ## simulate the handbook's default data set and backtest it (about 4 minutes here)
 	$(BIN)/cardwatch simulate .cardwatch/handbook.csv
 	$(BIN)/cardwatch backtest .cardwatch/handbook.csv --label-delay-days 7 --scores-out .cardwatch/scores.csv
+
+contract-checks: install ## rewrite the contract's compiled checks (src/cardwatch/schema/*_check.py) from its schema files
+	$(BIN)/python -m cardwatch.ops.contract_checks
 
 bench: install ## speed, scale, memory and cost; writes bench/results.json (not part of test)
 	$(BIN)/python -m bench.run

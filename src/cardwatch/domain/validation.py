@@ -3,6 +3,11 @@
 The contract (``cardwatch/schema/transaction.schema.json``) is checked first, with the
 same draft-04 rules an API Gateway model applies; then what a schema cannot say: exact
 money, real dates in a sane range, Luhn-valid card numbers. Messages never echo values.
+
+Whether a body keeps the contract is decided by the contract's compiled check (plain
+Python generated from the schema file, :mod:`cardwatch.ops.contract_checks`). Only a
+body that breaks it loads jsonschema, whose validator names every problem: a cold start
+never waits for it.
 """
 
 from __future__ import annotations
@@ -12,10 +17,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft4Validator, validators
-from jsonschema.exceptions import ValidationError
+from fastjsonschema import JsonSchemaException
 
 from cardwatch.domain import strict_json
 from cardwatch.domain.card import CardTokenizer
@@ -23,7 +28,11 @@ from cardwatch.domain.card_screen import holds_card_number, number_holds_card_nu
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.money import parse_amount
 from cardwatch.domain.transaction import OPTIONAL_FIELDS, Transaction
-from cardwatch.schema import label_schema, transaction_schema
+from cardwatch.schema import label_check, label_schema, transaction_check, transaction_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft4Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "CVV_FIELDS",
@@ -32,6 +41,8 @@ __all__ = [
     "card_data_problems",
     "check_path_id",
     "contract_problems",
+    "contract_validator",
+    "keeps_contract",
     "model_problems",
     "parse_label",
 ]
@@ -63,24 +74,55 @@ _UNSCREENED = frozenset({"card_number", "card_token"})
 _CARD_DATA = "may hold a card number; card numbers are taken only in card_number"
 
 
+def _matches(pattern: str, value: str) -> bool:
+    """draft-04's ``pattern`` with ``$`` at the very end of the value: Python's ``$``
+    also matches before a final newline, which would make ``X`` and ``X\n`` two ids
+    (the compiled checks read ``$`` the same way)."""
+    found = re.search(pattern, value)
+    anchored = pattern.endswith("$") and not pattern.endswith("\\$")
+    return found is not None and not (anchored and found.end() != len(value))
+
+
 def _whole_value_pattern(
     validator: Draft4Validator, pattern: str, instance: object, schema: dict[str, Any]
 ) -> Iterator[ValidationError]:
-    """draft-04's ``pattern`` with ``$`` at the very end of the value: Python's ``$``
-    also matches before a final newline, which would make ``X`` and ``X\n`` two ids."""
-    if not isinstance(instance, str):
-        return
-    found = re.search(pattern, instance)
-    anchored = pattern.endswith("$") and not pattern.endswith("\\$")
-    if found is None or (anchored and found.end() != len(instance)):
+    from jsonschema.exceptions import ValidationError  # noqa: PLC0415 - see contract_validator
+
+    if isinstance(instance, str) and not _matches(pattern, instance):
         yield ValidationError(f"does not match {pattern!r}")
 
 
-_ContractValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft4Validator, {"pattern": _whole_value_pattern}
-)
-_VALIDATOR = _ContractValidator(transaction_schema())
-_LABEL_VALIDATOR = _ContractValidator(label_schema())
+#: The contract files' compiled checks: each raises on the first problem it meets.
+_CHECKS: dict[str, Callable[[object], object]] = {
+    "transaction": transaction_check.validate_urn_cardwatch_schema_transaction,
+    "label": label_check.validate_urn_cardwatch_schema_label,
+}
+_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "transaction": transaction_schema,
+    "label": label_schema,
+}
+
+
+@cache
+def contract_validator(name: str) -> Draft4Validator:
+    """The full validator of a contract file, which names every problem of a document
+    (built once, by the first document that breaks the contract)."""
+    from jsonschema import Draft4Validator, validators  # noqa: PLC0415 - broken bodies only
+
+    extended = validators.extend(  # type: ignore[no-untyped-call]
+        Draft4Validator, {"pattern": _whole_value_pattern}
+    )
+    validator: Draft4Validator = extended(_SCHEMAS[name]())
+    return validator
+
+
+def keeps_contract(document: object, name: str = "transaction") -> bool:
+    """Whether ``document`` keeps the contract file ``name``, by its compiled check."""
+    try:
+        _CHECKS[name](document)
+    except JsonSchemaException:
+        return False
+    return True
 
 
 def _shown(name: str) -> str:
@@ -145,9 +187,7 @@ def _describe(error: ValidationError) -> Iterable[FieldProblem]:
         yield FieldProblem(where, f"breaks the contract's {kind} rule")
 
 
-def contract_problems(
-    document: object, validator: Draft4Validator = _VALIDATOR
-) -> list[FieldProblem]:
+def contract_problems(document: object, contract: str = "transaction") -> list[FieldProblem]:
     """Every way ``document`` breaks the JSON Schema contract (empty when it holds)."""
     if not isinstance(document, dict):
         return [FieldProblem("body", "must be a JSON object")]
@@ -157,7 +197,9 @@ def contract_problems(
     cvv = sorted(name for name in document if name.lower() in CVV_FIELDS)
     if cvv:
         return [FieldProblem(name, "card verification codes are never accepted") for name in cvv]
-    return model_problems(document, validator)
+    if keeps_contract(document, contract):
+        return []
+    return model_problems(document, contract_validator(contract))
 
 
 def model_problems(document: object, validator: Draft4Validator) -> list[FieldProblem]:
@@ -172,7 +214,7 @@ def check_path_id(transaction_id: str) -> None:
     """A transaction id taken from a path: the contract's id pattern, and no card data."""
     problems = card_data_problems(transaction_id, "transaction_id")
     pattern = transaction_schema()["properties"]["transaction_id"]["pattern"]
-    if not problems and not list(_whole_value_pattern(_VALIDATOR, pattern, transaction_id, {})):
+    if not problems and _matches(pattern, transaction_id):
         return
     raise InvalidTransaction(
         problems or [FieldProblem("transaction_id", f"must match the pattern {pattern}")]
@@ -182,7 +224,7 @@ def check_path_id(transaction_id: str) -> None:
 def parse_label(body: str | bytes) -> dict[str, Any]:
     """A label request body, checked against ``label.schema.json``."""
     document = strict_json.loads(body)
-    problems = contract_problems(document, _LABEL_VALIDATOR)
+    problems = contract_problems(document, "label")
     if problems:
         raise InvalidTransaction(problems)
     result: dict[str, Any] = document

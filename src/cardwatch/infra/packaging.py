@@ -2,7 +2,7 @@
 
 Only what the functions import goes in: the ``cardwatch`` modules the handlers reach
 (domain, adapters, handlers, schema, blueprint) and the run-time libraries the Lambda
-Python runtime lacks (Powertools with the X-Ray SDK, jsonschema), as arm64 wheels of the
+Python runtime lacks (Powertools with the X-Ray SDK, the contract's checks), as arm64 wheels of the
 exact versions this repository tests with. boto3 comes with the runtime. Every entry
 has a fixed timestamp and mode and the entries are sorted, so the same sources always
 give the same bytes (and the same hash for Terraform and Pulumi).
@@ -55,6 +55,7 @@ RUNTIME_DISTRIBUTIONS = (
     "wrapt",
     "jmespath",
     "typing-extensions",
+    "fastjsonschema",
     "jsonschema",
     "jsonschema-specifications",
     "referencing",
