@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
+from tests.unit.fakes import DictModelRegistry
 
 from cardwatch.domain.features import FEATURES
-from cardwatch.domain.model_registry import ModelPointer
 from cardwatch.domain.ports import LabelledDecision
 from cardwatch.domain.state import DAY_MS
 from cardwatch.ops.retraining import RetrainSettings, retrain, training_set
@@ -24,29 +24,6 @@ from cardwatch.ops.train import fit_artifact
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
-
-
-class MemoryRegistry:
-    """Artifacts and the pointer in memory (publishing costs a JSON dump either way)."""
-
-    def __init__(self) -> None:
-        self.artifacts: dict[str, str] = {}
-        self.current = ModelPointer()
-
-    def pointer(self) -> ModelPointer:
-        return self.current
-
-    def move(self, pointer: ModelPointer) -> None:
-        self.current = pointer
-
-    def publish(self, version: str, artifact: str) -> None:
-        self.artifacts[version] = artifact
-
-    def artifact(self, version: str) -> str:
-        return self.artifacts[version]
-
-    def versions(self) -> list[str]:
-        return list(self.artifacts)
 
 
 class StreamedLog:
@@ -75,7 +52,7 @@ def main() -> None:
     os.environ["CARDWATCH_THREADS"] = "1"
     rows = int(sys.argv[1])
     started = time.perf_counter()
-    report = retrain(StreamedLog(rows), MemoryRegistry(), RetrainSettings(), NOW)
+    report = retrain(StreamedLog(rows), DictModelRegistry(), RetrainSettings(), NOW)
     whole = time.perf_counter() - started
     data = training_set(StreamedLog(rows).labelled_decisions(0, NOW_MS), NOW_MS, 7)
     started = time.perf_counter()

@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-__all__ = ["ARTIFACT_FORMAT", "Push", "TreeModel"]
+__all__ = ["ARTIFACT_FORMAT", "Push", "TreeModel", "artifact_digest"]
 
 ARTIFACT_FORMAT = "cardwatch-gbt/1"
 
@@ -29,6 +29,13 @@ _Tree = tuple[list[int], list[float], list[bool], list[int], list[int], list[flo
 _Scorer = Callable[[Sequence[float]], float]
 #: Deeper trees than this are refused (the compiled function nests one block per level).
 MAX_DEPTH = 64
+
+
+def artifact_digest(artifact: Mapping[str, Any]) -> str:
+    """The SHA-256 of an artifact's numbers (features, baseline and trees), hex: what
+    names a model whose artifact names no version, and part of a published version."""
+    numbers = {key: artifact[key] for key in ("features", "baseline", "trees")}
+    return hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +68,7 @@ class TreeModel:
             for t in artifact["trees"]
         )
         metadata = dict(artifact.get("metadata", {}))
-        numbers = {key: artifact[key] for key in ("features", "baseline", "trees")}
-        digest = hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest()
+        digest = artifact_digest(artifact)
         return cls(
             tuple(artifact["features"]),
             float(artifact["baseline"]),

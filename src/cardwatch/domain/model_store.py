@@ -10,7 +10,7 @@ from importlib import resources
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.model_registry import SHIPPED
 
-__all__ = ["default_model", "model_named"]
+__all__ = ["default_model", "is_shipped", "model_named"]
 
 
 @cache
@@ -20,10 +20,15 @@ def default_model() -> TreeModel:
     return TreeModel.from_json(text)
 
 
+def is_shipped(version: str) -> bool:
+    """Whether ``version`` names the model in the package (by either of its names)."""
+    return version in {SHIPPED, default_model().version}
+
+
 def model_named(version: str, artifact: Callable[[str], str]) -> TreeModel:
     """The model published as ``version`` (``artifact`` reads its text, once per version:
     a version is never rewritten), or the shipped one under its own names."""
-    if version in {SHIPPED, default_model().version}:
+    if is_shipped(version):
         return default_model()
     model = _parsed.get(version)
     if model is None:

@@ -28,7 +28,7 @@ from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.domain.features import FEATURES
 from cardwatch.domain.model import TreeModel
 from cardwatch.domain.model_registry import PointerError, valid_version
-from cardwatch.domain.model_store import default_model
+from cardwatch.domain.model_store import default_model, is_shipped
 from cardwatch.ops.command_target import CommandError, CommandTarget, command_target
 
 __all__ = ["run_model"]
@@ -103,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _known(registry: S3ModelRegistry, version: str) -> None:
     """``version`` names the shipped model or a published artifact (never a typo)."""
-    if version in {"shipped", default_model().version}:
+    if is_shipped(version):
         return
     try:
         registry.artifact(version)
@@ -170,7 +170,7 @@ def _status(registry: S3ModelRegistry, as_json: bool) -> int:
 
 
 def _metadata(registry: S3ModelRegistry, version: str) -> dict[str, Any]:
-    if version in {"shipped", default_model().version}:
+    if is_shipped(version):
         return dict(default_model().metadata)
     try:
         return dict(json.loads(registry.artifact(version)).get("metadata", {}))

@@ -15,7 +15,6 @@ out, as the backtest leaves out the rows whose labels are not visible yet.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -27,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cardwatch.domain.features import FEATURES
-from cardwatch.domain.model import TreeModel
+from cardwatch.domain.model import TreeModel, artifact_digest
 from cardwatch.domain.model_registry import ModelPointer
 from cardwatch.domain.model_store import model_named
 from cardwatch.domain.ports import DecisionHistory, LabelledDecision, ModelRegistry
@@ -136,9 +135,7 @@ class RetrainReport:
 
 
 def _version(artifact: dict[str, Any], now: datetime) -> str:
-    numbers = {key: artifact[key] for key in ("features", "baseline", "trees")}
-    digest = hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest()
-    return f"m-{now:%Y%m%dT%H%M%SZ}-{digest[:8]}"
+    return f"m-{now:%Y%m%dT%H%M%SZ}-{artifact_digest(artifact)[:8]}"
 
 
 def retrain(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -29,6 +30,7 @@ from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 __all__ = ["detection_service", "models_in_force", "rates", "rules_in_force"]
 
 logger = Logger(service=service_name("detect"), child=True)
+T = TypeVar("T")
 
 
 _BUDGET_MAX_AGE_SECONDS = 60
@@ -81,7 +83,23 @@ def budget_thresholds(config: DetectConfig, floor: Thresholds) -> Thresholds:
     return cut
 
 
-_last_good: list[Policy] = []  # the rules detect scored with last (one per process)
+class _LastGood(Generic[T]):
+    """What was read last without a problem, per process; before anything was, what
+    ships in the package."""
+
+    def __init__(self, shipped: Callable[[], T]) -> None:
+        self._shipped = shipped
+        self._kept: T | None = None
+
+    def keep(self, value: T) -> T:
+        self._kept = value
+        return value
+
+    def value(self) -> T:
+        return self._shipped() if self._kept is None else self._kept
+
+
+_rules = _LastGood(default_policy)
 
 
 def rules_in_force(text: str, metrics: Metrics) -> Policy:
@@ -92,19 +110,17 @@ def rules_in_force(text: str, metrics: Metrics) -> Policy:
     try:
         current = policy(text)
     except RuleSetError as error:
-        fallback = _last_good[-1] if _last_good else default_policy()
+        fallback = _rules.value()
         logger.error(
             "rules document refused; the last good rules stay in force",
             extra={"problem": str(error), "rules_in_force": len(fallback.rules)},
         )
         metrics.add_metric(name="RulesDocumentRefused", unit=MetricUnit.Count, value=1)
         return fallback
-    if not _last_good or _last_good[-1] is not current:
-        _last_good[:] = [current]
-    return current
+    return _rules.keep(current)
 
 
-_last_models: list[tuple[TreeModel, TreeModel | None]] = []  # one per process
+_models: _LastGood[tuple[TreeModel, TreeModel | None]] = _LastGood(lambda: (default_model(), None))
 
 
 def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, TreeModel | None]:
@@ -131,7 +147,7 @@ def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, 
         KeyError,
         ValueError,
     ) as error:  # ValueError: PointerError, a bad artifact
-        fallback = _last_models[-1] if _last_models else (default_model(), None)
+        fallback = _models.value()
         logger.error(
             "model pointer or artifact unreadable; the last good models stay in force",
             extra={
@@ -141,8 +157,7 @@ def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, 
         )
         metrics.add_metric(name="ModelLoadFailed", unit=MetricUnit.Count, value=1)
         return fallback
-    _last_models[:] = [chosen]
-    return chosen
+    return _models.keep(chosen)
 
 
 def detection_service(metrics: Metrics) -> DetectionService:
