@@ -4,6 +4,7 @@ same run where one exists. Writes bench/results.json and prints a table."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import statistics
@@ -536,6 +537,7 @@ def bench_local_burst() -> list[Result]:
 
     import boto3
 
+    from cardwatch.local.event_wiring import wait_until
     from cardwatch.local.pipeline import LocalPipeline, LocalSettings
     from cardwatch.local.replay import send_all
     from cardwatch.local.traffic import demo_traffic
@@ -559,6 +561,9 @@ def bench_local_burst() -> list[Result]:
             list(pool.map(puts, range(16)))
         bare_rate = 800 / (time.perf_counter() - started)
         planned = demo_traffic(2000, seed=12)[:2000]
+        assert pipeline.emulator is not None and pipeline.functions is not None
+        emulator_pid, detected = pipeline.emulator.pid, pipeline.functions.durations["detect"]
+        before = (_cpu_seconds(emulator_pid), _cpu_seconds(os.getpid()), len(detected))
         summary = send_all(
             planned,
             pipeline.api_url,
@@ -568,8 +573,36 @@ def bench_local_burst() -> list[Result]:
             console=Console(quiet=True),
             clients=16,
         )
+        accepted = summary.statuses.get(201, 0)
+        wait_until(lambda: len(detected) - before[2] >= accepted, timeout=900)
+        emulator_ms = (_cpu_seconds(emulator_pid) - before[0]) * 1000 / accepted
+        local_ms = (_cpu_seconds(os.getpid()) - before[1]) * 1000 / accepted
     errors = sum(n for status, n in summary.statuses.items() if status >= 500 or status == 0)
+    cores = os.cpu_count() or 1
     return [
+        Result(
+            "local pipeline: CPU per transaction, accepted to assessed (emulator)",
+            emulator_ms,
+            "ms",
+            note="the emulator's process, from the burst's first request until detect "
+            "had assessed every accepted transaction",
+        ),
+        Result(
+            "local pipeline: CPU per transaction, accepted to assessed (local runtime)",
+            local_ms,
+            "ms",
+            note="gateway, functions, pollers and event wiring, with the burst's 16 clients "
+            "(all in this process)",
+        ),
+        Result(
+            "local pipeline: the most transactions a second this machine can assess",
+            cores * 1000 / (emulator_ms + local_ms),
+            "tx/s",
+            200,
+            lower_is_better=False,
+            note=f"{cores} cores over the CPU per transaction above: the ceiling on a rate "
+            "sustained with every transaction assessed, whatever the processes' layout",
+        ),
         Result(
             "local API: burst of 2,000 from 16 clients (requests a second)",
             summary.rate,
@@ -594,6 +627,12 @@ def bench_local_burst() -> list[Result]:
             note="detect works off the traffic on the same emulator meanwhile",
         ),
     ]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 #: What the Lambda Python runtime brings itself (the package leaves them out).
@@ -684,7 +723,6 @@ def bench_cold_start() -> list[Result]:
     locally instead of building an X-Ray client), and no bytecode written (Lambda's
     task root is read-only: what the package does not ship is compiled at every cold
     start). Beside it, the same measure of the floor: boto3 and Powertools alone."""
-    import os
     import tempfile
 
     results = []
