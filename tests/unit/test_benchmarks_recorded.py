@@ -49,21 +49,23 @@ def test_a_burst_reaches_the_alert_queue_within_a_second_on_the_emulator() -> No
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 18: the emulator is one moto interpreter that every call of ingest, "
-    "detect, notify and the pollers goes through; 2,000 requests from 16 clients were "
-    "answered at 59.4 a second in the last run (0 server errors), beside 408 bare calls "
-    "a second to the same emulator",
+    reason="issue 18, blocked on this machine: from a burst's first request until every "
+    "accepted transaction was assessed, the emulator spent 98 ms of CPU per transaction "
+    "and the local runtime 54 ms (16 AWS calls each), so 2 cores assess at most 13 a "
+    "second whatever the processes' layout; the burst was answered at 45 a second with "
+    "0 server errors while detect fell behind",
 )
 def test_the_local_api_sustains_200_requests_a_second_from_16_clients() -> None:
     burst = RESULTS["local API: burst of 2,000 from 16 clients (requests a second)"]
     assert burst["value"] >= 200
-    assert RESULTS["local API: burst of 2,000 from 16 clients, 5xx or no answer"]["value"] == 0
+    ceiling = RESULTS["local pipeline: the most transactions a second this machine can assess"]
+    assert ceiling["value"] >= 200
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 18: at 100 requests a second from 16 clients the local stack falls "
-    "behind (the emulator is saturated); the last run reached 33 requests a second, p99 915 ms",
+    reason="issue 18, blocked by the same CPU ceiling: at 100 requests a second offered "
+    "from 16 clients the last run reached 19 a second, p99 1,607 ms",
 )
 def test_ingest_p99_under_150_ms_at_100_requests_a_second() -> None:
     assert RESULTS["ingest: POST /transactions at 100 req/s (p99)"]["value"] < 150
@@ -71,10 +73,9 @@ def test_ingest_p99_under_150_ms_at_100_requests_a_second() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 18: botocore, Powertools and the X-Ray SDK alone take about 200 ms of "
-    "every function's import; ingest adds Powertools' REST resolver and the contract's "
-    "validator. The last run recorded 508, 358, 386 and 409 ms (ingest, detect, analyze, "
-    "notify; a noisy start: 360-412, 254-303, 243-261 and 246-275 ms in three runs after)",
+    reason="issue 18: detect 242, analyze 233 and notify 239 ms meet 250; ingest took 297 ms "
+    "beside a floor of 196 ms (boto3 and Powertools alone, the same measure), of which "
+    "Powertools' REST resolver is about 50 ms",
 )
 def test_every_function_starts_cold_in_250_ms() -> None:
     for function in ("ingest", "detect", "analyze", "notify"):
@@ -82,15 +83,18 @@ def test_every_function_starts_cold_in_250_ms() -> None:
         assert measured["target"] == 250 and measured["value"] <= 250, function
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the last run (1 of 2,000 answered 500): local mode runs two ingest "
-    "environments in one process, and Powertools keeps one metric set per namespace, so "
-    "one invocation flushed the other's metric and the other's flush, finding none, "
-    "raised SchemaValidationError. Lambda runs each environment in its own process; the "
-    "local runtime needs a metric set per environment (not fixed yet)",
-)
+def test_cardwatch_adds_at_most_three_fifths_to_the_floor_of_a_cold_start() -> None:
+    # boto3 and Powertools alone, measured the same way in the same run; before the
+    # package shipped bytecode and ingest its compiled contract checks, ingest took
+    # more than twice the floor
+    for function in ("ingest", "detect", "analyze", "notify"):
+        measured = RESULTS[f"cold start: import cardwatch.handlers.{function}"]
+        assert measured["value"] <= 1.6 * measured["baseline"], function
+
+
 def test_a_burst_is_answered_without_a_server_error() -> None:
+    # a run once answered 1 of 2,000 with a 500: local mode's environments shared one
+    # Powertools metric set; each function's Metrics now keeps its own
     assert RESULTS["local API: burst of 2,000 from 16 clients, 5xx or no answer"]["value"] == 0
 
 
@@ -107,13 +111,6 @@ def test_the_full_default_backtest_runs_in_five_minutes() -> None:
     assert whole["unit"] == "s" and whole["value"] < 300
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12's 180 s: 171 s was recorded at 72653a6 (one run); the run on this "
-    "code took 185 and 183.5 s (best of two), on a day the same run's bare put_item "
-    "baseline ran at 197 calls a second against 408 then: the target sits inside this "
-    "machine's noise",
-)
 def test_the_full_default_backtest_is_no_slower_than_on_the_single_profile_state() -> None:
     # issue 12: the replay on the deployment's event-time, bucketed state, with its state
     # kept in a worker process and its fits on the second core, against the 180 s of the
