@@ -108,7 +108,7 @@ backtest: install ## simulate the handbook's default data set and backtest it (a
 	$(BIN)/cardwatch backtest .cardwatch/handbook.csv --label-delay-days 7 --scores-out .cardwatch/scores.csv
 
 contract-checks: install ## rewrite the contract's compiled checks (src/cardwatch/schema/*_check.py) from its schema files
-	$(BIN)/python -m cardwatch.ops.contract_checks
+	$(BIN)/python -m cardwatch.cli.contract_checks
 
 bench: install ## speed, scale, memory and cost; writes bench/results.json (not part of test)
 	$(BIN)/python -m bench.run
@@ -120,3 +120,6 @@ check: lint typecheck test ## lint, types, then every test
 
 clean: ## remove the venv and build leftovers
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info src/*.egg-info
+
+docs: install ## build the documentation site (mkdocs-material, strict) into site/
+	$(BIN)/mkdocs build --strict

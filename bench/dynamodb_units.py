@@ -3,7 +3,7 @@
 Every call the production adapters make is sent with ``ReturnConsumedCapacity=TOTAL``
 (added by a client hook, so the adapters run unchanged) to the local emulator, whose
 DynamoDB answers with units by DynamoDB's published rules (item sizes, indexes,
-transactions twice: ``cardwatch.local.dynamodb_fidelity``). The terminal is first given
+transactions twice: ``cardwatch.local.emulator.patches.dynamodb``). The terminal is first given
 a day's traffic at the named volume; then one transaction goes the whole path: the
 ingest write (guard and item in one transaction), the state read and the state change
 (detect), and the decision record.
@@ -17,7 +17,7 @@ from typing import Any
 
 from rich.progress import Progress
 
-from cardwatch.domain.state import DAY_MS, CardEvent, StateChange
+from cardwatch.domain.engine.state import DAY_MS, CardEvent, StateChange
 
 __all__ = ["measure_units"]
 
@@ -50,8 +50,8 @@ def _stack() -> Iterator[tuple[Any, Any, _Meter]]:
     import boto3
 
     from cardwatch.blueprint import blueprint_for
-    from cardwatch.local.emulator import running_emulator
-    from cardwatch.local.provision import provision
+    from cardwatch.local.emulator.server import running_emulator
+    from cardwatch.local.runtime.provision import provision
 
     blueprint = blueprint_for("local", "units")
     with running_emulator(blueprint.region) as emulator:
@@ -69,8 +69,8 @@ def _transaction(n: int, terminal: str, at_ms: int, *, online: bool = False) -> 
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from cardwatch.domain.card import CardReference
-    from cardwatch.domain.transaction import Transaction
+    from cardwatch.domain.transaction.card import CardReference
+    from cardwatch.domain.transaction.record import Transaction
 
     return Transaction(
         transaction_id=f"units-{terminal}-{n}",
@@ -103,9 +103,9 @@ def measure_units() -> dict[int, dict[str, float]]:
     terminal."""
     from cardwatch.adapters.dynamodb_state import DynamoStateStore
     from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
-    from cardwatch.domain.detection import Detector
-    from cardwatch.domain.model_store import default_model
-    from cardwatch.domain.rules import default_policy
+    from cardwatch.domain.engine.detection import Detector
+    from cardwatch.domain.engine.model_store import default_model
+    from cardwatch.domain.engine.rules import default_policy
 
     measured: dict[int, dict[str, float]] = {}
     with _stack() as (blueprint, client, meter), Progress(transient=True) as progress:

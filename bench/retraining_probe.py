@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
-from tests.unit.fakes import DictModelRegistry
 
-from cardwatch.domain.features import FEATURES
+from cardwatch.adapters.memory import InMemoryModelRegistry as DictModelRegistry
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.ports import LabelledDecision
-from cardwatch.domain.state import DAY_MS
-from cardwatch.ops.retraining import RetrainSettings, retrain, training_set
-from cardwatch.ops.train import fit_artifact
+from cardwatch.training.fit import fit_artifact
+from cardwatch.training.retraining import RetrainSettings, retrain, training_set
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)

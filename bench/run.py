@@ -22,15 +22,15 @@ from rich.table import Table
 
 from bench import prices
 from bench.report import code_digest
+from cardwatch.adapters.memory import InMemoryState
 from cardwatch.blueprint import blueprint_for
-from cardwatch.domain.card import CardReference
-from cardwatch.domain.detection import Detector
-from cardwatch.domain.features import Observation
-from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.model_store import default_model
-from cardwatch.domain.patterns import find_patterns
-from cardwatch.domain.rules import default_policy
-from cardwatch.domain.transaction import Transaction
+from cardwatch.domain.engine.detection import Detector
+from cardwatch.domain.engine.features import Observation
+from cardwatch.domain.engine.model_store import default_model
+from cardwatch.domain.engine.patterns import find_patterns
+from cardwatch.domain.engine.rules import default_policy
+from cardwatch.domain.transaction.card import CardReference
+from cardwatch.domain.transaction.record import Transaction
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 #: Which code the results were measured on (bench/report.py's digest).
@@ -113,10 +113,10 @@ def bench_backtest() -> list[Result]:
     """The backtest command, whole (CSV in, scores out), on the handbook-default dataset."""
     import io
 
-    from cardwatch.ops.backtest import run_backtest
-    from cardwatch.ops.metrics import HANDBOOK_BASELINES
-    from cardwatch.ops.replay import ReplaySettings
-    from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+    from cardwatch.evaluation.backtest import run_backtest
+    from cardwatch.evaluation.metrics import HANDBOOK_BASELINES
+    from cardwatch.evaluation.replay import ReplaySettings
+    from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 
     data = Path(".cardwatch/bench-handbook-default.csv")
     if not data.exists():  # about 25 s; kept for the next run
@@ -190,11 +190,11 @@ def bench_rich_world() -> list[Result]:
 
     import numpy as np
 
-    from cardwatch.ops.backtest import backtest
-    from cardwatch.ops.labelled_file import load_history
-    from cardwatch.ops.replay import ReplaySettings
-    from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
-    from cardwatch.ops.simulate_rich import RICH_COLUMNS, RichSettings
+    from cardwatch.evaluation.backtest import backtest
+    from cardwatch.evaluation.replay import ReplaySettings
+    from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
+    from cardwatch.simulation.labelled_file import load_history
+    from cardwatch.simulation.rich import RICH_COLUMNS, RichSettings
 
     data = Path(".cardwatch/bench-rich.csv")
     plain = Path(".cardwatch/bench-rich-handbook-columns.csv")
@@ -279,9 +279,9 @@ def bench_busy_core() -> list[Result]:
     import io
     from dataclasses import replace
 
-    from cardwatch.ops.backtest import run_backtest
-    from cardwatch.ops.replay import ReplaySettings
-    from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+    from cardwatch.evaluation.backtest import run_backtest
+    from cardwatch.evaluation.replay import ReplaySettings
+    from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 
     data = Path(".cardwatch/bench-busy-core.csv")
     if not data.exists():
@@ -371,10 +371,10 @@ def bench_local_pipeline() -> list[Result]:
     import boto3
     import httpx
 
-    from cardwatch.local.event_wiring import wait_until
-    from cardwatch.local.pipeline import LocalPipeline, LocalSettings
-    from cardwatch.local.replay import encode_body, send_all
-    from cardwatch.local.traffic import demo_pan, demo_traffic
+    from cardwatch.local.runtime.event_wiring import wait_until
+    from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
+    from cardwatch.local.sender import encode_body, send_all
+    from cardwatch.simulation.traffic import demo_pan, demo_traffic
 
     results: list[Result] = []
     settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=Path(".cardwatch/bench"))
@@ -537,10 +537,10 @@ def bench_local_burst() -> list[Result]:
 
     import boto3
 
-    from cardwatch.local.event_wiring import wait_until
-    from cardwatch.local.pipeline import LocalPipeline, LocalSettings
-    from cardwatch.local.replay import send_all
-    from cardwatch.local.traffic import demo_traffic
+    from cardwatch.local.runtime.event_wiring import wait_until
+    from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
+    from cardwatch.local.sender import send_all
+    from cardwatch.simulation.traffic import demo_traffic
 
     settings = LocalSettings(
         port=0, analyze_every_seconds=3600, state_dir=Path(".cardwatch/bench-burst")
@@ -657,7 +657,7 @@ def _lambda_like_path(root: Path) -> Path:
     import zipfile
     from importlib import metadata
 
-    from cardwatch.infra.packaging import RUNTIME_DISTRIBUTIONS, build_lambda_package
+    from cardwatch.infra.common.packaging import RUNTIME_DISTRIBUTIONS, build_lambda_package
 
     root.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(build_lambda_package(Path("build/lambda")).path) as package:
@@ -758,7 +758,7 @@ def bench_retraining() -> list[Result]:
     """The retrain function's package and one run of it (bench/retraining_probe.py)."""
     import zipfile
 
-    from cardwatch.infra.packaging import build_training_package
+    from cardwatch.infra.common.packaging import build_training_package
 
     package = build_training_package(Path("build/lambda"))
     with zipfile.ZipFile(package.path) as archive:
@@ -796,7 +796,7 @@ def bench_retraining() -> list[Result]:
 
 
 def bench_package() -> list[Result]:
-    from cardwatch.infra.packaging import build_lambda_package
+    from cardwatch.infra.common.packaging import build_lambda_package
 
     package = build_lambda_package(Path("build/lambda"))
     return [Result("deployment package (zip)", package.size / 1_000_000, "MB", 5)]
@@ -809,14 +809,14 @@ import importlib; importlib.import_module(f"cardwatch.handlers.{key}")
 if key in ("detect", "analyze"):
     from bench.run import _observations, _window
 if key == "detect":
-    from cardwatch.domain.detection import Detector
-    from cardwatch.domain.memory_state import InMemoryState
-    from cardwatch.domain.model_store import default_model
-    from cardwatch.domain.rules import default_policy
+    from cardwatch.domain.engine.detection import Detector
+    from cardwatch.adapters.memory import InMemoryState
+    from cardwatch.domain.engine.model_store import default_model
+    from cardwatch.domain.engine.rules import default_policy
     d = Detector(InMemoryState(), default_policy(), default_model())
     for o in _observations(20000): d.assess(o)
 elif key == "analyze":
-    from cardwatch.domain.patterns import find_patterns
+    from cardwatch.domain.engine.patterns import find_patterns
     find_patterns(_window(300000))
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forked parent.
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.ports import DecisionRecord
-from cardwatch.domain.validation import TimeWindow, TransactionParser
+from cardwatch.domain.transaction.card import CardTokenizer
+from cardwatch.domain.transaction.validation import TimeWindow, TransactionParser
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Entry point for ``pulumi up`` (Pulumi.yaml sets ``main`` to this folder)."""
 
-from cardwatch.infra.pulumi_program.program import blueprint_from_config, build
+from cardwatch.infra.pulumi.program import blueprint_from_config, build
 
 build(blueprint_from_config())

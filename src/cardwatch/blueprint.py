@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cardwatch.domain.model_registry import ARTIFACT_PREFIX
+from cardwatch.domain.engine.model_pointer import ARTIFACT_PREFIX
 
 __all__ = [
     "FUNCTION_KEYS",
@@ -347,7 +347,7 @@ class Blueprint:
     @property
     def model_parameter(self) -> str:
         """The model pointer (JSON): the champion, the challenger in shadow and the
-        champions before them (:mod:`cardwatch.domain.model_registry`). Written by the
+        champions before them (:mod:`cardwatch.domain.engine.model_pointer`). Written by the
         retrain function and ``cardwatch model``; detect reads it like the rules."""
         return f"/{PROJECT}/{self.environment_suffix}/model-pointer"
 

@@ -20,9 +20,9 @@ import pytest
 
 from cardwatch.adapters.clients import client
 from cardwatch.adapters.dynamodb_store import to_attributes
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline, LocalSettings
-from cardwatch.local.traffic import demo_pan
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
+from cardwatch.simulation.traffic import demo_pan
 from tests.concurrency.conftest import FIGURES
 from tests.conftest import load_fixture
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cardwatch.local.pipeline import LocalPipeline, LocalSettings
+from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 
 
 @pytest.fixture(scope="package")

@@ -22,12 +22,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.cli import main
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline
-from cardwatch.local.traffic import demo_pan
+from cardwatch.cli.console import ConsoleServer, console_source, overview
+from cardwatch.cli.main import main
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.local.up import _analyst_console
-from cardwatch.ops.console import ConsoleServer, console_source, overview
+from cardwatch.simulation.traffic import demo_pan
 from tests.e2e.test_local_stack import now_stamp, transaction
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")

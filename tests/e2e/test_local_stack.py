@@ -12,11 +12,11 @@ import boto3
 import httpx
 import pytest
 
-from cardwatch.domain.card import luhn_valid
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline
-from cardwatch.local.replay import encode_body
-from cardwatch.local.traffic import demo_pan
+from cardwatch.domain.transaction.card import luhn_valid
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline
+from cardwatch.local.sender import encode_body
+from cardwatch.simulation.traffic import demo_pan
 from tests.conftest import TEST_PANS
 
 #: A card number's shape: 13-19 digits starting with a card network's major industry

@@ -16,11 +16,11 @@ import boto3
 import httpx
 import pytest
 
-from cardwatch.cli import main
-from cardwatch.domain.model_store import default_model
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline
-from cardwatch.local.traffic import demo_pan
+from cardwatch.cli.main import main
+from cardwatch.domain.engine.model_store import default_model
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline
+from cardwatch.simulation.traffic import demo_pan
 from tests.e2e.test_local_stack import items, now_stamp, transaction
 
 FRAUDS, GENUINE = 30, 60

@@ -74,7 +74,7 @@ def pulumi_stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="cardwatch", stack="dev", preview=False)
-    from cardwatch.infra.pulumi_program.program import build  # noqa: PLC0415
+    from cardwatch.infra.pulumi.program import build  # noqa: PLC0415
 
     build_dir = tmp_path_factory.mktemp("pulumi-build")
 
@@ -97,7 +97,7 @@ def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempP
 
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="cardwatch", stack="parity", preview=False)
-    from cardwatch.infra.pulumi_program.program import build  # noqa: PLC0415
+    from cardwatch.infra.pulumi.program import build  # noqa: PLC0415
 
     blueprint = blueprint_for("cdktf", "dev")
     build_dir = tmp_path_factory.mktemp("pulumi-parity-build")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cardwatch.blueprint import FUNCTION_KEYS
-from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
+from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS
 from cardwatch.schema import gateway_model
 from tests.infra.conftest import Synthesized, policy
 

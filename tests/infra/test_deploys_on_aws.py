@@ -285,7 +285,7 @@ def test_sns_may_send_the_alert_topics_traces_to_xray(
 
 def test_the_emulator_keeps_xray_resource_policies() -> None:
     """The local side of the tracing policy: what terraform calls, answered as X-Ray does."""
-    from cardwatch.local.emulator import running_emulator  # noqa: PLC0415
+    from cardwatch.local.emulator.server import running_emulator  # noqa: PLC0415
 
     with running_emulator("us-east-1") as emulator:
         xray = emulator.session().client("xray")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
+from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS
 from tests.infra.conftest import Synthesized
 
 CMK = ("${aws_kms_key.", "arn:aws:mock")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
+from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS
 
 ALLOWLIST = Path(__file__).resolve().parents[2] / "deploy" / "checkov-allowlist.json"
 Rule = tuple[str, str, Callable[[dict[str, Any]], bool]]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cardwatch.blueprint import FUNCTION_KEYS
-from cardwatch.infra.policies import NO_RESOURCE_LEVEL_SIDS
+from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS
 
 FUNCTIONS = FUNCTION_KEYS
 

@@ -20,7 +20,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from cardwatch.infra.cdktf.stack import AWS_PROVIDER_VERSION
-from cardwatch.local import fidelity
+from cardwatch.local.emulator import patches as fidelity
 from tests.infra.conftest import Synthesized
 
 PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))

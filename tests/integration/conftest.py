@@ -13,8 +13,8 @@ from moto import mock_aws
 
 from cardwatch.blueprint import Blueprint, blueprint_for
 from cardwatch.handlers import wiring
-from cardwatch.local import fidelity
-from cardwatch.local.provision import Provisioned, api_keys, provision
+from cardwatch.local.emulator import patches as fidelity
+from cardwatch.local.runtime.provision import Provisioned, api_keys, provision
 from tests.conftest import load_fixture
 
 # moto as AWS behaves where they differ (atomic DynamoDB requests, all-or-nothing

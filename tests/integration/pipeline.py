@@ -9,7 +9,7 @@ import boto3
 
 from cardwatch.adapters.dynamodb_store import to_attributes
 from cardwatch.blueprint import Blueprint
-from cardwatch.local.provision import Provisioned
+from cardwatch.local.runtime.provision import Provisioned
 from tests.conftest import load_fixture
 
 

@@ -12,9 +12,9 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.card import luhn_valid
+from cardwatch.domain.transaction.card import luhn_valid
 from cardwatch.handlers import analyze, detect, ingest, notify
-from cardwatch.local.provision import Provisioned
+from cardwatch.local.runtime.provision import Provisioned
 from tests.conftest import TEST_PANS, body
 from tests.integration.conftest import scan_all
 from tests.integration.pipeline import alerts_received, receive, sqs_event, stream_event

@@ -22,16 +22,16 @@ from cardwatch.adapters.dynamodb_state import (
     card_entity,
     terminal_entity,
 )
+from cardwatch.adapters.memory import InMemoryState
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.budget import count_bins
-from cardwatch.domain.detection import Detector, Label
-from cardwatch.domain.features import FEATURES, Observation
-from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.rules import default_policy
-from cardwatch.domain.state import DAY_MS, HOUR_MS, CardEvent, StateChange, Verdict
-from cardwatch.local.provision import Provisioned
-from cardwatch.ops.replay import load_history
-from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from cardwatch.domain.engine.budget import count_bins
+from cardwatch.domain.engine.detection import Detector, Label
+from cardwatch.domain.engine.features import FEATURES, Observation
+from cardwatch.domain.engine.rules import default_policy
+from cardwatch.domain.engine.state import DAY_MS, HOUR_MS, CardEvent, StateChange, Verdict
+from cardwatch.evaluation.replay import load_history
+from cardwatch.local.runtime.provision import Provisioned
+from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 
 T0 = 1_763_000_000_000  # 2025-11-13
 

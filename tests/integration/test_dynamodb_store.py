@@ -8,13 +8,13 @@ from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.cases import CaseService
 from cardwatch.domain.errors import InvalidTransaction, StoreBusy
-from cardwatch.domain.label_history import LabelEntry
+from cardwatch.domain.labels.history import LabelEntry
+from cardwatch.domain.labels.review_queue import ReviewQuery
 from cardwatch.domain.ports import DecisionRecord
-from cardwatch.domain.review_queue import ReviewQuery
-from cardwatch.domain.validation import TransactionParser
-from cardwatch.local.provision import Provisioned
+from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.local.runtime.provision import Provisioned
+from cardwatch.services.cases import CaseService
 from tests.conftest import NOW, TEST_PANS, all_pages, body, decided_history
 from tests.integration.conftest import dumps, scan_all
 

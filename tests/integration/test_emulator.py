@@ -12,8 +12,8 @@ from contextlib import redirect_stderr
 import pytest
 from botocore.exceptions import ClientError
 
-from cardwatch.cli import main
-from cardwatch.local.emulator import EmulatorError, running_emulator
+from cardwatch.cli.main import main
+from cardwatch.local.emulator.server import EmulatorError, running_emulator
 
 
 def _free_port() -> int:

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.blueprint import Blueprint
 from cardwatch.handlers import ingest
-from cardwatch.local.provision import Provisioned
+from cardwatch.local.runtime.provision import Provisioned
 from tests.conftest import TEST_PANS, body
 from tests.integration.conftest import scan_all
 

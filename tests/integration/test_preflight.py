@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from cardwatch.blueprint import blueprint_for
-from cardwatch.cli import main
-from cardwatch.local.emulator import Emulator, running_emulator
-from cardwatch.ops.preflight import Status, preflight
+from cardwatch.cli.main import main
+from cardwatch.cli.preflight import Status, preflight
+from cardwatch.local.emulator.server import Emulator, running_emulator
 
 
 @pytest.fixture

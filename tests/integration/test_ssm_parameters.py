@@ -46,7 +46,7 @@ def test_detect_scores_amounts_with_the_deployments_rates_table(
 ) -> None:
     from decimal import Decimal  # noqa: PLC0415
 
-    from cardwatch.domain.currency import default_rates  # noqa: PLC0415
+    from cardwatch.domain.transaction.currency import default_rates  # noqa: PLC0415
     from cardwatch.handlers.config import DetectConfig  # noqa: PLC0415
     from cardwatch.handlers.wiring import parameters  # noqa: PLC0415
     from cardwatch.handlers.wiring.detect import rates  # noqa: PLC0415

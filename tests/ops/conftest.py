@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cardwatch.ops.replay import LabelledHistory, load_history
-from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from cardwatch.evaluation.replay import LabelledHistory, load_history
+from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 
 SMALL = SimulationSettings(customers=250, terminals=500, days=35, seed=11)
 

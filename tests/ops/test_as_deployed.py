@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cardwatch.cli import main
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.model import TreeModel
-from cardwatch.domain.model_store import default_model
-from cardwatch.ops.backtest import BacktestReport, backtest
-from cardwatch.ops.day_one import ABSOLUTE_AMOUNT_FEATURES, random_world
-from cardwatch.ops.model_choice import Promotion
-from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history
-from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
-from cardwatch.ops.simulate_rich import RichSettings
+from cardwatch.cli.main import main
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.domain.engine.model_store import default_model
+from cardwatch.evaluation.backtest import BacktestReport, backtest
+from cardwatch.evaluation.day_one import ABSOLUTE_AMOUNT_FEATURES, random_world
+from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, load_history
+from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
+from cardwatch.simulation.rich import RichSettings
+from cardwatch.training.model_choice import Promotion
 from tests.ops.conftest import short_compromises
 from tests.reliability.figures import FIGURES
 

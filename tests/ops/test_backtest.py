@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cardwatch.cli import main
-from cardwatch.domain.card import CardTokenizer
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.validation import TransactionParser, contract_problems
-from cardwatch.local.traffic import csv_traffic
-from cardwatch.ops.backtest import backtest
-from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history, replay
+from cardwatch.cli.main import main
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.transaction.card import CardTokenizer
+from cardwatch.domain.transaction.validation import TransactionParser, contract_problems
+from cardwatch.evaluation.backtest import backtest
+from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, load_history, replay
+from cardwatch.simulation.traffic import csv_traffic
 
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)
 

@@ -5,12 +5,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cardwatch.domain.detection import Detector
-from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.rules import default_policy
-from cardwatch.ops.feature_stream import Columns, observed, stream
-from cardwatch.ops.model_choice import Promotion
-from cardwatch.ops.replay import LabelledHistory, ReplaySettings, _columns, replay
+from cardwatch.adapters.memory import InMemoryState
+from cardwatch.domain.engine.detection import Detector
+from cardwatch.domain.engine.rules import default_policy
+from cardwatch.evaluation.feature_stream import Columns, observed, stream
+from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, _columns, replay
+from cardwatch.training.model_choice import Promotion
 
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)
 

@@ -5,12 +5,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.model import TreeModel
-from cardwatch.ops.batch_scoring import probabilities, raw_scores
-from cardwatch.ops.model_choice import Promotion
-from cardwatch.ops.replay import LabelledHistory, ReplaySettings, replay
-from cardwatch.ops.train import fit_artifact
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, replay
+from cardwatch.training.batch_scoring import probabilities, raw_scores
+from cardwatch.training.fit import fit_artifact
+from cardwatch.training.model_choice import Promotion
 
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)
 

@@ -7,10 +7,10 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_info
 
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.model import TreeModel
-from cardwatch.domain.model_store import default_model
-from cardwatch.ops.train import TrainingSettings, fit_artifact, training_threads
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.domain.engine.model_store import default_model
+from cardwatch.training.fit import TrainingSettings, fit_artifact, training_threads
 
 
 def test_exported_trees_score_like_scikit_learn() -> None:

@@ -6,9 +6,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cardwatch.ops.backtest import backtest
-from cardwatch.ops.replay import LabelledHistory, ReplaySettings, load_history
-from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
+from cardwatch.evaluation.backtest import backtest
+from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, load_history
+from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 from tests.ops.conftest import short_compromises
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=21)

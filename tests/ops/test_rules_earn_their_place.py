@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardwatch.domain.rules import Policy, combine, default_policy
-from cardwatch.ops.backtest import backtest
-from cardwatch.ops.replay import ReplaySettings, load_history
-from cardwatch.ops.rule_report import combined_scores
-from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
-from cardwatch.ops.simulate_rich import RichSettings
+from cardwatch.domain.engine.rules import Policy, combine, default_policy
+from cardwatch.evaluation.backtest import backtest
+from cardwatch.evaluation.replay import ReplaySettings, load_history
+from cardwatch.evaluation.rule_report import combined_scores
+from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
+from cardwatch.simulation.rich import RichSettings
 from tests.ops.conftest import short_compromises
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=41)

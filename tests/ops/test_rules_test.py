@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cardwatch.cli import main
-from cardwatch.domain.rules import Policy, default_policy, rules_text
-from cardwatch.ops.labelled_file import LabelledHistory
-from cardwatch.ops.replay import ReplaySettings
-from cardwatch.ops.rules_test import compare_rules
+from cardwatch.cli.main import main
+from cardwatch.domain.engine.rules import Policy, default_policy, rules_text
+from cardwatch.evaluation.replay import ReplaySettings
+from cardwatch.evaluation.rules_test import compare_rules
+from cardwatch.simulation.labelled_file import LabelledHistory
 
 
 def test_the_same_rules_measure_the_same_and_a_silenced_rule_hits_nothing(

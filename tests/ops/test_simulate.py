@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cardwatch.cli import main
-from cardwatch.ops.simulate import SimulationSettings, simulate, write_csv
-from cardwatch.ops.simulate_rich import RichSettings
+from cardwatch.cli.main import main
+from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
+from cardwatch.simulation.rich import RichSettings
 from tests.ops.conftest import SMALL
 
 

@@ -3,8 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwatch.domain.card import CardTokenizer, luhn_valid
 from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.transaction.card import CardTokenizer, luhn_valid
 from tests.conftest import TOKEN_KEY
 
 TOKENIZER = CardTokenizer(TOKEN_KEY)

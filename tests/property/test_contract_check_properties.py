@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardwatch.domain.validation import contract_validator, keeps_contract
-from cardwatch.ops.contract_checks import check_path, check_source
+from cardwatch.cli.contract_checks import check_path, check_source
+from cardwatch.domain.transaction.validation import contract_validator, keeps_contract
 from cardwatch.schema import SCHEMA_FILES, label_schema, transaction_schema
 from tests.conftest import valid_document
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardwatch.domain.model import MAX_DEPTH, TreeModel
+from cardwatch.domain.engine.model import MAX_DEPTH, TreeModel
 
 WIDTH = 4
 values = st.floats(-5, 5, allow_nan=False)

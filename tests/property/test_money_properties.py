@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cardwatch.domain.errors import InvalidTransaction
-from cardwatch.domain.money import minor_units, parse_amount
-from cardwatch.domain.strict_json import loads
+from cardwatch.domain.transaction.money import minor_units, parse_amount
+from cardwatch.domain.transaction.strict_json import loads
 from cardwatch.schema import transaction_schema
 
 CURRENCIES = st.sampled_from(transaction_schema()["properties"]["currency"]["enum"])

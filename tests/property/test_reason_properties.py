@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cardwatch.domain.detection import Decision, Detector, Label
-from cardwatch.domain.features import FEATURES, Observation
-from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.model import TreeModel
-from cardwatch.domain.model_store import default_model
-from cardwatch.domain.reasons import CLAIMS, explain
-from cardwatch.domain.rules import Policy
-from cardwatch.domain.state import DAY_MS, HOUR_MS, MINUTE_MS
+from cardwatch.adapters.memory import InMemoryState
+from cardwatch.domain.engine.detection import Decision, Detector, Label
+from cardwatch.domain.engine.features import FEATURES, Observation
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.domain.engine.model_store import default_model
+from cardwatch.domain.engine.reasons import CLAIMS, explain
+from cardwatch.domain.engine.rules import Policy
+from cardwatch.domain.engine.state import DAY_MS, HOUR_MS, MINUTE_MS
 
 T0 = 1_700_000_000_000
 MODEL = default_model()

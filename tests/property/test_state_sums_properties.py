@@ -4,7 +4,7 @@ order of reads, late changes and labels."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardwatch.domain.state import (
+from cardwatch.domain.engine.state import (
     ADVANCE_DAYS,
     BUCKET_GRACE_DAYS,
     CARD_SUMS,

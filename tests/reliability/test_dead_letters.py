@@ -10,14 +10,14 @@ import sys
 
 import boto3
 
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline
 from tests.conftest import load_fixture
 
 
 def cardwatch(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cardwatch.cli", *argv],
+        [sys.executable, "-m", "cardwatch.cli.main", *argv],
         capture_output=True,
         text=True,
         timeout=120,

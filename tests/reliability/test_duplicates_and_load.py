@@ -16,8 +16,8 @@ import httpx
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline, LocalSettings
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 from tests.conftest import TEST_PANS
 
 

@@ -17,10 +17,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cardwatch.handlers import wiring
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline, LocalSettings
-from cardwatch.local.replay import encode_body
-from cardwatch.local.traffic import demo_pan
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
+from cardwatch.local.sender import encode_body
+from cardwatch.simulation.traffic import demo_pan
 from tests.reliability.figures import FIGURES
 
 FAULT_RATE = 0.08

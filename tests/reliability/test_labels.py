@@ -10,8 +10,8 @@ from datetime import datetime
 import boto3
 import httpx
 
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline
 from tests.conftest import TEST_PANS, valid_document
 from tests.reliability.figures import FIGURES
 

@@ -10,11 +10,11 @@ import re
 import boto3
 import httpx
 
-from cardwatch.domain.card_screen import card_numbers_in
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline
-from cardwatch.local.replay import encode_body
-from cardwatch.local.traffic import demo_traffic
+from cardwatch.domain.transaction.card_screen import card_numbers_in
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline
+from cardwatch.local.sender import encode_body
+from cardwatch.simulation.traffic import demo_traffic
 from tests.card_corpus import ID_FIELDS, grouped, id_spellings, luhn_pans, number_spellings
 from tests.conftest import TEST_PANS, valid_document
 from tests.reliability.figures import FIGURES

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import boto3
 
-from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.local.runtime.pipeline import LocalPipeline
 
 
 def cardwatch(*argv: str) -> subprocess.CompletedProcess[str]:
     """The command in a process of its own, as a script runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "cardwatch.cli", *argv],
+        [sys.executable, "-m", "cardwatch.cli.main", *argv],
         capture_output=True,
         text=True,
         timeout=300,

@@ -8,13 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cardwatch.domain.rules import rules_text
-from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.domain.engine.rules import rules_text
+from cardwatch.local.runtime.pipeline import LocalPipeline
 
 
 def cardwatch(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cardwatch.cli", *argv],
+        [sys.executable, "-m", "cardwatch.cli.main", *argv],
         capture_output=True,
         text=True,
         timeout=120,

@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.schema.openapi import openapi_document
 
 

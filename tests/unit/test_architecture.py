@@ -27,8 +27,8 @@ def imported_roots(path: Path) -> set[str]:
 
 
 DOMAIN_MODULES = sorted(
-    f"cardwatch.domain.{path.stem}"
-    for path in (SOURCE / "domain").glob("*.py")
+    ".".join(("cardwatch", *path.relative_to(SOURCE).with_suffix("").parts))
+    for path in (SOURCE / "domain").rglob("*.py")
     if path.stem != "__init__"
 )
 
@@ -73,17 +73,17 @@ def test_only_adapters_and_local_mode_import_the_aws_sdk() -> None:
 #: ingest use case belong to ingest; the engine (features, model) to detect
 _NOT_LOADED = (
     "jsonschema",
-    "cardwatch.domain.validation",
-    "cardwatch.domain.ingest",
+    "cardwatch.domain.transaction.validation",
+    "cardwatch.services.ingest",
     "cardwatch.handlers.wiring.ingest",
 )
-_ENGINE = ("cardwatch.domain.detection", "cardwatch.domain.model")
+_ENGINE = ("cardwatch.domain.engine.detection", "cardwatch.domain.engine.model")
 
 
 @pytest.mark.parametrize(
     ("function", "unused"),
     [
-        ("detect", (*_NOT_LOADED, "numpy", "sklearn", "cardwatch.ops.retraining")),
+        ("detect", (*_NOT_LOADED, "numpy", "sklearn", "cardwatch.training.retraining")),
         ("analyze", _NOT_LOADED),
         ("notify", _NOT_LOADED + _ENGINE),
     ],

@@ -3,7 +3,7 @@
 import pytest
 
 from cardwatch.blueprint import TARGET_DEFAULTS, Blueprint, Handle, Target, blueprint_for
-from cardwatch.infra.handles import Registered
+from cardwatch.infra.common.handles import Registered
 
 
 @pytest.fixture(params=list(Target))

@@ -4,9 +4,15 @@ import random
 
 import pytest
 
-from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, bin_floor, bin_of, count_bins
-from cardwatch.domain.rules import Thresholds
-from cardwatch.domain.state import DAY_MS
+from cardwatch.domain.engine.budget import (
+    AlertBudget,
+    InMemoryScoreLog,
+    bin_floor,
+    bin_of,
+    count_bins,
+)
+from cardwatch.domain.engine.rules import Thresholds
+from cardwatch.domain.engine.state import DAY_MS
 
 FLOOR = Thresholds(0.5, 0.9)
 

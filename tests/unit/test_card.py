@@ -1,7 +1,7 @@
 import pytest
 
-from cardwatch.domain.card import CardReference, CardTokenizer, luhn_valid
 from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.transaction.card import CardReference, CardTokenizer, luhn_valid
 from tests.conftest import TEST_PANS, TOKEN_KEY
 
 

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwatch.domain.card_screen import (
+from cardwatch.domain.errors import MAX_PROBLEMS, InvalidTransaction, problem_body
+from cardwatch.domain.transaction.card_screen import (
     card_numbers_in,
     holds_card_number,
     number_holds_card_number,
 )
-from cardwatch.domain.errors import MAX_PROBLEMS, InvalidTransaction, problem_body
-from cardwatch.domain.validation import TransactionParser, check_path_id, parse_label
+from cardwatch.domain.transaction.validation import TransactionParser, check_path_id, parse_label
 from tests.card_corpus import (
     ID_FIELDS,
     grouped,

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from cardwatch.domain.cases import CaseService
 from cardwatch.domain.errors import InvalidTransaction
-from cardwatch.domain.labels import TransactionNotFound
-from cardwatch.domain.validation import TransactionParser
+from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.services.cases import CaseService
+from cardwatch.services.label import TransactionNotFound
 from tests.conftest import TEST_PANS, body
 
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from cardwatch.domain.card import CardReference
-from cardwatch.domain.currency import Rates, default_rates
-from cardwatch.domain.transaction import Transaction
+from cardwatch.domain.transaction.card import CardReference
+from cardwatch.domain.transaction.currency import Rates, default_rates
+from cardwatch.domain.transaction.record import Transaction
 
 
 def test_the_shipped_table_converts_yen_to_dollars_and_leaves_dollars_alone() -> None:

@@ -2,12 +2,12 @@
 
 import pytest
 
-from cardwatch.domain.detection import Decision, Detector, Label
-from cardwatch.domain.features import FEATURES, Observation
-from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.model import TreeModel
-from cardwatch.domain.rules import default_policy
-from cardwatch.domain.state import DAY_MS
+from cardwatch.adapters.memory import InMemoryState
+from cardwatch.domain.engine.detection import Decision, Detector, Label
+from cardwatch.domain.engine.features import FEATURES, Observation
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.domain.engine.rules import default_policy
+from cardwatch.domain.engine.state import DAY_MS
 
 T0 = 1_700_000_000_000
 

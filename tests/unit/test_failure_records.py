@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cardwatch.ops.failure_records import read_dead_letter
+from cardwatch.adapters.failure_records import read_dead_letter
 
 
 def test_an_invocation_record_gives_back_its_event_and_function() -> None:

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from cardwatch.domain.features import FEATURES, Observation, change_of, compute, keys_of
-from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.state import DAY_MS, LabelChange
+from cardwatch.adapters.memory import InMemoryState
+from cardwatch.domain.engine.features import FEATURES, Observation, change_of, compute, keys_of
+from cardwatch.domain.engine.state import DAY_MS, LabelChange
 
 T0 = 1_700_000_000_000
 MINUTE = 60_000
@@ -263,8 +263,8 @@ def test_a_merchant_category_learns_its_fraud_rate_from_labels_as_they_become_kn
 def test_applied_ids_are_forgotten_with_their_events_never_before(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import cardwatch.domain.memory_state as memory_state  # noqa: PLC0415
-    from cardwatch.domain.state import EVENT_RETENTION_DAYS  # noqa: PLC0415
+    import cardwatch.adapters.memory as memory_state  # noqa: PLC0415
+    from cardwatch.domain.engine.state import EVENT_RETENTION_DAYS  # noqa: PLC0415
 
     monkeypatch.setattr(memory_state, "_PRUNE_EVERY", 3)
     state = InMemoryState()

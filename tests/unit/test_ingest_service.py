@@ -3,9 +3,9 @@ from collections.abc import Callable
 import pytest
 
 from cardwatch.domain.errors import InvalidTransaction, TransactionConflict
-from cardwatch.domain.ingest import IngestService, Outcome
-from cardwatch.domain.validation import TransactionParser
-from tests.unit.fakes import InMemoryTransactionStore
+from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.services.ingest import IngestService, Outcome
+from tests.fakes import InMemoryTransactionStore
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from cardwatch.blueprint import blueprint_for
-from cardwatch.local.function_logs import FunctionLogs
-from cardwatch.local.lambda_runtime import LocalLambda
+from cardwatch.local.runtime.function_logs import FunctionLogs
+from cardwatch.local.runtime.lambda_runtime import LocalLambda
 
 
 def test_invocations_at_once_run_in_environments_of_their_own() -> None:

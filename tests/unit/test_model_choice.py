@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.model import TreeModel
-from cardwatch.ops.model_choice import Promotion, challenge
-from cardwatch.ops.train import fit_artifact
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.training.fit import fit_artifact
+from cardwatch.training.model_choice import Promotion, challenge
 
 
 def rows(seed: int, size: int = 3000) -> tuple[NDArray[np.float32], NDArray[np.int8]]:

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from cardwatch.domain.errors import InvalidTransaction
-from cardwatch.domain.money import minor_units, parse_amount
+from cardwatch.domain.transaction.money import minor_units, parse_amount
 
 
 @pytest.mark.parametrize(

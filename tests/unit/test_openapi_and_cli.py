@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from cardwatch.cli import main
+from cardwatch.cli.main import main
 from cardwatch.schema import transaction_schema
 from cardwatch.schema.openapi import openapi_document
 

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.model_registry import SHIPPED, ModelPointer, PointerError
-from cardwatch.domain.model_store import default_model, model_named
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, PointerError
+from cardwatch.domain.engine.model_store import default_model, model_named
+from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.ports import LabelledDecision
-from cardwatch.domain.state import DAY_MS
-from cardwatch.ops.model_choice import Promotion
-from cardwatch.ops.retraining import RetrainSettings, retrain, training_set
-from tests.unit.fakes import DictModelRegistry
+from cardwatch.training.model_choice import Promotion
+from cardwatch.training.retraining import RetrainSettings, retrain, training_set
+from tests.fakes import DictModelRegistry
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)

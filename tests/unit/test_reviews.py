@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cardwatch.domain.cases import CaseService, encode_position, review_query
 from cardwatch.domain.errors import InvalidTransaction
-from cardwatch.domain.label_history import LabelEntry
-from cardwatch.domain.review_queue import DEFAULT_PAGE, ReviewPosition
-from cardwatch.domain.validation import TransactionParser
+from cardwatch.domain.labels.history import LabelEntry
+from cardwatch.domain.labels.review_queue import DEFAULT_PAGE, ReviewPosition
+from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.services.cases import CaseService, encode_position, review_query
 from tests.conftest import NOW, TEST_PANS, all_pages, decided_history
-from tests.unit.fakes import InMemoryTransactionStore
+from tests.fakes import InMemoryTransactionStore
 
 NOW_MS = int(NOW.timestamp() * 1000)
 

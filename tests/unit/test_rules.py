@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.rules import Policy, RuleSetError, default_policy
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.rules import Policy, RuleSetError, default_policy
 
 
 def vector(**values: float) -> list[float]:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from cardwatch.cli import main
-from cardwatch.domain.rules import rules_text
+from cardwatch.cli.main import main
+from cardwatch.cli.rules import rules_diff
+from cardwatch.domain.engine.rules import rules_text
 from cardwatch.handlers import detect as detect_handler
 from cardwatch.handlers.wiring import detect as wiring
-from cardwatch.ops.rules_command import rules_diff
 
 
 def _with(tmp_path: Path, document: object, name: str = "rules.json") -> str:

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from cardwatch.domain.errors import InvalidTransaction
-from cardwatch.domain.strict_json import loads
+from cardwatch.domain.transaction.strict_json import loads
 
 
 def test_fractions_become_decimal_never_float() -> None:

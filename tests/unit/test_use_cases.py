@@ -14,25 +14,25 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.adapters.dynamodb_store import to_attributes
-from cardwatch.domain.analysis import AnalysisService
-from cardwatch.domain.budget import AlertBudget, InMemoryScoreLog, count_bins
-from cardwatch.domain.detect_service import DetectionService, DetectOutcome
-from cardwatch.domain.detection import Detector
-from cardwatch.domain.features import FEATURES
-from cardwatch.domain.label_history import MAX_LABELS
-from cardwatch.domain.labels import LabelConflict, LabelService, TransactionNotFound
-from cardwatch.domain.memory_state import InMemoryState
-from cardwatch.domain.model import TreeModel
-from cardwatch.domain.model_store import default_model
-from cardwatch.domain.notification import NotificationService, NotifyOutcome
+from cardwatch.adapters.memory import InMemoryState
+from cardwatch.domain.engine.budget import AlertBudget, InMemoryScoreLog, count_bins
+from cardwatch.domain.engine.detection import Detector
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.domain.engine.model_store import default_model
+from cardwatch.domain.engine.rules import default_policy
+from cardwatch.domain.engine.state import DAY_MS
+from cardwatch.domain.labels.history import MAX_LABELS
 from cardwatch.domain.ports import DecisionRecord
-from cardwatch.domain.rules import default_policy
-from cardwatch.domain.state import DAY_MS
-from cardwatch.domain.transaction import Transaction
-from cardwatch.domain.validation import TransactionParser
+from cardwatch.domain.transaction.record import Transaction
+from cardwatch.domain.transaction.validation import TransactionParser
 from cardwatch.handlers import detect, notify
+from cardwatch.services.analyze import AnalysisService
+from cardwatch.services.detect import DetectionService, DetectOutcome
+from cardwatch.services.label import LabelConflict, LabelService, TransactionNotFound
+from cardwatch.services.notify import NotificationService, NotifyOutcome
 from tests.conftest import NOW, TEST_PANS, body, load_fixture
-from tests.unit.fakes import (
+from tests.fakes import (
     DictCooldown,
     FailingState,
     Injected,

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from cardwatch.domain.card import CardTokenizer
 from cardwatch.domain.errors import InvalidTransaction
-from cardwatch.domain.transaction import Transaction
-from cardwatch.domain.validation import TransactionParser
+from cardwatch.domain.transaction.card import CardTokenizer
+from cardwatch.domain.transaction.record import Transaction
+from cardwatch.domain.transaction.validation import TransactionParser
 from cardwatch.schema import schema_text, transaction_schema
 from tests.conftest import TEST_PANS, valid_document
 

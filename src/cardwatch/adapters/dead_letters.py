@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cardwatch.ops.failure_records import DeadLetter, read_dead_letter
+from cardwatch.adapters.failure_records import DeadLetter, read_dead_letter
 
 __all__ = ["DeadLetterQueue", "DeadLetters", "Redriven", "lambda_invoker", "queue_invoker"]
 
@@ -64,7 +64,7 @@ class DeadLetters:
     def redrive(self, queue: DeadLetterQueue, limit: int) -> Redriven:
         """Send up to ``limit`` dead letters back where they came from, each deleted only
         once resent: a queue's messages to that queue, an invocation's event to its
-        function. Stream-batch records stay (see :mod:`cardwatch.ops.failure_records`)."""
+        function. Stream-batch records stay (see :mod:`cardwatch.adapters.failure_records`)."""
         done = Redriven()
         seen: set[str] = set()
         while done.moved + done.skipped < limit:

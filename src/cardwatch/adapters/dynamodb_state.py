@@ -42,9 +42,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
-from cardwatch.domain.budget import count_bins
-from cardwatch.domain.errors import StoreBusy
-from cardwatch.domain.state import (
+from cardwatch.domain.engine.budget import count_bins
+from cardwatch.domain.engine.state import (
     BUCKET_GRACE_DAYS,
     DAY_MS,
     EVENT_RETENTION_DAYS,
@@ -66,6 +65,7 @@ from cardwatch.domain.state import (
     TerminalState,
     terminal_entity,
 )
+from cardwatch.domain.errors import StoreBusy
 
 __all__ = ["ConcurrentStateUpdate", "DynamoCooldown", "DynamoScoreLog", "DynamoStateStore"]
 
@@ -107,7 +107,7 @@ def _bucket_ttl(bucket_end_ms: int, keep_days: int) -> dict[str, str]:
 
 
 class DynamoStateStore:
-    """:class:`~cardwatch.domain.state.StateStore` on the profile table."""
+    """:class:`~cardwatch.domain.engine.state.StateStore` on the profile table."""
 
     def __init__(
         self,

@@ -23,10 +23,10 @@ from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.domain.errors import StoreBusy
-from cardwatch.domain.label_history import LabelEntry
+from cardwatch.domain.labels.history import LabelEntry
+from cardwatch.domain.labels.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
 from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
-from cardwatch.domain.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
-from cardwatch.domain.transaction import Transaction, time_bucket
+from cardwatch.domain.transaction.record import Transaction, time_bucket
 
 __all__ = ["GUARD_TIMESTAMP", "RECORD_GUARD", "RECORD_TRANSACTION", "DynamoTransactionStore"]
 

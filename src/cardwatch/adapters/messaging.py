@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from cardwatch.domain.alerts import Alert, Finding
+from cardwatch.domain.engine.alerts import Alert, Finding
 
 __all__ = ["SnsAlertPublisher", "SqsFindingQueue"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cardwatch.domain.model_registry import (
+from cardwatch.domain.engine.model_pointer import (
     ARTIFACT_PREFIX,
     ModelPointer,
     PointerError,

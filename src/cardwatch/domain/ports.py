@@ -1,7 +1,7 @@
 """The ports the domain needs from the outside world, as Protocols, all in one place.
 
 Each has an adapter (``cardwatch.adapters``) and an in-memory fake (the tests'
-``tests/unit/fakes.py``; the detection state's is :mod:`cardwatch.domain.memory_state`,
+``tests/unit/fakes.py``; the detection state's is :mod:`cardwatch.adapters.memory`,
 which the backtest runs on).
 """
 
@@ -11,14 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cardwatch.domain.label_history import LabelEntry
-from cardwatch.domain.review_queue import ReviewPosition, ReviewQuery
-from cardwatch.domain.state import Keys, LabelChange, Snapshot, StateChange
-from cardwatch.domain.transaction import Transaction
+from cardwatch.domain.engine.state import Keys, LabelChange, Snapshot, StateChange
+from cardwatch.domain.labels.history import LabelEntry
+from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
+from cardwatch.domain.transaction.record import Transaction
 
 if TYPE_CHECKING:
-    from cardwatch.domain.alerts import Alert, Finding
-    from cardwatch.domain.model_registry import ModelPointer
+    from cardwatch.domain.engine.alerts import Alert, Finding
+    from cardwatch.domain.engine.model_pointer import ModelPointer
 
 __all__ = [
     "AlertPublisher",
@@ -147,7 +147,7 @@ class WindowReader(Protocol):
 
 
 class ScoreLog(Protocol):
-    """Recent scores as counts per bin and day (:mod:`cardwatch.domain.budget`)."""
+    """Recent scores as counts per bin and day (:mod:`cardwatch.domain.engine.budget`)."""
 
     def fold(self, window_start_ms: int, scores: Iterable[float]) -> bool:
         """Add a finished window's scores, once per window; False if it was folded."""

@@ -9,9 +9,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cardwatch.domain.analysis import AnalysisService
 from cardwatch.handlers.observability import powertools
 from cardwatch.handlers.wiring import analyze as wiring
+from cardwatch.services.analyze import AnalysisService
 
 logger, tracer, metrics = powertools("analyze")
 

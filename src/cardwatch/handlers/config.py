@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from cardwatch.domain.budget import AlertBudget
+from cardwatch.domain.engine.budget import AlertBudget
 
 __all__ = [
     "AnalyzeConfig",

@@ -13,10 +13,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.adapters.dynamodb_store import from_attributes
-from cardwatch.domain.detect_service import DetectionService
-from cardwatch.domain.transaction import Transaction
+from cardwatch.domain.transaction.record import Transaction
 from cardwatch.handlers.observability import powertools
 from cardwatch.handlers.wiring import detect as wiring
+from cardwatch.services.detect import DetectionService
 
 logger, tracer, metrics = powertools("detect")
 

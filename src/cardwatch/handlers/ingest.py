@@ -26,9 +26,9 @@ from cardwatch.domain.errors import (
     TransactionNotFound,
     problem_body,
 )
-from cardwatch.domain.ingest import IngestService, Outcome
 from cardwatch.handlers.observability import powertools
 from cardwatch.handlers.wiring import ingest as wiring
+from cardwatch.services.ingest import IngestService, Outcome
 
 logger, tracer, metrics = powertools("ingest")
 app = APIGatewayRestResolver()

@@ -19,10 +19,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cardwatch.domain.alerts import Finding
-from cardwatch.domain.notification import NotificationService, NotifyOutcome
+from cardwatch.domain.engine.alerts import Finding
 from cardwatch.handlers.observability import powertools
 from cardwatch.handlers.wiring import notify as wiring
+from cardwatch.services.notify import NotificationService, NotifyOutcome
 
 logger, tracer, metrics = powertools("notify")
 processor = BatchProcessor(event_type=EventType.SQS)

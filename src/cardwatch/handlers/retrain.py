@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.handlers.observability import powertools
 from cardwatch.handlers.wiring import retrain as wiring
-from cardwatch.ops.retraining import retrain
+from cardwatch.training.retraining import retrain
 
 logger, tracer, metrics = powertools("retrain")
 

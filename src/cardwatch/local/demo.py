@@ -12,10 +12,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline, LocalSettings
-from cardwatch.local.replay import AlertWatcher, send_all, summary_table
-from cardwatch.local.traffic import demo_traffic
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
+from cardwatch.local.sender import AlertWatcher, send_all, summary_table
+from cardwatch.simulation.traffic import demo_traffic
 
 __all__ = ["run_demo"]
 

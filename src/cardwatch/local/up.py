@@ -14,10 +14,10 @@ from types import FrameType
 import httpx
 from rich.console import Console
 
-from cardwatch.local.emulator import EmulatorError
-from cardwatch.local.pipeline import ApiPortError, LocalPipeline, LocalSettings
-from cardwatch.local.replay import AlertWatcher, fresh_ids, run_tag, send_all, summary_table
-from cardwatch.local.traffic import csv_traffic, demo_traffic
+from cardwatch.local.emulator.server import EmulatorError
+from cardwatch.local.runtime.pipeline import ApiPortError, LocalPipeline, LocalSettings
+from cardwatch.local.sender import AlertWatcher, fresh_ids, run_tag, send_all, summary_table
+from cardwatch.simulation.traffic import csv_traffic, demo_traffic
 
 __all__ = ["run_replay", "run_up"]
 
@@ -79,8 +79,8 @@ def _analyst_console(state: Path, port: int | None, console: Console) -> Iterato
     if port is None:
         yield
         return
-    from cardwatch.ops.command_target import CommandError  # noqa: PLC0415
-    from cardwatch.ops.console import ConsoleServer, local_source  # noqa: PLC0415
+    from cardwatch.cli.console import ConsoleServer, local_source  # noqa: PLC0415
+    from cardwatch.cli.target import CommandError  # noqa: PLC0415
 
     try:
         server = ConsoleServer(local_source(state), port=port).__enter__()

@@ -1,5 +1,5 @@
 # Generated from label.schema.json by `make contract-checks`
-# (cardwatch.ops.contract_checks, fastjsonschema 2.22.3).
+# (cardwatch.cli.contract_checks, fastjsonschema 2.22.3).
 # Do not edit: a test fails when this differs from what the schema gives now.
 # mypy: ignore-errors
 VERSION = "2.22.3"

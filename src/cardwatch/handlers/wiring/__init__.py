@@ -18,7 +18,7 @@ from cardwatch.adapters.messaging import SqsFindingQueue
 
 if TYPE_CHECKING:
     from cardwatch.adapters.ssm_parameters import ParameterReader
-    from cardwatch.domain.rules import Policy
+    from cardwatch.domain.engine.rules import Policy
 
 __all__ = ["cached", "dynamodb", "parameters", "policy", "queue", "reset"]
 
@@ -49,7 +49,7 @@ def parameters() -> ParameterReader:
 
 @cached
 def policy(text: str) -> Policy:
-    from cardwatch.domain.rules import Policy  # noqa: PLC0415 - detect's only: not notify's
+    from cardwatch.domain.engine.rules import Policy  # noqa: PLC0415 - detect's only: not notify's
 
     return Policy.from_json(text)
 

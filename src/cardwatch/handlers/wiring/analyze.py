@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cardwatch.adapters.dynamodb_state import DynamoScoreLog
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
-from cardwatch.domain.analysis import AnalysisService
 from cardwatch.handlers.config import AnalyzeConfig
 from cardwatch.handlers.wiring import cached, dynamodb, queue
+from cardwatch.services.analyze import AnalysisService
 
 __all__ = ["analysis_service"]
 

@@ -15,17 +15,17 @@ from cardwatch.adapters.clients import AWS_ERRORS, client
 from cardwatch.adapters.dynamodb_state import DynamoScoreLog, DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.model_registry import S3ModelRegistry
-from cardwatch.domain.budget import AlertBudget
-from cardwatch.domain.currency import Rates, default_rates
-from cardwatch.domain.detect_service import DetectionService
-from cardwatch.domain.detection import Detector
-from cardwatch.domain.model import TreeModel
-from cardwatch.domain.model_registry import ModelPointer
-from cardwatch.domain.model_store import default_model, model_named
-from cardwatch.domain.rules import Policy, RuleSetError, Thresholds, default_policy
+from cardwatch.domain.engine.budget import AlertBudget
+from cardwatch.domain.engine.detection import Detector
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.domain.engine.model_pointer import ModelPointer
+from cardwatch.domain.engine.model_store import default_model, model_named
+from cardwatch.domain.engine.rules import Policy, RuleSetError, Thresholds, default_policy
+from cardwatch.domain.transaction.currency import Rates, default_rates
 from cardwatch.handlers.config import DetectConfig
 from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
+from cardwatch.services.detect import DetectionService
 
 __all__ = ["detection_service", "models_in_force", "rates", "rules_in_force"]
 

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 from cardwatch.adapters.clients import client
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.kms_token_key import derive_card_token_key
-from cardwatch.domain.card import CardTokenizer
-from cardwatch.domain.ingest import IngestService
-from cardwatch.domain.validation import TimeWindow, TransactionParser
+from cardwatch.domain.transaction.card import CardTokenizer
+from cardwatch.domain.transaction.validation import TimeWindow, TransactionParser
 from cardwatch.handlers.config import IngestConfig
 from cardwatch.handlers.wiring import cached, dynamodb
+from cardwatch.services.ingest import IngestService
 
 if TYPE_CHECKING:
-    from cardwatch.domain.cases import CaseService
-    from cardwatch.domain.labels import LabelService
+    from cardwatch.services.cases import CaseService
+    from cardwatch.services.label import LabelService
 
 __all__ = ["case_service", "ingest_service", "label_service"]
 
@@ -36,10 +36,10 @@ def ingest_service() -> IngestService:
 def label_service() -> LabelService:
     # imported here: an analyst's request only, never a transaction's cold start
     from cardwatch.adapters.dynamodb_state import DynamoStateStore  # noqa: PLC0415
-    from cardwatch.domain.detection import Detector  # noqa: PLC0415
-    from cardwatch.domain.label_history import parse_ranks  # noqa: PLC0415
-    from cardwatch.domain.labels import LabelService  # noqa: PLC0415
-    from cardwatch.domain.rules import Policy, Thresholds  # noqa: PLC0415
+    from cardwatch.domain.engine.detection import Detector  # noqa: PLC0415
+    from cardwatch.domain.engine.rules import Policy, Thresholds  # noqa: PLC0415
+    from cardwatch.domain.labels.history import parse_ranks  # noqa: PLC0415
+    from cardwatch.services.label import LabelService  # noqa: PLC0415
 
     config = IngestConfig.from_env()
     store = DynamoTransactionStore(config.table_name, dynamodb())
@@ -50,7 +50,7 @@ def label_service() -> LabelService:
 
 
 def case_service() -> CaseService:
-    from cardwatch.domain.cases import CaseService  # noqa: PLC0415 - analysts' reads only
+    from cardwatch.services.cases import CaseService  # noqa: PLC0415 - analysts' reads only
 
     config = IngestConfig.from_env()
     store = DynamoTransactionStore(config.table_name, dynamodb(), review_index=config.review_index)

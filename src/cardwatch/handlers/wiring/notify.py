@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cardwatch.adapters.dynamodb_state import DynamoCooldown
 from cardwatch.adapters.messaging import SnsAlertPublisher
-from cardwatch.domain.notification import NotificationService
 from cardwatch.handlers.config import NotifyConfig
 from cardwatch.handlers.wiring import cached, dynamodb
+from cardwatch.services.notify import NotificationService
 
 __all__ = ["notification_service"]
 

@@ -10,8 +10,8 @@ from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.handlers.config import RetrainConfig
 from cardwatch.handlers.wiring import dynamodb
-from cardwatch.ops.model_choice import Promotion
-from cardwatch.ops.retraining import RetrainSettings
+from cardwatch.training.model_choice import Promotion
+from cardwatch.training.retraining import RetrainSettings
 
 __all__ = ["OVERRIDABLE", "config", "decision_log", "registry", "settings", "with_overrides"]
 

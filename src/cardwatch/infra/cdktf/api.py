@@ -42,15 +42,15 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from cardwatch.blueprint import Handle
-from cardwatch.infra.api_gateway import (
+from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.common.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
     MODELS,
     READ_PARAMETERS,
     served_hash,
 )
-from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import api_logs_policy, assume_role_policy
+from cardwatch.infra.common.policies import api_logs_policy, assume_role_policy
 from cardwatch.schema import gateway_model_text
 
 

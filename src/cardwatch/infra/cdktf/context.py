@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cardwatch.blueprint import Blueprint, Handle
-from cardwatch.infra.handles import Registered
+from cardwatch.infra.common.handles import Registered
 
 __all__ = ["StackContext", "policy_json"]
 

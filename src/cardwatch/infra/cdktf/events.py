@@ -39,7 +39,7 @@ from constructs import Construct
 
 from cardwatch.blueprint import Handle, ScheduleSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import (
+from cardwatch.infra.common.policies import (
     assume_role_policy,
     pipe_policy,
     queue_send_policy,

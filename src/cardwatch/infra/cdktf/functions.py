@@ -33,8 +33,8 @@ from constructs import Construct
 from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec, Handle
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.cdktf.models import ModelStore
-from cardwatch.infra.packaging import LambdaPackage
-from cardwatch.infra.policies import assume_role_policy, function_policy
+from cardwatch.infra.common.packaging import LambdaPackage
+from cardwatch.infra.common.policies import assume_role_policy, function_policy
 
 
 class DetectionFunctions(Construct):

@@ -16,7 +16,7 @@ from constructs import Construct
 
 from cardwatch.blueprint import Blueprint, Handle, QueueSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import (
+from cardwatch.infra.common.policies import (
     assume_role_policy,
     queue_send_policy,
     sns_feedback_policy,

@@ -31,8 +31,8 @@ from constructs import Construct
 
 from cardwatch.blueprint import Handle
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.packaging import LambdaPackage
-from cardwatch.infra.policies import tls_only_bucket_policy
+from cardwatch.infra.common.packaging import LambdaPackage
+from cardwatch.infra.common.policies import tls_only_bucket_policy
 
 
 class ModelStore(Construct):

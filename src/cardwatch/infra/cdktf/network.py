@@ -21,8 +21,8 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.network_plan import NETWORK
-from cardwatch.infra.policies import assume_role_policy, flow_logs_policy
+from cardwatch.infra.common.network_plan import NETWORK
+from cardwatch.infra.common.policies import assume_role_policy, flow_logs_policy
 
 
 class PrivateNetwork(Construct):

@@ -11,11 +11,11 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from cardwatch.blueprint import Handle
-from cardwatch.domain.currency import rates_text
-from cardwatch.domain.model_registry import ModelPointer
-from cardwatch.domain.rules import rules_text
+from cardwatch.domain.engine.model_pointer import ModelPointer
+from cardwatch.domain.engine.rules import rules_text
+from cardwatch.domain.transaction.currency import rates_text
 from cardwatch.infra.cdktf.context import StackContext, policy_json
-from cardwatch.infra.policies import key_policy, token_key_policy
+from cardwatch.infra.common.policies import key_policy, token_key_policy
 
 
 class Security(Construct):

@@ -20,7 +20,7 @@ from cardwatch.infra.cdktf.monitoring import Monitoring
 from cardwatch.infra.cdktf.network import PrivateNetwork
 from cardwatch.infra.cdktf.security import Security
 from cardwatch.infra.cdktf.storage import TransactionStore
-from cardwatch.infra.packaging import build_lambda_package, build_training_package
+from cardwatch.infra.common.packaging import build_lambda_package, build_training_package
 
 #: The AWS provider release the stack is written for (the mirror's, for offline init).
 AWS_PROVIDER_VERSION = "5.100.0"

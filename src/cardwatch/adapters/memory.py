@@ -1,0 +1,289 @@
+""":class:`~cardwatch.domain.engine.state.StateStore` in memory: the backtest's, and the tests'.
+
+Same pieces and the same rules as the profile table (a test streams one history through
+both and compares every feature vector): recent events per card, day buckets, terminal
+hours with per-minute counts, first-visit markers, one application per transaction id
+and per label, and nothing older than the lateness limit changes anything. A read hands
+out the live state (the features skip what is later than the transaction), so a
+backtest copies nothing per transaction.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from cardwatch.domain.engine.model_pointer import ModelPointer
+from cardwatch.domain.engine.state import (
+    BUCKET_GRACE_DAYS,
+    CARD_SUMS,
+    DAY_MS,
+    DEFAULT_MAX_LATENESS_MS,
+    EVENT_RETENTION_DAYS,
+    HISTORY_DAYS,
+    HOUR_BUCKETS,
+    HOUR_MS,
+    NO_KEYS,
+    RECENT_EVENTS,
+    TERMINAL_SUMS,
+    CardDay,
+    CardEvent,
+    CardState,
+    Keys,
+    LabelChange,
+    Snapshot,
+    StateChange,
+    TerminalDay,
+    TerminalHour,
+    TerminalState,
+    fold_past,
+    terminal_entity,
+)
+
+__all__ = ["InMemoryState"]
+
+_PRUNE_EVERY = 50_000
+#: Buckets past their window are dropped in batches of about this many (amortized).
+_SLACK = 8
+
+
+def _forget(buckets: dict[int, Any], oldest_kept: int) -> None:
+    """Drop the buckets older than ``oldest_kept`` once a few have piled up."""
+    if len(buckets) > _SLACK and next(iter(buckets)) < oldest_kept - _SLACK:
+        for old in [key for key in buckets if key < oldest_kept]:
+            del buckets[old]
+
+
+@dataclass(slots=True)
+class _Terminal:
+    state: TerminalState = field(default_factory=TerminalState)
+    #: day -> card -> the transaction that claimed its first visit (the markers)
+    visits: dict[int, dict[str, str]] = field(default_factory=dict)
+    latest_hour: int = 0
+
+
+class InMemoryState:
+    def __init__(self, max_lateness_ms: int = DEFAULT_MAX_LATENESS_MS) -> None:
+        self.max_lateness_ms = max_lateness_ms
+        self.cards: dict[str, CardState] = {}
+        self.terminals: dict[str, _Terminal] = {}
+        #: spread entities and merchant categories, by entity name
+        self.places: dict[str, _Terminal] = {}
+        #: transaction id -> its timestamp, for every change applied within the lateness
+        #: limit of the newest (an older one cannot be applied again anyway)
+        self._applied: dict[str, int] = {}
+        self._labelled: set[str] = set()
+        #: transactions whose card event was written (registered)
+        self._registered: set[str] = set()
+        self._newest_ms = 0
+        self._since_prune = 0
+
+    # -- reads ----------------------------------------------------------------------
+    def read(
+        self,
+        card_key: str,
+        terminal_id: str,
+        transaction_id: str,
+        at_ms: int,
+        keys: Keys = NO_KEYS,
+    ) -> Snapshot:
+        card, terminal = self._card(card_key), self._terminal(terminal_id)
+        return Snapshot(
+            card,
+            terminal.state,
+            applied=transaction_id in self._applied,
+            spread={key: self._place(key).state for key in keys.spread},
+            category=None if keys.category is None else self._place(keys.category).state,
+        )
+
+    def _place(self, key: str) -> _Terminal:
+        place = self.places.get(key)
+        if place is None:
+            place = self.places[key] = _Terminal()
+        return place
+
+    def _card(self, key: str) -> CardState:
+        card = self.cards.get(key)
+        if card is None:
+            card = self.cards[key] = CardState(events=deque(maxlen=RECENT_EVENTS))
+        return card
+
+    def _terminal(self, key: str) -> _Terminal:
+        terminal = self.terminals.get(key)
+        if terminal is None:
+            terminal = self.terminals[key] = _Terminal()
+        return terminal
+
+    def register(self, change: StateChange) -> frozenset[str]:
+        self._register_event(change)
+        claimed = []
+        if self._claim(self._terminal(change.terminal_id), change):
+            claimed.append(terminal_entity(change.terminal_id))
+        for key in change.keys.spread:
+            if self._claim(self._place(key), change):
+                claimed.append(key)
+        return frozenset(claimed)
+
+    def _claim(self, place: _Terminal, change: StateChange) -> bool:
+        owner, day = change.event.transaction_id, change.day
+        owners = place.visits.get(day)
+        if owners is None:
+            owners = place.visits[day] = {}
+            _forget(place.visits, day - self._lateness_days() - 1)
+        return owners.setdefault(change.card_key, owner) == owner
+
+    # -- changes --------------------------------------------------------------------
+    def apply(self, change: StateChange) -> bool:
+        event = change.event
+        if event.transaction_id in self._applied:
+            return False
+        self._applied[event.transaction_id] = event.timestamp_ms
+        self._newest_ms = max(self._newest_ms, event.timestamp_ms)
+        self._add_card(change)
+        self._add_terminal(change)
+        self._since_prune += 1
+        if self._since_prune >= _PRUNE_EVERY:
+            self._prune()
+        return True
+
+    def _add_card(self, change: StateChange) -> None:
+        event = change.event
+        card = self._register_event(change)  # a no-op when registered, as it should be
+        bucket = self._card_day(card, change.day)
+        amount = event.amount_milli
+        bucket.count += 1
+        bucket.amount_milli += amount
+        if card.past is not None and change.day < card.past[0]:  # a late event
+            card.past = fold_past(card.past, CARD_SUMS, change.day, "count", 1)
+            card.past = fold_past(card.past, CARD_SUMS, change.day, "amount_milli", amount)
+        card.count += 1
+        card.amount_milli += amount
+        card.squares += amount * amount
+
+    def _register_event(self, change: StateChange) -> CardState:
+        """The card, with the change's event among its events (once)."""
+        card, event = self._card(change.card_key), change.event
+        if event.transaction_id not in self._registered:
+            self._registered.add(event.transaction_id)
+            self._add_event(card, event)
+        return card
+
+    @staticmethod
+    def _card_day(card: CardState, day: int) -> CardDay:
+        """The card's bucket of ``day``, made if it is new."""
+        bucket = card.days.get(day)
+        if bucket is None:
+            bucket = card.days[day] = CardDay()
+            _forget(card.days, day - HISTORY_DAYS - BUCKET_GRACE_DAYS)
+        return bucket
+
+    @staticmethod
+    def _add_event(card: CardState, event: CardEvent) -> None:
+        events = card.events
+        if not events or events[-1].timestamp_ms <= event.timestamp_ms:
+            events.append(event)
+        else:  # late: keep time order (the deque keeps the newest RECENT_EVENTS)
+            ordered = list(events)
+            bisect.insort(ordered, event, key=lambda e: e.timestamp_ms)
+            events.clear()
+            events.extend(ordered[-RECENT_EVENTS:])
+
+    def _add_terminal(self, change: StateChange) -> None:
+        terminal = self._terminal(change.terminal_id)
+        self._add_hour(terminal, change, new_card=change.first_visit_today)
+        for key in change.keys.spread:
+            self._add_hour(self._place(key), change, new_card=key in change.claimed)
+        state, day, amount = terminal.state, change.day, change.event.amount_milli
+        daily = self._terminal_day(state, day)
+        daily.count += 1
+        daily.amount_milli += amount
+        if state.past is not None and day < state.past[0]:  # a late event
+            state.past = fold_past(state.past, TERMINAL_SUMS, day, "count", 1)
+            state.past = fold_past(state.past, TERMINAL_SUMS, day, "amount_milli", amount)
+
+    def _add_hour(self, place: _Terminal, change: StateChange, *, new_card: bool) -> None:
+        state, hour, minute = place.state, change.hour, change.minute
+        bucket = state.hours.get(hour)
+        if bucket is None:
+            bucket = state.hours[hour] = TerminalHour()
+            if hour > place.latest_hour:
+                place.latest_hour = hour
+                _forget(state.hours, hour - HOUR_BUCKETS - self.max_lateness_ms // HOUR_MS - 1)
+        bucket.count += 1
+        bucket.minutes[minute] = bucket.minutes.get(minute, 0) + 1
+        if new_card:
+            bucket.new_cards[minute] = bucket.new_cards.get(minute, 0) + 1
+
+    def _lateness_days(self) -> int:
+        return self.max_lateness_ms // DAY_MS + 1
+
+    @staticmethod
+    def _terminal_day(state: TerminalState, day: int) -> TerminalDay:
+        """As :meth:`_card_day`, for a terminal's or a category's day."""
+        bucket = state.days.get(day)
+        if bucket is None:
+            bucket = state.days[day] = TerminalDay()
+            _forget(state.days, day - HISTORY_DAYS - BUCKET_GRACE_DAYS)
+        return bucket
+
+    def apply_label(self, change: LabelChange) -> bool:
+        if change.applied_key in self._labelled:
+            return False
+        self._labelled.add(change.applied_key)
+        for kind, key, day, counter, amount in change.deltas():
+            state: CardState | TerminalState
+            if kind == "card":
+                state = self._card(key)
+                bucket: CardDay | TerminalDay = self._card_day(state, day)
+                sums = CARD_SUMS
+            else:
+                place = self._terminal(key) if kind == "terminal" else self._place(key)
+                state, sums = place.state, TERMINAL_SUMS
+                bucket = self._terminal_day(state, day)
+            setattr(bucket, counter, getattr(bucket, counter) + amount)
+            state.past = fold_past(state.past, sums, day, counter, amount)
+        return True
+
+    def _prune(self) -> None:
+        """Forget applied ids as the table forgets their events (their time to live).
+
+        Ids are kept in the order they were applied, which is time order but for late
+        events: the oldest are dropped from the front, up to the first one still kept
+        (a late event's id is kept until the ids before it go, never dropped early)."""
+        self._since_prune = 0
+        horizon = self._newest_ms - EVENT_RETENTION_DAYS * DAY_MS
+        expired = []
+        for transaction_id, timestamp_ms in self._applied.items():
+            if timestamp_ms >= horizon:
+                break
+            expired.append(transaction_id)
+        for transaction_id in expired:
+            del self._applied[transaction_id]
+            self._registered.discard(transaction_id)
+
+
+class InMemoryModelRegistry:
+    """:class:`ModelRegistry` in a dictionary; each pointer written is kept."""
+
+    def __init__(self) -> None:
+        self.artifacts: dict[str, str] = {}
+        self.pointers: list[ModelPointer] = [ModelPointer()]
+
+    def pointer(self) -> ModelPointer:
+        return self.pointers[-1]
+
+    def move(self, pointer: ModelPointer) -> None:
+        self.pointers.append(pointer)
+
+    def publish(self, version: str, artifact: str) -> None:
+        if version in self.artifacts:
+            raise ValueError(f"{version} is already published")
+        self.artifacts[version] = artifact
+
+    def artifact(self, version: str) -> str:
+        return self.artifacts[version]
+
+    def versions(self) -> list[str]:
+        return list(self.artifacts)

@@ -1,0 +1,212 @@
+"""``cardwatch model status|train|publish|promote|rollback``: the models detect scores
+with, on the local stack (default) or a deployment (``--target``).
+
+``train`` runs the retrain function: on a deployment it invokes it (the fit runs in
+AWS, no laptop in the loop); on the local stack it runs the same handler code in this
+process against the stack's emulator. ``publish`` adds an artifact fitted elsewhere
+(``cardwatch train``) as the challenger in shadow, or as the champion with
+``--promote``. ``promote`` makes the challenger (or a named version) the champion;
+``rollback`` returns to the champion before it (or a named version). detect follows
+the pointer within its cache's age (a minute), without a redeploy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cardwatch.adapters.clients import AWS_ERRORS
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.function_invoker import invoke_and_wait
+from cardwatch.adapters.model_registry import S3ModelRegistry
+from cardwatch.cli.target import CommandError, CommandTarget, command_target
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model import TreeModel
+from cardwatch.domain.engine.model_pointer import PointerError, valid_version
+from cardwatch.domain.engine.model_store import default_model, is_shipped
+
+__all__ = ["run_model"]
+
+
+def run_model(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (CommandError, PointerError) as error:
+        print(f"cardwatch model: {error}", file=sys.stderr)
+        return 2
+    except AWS_ERRORS as error:
+        print(f"cardwatch model: AWS said: {error}", file=sys.stderr)
+        return 3
+
+
+def _registry(target: CommandTarget) -> S3ModelRegistry:
+    blueprint = target.blueprint
+    return S3ModelRegistry(
+        blueprint.model_bucket_name,
+        blueprint.model_parameter,
+        target.client("s3"),
+        target.client("ssm"),
+        blueprint.key_alias,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _by(note: str | None) -> str:
+    return f"{getpass.getuser()}: {note}" if note else getpass.getuser()
+
+
+def _run(args: argparse.Namespace) -> int:
+    target = command_target(args)
+    registry = _registry(target)
+    action = args.action
+    if action == "status":
+        return _status(registry, args.json)
+    if action == "train":
+        return _train(target, registry, args)
+    pointer = registry.pointer()
+    if action == "publish":
+        version = _publish(registry, args.file)
+        moved = (
+            pointer.promote(version, f"published and promoted by {_by(args.note)}", _now())
+            if args.promote
+            else pointer.shadow(version, f"published by {_by(args.note)}", _now())
+        )
+    elif action == "promote":
+        named: str | None = args.version or pointer.challenger
+        if named is None:
+            raise CommandError("no challenger to promote: name a version")
+        _known(registry, named)
+        moved = pointer.promote(named, f"promoted by {_by(args.note)}", _now())
+    else:  # rollback
+        if args.version is not None:
+            _known(registry, args.version)
+        moved = pointer.rollback(_now(), args.version)
+        moved = replace(moved, reason=f"{moved.reason} by {_by(args.note)}")
+    registry.move(moved)
+    print(
+        json.dumps(json.loads(moved.to_json()), indent=2)
+        if args.json
+        else f"champion {moved.champion}, challenger {moved.challenger or '-'}: "
+        "detect scores with it within a minute"
+    )
+    return 0
+
+
+def _known(registry: S3ModelRegistry, version: str) -> None:
+    """``version`` names the shipped model or a published artifact (never a typo)."""
+    if is_shipped(version):
+        return
+    try:
+        registry.artifact(version)
+    except (KeyError, PointerError):
+        raise CommandError(f"{version[:100]}: no such published model") from None
+
+
+def _publish(registry: S3ModelRegistry, path: Path | None) -> str:
+    if path is None:
+        raise CommandError("publish needs a FILE (a model artifact, `cardwatch train`)")
+    try:
+        text = path.read_text()
+        model = TreeModel.from_json(text)
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror or error}") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise CommandError(f"{path}: not a model artifact ({error})") from None
+    if model.features != FEATURES:
+        raise CommandError(f"{path}: fitted on other features than the engine's")
+    if not valid_version(model.version):
+        raise CommandError(f"{path}: its metadata.version is not a version name")
+    if model.version in registry.versions():
+        raise CommandError(f"{model.version} is published already")
+    registry.publish(model.version, text)
+    return model.version
+
+
+def _status(registry: S3ModelRegistry, as_json: bool) -> int:
+    pointer = registry.pointer()
+    versions = registry.versions()
+    if as_json:
+        document = json.loads(pointer.to_json()) | {"published": versions}
+        print(json.dumps(document, indent=2))
+        return 0
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title="models", title_justify="left")
+    for column in ("version", "role", "trained at", "rows", "frauds"):
+        table.add_column(column)
+    roles = {pointer.champion: "champion"} | (
+        {pointer.challenger: "challenger (shadow)"} if pointer.challenger else {}
+    )
+    roles |= {v: "earlier champion" for v in pointer.earlier if v not in roles}
+    shown = [*dict.fromkeys([*roles, *versions[-10:]])]
+    for version in shown:
+        meta = _metadata(registry, version)
+        table.add_row(
+            version,
+            roles.get(version, "published"),
+            str(meta.get("trained_at", "")),
+            f"{meta['rows']:,}" if "rows" in meta else "",
+            f"{meta['frauds']:,}" if "frauds" in meta else "",
+        )
+    console = Console()
+    console.print(table)
+    console.print(f"pointer moved {pointer.changed_at or '(never)'}: {pointer.reason}")
+    last = pointer.last_training
+    if last:
+        console.print(
+            f"last retraining {last.get('at')}: {last.get('outcome')}, {last.get('detail')}"
+        )
+    return 0
+
+
+def _metadata(registry: S3ModelRegistry, version: str) -> dict[str, Any]:
+    if is_shipped(version):
+        return dict(default_model().metadata)
+    try:
+        return dict(json.loads(registry.artifact(version)).get("metadata", {}))
+    except KeyError:
+        return {"trained_at": "(missing)"}
+
+
+def _train(target: CommandTarget, registry: S3ModelRegistry, args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    for name in ("evaluation_days", "label_delay_days", "history_days"):
+        if getattr(args, name) is not None:
+            overrides[name] = float(getattr(args, name))
+    if args.min_frauds is not None:
+        overrides["min_frauds_to_train"] = args.min_frauds
+    if args.shadow:
+        overrides["auto_promote"] = False
+    spec = target.blueprint.functions["retrain"]
+    if target.endpoint is None:  # a deployment: the function fits, in AWS
+        try:
+            report = invoke_and_wait(target.session, spec.name, {"settings": overrides})
+        except RuntimeError as error:
+            raise CommandError(str(error)) from None
+    else:  # the local stack: the handler's code, here, against the emulator
+        from cardwatch.handlers.config import RetrainConfig  # noqa: PLC0415
+        from cardwatch.handlers.wiring import retrain as wiring  # noqa: PLC0415
+        from cardwatch.training.retraining import retrain  # noqa: PLC0415
+
+        environment = {k: v for k, v in spec.environment.items() if isinstance(v, str)}
+        base = RetrainConfig.from_env(environment)
+        chosen = wiring.with_overrides(base, overrides)
+        log = DynamoTransactionStore(chosen.table_name, target.client("dynamodb"))
+        report = retrain(log, registry, wiring.settings(chosen)).to_record()
+    print(
+        json.dumps(report, indent=2)
+        if args.json
+        else f"{report.get('outcome')}: {report.get('detail')} "
+        f"(version {report.get('version') or '-'}; {report.get('read', 0):,} decisions read)"
+    )
+    return 0

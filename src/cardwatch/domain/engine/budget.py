@@ -1,0 +1,122 @@
+"""Review and block thresholds that follow an alert budget.
+
+A security team can look at so many transactions a day. The budget says which share of
+traffic may go to review (default 0.5 %) and to block (0.1 %); the thresholds are the
+scores that cut those shares off the recent score distribution, never lower than the
+rule document's own thresholds. So a new model, or new traffic, that scores everything
+higher cannot flood the team: the cut rises with it.
+
+Recent scores are kept as counts per score bin and day (:class:`ScoreCounts`), which add
+up exactly in any order: the analyze function folds each finished window's decisions
+into them once, and the detect function reads the last days with a short cache.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from cardwatch.domain.engine.rules import Thresholds
+from cardwatch.domain.engine.state import DAY_MS
+
+__all__ = ["BINS", "AlertBudget", "InMemoryScoreLog", "bin_floor", "bin_of", "count_bins"]
+
+#: Scores are binned on the log-odds scale, a twentieth of a unit wide, from -20 to +20
+#: (2e-9 to 1 - 2e-9): finer where the cut falls (scores near 1) than even steps.
+_STEP = 0.05
+_LOW = -20.0
+BINS = round(-2 * _LOW / _STEP)
+
+
+def bin_of(score: float) -> int:
+    """The bin of a score in [0, 1] (0 is the lowest, ``BINS - 1`` the highest)."""
+    if score <= 0:
+        return 0
+    if score >= 1:
+        return BINS - 1
+    logit = math.log(score / (1.0 - score))
+    return min(BINS - 1, max(0, int((logit - _LOW) / _STEP)))
+
+
+def bin_floor(index: int) -> float:
+    """The lowest score in bin ``index``."""
+    if index <= 0:
+        return 0.0
+    logit = _LOW + index * _STEP
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def count_bins(scores: Iterable[float]) -> Counter[int]:
+    return Counter(bin_of(score) for score in scores)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertBudget:
+    review_share: float = 0.005
+    block_share: float = 0.001
+    #: how many days of scores the cut is taken from
+    days: int = 7
+    #: below this many scores the rule document's thresholds apply as they are
+    min_scores: int = 1000
+
+    def __post_init__(self) -> None:
+        if not 0 < self.block_share <= self.review_share < 1:
+            raise ValueError("alert budget: need 0 < block share <= review share < 1")
+
+    def thresholds(self, counts: Mapping[int, int], floor: Thresholds) -> Thresholds:
+        """The cut for each share, from recent ``counts`` (bin -> scores), at least
+        ``floor``'s."""
+        total = sum(counts.values())
+        if total < self.min_scores:
+            return floor
+        review = max(floor.review, self._cut(counts, total * self.review_share))
+        block = max(floor.block, self._cut(counts, total * self.block_share))
+        return Thresholds(min(review, 1.0), min(max(block, review), 1.0))
+
+    @staticmethod
+    def _cut(counts: Mapping[int, int], allowed: float) -> float:
+        """The lowest bin floor above which at most ``allowed`` scores lie. A bin that
+        alone holds more than ``allowed`` (a model's tie: trees give many transactions
+        the same score) cannot be split: it is flagged whole when nothing above it would
+        fill half the budget, so the team sees the highest scores rather than none."""
+        above = 0
+        for index in sorted(counts, reverse=True):
+            if above + counts[index] > allowed:
+                tie = counts[index] > allowed and above < allowed / 2
+                return bin_floor(index if tie else index + 1)
+            above += counts[index]
+        return 0.0
+
+    def window(self, now_ms: int) -> tuple[int, int]:
+        """The days whose scores set the cut, ``first <= day < last``: the ``days`` before
+        today and today's finished windows. So a new deployment, or a market a model has
+        never seen, is held to the budget from its first thousand scores, not from its
+        second day (a replay of day one flagged 13 % of a week's traffic without them)."""
+        today = now_ms // DAY_MS
+        return today - self.days, today + 1
+
+
+class InMemoryScoreLog:
+    """Score counts per day in memory (the backtest; the fake of the DynamoDB log)."""
+
+    def __init__(self) -> None:
+        self.days: dict[int, Counter[int]] = {}
+        self.windows: set[int] = set()
+
+    def fold(self, window_start_ms: int, scores: Iterable[float]) -> bool:
+        """Add a finished window's scores, once per window; False if it was folded."""
+        if window_start_ms in self.windows:
+            return False
+        self.windows.add(window_start_ms)
+        self.days.setdefault(window_start_ms // DAY_MS, Counter()).update(count_bins(scores))
+        return True
+
+    def counts(self, first_day: int, last_day: int) -> Counter[int]:
+        """Counts of the days ``first_day <= day < last_day``, added up."""
+        total: Counter[int] = Counter()
+        for day, counts in self.days.items():
+            if first_day <= day < last_day:
+                total.update(counts)
+        return total

@@ -1,0 +1,324 @@
+"""Turn a request body into a :class:`Transaction`, or say exactly what is wrong.
+
+The contract (``cardwatch/schema/transaction.schema.json``) is checked first, with the
+same draft-04 rules an API Gateway model applies; then what a schema cannot say: exact
+money, real dates in a sane range, Luhn-valid card numbers. Messages never echo values.
+
+Whether a body keeps the contract is decided by the contract's compiled check (plain
+Python generated from the schema file, :mod:`cardwatch.cli.contract_checks`). Only a
+body that breaks it loads jsonschema, whose validator names every problem: a cold start
+never waits for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from fastjsonschema import JsonSchemaException
+
+from cardwatch.domain.errors import FieldProblem, InvalidTransaction
+from cardwatch.domain.transaction import strict_json
+from cardwatch.domain.transaction.card import CardTokenizer
+from cardwatch.domain.transaction.card_screen import holds_card_number, number_holds_card_number
+from cardwatch.domain.transaction.money import parse_amount
+from cardwatch.domain.transaction.record import OPTIONAL_FIELDS, Transaction
+from cardwatch.schema import label_check, label_schema, transaction_check, transaction_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft4Validator
+    from jsonschema.exceptions import ValidationError
+
+__all__ = [
+    "CVV_FIELDS",
+    "TimeWindow",
+    "TransactionParser",
+    "card_data_problems",
+    "check_path_id",
+    "contract_problems",
+    "contract_validator",
+    "keeps_contract",
+    "model_problems",
+    "parse_label",
+]
+
+#: Field names under which a card verification code could be sent; each is refused
+#: (PCI DSS 3.2: sensitive authentication data is never stored after authorization).
+CVV_FIELDS = frozenset(
+    {
+        "cvv",
+        "cvv2",
+        "cvc",
+        "cvc2",
+        "cid",
+        "csc",
+        "card_verification_value",
+        "card_security_code",
+        "security_code",
+        "cvn",
+    }
+)
+
+#: Field names longer than this are cut in messages (a name is the client's own text).
+_NAME_SHOWN = 64
+_SHORT_ENUM = 10
+#: Fields the screen leaves alone: the card number itself (checked as one, then
+#: tokenized) and the token (taken only when cardwatch issued it; a real token's hex
+#: holds a Luhn-valid digit run now and then).
+_UNSCREENED = frozenset({"card_number", "card_token"})
+_CARD_DATA = "may hold a card number; card numbers are taken only in card_number"
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """draft-04's ``pattern`` with ``$`` at the very end of the value: Python's ``$``
+    also matches before a final newline, which would make ``X`` and ``X\n`` two ids
+    (the compiled checks read ``$`` the same way)."""
+    found = re.search(pattern, value)
+    anchored = pattern.endswith("$") and not pattern.endswith("\\$")
+    return found is not None and not (anchored and found.end() != len(value))
+
+
+def _whole_value_pattern(
+    validator: Draft4Validator, pattern: str, instance: object, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError  # noqa: PLC0415 - see contract_validator
+
+    if isinstance(instance, str) and not _matches(pattern, instance):
+        yield ValidationError(f"does not match {pattern!r}")
+
+
+#: The contract files' compiled checks: each raises on the first problem it meets.
+_CHECKS: dict[str, Callable[[object], object]] = {
+    "transaction": transaction_check.validate_urn_cardwatch_schema_transaction,
+    "label": label_check.validate_urn_cardwatch_schema_label,
+}
+_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "transaction": transaction_schema,
+    "label": label_schema,
+}
+
+
+@cache
+def contract_validator(name: str) -> Draft4Validator:
+    """The full validator of a contract file, which names every problem of a document
+    (built once, by the first document that breaks the contract)."""
+    from jsonschema import Draft4Validator, validators  # noqa: PLC0415 - broken bodies only
+
+    extended = validators.extend(  # type: ignore[no-untyped-call]
+        Draft4Validator, {"pattern": _whole_value_pattern}
+    )
+    validator: Draft4Validator = extended(_SCHEMAS[name]())
+    return validator
+
+
+def keeps_contract(document: object, name: str = "transaction") -> bool:
+    """Whether ``document`` keeps the contract file ``name``, by its compiled check."""
+    try:
+        _CHECKS[name](document)
+    except JsonSchemaException:
+        return False
+    return True
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= _NAME_SHOWN else name[:_NAME_SHOWN] + "..."
+
+
+def card_data_problems(document: object, where: str = "body") -> list[FieldProblem]:
+    """Every place in ``document`` (names and values, at any depth) that holds a card
+    number, other than the ``card_number`` field itself, named by field, never shown."""
+    problems: list[FieldProblem] = []
+    if isinstance(document, dict):
+        for name, value in document.items():
+            if holds_card_number(name):
+                problems.append(FieldProblem(where, f"a field name {_CARD_DATA}"))
+                continue
+            inner = name if where == "body" else f"{where}.{name}"
+            if where == "body" and name in _UNSCREENED:
+                continue
+            problems += card_data_problems(value, inner)
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            problems += card_data_problems(value, f"{where}.{index}")
+    elif isinstance(document, str):
+        if holds_card_number(document):
+            problems.append(FieldProblem(where, _CARD_DATA))
+    elif isinstance(document, int | float | Decimal) and number_holds_card_number(document):
+        problems.append(FieldProblem(where, _CARD_DATA))
+    return problems
+
+
+def _where(error: ValidationError) -> str:
+    return ".".join(str(part) for part in error.absolute_path) or "body"
+
+
+def _describe(error: ValidationError) -> Iterable[FieldProblem]:
+    """Name the field and the rule, never the offending value."""
+    kind, where = str(error.validator), _where(error)
+    rule: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if kind == "required":
+        yield from (FieldProblem(name, "is required") for name in rule if name not in instance)
+    elif kind == "additionalProperties":
+        allowed = set(schema.get("properties", {}))
+        for name in sorted(set(instance) - allowed):
+            yield FieldProblem(_shown(name), "is not a field of the contract")
+    elif kind == "oneOf" and where == "body":
+        yield FieldProblem("card_number", "exactly one of card_number or card_token is required")
+    elif kind == "type":
+        yield FieldProblem(where, f"must be of JSON type {rule}")
+    elif kind == "pattern":
+        yield FieldProblem(where, f"must match the pattern {rule}")
+    elif kind == "enum":
+        allowed_text = ", ".join(rule) if len(rule) <= _SHORT_ENUM else "the contract's list"
+        yield FieldProblem(where, f"must be one of {allowed_text}")
+    elif kind == "minimum":
+        strict = schema.get("exclusiveMinimum", False)
+        yield FieldProblem(where, f"must be {'greater than' if strict else 'at least'} {rule}")
+    elif kind == "maximum":
+        yield FieldProblem(where, f"must be at most {rule}")
+    else:
+        yield FieldProblem(where, f"breaks the contract's {kind} rule")
+
+
+def contract_problems(document: object, contract: str = "transaction") -> list[FieldProblem]:
+    """Every way ``document`` breaks the JSON Schema contract (empty when it holds)."""
+    if not isinstance(document, dict):
+        return [FieldProblem("body", "must be a JSON object")]
+    screened = card_data_problems(document)
+    if screened:
+        return screened
+    cvv = sorted(name for name in document if name.lower() in CVV_FIELDS)
+    if cvv:
+        return [FieldProblem(name, "card verification codes are never accepted") for name in cvv]
+    if keeps_contract(document, contract):
+        return []
+    return model_problems(document, contract_validator(contract))
+
+
+def model_problems(document: object, validator: Draft4Validator) -> list[FieldProblem]:
+    """Every way ``document`` breaks the JSON Schema ``validator`` holds, by field."""
+    problems: list[FieldProblem] = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path]):
+        problems.extend(_describe(error))
+    return problems
+
+
+def check_path_id(transaction_id: str) -> None:
+    """A transaction id taken from a path: the contract's id pattern, and no card data."""
+    problems = card_data_problems(transaction_id, "transaction_id")
+    pattern = transaction_schema()["properties"]["transaction_id"]["pattern"]
+    if not problems and _matches(pattern, transaction_id):
+        return
+    raise InvalidTransaction(
+        problems or [FieldProblem("transaction_id", f"must match the pattern {pattern}")]
+    )
+
+
+def parse_label(body: str | bytes) -> dict[str, Any]:
+    """A label request body, checked against ``label.schema.json``."""
+    document = strict_json.loads(body)
+    problems = contract_problems(document, "label")
+    if problems:
+        raise InvalidTransaction(problems)
+    result: dict[str, Any] = document
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """How far from now a transaction's timestamp may lie."""
+
+    max_age: timedelta = timedelta(days=365)
+    max_ahead: timedelta = timedelta(minutes=5)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def check(self, moment: datetime) -> None:
+        current = self.now()
+        if moment > current + self.max_ahead:
+            raise InvalidTransaction.single("timestamp", "lies in the future")
+        if moment < current - self.max_age:
+            raise InvalidTransaction.single("timestamp", f"is older than {self.max_age.days} days")
+
+
+class TransactionParser:
+    """Parses and validates request bodies, tokenizing the card on the way."""
+
+    def __init__(self, tokenizer: CardTokenizer, window: TimeWindow | None = None) -> None:
+        self._tokenizer = tokenizer
+        self._window = window or TimeWindow()
+
+    def parse(self, body: str | bytes) -> Transaction:
+        document = strict_json.loads(body)
+        problems = contract_problems(document)
+        if problems:
+            raise InvalidTransaction(problems)
+        return self.from_document(document)
+
+    def from_document(self, document: dict[str, Any]) -> Transaction:
+        """Build a transaction from a document that already satisfies the contract."""
+        currency = document["currency"]
+        amount = parse_amount(document["amount"], currency)
+        occurred_at, offset_minutes = _parse_timestamp(document["timestamp"])
+        self._window.check(occurred_at)
+        if "card_number" in document:
+            card = self._tokenizer.tokenize(document["card_number"])
+        else:
+            card = self._tokenizer.reference(document["card_token"])
+        extras: dict[str, str | Decimal] = {}
+        for name in OPTIONAL_FIELDS:
+            if name in document:
+                value = document[name]
+                extras[name] = Decimal(value) if isinstance(value, int | Decimal) else value
+        for name in ("latitude", "longitude"):
+            if name in extras:
+                extras[name] = _coordinate(name, Decimal(extras[name]))
+        return Transaction(
+            transaction_id=document["transaction_id"],
+            user_id=document["user_id"],
+            amount=amount,
+            currency=currency,
+            occurred_at=occurred_at,
+            terminal_id=document["terminal_id"],
+            card=card,
+            extras=extras,
+            utc_offset_minutes=offset_minutes,
+        )
+
+
+#: Coordinates are kept to seven decimal places (about a centimetre): every value in
+#: range is then a number DynamoDB can store (1E-200 cannot be).
+_COORDINATE_STEP = Decimal("1E-7")
+#: More decimals than this are refused: always, rather than now and then when a
+#: float's noise digits happen to pass the card-number screen.
+MAX_COORDINATE_DECIMALS = 12
+
+
+def _coordinate(name: str, value: Decimal) -> Decimal:
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_COORDINATE_DECIMALS:
+        raise InvalidTransaction.single(
+            name, f"must have at most {MAX_COORDINATE_DECIMALS} decimal places"
+        )
+    kept = value.quantize(_COORDINATE_STEP)
+    return kept if kept != 0 else Decimal(0)
+
+
+def _parse_timestamp(text: str) -> tuple[datetime, int]:
+    """The moment in UTC, and the offset the client wrote (whole minutes east of UTC)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidTransaction.single("timestamp", "is not a real date and time") from None
+    offset = moment.utcoffset()
+    minutes = 0 if offset is None else int(offset.total_seconds() // 60)
+    try:
+        return moment.astimezone(UTC), minutes
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 has no UTC moment in range
+        raise InvalidTransaction.single("timestamp", "is out of range") from None

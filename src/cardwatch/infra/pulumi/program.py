@@ -1,0 +1,96 @@
+"""The Pulumi program: configuration -> blueprint -> components.
+
+Configuration (``pulumi config set``; every key optional, the blueprint has defaults):
+``environment_suffix``, ``alert_email``, ``log_retention_days``,
+``reserved_concurrency`` (one number for every function), ``api_rate_limit_per_second``,
+``api_burst_limit``, ``api_quota_per_day`` (0: none), ``vpc_functions`` (comma list),
+``email_subscription`` (true/false), ``api_gateway_account_role`` (true/false: this
+environment sets the account's API Gateway CloudWatch role; one per account and region).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from cardwatch.blueprint import FUNCTION_KEYS, Blueprint, blueprint_for
+from cardwatch.infra.common.packaging import build_lambda_package, build_training_package
+from cardwatch.infra.pulumi.api import TransactionApi
+from cardwatch.infra.pulumi.base import Context
+from cardwatch.infra.pulumi.events import EventRouting
+from cardwatch.infra.pulumi.functions import DetectionFunctions
+from cardwatch.infra.pulumi.messaging import AlertChannel
+from cardwatch.infra.pulumi.models import ModelStore
+from cardwatch.infra.pulumi.monitoring import Monitoring
+from cardwatch.infra.pulumi.network import PrivateNetwork
+from cardwatch.infra.pulumi.security import Security
+from cardwatch.infra.pulumi.storage import TransactionStore
+
+__all__ = ["blueprint_from_config", "build"]
+
+
+def blueprint_from_config(config: pulumi.Config | None = None) -> Blueprint:
+    config = config or pulumi.Config()
+    overrides: dict[str, Any] = {}
+    for key in ("log_retention_days", "api_rate_limit_per_second", "api_burst_limit"):
+        if (value := config.get_int(key)) is not None:
+            overrides[key] = value
+    if (quota := config.get_int("api_quota_per_day")) is not None:
+        overrides["api_quota_per_day"] = quota or None
+    if (concurrency := config.get_int("reserved_concurrency")) is not None:
+        overrides["reserved_concurrency"] = dict.fromkeys(FUNCTION_KEYS, concurrency)
+    if (vpc := config.get("vpc_functions")) is not None:
+        overrides["vpc_functions"] = frozenset(n.strip() for n in vpc.split(",") if n.strip())
+    if (email := config.get("alert_email")) is not None:
+        overrides["alert_email"] = email
+    for flag in ("email_subscription", "api_gateway_account_role"):
+        if (value := config.get_bool(flag)) is not None:
+            overrides[flag] = value
+    return blueprint_for("pulumi", config.get("environment_suffix") or "dev", **overrides)
+
+
+def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[str, Any]:
+    """Declare every resource of ``blueprint``; return the components by part name."""
+    provider = aws.Provider("aws", region=blueprint.region, default_tags={"tags": blueprint.tags})
+    opts = pulumi.ResourceOptions(providers={"aws": provider})
+    identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider))
+    ctx = Context(blueprint, identity.account_id)
+    parts: dict[str, Any] = {"Security": Security("security", ctx, opts)}
+    parts["TransactionStore"] = TransactionStore("transaction-store", ctx, opts)
+    models = ModelStore("model-store", ctx, build_training_package(build_dir), opts)
+    parts["ModelStore"] = models
+    parts["AlertChannel"] = AlertChannel("alert-channel", ctx, opts)
+    vpc = None
+    if blueprint.settings.vpc_functions:
+        network = PrivateNetwork("private-network", ctx, opts)
+        parts["PrivateNetwork"] = network
+        vpc = ([s.id for s in network.subnets], [network.security_group.id])
+    functions = DetectionFunctions(
+        "detection-functions",
+        ctx,
+        build_lambda_package(build_dir),
+        training=models,
+        vpc=vpc,
+        opts=opts,
+    )
+    parts["DetectionFunctions"] = functions
+    parts["TransactionApi"] = TransactionApi(
+        "transaction-api", ctx, functions.functions["ingest"], opts
+    )
+    parts["EventRouting"] = EventRouting(
+        "event-routing",
+        ctx,
+        functions.functions,
+        parts["AlertChannel"].queues["failures_dlq"],
+        opts,
+    )
+    parts["Monitoring"] = Monitoring("monitoring", ctx, functions.functions, opts)
+    pulumi.export("api_url", parts["TransactionApi"].url.apply(lambda u: f"{u}/transactions"))
+    pulumi.export("api_key_id", parts["TransactionApi"].key.id)
+    pulumi.export("analyst_api_key_id", parts["Security"].analyst_api_key.id)
+    pulumi.export("alert_topic_arn", parts["AlertChannel"].topic.arn)
+    pulumi.export("model_bucket", models.bucket.id)
+    return parts

@@ -1,0 +1,269 @@
+"""The local API gateway: what API Gateway does in front of the ingest function.
+
+Configured from the blueprint as the deployments configure API Gateway: the API key
+header, the usage plan's throttle (token bucket: rate and burst) and daily quota, the
+request validator with the same JSON Schema model, then a REST proxy event into the
+real handler. Answers that API Gateway itself gives (403, 429, 400 from the model
+validator) have its shape; everything else is the function's own answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from jsonschema import Draft4Validator
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from cardwatch.blueprint import Blueprint
+from cardwatch.domain.errors import MAX_PROBLEMS
+from cardwatch.domain.transaction.validation import model_problems
+from cardwatch.schema import gateway_model
+from cardwatch.schema.openapi import openapi_document
+
+__all__ = ["GatewayStats", "LocalGateway", "TokenBucket", "build_gateway"]
+
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+
+class TokenBucket:
+    """API Gateway's throttle: ``rate`` requests a second, bursts up to ``burst``."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rate, self._burst, self._clock = rate, burst, clock
+        self._tokens = float(burst)
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
+
+
+@dataclass(slots=True)
+class GatewayStats:
+    """Counts by answer, for summaries and tests."""
+
+    by_status: dict[int, int] = field(default_factory=dict)
+    quota_used: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (day, n)
+
+    def count(self, status: int) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+
+
+def _gateway_error(status: int, message: str, kind: str) -> JSONResponse:
+    return JSONResponse(
+        {"message": message}, status_code=status, headers={"x-amzn-ErrorType": kind}
+    )
+
+
+def _proxy_event(
+    request: Request,
+    body: str,
+    resource: str,
+    *,
+    api_key: str,
+    api_key_id: str,
+    path_parameters: dict[str, str] | None,
+    stage: str,
+) -> dict[str, Any]:
+    """API Gateway's REST proxy integration event (payload format 1.0)."""
+    headers = dict(request.headers)
+    return {
+        "resource": resource,
+        "path": request.url.path,
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": dict(request.query_params) or None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "body": body,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": request.method,
+            "stage": stage,
+            "path": f"/{stage}{request.url.path}",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {
+                "apiKey": api_key,
+                "apiKeyId": api_key_id,
+                "sourceIp": request.client.host if request.client else "",
+            },
+        },
+    }
+
+
+class LocalGateway:
+    """API key, usage plan, request validator and proxy integration, per the blueprint."""
+
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        api_keys: dict[str, str],
+        invoke: Invoke,
+        stats: GatewayStats | None = None,
+        analyst_key_id: str | None = None,
+    ) -> None:
+        """``api_keys``: each key's value -> its id, as API Gateway holds them;
+        ``analyst_key_id`` has the analysts' usage plan."""
+        self._blueprint = blueprint
+        self._keys = dict(api_keys)
+        self._invoke = invoke
+        self.stats = stats if stats is not None else GatewayStats()
+        settings = blueprint.settings
+        self._quota = settings.api_quota_per_day
+        # one usage plan's throttle per key: the processor's, and the analysts' own
+        self._buckets = {
+            key_id: TokenBucket(settings.api_rate_limit_per_second, settings.api_burst_limit)
+            for key_id in self._keys.values()
+        }
+        if analyst_key_id is not None:
+            self._buckets[analyst_key_id] = TokenBucket(
+                blueprint.analyst_rate_limit_per_second, blueprint.analyst_burst_limit
+            )
+        self._models = {
+            "/transactions": Draft4Validator(gateway_model("transaction")),
+            "/transactions/{transaction_id}/label": Draft4Validator(gateway_model("label")),
+        }
+
+    def _admit(self, request: Request) -> JSONResponse | None:
+        key = request.headers.get(self._blueprint.api_key_header)
+        key_id = self._keys.get(key or "")
+        if key_id is None:
+            return _gateway_error(403, "Forbidden", "ForbiddenException")
+        if self._quota is not None:
+            day = datetime.now(UTC).date().isoformat()
+            used_day, used = self.stats.quota_used.get(key_id, (day, 0))
+            used = used if used_day == day else 0
+            if used >= self._quota:
+                return _gateway_error(429, "Limit Exceeded", "LimitExceededException")
+            self.stats.quota_used[key_id] = (day, used + 1)
+        if not self._buckets[key_id].take():
+            return _gateway_error(429, "Too Many Requests", "TooManyRequestsException")
+        return None
+
+    def _validate(self, resource: str, body: str, content_type: str) -> JSONResponse | None:
+        if resource not in self._models:
+            return None  # a method without a request model (GET)
+        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+            return None  # no model for other types: the function answers 415
+        try:  # the gateway parses leniently; the function's strict reading comes later
+            document = json.loads(body, parse_float=Decimal)
+        except (ValueError, RecursionError):
+            return _gateway_error(400, "Invalid request body", "BadRequestException")
+        problems = model_problems(document, self._models[resource])
+        if not problems:
+            return None
+        # API Gateway's message, through BAD_REQUEST_BODY_TEMPLATE: the model is the
+        # contract's shape, so what it says names fields and types only
+        detail = "; ".join(str(problem) for problem in problems[:MAX_PROBLEMS])
+        return JSONResponse(
+            {"message": "Invalid request body", "detail": f"[{detail}]"},
+            status_code=400,
+            headers={"x-amzn-ErrorType": "BadRequestException"},
+        )
+
+    async def proxy(
+        self, request: Request, resource: str, path_parameters: dict[str, str] | None = None
+    ) -> Response:
+        body = (await request.body()).decode("utf-8", errors="replace")
+        refused = self._admit(request) or self._validate(
+            resource, body, request.headers.get("content-type", "application/json")
+        )
+        if refused is not None:
+            self.stats.count(refused.status_code)
+            return refused
+        event = _proxy_event(
+            request,
+            body,
+            resource,
+            api_key=request.headers[self._blueprint.api_key_header],
+            api_key_id=self._keys[request.headers[self._blueprint.api_key_header]],
+            path_parameters=path_parameters,
+            stage=self._blueprint.api_stage,
+        )
+        try:
+            result = await run_in_threadpool(self._invoke, "ingest", event)
+        except Exception:  # API Gateway turns a crashed function into a 502
+            self.stats.count(502)
+            return _gateway_error(502, "Internal server error", "InternalServerErrorException")
+        status = int(result["statusCode"])
+        self.stats.count(status)
+        headers = {k: v[-1] for k, v in (result.get("multiValueHeaders") or {}).items()}
+        headers.update(result.get("headers") or {})
+        return Response(result.get("body") or "", status_code=status, headers=headers)
+
+    def app(self) -> Starlette:
+        async def transactions(request: Request) -> Response:
+            return await self.proxy(request, "/transactions")
+
+        async def label(request: Request) -> Response:
+            return await self.proxy(
+                request,
+                "/transactions/{transaction_id}/label",
+                {"transaction_id": request.path_params["transaction_id"]},
+            )
+
+        async def case(request: Request) -> Response:
+            return await self.proxy(
+                request,
+                "/transactions/{transaction_id}",
+                {"transaction_id": request.path_params["transaction_id"]},
+            )
+
+        async def reviews(request: Request) -> Response:
+            return await self.proxy(request, "/reviews")
+
+        async def openapi(request: Request) -> Response:
+            return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
+
+        async def health(_request: Request) -> Response:
+            return JSONResponse({"status": "ok"})
+
+        return Starlette(
+            routes=[
+                Route("/transactions", transactions, methods=["POST"]),
+                Route("/transactions/{transaction_id}/label", label, methods=["POST"]),
+                Route("/transactions/{transaction_id}", case, methods=["GET"]),
+                Route("/reviews", reviews, methods=["GET"]),
+                Route("/openapi.json", openapi, methods=["GET"]),
+                Route("/health", health, methods=["GET"]),
+            ]
+        )
+
+
+def build_gateway(
+    blueprint: Blueprint,
+    api_keys: dict[str, str],
+    invoke: Invoke,
+    stats: GatewayStats | None = None,
+    analyst_key_id: str | None = None,
+) -> Starlette:
+    """An ASGI app that serves the API as the blueprint configures it."""
+    return LocalGateway(blueprint, api_keys, invoke, stats, analyst_key_id).app()

@@ -1,0 +1,204 @@
+"""The whole pipeline on one machine: emulator, resources, gateway, functions, events."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cardwatch.blueprint import Blueprint, blueprint_for
+from cardwatch.handlers import wiring
+from cardwatch.handlers.observability import service_name
+from cardwatch.local.emulator.server import Emulator, running_emulator
+from cardwatch.local.runtime.event_wiring import EventWiring
+from cardwatch.local.runtime.function_logs import FunctionLogs
+from cardwatch.local.runtime.function_registry import LogShipper, register_functions
+from cardwatch.local.runtime.gateway import GatewayStats, build_gateway
+from cardwatch.local.runtime.lambda_runtime import LocalLambda
+from cardwatch.local.runtime.provision import Provisioned, api_keys, provision
+from cardwatch.local.runtime.serving import ThreadServer
+
+__all__ = ["ApiPortError", "LocalPipeline", "LocalSettings"]
+
+logger = logging.getLogger(__name__)
+
+
+class ApiPortError(RuntimeError):
+    """The local API could not listen on the port asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSettings:
+    port: int = 8080  # 0: any free port
+    emulator_port: int = 0  # the AWS emulator's; 0: any free port
+    environment_suffix: str = "local"
+    api_key: str | None = None  # None: a fresh random key
+    analyze_every_seconds: float = 300.0
+    #: the retraining schedule (the deployment's: weekly)
+    retrain_every_seconds: float = 7 * 86_400.0
+    analysis_window_seconds: int = 300
+    state_dir: Path = field(default_factory=lambda: Path(".cardwatch"))
+    #: Invocations of each function that may run at once (Lambda's concurrency).
+    concurrency: int = 8
+    #: Target settings to override (``api_rate_limit_per_second``, ...).
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+class LocalPipeline:
+    """Start with ``with LocalPipeline(settings) as pipeline:``; all stops on exit."""
+
+    def __init__(self, settings: LocalSettings | None = None) -> None:
+        self.settings = settings or LocalSettings()
+        self.blueprint: Blueprint = blueprint_for(
+            "local", self.settings.environment_suffix, **self.settings.overrides
+        )
+        self.api_key = self.settings.api_key or secrets.token_urlsafe(24)
+        self.analyst_api_key = secrets.token_urlsafe(24)
+        self.gateway_stats = GatewayStats()
+        self.emulator: Emulator | None = None
+        self.made: Provisioned | None = None
+        self.functions: LocalLambda | None = None
+        self.wiring: EventWiring | None = None
+        self.api_url = ""
+        self._emulator_context: Any = None
+        self._server: ThreadServer | None = None
+        self._logs: FunctionLogs | None = None
+        self._shipper: LogShipper | None = None
+        self.function_arns: dict[str, str] = {}
+        self._saved_env: dict[str, str | None] = {}
+
+    # -- start ----------------------------------------------------------------------
+    def __enter__(self) -> LocalPipeline:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _start(self) -> None:
+        settings, blueprint = self.settings, self.blueprint
+        self._emulator_context = running_emulator(blueprint.region, settings.emulator_port)
+        self.emulator = self._emulator_context.__enter__()
+        session = self.emulator.session()
+        self.made = provision(blueprint, session)
+        api_keys(blueprint, session, self.made, self.api_key, self.analyst_api_key)
+        self._set_environment(self.made)
+        self.function_arns = register_functions(blueprint, session, self._environment_of)
+        self._shipper = LogShipper(
+            session, {spec.name: spec.log_group for spec in blueprint.functions.values()}
+        )
+        self._logs = FunctionLogs(settings.state_dir / "logs", self._shipper.ship)
+        self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
+        self.functions = LocalLambda(blueprint, self._logs, settings.concurrency)
+        app = build_gateway(
+            blueprint,
+            self.made.api_keys,
+            self.functions.invoke,
+            self.gateway_stats,
+            self.made.analyst_api_key_id,
+        )
+        self._server = ThreadServer(app, "127.0.0.1", settings.port, "cardwatch-gateway")
+        url = self._server.start()
+        if url is None:
+            raise ApiPortError(f"the local API could not listen on port {settings.port}")
+        self.api_url = url
+        self.wiring = EventWiring(
+            blueprint,
+            self.made,
+            session,
+            self.functions.invoke,
+            analyze_every=settings.analyze_every_seconds,
+            retrain_every=settings.retrain_every_seconds,
+            concurrency=settings.concurrency,
+        )
+        self.wiring.start()
+        self._write_state()
+
+    def _environment_of(self, key: str) -> dict[str, str]:
+        """A function's environment as the emulator's Lambda registers it (as deployed)."""
+        assert self.made is not None
+        environment = self.made.environment(self.blueprint, key)
+        if key == "analyze":
+            environment["ANALYSIS_WINDOW_SECONDS"] = str(self.settings.analysis_window_seconds)
+        return environment
+
+    def _set_environment(self, made: Provisioned) -> None:
+        environment: dict[str, str] = {}
+        for key in self.blueprint.functions:
+            environment.update(made.environment(self.blueprint, key))
+        environment["ANALYSIS_WINDOW_SECONDS"] = str(self.settings.analysis_window_seconds)
+        self._saved_env = {name: os.environ.get(name) for name in environment}
+        os.environ.update(environment)
+        wiring.reset()
+
+    def _write_state(self) -> None:
+        assert self.made is not None and self.emulator is not None
+        blueprint = self.blueprint
+        state = {
+            "api_url": self.api_url,
+            "api_key": self.api_key,
+            "analyst_api_key": self.analyst_api_key,
+            "aws_endpoint": self.emulator.endpoint,
+            "region": blueprint.region,
+            "environment_suffix": blueprint.environment_suffix,
+            "functions": {
+                key: {"arn": arn, "log_group": blueprint.functions[key].log_group}
+                for key, arn in self.function_arns.items()
+            },
+            "resources": {
+                # local mode's stand-in for Lambda's queue of asynchronous invocations
+                "detect_invocation_queue": self.made.detect_invocation_queue_url,
+                "table": blueprint.table_name,
+                "profile_table": blueprint.profile_table_name,
+                "queues": self.made.queue_urls,
+                "alert_topic": self.made.topic_arn,
+                "event_bus": blueprint.event_bus_name,
+                "rule": blueprint.rule_name,
+                "kms_key_id": self.made.key_id,
+                "card_token_key": blueprint.card_token_key_alias,
+                "parameters": [
+                    blueprint.rules_parameter,
+                    blueprint.rates_parameter,
+                    blueprint.model_parameter,
+                ],
+                "model_bucket": blueprint.model_bucket_name,
+                "functions": {key: spec.name for key, spec in blueprint.functions.items()},
+                "function_logs": str(self.settings.state_dir / "logs"),
+            },
+        }
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.settings.state_dir / "local.json").write_text(json.dumps(state, indent=2) + "\n")
+
+    # -- stop -----------------------------------------------------------------------
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.wiring is not None:
+            self.wiring.stop()
+        if self._server is not None:
+            self._server.stop()
+        if self._logs is not None:
+            self._logs.close()
+        if self._shipper is not None:
+            self._shipper.close()
+        if self._emulator_context is not None:
+            self._emulator_context.__exit__(None, None, None)
+            self._emulator_context = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        wiring.reset()

@@ -1,0 +1,298 @@
+"""Create a blueprint's resources on an AWS endpoint (the local emulator, in practice).
+
+The third rendering of the blueprint, beside the CDKTF and the Pulumi one: the same
+names, keys, indexes, streams, redrive policies and subscriptions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from cardwatch.blueprint import Blueprint, Handle, QueueSpec
+from cardwatch.domain.engine.model_pointer import ModelPointer
+from cardwatch.domain.engine.rules import rules_text
+from cardwatch.domain.transaction.currency import rates_text
+
+__all__ = ["Provisioned", "provision"]
+
+
+@dataclass(slots=True)
+class Provisioned:
+    """What was created: names and the identifiers AWS gave them."""
+
+    key_id: str = ""
+    table_stream_arn: str = ""
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    queue_arns: dict[str, str] = field(default_factory=dict)
+    topic_arn: str = ""
+    #: API key value -> its id, as API Gateway holds them (the processor's, the analysts')
+    api_keys: dict[str, str] = field(default_factory=dict)
+    analyst_api_key_id: str = ""
+    #: Local only: stands for Lambda's asynchronous invocation queue of detect.
+    detect_invocation_queue_url: str = ""
+
+    def environment(self, blueprint: Blueprint, function_key: str) -> dict[str, str]:
+        """A function's environment variables, as a deployment would render them."""
+        outputs = {
+            Handle.SUSPICIOUS_QUEUE: self.queue_urls[blueprint.suspicious_queue.name],
+            Handle.ALERT_TOPIC: self.topic_arn,
+            Handle.ANALYST_API_KEY: self.analyst_api_key_id,
+        }
+        spec = blueprint.functions[function_key]
+        return {
+            name: outputs[value] if isinstance(value, Handle) else value
+            for name, value in spec.environment.items()
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key_id": self.key_id,
+            "table_stream_arn": self.table_stream_arn,
+            "queue_urls": self.queue_urls,
+            "queue_arns": self.queue_arns,
+            "topic_arn": self.topic_arn,
+        }
+
+
+def _tags(blueprint: Blueprint, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+    return [{key: k, value: v} for k, v in blueprint.tags.items()]
+
+
+def _key(blueprint: Blueprint, kms: Any) -> str:
+    key_id: str = kms.create_key(
+        Description=f"cardwatch data key ({blueprint.environment_suffix})",
+        Tags=_tags(blueprint, "TagKey", "TagValue"),
+    )["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=key_id)
+    kms.create_alias(AliasName=blueprint.key_alias, TargetKeyId=key_id)
+    return key_id
+
+
+def _token_key(blueprint: Blueprint, kms: Any) -> None:
+    """The card-token HMAC key, as both deployments make it (the emulator's KMS holds
+    its material, as AWS's would)."""
+    key_id = kms.create_key(
+        Description=f"cardwatch card-token HMAC key ({blueprint.environment_suffix})",
+        KeySpec="HMAC_256",
+        KeyUsage="GENERATE_VERIFY_MAC",
+        Tags=_tags(blueprint, "TagKey", "TagValue"),
+    )["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=blueprint.card_token_key_alias, TargetKeyId=key_id)
+
+
+def _model_bucket(blueprint: Blueprint, s3: Any, key_id: str) -> None:
+    """Model artifacts: versioned, encrypted with the CMK by default, never public."""
+    name = blueprint.model_bucket_name
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key_id,
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(blueprint)})
+
+
+def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
+    pk, sk = blueprint.table_partition_key, blueprint.table_sort_key
+    response = dynamodb.create_table(
+        TableName=blueprint.table_name,
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": kind}
+            for name, kind in blueprint.table_attributes
+        ],
+        KeySchema=[
+            {"AttributeName": pk, "KeyType": "HASH"},
+            {"AttributeName": sk, "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in blueprint.table_indexes
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": blueprint.stream_view_type},
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
+        DeletionProtectionEnabled=False,
+        Tags=_tags(blueprint),
+    )
+    dynamodb.update_continuous_backups(
+        TableName=blueprint.table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+    return str(response["TableDescription"]["LatestStreamArn"])
+
+
+def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
+    key, slot = blueprint.profile_table_key, blueprint.profile_table_sort_key
+    dynamodb.create_table(
+        TableName=blueprint.profile_table_name,
+        AttributeDefinitions=[
+            {"AttributeName": key, "AttributeType": "S"},
+            {"AttributeName": slot, "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": key, "KeyType": "HASH"},
+            {"AttributeName": slot, "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
+        DeletionProtectionEnabled=False,
+        Tags=_tags(blueprint),
+    )
+    dynamodb.update_time_to_live(
+        TableName=blueprint.profile_table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": blueprint.profile_ttl_attribute},
+    )
+    dynamodb.update_continuous_backups(
+        TableName=blueprint.profile_table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+
+
+def _queue(spec: QueueSpec, sqs: Any, key_id: str, made: Provisioned, blueprint: Blueprint) -> None:
+    attributes = {
+        "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+        "MessageRetentionPeriod": str(spec.retention_seconds),
+        "KmsMasterKeyId": key_id,
+    }
+    if spec.dead_letter is not None:
+        attributes["RedrivePolicy"] = json.dumps(
+            {
+                "deadLetterTargetArn": made.queue_arns[spec.dead_letter.name],
+                "maxReceiveCount": spec.max_receive_count,
+            }
+        )
+    url = sqs.create_queue(QueueName=spec.name, Attributes=attributes, tags=blueprint.tags)[
+        "QueueUrl"
+    ]
+    made.queue_urls[spec.name] = url
+    made.queue_arns[spec.name] = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+
+
+def _topic(blueprint: Blueprint, sns: Any, key_id: str, made: Provisioned) -> str:
+    arn: str = sns.create_topic(
+        Name=blueprint.alert_topic_name,
+        Attributes={"KmsMasterKeyId": key_id},
+        Tags=_tags(blueprint),
+    )["TopicArn"]
+    sns.subscribe(
+        TopicArn=arn,
+        Protocol="sqs",
+        Endpoint=made.queue_arns[blueprint.alerts_queue.name],
+        Attributes={
+            "RawMessageDelivery": "false",
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": made.queue_arns[blueprint.alerts_dlq.name]}
+            ),
+        },
+    )
+    return arn
+
+
+def _events(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
+    """The bus and the rule (with its pattern); the rule's target is local-only."""
+    sqs, events = session.client("sqs"), session.client("events")
+    name = blueprint.name("detect-invocations")
+    made.detect_invocation_queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=made.detect_invocation_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    events.create_event_bus(Name=blueprint.event_bus_name, Tags=_tags(blueprint))
+    events.put_rule(
+        Name=blueprint.rule_name,
+        EventBusName=blueprint.event_bus_name,
+        EventPattern=json.dumps(blueprint.rule_pattern),
+        State="ENABLED",
+        Tags=_tags(blueprint),
+    )
+    events.put_targets(
+        Rule=blueprint.rule_name,
+        EventBusName=blueprint.event_bus_name,
+        Targets=[{"Id": "detect", "Arn": queue_arn}],
+    )
+
+
+def api_keys(
+    blueprint: Blueprint, session: Any, made: Provisioned, ingest_key: str, analyst_key: str
+) -> None:
+    """The two API keys in the emulator's API Gateway, as both deployments make them
+    (each deployment generates its values; local mode chooses them)."""
+    apigateway = session.client("apigateway")
+    for name, value in (
+        (blueprint.api_key_name, ingest_key),
+        (blueprint.analyst_api_key_name, analyst_key),
+    ):
+        made.api_keys[value] = apigateway.create_api_key(name=name, value=value, enabled=True)["id"]
+    made.analyst_api_key_id = made.api_keys[analyst_key]
+
+
+def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
+    """Create every resource of ``blueprint`` that the emulator can hold."""
+    session = session or boto3.session.Session(region_name=blueprint.region)
+    made = Provisioned()
+    kms = session.client("kms")
+    made.key_id = _key(blueprint, kms)
+    _token_key(blueprint, kms)
+    ssm = session.client("ssm")
+    ssm.put_parameter(
+        Name=blueprint.rules_parameter,
+        Type="SecureString",
+        KeyId=made.key_id,
+        Value=rules_text(),
+        Description="Detection rules and decision thresholds (JSON)",
+    )
+    ssm.put_parameter(
+        Name=blueprint.rates_parameter,
+        Type="SecureString",
+        KeyId=made.key_id,
+        Value=rates_text(),
+        Description="Currency rates amounts are scored in (JSON)",
+    )
+    ssm.put_parameter(
+        Name=blueprint.model_parameter,
+        Type="SecureString",
+        KeyId=made.key_id,
+        Value=ModelPointer().to_json(),
+        Description="The model pointer: champion, challenger in shadow, earlier champions",
+    )
+    _model_bucket(blueprint, session.client("s3"), made.key_id)
+    dynamodb = session.client("dynamodb")
+    made.table_stream_arn = _table(blueprint, dynamodb, made.key_id)
+    _profile_table(blueprint, dynamodb, made.key_id)
+    sqs = session.client("sqs")
+    for spec in blueprint.queues:
+        _queue(spec, sqs, made.key_id, made, blueprint)
+    made.topic_arn = _topic(blueprint, session.client("sns"), made.key_id, made)
+    _events(blueprint, session, made)
+    return made

@@ -1,0 +1,48 @@
+"""The notify use case: a finding becomes an alert, unless the same one was just sent."""
+
+from __future__ import annotations
+
+import enum
+
+from cardwatch.domain.engine.alerts import Alert, Finding
+from cardwatch.domain.ports import AlertPublisher, CooldownStore
+
+__all__ = ["NotificationService", "NotifyOutcome"]
+
+
+class NotifyOutcome(enum.Enum):
+    SENT = "sent"
+    SUPPRESSED = "suppressed"
+
+
+class NotificationService:
+    """Publishes each alert once per (card, reason) within the cooldown; a finding of
+    higher severity than the one that started a cooldown is not held back by it.
+
+    The cooldown is checked before and started after publishing: a crash in between
+    sends an alert twice rather than never (no alert is lost).
+    """
+
+    def __init__(
+        self,
+        publisher: AlertPublisher,
+        cooldown: CooldownStore,
+        cooldown_seconds: int = 3600,
+        console_url: str | None = None,
+    ) -> None:
+        self._publisher = publisher
+        self._cooldown = cooldown
+        self._cooldown_ms = cooldown_seconds * 1000
+        self._console_url = console_url
+
+    def notify(self, finding: Finding, now_ms: int) -> NotifyOutcome:
+        alert = Alert.from_finding(finding, self._console_url)
+        once = f"alert#{finding.finding_id}"
+        if self._cooldown.active(once, now_ms) or all(
+            self._cooldown.active(key, now_ms) for key in alert.cooldown_keys
+        ):
+            return NotifyOutcome.SUPPRESSED
+        self._publisher.publish(alert)
+        for key in (once, *alert.silences):
+            self._cooldown.start(key, now_ms + self._cooldown_ms)
+        return NotifyOutcome.SENT

@@ -1,0 +1,220 @@
+"""Retraining as deployed: the decision log is the training set.
+
+detect records, with each decision, the features it scored and the model's version;
+labels join the same item later. A retraining reads that log back (no replay: the
+features are the ones served), takes the labels visible now, fits on all but the most
+recent labelled days, judges the challenger against the champion on those days (the
+backtest's :func:`~cardwatch.training.model_choice.challenge`), publishes the artifact under a
+new version and moves the pointer: promoted when it wins by the margin, else scored in
+shadow beside the champion until someone promotes it (or the next retraining replaces it).
+
+A decision with no label counts as genuine once it is ``label_delay_days`` old (the
+chargeback window: a fraud is reported by then); a younger one without a label is left
+out, as the backtest leaves out the rows whose labels are not visible yet.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.engine.model import TreeModel, artifact_digest
+from cardwatch.domain.engine.model_pointer import ModelPointer
+from cardwatch.domain.engine.model_store import model_named
+from cardwatch.domain.engine.state import DAY_MS
+from cardwatch.domain.ports import DecisionHistory, LabelledDecision, ModelRegistry
+from cardwatch.training.fit import fit_artifact
+from cardwatch.training.model_choice import Challenge, Promotion, challenge
+
+__all__ = ["RetrainReport", "RetrainSettings", "TrainingSet", "retrain", "training_set"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainSettings:
+    #: how far back the log is read
+    history_days: float = 91
+    #: an unlabelled decision this old counts as genuine
+    label_delay_days: float = 7
+    min_frauds_to_train: int = 30
+    promotion: Promotion = field(default_factory=Promotion)
+    #: promote a winning challenger at once (else every challenger waits in shadow)
+    auto_promote: bool = True
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    """The log's visible rows in time order: features (NaN: missing) and labels."""
+
+    timestamp_ms: NDArray[np.int64]
+    x: NDArray[np.float32]
+    y: NDArray[np.int8]
+    #: decisions read, and those left out for want of a visible label
+    read: int
+    unlabelled_recent: int
+
+
+#: rows gathered as Python floats before they are packed
+_CHUNK = 8192
+
+
+def training_set(
+    rows: Iterable[LabelledDecision], now_ms: int, label_delay_days: float
+) -> TrainingSet:
+    """The visible rows of ``rows`` (read once, as they stream in), in time order."""
+    matured = now_ms - int(label_delay_days * DAY_MS)
+    stamps: list[int] = []
+    chunks: list[NDArray[np.float32]] = []  # rows as float32 every _CHUNK: 200 bytes a row
+    vectors: list[list[float]] = []
+    labels: list[int] = []
+    read = recent = 0
+    for row in rows:
+        read += 1
+        if row.label is None and row.timestamp_ms > matured:
+            recent += 1
+            continue
+        stamps.append(row.timestamp_ms)
+        vectors.append([float(row.features.get(name, math.nan)) for name in FEATURES])
+        labels.append(1 if row.label == "fraud" else 0)
+        if len(vectors) == _CHUNK:
+            chunks.append(np.asarray(vectors, dtype=np.float32))
+            vectors = []
+    chunks.append(np.asarray(vectors, dtype=np.float32).reshape(len(vectors), len(FEATURES)))
+    order = np.argsort(np.asarray(stamps, dtype=np.int64), kind="stable")
+    x = np.concatenate(chunks)
+    return TrainingSet(
+        np.asarray(stamps, dtype=np.int64)[order],
+        x[order],
+        np.asarray(labels, dtype=np.int8)[order],
+        read,
+        recent,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainReport:
+    """What one retraining did (``model status`` shows the last one)."""
+
+    at: str
+    outcome: str  # "promoted", "shadow" or "skipped"
+    detail: str
+    read: int
+    fitted: int = 0
+    frauds: int = 0
+    judged: int = 0
+    version: str | None = None
+    champion: str | None = None
+    champion_ap: float | None = None
+    challenger_ap: float | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            key: (None if isinstance(value, float) and math.isnan(value) else value)
+            for key, value in (
+                ("at", self.at),
+                ("outcome", self.outcome),
+                ("detail", self.detail),
+                ("read", self.read),
+                ("fitted", self.fitted),
+                ("frauds", self.frauds),
+                ("judged", self.judged),
+                ("version", self.version),
+                ("champion", self.champion),
+                ("champion_ap", self.champion_ap),
+                ("challenger_ap", self.challenger_ap),
+            )
+        }
+
+
+def _version(artifact: dict[str, Any], now: datetime) -> str:
+    return f"m-{now:%Y%m%dT%H%M%SZ}-{artifact_digest(artifact)[:8]}"
+
+
+def retrain(
+    history: DecisionHistory,
+    registry: ModelRegistry,
+    settings: RetrainSettings,
+    now: datetime | None = None,
+) -> RetrainReport:
+    """Fit on the labelled log, judge, publish and move the pointer; see the module."""
+    now = now or datetime.now(UTC)
+    at = now.isoformat(timespec="seconds")
+    now_ms = int(now.timestamp() * 1000)
+    start = now_ms - int(settings.history_days * DAY_MS)
+    data = training_set(
+        history.labelled_decisions(start, now_ms + 1), now_ms, settings.label_delay_days
+    )
+    pointer = registry.pointer()
+    fitted = len(data.y)
+    if len(data.y):  # the latest labelled days judge; the rows before them are fitted
+        recent = int(settings.promotion.evaluation_days * DAY_MS)
+        edge = int(data.timestamp_ms[-1]) - recent
+        fitted = int(np.searchsorted(data.timestamp_ms, edge, side="right"))
+    frauds = int(data.y[:fitted].sum())
+    if frauds < settings.min_frauds_to_train or frauds == fitted:
+        report = RetrainReport(
+            at,
+            "skipped",
+            f"{frauds} labelled frauds to fit on before the judged days "
+            f"({settings.min_frauds_to_train} needed, and some genuine)",
+            data.read,
+            fitted,
+            frauds,
+            champion=pointer.champion,
+        )
+        registry.move(pointer.trained(report.to_record()))
+        return report
+    artifact = fit_artifact(
+        data.x,
+        data.y,
+        seed=settings.seed,
+        rows=np.arange(fitted),
+        note={"source": "decision log", "labels_visible_at": at},
+    )
+    version = _version(artifact, now)
+    artifact["metadata"]["version"] = version
+    challenger = TreeModel.from_artifact(artifact)
+    champion = model_named(pointer.champion, registry.artifact)
+    verdict: Challenge = challenge(
+        champion,
+        challenger,
+        data.x[fitted:],
+        data.y[fitted:],
+        settings.promotion,
+        seed=settings.seed,
+    )
+    registry.publish(version, json.dumps(artifact, separators=(",", ":")))
+    outcome = "promoted" if verdict.promoted and settings.auto_promote else "shadow"
+    report = RetrainReport(
+        at,
+        outcome,
+        verdict.describe()
+        if not math.isnan(verdict.challenger_ap)
+        else (
+            f"{verdict.frauds} labelled frauds in the judged days "
+            f"({settings.promotion.min_frauds} needed): no evidence, scored in shadow"
+        ),
+        data.read,
+        fitted,
+        frauds,
+        verdict.rows,
+        version,
+        pointer.champion,
+        verdict.champion_ap,
+        verdict.challenger_ap,
+    )
+    moved: ModelPointer = (
+        pointer.promote(version, f"retraining: {report.detail}", at)
+        if outcome == "promoted"
+        else pointer.shadow(version, f"retraining: {report.detail}", at)
+    )
+    registry.move(moved.trained(report.to_record()))
+    return report

@@ -1,0 +1,215 @@
+"""In-memory stand-ins for the ports, for use-case tests with no AWS and no sockets.
+
+The product's own in-memory adapters (the detection state the backtest runs on, the model
+registry the bench retrains into) live in :mod:`cardwatch.adapters.memory`; each fake here
+and there is held to its boto3 adapter by ``tests/contract``.
+
+The detection state's fake is the domain's own :class:`InMemoryState` (the backtest's);
+:class:`FailingState` wraps it to fail before or after a change, as a crash between
+writes would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from cardwatch.adapters.memory import InMemoryModelRegistry, InMemoryState
+from cardwatch.domain.engine.alerts import Alert, Finding
+from cardwatch.domain.engine.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
+from cardwatch.domain.labels.history import LabelEntry
+from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
+from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
+from cardwatch.domain.transaction.record import Transaction
+
+
+class Injected(RuntimeError):
+    """A failure a test injected."""
+
+
+class InMemoryTransactionStore:
+    """:class:`TransactionStore`, :class:`DecisionLog`, :class:`LabelLog` and
+    :class:`WindowReader` in dictionaries."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, StoredTransaction] = {}
+        self.decisions: dict[str, DecisionRecord] = {}
+        self.labels: dict[str, tuple[str, str]] = {}
+
+    def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
+        existing = self.items.get(transaction.transaction_id)
+        if existing is None:
+            self.items[transaction.transaction_id] = StoredTransaction(transaction, fingerprint)
+        return existing
+
+    def get(self, transaction_id: str) -> StoredTransaction | None:
+        return self.items.get(transaction_id)
+
+    def record_decision(self, transaction: Transaction, record: DecisionRecord) -> bool:
+        if transaction.transaction_id in self.decisions:
+            return False
+        self.decisions[transaction.transaction_id] = record
+        return True
+
+    def append_label(
+        self, transaction: Transaction, entry: LabelEntry, version: int, current: LabelEntry
+    ) -> bool:
+        stored = self.items[transaction.transaction_id]
+        if len(stored.labels) != version - 1:
+            return False
+        self.items[transaction.transaction_id] = replace(stored, labels=(*stored.labels, entry))
+        self.labels[transaction.transaction_id] = (current.label, current.source)
+        return True
+
+    def open_reviews(
+        self, query: ReviewQuery
+    ) -> tuple[list[dict[str, Any]], ReviewPosition | None]:
+        """The queue as the sparse index holds it: flagged, unlabelled, newest first."""
+        queued = sorted(
+            (
+                (stored.transaction.timestamp_ms, transaction_id)
+                for transaction_id, stored in self.items.items()
+                if not stored.labels
+                and transaction_id in self.decisions
+                and self.decisions[transaction_id].decision in ("review", "block")
+                and query.since_ms <= stored.transaction.timestamp_ms <= query.until_ms
+            ),
+            reverse=True,
+        )
+        if query.after is not None:
+            queued = [
+                key
+                for key in queued
+                if key < (query.after.timestamp_ms, query.after.transaction_id)
+            ]
+        wanted = [
+            key for key in queued if query.decision in (None, self.decisions[key[1]].decision)
+        ]
+        page = wanted[: query.limit]
+        items = [self.case_item(transaction_id) or {} for _, transaction_id in page]
+        more = len(wanted) > query.limit
+        return items, ReviewPosition(page[-1][1], page[-1][0]) if more else None
+
+    def case_item(self, transaction_id: str) -> dict[str, Any] | None:
+        stored = self.items.get(transaction_id)
+        if stored is None:
+            return None
+        record = self.decisions.get(transaction_id)
+        decided = (
+            {}
+            if record is None
+            else {
+                "decision": record.decision,
+                "score": record.score,
+                "reasons": list(record.reasons),
+                "model_version": record.model_version,
+            }
+        )
+        return stored.transaction.to_record() | decided
+
+    def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
+        return [
+            stored.transaction
+            for stored in self.items.values()
+            if start_ms <= stored.transaction.timestamp_ms < end_ms
+        ]
+
+    def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
+        return [
+            self.decisions[t.transaction_id].score
+            for t in self.transactions_between(start_ms, end_ms)
+            if t.transaction_id in self.decisions
+        ]
+
+    def labelled_decisions(self, start_ms: int, end_ms: int) -> list[LabelledDecision]:
+        return [
+            LabelledDecision(
+                t.timestamp_ms,
+                dict(self.decisions[t.transaction_id].features),
+                self.labels.get(t.transaction_id, (None, None))[0],
+                self.decisions[t.transaction_id].model_version,
+            )
+            for t in self.transactions_between(start_ms, end_ms)
+            if t.transaction_id in self.decisions
+        ]
+
+
+class ListQueue:
+    """:class:`FindingQueue`; ``fail_next`` sends fail before anything is queued."""
+
+    def __init__(self) -> None:
+        self.sent: list[Finding] = []
+        self.fail_next = 0
+
+    def send(self, finding: Finding) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise Injected("queue unavailable")
+        self.sent.append(finding)
+
+
+class ListPublisher:
+    """:class:`AlertPublisher`."""
+
+    def __init__(self) -> None:
+        self.published: list[Alert] = []
+
+    def publish(self, alert: Alert) -> None:
+        self.published.append(alert)
+
+
+class DictCooldown:
+    """:class:`CooldownStore`."""
+
+    def __init__(self) -> None:
+        self.until: dict[str, int] = {}
+
+    def active(self, key: str, now_ms: int) -> bool:
+        return self.until.get(key, 0) > now_ms
+
+    def start(self, key: str, until_ms: int) -> None:
+        self.until[key] = until_ms
+
+
+class FailingState:
+    """:class:`StateStore` over :class:`InMemoryState` whose next ``apply`` calls fail
+    before the change (``fail_before``) or after it is made (``fail_after``: the answer
+    was lost)."""
+
+    def __init__(self, state: InMemoryState | None = None) -> None:
+        self.state = state or InMemoryState()
+        self.fail_before = 0
+        self.fail_after = 0
+
+    def read(
+        self,
+        card_key: str,
+        terminal_id: str,
+        transaction_id: str,
+        at_ms: int,
+        keys: Keys = NO_KEYS,
+    ) -> Snapshot:
+        return self.state.read(card_key, terminal_id, transaction_id, at_ms, keys)
+
+    def register(self, change: StateChange) -> frozenset[str]:
+        return self.state.register(change)
+
+    def apply(self, change: StateChange) -> bool:
+        if self.fail_before:
+            self.fail_before -= 1
+            raise Injected("before the write")
+        applied = self.state.apply(change)
+        if self.fail_after:
+            self.fail_after -= 1
+            raise Injected("after the write")
+        return applied
+
+    def apply_label(self, change: LabelChange) -> bool:
+        if self.fail_before:
+            self.fail_before -= 1
+            raise Injected("before the label's write")
+        return self.state.apply_label(change)
+
+
+#: the registry's in-memory adapter, under the name the use-case tests know
+DictModelRegistry = InMemoryModelRegistry
