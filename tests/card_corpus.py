@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from cardwatch.domain.card import luhn_valid
+from cardwatch.domain.transaction.card import luhn_valid
 
 #: Which spellings fit which field (its contract pattern), by field.
 ID_FIELDS = ("transaction_id", "user_id", "terminal_id", "merchant_id", "device_id")
