@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace contract-checks clean
+.PHONY: bench bench-check browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace contract-checks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -110,8 +110,11 @@ backtest: install ## simulate the handbook's default data set and backtest it (a
 contract-checks: install ## rewrite the contract's compiled checks (src/cardwatch/schema/*_check.py) from its schema files
 	$(BIN)/python -m cardwatch.cli.contract_checks
 
-bench: install ## speed, scale, memory and cost; writes bench/results.json (not part of test)
+bench: install ## speed, scale, memory and cost; writes bench/results.json (a report: not part of test)
 	$(BIN)/python -m bench.run
+
+bench-check: install ## hold the committed bench results to their targets (not part of test)
+	$(PYTEST) -q -p no:cacheprovider bench/check_targets.py
 
 trace: install ## rewrite docs/traceability.md from the tests' requirement markers
 	$(BIN)/python -m tests.traceability
