@@ -93,9 +93,10 @@ test-concurrency: install ## the local stack, 16 invocations at once: hot termin
 test-integration: install ## adapters and handlers against moto
 	$(PYTEST) -q tests/integration
 
-lint: install ## ruff
+lint: install ## ruff, and import-linter's contracts on the layers (pyproject.toml)
 	$(BIN)/ruff check src tests bench deploy
 	$(BIN)/ruff format --check src tests bench deploy
+	$(BIN)/lint-imports
 
 typecheck: install ## mypy --strict on src/
 	$(BIN)/mypy

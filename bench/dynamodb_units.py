@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.progress import Progress
 
+from cardwatch.domain.engine.features import observe
 from cardwatch.domain.engine.state import DAY_MS, CardEvent, StateChange
 
 __all__ = ["measure_units"]
@@ -128,7 +129,7 @@ def measure_units() -> dict[int, dict[str, float]]:
             store.add(transaction, transaction.fingerprint())
             ingest = (meter.read, meter.write)
             meter.reset()
-            seen = transaction.observation(with_bin=volume == ONLINE)
+            seen = observe(transaction, with_bin=volume == ONLINE)
             pending = detector.prepare(seen, T0)
             assert pending is not None
             state_read, registered = meter.read, meter.write

@@ -24,9 +24,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from cardwatch.blueprint import Blueprint
 from cardwatch.cli.console import ConsoleServer, console_source, overview
 from cardwatch.cli.main import main
+from cardwatch.cli.up import _analyst_console
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
-from cardwatch.local.up import _analyst_console
 from cardwatch.simulation.traffic import demo_pan
 from tests.e2e.test_local_stack import now_stamp, transaction
 

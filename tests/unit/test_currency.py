@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from cardwatch.domain.engine.features import observe
 from cardwatch.domain.transaction.card import CardReference
 from cardwatch.domain.transaction.currency import Rates, default_rates
 from cardwatch.domain.transaction.record import Transaction
@@ -29,7 +30,7 @@ def test_a_transaction_is_scored_in_the_reference_currency_with_its_processor_fi
         {"device_id": "phone-1", "channel": "ecommerce", "merchant_category_code": "5732"},
     )
     rates = Rates.from_document('{"reference": "USD", "rates": {"USD": "1", "JPY": "0.01"}}')
-    seen = tx.observation(rates)
+    seen = observe(tx, rates)
     assert seen.amount == 150.0
     assert (seen.device_id, seen.channel, seen.merchant_category_code) == (
         "phone-1",
@@ -37,7 +38,7 @@ def test_a_transaction_is_scored_in_the_reference_currency_with_its_processor_fi
         "5732",
     )
     # a BIN is counted only where the deployment asks for it (a hot key for an issuer)
-    assert seen.card_bin is None and tx.observation(rates, with_bin=True).card_bin == "411111"
+    assert seen.card_bin is None and observe(tx, rates, with_bin=True).card_bin == "411111"
 
 
 def test_an_unlisted_currency_is_taken_at_par_and_counted() -> None:

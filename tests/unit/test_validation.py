@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from cardwatch.domain.engine.features import observe
 from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.transaction.card import CardTokenizer
 from cardwatch.domain.transaction.record import Transaction
@@ -44,7 +45,7 @@ def test_the_clients_offset_is_kept_for_local_time_through_the_stored_record(
     assert tokyo.timestamp_ms == utc.timestamp_ms == 1_795_175_880_000
     assert (tokyo.utc_offset_minutes, utc.utc_offset_minutes) == (540, 0)
     again = Transaction.from_record(tokyo.to_record())
-    assert again.observation().utc_offset_minutes == 540
+    assert observe(again).utc_offset_minutes == 540
     assert Transaction.from_record(utc.to_record()).fingerprint() == utc.fingerprint()
 
 

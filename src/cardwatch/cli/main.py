@@ -116,13 +116,13 @@ def _preflight(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cardwatch.local.demo import run_demo  # noqa: PLC0415 - ops tools load on demand
+    from cardwatch.cli.demo import run_demo  # noqa: PLC0415 - ops tools load on demand
 
     return run_demo(count=args.count, rate=args.rate)
 
 
 def _up(args: argparse.Namespace) -> int:
-    from cardwatch.local.up import run_up  # noqa: PLC0415
+    from cardwatch.cli.up import run_up  # noqa: PLC0415
 
     return run_up(
         args.port,
@@ -136,7 +136,7 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from cardwatch.local.up import run_replay  # noqa: PLC0415
+    from cardwatch.cli.up import run_replay  # noqa: PLC0415
 
     return run_replay(
         args.data,

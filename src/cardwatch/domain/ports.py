@@ -1,8 +1,12 @@
-"""The ports the domain needs from the outside world, as Protocols, all in one place.
+"""The ports the use cases need from the outside world, as Protocols, all in one place.
 
-Each has an adapter (``cardwatch.adapters``) and an in-memory fake (the tests'
-``tests/unit/fakes.py``; the detection state's is :mod:`cardwatch.adapters.memory`,
-which the backtest runs on).
+Each has an adapter (``cardwatch.adapters``) and an in-memory fake (``tests/fakes``, or
+:mod:`cardwatch.adapters.memory` for those the product runs on: the backtest's detection
+state, the bench's model registry), held to each other by ``tests/contract``.
+
+The engine declares the one port it calls itself, :class:`StateStore`, beside the state
+it reads (:mod:`cardwatch.domain.engine.state`); it is exported here with the rest, so the
+engine never imports this module and the domain has no import cycle.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cardwatch.domain.engine.state import Keys, LabelChange, Snapshot, StateChange
+from cardwatch.domain.engine.decisions import DecisionRecord
+from cardwatch.domain.engine.state import StateStore
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
 from cardwatch.domain.transaction.record import Transaction
@@ -62,21 +67,6 @@ class TransactionStore(Protocol):
     def get(self, transaction_id: str) -> StoredTransaction | None:
         """The transaction stored under ``transaction_id``, if any."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionRecord:
-    """What detect decided, and what it scored: the features (by the engine's names;
-    a missing value, NaN, is left out) and the model's version (``None``: rules only);
-    with a challenger in shadow, its version and the score it would have given."""
-
-    score: float
-    decision: str
-    reasons: tuple[str, ...]
-    features: dict[str, float]
-    model_version: str | None
-    challenger_version: str | None = None
-    challenger_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,33 +171,6 @@ class LabelLog(Protocol):
         """Append ``entry`` as label number ``version`` (1 for the first) while the
         transaction holds ``version - 1`` labels, and make ``current`` its effective
         label; False when another label was appended first."""
-        ...
-
-
-class StateStore(Protocol):
-    """Where card and terminal state lives (in memory, or the profile table)."""
-
-    def read(
-        self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int, keys: Keys = ...
-    ) -> Snapshot:
-        """The state before ``at_ms``: what a transaction at that moment is scored on,
-        with the spread entities and the merchant category ``keys`` names."""
-        ...
-
-    def register(self, change: StateChange) -> frozenset[str]:
-        """Make the transaction's card event visible to every later read, and claim the
-        card's first visit that day at the terminal and at each spread entity; the
-        entities whose claim this transaction holds (it may have made them on an
-        earlier attempt). Idempotent."""
-        ...
-
-    def apply(self, change: StateChange) -> bool:
-        """Add ``change`` (registered before), whole, once; False when it was applied
-        before."""
-        ...
-
-    def apply_label(self, change: LabelChange) -> bool:
-        """Add a label, whole, once per transaction; False when it was applied before."""
         ...
 
 

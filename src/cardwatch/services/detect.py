@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from cardwatch.domain.engine.alerts import finding_from_assessment
 from cardwatch.domain.engine.detection import Assessment, Detector
+from cardwatch.domain.engine.features import observe
 from cardwatch.domain.ports import DecisionLog, FindingQueue
 from cardwatch.domain.transaction.currency import Rates
 from cardwatch.domain.transaction.record import Transaction
@@ -56,7 +57,7 @@ class DetectionService:
         self._now = now
 
     def handle(self, transaction: Transaction) -> Detected:
-        seen = transaction.observation(self._rates, with_bin=self._spread_by_bin)
+        seen = observe(transaction, self._rates, with_bin=self._spread_by_bin)
         pending = self._detector.prepare(seen, self._now_ms())
         if pending is None:
             return Detected(DetectOutcome.ALREADY_SEEN)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cardwatch.domain.engine.detection import Detector, Label
+from cardwatch.domain.engine.features import observe
 from cardwatch.domain.errors import LabelConflict, StoreBusy, TransactionNotFound
 from cardwatch.domain.labels.history import (
     DEFAULT_SOURCE_RANKS,
@@ -118,7 +119,7 @@ class LabelService:
                 transaction.terminal_id,
                 after[1].is_fraud,
                 after[1].known_ms,
-                transaction.observation().merchant_category_code,
+                observe(transaction).merchant_category_code,
                 previous,
                 len(history),
             )

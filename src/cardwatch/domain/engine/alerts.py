@@ -16,7 +16,7 @@ from cardwatch.domain.engine.decisions import Decision, Reason
 from cardwatch.domain.transaction.record import Transaction
 
 if TYPE_CHECKING:
-    from cardwatch.domain.engine.detection import Assessment
+    from cardwatch.domain.engine.assessment import Assessment
 
 __all__ = ["SEVERITIES", "Alert", "Finding", "InvalidFinding", "finding_from_assessment"]
 

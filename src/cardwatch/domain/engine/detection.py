@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cardwatch.domain.engine.decisions import Decision, Reason
+from cardwatch.domain.engine.assessment import Assessment
+from cardwatch.domain.engine.decisions import Decision, DecisionRecord, Reason
 from cardwatch.domain.engine.features import FEATURES, Observation, change_of, compute, keys_of
 from cardwatch.domain.engine.model import TreeModel
 from cardwatch.domain.engine.reasons import explain
@@ -17,9 +18,9 @@ from cardwatch.domain.engine.state import (
     DEFAULT_MAX_LATENESS_MS,
     LabelChange,
     StateChange,
+    StateStore,
     Verdict,
 )
-from cardwatch.domain.ports import DecisionRecord, StateStore
 
 __all__ = [
     "Assessment",
@@ -31,25 +32,6 @@ __all__ = [
 ]
 
 _MODEL_REASONS = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    transaction_id: str
-    score: float
-    decision: Decision
-    reasons: tuple[Reason, ...]
-    model_score: float | None
-    features: tuple[float, ...]
-    #: the score the challenger in shadow would have given (None: no challenger)
-    challenger_score: float | None = None
-
-    @property
-    def suspicious(self) -> bool:
-        return self.decision is not Decision.APPROVE
-
-    def feature(self, name: str) -> float:
-        return self.features[FEATURES.index(name)]
 
 
 @dataclass(frozen=True, slots=True)

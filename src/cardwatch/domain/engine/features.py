@@ -32,8 +32,18 @@ from cardwatch.domain.engine.state import (
     milli,
     past_sums,
 )
+from cardwatch.domain.transaction.currency import Rates, default_rates
+from cardwatch.domain.transaction.record import Transaction
 
-__all__ = ["FEATURES", "Observation", "change_of", "compute", "keys_of", "network_of"]
+__all__ = [
+    "FEATURES",
+    "Observation",
+    "change_of",
+    "compute",
+    "keys_of",
+    "network_of",
+    "observe",
+]
 
 _EARTH_KM = 6371.0
 _SMALL_SHARE = 0.25  # "small" is under a quarter of the card's own mean amount
@@ -121,6 +131,37 @@ class Observation:
     channel: str | None = None
     merchant_category_code: str | None = None
     card_bin: str | None = None
+
+
+def observe(
+    transaction: Transaction, rates: Rates | None = None, *, with_bin: bool = False
+) -> Observation:
+    """What the engine reads of a transaction (the card by its token, the amount in the
+    rates table's reference currency; its BIN when BINs are counted, see
+    ``Blueprint.spread_by_bin``)."""
+    extras = transaction.extras
+    latitude, longitude = extras.get("latitude"), extras.get("longitude")
+
+    def text(name: str) -> str | None:
+        value = extras.get(name)
+        return None if value is None else str(value)
+
+    return Observation(
+        transaction.transaction_id,
+        transaction.timestamp_ms,
+        transaction.card.token,
+        transaction.terminal_id,
+        (rates or default_rates()).to_reference(transaction.amount, transaction.currency),
+        None if latitude is None else float(latitude),
+        None if longitude is None else float(longitude),
+        transaction.utc_offset_minutes,
+        text("device_id"),
+        text("ip_address"),
+        text("country"),
+        text("channel"),
+        text("merchant_category_code"),
+        transaction.card.bin if with_bin else None,
+    )
 
 
 def network_of(address: str) -> str:

@@ -50,7 +50,10 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
+
+from cardwatch.domain.labels.history import Verdict
+from cardwatch.domain.transaction.record import DAY_MS, HOUR_MS, MINUTE_MS
 
 __all__ = [
     "CARD_FRAUD_DAYS",
@@ -85,9 +88,6 @@ __all__ = [
     "terminal_entity",
 ]
 
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
 #: Day buckets kept (the longest window is 30 days).
 HISTORY_DAYS = 30
 #: A store drops a day bucket once it is more than ``HISTORY_DAYS + BUCKET_GRACE_DAYS``
@@ -378,18 +378,6 @@ LabelDelta = tuple[str, str, int, str, int]
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
-    """A label as the engine learnt it: fraud or not, and when it became known."""
-
-    is_fraud: bool
-    known_ms: int
-
-    @property
-    def known_day(self) -> int:
-        return self.known_ms // DAY_MS
-
-
-@dataclass(frozen=True, slots=True)
 class LabelChange:
     """What a confirmed label adds: counts by the transaction's day and the day known.
 
@@ -452,3 +440,30 @@ class LabelChange:
         for kind, key, day, counter, amount in moves:
             summed[(kind, key, day, counter)] = summed.get((kind, key, day, counter), 0) + amount
         return [(*where, amount) for where, amount in summed.items() if amount]
+
+
+class StateStore(Protocol):
+    """Where card and terminal state lives (in memory, or the profile table)."""
+
+    def read(
+        self, card_key: str, terminal_id: str, transaction_id: str, at_ms: int, keys: Keys = ...
+    ) -> Snapshot:
+        """The state before ``at_ms``: what a transaction at that moment is scored on,
+        with the spread entities and the merchant category ``keys`` names."""
+        ...
+
+    def register(self, change: StateChange) -> frozenset[str]:
+        """Make the transaction's card event visible to every later read, and claim the
+        card's first visit that day at the terminal and at each spread entity; the
+        entities whose claim this transaction holds (it may have made them on an
+        earlier attempt). Idempotent."""
+        ...
+
+    def apply(self, change: StateChange) -> bool:
+        """Add ``change`` (registered before), whole, once; False when it was applied
+        before."""
+        ...
+
+    def apply_label(self, change: LabelChange) -> bool:
+        """Add a label, whole, once per transaction; False when it was applied before."""
+        ...

@@ -13,12 +13,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cardwatch.domain.engine.state import Verdict
+from cardwatch.domain.transaction.record import DAY_MS
 
 __all__ = [
     "DEFAULT_SOURCE_RANKS",
     "MAX_LABELS",
     "LabelEntry",
+    "Verdict",
     "effective",
     "parse_ranks",
 ]
@@ -32,6 +33,18 @@ DEFAULT_SOURCE_RANKS: Mapping[str, int] = {
 }
 #: Labels one transaction may hold (its item stays far below DynamoDB's 400 KB).
 MAX_LABELS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A label as the engine learnt it: fraud or not, and when it became known."""
+
+    is_fraud: bool
+    known_ms: int
+
+    @property
+    def known_day(self) -> int:
+        return self.known_ms // DAY_MS
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,15 +7,23 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cardwatch.domain.transaction.card import CardReference
-from cardwatch.domain.transaction.currency import Rates, default_rates
 
-if TYPE_CHECKING:
-    from cardwatch.domain.engine.features import Observation
+__all__ = [
+    "DAY_MS",
+    "HOUR_MS",
+    "MINUTE_MS",
+    "OPTIONAL_FIELDS",
+    "Transaction",
+    "epoch_ms",
+    "time_bucket",
+]
 
-__all__ = ["OPTIONAL_FIELDS", "Transaction", "epoch_ms", "time_bucket"]
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
 
 #: Optional processor fields, carried through unchanged (the contract describes each).
 OPTIONAL_FIELDS = (
@@ -63,36 +71,6 @@ class Transaction:
     def timestamp_ms(self) -> int:
         """The table's numeric sort key: epoch milliseconds, UTC."""
         return epoch_ms(self.occurred_at)
-
-    def observation(self, rates: Rates | None = None, *, with_bin: bool = False) -> Observation:
-        """What the detection engine reads of this transaction (the card by its token,
-        the amount in the rates table's reference currency; its BIN when BINs are
-        counted, see ``Blueprint.spread_by_bin``)."""
-        extras = self.extras
-        latitude, longitude = extras.get("latitude"), extras.get("longitude")
-
-        def text(name: str) -> str | None:
-            value = extras.get(name)
-            return None if value is None else str(value)
-
-        from cardwatch.domain.engine.features import Observation  # noqa: PLC0415 - detect's only
-
-        return Observation(
-            self.transaction_id,
-            self.timestamp_ms,
-            self.card.token,
-            self.terminal_id,
-            (rates or default_rates()).to_reference(self.amount, self.currency),
-            None if latitude is None else float(latitude),
-            None if longitude is None else float(longitude),
-            self.utc_offset_minutes,
-            text("device_id"),
-            text("ip_address"),
-            text("country"),
-            text("channel"),
-            text("merchant_category_code"),
-            self.card.bin if with_bin else None,
-        )
 
     def fingerprint(self) -> str:
         """SHA-256 of the content, to tell a repeat from a conflicting reuse of an id."""
