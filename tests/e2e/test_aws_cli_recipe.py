@@ -1,5 +1,6 @@
-"""The README's AWS CLI recipe, run as written against the local stack: the functions
-are listed, the queues too, and a function's log lines come out of its log group."""
+"""The AWS CLI recipe of the local-mode page (docs/local-mode.md), run as written against
+the local stack: the functions are listed, the queues too, and a function's log lines come
+out of its log group."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cardwatch.cli import main
-from cardwatch.local.event_wiring import wait_until
-from cardwatch.local.pipeline import LocalPipeline
+from cardwatch.cli.main import main
+from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.pipeline import LocalPipeline
 from tests.e2e.test_local_stack import transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,10 +23,10 @@ BIN = Path(sys.executable).parent
 
 
 def recipe() -> str:
-    """The shell lines under the README's ``<!-- recipe: aws-cli -->`` marker."""
-    text = (ROOT / "README.md").read_text()
+    """The shell lines under the local-mode page's ``<!-- recipe: aws-cli -->`` marker."""
+    text = (ROOT / "docs" / "local-mode.md").read_text()
     found = re.search(r"<!-- recipe: aws-cli -->\n```bash\n(.*?)\n```", text, re.S)
-    assert found, "the README has no AWS CLI recipe"
+    assert found, "docs/local-mode.md has no AWS CLI recipe"
     return found.group(1)
 
 
