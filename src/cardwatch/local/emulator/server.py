@@ -116,7 +116,8 @@ def serve(port: int) -> None:
     )
     from werkzeug.serving import make_server  # noqa: PLC0415
 
-    from cardwatch.local.emulator import patches, speed  # noqa: PLC0415
+    from cardwatch.local.emulator import patches  # noqa: PLC0415
+    from cardwatch.local.emulator.patches import speed  # noqa: PLC0415
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per emulated request
     patches.install()

@@ -14,7 +14,13 @@ import json
 import os
 from typing import Any
 
-__all__ = ["DEFAULT_QUOTA", "install"]
+__all__ = ["DEFAULT_QUOTA", "TARGETS", "install"]
+
+#: What the patch replaces or relies on in moto (checked before it installs).
+TARGETS = (
+    "moto.awslambda.urls.url_paths",
+    "moto.awslambda.responses.LambdaResponse.dispatch",
+)
 
 #: A new account's concurrent executions per region.
 DEFAULT_QUOTA = 1000

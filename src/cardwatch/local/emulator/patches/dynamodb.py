@@ -29,6 +29,7 @@ grow with the table.
 from __future__ import annotations
 
 import base64
+import inspect
 import math
 import threading
 from collections.abc import Callable
@@ -36,7 +37,29 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any
 
-__all__ = ["install", "item_size"]
+__all__ = ["TARGETS", "install", "item_size"]
+#: What the patch replaces or relies on in moto (checked before it installs).
+TARGETS = (
+    "moto.dynamodb.models.DynamoDBBackend.put_item(table_name,item_attrs)",
+    "moto.dynamodb.models.DynamoDBBackend.update_item(table_name,key,update_expression,expression_attribute_names,expression_attribute_values)",
+    "moto.dynamodb.models.DynamoDBBackend.delete_item(table_name,key)",
+    "moto.dynamodb.models.DynamoDBBackend.get_item(table_name,keys)",
+    "moto.dynamodb.models.DynamoDBBackend.query(table_name)",
+    "moto.dynamodb.models.DynamoDBBackend.scan",
+    "moto.dynamodb.models.DynamoDBBackend.transact_write_items(transact_items)",
+    "moto.dynamodb.models.DynamoDBBackend.get_table(table_name)",
+    "moto.dynamodb.models.DynamoDBBackend.get_keys_value(table,keys)",
+    "moto.dynamodb.responses.DynamoHandler.put_item",
+    "moto.dynamodb.responses.DynamoHandler.update_item",
+    "moto.dynamodb.responses.DynamoHandler.delete_item",
+    "moto.dynamodb.responses.DynamoHandler.get_item",
+    "moto.dynamodb.responses.DynamoHandler.query",
+    "moto.dynamodb.responses.DynamoHandler.transact_write_items",
+    "moto.dynamodb.models.table.Table.all_items",
+    "moto.dynamodb.models.table.Table.query(hash_key,index_name)",
+    "moto.dynamodb.models.table.Table.get_item(hash_key,range_key)",
+)
+
 
 _LOCK = threading.RLock()
 _local = threading.local()
@@ -160,9 +183,10 @@ def _measured_writes(backend_class: Any) -> None:
             _charge_write(self, table_name, before, None)
         return result
 
-    backend_class.put_item = _locked(put)
-    backend_class.update_item = _locked(update)
-    backend_class.delete_item = _locked(delete)
+    # wraps(): the replacement answers to the member's signature (the fence checks it)
+    backend_class.put_item = _locked(wraps(put_item)(put))
+    backend_class.update_item = _locked(wraps(update_item)(update))
+    backend_class.delete_item = _locked(wraps(delete_item)(delete))
 
 
 def _measured_reads(backend_class: Any) -> None:
@@ -181,8 +205,8 @@ def _measured_reads(backend_class: Any) -> None:
         _charge("read_bytes", float(max(total, 1)))
         return answer
 
-    backend_class.get_item = _locked(get)
-    backend_class.query = _locked(run_query)
+    backend_class.get_item = _locked(wraps(get_item)(get))
+    backend_class.query = _locked(wraps(query)(run_query))
     backend_class.scan = _locked(backend_class.scan)
 
 
@@ -318,6 +342,8 @@ def _patch_handler(handler_class: Any) -> None:
 
 def _patch_table(table_class: Any) -> None:
     all_items, query = table_class.all_items, table_class.query
+    # where index_name sits among the positional arguments after self and hash_key
+    index_at = list(inspect.signature(query).parameters).index("index_name") - 2
 
     def partition_items(self: Any) -> list[Any]:
         only = getattr(self, "_cardwatch_partition", None)
@@ -327,7 +353,7 @@ def _patch_table(table_class: Any) -> None:
         return sorted(partition.values(), key=lambda item: item.range_key) if partition else []
 
     def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        index_name = kwargs.get("index_name", args[index_at] if len(args) > index_at else None)
         if index_name is not None or not self.range_key_attr or hash_key is None:
             return query(self, hash_key, *args, **kwargs)
         self._cardwatch_partition = hash_key
@@ -336,8 +362,8 @@ def _patch_table(table_class: Any) -> None:
         finally:
             self._cardwatch_partition = None
 
-    table_class.all_items = partition_items
-    table_class.query = partition_query
+    table_class.all_items = wraps(all_items)(partition_items)
+    table_class.query = wraps(query)(partition_query)
 
 
 def install() -> None:

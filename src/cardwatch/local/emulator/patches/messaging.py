@@ -17,7 +17,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["install"]
+__all__ = ["TARGETS", "install"]
+
+#: What the patch replaces or relies on in moto (checked before it installs).
+TARGETS = (
+    "moto.core.utils.camelcase_to_underscores",
+    "moto.sns.responses.SNSResponse.get_topic_attributes",
+    "moto.sns.models.SNSBackend.get_topic(arn)",
+    "moto.sqs.models.Queue.attributes",
+)
 
 _PROTOCOLS = ("SQS", "Lambda", "HTTP", "Application", "Firehose")
 _FEEDBACK = ("SuccessFeedbackRoleArn", "FailureFeedbackRoleArn", "SuccessFeedbackSampleRate")

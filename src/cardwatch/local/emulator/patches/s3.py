@@ -14,7 +14,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["install"]
+__all__ = ["TARGETS", "install"]
+
+#: What the patch replaces or relies on in moto (checked before it installs).
+TARGETS = (
+    "moto.s3.models.FakeBucket.get_permission(action,resource)",
+    "moto.iam.access_control.IAMPolicy.is_action_permitted(action,resource)",
+    "moto.iam.access_control.PermissionResult.NEUTRAL",
+)
 
 _installed = False
 _INSECURE = {"Bool": {"aws:SecureTransport": "false"}}

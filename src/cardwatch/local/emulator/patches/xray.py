@@ -16,7 +16,13 @@ import time
 import uuid
 from typing import Any
 
-__all__ = ["install"]
+__all__ = ["TARGETS", "install"]
+
+#: What the patch replaces or relies on in moto (checked before it installs).
+TARGETS = (
+    "moto.xray.urls.url_paths",
+    "moto.xray.responses.XRayResponse.dispatch",
+)
 
 _ACTIONS = ("PutResourcePolicy", "ListResourcePolicies", "DeleteResourcePolicy")
 _LOCK = threading.Lock()

@@ -33,7 +33,18 @@ import inspect
 import threading
 from typing import Any
 
-__all__ = ["install"]
+__all__ = ["TARGETS", "install"]
+
+#: What the patch replaces or relies on in moto (checked before it installs).
+TARGETS = (
+    "moto.moto_server.werkzeug_app.MotoRequestHandler.disable_nagle_algorithm",
+    "moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host(host)",
+    "moto.core.responses.method_names_from_class",
+    "jsonpath_ng.ext.parse",
+    "moto.sqs.models.SQSBackend.is_message_valid_based_on_retention_period(queue_name,message)",
+    "moto.sqs.models.SQSBackend.get_queue(queue_name)",
+    "moto.core.utils.unix_time",
+)
 
 _lock = threading.Lock()
 _installed = False

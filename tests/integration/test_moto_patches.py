@@ -1,0 +1,229 @@
+"""Each of the emulator's patches beside raw moto: what moto does without it, and what the
+patch makes it do (AWS's behaviour). Raw moto runs in a fresh interpreter (this tier
+installs the patches in its own process), on moto's own threaded server.
+
+When a moto upgrade makes raw moto behave as AWS does, the "raw" half of a test fails
+and says which patch can go; when an upgrade removes a member a patch replaces,
+``patches.install()`` refuses and names the patch (tested below without an upgrade).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.dynamodb.models.table import Table
+
+from cardwatch.local.emulator import patches
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_RUN = """
+import json, boto3
+from moto.server import ThreadedMotoServer
+if {patched}:
+    from cardwatch.local.emulator import patches
+    patches.install()
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+host, port = server.get_host_and_port()
+def client(name):
+    return boto3.client(
+        name, endpoint_url=f"http://{{host}}:{{port}}", region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+def attempt(call):
+    try:
+        return call()
+    except Exception as error:
+        return f"refused: {{type(error).__name__}}: {{error}}"
+answer = {{}}
+{body}
+print(json.dumps(answer, default=str))
+server.stop()
+"""
+
+
+def moto(body: str, *, patched: bool) -> dict[str, Any]:
+    """Run ``body`` against a fresh moto server, with the patches or without."""
+    code = _RUN.format(patched=patched, body=textwrap.dedent(body))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def both(body: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    return moto(body, patched=False), moto(body, patched=True)
+
+
+def test_the_patches_were_written_for_the_moto_the_project_pins() -> None:
+    pins = re.findall(r'"moto\[[^]]*\]==([\d.]+)"', (ROOT / "pyproject.toml").read_text())
+    assert pins and set(pins) == {patches.WRITTEN_FOR}
+
+
+def test_every_member_a_patch_replaces_is_in_the_installed_moto() -> None:
+    assert patches.broken_targets() == {}
+    assert all(patch.TARGETS for patch in patches.PATCHES.values())
+
+
+def test_another_moto_missing_a_member_is_refused_naming_the_patch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a moto of another version where DynamoDB's Table.query lost index_name
+    def query(self: Any, hash_key: Any) -> None:
+        return None
+
+    monkeypatch.setattr(Table, "query", query)
+    # WHEN the patches check it THEN they refuse, naming the patch and the member
+    with pytest.raises(patches.PatchesOutdated) as refused:
+        patches.check("9.0.0")
+    assert "patch dynamodb" in str(refused.value)
+    assert "Table.query no longer takes index_name" in str(refused.value)
+    assert "9.0.0" in str(refused.value) and patches.WRITTEN_FOR in str(refused.value)
+    # and on the version they were written for they check nothing
+    patches.check(patches.WRITTEN_FOR)
+
+
+def test_another_moto_with_every_member_installs_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        patches.check("9.0.0")
+    assert "moto 9.0.0 is installed" in caplog.text
+
+
+def test_dynamodb_consumed_capacity_follows_the_item_size() -> None:
+    # DynamoDB: a write costs 1 unit per KB of the item; 5,000 bytes cost 5
+    raw, patched = both(
+        """
+        ddb = client("dynamodb")
+        ddb.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        )
+        put = ddb.put_item(
+            TableName="t", Item={"k": {"S": "a"}, "v": {"S": "x" * 5000}},
+            ReturnConsumedCapacity="TOTAL",
+        )
+        answer["units"] = put["ConsumedCapacity"]["CapacityUnits"]
+        """
+    )
+    assert raw["units"] != 5, "raw moto now charges by size: the units patch can go"
+    assert patched["units"] == 5
+
+
+def test_dynamodb_a_cancelled_transaction_keeps_a_concurrent_write() -> None:
+    # A transaction whose condition fails writes nothing and undoes nothing else. moto
+    # applies a transaction write by write and, on a failure, restores copies of the
+    # tables taken at its start; here a put made by the same client between the copy and
+    # the restore cannot happen, so the visible difference is the cancellation reasons:
+    # DynamoDB names the failed condition per item
+    raw, patched = both(
+        """
+        ddb = client("dynamodb")
+        ddb.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        )
+        ddb.put_item(TableName="t", Item={"k": {"S": "held"}})
+        try:
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "t", "Item": {"k": {"S": "new"}}}},
+                {"Put": {"TableName": "t", "Item": {"k": {"S": "held"}},
+                         "ConditionExpression": "attribute_not_exists(k)"}},
+            ])
+        except ddb.exceptions.TransactionCanceledException as error:
+            answer["reasons"] = [r["Code"] for r in error.response["CancellationReasons"]]
+        answer["new"] = "Item" in ddb.get_item(TableName="t", Key={"k": {"S": "new"}})
+        """
+    )
+    assert patched == {"reasons": ["None", "ConditionalCheckFailed"], "new": False}
+    # raw moto agrees on what a client sees of one transaction alone: the patch's reason
+    # is atomicity under concurrent requests (tests/concurrency) and the cost of the copies
+    assert raw["new"] is False
+
+
+def test_lambda_answers_get_account_settings() -> None:
+    raw, patched = both(
+        """
+        settings = attempt(lambda: client("lambda").get_account_settings())
+        answer["settings"] = settings if isinstance(settings, str) else settings["AccountLimit"]
+        """
+    )
+    assert str(raw["settings"]).startswith("refused"), "raw moto answers: awslambda can go"
+    assert patched["settings"]["ConcurrentExecutions"] == 1000
+
+
+def test_sns_returns_the_attributes_a_client_set_and_sqs_a_compact_redrive_policy() -> None:
+    raw, patched = both(
+        """
+        sns = client("sns")
+        arn = sns.create_topic(Name="alerts")["TopicArn"]
+        sns.set_topic_attributes(
+            TopicArn=arn, AttributeName="TracingConfig", AttributeValue="Active"
+        )
+        answer["tracing"] = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get(
+            "TracingConfig"
+        )
+        sqs = client("sqs")
+        dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
+        url = sqs.create_queue(QueueName="q", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+        answer["redrive"] = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["RedrivePolicy"]
+        )["Attributes"]["RedrivePolicy"]
+        """
+    )
+    assert raw["tracing"] is None, "raw moto returns TracingConfig: messaging's SNS half can go"
+    assert patched["tracing"] == "Active"
+    assert ", " in raw["redrive"], "raw moto answers compact JSON: messaging's SQS half can go"
+    assert ", " not in patched["redrive"] and ": " not in patched["redrive"]
+
+
+def test_s3_reads_a_tls_only_policy_as_aws_does_for_a_tls_caller() -> None:
+    raw, patched = both(
+        """
+        s3 = client("s3")
+        s3.create_bucket(Bucket="models")
+        s3.put_bucket_policy(Bucket="models", Policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::models", "arn:aws:s3:::models/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }],
+        }))
+        answer["put"] = attempt(lambda: s3.put_object(Bucket="models", Key="m", Body=b"{}")
+                                and "stored")
+        """
+    )
+    assert str(raw["put"]).startswith("refused"), "raw moto evaluates the condition: s3 can go"
+    assert patched["put"] == "stored"
+
+
+def test_xray_keeps_resource_policies() -> None:
+    raw, patched = both(
+        """
+        xray = client("xray")
+        document = json.dumps({"Version": "2012-10-17", "Statement": []})
+        answer["put"] = attempt(
+            lambda: xray.put_resource_policy(PolicyName="sns", PolicyDocument=document)[
+                "ResourcePolicy"]["PolicyName"]
+        )
+        """
+    )
+    assert str(raw["put"]).startswith("refused"), "raw moto keeps the policies: xray can go"
+    assert patched["put"] == "sns"
