@@ -112,7 +112,7 @@ contract-checks: install ## rewrite the contract's compiled checks (src/cardwatc
 	$(BIN)/python -m cardwatch.cli.contract_checks
 
 bench: install ## speed, scale, memory and cost; writes bench/results.json (a report: not part of test)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench
 
 bench-check: install ## hold the committed bench results to their targets (not part of test)
 	$(PYTEST) -q -p no:cacheprovider bench/check_targets.py

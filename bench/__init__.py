@@ -1,1 +1,1 @@
-"""Benchmarks: `make bench` (python -m bench.run). Not part of `make test`."""
+"""Benchmarks: `make bench` (python -m bench; stages in bench/stages/). Not part of `make test`."""

@@ -11,12 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = json.loads((ROOT / "bench" / "run.json").read_text())
-RESULTS = {
-    r["name"]: r
-    for r in json.loads(
-        (ROOT / "bench" / "results.json").read_text()
-    )
-}
+RESULTS = {r["name"]: r for r in json.loads((ROOT / "bench" / "results.json").read_text())}
 
 
 @pytest.mark.requirement("R000-30")

@@ -1,0 +1,54 @@
+"""DynamoDB units one transaction consumes (bench/dynamodb_units.py). Returns, beside its
+results, the units of the cost model's transaction, which the cost stage reads."""
+
+from __future__ import annotations
+
+from bench.results import PathUnits, Result
+
+
+def run() -> tuple[list[Result], PathUnits]:
+    """DynamoDB units of one transaction, measured at terminals of three volumes, and of
+    an online one with every spread entity."""
+    from bench.dynamodb_units import ONLINE, VOLUMES, measure_units
+
+    measured = measure_units()
+    quiet = measured[VOLUMES[0]]
+    results: list[Result] = []
+    for volume, units in measured.items():
+        where = (
+            f"terminal at {volume:,}/day"
+            if volume != ONLINE
+            else "online, device + IP + BIN counted"
+        )
+        for key, what, target in (
+            ("state_write", "detection state, write units", 12.0),
+            ("state_read", "detection state, read units", 12.0),
+            ("path_write", "whole path, write units", None),
+            ("path_read", "whole path, read units", None),
+        ):
+            results.append(
+                Result(
+                    f"dynamodb: {what} per transaction, {where}",
+                    units[key],
+                    "units",
+                    target if volume != ONLINE else None,
+                    quiet[key],
+                    units[key] / quiet[key] if quiet[key] else None,
+                    note="ReturnConsumedCapacity on the emulator's DynamoDB, item sizes and "
+                    "indexes by DynamoDB's rules; baseline: a card-present purchase at a "
+                    "terminal of 100/day"
+                    + (
+                        "; each spread entity adds a first-visit claim (1) and an hour "
+                        "bucket in the transaction (2)"
+                        if volume == ONLINE
+                        else ""
+                    ),
+                )
+            )
+    # the cost model: the busier terminal's card-present purchase and the online one,
+    # half and half (the rich world's mix is about 40 % online)
+    busy, online = measured[2_000], measured[ONLINE]
+    return results, PathUnits(
+        write=(busy["path_write"] + online["path_write"]) / 2,
+        read=(busy["path_read"] + online["path_read"]) / 2,
+    )
