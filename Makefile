@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench bench-check browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-concurrency check lint typecheck model backtest trace contract-checks clean
+.PHONY: bench bench-check browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-contract test-concurrency check lint typecheck model backtest trace contract-checks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ test-reliability: install ## bad input, schemathesis, duplicates, throttling, no
 
 test-concurrency: install ## the local stack, 16 invocations at once: hot terminal and card, redeliveries, injected failures
 	$(PYTEST) -q tests/concurrency
+
+test-contract: install ## every port's tests against its in-memory fake and its boto3 adapter on moto
+	$(PYTEST) -q tests/contract
 
 test-integration: install ## adapters and handlers against moto
 	$(PYTEST) -q tests/integration

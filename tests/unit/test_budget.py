@@ -4,9 +4,9 @@ import random
 
 import pytest
 
+from cardwatch.adapters.memory import InMemoryScoreLog
 from cardwatch.domain.engine.budget import (
     AlertBudget,
-    InMemoryScoreLog,
     bin_floor,
     bin_of,
     count_bins,

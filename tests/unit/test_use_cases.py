@@ -14,8 +14,8 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cardwatch.adapters.dynamodb_store import to_attributes
-from cardwatch.adapters.memory import InMemoryState
-from cardwatch.domain.engine.budget import AlertBudget, InMemoryScoreLog, count_bins
+from cardwatch.adapters.memory import InMemoryScoreLog, InMemoryState
+from cardwatch.domain.engine.budget import AlertBudget, count_bins
 from cardwatch.domain.engine.detection import Detector
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel

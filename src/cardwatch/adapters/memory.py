@@ -11,11 +11,18 @@ backtest copies nothing per transaction.
 from __future__ import annotations
 
 import bisect
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cardwatch.domain.engine.model_pointer import ModelPointer
+from cardwatch.domain.engine.budget import count_bins
+from cardwatch.domain.engine.model_pointer import (
+    ModelPointer,
+    PointerError,
+    VersionTaken,
+    valid_version,
+)
 from cardwatch.domain.engine.state import (
     BUCKET_GRACE_DAYS,
     CARD_SUMS,
@@ -265,7 +272,8 @@ class InMemoryState:
 
 
 class InMemoryModelRegistry:
-    """:class:`ModelRegistry` in a dictionary; each pointer written is kept."""
+    """:class:`~cardwatch.domain.ports.ModelRegistry` in a dictionary; each pointer written
+    is kept (``pointers``)."""
 
     def __init__(self) -> None:
         self.artifacts: dict[str, str] = {}
@@ -278,12 +286,39 @@ class InMemoryModelRegistry:
         self.pointers.append(pointer)
 
     def publish(self, version: str, artifact: str) -> None:
-        if version in self.artifacts:
-            raise ValueError(f"{version} is already published")
-        self.artifacts[version] = artifact
+        if not valid_version(version):
+            raise PointerError(f"not a model version name: {version[:100]!r}")
+        if self.artifacts.setdefault(version, artifact) != artifact:
+            raise VersionTaken(f"model version {version} is published already")
 
     def artifact(self, version: str) -> str:
+        if not valid_version(version):
+            raise PointerError(f"not a model version name: {version[:100]!r}")
         return self.artifacts[version]
 
     def versions(self) -> list[str]:
-        return list(self.artifacts)
+        return sorted(self.artifacts)  # a version starts with its UTC time: oldest first
+
+
+class InMemoryScoreLog:
+    """:class:`~cardwatch.domain.ports.ScoreLog` in memory: the backtest's, and the tests'."""
+
+    def __init__(self) -> None:
+        self.days: dict[int, Counter[int]] = {}
+        self.windows: set[int] = set()
+
+    def fold(self, window_start_ms: int, scores: Iterable[float]) -> bool:
+        """Add a finished window's scores, once per window; False if it was folded."""
+        if window_start_ms in self.windows:
+            return False
+        self.windows.add(window_start_ms)
+        self.days.setdefault(window_start_ms // DAY_MS, Counter()).update(count_bins(scores))
+        return True
+
+    def counts(self, first_day: int, last_day: int) -> Counter[int]:
+        """Counts of the days ``first_day <= day < last_day``, added up."""
+        total: Counter[int] = Counter()
+        for day, counts in self.days.items():
+            if first_day <= day < last_day:
+                total.update(counts)
+        return total

@@ -1,9 +1,10 @@
 """The model registry on AWS: artifacts in a versioned S3 bucket (encrypted with the
 deployment's CMK by the bucket's default), the pointer in an SSM parameter.
 
-Each artifact is written once under ``models/<version>.json``; the bucket's versioning
-keeps every write of every key besides. The pointer is a ``SecureString`` under the
-same CMK, like the rules; SSM keeps its history (``get-parameter-history``).
+Each artifact is written once under ``models/<version>.json`` (a conditional write); the
+bucket's versioning keeps every write of every key besides. The pointer is a
+``SecureString`` under the same CMK, like the rules; SSM keeps its history
+(``get-parameter-history``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cardwatch.domain.engine.model_pointer import (
     ARTIFACT_PREFIX,
     ModelPointer,
     PointerError,
+    VersionTaken,
     valid_version,
 )
 
@@ -53,12 +55,21 @@ class S3ModelRegistry:
         )
 
     def publish(self, version: str, artifact: str) -> None:
-        self._s3.put_object(
-            Bucket=self._bucket,
-            Key=self._key(version),
-            Body=artifact.encode(),
-            ContentType="application/json",
-        )
+        # S3's conditional write: the object is created only if the key is free, so two
+        # runs publishing one version cannot overwrite each other
+        try:
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=self._key(version),
+                Body=artifact.encode(),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in {"PreconditionFailed", "412"}:
+                raise
+            if self.artifact(version) != artifact:
+                raise VersionTaken(f"model version {version} is published already") from None
 
     def artifact(self, version: str) -> str:
         try:

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cardwatch.adapters.memory import InMemoryState
+from cardwatch.adapters.memory import InMemoryScoreLog, InMemoryState
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.engine.budget import AlertBudget, InMemoryScoreLog, count_bins
+from cardwatch.domain.engine.budget import AlertBudget, count_bins
 from cardwatch.domain.engine.detection import Assessment, Decision, Detector
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from cardwatch.domain.engine.rules import Thresholds
 from cardwatch.domain.engine.state import DAY_MS
 
-__all__ = ["BINS", "AlertBudget", "InMemoryScoreLog", "bin_floor", "bin_of", "count_bins"]
+__all__ = ["BINS", "AlertBudget", "bin_floor", "bin_of", "count_bins"]
 
 #: Scores are binned on the log-odds scale, a twentieth of a unit wide, from -20 to +20
 #: (2e-9 to 1 - 2e-9): finer where the cut falls (scores near 1) than even steps.
@@ -96,27 +96,3 @@ class AlertBudget:
         second day (a replay of day one flagged 13 % of a week's traffic without them)."""
         today = now_ms // DAY_MS
         return today - self.days, today + 1
-
-
-class InMemoryScoreLog:
-    """Score counts per day in memory (the backtest; the fake of the DynamoDB log)."""
-
-    def __init__(self) -> None:
-        self.days: dict[int, Counter[int]] = {}
-        self.windows: set[int] = set()
-
-    def fold(self, window_start_ms: int, scores: Iterable[float]) -> bool:
-        """Add a finished window's scores, once per window; False if it was folded."""
-        if window_start_ms in self.windows:
-            return False
-        self.windows.add(window_start_ms)
-        self.days.setdefault(window_start_ms // DAY_MS, Counter()).update(count_bins(scores))
-        return True
-
-    def counts(self, first_day: int, last_day: int) -> Counter[int]:
-        """Counts of the days ``first_day <= day < last_day``, added up."""
-        total: Counter[int] = Counter()
-        for day, counts in self.days.items():
-            if first_day <= day < last_day:
-                total.update(counts)
-        return total

@@ -22,6 +22,7 @@ __all__ = [
     "SHIPPED",
     "ModelPointer",
     "PointerError",
+    "VersionTaken",
     "valid_version",
 ]
 
@@ -40,6 +41,11 @@ _SHIPPED_REASON = "the model in the package"
 
 class PointerError(ValueError):
     """A pointer document that cannot be read, or a move that is not allowed."""
+
+
+class VersionTaken(ValueError):
+    """A model version was published before with another artifact: a version is written
+    once (the same artifact again is a retry, and changes nothing)."""
 
 
 @dataclass(frozen=True, slots=True)

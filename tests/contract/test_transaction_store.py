@@ -1,0 +1,146 @@
+"""The transactions table's ports (TransactionStore, DecisionLog, LabelLog, WindowReader,
+DecisionHistory, ReviewReader): the use-case tests' in-memory store and DynamoDB."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.blueprint import Blueprint
+from cardwatch.domain.labels.history import LabelEntry
+from cardwatch.domain.labels.review_queue import ReviewQuery
+from cardwatch.domain.ports import DecisionRecord
+from cardwatch.domain.transaction.record import Transaction, epoch_ms
+from cardwatch.domain.transaction.validation import TransactionParser
+from tests.conftest import NOW, QUEUE_DECISIONS, body, decided_history
+from tests.fakes import InMemoryTransactionStore
+
+Store = InMemoryTransactionStore | DynamoTransactionStore
+NOW_MS = epoch_ms(NOW)
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def store(request: pytest.FixtureRequest, blueprint: Blueprint) -> Store:
+    if request.param == "memory":
+        return InMemoryTransactionStore()
+    request.getfixturevalue("provisioned")
+    return DynamoTransactionStore(blueprint.table_name)
+
+
+def at(parser: TransactionParser, transaction_id: str, minutes_before: float) -> Transaction:
+    moment = NOW - timedelta(minutes=minutes_before)
+    return parser.parse(body(transaction_id=transaction_id, timestamp=moment.isoformat()))
+
+
+def label(name: str, at_ms: int) -> LabelEntry:
+    return LabelEntry(name, "analyst", "checked with the cardholder", "alice", at_ms)
+
+
+def test_a_new_transaction_is_stored_and_read_back_whole(
+    store: Store, parser: TransactionParser
+) -> None:
+    transaction = at(parser, "tx-new", 5)
+    assert store.add(transaction, "fp-1") is None
+    stored = store.get("tx-new")
+    assert stored is not None
+    assert stored.transaction == transaction
+    assert stored.fingerprint == "fp-1" and stored.labels == ()
+    assert store.get("tx-unknown") is None
+
+
+def test_an_id_is_stored_once_and_a_second_add_answers_the_first(
+    store: Store, parser: TransactionParser
+) -> None:
+    first, again = at(parser, "tx-dup", 5), at(parser, "tx-dup", 1)
+    store.add(first, "fp-first")
+    existing = store.add(again, "fp-again")
+    assert existing is not None
+    assert existing.transaction == first and existing.fingerprint == "fp-first"
+    stored = store.get("tx-dup")
+    assert stored is not None and stored.fingerprint == "fp-first"
+
+
+def test_a_decision_is_recorded_once(store: Store, parser: TransactionParser) -> None:
+    transaction = at(parser, "tx-decided", 5)
+    store.add(transaction, "fp")
+    record = DecisionRecord(0.91, "review", ("R001",), {"amount_ratio": 3.5}, "m-1")
+    assert store.record_decision(transaction, record) is True
+    assert store.record_decision(transaction, record) is False
+
+
+def test_a_window_holds_what_is_at_or_after_its_start_and_before_its_end(
+    store: Store, parser: TransactionParser
+) -> None:
+    inside, on_start, on_end, before = (
+        at(parser, "tx-in", 7),
+        at(parser, "tx-start", 10),
+        at(parser, "tx-end", 0),
+        at(parser, "tx-before", 11),
+    )
+    for transaction in (inside, on_start, on_end, before):
+        store.add(transaction, "fp")
+    store.record_decision(inside, DecisionRecord(0.25, "approve", (), {}, None))
+    start, end = on_start.timestamp_ms, on_end.timestamp_ms
+    found = sorted(t.transaction_id for t in store.transactions_between(start, end))
+    assert found == ["tx-in", "tx-start"]
+    assert store.scores_between(start, end) == [0.25]
+
+
+def test_labels_are_appended_in_order_and_a_race_for_one_number_is_lost(
+    store: Store, parser: TransactionParser
+) -> None:
+    transaction = at(parser, "tx-labelled", 5)
+    store.add(transaction, "fp")
+    fraud, genuine = label("fraud", NOW_MS), label("genuine", NOW_MS + 1)
+    assert store.append_label(transaction, fraud, 1, fraud) is True
+    assert store.append_label(transaction, genuine, 1, genuine) is False  # number 1 is taken
+    assert store.append_label(transaction, genuine, 2, genuine) is True
+    stored = store.get("tx-labelled")
+    assert stored is not None and stored.labels == (fraud, genuine)
+
+
+def test_the_decision_log_reads_back_with_its_effective_label(
+    store: Store, parser: TransactionParser
+) -> None:
+    labelled, unlabelled, outside = (
+        at(parser, "tx-l", 30),
+        at(parser, "tx-u", 20),
+        at(parser, "tx-o", 90),
+    )
+    for transaction in (labelled, unlabelled, outside):
+        store.add(transaction, "fp")
+        store.record_decision(
+            transaction, DecisionRecord(0.5, "review", (), {"amount_ratio": 2.0}, "m-7")
+        )
+    fraud = label("fraud", NOW_MS)
+    store.append_label(labelled, fraud, 1, fraud)
+    rows = sorted(
+        store.labelled_decisions(NOW_MS - 60 * 60_000, NOW_MS), key=lambda r: r.timestamp_ms
+    )
+    assert [(r.timestamp_ms, r.label, r.model_version) for r in rows] == [
+        (labelled.timestamp_ms, "fraud", "m-7"),
+        (unlabelled.timestamp_ms, None, "m-7"),
+    ]
+    assert all(dict(r.features) == {"amount_ratio": 2.0} for r in rows)
+
+
+def test_the_review_queue_is_flagged_and_unlabelled_newest_first_in_pages(
+    store: Store, parser: TransactionParser
+) -> None:
+    history = decided_history(parser, store)
+    flagged = [t for t, d in zip(history, QUEUE_DECISIONS, strict=True) if d != "approve"]
+    fraud = label("fraud", NOW_MS)
+    store.append_label(flagged[0], fraud, 1, fraud)  # labelled: it leaves the queue
+    expected = [t.transaction_id for t in reversed(flagged[1:])]
+    query = ReviewQuery(since_ms=NOW_MS - 2 * 3_600_000, until_ms=NOW_MS, limit=2)
+    seen, position = [], None
+    while True:
+        items, position = store.open_reviews(replace(query, after=position))
+        seen += [item["transaction_id"] for item in items]
+        assert len(items) <= 2
+        if position is None:
+            break
+    assert seen == expected
