@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench bench-check browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-contract test-concurrency check lint typecheck model backtest trace contract-checks clean
+.PHONY: bench bench-check docs test-fast browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-contract test-concurrency check lint typecheck model backtest trace contract-checks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -69,8 +69,14 @@ demo: $(LOCAL_STAMP) ## run the pipeline on the embedded emulator with realistic
 up: $(LOCAL_STAMP) ## run the local stack until Ctrl-C (API on :8080, see .cardwatch/local.json)
 	$(BIN)/cardwatch up
 
-test: install checkov-venv browser ## every test tier
-	$(PYTEST) -q
+# The tiers run side by side on pytest-xdist workers (most of a run waits on subprocesses:
+# moto's server, Terraform, Node.js); TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+test: install checkov-venv browser ## every test tier, on $(TEST_WORKERS) workers (CI runs this)
+	$(PYTEST) -q -n $(TEST_WORKERS)
+
+test-fast: install ## every tier but the tests marked slow (a quick check while working)
+	$(PYTEST) -q -n $(TEST_WORKERS) -m "not slow"
 
 test-unit: install ## domain and blueprint, in memory, no sockets
 	$(PYTEST) -q tests/unit
@@ -123,7 +129,7 @@ bench-check: install ## hold the committed bench results to their targets (not p
 trace: install ## rewrite docs/traceability.md from the tests' requirement markers
 	$(BIN)/python -m tests.traceability
 
-check: lint typecheck test ## lint, types, then every test
+check: lint typecheck docs test ## lint, types, the docs, then every test
 
 clean: ## remove the venv and build leftovers
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info src/*.egg-info
