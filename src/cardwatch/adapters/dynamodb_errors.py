@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-__all__ = ["BUSY_CODES", "cancellation_codes"]
+__all__ = ["BUSY_CODES", "RETRYABLE_CANCELLATIONS", "cancellation_codes"]
 
 #: Error codes that mean "try again later", not "this request is wrong".
 BUSY_CODES = frozenset(
@@ -15,6 +15,13 @@ BUSY_CODES = frozenset(
         "InternalServerError",
         "ServiceUnavailable",
     }
+)
+
+#: Reasons a cancelled ``TransactWriteItems`` gives for a write that may succeed when
+#: tried again: another transaction held the item, or its partition (or an index's) was
+#: over its throughput (DynamoDB's own names for them in ``CancellationReasons``).
+RETRYABLE_CANCELLATIONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 )
 
 

@@ -41,7 +41,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
+from cardwatch.adapters.dynamodb_errors import (
+    BUSY_CODES,
+    RETRYABLE_CANCELLATIONS,
+    cancellation_codes,
+)
 from cardwatch.domain.engine.budget import count_bins
 from cardwatch.domain.engine.state import (
     BUCKET_GRACE_DAYS,
@@ -347,10 +351,14 @@ class DynamoStateStore:
     def _once(self, writes: list[dict[str, Any]], transaction_id: str) -> bool:
         """Run ``writes`` as one transaction whose first write holds only while the
         change is not applied: True when applied now, False when it was before. A
-        conflict is retried with jitter, then left to the event's own retry."""
+        conflict or a throttled partition is retried with exponential backoff and full
+        jitter (nothing is slept after the last attempt), then left to the event's own
+        retry, and at last to the failures queue."""
         for write in writes:
             next(iter(write.values()))["TableName"] = self._table
         for attempt in range(_ATTEMPTS):
+            if attempt:
+                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
             try:
                 self._call("transact_write_items", TransactItems=writes)
                 return True
@@ -360,9 +368,9 @@ class DynamoStateStore:
                 codes = cancellation_codes(error)
                 if codes[:1] == ["ConditionalCheckFailed"]:
                     return False  # applied before
-                if codes and not any(c in {"TransactionConflict", *BUSY_CODES} for c in codes):
+                retryable = RETRYABLE_CANCELLATIONS | BUSY_CODES
+                if codes and not any(code in retryable for code in codes):
                     raise
-                self._sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter)
         raise ConcurrentStateUpdate(transaction_id)
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
