@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import base64
 import inspect
+import json
 import math
 import threading
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
 from typing import Any
+
+from cardwatch.local.emulator.patches import dynamodb_limits as limits
 
 __all__ = ["TARGETS", "install", "item_size"]
 #: What the patch replaces or relies on in moto (checked before it installs).
@@ -44,7 +47,9 @@ TARGETS = (
     "moto.dynamodb.models.DynamoDBBackend.update_item(table_name,key,update_expression,expression_attribute_names,expression_attribute_values)",
     "moto.dynamodb.models.DynamoDBBackend.delete_item(table_name,key)",
     "moto.dynamodb.models.DynamoDBBackend.get_item(table_name,keys)",
-    "moto.dynamodb.models.DynamoDBBackend.query(table_name)",
+    "moto.dynamodb.models.DynamoDBBackend.query(table_name,hash_key_dict,index_name,consistent_read)",
+    "moto.dynamodb.exceptions.DynamodbException",
+    "moto.dynamodb.models.table.SecondaryIndex",
     "moto.dynamodb.models.DynamoDBBackend.scan",
     "moto.dynamodb.models.DynamoDBBackend.transact_write_items(transact_items)",
     "moto.dynamodb.models.DynamoDBBackend.get_table(table_name)",
@@ -111,19 +116,74 @@ def _write_units(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
     return units
 
 
-def _index_units(table: Any, before: dict[str, Any] | None, after: dict[str, Any] | None) -> float:
-    """Writes to each global secondary index: an item entering, leaving or changing in it."""
-    units = 0.0
+def _hash_attr(index: Any) -> str:
+    return str(next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"))
+
+
+def _text(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _index_writes(
+    table: Any, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[tuple[limits.Partition, float]]:
+    """Writes to each global secondary index, by the index partition they land on: an
+    item entering, leaving or changing in it (moving within an index: two writes)."""
+    writes: list[tuple[limits.Partition, float]] = []
     for index in getattr(table, "global_indexes", []):
-        keys = index.schema_key_attrs
+        keys, hash_attr = index.schema_key_attrs, _hash_attr(index)
         was = before is not None and all(k in before for k in keys)
         now = after is not None and all(k in after for k in keys)
         if not (was or now):
             continue
         moved = was and now and any(before[k] != after[k] for k in keys)  # type: ignore[index]
-        writes = 2 if moved else 1
-        units += writes * _write_units(before if was else None, after if now else None)
-    return units
+        units = _write_units(before if was else None, after if now else None)
+        for item in [before] * was + [after] * (now and (moved or not was)):
+            writes.append(((table.name, index.name, _text(item[hash_attr])), units))  # type: ignore[index]
+    return writes
+
+
+def _partitions(table: Any, attrs: dict[str, Any] | None) -> list[limits.Partition]:
+    """The table's partition of an item, and the partition of each index it is in."""
+    if not attrs or table.hash_key_attr not in attrs:
+        return []
+    found = [(table.name, "", _text(attrs[table.hash_key_attr]))]
+    for index in getattr(table, "global_indexes", []):
+        if all(k in attrs for k in index.schema_key_attrs):
+            found.append((table.name, index.name, _text(attrs[_hash_attr(index)])))
+    return found
+
+
+def _throughput_exceeded(partition: limits.Partition) -> Exception:
+    from moto.dynamodb.exceptions import DynamodbException  # noqa: PLC0415
+
+    table, index, _ = partition
+    where = f"index {index} of table {table}" if index else f"table {table}"
+    return DynamodbException(
+        "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+        f"Throughput exceeds the current capacity of a partition of {where}.",
+    )
+
+
+def _conflict() -> Exception:
+    from moto.dynamodb.exceptions import DynamodbException  # noqa: PLC0415
+
+    return DynamodbException(
+        "com.amazonaws.dynamodb.v20120810#TransactionConflictException",
+        "Transaction is ongoing for the item",
+    )
+
+
+def _admit_write(backend: Any, table_name: str, items: list[dict[str, Any] | None]) -> None:
+    """Refuse a single-item write to an item a transaction holds, or to a partition (of
+    the table or an index the item is in) that has used its second's units."""
+    table = backend.get_table(table_name)
+    first = next((item for item in items if item), None)
+    if first is not None and limits.held(table_name, _text(_key_of(backend, table_name, first))):
+        raise _conflict()
+    over = limits.admit("write", [p for item in items for p in _partitions(table, item)])
+    if over is not None:
+        raise _throughput_exceeded(over)
 
 
 def _charge(kind: str, units: float) -> None:
@@ -157,7 +217,14 @@ def _key_of(backend: Any, table_name: str, attrs: dict[str, Any]) -> dict[str, A
 
 def _charge_write(backend: Any, table_name: str, before: Any, after: Any) -> None:
     table = backend.get_table(table_name)
-    _charge("write", _write_units(before, after) + _index_units(table, before, after))
+    base = _write_units(before, after)
+    indexes = _index_writes(table, before, after)
+    _charge("write", base + sum(units for _, units in indexes))
+    factor = 2.0 if getattr(_local, "in_transaction", False) else 1.0
+    for partition in _partitions(table, after or before)[:1]:
+        limits.record("write", partition, base * factor)
+    for partition, units in indexes:  # a transaction does not double an index's writes
+        limits.record("write", partition, units)
 
 
 def _measured_writes(backend_class: Any) -> None:
@@ -166,18 +233,24 @@ def _measured_writes(backend_class: Any) -> None:
 
     def put(self: Any, table_name: str, item_attrs: dict[str, Any], *a: Any, **k: Any) -> Any:
         before = _current(self, table_name, _key_of(self, table_name, item_attrs))
+        if not getattr(_local, "in_transaction", False):
+            _admit_write(self, table_name, [item_attrs, before])
         result = put_item(self, table_name, item_attrs, *a, **k)
         _charge_write(self, table_name, before, _attributes(result))
         return result
 
     def update(self: Any, table_name: str, key: dict[str, Any], *a: Any, **k: Any) -> Any:
         before = _current(self, table_name, key)
+        if not getattr(_local, "in_transaction", False):
+            _admit_write(self, table_name, [before or key])
         result = update_item(self, table_name, key, *a, **k)
         _charge_write(self, table_name, before, _attributes(result))
         return result
 
     def delete(self: Any, table_name: str, key: dict[str, Any], *a: Any, **k: Any) -> Any:
         before = _current(self, table_name, key)
+        if not getattr(_local, "in_transaction", False):
+            _admit_write(self, table_name, [before or key])
         result = delete_item(self, table_name, key, *a, **k)
         if before is not None:
             _charge_write(self, table_name, before, None)
@@ -189,20 +262,44 @@ def _measured_writes(backend_class: Any) -> None:
     backend_class.delete_item = _locked(wraps(delete_item)(delete))
 
 
+def _read(partition: limits.Partition, size: float, consistent: bool) -> None:
+    _charge("read_bytes", size)
+    limits.record("read", partition, math.ceil(size / 4096) * (1.0 if consistent else 0.5))
+
+
+def _admit_read(partition: limits.Partition) -> None:
+    over = limits.admit("read", [partition])
+    if over is not None:
+        raise _throughput_exceeded(over)
+
+
 def _measured_reads(backend_class: Any) -> None:
     get_item, query = backend_class.get_item, backend_class.query
+    # the arguments the query's partition is read from, by their place after table_name
+    names = list(inspect.signature(query).parameters)[2:]
+    at = {name: names.index(name) for name in ("hash_key_dict", "index_name", "consistent_read")}
+
+    def argument(name: str, a: tuple[Any, ...], k: dict[str, Any]) -> Any:
+        return k[name] if name in k else a[at[name]] if len(a) > at[name] else None
 
     def get(self: Any, table_name: str, keys: dict[str, Any], *a: Any, **k: Any) -> Any:
-        _charge("read_bytes", float(max(item_size(_current(self, table_name, keys)), 1)))
+        table = self.get_table(table_name)
+        partition = (table_name, "", _text(keys[table.hash_key_attr]))
+        _admit_read(partition)
+        size = float(max(item_size(_current(self, table_name, keys)), 1))
+        _read(partition, size, bool(getattr(_local, "consistent", False)))
         return get_item(self, table_name, keys, *a, **k)
 
     def run_query(self: Any, table_name: str, *a: Any, **k: Any) -> Any:
+        index = argument("index_name", a, k) or ""
+        partition = (table_name, index, _text(argument("hash_key_dict", a, k) or {}))
+        _admit_read(partition)
         answer = query(self, table_name, *a, **k)
         total = sum(
             item_size(_current(self, table_name, _key_of(self, table_name, _attributes(r) or {})))
             for r in answer[0]
         )
-        _charge("read_bytes", float(max(total, 1)))
+        _read(partition, float(max(total, 1)), bool(argument("consistent_read", a, k)))
         return answer
 
     backend_class.get_item = _locked(wraps(get_item)(get))
@@ -238,6 +335,14 @@ def _transact(backend: Any, transact_items: list[dict[str, Any]]) -> None:
             _apply(backend, *next(iter(entry.items())))
     finally:
         _local.in_transaction = False
+    limits.hold(
+        (op["TableName"], _text(_written_key(backend, op_type, op)))
+        for op_type, op in (next(iter(entry.items())) for entry in transact_items)
+    )
+
+
+def _written_key(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    return _key_of(backend, op["TableName"], op["Item"]) if op_type == "Put" else dict(op["Key"])
 
 
 def _check(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
@@ -252,7 +357,7 @@ def _check(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any
     errors: list[tuple[Any, Any, Any]] = []
     for entry in transact_items:
         op_type, op = next(iter(entry.items()))
-        key = _key_of(backend, op["TableName"], op["Item"]) if op_type == "Put" else op["Key"]
+        key = _written_key(backend, op_type, op)
         _check_key_types(backend.get_table(op["TableName"]), key)
         identity = (op["TableName"], str(sorted(key.items())))
         if identity in seen:
@@ -260,6 +365,10 @@ def _check(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any
         seen.add(identity)
         table = backend.get_table(op["TableName"])
         existing = table.get_item(*backend.get_keys_value(table, key))
+        limited = _limited(table, key, [_attributes(existing) or key, op.get("Item")])
+        if limited is not None:
+            errors.append(limited)
+            continue
         condition = op.get("ConditionExpression")
         holds = condition is None or get_filter_expression(
             condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
@@ -271,6 +380,20 @@ def _check(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any
             else ("ConditionalCheckFailed", str(failed.message), None)
         )
     return errors
+
+
+def _limited(
+    table: Any, key: dict[str, Any], items: list[dict[str, Any] | None]
+) -> tuple[str, str, None] | None:
+    """A write's cancellation by DynamoDB's physics: another transaction in flight holds
+    its item, or a partition it writes (the table's, an index's) used its units."""
+    if limits.held(table.name, _text(key)):
+        return ("TransactionConflict", "Transaction is ongoing for the item", None)
+    over = limits.admit("write", [p for item in items for p in _partitions(table, item)])
+    if over is not None:
+        index = f" of index {over[1]}" if over[1] else ""
+        return ("ThrottlingError", f"Throughput exceeds the capacity of a partition{index}", None)
+    return None
 
 
 def _check_key_types(table: Any, key: dict[str, Any]) -> None:
@@ -312,6 +435,7 @@ def _patch_handler(handler_class: Any) -> None:
         @wraps(method)
         def run(self: Any, *args: Any, **kwargs: Any) -> Any:
             _local.charges = {"write": 0.0, "read_bytes": 0.0}
+            _local.consistent = bool(self.body.get("ConsistentRead"))
             try:
                 result = method(self, *args, **kwargs)
             finally:

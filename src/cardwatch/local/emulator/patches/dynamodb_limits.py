@@ -1,0 +1,173 @@
+"""DynamoDB's physics on the emulator: partition throughput and transaction conflicts.
+
+moto serves any number of writes a second to one key and never cancels a transaction
+for another in flight; DynamoDB does both, and a design that works only without them
+fails at scale. These limits are kept here, for :mod:`.dynamodb` to apply under its lock:
+
+- **Partition throughput.** Each partition key value of a table, and of each global
+  secondary index, takes at most ``CARDWATCH_DYNAMODB_PARTITION_WCU`` write units
+  (default 1,000, DynamoDB's limit per partition) and ``CARDWATCH_DYNAMODB_PARTITION_RCU``
+  read units (3,000) in any second. A request that reaches a partition which has used
+  its second's units is refused: ``ProvisionedThroughputExceededException`` for a
+  single-item request, a transaction cancelled with ``ThrottlingError`` on that write.
+  A write whose item is in an index partition over its units is refused the same way:
+  an index's back-pressure throttles the base table. A key's units are not split among
+  partitions by heat: DynamoDB's split for heat cannot divide one key value, and a
+  key whose sort key only grows (a time bucket) gains nothing from a split.
+- **Transaction conflicts.** The items a transaction writes stay held for
+  ``CARDWATCH_DYNAMODB_TRANSACTION_HOLD_MS`` after it commits (default 0: off), standing
+  for the tens of milliseconds a transaction is in flight in DynamoDB, which moto,
+  serving one request at a time under a lock, never is. Another transaction that writes
+  a held item is cancelled with ``TransactionConflict`` on that write; a single-item
+  write to it is refused with ``TransactionConflictException``.
+
+The numbers can be scaled down (a test or ``make bench`` reaching a partition's limit
+with tens of requests, not thousands); :func:`heat` keeps each partition's busiest
+second, which the bench reports per table and index.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+__all__ = [
+    "PARTITION_READ_UNITS",
+    "PARTITION_WRITE_UNITS",
+    "Limits",
+    "Partition",
+    "admit",
+    "configure",
+    "events",
+    "heat",
+    "held",
+    "hold",
+    "limits",
+    "record",
+    "reset",
+]
+
+#: (table, index name or "" for the table itself, the partition key's value as text)
+Partition = tuple[str, str, str]
+_WINDOW_S = 1.0
+#: DynamoDB's limits per partition key value, a second
+PARTITION_WRITE_UNITS, PARTITION_READ_UNITS = 1_000.0, 3_000.0
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    write_units: float = PARTITION_WRITE_UNITS
+    read_units: float = PARTITION_READ_UNITS
+    hold_ms: float = 0.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if env is None else env
+        return cls(
+            float(env.get("CARDWATCH_DYNAMODB_PARTITION_WCU", PARTITION_WRITE_UNITS)),
+            float(env.get("CARDWATCH_DYNAMODB_PARTITION_RCU", PARTITION_READ_UNITS)),
+            float(env.get("CARDWATCH_DYNAMODB_TRANSACTION_HOLD_MS", 0.0)),
+        )
+
+
+_limits = Limits.from_env()
+_clock: Callable[[], float] = time.monotonic
+#: each partition's (time, units) in the last second, by kind ("write" or "read")
+_recent: dict[tuple[str, Partition], deque[tuple[float, float]]] = {}
+_used: dict[tuple[str, Partition], float] = {}
+#: each partition's busiest second so far
+_peak: dict[tuple[str, Partition], float] = {}
+#: (table, the item's key as text) -> held until
+_held: dict[tuple[str, str], float] = {}
+_events: Counter[str] = Counter()
+
+
+def limits() -> Limits:
+    return _limits
+
+
+def configure(clock: Callable[[], float] | None = None, **changes: float) -> Limits:
+    """Change the limits (``write_units``, ``read_units``, ``hold_ms``) in this process."""
+    global _limits, _clock  # noqa: PLW0603 (the emulator's one set of limits)
+    _limits = replace(_limits, **changes)
+    if clock is not None:
+        _clock = clock
+    return _limits
+
+
+def reset() -> None:
+    """Forget every partition's use, every hold and every count."""
+    for store in (_recent, _used, _peak, _held, _events):
+        store.clear()
+
+
+def _in_window(kind: str, partition: Partition, now: float) -> float:
+    key = (kind, partition)
+    recent = _recent.get(key)
+    if recent is None:
+        return 0.0
+    while recent and recent[0][0] <= now - _WINDOW_S:
+        _used[key] -= recent.popleft()[1]
+    return _used.get(key, 0.0)
+
+
+def admit(kind: str, partitions: Iterable[Partition]) -> Partition | None:
+    """The first of ``partitions`` that has used its second's units (None: all may)."""
+    cap = _limits.write_units if kind == "write" else _limits.read_units
+    now = _clock()
+    for partition in partitions:
+        if _in_window(kind, partition, now) >= cap:
+            _events[f"throttled {kind}s"] += 1
+            return partition
+    return None
+
+
+def record(kind: str, partition: Partition, units: float) -> None:
+    """``units`` consumed now on ``partition``."""
+    if units <= 0:
+        return
+    now = _clock()
+    key = (kind, partition)
+    _in_window(kind, partition, now)
+    _recent.setdefault(key, deque()).append((now, units))
+    _used[key] = _used.get(key, 0.0) + units
+    _peak[key] = max(_peak.get(key, 0.0), _used[key])
+
+
+def held(table: str, key: str) -> bool:
+    """Whether a transaction in flight holds the item."""
+    until = _held.get((table, key))
+    if until is None:
+        return False
+    if until <= _clock():
+        del _held[(table, key)]
+        return False
+    _events["transaction conflicts"] += 1
+    return True
+
+
+def hold(items: Iterable[tuple[str, str]]) -> None:
+    """A transaction wrote ``items``: they stay held for the hold window."""
+    if _limits.hold_ms <= 0:
+        return
+    until = _clock() + _limits.hold_ms / 1000
+    for item in items:
+        _held[item] = until
+
+
+def heat() -> list[dict[str, Any]]:
+    """Each partition's busiest second so far (units), hottest first."""
+    rows = [
+        {"kind": kind, "table": table, "index": index, "key": key, "units": units}
+        for (kind, (table, index, key)), units in _peak.items()
+    ]
+    return sorted(rows, key=lambda row: -row["units"])
+
+
+def events() -> dict[str, int]:
+    """How many requests were throttled and transactions conflicted so far."""
+    return dict(_events)
