@@ -127,7 +127,7 @@ bench-check: install ## hold the committed bench results to their targets (not p
 	$(PYTEST) -q -p no:cacheprovider bench/check_targets.py
 
 trace: install ## rewrite docs/traceability.md from the tests' requirement markers
-	$(BIN)/python -m tests.traceability
+	$(BIN)/python -m tests.support.traceability
 
 check: lint typecheck docs test ## lint, types, the docs, then every test
 

@@ -23,8 +23,10 @@ from cardwatch.adapters.dynamodb_store import to_attributes
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 from cardwatch.simulation.traffic import demo_pan
-from tests.concurrency.conftest import FIGURES
-from tests.conftest import load_fixture
+from tests.support.documents import load_fixture
+from tests.support.figures import figures
+
+FIGURES = figures("concurrency")
 
 CONCURRENCY = 16
 

@@ -15,8 +15,8 @@ from cardwatch.domain.labels.review_queue import ReviewQuery
 from cardwatch.domain.ports import DecisionRecord
 from cardwatch.domain.transaction.record import Transaction, epoch_ms
 from cardwatch.domain.transaction.validation import TransactionParser
-from tests.conftest import NOW, QUEUE_DECISIONS, body, decided_history
 from tests.fakes import InMemoryTransactionStore
+from tests.support.documents import NOW, QUEUE_DECISIONS, body, decided_history
 
 Store = InMemoryTransactionStore | DynamoTransactionStore
 NOW_MS = epoch_ms(NOW)

@@ -16,7 +16,7 @@ import pytest
 from cardwatch.cli.main import main
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
-from tests.e2e.test_local_stack import transaction
+from tests.support.local_stack import transaction
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

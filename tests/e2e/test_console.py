@@ -28,7 +28,7 @@ from cardwatch.cli.up import _analyst_console
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.simulation.traffic import demo_pan
-from tests.e2e.test_local_stack import now_stamp, transaction
+from tests.support.local_stack import now_stamp, transaction
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 CASE_LINK = re.compile(r"open the case: (\S+)")

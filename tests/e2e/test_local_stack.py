@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -17,35 +16,11 @@ from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.local.sender import encode_body
 from cardwatch.simulation.traffic import demo_pan
-from tests.conftest import TEST_PANS
+from tests.support.local_stack import items, now_stamp, transaction
 
 #: A card number's shape: 13-19 digits starting with a card network's major industry
 #: identifier (2-6); epoch milliseconds (13 digits from 1) are not card numbers.
 LUHN_RUN = re.compile(r"(?<![0-9A-Za-z.])[2-6]\d{12,18}(?![0-9A-Za-z])")
-
-
-def now_stamp(seconds_ago: float = 0) -> str:
-    moment = datetime.now(UTC) - timedelta(seconds=seconds_ago)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def transaction(tid: str, **changes: Any) -> dict[str, Any]:
-    body = {
-        "transaction_id": tid,
-        "user_id": "e2e-user",
-        "amount": 42.5,
-        "currency": "USD",
-        "timestamp": now_stamp(),
-        "terminal_id": "e2e-term",
-        "card_number": TEST_PANS[0],
-    }
-    body.update(changes)
-    return {k: v for k, v in body.items() if v is not None}
-
-
-def items(stack: LocalPipeline) -> list[dict[str, Any]]:
-    table = boto3.resource("dynamodb").Table(stack.blueprint.table_name)
-    return list(table.scan()["Items"])
 
 
 @pytest.mark.requirement("R000-01")

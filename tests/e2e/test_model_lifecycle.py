@@ -21,7 +21,7 @@ from cardwatch.domain.engine.model_store import default_model
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.simulation.traffic import demo_pan
-from tests.e2e.test_local_stack import items, now_stamp, transaction
+from tests.support.local_stack import items, now_stamp, transaction
 
 FRAUDS, GENUINE = 30, 60
 

@@ -2,53 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cardwatch.blueprint import Blueprint, blueprint_for
-
-
-class Synthesized:
-    """The Terraform JSON, with helpers to find resources and read their settings."""
-
-    def __init__(self, path: Path, blueprint: Blueprint) -> None:
-        self.path = path
-        self.blueprint = blueprint
-        self.document: dict[str, Any] = json.loads(path.read_text())
-
-    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = self.document.get("resource", {}).get(kind, {})
-        return found
-
-    def one(self, kind: str) -> dict[str, Any]:
-        (only,) = self.resources(kind).values()
-        return only
-
-    def named(self, kind: str, name: str, key: str = "name") -> dict[str, Any]:
-        matches = [r for r in self.resources(kind).values() if r.get(key) == name]
-        assert len(matches) == 1, f"{kind} {name}: {len(matches)} found"
-        return matches[0]
-
-    def data_key(self) -> dict[str, Any]:
-        """The customer-managed key that encrypts data (not the card-token HMAC key)."""
-        (key,) = [
-            k for k in self.resources("aws_kms_key").values() if "customer_master_key_spec" not in k
-        ]
-        return key
-
-    def function(self, key: str) -> dict[str, Any]:
-        return self.named(
-            "aws_lambda_function", self.blueprint.functions[key].name, "function_name"
-        )
-
-    def all_resources(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        for kind, group in self.document.get("resource", {}).items():
-            for logical, config in group.items():
-                yield kind, logical, config
+from cardwatch.blueprint import blueprint_for
+from tests.support.infra import Synthesized
 
 
 @pytest.fixture(scope="session")
@@ -60,17 +19,12 @@ def cdktf_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return Synthesized(synth(blueprint, out), blueprint)
 
 
-def policy(text: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
 @pytest.fixture(scope="session")
 def pulumi_stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The Pulumi program with seed 003's defaults, every resource's inputs recorded."""
     import pulumi  # noqa: PLC0415 - the mocks are process-wide: set them only here
 
-    from tests.infra.pulumi_harness import Recorder  # noqa: PLC0415
+    from tests.support.pulumi_harness import Recorder  # noqa: PLC0415
 
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="cardwatch", stack="dev", preview=False)
@@ -93,7 +47,7 @@ def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempP
     """The Pulumi program rendering the CDKTF deployment's blueprint, for parity."""
     import pulumi  # noqa: PLC0415
 
-    from tests.infra.pulumi_harness import Recorder  # noqa: PLC0415
+    from tests.support.pulumi_harness import Recorder  # noqa: PLC0415
 
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="cardwatch", stack="parity", preview=False)

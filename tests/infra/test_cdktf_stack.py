@@ -10,7 +10,7 @@ import pytest
 from cardwatch.blueprint import FUNCTION_KEYS
 from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS
 from cardwatch.schema import gateway_model
-from tests.infra.conftest import Synthesized, policy
+from tests.support.infra import Synthesized, policy
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = FUNCTION_KEYS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.conftest import Synthesized
+from tests.support.infra import Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWLIST = ROOT / "deploy" / "checkov-allowlist.json"

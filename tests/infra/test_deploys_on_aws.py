@@ -11,7 +11,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from cardwatch.blueprint import blueprint_for
-from tests.infra.conftest import Synthesized
+from tests.support.infra import Synthesized
 
 
 def _statements(policy: str) -> list[dict[str, Any]]:

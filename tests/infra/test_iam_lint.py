@@ -23,8 +23,8 @@ with warnings.catch_warnings():
 
     gc.collect()
 
-from tests.infra.conftest import Synthesized
-from tests.infra.pulumi_harness import ACCOUNT
+from tests.support.infra import Synthesized
+from tests.support.pulumi_harness import ACCOUNT
 
 REGION = "us-east-1"
 #: resource kind -> its ARN format ({n}: a name)

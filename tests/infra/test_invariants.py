@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS
-from tests.infra.conftest import Synthesized
+from tests.support.infra import Synthesized
 
 CMK = ("${aws_kms_key.", "arn:aws:mock")
 

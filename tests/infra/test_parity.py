@@ -7,8 +7,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from tests.infra.conftest import Synthesized
-from tests.infra.rendered_view import TERRAFORM_TYPE, cdktf_view, differences, pulumi_view
+from tests.support.infra import Synthesized
+from tests.support.rendered_view import TERRAFORM_TYPE, cdktf_view, differences, pulumi_view
 
 
 def pulumi_inventory(recorded: Any) -> Counter[str]:

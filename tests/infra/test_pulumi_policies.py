@@ -104,7 +104,7 @@ def test_the_pulumi_program_passes_the_policy_rules(pulumi_stack: Any) -> None:
 def test_the_rules_can_fail() -> None:
     class Fake:
         def of(self, kind: str) -> list[Any]:
-            from tests.infra.pulumi_harness import Recorded  # noqa: PLC0415
+            from tests.support.pulumi_harness import Recorded  # noqa: PLC0415
 
             return [
                 Recorded(

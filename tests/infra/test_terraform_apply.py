@@ -21,7 +21,7 @@ from moto.server import ThreadedMotoServer
 
 from cardwatch.infra.cdktf.stack import AWS_PROVIDER_VERSION
 from cardwatch.local.emulator import patches as fidelity
-from tests.infra.conftest import Synthesized
+from tests.support.infra import Synthesized
 
 PLUGIN_DIR = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
 ENDPOINT_SERVICES = (

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tests.conftest import load_fixture
 from tests.support.aws import ANALYST_KEY, INGEST_KEY, aws, blueprint, provisioned
+from tests.support.documents import load_fixture
 
 __all__ = ["ANALYST_KEY", "INGEST_KEY", "aws", "blueprint", "provisioned"]
 
@@ -40,11 +38,3 @@ def api_event() -> Callable[..., dict[str, Any]]:
         return event
 
     return make
-
-
-def scan_all(table_name: str) -> list[dict[str, Any]]:
-    return list(boto3.resource("dynamodb").Table(table_name).scan()["Items"])
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, default=str)

@@ -15,9 +15,9 @@ from cardwatch.blueprint import Blueprint
 from cardwatch.domain.transaction.card import luhn_valid
 from cardwatch.handlers import analyze, detect, ingest, notify
 from cardwatch.local.runtime.provision import Provisioned
-from tests.conftest import TEST_PANS, body
-from tests.integration.conftest import scan_all
-from tests.integration.pipeline import alerts_received, receive, sqs_event, stream_event
+from tests.support.aws import scan_all
+from tests.support.documents import TEST_PANS, body
+from tests.support.pipeline import alerts_received, receive, sqs_event, stream_event
 
 
 def minutes_ago(minutes: float) -> str:

@@ -15,8 +15,8 @@ from cardwatch.domain.ports import DecisionRecord
 from cardwatch.domain.transaction.validation import TransactionParser
 from cardwatch.local.runtime.provision import Provisioned
 from cardwatch.services.cases import CaseService
-from tests.conftest import NOW, TEST_PANS, all_pages, body, decided_history
-from tests.integration.conftest import dumps, scan_all
+from tests.support.aws import dumps, scan_all
+from tests.support.documents import NOW, TEST_PANS, all_pages, body, decided_history
 
 pytestmark = pytest.mark.usefixtures("provisioned")
 

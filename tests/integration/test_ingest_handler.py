@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from cardwatch.blueprint import Blueprint
 from cardwatch.handlers import ingest
 from cardwatch.local.runtime.provision import Provisioned
-from tests.conftest import TEST_PANS, body
-from tests.integration.conftest import scan_all
+from tests.support.aws import scan_all
+from tests.support.documents import TEST_PANS, body
 
 Invoke = Callable[..., dict[str, Any]]
 

@@ -23,8 +23,10 @@ from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, load_hi
 from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 from cardwatch.simulation.rich import RichSettings
 from cardwatch.training.model_choice import Promotion
-from tests.ops.conftest import short_compromises
-from tests.reliability.figures import FIGURES
+from tests.support.figures import figures
+from tests.support.worlds import short_compromises
+
+FIGURES = figures("reliability")
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=42, seed=31)
 WORLDS = {

@@ -9,7 +9,7 @@ import pytest
 from cardwatch.evaluation.backtest import backtest
 from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, load_history
 from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
-from tests.ops.conftest import short_compromises
+from tests.support.worlds import short_compromises
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=21)
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)

@@ -14,7 +14,7 @@ from cardwatch.evaluation.replay import ReplaySettings, load_history
 from cardwatch.evaluation.rule_report import combined_scores
 from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 from cardwatch.simulation.rich import RichSettings
-from tests.ops.conftest import short_compromises
+from tests.support.worlds import short_compromises
 
 BASE = SimulationSettings(customers=600, terminals=1200, days=49, seed=41)
 WORLDS = {

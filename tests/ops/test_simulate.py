@@ -7,7 +7,7 @@ import numpy as np
 from cardwatch.cli.main import main
 from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
 from cardwatch.simulation.rich import RichSettings
-from tests.ops.conftest import SMALL
+from tests.support.worlds import SMALL
 
 
 def test_the_generator_is_deterministic_and_time_ordered() -> None:

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.transaction.card import CardTokenizer, luhn_valid
-from tests.conftest import TOKEN_KEY
+from tests.support.documents import TOKEN_KEY
 
 TOKENIZER = CardTokenizer(TOKEN_KEY)
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cardwatch.cli.contract_checks import check_path, check_source
 from cardwatch.domain.transaction.validation import contract_validator, keeps_contract
 from cardwatch.schema import SCHEMA_FILES, label_schema, transaction_schema
-from tests.conftest import valid_document
+from tests.support.documents import valid_document
 
 _VALID_LABEL = {"label": "fraud", "source": "analyst", "note": "called the customer"}
 #: Values a client might send for any field, honest or not.

@@ -26,12 +26,3 @@ def api(stack: LocalPipeline) -> Iterator[httpx.Client]:
     headers = {"x-api-key": stack.api_key, "content-type": "application/json"}
     with httpx.Client(base_url=stack.api_url, headers=headers, timeout=30) as client:
         yield client
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.reliability.figures import FIGURES  # noqa: PLC0415
-
-    if FIGURES:
-        terminalreporter.section("reliability figures")
-        for name, value in sorted(FIGURES.items()):
-            terminalreporter.write_line(f"{name}: {value}")

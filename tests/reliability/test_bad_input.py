@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
 from cardwatch.schema import gateway_model, transaction_schema
-from tests.conftest import TEST_PANS
-from tests.reliability.figures import FIGURES
+from tests.support.documents import TEST_PANS
+from tests.support.figures import figures
+
+FIGURES = figures("reliability")
 
 NOW = datetime.now(UTC)
 

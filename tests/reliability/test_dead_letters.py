@@ -12,7 +12,7 @@ import boto3
 
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
-from tests.conftest import load_fixture
+from tests.support.documents import load_fixture
 
 
 def cardwatch(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
-from tests.conftest import TEST_PANS
+from tests.support.documents import TEST_PANS
 
 
 def transaction(tid: str, **changes: Any) -> dict[str, Any]:

@@ -21,7 +21,9 @@ from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 from cardwatch.local.sender import encode_body
 from cardwatch.simulation.traffic import demo_pan
-from tests.reliability.figures import FIGURES
+from tests.support.figures import figures
+
+FIGURES = figures("reliability")
 
 FAULT_RATE = 0.08
 FAULTY = {"PutItem", "UpdateItem", "GetItem", "SendMessage", "Publish"}

@@ -12,8 +12,10 @@ import httpx
 
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
-from tests.conftest import TEST_PANS, valid_document
-from tests.reliability.figures import FIGURES
+from tests.support.documents import TEST_PANS, valid_document
+from tests.support.figures import figures
+
+FIGURES = figures("reliability")
 
 
 def terminal_day_counts(stack: LocalPipeline, terminal: str) -> tuple[int, int]:

@@ -15,9 +15,11 @@ from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.local.sender import encode_body
 from cardwatch.simulation.traffic import demo_traffic
-from tests.card_corpus import ID_FIELDS, grouped, id_spellings, luhn_pans, number_spellings
-from tests.conftest import TEST_PANS, valid_document
-from tests.reliability.figures import FIGURES
+from tests.support.card_corpus import ID_FIELDS, grouped, id_spellings, luhn_pans, number_spellings
+from tests.support.documents import TEST_PANS, valid_document
+from tests.support.figures import figures
+
+FIGURES = figures("reliability")
 
 #: Tokens cardwatch issued (their check digits verified at ingest) and its own SHA-256
 #: digests (a guard's fingerprint): 64 hex digits that now and then hold a Luhn-valid

@@ -1,10 +1,12 @@
 """moto in process, with the emulator's patches: the blueprint's resources created as
 local mode creates them, and every function's environment set as deployed. A tier's
-conftest imports the fixtures it uses from here."""
+conftest imports the fixtures it uses from here; its tests, the table helpers."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -56,3 +58,11 @@ def provisioned(
     wiring.reset()
     yield made
     wiring.reset()
+
+
+def scan_all(table_name: str) -> list[dict[str, Any]]:
+    return list(boto3.resource("dynamodb").Table(table_name).scan()["Items"])
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str)

@@ -2,7 +2,7 @@ import pytest
 
 from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.transaction.card import CardReference, CardTokenizer, luhn_valid
-from tests.conftest import TEST_PANS, TOKEN_KEY
+from tests.support.documents import TEST_PANS, TOKEN_KEY
 
 
 @pytest.mark.parametrize("pan", TEST_PANS)

@@ -20,7 +20,7 @@ from cardwatch.domain.transaction.card_screen import (
     number_holds_card_number,
 )
 from cardwatch.domain.transaction.validation import TransactionParser, check_path_id, parse_label
-from tests.card_corpus import (
+from tests.support.card_corpus import (
     ID_FIELDS,
     grouped,
     id_spellings,
@@ -28,8 +28,10 @@ from tests.card_corpus import (
     number_spellings,
     text_spellings,
 )
-from tests.conftest import TEST_PANS, body
-from tests.reliability.figures import FIGURES
+from tests.support.documents import TEST_PANS, body
+from tests.support.figures import figures
+
+FIGURES = figures("reliability")
 
 PANS = luhn_pans(12, seed=3) + list(TEST_PANS)
 

@@ -11,7 +11,7 @@ from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.transaction.validation import TransactionParser
 from cardwatch.services.cases import CaseService
 from cardwatch.services.label import TransactionNotFound
-from tests.conftest import TEST_PANS, body
+from tests.support.documents import TEST_PANS, body
 
 
 class Items:

@@ -11,8 +11,8 @@ from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import DEFAULT_PAGE, ReviewPosition
 from cardwatch.domain.transaction.validation import TransactionParser
 from cardwatch.services.cases import CaseService, encode_position, review_query
-from tests.conftest import NOW, TEST_PANS, all_pages, decided_history
 from tests.fakes import InMemoryTransactionStore
+from tests.support.documents import NOW, TEST_PANS, all_pages, decided_history
 
 NOW_MS = int(NOW.timestamp() * 1000)
 

@@ -1,4 +1,4 @@
-from tests.traceability import TABLE, markers, render, requirements
+from tests.support.traceability import TABLE, markers, render, requirements
 
 
 def test_every_marker_names_a_real_requirement_line() -> None:

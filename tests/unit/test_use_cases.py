@@ -31,7 +31,6 @@ from cardwatch.services.analyze import AnalysisService
 from cardwatch.services.detect import DetectionService, DetectOutcome
 from cardwatch.services.label import LabelConflict, LabelService, TransactionNotFound
 from cardwatch.services.notify import NotificationService, NotifyOutcome
-from tests.conftest import NOW, TEST_PANS, body, load_fixture
 from tests.fakes import (
     DictCooldown,
     FailingState,
@@ -40,6 +39,7 @@ from tests.fakes import (
     ListPublisher,
     ListQueue,
 )
+from tests.support.documents import NOW, TEST_PANS, body, load_fixture
 
 NOW_MS = int(NOW.timestamp() * 1000)
 

@@ -12,7 +12,7 @@ from cardwatch.domain.transaction.card import CardTokenizer
 from cardwatch.domain.transaction.record import Transaction
 from cardwatch.domain.transaction.validation import TransactionParser
 from cardwatch.schema import schema_text, transaction_schema
-from tests.conftest import TEST_PANS, valid_document
+from tests.support.documents import TEST_PANS, valid_document
 
 pytestmark = pytest.mark.requirement("R000-02")
 

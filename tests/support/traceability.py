@@ -1,6 +1,6 @@
 """Requirement line -> tests table, from the ``requirement`` markers in the test files.
 
-``python -m tests.traceability`` rewrites docs/traceability.md; a test keeps it current.
+``python -m tests.support.traceability`` rewrites docs/traceability.md; a test keeps it current.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 REQUIREMENTS = ROOT / "docs" / "requirements.md"
 TABLE = ROOT / "docs" / "traceability.md"
 _LINE = re.compile(r"^- (R\d{3}-\d{2}) (.+)$")

@@ -7,7 +7,7 @@ resource, not counts.
   logical id less the construct path and hash); ``${aws_x.Logical.attr}`` is a reference.
 - Pulumi: the inputs the program gave each resource under the test mocks; camelCase keys
   become snake_case, the provider's plural or renamed keys become Terraform's, and the
-  mocks' ids and ARNs (:class:`tests.infra.pulumi_harness.Recorder`) are references.
+  mocks' ids and ARNs (:class:`tests.support.pulumi_harness.Recorder`) are references.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import pulumi
 
-from tests.infra.pulumi_harness import ACCOUNT, Recorded
+from tests.support.pulumi_harness import ACCOUNT, Recorded
 
 #: Pulumi type token -> Terraform resource type, for every kind either deployment uses.
 TERRAFORM_TYPE = {

@@ -10,7 +10,7 @@ import boto3
 from cardwatch.adapters.dynamodb_store import to_attributes
 from cardwatch.blueprint import Blueprint
 from cardwatch.local.runtime.provision import Provisioned
-from tests.conftest import load_fixture
+from tests.support.documents import load_fixture
 
 
 def stream_event(blueprint: Blueprint, transaction_id: str, event_id: str) -> dict[str, Any]:
