@@ -39,6 +39,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("busy_core", "busy core"),
     Stage("rich_world", "rich world"),
     Stage("dynamodb_units", "dynamodb units"),
+    Stage("heat", "heat"),
     Stage("local_pipeline", "local pipeline"),
     Stage("local_burst", "local burst"),
     Stage("cost", "cost", needs=("local_pipeline", "dynamodb_units")),

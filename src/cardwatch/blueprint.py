@@ -17,6 +17,8 @@ from cardwatch.domain.engine.model_pointer import ARTIFACT_PREFIX
 
 __all__ = [
     "FUNCTION_KEYS",
+    "PARTITION_READ_UNITS",
+    "PARTITION_WRITE_UNITS",
     "TARGET_DEFAULTS",
     "Blueprint",
     "FunctionSpec",
@@ -33,6 +35,9 @@ PROJECT = "cardwatch"
 REGION = "us-east-1"
 RUNTIME = "python3.11"
 ARCHITECTURE = "arm64"
+#: DynamoDB's limits per partition key value of a table or an index, units a second: what
+#: the design must hold at the modelled load, and what the emulator enforces
+PARTITION_WRITE_UNITS, PARTITION_READ_UNITS = 1_000.0, 3_000.0
 
 
 class Target(enum.StrEnum):

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cardwatch.blueprint import PARTITION_READ_UNITS, PARTITION_WRITE_UNITS
+
 __all__ = [
     "PARTITION_READ_UNITS",
     "PARTITION_WRITE_UNITS",
@@ -49,13 +51,13 @@ __all__ = [
     "limits",
     "record",
     "reset",
+    "totals",
+    "transacted",
 ]
 
 #: (table, index name or "" for the table itself, the partition key's value as text)
 Partition = tuple[str, str, str]
 _WINDOW_S = 1.0
-#: DynamoDB's limits per partition key value, a second
-PARTITION_WRITE_UNITS, PARTITION_READ_UNITS = 1_000.0, 3_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +81,11 @@ _clock: Callable[[], float] = time.monotonic
 #: each partition's (time, units) in the last second, by kind ("write" or "read")
 _recent: dict[tuple[str, Partition], deque[tuple[float, float]]] = {}
 _used: dict[tuple[str, Partition], float] = {}
-#: each partition's busiest second so far
+#: each partition's busiest second so far, and its units in all
 _peak: dict[tuple[str, Partition], float] = {}
+_total: dict[tuple[str, Partition], float] = {}
+#: each item's transactional writes in all: (table, the item's key as text) -> count
+_transacted: Counter[tuple[str, str]] = Counter()
 #: (table, the item's key as text) -> held until
 _held: dict[tuple[str, str], float] = {}
 _events: Counter[str] = Counter()
@@ -101,7 +106,7 @@ def configure(clock: Callable[[], float] | None = None, **changes: float) -> Lim
 
 def reset() -> None:
     """Forget every partition's use, every hold and every count."""
-    for store in (_recent, _used, _peak, _held, _events):
+    for store in (_recent, _used, _peak, _total, _transacted, _held, _events):
         store.clear()
 
 
@@ -136,6 +141,7 @@ def record(kind: str, partition: Partition, units: float) -> None:
     _recent.setdefault(key, deque()).append((now, units))
     _used[key] = _used.get(key, 0.0) + units
     _peak[key] = max(_peak.get(key, 0.0), _used[key])
+    _total[key] = _total.get(key, 0.0) + units
 
 
 def held(table: str, key: str) -> bool:
@@ -152,6 +158,8 @@ def held(table: str, key: str) -> bool:
 
 def hold(items: Iterable[tuple[str, str]]) -> None:
     """A transaction wrote ``items``: they stay held for the hold window."""
+    items = list(items)
+    _transacted.update(items)
     if _limits.hold_ms <= 0:
         return
     until = _clock() + _limits.hold_ms / 1000
@@ -166,6 +174,21 @@ def heat() -> list[dict[str, Any]]:
         for (kind, (table, index, key)), units in _peak.items()
     ]
     return sorted(rows, key=lambda row: -row["units"])
+
+
+def totals() -> list[dict[str, Any]]:
+    """Each partition's units since the last :func:`reset`, most first: divided by the
+    span of event time they stand for, a partition's rate at that traffic."""
+    rows = [
+        {"kind": kind, "table": table, "index": index, "key": key, "units": units}
+        for (kind, (table, index, key)), units in _total.items()
+    ]
+    return sorted(rows, key=lambda row: -row["units"])
+
+
+def transacted() -> list[tuple[str, str, int]]:
+    """Each item's transactional writes since the last :func:`reset`, most first."""
+    return [(table, key, n) for (table, key), n in _transacted.most_common()]
 
 
 def events() -> dict[str, int]:

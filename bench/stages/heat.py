@@ -1,0 +1,173 @@
+"""Heat at the modelled load: where DynamoDB's units land at 1,000 transactions a second.
+
+The real code paths (ingest's write, detect's state read and change, the decision
+record) are driven with a reference mix whose event times run at 1,000 a second, on
+moto in this process with the emulator's patches, which record the units each
+partition key of each table and index consumed
+(``cardwatch.local.emulator.patches.dynamodb_limits``). The mix, per 1,000:
+
+- 100 at one terminal (card present, many cards);
+- 300 a card-testing burst at one web shop, from one device and one /24, on 120 cards,
+  every one of them flagged (it goes to the review queue);
+- 600 across 3,000 terminals and 20,000 cards, half online, flagged as the engine
+  decides (its alert budget).
+
+A key's rate is its units over the span of event time driven
+(:mod:`cardwatch.evaluation.heat`), beside DynamoDB's limit per key. The conflict model
+turns the busiest item's transactional writes into the share of events whose every
+attempt meets another transaction in flight, at 10 to 300 transactions a second on one
+terminal, with a 25 ms window and the state store's 6 attempts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from bench.results import Result
+
+RATE = 1_000  # transactions a second, the Pulumi deployment's throttle
+TRANSACTIONS = 3_000  # three seconds of it
+WINDOW_MS, ATTEMPTS = 25.0, 6
+TERMINAL_RATES = (10, 50, 100, 300)
+T0 = 1_795_000_000_000 // 300_000 * 300_000 + 60_000  # a minute into a time bucket
+
+
+def _transaction(n: int) -> tuple[Any, bool]:
+    """The mix's n-th transaction, and whether it is the burst's (always flagged)."""
+    from cardwatch.domain.transaction.card import CardReference
+    from cardwatch.domain.transaction.record import Transaction
+
+    kind = n % 10
+    extras: dict[str, Any] = {"merchant_id": "m-1", "country": "US"}
+    if kind == 0:  # the busy terminal
+        terminal, card, amount = "busy-terminal", f"c-{n % 5_000}", "42.50"
+        extras |= {"channel": "pos", "merchant_category_code": "5411"}
+    elif kind <= 3:  # the card-testing burst
+        terminal, card, amount = "web-shop", f"test-{n % 120}", "1.00"
+        extras |= {
+            "channel": "ecommerce",
+            "merchant_category_code": "5732",
+            "device_id": "burst-device",
+            "ip_address": f"203.0.113.{n % 250}",
+        }
+    else:
+        terminal, card, amount = f"t-{n % 3_000}", f"c-{n % 20_000}", f"{10 + n % 90}.00"
+        online = n % 2 == 0
+        extras |= {"channel": "ecommerce" if online else "pos", "merchant_category_code": "5999"}
+        if online:
+            extras |= {"device_id": f"d-{n % 20_000}", "ip_address": f"198.51.{n % 200}.7"}
+    at_ms = T0 + n * 1_000 // RATE
+    transaction = Transaction(
+        transaction_id=f"heat-{n}",
+        user_id=f"user-{card}",
+        amount=Decimal(amount),
+        currency="USD",
+        occurred_at=datetime.fromtimestamp(at_ms / 1000, UTC),
+        terminal_id=terminal,
+        card=CardReference("tok_" + card.encode().hex().ljust(64, "0"), "411111", "1111"),
+        extras=extras,
+    )
+    return transaction, 1 <= kind <= 3
+
+
+def _drive(progress: Any) -> int:
+    """Drive the mix through the paths; how many went to the busy terminal."""
+    import boto3
+    from moto import mock_aws
+
+    from cardwatch.adapters.dynamodb_state import DynamoStateStore
+    from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+    from cardwatch.blueprint import blueprint_for
+    from cardwatch.domain.engine.detection import Detector
+    from cardwatch.domain.engine.features import observe
+    from cardwatch.domain.engine.model_store import default_model
+    from cardwatch.domain.engine.rules import default_policy
+    from cardwatch.local.emulator import patches
+    from cardwatch.local.emulator.patches import dynamodb_limits
+    from cardwatch.local.runtime.provision import provision
+
+    patches.install()
+    blueprint = blueprint_for("local", "heat")
+    busy = 0
+    with mock_aws():
+        session = boto3.session.Session(region_name=blueprint.region)  # moto's credentials
+        provision(blueprint, session)
+        client = session.client("dynamodb")
+        store = DynamoTransactionStore(blueprint.table_name, client)
+        detector = Detector(
+            DynamoStateStore(blueprint.profile_table_name, client),
+            default_policy(),
+            default_model(),
+        )
+        dynamodb_limits.reset()
+        task = progress.add_task("heat: the mix at 1,000 a second", total=TRANSACTIONS)
+        for n in range(TRANSACTIONS):
+            transaction, burst = _transaction(n)
+            busy += transaction.terminal_id == "busy-terminal"
+            store.add(transaction, transaction.fingerprint())
+            pending = detector.prepare(observe(transaction), transaction.timestamp_ms)
+            if pending is None:
+                continue
+            detector.commit(pending)
+            record = detector.record(pending.assessment)
+            store.record_decision(
+                transaction, replace(record, decision="review") if burst else record
+            )
+            progress.advance(task)
+    return busy
+
+
+def run() -> list[Result]:
+    from rich.progress import Progress
+
+    from cardwatch.evaluation.heat import all_attempts_fail, hottest_keys
+    from cardwatch.local.emulator.patches import dynamodb_limits
+
+    with Progress(transient=True) as progress:
+        busy = _drive(progress)
+    seconds = TRANSACTIONS / RATE
+    results = []
+    for hot in hottest_keys(dynamodb_limits.totals(), seconds):
+        unit, target = ("WCU/s", 500.0) if hot.kind == "write" else ("RCU/s", 1_500.0)
+        where = f"index {hot.index}" if hot.index else f"table {hot.table}"
+        results.append(
+            Result(
+                f"heat at 1,000 tx/s: {where}, busiest key ({hot.kind}s)",
+                round(hot.per_second, 1),
+                unit,
+                target,
+                hot.limit,
+                round(hot.share_of_limit, 3),
+                note=f"key {hot.key[:60]}; baseline: DynamoDB's limit per key",
+            )
+        )
+    table, key, writes = dynamodb_limits.transacted()[0]
+    results.append(
+        Result(
+            "heat at 1,000 tx/s: busiest item, transactional writes a second",
+            round(writes / seconds, 1),
+            "/s",
+            5,
+            note=f"{table} {key[:60]}",
+        )
+    )
+    # the busy terminal's own item: its writes per transaction there, at each rate
+    terminal_items = [n for _, k, n in dynamodb_limits.transacted() if "busy-terminal" in k]
+    per_transaction = max(terminal_items) / busy if terminal_items and busy else 0.0
+    for rate in TERMINAL_RATES:
+        share = all_attempts_fail(rate * per_transaction, WINDOW_MS, ATTEMPTS)
+        results.append(
+            Result(
+                f"conflicts: events failing all {ATTEMPTS} attempts, {rate} tx/s on one terminal",
+                round(100 * share, 4),
+                "%",
+                0.01 if rate == 100 else None,
+                note=f"model: Poisson arrivals, {WINDOW_MS:.0f} ms in flight, independent "
+                f"attempts; {per_transaction:.2f} transactional writes of the terminal's "
+                "busiest item per transaction there",
+            )
+        )
+    return results
