@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.dynamodb_store import TIME_BUCKET_SHARDS, DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.errors import InvalidTransaction, StoreBusy
 from cardwatch.domain.labels.history import LabelEntry
@@ -155,3 +155,29 @@ def test_a_case_labelled_before_it_was_scored_never_opens_in_the_queue(
     assert queued == []
     case = store.case_item("tx-early")
     assert case is not None and case["decision"] == "review" and "review_queue" not in case
+
+
+def test_a_buckets_writes_spread_over_its_shards_and_a_window_reads_them_all_in_order(
+    store: DynamoTransactionStore, parser: TransactionParser, blueprint: Blueprint
+) -> None:
+    # GIVEN 64 transactions of one five-minute bucket
+    sent = [
+        parser.parse(
+            body(
+                transaction_id=f"tx-shard-{n}",
+                timestamp=(NOW - timedelta(minutes=4, seconds=-n)).isoformat(),
+            )
+        )
+        for n in range(64)
+    ]
+    for transaction in reversed(sent):
+        store.add(transaction, transaction.fingerprint())
+    # THEN the index holds them under many keys of that bucket, none under the bare bucket
+    keys = {item["time_bucket"] for item in scan_all(blueprint.table_name) if "time_bucket" in item}
+    assert len(keys) >= TIME_BUCKET_SHARDS // 2
+    assert len({key.rsplit("#", 1)[0] for key in keys}) == 1  # one bucket, its shards
+    # AND a window reads every one of them back, in time order
+    start, end = sent[0].timestamp_ms, sent[-1].timestamp_ms + 1
+    assert [t.transaction_id for t in store.transactions_between(start, end)] == [
+        t.transaction_id for t in sent
+    ]

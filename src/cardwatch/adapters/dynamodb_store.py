@@ -7,12 +7,22 @@ fingerprint, is written with the item in one ``TransactWriteItems``, each put on
 absent: both are stored or neither, so nothing is ever answered 201 and not stored.
 Guard items carry no ``user_id`` or time bucket, so no index holds them, and the Pipe's
 filter passes only ``record_type = transaction``.
+
+The time-bucket index is write-sharded. Every transaction of five minutes would land on
+one key of the index (``2026-11-21T23:25``), and a key takes at most 1,000 write units
+a second, whatever the table's capacity: at 1,000 transactions a second the index's
+writes (the item, then the decision) come to about 3,000. So the key is the bucket and a
+shard drawn from the transaction id, ``2026-11-21T23:25#07``: the writes of a bucket
+spread over :data:`TIME_BUCKET_SHARDS` keys, and a window is read from all of them at
+once (a few threads), merged in time order.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -28,7 +38,14 @@ from cardwatch.domain.labels.review_queue import QUEUED_DECISIONS, ReviewPositio
 from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
 from cardwatch.domain.transaction.record import Transaction, time_bucket
 
-__all__ = ["GUARD_TIMESTAMP", "RECORD_GUARD", "RECORD_TRANSACTION", "DynamoTransactionStore"]
+__all__ = [
+    "GUARD_TIMESTAMP",
+    "RECORD_GUARD",
+    "RECORD_TRANSACTION",
+    "TIME_BUCKET_SHARDS",
+    "DynamoTransactionStore",
+    "bucket_key",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +55,11 @@ REVIEW_QUEUE_ATTRIBUTE = "review_queue"
 REVIEW_QUEUE_OPEN = "open"
 #: index reads one page of the queue may take (a decision filter can thin each read)
 _REVIEW_READS = 10
+#: keys each time bucket's writes spread over: at 3 write units a transaction, 16 keys
+#: keep each under half its limit up to about 2,600 transactions a second
+TIME_BUCKET_SHARDS = 16
+#: threads reading a window's keys at once (bounded: a busy machine is not flooded)
+_WINDOW_READERS = 8
 RECORD_GUARD = "guard"
 RECORD_TRANSACTION = "transaction"
 _serializer = TypeSerializer()
@@ -58,6 +80,13 @@ def _busy_or_raise(error: ClientError) -> NoReturn:
     if code in BUSY_CODES:
         raise StoreBusy(code) from error
     raise error
+
+
+def bucket_key(transaction_id: str, timestamp_ms: int, bucket_seconds: int = 300) -> str:
+    """The time-bucket index's key of a transaction: its bucket and its shard (stable:
+    drawn from the id, so a rewrite of the item lands on the same key)."""
+    shard = zlib.crc32(transaction_id.encode()) % TIME_BUCKET_SHARDS
+    return f"{time_bucket(timestamp_ms, bucket_seconds)}#{shard:02d}"
 
 
 def to_attributes(record: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +116,9 @@ class DynamoTransactionStore:
 
     def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
         record = transaction.to_record(self._bucket_seconds) | {
+            "time_bucket": bucket_key(
+                transaction.transaction_id, transaction.timestamp_ms, self._bucket_seconds
+            ),
             "record_type": RECORD_TRANSACTION,
             "fingerprint": fingerprint,
             "received_at": datetime.now(UTC).isoformat(),
@@ -360,26 +392,32 @@ class DynamoTransactionStore:
                 )
 
     def _window(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+        """Every item with ``start_ms <= timestamp < end_ms``: each bucket's shards read
+        at once, merged in time order."""
         step = self._bucket_seconds * 1000
+        reads = [
+            (f"{time_bucket(bucket_start, self._bucket_seconds)}#{shard:02d}", lo, hi)
+            for bucket_start in range(start_ms // step * step, end_ms, step)
+            for lo, hi in [(max(start_ms, bucket_start), min(end_ms, bucket_start + step) - 1)]
+            for shard in range(TIME_BUCKET_SHARDS)
+        ]
+        with ThreadPoolExecutor(min(_WINDOW_READERS, len(reads) or 1)) as pool:
+            pages = list(pool.map(lambda read: self._bucket_items(*read), reads))
+        found = [item for page in pages for item in page]
+        return sorted(found, key=lambda item: (int(item["timestamp"]), item["transaction_id"]))
+
+    def _bucket_items(self, key: str, lo: int, hi: int) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": self._bucket_index,
+            "KeyConditionExpression": "time_bucket = :b AND #ts BETWEEN :lo AND :hi",
+            "ExpressionAttributeNames": {"#ts": "timestamp"},
+            "ExpressionAttributeValues": to_attributes({":b": key, ":lo": lo, ":hi": hi}),
+        }
         found: list[dict[str, Any]] = []
-        for bucket_start in range(start_ms // step * step, end_ms, step):
-            kwargs: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": self._bucket_index,
-                "KeyConditionExpression": "time_bucket = :b AND #ts BETWEEN :lo AND :hi",
-                "ExpressionAttributeNames": {"#ts": "timestamp"},
-                "ExpressionAttributeValues": to_attributes(
-                    {
-                        ":b": time_bucket(bucket_start, self._bucket_seconds),
-                        ":lo": max(start_ms, bucket_start),
-                        ":hi": min(end_ms, bucket_start + step) - 1,
-                    }
-                ),
-            }
-            while True:
-                page = self._client.query(**kwargs)
-                found.extend(from_attributes(item) for item in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return found
+        while True:
+            page = self._client.query(**kwargs)
+            found.extend(from_attributes(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
