@@ -307,8 +307,19 @@ def test_pipe_queue_and_topic_numbers_come_from_the_blueprint(
         bp.pipe_batch_size,
         bp.pipe_retry_attempts,
     )
+    assert (
+        stream["parallelization_factor"],
+        stream["maximum_batching_window_in_seconds"],
+        stream["on_partial_batch_item_failure"],
+    ) == (bp.pipe_parallelization_factor, bp.pipe_batching_window_seconds, "AUTOMATIC_BISECT")
+    # sized for 1,000 a second: batches of PutEvents' 10 entries, 10 lanes a shard
+    assert bp.pipe_batch_size == 10 and bp.pipe_parallelization_factor == 10
     other = pulumi_stack.one("aws:pipes/pipe:Pipe").inputs["sourceParameters"]
     assert other["dynamodbStreamParameters"]["batchSize"] == bp.pipe_batch_size
+    assert other["dynamodbStreamParameters"]["parallelizationFactor"] == (
+        bp.pipe_parallelization_factor
+    )
+    assert other["dynamodbStreamParameters"]["onPartialBatchItemFailure"] == "AUTOMATIC_BISECT"
     assert other["dynamodbStreamParameters"]["maximumRetryAttempts"] == bp.pipe_retry_attempts
     for queue in cdktf_stack.resources("aws_sqs_queue").values():
         assert queue["kms_data_key_reuse_period_seconds"] == bp.queue_data_key_reuse_seconds

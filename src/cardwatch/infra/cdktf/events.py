@@ -88,6 +88,9 @@ class EventRouting(Construct):
                 dynamodb_stream_parameters=PipesPipeSourceParametersDynamodbStreamParameters(
                     starting_position="LATEST",
                     batch_size=blueprint.pipe_batch_size,
+                    parallelization_factor=blueprint.pipe_parallelization_factor,
+                    maximum_batching_window_in_seconds=blueprint.pipe_batching_window_seconds,
+                    on_partial_batch_item_failure=blueprint.pipe_partial_batch_failure,
                     maximum_retry_attempts=blueprint.pipe_retry_attempts,
                     dead_letter_config=(
                         PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig(

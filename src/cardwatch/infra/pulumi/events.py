@@ -58,6 +58,9 @@ class EventRouting(pulumi.ComponentResource):
                 "dynamodb_stream_parameters": {
                     "starting_position": "LATEST",
                     "batch_size": bp.pipe_batch_size,
+                    "parallelization_factor": bp.pipe_parallelization_factor,
+                    "maximum_batching_window_in_seconds": bp.pipe_batching_window_seconds,
+                    "on_partial_batch_item_failure": bp.pipe_partial_batch_failure,
                     "maximum_retry_attempts": bp.pipe_retry_attempts,
                     "dead_letter_config": {"arn": dlq_arn},
                 },
