@@ -6,7 +6,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_store import TIME_BUCKET_SHARDS, DynamoTransactionStore
+from cardwatch.adapters.dynamodb_store import (
+    REVIEW_SHARDS,
+    TIME_BUCKET_SHARDS,
+    DynamoTransactionStore,
+    review_key,
+)
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.errors import InvalidTransaction, StoreBusy
 from cardwatch.domain.labels.history import LabelEntry
@@ -181,3 +186,34 @@ def test_a_buckets_writes_spread_over_its_shards_and_a_window_reads_them_all_in_
     assert [t.transaction_id for t in store.transactions_between(start, end)] == [
         t.transaction_id for t in sent
     ]
+
+
+@pytest.mark.parametrize(("limit", "decision"), [(3, None), (7, None), (2, "block"), (25, None)])
+def test_the_sharded_review_queue_pages_every_case_once_newest_first_through_ties(
+    store: DynamoTransactionStore, parser: TransactionParser, limit: int, decision: str | None
+) -> None:
+    # GIVEN 60 flagged cases over the queue's shards, many sharing a millisecond
+    cases = []
+    for n in range(60):
+        moment = NOW - timedelta(minutes=30) + timedelta(seconds=n // 4)  # 4 a second
+        transaction = parser.parse(
+            body(transaction_id=f"tx-q-{n:02d}", timestamp=moment.isoformat())
+        )
+        store.add(transaction, transaction.fingerprint())
+        flagged = "block" if n % 3 == 0 else "review"
+        store.record_decision(transaction, DecisionRecord(0.9, flagged, ("R",), {}, "m-1"))
+        cases.append((transaction.timestamp_ms, transaction.transaction_id, flagged))
+    assert len({review_key(tid) for _, tid, _ in cases}) == REVIEW_SHARDS
+    # WHEN the queue is read a page at a time
+    seen, position = [], None
+    for _ in range(100):
+        page, position = store.open_reviews(
+            ReviewQuery(0, 2**53, decision=decision, limit=limit, after=position)
+        )
+        assert len(page) <= limit
+        seen += [item["transaction_id"] for item in page]
+        if position is None:
+            break
+    # THEN every open case of that decision came once, newest first (ties by id)
+    expected = [tid for _, tid, d in sorted(cases, reverse=True) if decision in (None, d)]
+    assert seen == expected

@@ -42,9 +42,11 @@ __all__ = [
     "GUARD_TIMESTAMP",
     "RECORD_GUARD",
     "RECORD_TRANSACTION",
+    "REVIEW_SHARDS",
     "TIME_BUCKET_SHARDS",
     "DynamoTransactionStore",
     "bucket_key",
+    "review_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -53,8 +55,11 @@ GUARD_TIMESTAMP = 0
 #: the attribute of the review queue's sparse index, and its one value
 REVIEW_QUEUE_ATTRIBUTE = "review_queue"
 REVIEW_QUEUE_OPEN = "open"
-#: index reads one page of the queue may take (a decision filter can thin each read)
+#: index reads a page of the queue may take from each shard
 _REVIEW_READS = 10
+#: keys the open review queue spreads over: a card-testing burst flagged whole at 300
+#: transactions a second writes about 600 units a second to the index, over a key's half
+REVIEW_SHARDS = 4
 #: keys each time bucket's writes spread over: at 3 write units a transaction, 16 keys
 #: keep each under half its limit up to about 2,600 transactions a second
 TIME_BUCKET_SHARDS = 16
@@ -87,6 +92,19 @@ def bucket_key(transaction_id: str, timestamp_ms: int, bucket_seconds: int = 300
     drawn from the id, so a rewrite of the item lands on the same key)."""
     shard = zlib.crc32(transaction_id.encode()) % TIME_BUCKET_SHARDS
     return f"{time_bucket(timestamp_ms, bucket_seconds)}#{shard:02d}"
+
+
+def review_key(transaction_id: str) -> str:
+    """The review queue index's key of an open case: ``open`` and a shard of the id."""
+    return f"{REVIEW_QUEUE_OPEN}#{zlib.crc32(transaction_id.encode()) % REVIEW_SHARDS}"
+
+
+def _order(position: ReviewPosition) -> tuple[int, str]:
+    return (position.timestamp_ms, position.transaction_id)
+
+
+def _item_order(item: dict[str, Any]) -> tuple[int, str]:
+    return (int(item["timestamp"]), str(item["transaction_id"]))
 
 
 def to_attributes(record: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +220,7 @@ class DynamoTransactionStore:
             values["challenger_score"] = _number(record.challenger_score)
         if record.decision not in QUEUED_DECISIONS:
             return self._set_once(transaction, values)
-        values[REVIEW_QUEUE_ATTRIBUTE] = REVIEW_QUEUE_OPEN  # into the open review queue
+        values[REVIEW_QUEUE_ATTRIBUTE] = review_key(transaction.transaction_id)  # into the queue
         item: dict[str, Any] = {}
         if not self._set_once(transaction, values, item):
             return False
@@ -299,47 +317,65 @@ class DynamoTransactionStore:
     def open_reviews(
         self, query: ReviewQuery
     ) -> tuple[list[dict[str, Any]], ReviewPosition | None]:
-        """The review queue's sparse index, newest first: pages of the index are read
-        until ``query.limit`` cases are found (a decision filter may thin a page) or
-        :data:`_REVIEW_READS` reads were made; the position is the last item read."""
+        """The review queue's sparse index, newest first across its shards.
+
+        Cases are ordered by (timestamp, id), newest first; a page holds those after
+        ``query.after`` in that order. Each shard is read newest first, all at once,
+        until it has more than a page after the position or :data:`_REVIEW_READS` reads
+        were made; only what is newer than every unfinished shard's last read is sure
+        to be in order, so a page is cut there. The position is the last case the page
+        looked at (a decision filter may pass over some)."""
+        after = None if query.after is None else _order(query.after)
+        with ThreadPoolExecutor(REVIEW_SHARDS) as pool:
+            shards = list(
+                pool.map(lambda s: self._review_shard(s, query, after), range(REVIEW_SHARDS))
+            )
+        frontier = max((last for _, last in shards if last is not None), default=None)
+        looked = sorted(
+            (item for items, _ in shards for item in items), key=_item_order, reverse=True
+        )
+        sure = [i for i in looked if frontier is None or _item_order(i)[0] > frontier[0]]
+        walked: list[dict[str, Any]] = []
+        page: list[dict[str, Any]] = []
+        for item in sure or looked:  # a tie longer than a read: take it as it came
+            walked.append(item)
+            if query.decision is None or item.get("decision") == query.decision:
+                page.append(item)
+            if len(page) >= query.limit:
+                break
+        if not walked or (frontier is None and len(walked) == len(looked)):
+            return page, None
+        last = walked[-1]
+        return page, ReviewPosition(str(last["transaction_id"]), int(last["timestamp"]))
+
+    def _review_shard(
+        self, shard: int, query: ReviewQuery, after: tuple[int, str] | None
+    ) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
+        """One shard's cases after ``after``, newest first, and the (timestamp, id) of
+        the last one read when the shard has more (None: it was read to its end)."""
+        until = query.until_ms if after is None else min(query.until_ms, after[0])
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": self._review_index,
             "KeyConditionExpression": "#queue = :open AND #ts BETWEEN :lo AND :hi",
             "ExpressionAttributeNames": {"#queue": REVIEW_QUEUE_ATTRIBUTE, "#ts": "timestamp"},
             "ExpressionAttributeValues": to_attributes(
-                {":open": REVIEW_QUEUE_OPEN, ":lo": query.since_ms, ":hi": query.until_ms}
-                | ({} if query.decision is None else {":decision": query.decision})
+                {":open": f"{REVIEW_QUEUE_OPEN}#{shard}", ":lo": query.since_ms, ":hi": until}
             ),
             "ScanIndexForward": False,
+            "Limit": query.limit + 1,
         }
-        if query.decision is not None:
-            kwargs["FilterExpression"] = "#decision = :decision"
-            kwargs["ExpressionAttributeNames"]["#decision"] = "decision"
-        if query.after is not None:
-            kwargs["ExclusiveStartKey"] = self._review_key(query.after)
         found: list[dict[str, Any]] = []
         for _read in range(_REVIEW_READS):
-            kwargs["Limit"] = query.limit - len(found)
             page = self._query(kwargs)
-            found.extend(from_attributes(item) for item in page.get("Items", []))
-            last: dict[str, Any] | None = page.get("LastEvaluatedKey")
-            if last is None:
+            items = [from_attributes(item) for item in page.get("Items", [])]
+            found.extend(i for i in items if after is None or _item_order(i) < after)
+            if "LastEvaluatedKey" not in page:
                 return found, None
-            kwargs["ExclusiveStartKey"] = last
-            if len(found) >= query.limit:
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            if len(found) > query.limit:
                 break
-        stop = from_attributes(kwargs["ExclusiveStartKey"])
-        return found, ReviewPosition(str(stop["transaction_id"]), int(stop["timestamp"]))
-
-    def _review_key(self, position: ReviewPosition) -> dict[str, Any]:
-        return to_attributes(
-            {
-                "transaction_id": position.transaction_id,
-                "timestamp": position.timestamp_ms,
-                REVIEW_QUEUE_ATTRIBUTE: REVIEW_QUEUE_OPEN,
-            }
-        )
+        return found, _item_order(from_attributes(kwargs["ExclusiveStartKey"]))
 
     def _query(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
