@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from cardwatch.adapters.memory import InMemoryModelRegistry
 from cardwatch.adapters.model_registry import S3ModelRegistry
@@ -69,3 +70,23 @@ def test_a_name_that_is_not_a_version_is_refused(registry: ModelRegistry, name: 
         registry.publish(name, "{}")
     with pytest.raises(PointerError):
         registry.artifact(name)
+
+
+def test_s3_retries_a_publish_that_met_another_write_of_the_key() -> None:
+    # S3 answers 409 ConditionalRequestConflict when another conditional write of the key
+    # is in flight, and asks for a retry
+    class S3:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def put_object(self, **_: object) -> None:
+            self.calls += 1
+            if self.calls < 3:
+                raise ClientError(
+                    {"Error": {"Code": "ConditionalRequestConflict", "Message": "busy"}},
+                    "PutObject",
+                )
+
+    s3, slept = S3(), []
+    S3ModelRegistry("b", "p", s3, None, sleep=slept.append).publish(OLDER, "{}")
+    assert s3.calls == 3 and len(slept) == 2

@@ -84,8 +84,8 @@ def test_a_window_holds_what_is_at_or_after_its_start_and_before_its_end(
         store.add(transaction, "fp")
     store.record_decision(inside, DecisionRecord(0.25, "approve", (), {}, None))
     start, end = on_start.timestamp_ms, on_end.timestamp_ms
-    found = sorted(t.transaction_id for t in store.transactions_between(start, end))
-    assert found == ["tx-in", "tx-start"]
+    found = [t.transaction_id for t in store.transactions_between(start, end)]
+    assert found == ["tx-start", "tx-in"]  # in time order
     assert store.scores_between(start, end) == [0.25]
 
 
@@ -136,11 +136,25 @@ def test_the_review_queue_is_flagged_and_unlabelled_newest_first_in_pages(
     store.append_label(flagged[0], fraud, 1, fraud)  # labelled: it leaves the queue
     expected = [t.transaction_id for t in reversed(flagged[1:])]
     query = ReviewQuery(since_ms=NOW_MS - 2 * 3_600_000, until_ms=NOW_MS, limit=2)
-    seen, position = [], None
+    blocks = [
+        t.transaction_id
+        for t, d in zip(history, QUEUE_DECISIONS, strict=True)
+        if d == "block" and t is not flagged[0]
+    ]
+    assert pages(store, replace(query, decision="block", limit=1)) == [
+        [b] for b in reversed(blocks)
+    ]
+    assert [i for page in pages(store, query) for i in page] == expected
+
+
+def pages(store: Store, query: ReviewQuery) -> list[list[str]]:
+    """Every page of the queue, each a non-empty list of ids (a page with none, before
+    the queue ends, is refused: a client would see an empty page and a cursor)."""
+    found, position = [], None
     while True:
         items, position = store.open_reviews(replace(query, after=position))
-        seen += [item["transaction_id"] for item in items]
-        assert len(items) <= 2
+        assert len(items) <= query.limit
+        assert items or position is None, "an empty page before the end"
+        found.append([item["transaction_id"] for item in items])
         if position is None:
-            break
-    assert seen == expected
+            return [page for page in found if page]

@@ -108,11 +108,13 @@ class InMemoryTransactionStore:
         return stored.transaction.to_record() | decided
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
-        return [
+        """In time order (ties by id), as the table's window is merged."""
+        found = [
             stored.transaction
             for stored in self.items.values()
             if start_ms <= stored.transaction.timestamp_ms < end_ms
         ]
+        return sorted(found, key=lambda t: (t.timestamp_ms, t.transaction_id))
 
     def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
         return [

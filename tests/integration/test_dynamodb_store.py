@@ -188,14 +188,22 @@ def test_a_buckets_writes_spread_over_its_shards_and_a_window_reads_them_all_in_
     ]
 
 
-@pytest.mark.parametrize(("limit", "decision"), [(3, None), (7, None), (2, "block"), (25, None)])
+@pytest.mark.parametrize(
+    ("limit", "decision", "per_second"),
+    [(3, None, 4), (7, None, 4), (2, "block", 4), (25, None, 4), (1, "block", 60), (2, None, 30)],
+)
 def test_the_sharded_review_queue_pages_every_case_once_newest_first_through_ties(
-    store: DynamoTransactionStore, parser: TransactionParser, limit: int, decision: str | None
+    store: DynamoTransactionStore,
+    parser: TransactionParser,
+    limit: int,
+    decision: str | None,
+    per_second: int,
 ) -> None:
-    # GIVEN 60 flagged cases over the queue's shards, many sharing a millisecond
+    # GIVEN 60 flagged cases over the queue's shards, many sharing a timestamp (up to all
+    # of them: a tie longer than any one read of a shard)
     cases = []
     for n in range(60):
-        moment = NOW - timedelta(minutes=30) + timedelta(seconds=n // 4)  # 4 a second
+        moment = NOW - timedelta(minutes=30) + timedelta(seconds=n // per_second)
         transaction = parser.parse(
             body(transaction_id=f"tx-q-{n:02d}", timestamp=moment.isoformat())
         )
@@ -210,7 +218,7 @@ def test_the_sharded_review_queue_pages_every_case_once_newest_first_through_tie
         page, position = store.open_reviews(
             ReviewQuery(0, 2**53, decision=decision, limit=limit, after=position)
         )
-        assert len(page) <= limit
+        assert len(page) <= limit and (page or position is None)
         seen += [item["transaction_id"] for item in page]
         if position is None:
             break

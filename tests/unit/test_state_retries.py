@@ -75,8 +75,12 @@ def test_a_change_applied_before_is_not_applied_again() -> None:
     assert store.apply_label(CHANGE) is False and slept == []
 
 
-def test_a_cancellation_no_retry_can_mend_is_raised_at_once() -> None:
-    client = StubClient(cancelled("None", "ValidationError"))
+@pytest.mark.parametrize(
+    "reasons", [("None", "ValidationError"), ("ValidationError", "TransactionConflict")]
+)
+def test_a_cancellation_no_retry_can_mend_is_raised_at_once(reasons: tuple[str, str]) -> None:
+    # a conflict beside a write that can never pass is not worth a retry
+    client = StubClient(cancelled(*reasons))
     store, slept = store_with(client)
     with pytest.raises(ClientError):
         store.apply_label(CHANGE)

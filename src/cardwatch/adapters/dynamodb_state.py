@@ -368,8 +368,9 @@ class DynamoStateStore:
                 codes = cancellation_codes(error)
                 if codes[:1] == ["ConditionalCheckFailed"]:
                     return False  # applied before
-                retryable = RETRYABLE_CANCELLATIONS | BUSY_CODES
-                if codes and not any(code in retryable for code in codes):
+                # retried only when every write that failed may pass if tried again
+                passing = RETRYABLE_CANCELLATIONS | BUSY_CODES | {"None"}
+                if not codes or not all(code in passing for code in codes):
                     raise
         raise ConcurrentStateUpdate(transaction_id)
 

@@ -14,7 +14,10 @@ a second, whatever the table's capacity: at 1,000 transactions a second the inde
 writes (the item, then the decision) come to about 3,000. So the key is the bucket and a
 shard drawn from the transaction id, ``2026-11-21T23:25#07``: the writes of a bucket
 spread over :data:`TIME_BUCKET_SHARDS` keys, and a window is read from all of them at
-once (a few threads), merged in time order.
+once (a few threads), merged in time order. The open review queue is sharded the same
+way (:data:`REVIEW_SHARDS`). Items written before the sharding keep their one key (the
+bare bucket, ``open``): reads take it as one more shard, so a deployed table needs no
+migration, and the extra read can go once no such item is left in any window read.
 """
 
 from __future__ import annotations
@@ -97,6 +100,12 @@ def bucket_key(transaction_id: str, timestamp_ms: int, bucket_seconds: int = 300
 def review_key(transaction_id: str) -> str:
     """The review queue index's key of an open case: ``open`` and a shard of the id."""
     return f"{REVIEW_QUEUE_OPEN}#{zlib.crc32(transaction_id.encode()) % REVIEW_SHARDS}"
+
+
+def _shard_key(bucket: str, shard: str | None) -> str:
+    """A time-bucket index key: the bucket and a shard, or the bucket alone (None: the
+    key of items written before the index was sharded, read until none are left)."""
+    return bucket if shard is None else f"{bucket}#{shard}"
 
 
 def _order(position: ReviewPosition) -> tuple[int, str]:
@@ -320,62 +329,47 @@ class DynamoTransactionStore:
         """The review queue's sparse index, newest first across its shards.
 
         Cases are ordered by (timestamp, id), newest first; a page holds those after
-        ``query.after`` in that order. Each shard is read newest first, all at once,
-        until it has more than a page after the position or :data:`_REVIEW_READS` reads
-        were made; only what is newer than every unfinished shard's last read is sure
-        to be in order, so a page is cut there. The position is the last case the page
-        looked at (a decision filter may pass over some)."""
+        ``query.after`` in that order. Every shard (and the one key of items written
+        before the queue was sharded) is read newest first; only cases newer than every
+        unfinished shard's last read are sure to be in order whatever order the index
+        gives equal timestamps, so shards are read on until a page is full of sure
+        cases or the queue ends (at most :data:`_REVIEW_READS` rounds). The position is
+        the last case the page looked at (a decision filter may pass over some)."""
         after = None if query.after is None else _order(query.after)
-        with ThreadPoolExecutor(REVIEW_SHARDS) as pool:
-            shards = list(
-                pool.map(lambda s: self._review_shard(s, query, after), range(REVIEW_SHARDS))
-            )
-        frontier = max((last for _, last in shards if last is not None), default=None)
-        looked = sorted(
-            (item for items, _ in shards for item in items), key=_item_order, reverse=True
-        )
-        sure = [i for i in looked if frontier is None or _item_order(i)[0] > frontier[0]]
-        walked: list[dict[str, Any]] = []
+        keys = [f"{REVIEW_QUEUE_OPEN}#{shard}" for shard in range(REVIEW_SHARDS)]
+        shards = [_ShardRead(self, key, query, after) for key in (*keys, REVIEW_QUEUE_OPEN)]
         page: list[dict[str, Any]] = []
-        for item in sure or looked:  # a tie longer than a read: take it as it came
-            walked.append(item)
-            if query.decision is None or item.get("decision") == query.decision:
-                page.append(item)
-            if len(page) >= query.limit:
-                break
+        walked: list[dict[str, Any]] = []
+        with ThreadPoolExecutor(len(shards)) as pool:
+            for _round in range(_REVIEW_READS):
+                unfinished = [shard for shard in shards if not shard.done]
+                list(pool.map(_ShardRead.read, unfinished))
+                frontier = max((s.last_ts for s in shards if not s.done), default=None)
+                looked = sorted(
+                    (item for s in shards for item in s.found), key=_item_order, reverse=True
+                )
+                sure = [i for i in looked if frontier is None or int(i["timestamp"]) > frontier]
+                page, walked = _walk(sure, query)
+                if len(page) >= query.limit or frontier is None:
+                    break
+        if frontier is not None and not walked:  # a tie longer than every read: as it came
+            page, walked = _walk(looked, query)
         if not walked or (frontier is None and len(walked) == len(looked)):
             return page, None
         last = walked[-1]
         return page, ReviewPosition(str(last["transaction_id"]), int(last["timestamp"]))
 
-    def _review_shard(
-        self, shard: int, query: ReviewQuery, after: tuple[int, str] | None
-    ) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
-        """One shard's cases after ``after``, newest first, and the (timestamp, id) of
-        the last one read when the shard has more (None: it was read to its end)."""
-        until = query.until_ms if after is None else min(query.until_ms, after[0])
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": self._review_index,
-            "KeyConditionExpression": "#queue = :open AND #ts BETWEEN :lo AND :hi",
-            "ExpressionAttributeNames": {"#queue": REVIEW_QUEUE_ATTRIBUTE, "#ts": "timestamp"},
-            "ExpressionAttributeValues": to_attributes(
-                {":open": f"{REVIEW_QUEUE_OPEN}#{shard}", ":lo": query.since_ms, ":hi": until}
-            ),
-            "ScanIndexForward": False,
-            "Limit": query.limit + 1,
-        }
-        found: list[dict[str, Any]] = []
-        for _read in range(_REVIEW_READS):
-            page = self._query(kwargs)
-            items = [from_attributes(item) for item in page.get("Items", [])]
-            found.extend(i for i in items if after is None or _item_order(i) < after)
-            if "LastEvaluatedKey" not in page:
-                return found, None
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-            if len(found) > query.limit:
-                break
-        return found, _item_order(from_attributes(kwargs["ExclusiveStartKey"]))
+    @property
+    def table_name(self) -> str:
+        return self._table
+
+    @property
+    def review_index(self) -> str:
+        return self._review_index
+
+    def query_page(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """One Query's page; a throttled or busy table is :class:`StoreBusy`."""
+        return self._query(kwargs)
 
     def _query(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -432,10 +426,10 @@ class DynamoTransactionStore:
         at once, merged in time order."""
         step = self._bucket_seconds * 1000
         reads = [
-            (f"{time_bucket(bucket_start, self._bucket_seconds)}#{shard:02d}", lo, hi)
+            (_shard_key(time_bucket(bucket_start, self._bucket_seconds), shard), lo, hi)
             for bucket_start in range(start_ms // step * step, end_ms, step)
             for lo, hi in [(max(start_ms, bucket_start), min(end_ms, bucket_start + step) - 1)]
-            for shard in range(TIME_BUCKET_SHARDS)
+            for shard in [*(f"{s:02d}" for s in range(TIME_BUCKET_SHARDS)), None]
         ]
         with ThreadPoolExecutor(min(_WINDOW_READERS, len(reads) or 1)) as pool:
             pages = list(pool.map(lambda read: self._bucket_items(*read), reads))
@@ -452,8 +446,62 @@ class DynamoTransactionStore:
         }
         found: list[dict[str, Any]] = []
         while True:
-            page = self._client.query(**kwargs)
+            page = self._query(kwargs)
             found.extend(from_attributes(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _walk(
+    items: list[dict[str, Any]], query: ReviewQuery
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The page of ``items`` (in order) that passes the decision filter, and the items
+    looked at to fill it."""
+    page: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        if query.decision is None or item.get("decision") == query.decision:
+            page.append(item)
+        if len(page) >= query.limit:
+            return page, items[: index + 1]
+    return page, list(items)
+
+
+class _ShardRead:
+    """One key of the review queue's index, read newest first a page at a time from
+    before the position: the cases found after it, and the timestamp of the last case
+    read while the key has more (``done``: it was read to its end)."""
+
+    def __init__(
+        self,
+        store: DynamoTransactionStore,
+        key: str,
+        query: ReviewQuery,
+        after: tuple[int, str] | None,
+    ) -> None:
+        until = query.until_ms if after is None else min(query.until_ms, after[0])
+        self._store, self._after = store, after
+        self._kwargs: dict[str, Any] = {
+            "TableName": store.table_name,
+            "IndexName": store.review_index,
+            "KeyConditionExpression": "#queue = :open AND #ts BETWEEN :lo AND :hi",
+            "ExpressionAttributeNames": {"#queue": REVIEW_QUEUE_ATTRIBUTE, "#ts": "timestamp"},
+            "ExpressionAttributeValues": to_attributes(
+                {":open": key, ":lo": query.since_ms, ":hi": until}
+            ),
+            "ScanIndexForward": False,
+            "Limit": query.limit + 1,
+        }
+        self.found: list[dict[str, Any]] = []
+        self.last_ts = 0
+        self.done = False
+
+    def read(self) -> None:
+        page = self._store.query_page(self._kwargs)
+        items = [from_attributes(item) for item in page.get("Items", [])]
+        self.found.extend(i for i in items if self._after is None or _item_order(i) < self._after)
+        if "LastEvaluatedKey" not in page:
+            self.done = True
+            return
+        self._kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self.last_ts = int(from_attributes(page["LastEvaluatedKey"])["timestamp"])

@@ -9,6 +9,8 @@ bucket's versioning keeps every write of every key besides. The pointer is a
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,15 +25,24 @@ from cardwatch.domain.engine.model_pointer import (
 
 __all__ = ["S3ModelRegistry"]
 
+_PUBLISH_ATTEMPTS = 5
+
 
 class S3ModelRegistry:
     """:class:`~cardwatch.domain.ports.ModelRegistry` on S3 and SSM Parameter Store."""
 
     def __init__(
-        self, bucket: str, parameter: str, s3: Any, ssm: Any, key_id: str | None = None
+        self,
+        bucket: str,
+        parameter: str,
+        s3: Any,
+        ssm: Any,
+        key_id: str | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._bucket, self._parameter, self._key_id = bucket, parameter, key_id
-        self._s3, self._ssm = s3, ssm
+        self._s3, self._ssm, self._sleep = s3, ssm, sleep
 
     def pointer(self) -> ModelPointer:
         try:
@@ -56,20 +67,30 @@ class S3ModelRegistry:
 
     def publish(self, version: str, artifact: str) -> None:
         # S3's conditional write: the object is created only if the key is free, so two
-        # runs publishing one version cannot overwrite each other
-        try:
-            self._s3.put_object(
-                Bucket=self._bucket,
-                Key=self._key(version),
-                Body=artifact.encode(),
-                ContentType="application/json",
-                IfNoneMatch="*",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in {"PreconditionFailed", "412"}:
-                raise
-            if self.artifact(version) != artifact:
-                raise VersionTaken(f"model version {version} is published already") from None
+        # runs publishing one version cannot overwrite each other. 412: it was taken;
+        # 409: another write of the key was in flight, which S3 asks to be retried.
+        key = self._key(version)
+        for attempt in range(_PUBLISH_ATTEMPTS):
+            try:
+                self._s3.put_object(
+                    Bucket=self._bucket,
+                    Key=key,
+                    Body=artifact.encode(),
+                    ContentType="application/json",
+                    IfNoneMatch="*",
+                )
+                return
+            except ClientError as error:
+                code = error.response["Error"]["Code"]
+                if code in {"ConditionalRequestConflict", "409"}:
+                    self._sleep(0.1 * 2**attempt)
+                    continue
+                if code not in {"PreconditionFailed", "412"}:
+                    raise
+                if self.artifact(version) != artifact:
+                    raise VersionTaken(f"model version {version} is published already") from None
+                return
+        raise VersionTaken(f"model version {version}: other writes of it kept conflicting")
 
     def artifact(self, version: str) -> str:
         try:
