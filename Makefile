@@ -72,8 +72,9 @@ up: $(LOCAL_STAMP) ## run the local stack until Ctrl-C (API on :8080, see .cardw
 # The tiers run side by side on pytest-xdist workers (most of a run waits on subprocesses:
 # moto's server, Terraform, Node.js); TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
-test: install checkov-venv browser ## every test tier, on $(TEST_WORKERS) workers (CI runs this)
-	$(PYTEST) -q -n $(TEST_WORKERS)
+test: install checkov-venv browser ## every test tier, on $(TEST_WORKERS) workers, then the serial ones (CI runs this)
+	$(PYTEST) -q -n $(TEST_WORKERS) -m "not serial"
+	$(PYTEST) -q -m serial
 
 test-fast: install ## every tier but the tests marked slow (a quick check while working)
 	$(PYTEST) -q -n $(TEST_WORKERS) -m "not slow"

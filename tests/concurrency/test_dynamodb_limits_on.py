@@ -27,7 +27,8 @@ from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 from cardwatch.simulation.traffic import demo_pan
 from tests.support.figures import figures
 
-pytestmark = pytest.mark.slow
+# alone, after the tiers that run side by side: 64 invocations at once take both cores
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 FIGURES = figures("concurrency")
 CONCURRENCY = 64
@@ -35,7 +36,7 @@ CONCURRENCY = 64
 #: so that one machine's traffic reaches them (a key's 1,000 a second on AWS)
 PHYSICS = {
     "CARDWATCH_DYNAMODB_TRANSACTION_HOLD_MS": "25",
-    "CARDWATCH_DYNAMODB_PARTITION_WCU": "60",
+    "CARDWATCH_DYNAMODB_PARTITION_WCU": "40",
 }
 TRANSACTIONS, ON_THE_CARD = 240, 60
 
@@ -62,15 +63,13 @@ def stack(
         environment_suffix="physics",
         state_dir=Path(tmp_path_factory.mktemp("physics")),
         concurrency=CONCURRENCY,
+        emulator_settings=PHYSICS,
     )
     cancellations = Cancellations()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in PHYSICS.items():
-            patch.setenv(name, value)  # read by the emulator's process when it starts
-        with LocalPipeline(settings) as pipeline:
-            events = client("dynamodb").meta.events  # the functions' adapters' client
-            events.register("after-call.dynamodb.TransactWriteItems", cancellations)
-            yield pipeline, cancellations
+    with LocalPipeline(settings) as pipeline:
+        events = client("dynamodb").meta.events  # the functions' adapters' client
+        events.register("after-call.dynamodb.TransactWriteItems", cancellations)
+        yield pipeline, cancellations
 
 
 def stamp(seconds_ago: float) -> str:

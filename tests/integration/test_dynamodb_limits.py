@@ -34,7 +34,9 @@ def clock() -> Iterator[Clock]:
     clock, before = Clock(), limits.limits()
     limits.reset()
     limits.configure(clock, write_units=10, read_units=8, hold_ms=25)
+    limits.track_heat()
     yield clock
+    limits.track_heat(False)
     limits.reset()
     limits.configure(
         limits.time.monotonic,
@@ -190,3 +192,23 @@ def test_with_aws_limits_and_no_hold_nothing_is_refused(ddb: Any) -> None:
                 }
             ]
         )
+
+
+def test_an_update_that_puts_an_item_into_a_full_index_partition_is_refused_whole(
+    clock: Clock, ddb: Any
+) -> None:
+    # GIVEN an index partition (a bucket) that took its 10 units this second
+    for n in range(10):
+        put(ddb, f"tx-{n}", bucket="b-0900")
+    put(ddb, "late")  # in no bucket yet (writes 1 unit to its own table key)
+    # WHEN an update sets its bucket to the full one THEN it is refused, and undone
+    with pytest.raises(ClientError) as refused:
+        ddb.update_item(
+            TableName="t",
+            Key={"pk": {"S": "late"}},
+            UpdateExpression="SET #b = :b",
+            ExpressionAttributeNames={"#b": "bucket"},
+            ExpressionAttributeValues={":b": {"S": "b-0900"}},
+        )
+    assert code(refused) == "ProvisionedThroughputExceededException"
+    assert "bucket" not in ddb.get_item(TableName="t", Key={"pk": {"S": "late"}})["Item"]

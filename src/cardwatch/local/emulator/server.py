@@ -22,7 +22,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -52,12 +52,13 @@ class Emulator:
         return boto3.session.Session(region_name=self.region)
 
 
-def _start(port: int) -> tuple[subprocess.Popen[str], str]:
+def _start(port: int, settings: Mapping[str, str]) -> tuple[subprocess.Popen[str], str]:
     child = subprocess.Popen(  # noqa: S603 - this interpreter, this module
         [sys.executable, "-m", "cardwatch.local.emulator.server", "--port", str(port)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, **settings},
     )
     assert child.stdout is not None
     line = child.stdout.readline()
@@ -81,10 +82,13 @@ def _stop(child: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def running_emulator(region: str, port: int = 0) -> Iterator[Emulator]:
+def running_emulator(
+    region: str, port: int = 0, settings: Mapping[str, str] | None = None
+) -> Iterator[Emulator]:
     """Start moto's server in a child process on loopback (port 0: any free port) for the
-    ``with`` block, with this process's AWS endpoint and credentials pointed at it."""
-    child, endpoint = _start(port)
+    ``with`` block, with this process's AWS endpoint and credentials pointed at it;
+    ``settings``: environment of the emulator's own (its DynamoDB limits, say)."""
+    child, endpoint = _start(port, settings or {})
     environment = {
         **_FAKE_ENVIRONMENT,
         "AWS_ENDPOINT_URL": endpoint,

@@ -45,6 +45,8 @@ class WiringStats:
     detect_invocations: int = 0
     detect_failures: int = 0
     sent_to_dlq: int = 0
+    #: records the Pipe could not put on the bus after its retries
+    pipe_records_failed: int = 0
     notify_batches: int = 0
     notify_failed_items: int = 0
     analyze_runs: int = 0
@@ -157,8 +159,8 @@ class EventWiring:
                 self._count("filtered_out")
         size = self._blueprint.pipe_batch_size
         for start in range(0, len(passed), size):
-            self._events.put_events(
-                Entries=[
+            self._put_events(
+                [
                     {
                         "Source": self._blueprint.event_source,
                         "DetailType": self._blueprint.event_detail_type,
@@ -168,6 +170,21 @@ class EventWiring:
                     for record in passed[start : start + size]
                 ]
             )
+
+    def _put_events(self, entries: list[dict[str, Any]]) -> None:
+        """PutEvents, with the entries it failed (its FailedEntryCount) sent again, as
+        the Pipe retries them, up to the blueprint's retries; what still fails is
+        counted and named in the stats' errors."""
+        for attempt in range(self._blueprint.pipe_retry_attempts + 1):
+            answer = self._events.put_events(Entries=entries)
+            if not answer.get("FailedEntryCount"):
+                return
+            results = answer.get("Entries", [])
+            entries = [e for e, r in zip(entries, results, strict=False) if r.get("ErrorCode")]
+            self._stop.wait(min(0.05 * 2**attempt, 1.0))
+        self._count("pipe_records_failed")
+        with self._stats_lock:
+            self.stats.errors.append(f"the Pipe could not put {len(entries)} events on the bus")
 
     # -- the rule's target: asynchronous invocations ----------------------------------
     def _invoke_async(self, key: str, event: dict[str, Any]) -> bool:

@@ -47,6 +47,9 @@ class LocalSettings:
     concurrency: int = 8
     #: Target settings to override (``api_rate_limit_per_second``, ...).
     overrides: dict[str, Any] = field(default_factory=dict)
+    #: The emulator's own settings, as environment variables of its process (DynamoDB's
+    #: limits: ``CARDWATCH_DYNAMODB_PARTITION_WCU`` and the others of local mode's docs).
+    emulator_settings: dict[str, str] = field(default_factory=dict)
 
 
 class LocalPipeline:
@@ -83,7 +86,9 @@ class LocalPipeline:
 
     def _start(self) -> None:
         settings, blueprint = self.settings, self.blueprint
-        self._emulator_context = running_emulator(blueprint.region, settings.emulator_port)
+        self._emulator_context = running_emulator(
+            blueprint.region, settings.emulator_port, settings.emulator_settings
+        )
         self.emulator = self._emulator_context.__enter__()
         session = self.emulator.session()
         self.made = provision(blueprint, session)

@@ -35,7 +35,7 @@ import math
 import threading
 from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from cardwatch.local.emulator.patches import dynamodb_limits as limits
@@ -49,6 +49,13 @@ TARGETS = (
     "moto.dynamodb.models.DynamoDBBackend.get_item(table_name,keys)",
     "moto.dynamodb.models.DynamoDBBackend.query(table_name,hash_key_dict,index_name,consistent_read)",
     "moto.dynamodb.exceptions.DynamodbException",
+    "moto.dynamodb.exceptions.TransactionCanceledException",
+    "moto.dynamodb.exceptions.MultipleTransactionsException",
+    "moto.dynamodb.exceptions.TooManyTransactionsException",
+    "moto.dynamodb.exceptions.ConditionalCheckFailed",
+    "moto.dynamodb.exceptions.MockValidationException",
+    "moto.dynamodb.comparisons.get_filter_expression(expr,names,values)",
+    "moto.dynamodb.models.dynamo_type.Item.to_json",
     "moto.dynamodb.models.table.SecondaryIndex",
     "moto.dynamodb.models.DynamoDBBackend.scan",
     "moto.dynamodb.models.DynamoDBBackend.transact_write_items(transact_items)",
@@ -227,6 +234,15 @@ def _charge_write(backend: Any, table_name: str, before: Any, after: Any) -> Non
         limits.record("write", partition, units)
 
 
+def _entered_over(
+    backend: Any, table_name: str, before: Any, after: Any
+) -> limits.Partition | None:
+    """An index partition the written item entered that has used its second's units."""
+    table = backend.get_table(table_name)
+    entered = [p for p in _partitions(table, after) if p not in _partitions(table, before)]
+    return limits.admit("write", entered)
+
+
 def _measured_writes(backend_class: Any) -> None:
     put_item, update_item = backend_class.put_item, backend_class.update_item
     delete_item = backend_class.delete_item
@@ -241,9 +257,20 @@ def _measured_writes(backend_class: Any) -> None:
 
     def update(self: Any, table_name: str, key: dict[str, Any], *a: Any, **k: Any) -> Any:
         before = _current(self, table_name, key)
-        if not getattr(_local, "in_transaction", False):
+        checked = not getattr(_local, "in_transaction", False)
+        if checked:
             _admit_write(self, table_name, [before or key])
         result = update_item(self, table_name, key, *a, **k)
+        if checked:  # an update may put the item into an index partition over its units
+            over = _entered_over(self, table_name, before, _attributes(result))
+            if over is not None:  # undone, under the lock: no one saw it
+                undo = (
+                    partial(delete_item, self, table_name, key)
+                    if before is None
+                    else (partial(put_item, self, table_name, before))
+                )
+                undo()
+                raise _throughput_exceeded(over)
         _charge_write(self, table_name, before, _attributes(result))
         return result
 
@@ -314,7 +341,8 @@ def _patch_backend(backend_class: Any) -> None:
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         _transact(self, transact_items)
 
-    backend_class.transact_write_items = _locked(transact_write_items)
+    original = backend_class.transact_write_items
+    backend_class.transact_write_items = _locked(wraps(original)(transact_write_items))
 
 
 def _transact(backend: Any, transact_items: list[dict[str, Any]]) -> None:

@@ -29,6 +29,7 @@ second, which the bench reports per table and index.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
@@ -52,6 +53,7 @@ __all__ = [
     "record",
     "reset",
     "totals",
+    "track_heat",
     "transacted",
 ]
 
@@ -78,17 +80,24 @@ class Limits:
 
 _limits = Limits.from_env()
 _clock: Callable[[], float] = time.monotonic
-#: each partition's (time, units) in the last second, by kind ("write" or "read")
+#: every function below takes it (the DynamoDB patch calls them under its own lock; a
+#: test or the bench may reset or read from another thread)
+_lock = threading.RLock()
+#: each partition's (time, units) in the last second, by kind ("write" or "read"); a
+#: partition leaves when its second is empty, so the emulator keeps no more than it uses
 _recent: dict[tuple[str, Partition], deque[tuple[float, float]]] = {}
 _used: dict[tuple[str, Partition], float] = {}
-#: each partition's busiest second so far, and its units in all
+#: with heat tracked (:func:`track_heat`): each partition's busiest second and its units
+#: in all, and each item's transactional writes
+_tracking = False
 _peak: dict[tuple[str, Partition], float] = {}
 _total: dict[tuple[str, Partition], float] = {}
-#: each item's transactional writes in all: (table, the item's key as text) -> count
 _transacted: Counter[tuple[str, str]] = Counter()
 #: (table, the item's key as text) -> held until
 _held: dict[tuple[str, str], float] = {}
 _events: Counter[str] = Counter()
+#: how many entries the window and the holds may reach before a sweep of the expired
+_SWEEP_AT = 10_000
 
 
 def limits() -> Limits:
@@ -96,18 +105,33 @@ def limits() -> Limits:
 
 
 def configure(clock: Callable[[], float] | None = None, **changes: float) -> Limits:
-    """Change the limits (``write_units``, ``read_units``, ``hold_ms``) in this process."""
+    """Change the limits (``write_units``, ``read_units``, ``hold_ms``) in this process;
+    a new clock forgets what the old one timed."""
     global _limits, _clock  # noqa: PLW0603 (the emulator's one set of limits)
-    _limits = replace(_limits, **changes)
-    if clock is not None:
-        _clock = clock
-    return _limits
+    with _lock:
+        _limits = replace(_limits, **changes)
+        if clock is not None:
+            _clock = clock
+            _recent.clear()
+            _used.clear()
+            _held.clear()
+        return _limits
+
+
+def track_heat(on: bool = True) -> None:
+    """Keep (or stop keeping) each partition's busiest second and total, and each item's
+    transactional writes, for a heat report; off by default, so a long-running local
+    stack keeps nothing per key."""
+    global _tracking  # noqa: PLW0603
+    with _lock:
+        _tracking = on
 
 
 def reset() -> None:
     """Forget every partition's use, every hold and every count."""
-    for store in (_recent, _used, _peak, _total, _transacted, _held, _events):
-        store.clear()
+    with _lock:
+        for store in (_recent, _used, _peak, _total, _transacted, _held, _events):
+            store.clear()
 
 
 def _in_window(kind: str, partition: Partition, now: float) -> float:
@@ -117,80 +141,106 @@ def _in_window(kind: str, partition: Partition, now: float) -> float:
         return 0.0
     while recent and recent[0][0] <= now - _WINDOW_S:
         _used[key] -= recent.popleft()[1]
-    return _used.get(key, 0.0)
+    if not recent:
+        del _recent[key], _used[key]
+        return 0.0
+    return _used[key]
+
+
+def _sweep(now: float) -> None:
+    """Drop the partitions whose second is over and the holds that have ended."""
+    for kind, partition in list(_recent):
+        _in_window(kind, partition, now)
+    for item, until in list(_held.items()):
+        if until <= now:
+            del _held[item]
 
 
 def admit(kind: str, partitions: Iterable[Partition]) -> Partition | None:
     """The first of ``partitions`` that has used its second's units (None: all may)."""
-    cap = _limits.write_units if kind == "write" else _limits.read_units
-    now = _clock()
-    for partition in partitions:
-        if _in_window(kind, partition, now) >= cap:
-            _events[f"throttled {kind}s"] += 1
-            return partition
-    return None
+    with _lock:
+        cap = _limits.write_units if kind == "write" else _limits.read_units
+        now = _clock()
+        for partition in partitions:
+            if _in_window(kind, partition, now) >= cap:
+                _events[f"throttled {kind}s"] += 1
+                return partition
+        return None
 
 
 def record(kind: str, partition: Partition, units: float) -> None:
     """``units`` consumed now on ``partition``."""
     if units <= 0:
         return
-    now = _clock()
-    key = (kind, partition)
-    _in_window(kind, partition, now)
-    _recent.setdefault(key, deque()).append((now, units))
-    _used[key] = _used.get(key, 0.0) + units
-    _peak[key] = max(_peak.get(key, 0.0), _used[key])
-    _total[key] = _total.get(key, 0.0) + units
+    with _lock:
+        now = _clock()
+        key = (kind, partition)
+        _in_window(kind, partition, now)
+        _recent.setdefault(key, deque()).append((now, units))
+        _used[key] = _used.get(key, 0.0) + units
+        if _tracking:
+            _peak[key] = max(_peak.get(key, 0.0), _used[key])
+            _total[key] = _total.get(key, 0.0) + units
+        if len(_recent) > _SWEEP_AT:
+            _sweep(now)
 
 
 def held(table: str, key: str) -> bool:
     """Whether a transaction in flight holds the item."""
-    until = _held.get((table, key))
-    if until is None:
-        return False
-    if until <= _clock():
-        del _held[(table, key)]
-        return False
-    _events["transaction conflicts"] += 1
-    return True
+    with _lock:
+        until = _held.get((table, key))
+        if until is None:
+            return False
+        if until <= _clock():
+            del _held[(table, key)]
+            return False
+        _events["transaction conflicts"] += 1
+        return True
 
 
 def hold(items: Iterable[tuple[str, str]]) -> None:
     """A transaction wrote ``items``: they stay held for the hold window."""
-    items = list(items)
-    _transacted.update(items)
-    if _limits.hold_ms <= 0:
-        return
-    until = _clock() + _limits.hold_ms / 1000
-    for item in items:
-        _held[item] = until
+    with _lock:
+        items = list(items)
+        if _tracking:
+            _transacted.update(items)
+        if _limits.hold_ms <= 0:
+            return
+        now = _clock()
+        for item in items:
+            _held[item] = now + _limits.hold_ms / 1000
+        if len(_held) > _SWEEP_AT:
+            _sweep(now)
 
 
 def heat() -> list[dict[str, Any]]:
-    """Each partition's busiest second so far (units), hottest first."""
-    rows = [
-        {"kind": kind, "table": table, "index": index, "key": key, "units": units}
-        for (kind, (table, index, key)), units in _peak.items()
-    ]
+    """Each partition's busiest second while heat was tracked (units), hottest first."""
+    with _lock:
+        rows = [
+            {"kind": kind, "table": table, "index": index, "key": key, "units": units}
+            for (kind, (table, index, key)), units in _peak.items()
+        ]
     return sorted(rows, key=lambda row: -row["units"])
 
 
 def totals() -> list[dict[str, Any]]:
-    """Each partition's units since the last :func:`reset`, most first: divided by the
-    span of event time they stand for, a partition's rate at that traffic."""
-    rows = [
-        {"kind": kind, "table": table, "index": index, "key": key, "units": units}
-        for (kind, (table, index, key)), units in _total.items()
-    ]
+    """Each partition's units while heat was tracked, most first: divided by the span
+    of event time they stand for, a partition's rate at that traffic."""
+    with _lock:
+        rows = [
+            {"kind": kind, "table": table, "index": index, "key": key, "units": units}
+            for (kind, (table, index, key)), units in _total.items()
+        ]
     return sorted(rows, key=lambda row: -row["units"])
 
 
 def transacted() -> list[tuple[str, str, int]]:
-    """Each item's transactional writes since the last :func:`reset`, most first."""
-    return [(table, key, n) for (table, key), n in _transacted.most_common()]
+    """Each item's transactional writes while heat was tracked, most first."""
+    with _lock:
+        return [(table, key, n) for (table, key), n in _transacted.most_common()]
 
 
 def events() -> dict[str, int]:
     """How many requests were throttled and transactions conflicted so far."""
-    return dict(_events)
+    with _lock:
+        return dict(_events)
