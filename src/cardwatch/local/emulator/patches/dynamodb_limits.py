@@ -213,25 +213,24 @@ def hold(items: Iterable[tuple[str, str]]) -> None:
             _sweep(now)
 
 
-def heat() -> list[dict[str, Any]]:
-    """Each partition's busiest second while heat was tracked (units), hottest first."""
+def _rows(units_by_partition: dict[tuple[str, Partition], float]) -> list[dict[str, Any]]:
     with _lock:
         rows = [
             {"kind": kind, "table": table, "index": index, "key": key, "units": units}
-            for (kind, (table, index, key)), units in _peak.items()
+            for (kind, (table, index, key)), units in units_by_partition.items()
         ]
     return sorted(rows, key=lambda row: -row["units"])
+
+
+def heat() -> list[dict[str, Any]]:
+    """Each partition's busiest second while heat was tracked (units), hottest first."""
+    return _rows(_peak)
 
 
 def totals() -> list[dict[str, Any]]:
     """Each partition's units while heat was tracked, most first: divided by the span
     of event time they stand for, a partition's rate at that traffic."""
-    with _lock:
-        rows = [
-            {"kind": kind, "table": table, "index": index, "key": key, "units": units}
-            for (kind, (table, index, key)), units in _total.items()
-        ]
-    return sorted(rows, key=lambda row: -row["units"])
+    return _rows(_total)
 
 
 def transacted() -> list[tuple[str, str, int]]:
