@@ -31,7 +31,9 @@ def cli(capsys: pytest.CaptureFixture[str], stack: LocalPipeline, *args: str) ->
     code = main(["model", *args, "--state", state, "--json"])
     out = capsys.readouterr().out
     assert code == 0, out
-    return json.loads(out)
+    # the command's JSON comes first; a background function's log line may follow it on
+    # the same captured stdout (the stack runs beside the test)
+    return json.JSONDecoder().raw_decode(out.lstrip())[0]
 
 
 def decided(stack: LocalPipeline, prefix: str) -> dict[str, dict[str, Any]]:
