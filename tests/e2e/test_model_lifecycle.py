@@ -31,9 +31,17 @@ def cli(capsys: pytest.CaptureFixture[str], stack: LocalPipeline, *args: str) ->
     code = main(["model", *args, "--state", state, "--json"])
     out = capsys.readouterr().out
     assert code == 0, out
-    # the command's JSON comes first; a background function's log line may follow it on
-    # the same captured stdout (the stack runs beside the test)
-    return json.JSONDecoder().raw_decode(out.lstrip())[0]
+    # a background function's log lines (JSON records with a level and a service) may
+    # come before or after the command's own document on the same captured stdout: the
+    # stack runs beside the test
+    decoder, documents, rest = json.JSONDecoder(), [], out.strip()
+    while rest:
+        document, end = decoder.raw_decode(rest)
+        documents.append(document)
+        rest = rest[end:].lstrip()
+    ours = [d for d in documents if not (isinstance(d, dict) and {"level", "service"} <= d.keys())]
+    assert len(ours) == 1, out
+    return ours[0]
 
 
 def decided(stack: LocalPipeline, prefix: str) -> dict[str, dict[str, Any]]:
