@@ -31,6 +31,7 @@ from bench.results import Result
 RATE = 1_000  # transactions a second, the Pulumi deployment's throttle
 TRANSACTIONS = 3_000  # three seconds of it
 WINDOW_MS, ATTEMPTS = 25.0, 6
+BATCH_SECONDS = 1  # the aggregate mapping's batching window
 TERMINAL_RATES = (10, 50, 100, 300)
 T0 = 1_795_000_000_000 // 300_000 * 300_000 + 60_000  # a minute into a time bucket
 
@@ -78,9 +79,11 @@ def _drive(progress: Any) -> int:
     import boto3
     from moto import mock_aws
 
+    from cardwatch.adapters.dynamodb_counters import DynamoEntityCounters
     from cardwatch.adapters.dynamodb_state import DynamoStateStore
     from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
     from cardwatch.blueprint import blueprint_for
+    from cardwatch.domain.engine.counters import AppliedEvent
     from cardwatch.domain.engine.detection import Detector
     from cardwatch.domain.engine.features import observe
     from cardwatch.domain.engine.model_store import default_model
@@ -107,6 +110,9 @@ def _drive(progress: Any) -> int:
         dynamodb_limits.configure(**asdict(dynamodb_limits.Limits()))
         dynamodb_limits.reset()
         dynamodb_limits.track_heat()
+        # the profile stream's batches: a second of event time each, as the mapping
+        # gathers them (its batching window), folded by aggregate's adapter
+        counters, applied = DynamoEntityCounters(blueprint.profile_table_name, client), []
         task = progress.add_task("heat: the mix at 1,000 a second", total=TRANSACTIONS)
         for n in range(TRANSACTIONS):
             transaction, burst = _transaction(n)
@@ -115,12 +121,17 @@ def _drive(progress: Any) -> int:
             if pending is None:
                 continue
             busy += transaction.terminal_id == "busy-terminal"
-            detector.commit(pending)
+            if detector.commit(pending) and pending.change is not None:
+                applied.append(AppliedEvent.of(pending.change))
+            if len(applied) >= RATE * BATCH_SECONDS:
+                counters.fold(applied)
+                applied = []
             record = detector.record(pending.assessment)
             store.record_decision(
                 transaction, replace(record, decision="review") if burst else record
             )
             progress.advance(task)
+        counters.fold(applied)
     return busy
 
 

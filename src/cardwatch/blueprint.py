@@ -51,8 +51,8 @@ class TargetSettings:
     """The settings on which the two requirement documents differ (DESIGN.md's table)."""
 
     log_retention_days: int
-    #: Reserved concurrency per function ("ingest", "detect", "analyze", "notify",
-    #: "retrain").
+    #: Reserved concurrency per function ("ingest", "detect", "aggregate", "analyze",
+    #: "notify", "retrain").
     reserved_concurrency: dict[str, int]
     #: API requests a day per key; ``None`` means no daily quota.
     api_quota_per_day: int | None
@@ -71,7 +71,7 @@ class TargetSettings:
 
 
 #: The functions, by key.
-FUNCTION_KEYS = ("ingest", "detect", "analyze", "notify", "retrain")
+FUNCTION_KEYS = ("ingest", "detect", "aggregate", "analyze", "notify", "retrain")
 
 
 def _each(value: int) -> dict[str, int]:
@@ -82,7 +82,14 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
     # Seed 000: 30-day logs, reserved concurrency 1-5, quota 1000/day with per-key throttle.
     Target.CDKTF: TargetSettings(
         log_retention_days=30,
-        reserved_concurrency={"ingest": 5, "detect": 5, "analyze": 1, "notify": 2, "retrain": 1},
+        reserved_concurrency={
+            "ingest": 5,
+            "detect": 5,
+            "aggregate": 2,
+            "analyze": 1,
+            "notify": 2,
+            "retrain": 1,
+        },
         api_quota_per_day=1000,
         api_rate_limit_per_second=10,
         api_burst_limit=20,
@@ -135,6 +142,7 @@ class Handle(enum.StrEnum):
     TABLE_REVIEW_INDEX = "table_review_index"
     TABLE_STREAM = "table_stream"
     PROFILE_TABLE = "profile_table"
+    PROFILE_TABLE_STREAM = "profile_table_stream"
     SUSPICIOUS_QUEUE = "suspicious_queue"
     ALERTS_QUEUE = "alerts_queue"
     SUSPICIOUS_DLQ = "suspicious_dlq"
@@ -325,6 +333,8 @@ class Blueprint:
     profile_table_key = "entity"
     profile_table_sort_key = "slot"
     profile_ttl_attribute = "expires_at"
+    #: The profile table's stream carries each applied card event to aggregate.
+    profile_stream_view_type = "NEW_IMAGE"
 
     # -- security ---------------------------------------------------------------
     @property
@@ -529,7 +539,7 @@ class Blueprint:
     # -- functions --------------------------------------------------------------
     @property
     def functions(self) -> dict[str, FunctionSpec]:
-        """The five functions: their settings, environment and grants."""
+        """The six functions: their settings, environment and grants."""
         concurrency = self.settings.reserved_concurrency
         common_env = {
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
@@ -604,6 +614,32 @@ class Blueprint:
                     (Handle.RATES_PARAMETER, PARAMETER_READ),
                     (Handle.MODEL_PARAMETER, PARAMETER_READ),
                     (Handle.MODEL_OBJECTS, ("s3:GetObject",)),
+                    (Handle.FAILURES_DLQ, QUEUE_SEND),
+                    (Handle.KEY, KEY_USE),
+                ),
+            ),
+            "aggregate": spec(
+                "aggregate",
+                "entity-aggregate",
+                "Folds applied transactions into their terminals' and devices' counters",
+                memory_mb=512,
+                timeout_seconds=60,
+                asynchronous=False,
+                environment={
+                    "PROFILE_TABLE_NAME": self.profile_table_name,
+                    "FOLD_THREADS": str(self.aggregate_fold_threads),
+                },
+                grants=(
+                    (Handle.PROFILE_TABLE, ("dynamodb:UpdateItem",)),
+                    (
+                        Handle.PROFILE_TABLE_STREAM,
+                        (
+                            "dynamodb:DescribeStream",
+                            "dynamodb:GetRecords",
+                            "dynamodb:GetShardIterator",
+                        ),
+                    ),
+                    # the mapping's on-failure destination sends with the function's role
                     (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),
@@ -745,6 +781,35 @@ class Blueprint:
     pipe_batching_window_seconds = 0
     pipe_partial_batch_failure = "AUTOMATIC_BISECT"
     pipe_retry_attempts = 10
+    #: The profile table's stream -> aggregate mapping. Batches of up to 1,000 applied
+    #: events, gathered for at most a second: a busy terminal's hour takes one write per
+    #: batch. One batch per shard at a time (parallelization 1), so two batches of one
+    #: shard never cancel each other on a busy bucket; folding is idempotent per
+    #: transaction, so the order it keeps is not what makes it correct. A failing batch is
+    #: split to find what fails, retried, and after its retries its record (shard and
+    #: sequence numbers) goes to the failures DLQ, whence a redrive folds it again.
+    aggregate_batch_size = 1000
+    aggregate_batching_window_seconds = 1
+    aggregate_parallelization_factor = 1
+    aggregate_retry_attempts = 10
+    aggregate_max_record_age_seconds = 6 * 3600
+    aggregate_fold_threads = 4
+
+    @property
+    def aggregate_filter(self) -> dict[str, Any]:
+        """The aggregate mapping's filter: card events detect marked applied, not yet
+        folded (the fold's own marker is a change too)."""
+        return {
+            "eventName": ["MODIFY"],
+            "dynamodb": {
+                "NewImage": {
+                    "slot": {"S": [{"prefix": "e#"}]},
+                    "applied": {"N": ["1"]},
+                    "folded": {"N": [{"exists": False}]},
+                }
+            },
+        }
+
     #: How long SQS reuses a data key from the CMK (fewer KMS calls; 60 to 86,400 s).
     queue_data_key_reuse_seconds = 300
     #: The share (%) of successful deliveries to SQS that SNS logs.

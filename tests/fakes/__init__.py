@@ -11,11 +11,13 @@ writes would.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from cardwatch.adapters.memory import InMemoryModelRegistry, InMemoryState
 from cardwatch.domain.engine.alerts import Alert, Finding
+from cardwatch.domain.engine.counters import AppliedEvent, Bucket, Folded, bucket_counts
 from cardwatch.domain.engine.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
@@ -215,3 +217,21 @@ class FailingState:
 
 #: the registry's in-memory adapter, under the name the use-case tests know
 DictModelRegistry = InMemoryModelRegistry
+
+
+class DictEntityCounters:
+    """:class:`~cardwatch.domain.engine.counters.EntityCounters` in a dict: each event
+    folded once, its counters added to its buckets."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[Bucket, dict[str, int]] = {}
+        self.folded: set[str] = set()
+
+    def fold(self, events: Sequence[AppliedEvent]) -> Folded:
+        fresh = {e.transaction_id: e for e in events if e.transaction_id not in self.folded}
+        self.folded |= fresh.keys()
+        for bucket, counters in bucket_counts(fresh.values()).items():
+            into = self.buckets.setdefault(bucket, {})
+            for name, amount in counters.items():
+                into[name] = into.get(name, 0) + amount
+        return Folded(len(fresh), len(events) - len(fresh))

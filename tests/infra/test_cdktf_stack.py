@@ -158,7 +158,7 @@ def test_an_error_rate_alarm_per_function(cdktf_stack: Synthesized) -> None:
         for a in cdktf_stack.resources("aws_cloudwatch_metric_alarm").values()
         if "metric_query" in a
     ]
-    assert len(alarms) == len(cdktf_stack.blueprint.functions) == 5
+    assert len(alarms) == len(cdktf_stack.blueprint.functions) == 6
     for alarm in alarms:
         assert alarm["threshold"] == 1 and alarm["comparison_operator"] == "GreaterThanThreshold"
         queries = {q["id"]: q for q in alarm["metric_query"]}

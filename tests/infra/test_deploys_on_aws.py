@@ -61,13 +61,22 @@ def test_every_sqs_mapping_stays_within_its_functions_reserved_concurrency(
         for f in pulumi_stack.of("aws:lambda/function:Function")
     }
     for mapping in pulumi_stack.of("aws:lambda/eventSourceMapping:EventSourceMapping"):
+        if "scalingConfig" not in mapping.inputs:
+            continue  # a stream's mapping: shards x parallelization, not SQS pollers
         function = by_arn[mapping.inputs["functionName"]]
         reserved = function.inputs["reservedConcurrentExecutions"]
         assert 2 <= mapping.inputs["scalingConfig"]["maximumConcurrency"] <= reserved
 
 
 def test_notify_needs_room_for_two_concurrent_batches() -> None:
-    concurrency = {"ingest": 5, "detect": 5, "analyze": 1, "notify": 1, "retrain": 1}
+    concurrency = {
+        "ingest": 5,
+        "detect": 5,
+        "aggregate": 2,
+        "analyze": 1,
+        "notify": 1,
+        "retrain": 1,
+    }
     blueprint = blueprint_for("cdktf", "dev", reserved_concurrency=concurrency)
     with pytest.raises(ValueError, match="at least 2"):
         _ = blueprint.notify_max_concurrency

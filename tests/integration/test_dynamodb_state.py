@@ -32,6 +32,7 @@ from cardwatch.domain.engine.state import DAY_MS, HOUR_MS, CardEvent, StateChang
 from cardwatch.evaluation.replay import load_history
 from cardwatch.local.runtime.provision import Provisioned
 from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
+from tests.support.aws import SettledState, profile_folding
 
 T0 = 1_763_000_000_000  # 2025-11-13
 
@@ -49,6 +50,12 @@ def store(blueprint: Blueprint, client: Any | None = None) -> DynamoStateStore:
     return DynamoStateStore(
         blueprint.profile_table_name, client or boto3.client("dynamodb"), sleep=lambda _s: None
     )
+
+
+def settled(blueprint: Blueprint) -> Any:
+    """The store with the shared entities' counters folded after each change, as a
+    sequential replay sees them."""
+    return SettledState(store(blueprint), profile_folding(blueprint))
 
 
 def item(blueprint: Blueprint, entity: str, slot: str) -> dict[str, Any]:
@@ -92,7 +99,7 @@ def test_one_history_gives_identical_features_in_memory_and_in_the_table(
     ]
     rows = sorted(rows, key=lambda r: r.timestamp_ms)[:600]
     memory = Detector(InMemoryState(), default_policy())
-    table = Detector(store(blueprint), default_policy())
+    table = Detector(settled(blueprint), default_policy())
     pending_labels: list[Label] = []
     # WHEN each transaction is scored by both, and each label learnt by both when known
     for row in rows:
@@ -210,9 +217,15 @@ def test_a_hot_terminal_and_a_hot_card_lose_nothing_under_16_concurrent_invocati
     # WHEN 16 invocations at a time score them, failing before and after writes
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(lambda obs: until_done(lambda: detector.assess(obs, T0)), deliveries))
+    # AND the profile stream is folded into the shared counters by a fold whose calls
+    # fail too, before and after they reach DynamoDB (the mapping retries its batches)
+    fold_flaky = FlakyClient(before=0.1, after=0.1, seed=11)
+    folding = profile_folding(blueprint, fold_flaky)
+    folding.drain()
 
     # THEN every transaction counts exactly once, everywhere it should
-    assert flaky.injected > 20
+    assert flaky.injected > 20 and fold_flaky.injected > 0
+    assert folding.stats.failed_invocations > 0 and folding.stats.sent_to_destination == 0
     terminal = terminal_entity("hot-terminal")
     hour_counts = sum(
         number(item(blueprint, terminal, f"h#{(T0 + n * HOUR_MS) // HOUR_MS:08d}"), "n")
@@ -248,6 +261,7 @@ def test_labels_learnt_while_detect_is_busy_are_all_kept(
     # WHEN they run all at once, each label delivered twice
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(until_done, work))
+    profile_folding(blueprint).drain()
 
     # THEN the terminal learnt every one, once
     day = item(blueprint, terminal_entity("busy"), f"d#{T0 // DAY_MS:06d}")
@@ -289,6 +303,7 @@ def test_a_transactions_state_change_costs_the_same_at_any_terminal_volume(
             f"k-{n % 900}", "busy", CardEvent(f"b-{n}", T0 + n * 19_000, 12_000, "busy")
         )
         assert state.apply(change._replace(claimed=state.register(change)))
+    profile_folding(blueprint).drain()
     # WHEN one more transaction is scored and applied at each
     costs = {}
     for terminal in ("busy", "quiet"):

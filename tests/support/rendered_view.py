@@ -104,6 +104,7 @@ _RENAMED = {
     ("aws_lambda_permission", "function"): "function_name",
     ("aws_sns_topic_subscription", "topic"): "topic_arn",
     ("aws_pipes_pipe", "filters"): "filter",
+    ("aws_lambda_event_source_mapping", "filters"): "filter",
     ("aws_s3_bucket_lifecycle_configuration", "rules"): "rule",
     ("aws_s3_bucket_server_side_encryption_configuration", "rules"): "rule",
 }

@@ -21,13 +21,20 @@ Before it is scored, a transaction *registers*: its event item is put (only if a
 so an invocation scoring the same card at the same moment sees it, and it claims the
 first-visit marker (put only if absent, naming its owner): exactly one transaction per
 card, terminal and day counts the card among the terminal's distinct cards. After
-scoring, its counters are one ``TransactWriteItems``: the event item marked ``applied``
-(only if not yet), and an ``ADD`` to each bucket, so concurrent transactions commute and
-a retry never counts twice. A cancelled write is retried as it stands (conflict) or not
-at all (applied before). Items stay
-small (under 1 KB) whatever a terminal's traffic: the cost of a transaction does not
-grow with it. Every bucket's time to live follows from its own time, never from a
-late event's. Cooldowns (``cooldown#<key>``) share the table.
+scoring, the card's own counters are one ``TransactWriteItems``: the event item marked
+``applied`` (only if not yet) with the entities it touches (``sp``) and the first
+visits it holds (``cl``), and an ``ADD`` to the card's day and totals, so concurrent
+transactions commute and a retry never counts twice. A cancelled write is retried as
+it stands (conflict, throttling) or not at all (applied before).
+
+The terminal's and spread entities' hours and days are not in that transaction: a
+busy terminal would take a transactional write per transaction on one item, which
+DynamoDB cancels as conflicts long before the partition is full. The marked event
+reaches the table's stream, and the counters' fold adds a whole batch of them to each
+bucket in one write (:mod:`cardwatch.adapters.dynamodb_counters`). Items stay small
+(under 1 KB) whatever a terminal's traffic: the cost of a transaction does not grow
+with it. Every bucket's time to live follows from its own time, never from a late
+event's. Cooldowns (``cooldown#<key>``) share the table.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from cardwatch.adapters.dynamodb_counters import event_key, string_list
 from cardwatch.adapters.dynamodb_errors import (
     BUSY_CODES,
     RETRYABLE_CANCELLATIONS,
@@ -98,8 +106,7 @@ def _key(entity: str, slot: str) -> dict[str, Any]:
 
 def _event_key(change: StateChange) -> dict[str, Any]:
     event = change.event
-    slot = f"e#{event.timestamp_ms:015d}#{event.transaction_id}"
-    return _key(card_entity(change.card_key), slot)
+    return event_key(change.card_key, event.timestamp_ms, event.transaction_id)
 
 
 def _day_slot(day: int) -> str:
@@ -272,28 +279,24 @@ class DynamoStateStore:
         return item
 
     def _writes(self, change: StateChange) -> list[dict[str, Any]]:
-        event, card, terminal = (
-            change.event,
-            card_entity(change.card_key),
-            terminal_entity(change.terminal_id),
-        )
-        amount, day, hour, minute = event.amount_milli, change.day, change.hour, change.minute
+        """The card's own change, in one transaction; what the transaction adds to its
+        terminal and spread entities is named on its event, for the counters' fold
+        (:mod:`cardwatch.adapters.dynamodb_counters`, from the table's stream)."""
+        event, card = change.event, card_entity(change.card_key)
+        amount, day = event.amount_milli, change.day
         day_ttl = _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + BUCKET_GRACE_DAYS)
-        hour_ttl = _bucket_ttl((hour + 1) * HOUR_MS, 3)
-
-        def hour_add(entity: str) -> dict[str, Any]:
-            new_card = entity in change.claimed
-            adds = f"n :one, m{minute:02d} :one" + (f", c{minute:02d} :one" if new_card else "")
-            return _add(entity, f"h#{hour:08d}", adds, {}, hour_ttl)
-
         return [
             {  # the event, registered before scoring: marked applied, once
                 "Update": {
                     "Key": _event_key(change),
-                    "UpdateExpression": "SET applied = :one",
+                    "UpdateExpression": "SET applied = :one, cl = :claimed, sp = :spread",
                     "ConditionExpression": f"attribute_exists({ENTITY}) AND "
                     "attribute_not_exists(applied)",
-                    "ExpressionAttributeValues": {":one": _n(1)},
+                    "ExpressionAttributeValues": {
+                        ":one": _n(1),
+                        ":claimed": string_list(sorted(change.claimed)),
+                        ":spread": string_list(change.keys.spread),
+                    },
                 }
             },
             _add(card, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
@@ -304,9 +307,6 @@ class DynamoStateStore:
                 {":a": _n(amount), ":q": _n(amount * amount)},
                 _n(int(self._clock()) + EVENT_RETENTION_DAYS * _DAY_S),
             ),
-            hour_add(terminal),
-            _add(terminal, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
-            *(hour_add(entity) for entity in change.keys.spread),
         ]
 
     def apply_label(self, change: LabelChange) -> bool:

@@ -101,7 +101,7 @@ def _preflight(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {"api_gateway_account_role": args.api_gateway_account_role}
     if args.reserved_concurrency is not None:
         overrides["reserved_concurrency"] = dict.fromkeys(
-            ("ingest", "detect", "analyze", "notify"), args.reserved_concurrency
+            ("ingest", "detect", "aggregate", "analyze", "notify"), args.reserved_concurrency
         )
     blueprint = blueprint_for(args.target, args.environment_suffix, **overrides)
     checks = preflight(blueprint, session(blueprint.region))

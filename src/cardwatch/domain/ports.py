@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cardwatch.domain.engine.counters import EntityCounters
 from cardwatch.domain.engine.decisions import DecisionRecord
 from cardwatch.domain.engine.state import StateStore
 from cardwatch.domain.labels.history import LabelEntry
@@ -31,6 +32,7 @@ __all__ = [
     "DecisionHistory",
     "DecisionLog",
     "DecisionRecord",
+    "EntityCounters",
     "FindingQueue",
     "LabelLog",
     "LabelledDecision",

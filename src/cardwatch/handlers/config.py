@@ -14,6 +14,7 @@ from datetime import timedelta
 from cardwatch.domain.engine.budget import AlertBudget
 
 __all__ = [
+    "AggregateConfig",
     "AnalyzeConfig",
     "DetectConfig",
     "IngestConfig",
@@ -93,6 +94,21 @@ class DetectConfig:
                 block_share=float(env.get("ALERT_BLOCK_SHARE", "0.001")),
                 days=int(env.get("ALERT_BUDGET_DAYS", "7")),
             ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateConfig:
+    profile_table_name: str
+    #: chunks of a batch folded side by side (a bounded pool)
+    threads: int = 4
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AggregateConfig:
+        env = _env(env)
+        return cls(
+            profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
+            threads=int(env.get("FOLD_THREADS", "4")),
         )
 
 

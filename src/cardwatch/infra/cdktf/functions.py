@@ -1,11 +1,13 @@
-"""``DetectionFunctions``: the five functions, each with its own role, log group, key for
+"""``DetectionFunctions``: the six functions, each with its own role, log group, key for
 its environment, X-Ray, arm64, reserved concurrency and, where asynchronous, an
-on-failure destination; plus the suspicious queue's event source mapping. The retrain
+on-failure destination; plus the event source mappings of the suspicious queue and of
+the profile table's stream. The retrain
 function runs from its own package, which the model bucket holds."""
 
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,10 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
     LambdaEventSourceMapping,
+    LambdaEventSourceMappingDestinationConfig,
+    LambdaEventSourceMappingDestinationConfigOnFailure,
+    LambdaEventSourceMappingFilterCriteria,
+    LambdaEventSourceMappingFilterCriteriaFilter,
     LambdaEventSourceMappingScalingConfig,
 )
 from cdktf_cdktf_provider_aws.lambda_function import (
@@ -72,6 +78,32 @@ class DetectionFunctions(Construct):
             function_response_types=["ReportBatchItemFailures"],
             scaling_config=LambdaEventSourceMappingScalingConfig(
                 maximum_concurrency=ctx.blueprint.notify_max_concurrency
+            ),
+        )
+        bp = ctx.blueprint
+        LambdaEventSourceMapping(
+            self,
+            "aggregate-from-profile-stream",
+            event_source_arn=ctx.arn_of(Handle.PROFILE_TABLE_STREAM)[0],
+            function_name=self.functions["aggregate"].arn,
+            starting_position="TRIM_HORIZON",
+            batch_size=bp.aggregate_batch_size,
+            maximum_batching_window_in_seconds=bp.aggregate_batching_window_seconds,
+            parallelization_factor=bp.aggregate_parallelization_factor,
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=bp.aggregate_retry_attempts,
+            maximum_record_age_in_seconds=bp.aggregate_max_record_age_seconds,
+            filter_criteria=LambdaEventSourceMappingFilterCriteria(
+                filter=[
+                    LambdaEventSourceMappingFilterCriteriaFilter(
+                        pattern=json.dumps(bp.aggregate_filter)
+                    )
+                ]
+            ),
+            destination_config=LambdaEventSourceMappingDestinationConfig(
+                on_failure=LambdaEventSourceMappingDestinationConfigOnFailure(
+                    destination_arn=ctx.arn_of(Handle.FAILURES_DLQ)[0]
+                )
             ),
         )
         assert (

@@ -59,6 +59,8 @@ class TransactionStore(Construct):
                 DynamodbTableAttribute(name=blueprint.profile_table_sort_key, type="S"),
             ],
             ttl=DynamodbTableTtl(enabled=True, attribute_name=blueprint.profile_ttl_attribute),
+            stream_enabled=True,
+            stream_view_type=blueprint.profile_stream_view_type,
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
             server_side_encryption=encryption,
             deletion_protection_enabled=False,
@@ -72,3 +74,4 @@ class TransactionStore(Construct):
         ]
         ctx.arns[Handle.PROFILE_TABLE] = [self.profiles.arn]
         ctx.arns[Handle.TABLE_STREAM] = [self.table.stream_arn]
+        ctx.arns[Handle.PROFILE_TABLE_STREAM] = [self.profiles.stream_arn]

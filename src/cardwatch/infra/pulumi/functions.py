@@ -1,10 +1,12 @@
-"""``DetectionFunctions``: the five functions with their roles, log groups, asynchronous
-failure destinations, and the suspicious queue's event source mapping. The retrain
+"""``DetectionFunctions``: the six functions with their roles, log groups, asynchronous
+failure destinations, and the event source mappings of the suspicious queue and of the
+profile table's stream. The retrain
 function runs from its own package, which the model bucket holds."""
 
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pulumi
@@ -46,6 +48,23 @@ class DetectionFunctions(pulumi.ComponentResource):
             maximum_batching_window_in_seconds=bp.notify_batching_window_seconds,
             function_response_types=["ReportBatchItemFailures"],
             scaling_config={"maximum_concurrency": bp.notify_max_concurrency},
+            opts=ctx.child(self),
+        )
+        aws.lambda_.EventSourceMapping(
+            "aggregate-from-profile-stream",
+            event_source_arn=ctx.arn_of(Handle.PROFILE_TABLE_STREAM)[0],
+            function_name=self.functions["aggregate"].arn,
+            starting_position="TRIM_HORIZON",
+            batch_size=bp.aggregate_batch_size,
+            maximum_batching_window_in_seconds=bp.aggregate_batching_window_seconds,
+            parallelization_factor=bp.aggregate_parallelization_factor,
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=bp.aggregate_retry_attempts,
+            maximum_record_age_in_seconds=bp.aggregate_max_record_age_seconds,
+            filter_criteria={"filters": [{"pattern": json.dumps(bp.aggregate_filter)}]},
+            destination_config={
+                "on_failure": {"destination_arn": ctx.arn_of(Handle.FAILURES_DLQ)[0]}
+            },
             opts=ctx.child(self),
         )
         self.register_outputs({key: f.name for key, f in self.functions.items()})

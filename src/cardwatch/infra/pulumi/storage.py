@@ -48,6 +48,8 @@ class TransactionStore(pulumi.ComponentResource):
                 {"name": bp.profile_table_sort_key, "type": "S"},
             ],
             ttl={"enabled": True, "attribute_name": bp.profile_ttl_attribute},
+            stream_enabled=True,
+            stream_view_type=bp.profile_stream_view_type,
             point_in_time_recovery={"enabled": True},
             server_side_encryption=encryption,
             deletion_protection_enabled=False,
@@ -62,4 +64,5 @@ class TransactionStore(pulumi.ComponentResource):
         ]
         ctx.arns[Handle.PROFILE_TABLE] = [self.profiles.arn]
         ctx.arns[Handle.TABLE_STREAM] = [self.table.stream_arn]
+        ctx.arns[Handle.PROFILE_TABLE_STREAM] = [self.profiles.stream_arn]
         self.register_outputs({"table": self.table.name})

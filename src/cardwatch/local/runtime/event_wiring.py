@@ -8,6 +8,10 @@
   asynchronous invocation queue. The invoker takes events from it, invokes detect, and
   retries a failure ``async_retry_attempts`` times before sending an on-failure
   destination record to the failures DLQ.
+- **Profile stream -> aggregate**: an event source mapping on the profile table's
+  stream (:mod:`.stream_mapping`): applied card events, in batches gathered for the
+  blueprint's window, split and retried on failure, then AWS's record of the batch to
+  the failures DLQ.
 - **Queue -> notify**: an event source mapping: batches, partial-batch failures left on
   the queue (visible again after a short local delay), redrive to the DLQ by SQS.
 - **Scheduler -> analyze**: every ``analyze_every`` seconds, with the same retries.
@@ -29,6 +33,7 @@ from moto.events.models import EventPattern
 
 from cardwatch.blueprint import Blueprint
 from cardwatch.local.runtime.provision import Provisioned
+from cardwatch.local.runtime.stream_mapping import StreamMapping
 
 __all__ = ["EventWiring", "WiringStats"]
 
@@ -86,6 +91,18 @@ class EventWiring:
         self._concurrency = concurrency
         self._stats_lock = threading.Lock()
         self.stats = WiringStats()
+        spec = blueprint.functions["aggregate"]
+        self.aggregation = StreamMapping(
+            self._streams,
+            made.profile_stream_arn,
+            blueprint.aggregate_filter,
+            lambda event: invoke("aggregate", event),
+            self._send_failure_record,
+            function_arn=f"arn:aws:lambda:{blueprint.region}:000000000000:function:{spec.name}",
+            region=blueprint.region,
+            batch_size=blueprint.aggregate_batch_size,
+            retry_attempts=blueprint.aggregate_retry_attempts,
+        )
 
     def _count(self, name: str) -> None:
         with self._stats_lock:
@@ -98,6 +115,7 @@ class EventWiring:
         mapping's concurrent batches)."""
         loops = [
             ("pipe", self._run_pipe),
+            ("aggregate", self._run_aggregation),
             ("scheduler", self._run_scheduler),
             ("retraining", self._run_retraining_schedule),
         ]
@@ -185,6 +203,18 @@ class EventWiring:
         self._count("pipe_records_failed")
         with self._stats_lock:
             self.stats.errors.append(f"the Pipe could not put {len(entries)} events on the bus")
+
+    # -- the profile stream's mapping ---------------------------------------------------
+    def _run_aggregation(self) -> None:
+        while not self._stop.wait(self._blueprint.aggregate_batching_window_seconds):
+            self.aggregation.poll()
+
+    def _send_failure_record(self, record: dict[str, Any]) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._made.queue_urls[self._blueprint.failures_dlq.name],
+            MessageBody=json.dumps(record, default=str),
+        )
+        self._count("sent_to_dlq")
 
     # -- the rule's target: asynchronous invocations ----------------------------------
     def _invoke_async(self, key: str, event: dict[str, Any]) -> bool:

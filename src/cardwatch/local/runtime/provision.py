@@ -26,6 +26,7 @@ class Provisioned:
 
     key_id: str = ""
     table_stream_arn: str = ""
+    profile_stream_arn: str = ""
     queue_urls: dict[str, str] = field(default_factory=dict)
     queue_arns: dict[str, str] = field(default_factory=dict)
     topic_arn: str = ""
@@ -52,6 +53,7 @@ class Provisioned:
         return {
             "key_id": self.key_id,
             "table_stream_arn": self.table_stream_arn,
+            "profile_stream_arn": self.profile_stream_arn,
             "queue_urls": self.queue_urls,
             "queue_arns": self.queue_arns,
             "topic_arn": self.topic_arn,
@@ -151,9 +153,9 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     return str(response["TableDescription"]["LatestStreamArn"])
 
 
-def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
+def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     key, slot = blueprint.profile_table_key, blueprint.profile_table_sort_key
-    dynamodb.create_table(
+    response = dynamodb.create_table(
         TableName=blueprint.profile_table_name,
         AttributeDefinitions=[
             {"AttributeName": key, "AttributeType": "S"},
@@ -164,6 +166,10 @@ def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
             {"AttributeName": slot, "KeyType": "RANGE"},
         ],
         BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={
+            "StreamEnabled": True,
+            "StreamViewType": blueprint.profile_stream_view_type,
+        },
         SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
         DeletionProtectionEnabled=False,
         Tags=_tags(blueprint),
@@ -176,6 +182,7 @@ def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
         TableName=blueprint.profile_table_name,
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
     )
+    return str(response["TableDescription"]["LatestStreamArn"])
 
 
 def _queue(spec: QueueSpec, sqs: Any, key_id: str, made: Provisioned, blueprint: Blueprint) -> None:
@@ -289,7 +296,7 @@ def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
     _model_bucket(blueprint, session.client("s3"), made.key_id)
     dynamodb = session.client("dynamodb")
     made.table_stream_arn = _table(blueprint, dynamodb, made.key_id)
-    _profile_table(blueprint, dynamodb, made.key_id)
+    made.profile_stream_arn = _profile_table(blueprint, dynamodb, made.key_id)
     sqs = session.client("sqs")
     for spec in blueprint.queues:
         _queue(spec, sqs, made.key_id, made, blueprint)
