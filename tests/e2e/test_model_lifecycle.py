@@ -26,20 +26,26 @@ from tests.support.local_stack import items, now_stamp, transaction
 FRAUDS, GENUINE = 30, 60
 
 
+def _background(document: Any) -> bool:
+    """A function's Powertools log record (level, service) or metrics blob (``_aws``)."""
+    return isinstance(document, dict) and (
+        "_aws" in document or {"level", "service"} <= document.keys()
+    )
+
+
 def cli(capsys: pytest.CaptureFixture[str], stack: LocalPipeline, *args: str) -> Any:
     state = str(stack.settings.state_dir / "local.json")
     code = main(["model", *args, "--state", state, "--json"])
     out = capsys.readouterr().out
     assert code == 0, out
-    # a background function's log lines (JSON records with a level and a service) may
-    # come before or after the command's own document on the same captured stdout: the
-    # stack runs beside the test
+    # a background function's log records and metrics may come before or after the
+    # command's own document on the same captured stdout: the stack runs beside the test
     decoder, documents, rest = json.JSONDecoder(), [], out.strip()
     while rest:
         document, end = decoder.raw_decode(rest)
         documents.append(document)
         rest = rest[end:].lstrip()
-    ours = [d for d in documents if not (isinstance(d, dict) and {"level", "service"} <= d.keys())]
+    ours = [d for d in documents if not _background(d)]
     assert len(ours) == 1, out
     return ours[0]
 
