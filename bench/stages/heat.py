@@ -47,7 +47,8 @@ def _transaction(n: int) -> tuple[Any, bool]:
         terminal, card, amount = "busy-terminal", f"c-{n % 5_000}", "42.50"
         extras |= {"channel": "pos", "merchant_category_code": "5411"}
     elif kind <= 3:  # the card-testing burst
-        terminal, card, amount = "web-shop", f"test-{n % 120}", "1.00"
+        # the burst's own count (3 of every 10), so its 120 cards take turns
+        terminal, card, amount = "web-shop", f"test-{(n // 10 * 3 + kind - 1) % 120}", "1.00"
         extras |= {
             "channel": "ecommerce",
             "merchant_category_code": "5732",
