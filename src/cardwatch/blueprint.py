@@ -624,7 +624,10 @@ class Blueprint:
                 "Folds applied transactions into their terminals' and devices' counters",
                 memory_mb=512,
                 timeout_seconds=60,
-                asynchronous=False,
+                # the mapping invokes it synchronously; a batch redriven from the failures
+                # DLQ is an asynchronous invocation, whose failure goes back there (the
+                # role's DeadLetters statement serves the mapping's destination too)
+                asynchronous=True,
                 environment={
                     "PROFILE_TABLE_NAME": self.profile_table_name,
                     "FOLD_THREADS": str(self.aggregate_fold_threads),
@@ -639,8 +642,6 @@ class Blueprint:
                             "dynamodb:GetShardIterator",
                         ),
                     ),
-                    # the mapping's on-failure destination sends with the function's role
-                    (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),
             ),

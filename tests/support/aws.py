@@ -5,7 +5,7 @@ conftest imports the fixtures it uses from here; its tests, the table helpers.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -75,31 +75,46 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def profile_folding(blueprint: Blueprint, client: Any | None = None) -> StreamMapping:
+def profile_folding(
+    blueprint: Blueprint,
+    client: Any | None = None,
+    *,
+    invoke: Callable[[dict[str, Any]], Any] | None = None,
+    on_failure: Callable[[dict[str, Any]], None] | None = None,
+    retry_attempts: int | None = None,
+) -> StreamMapping:
     """The profile stream's mapping to aggregate, run on demand (``drain``): what the
-    deployed mapping does within about a second of each applied event."""
+    deployed mapping does within about a second of each applied event (``invoke``: the
+    function, by default aggregate's service on ``client``)."""
     client = client or boto3.client("dynamodb")
     table = client.describe_table(TableName=blueprint.profile_table_name)["Table"]
     service = AggregationService(
         DynamoEntityCounters(blueprint.profile_table_name, client, sleep=lambda _s: None)
     )
     failures: list[dict[str, Any]] = []
+    name = blueprint.functions["aggregate"].name
     return StreamMapping(
-        # (the regional endpoint: moto in process does not route the account-based one
-        # that botocore now picks for streams, 123456789012.streams-ddb...)
-        boto3.client(
-            "dynamodbstreams",
-            region_name=blueprint.region,
-            endpoint_url=f"https://streams.dynamodb.{blueprint.region}.amazonaws.com",
-        ),
+        streams_client(blueprint),
         table["LatestStreamArn"],
         blueprint.aggregate_filter,
-        lambda event: service.handle(applied_events(DynamoDBStreamEvent(event))),
-        failures.append,
-        function_arn="arn:aws:lambda:us-east-1:123456789012:function:aggregate",
+        invoke or (lambda event: service.handle(applied_events(DynamoDBStreamEvent(event)))),
+        on_failure or failures.append,
+        function_arn=f"arn:aws:lambda:{blueprint.region}:123456789012:function:{name}",
         region=blueprint.region,
         batch_size=blueprint.aggregate_batch_size,
-        retry_attempts=blueprint.aggregate_retry_attempts,
+        retry_attempts=(
+            blueprint.aggregate_retry_attempts if retry_attempts is None else retry_attempts
+        ),
+    )
+
+
+def streams_client(blueprint: Blueprint) -> Any:
+    """DynamoDB Streams on moto in process, at its regional endpoint (moto does not route
+    the account-based one botocore now picks for streams, 123456789012.streams-ddb...)."""
+    return boto3.client(
+        "dynamodbstreams",
+        region_name=blueprint.region,
+        endpoint_url=f"https://streams.dynamodb.{blueprint.region}.amazonaws.com",
     )
 
 

@@ -27,7 +27,7 @@ def test_an_invocation_record_gives_back_its_event_and_function() -> None:
     assert "StoreBusy" in letter.summary and "3 time(s)" in letter.summary
 
 
-def test_a_stream_batch_is_shown_not_redriven() -> None:
+def test_the_pipes_stream_batch_is_shown_not_redriven() -> None:
     record = {
         "context": {"pipeArn": "arn:aws:pipes:us-east-1:1:pipe/transaction-stream-dev"},
         "DDBStreamBatchInfo": {

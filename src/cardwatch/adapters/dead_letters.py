@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from cardwatch.adapters.failure_records import DeadLetter, read_dead_letter
 
 __all__ = ["DeadLetterQueue", "DeadLetters", "Redriven", "lambda_invoker", "queue_invoker"]
@@ -27,13 +29,14 @@ class DeadLetterQueue:
 @dataclass(slots=True)
 class Redriven:
     moved: int = 0
-    skipped: int = 0  # not redrivable (stream batches), left in the queue
+    skipped: int = 0  # not redrivable (the Pipe's stream batches), left in the queue
 
 
 class DeadLetters:
-    def __init__(self, sqs: Any, invoke_async: InvokeAsync) -> None:
+    def __init__(self, sqs: Any, invoke_async: InvokeAsync, streams: Any | None = None) -> None:
         self._sqs = sqs
         self._invoke_async = invoke_async
+        self._streams = streams
 
     def depth(self, queue: DeadLetterQueue) -> dict[str, int]:
         attributes = self._sqs.get_queue_attributes(
@@ -64,7 +67,8 @@ class DeadLetters:
     def redrive(self, queue: DeadLetterQueue, limit: int) -> Redriven:
         """Send up to ``limit`` dead letters back where they came from, each deleted only
         once resent: a queue's messages to that queue, an invocation's event to its
-        function. Stream-batch records stay (see :mod:`cardwatch.adapters.failure_records`)."""
+        function, a mapping's stream batch read again and sent to its function. The Pipe's
+        stream-batch records stay (see :mod:`cardwatch.adapters.failure_records`)."""
         done = Redriven()
         seen: set[str] = set()
         while done.moved + done.skipped < limit:
@@ -79,6 +83,15 @@ class DeadLetters:
                 letter = read_dead_letter(message["Body"])
                 if letter.kind == "message" and queue.source_url:
                     self._sqs.send_message(QueueUrl=queue.source_url, MessageBody=message["Body"])
+                elif letter.kind == "stream-batch":
+                    if not self._replay(letter):
+                        self._sqs.change_message_visibility(
+                            QueueUrl=queue.url,
+                            ReceiptHandle=message["ReceiptHandle"],
+                            VisibilityTimeout=0,
+                        )
+                        done.skipped += 1
+                        continue
                 elif not (
                     letter.redrivable
                     and letter.function
@@ -95,6 +108,57 @@ class DeadLetters:
                 self._sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
                 done.moved += 1
         return done
+
+    def _replay(self, letter: DeadLetter) -> bool:
+        """Read a failed stream batch's range again (the stream keeps 24 hours) and send
+        it to its function as the mapping would; False when it cannot be: the Pipe's
+        record, no stream client, the range trimmed, or no function to resend to."""
+        if not letter.redrivable or self._streams is None or letter.function is None:
+            return False
+        batch = letter.batch or {}
+        records = self._read_range(
+            self._streams,
+            str(batch["streamArn"]),
+            str(batch["shardId"]),
+            str(batch["startSequenceNumber"]),
+            int(batch["endSequenceNumber"]),
+        )
+        if records is None:
+            return False
+        return self._invoke_async(letter.function, {"Records": records})
+
+    @staticmethod
+    def _read_range(
+        streams: Any, stream_arn: str, shard: str, first: str, last: int
+    ) -> list[dict[str, Any]] | None:
+        try:
+            iterator = streams.get_shard_iterator(
+                StreamArn=stream_arn,
+                ShardId=shard,
+                ShardIteratorType="AT_SEQUENCE_NUMBER",
+                SequenceNumber=first,
+            )["ShardIterator"]
+        except ClientError as error:  # trimmed (older than 24 hours), or no such shard
+            if error.response["Error"]["Code"] in _GONE:
+                return None
+            raise
+        records: list[dict[str, Any]] = []
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            for record in page["Records"]:
+                if int(record["dynamodb"]["SequenceNumber"]) > last:
+                    return records
+                records.append(
+                    json.loads(json.dumps(record, default=str)) | {"eventSourceARN": stream_arn}
+                )
+            if not page["Records"]:
+                return records
+            iterator = page.get("NextShardIterator")
+        return records
+
+
+#: a stream range that is no longer there to read
+_GONE = frozenset({"TrimmedDataAccessException", "ResourceNotFoundException"})
 
 
 def lambda_invoker(lambda_client: Any) -> InvokeAsync:

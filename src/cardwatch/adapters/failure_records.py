@@ -5,9 +5,12 @@ Three kinds reach the dead-letter queues:
 - ``invocation``: an asynchronous invocation's failure record (Lambda's on-failure
   destination: ``requestContext``, ``requestPayload``, ``responsePayload``); the
   original event is its ``requestPayload``, sent again to the same function;
-- ``stream-batch``: the Pipe's record of a DynamoDB stream batch it could not deliver
-  (the batch's shard and sequence numbers, not the items); the items are in the table
-  and the stream keeps them 24 hours: it is shown, not redriven;
+- ``stream-batch``: the record of a DynamoDB stream batch that could not be delivered
+  (the batch's shard and sequence numbers, not the items; the stream keeps them 24
+  hours). An event source mapping's record names its function (aggregate's, from the
+  profile table's stream): it is redriven by reading that range of the stream again
+  and sending it to the function, whose fold is idempotent. The Pipe's record names no
+  function: the items are in the table; it is shown, not redriven;
 - ``message``: a queue's own message moved after too many receives (the suspicious and
   alert queues' DLQs); redriven to that queue as it is.
 """
@@ -28,9 +31,13 @@ class DeadLetter:
     #: the function an invocation record came from (its name), and the event to resend
     function: str | None = None
     event: dict[str, Any] | None = None
+    #: a stream batch's ``DDBStreamBatchInfo`` (stream, shard, first and last sequence)
+    batch: dict[str, Any] | None = None
 
     @property
     def redrivable(self) -> bool:
+        if self.kind == "stream-batch":
+            return self.function is not None and self.batch is not None
         return self.kind == "message" or (self.kind == "invocation" and self.event is not None)
 
 
@@ -60,10 +67,24 @@ def read_dead_letter(body: str) -> DeadLetter:
     batch = document.get("DDBStreamBatchInfo") or document.get("ddbStreamBatchInfo")
     if isinstance(batch, dict) or ("context" in document and "pipeArn" in str(document)):
         info = batch or {}
+        context = document.get("requestContext") or {}
+        function = str(context.get("functionArn", "")).rsplit(":", 1)[-1] or None
+        span = (
+            f"shard {info.get('shardId', '?')}, sequence {info.get('startSequenceNumber', '?')}"
+            f"..{info.get('endSequenceNumber', '?')}"
+        )
+        if function is not None and isinstance(batch, dict):
+            return DeadLetter(
+                "stream-batch",
+                f"a stream batch {function} failed {context.get('approximateInvokeCount', '?')}"
+                f" time(s) ({context.get('condition', 'unknown')}): {span}, "
+                f"{info.get('batchSize', '?')} records (redriven from the stream, 24 hours)",
+                function,
+                batch=batch,
+            )
         return DeadLetter(
             "stream-batch",
-            f"a stream batch the Pipe could not deliver: shard {info.get('shardId', '?')}, "
-            f"sequence {info.get('startSequenceNumber', '?')}..{info.get('endSequenceNumber', '?')}"
+            f"a stream batch the Pipe could not deliver: {span}"
             " (the items are in the table; the stream keeps them 24 hours)",
         )
     kind = document.get("finding_type") or document.get("kind") or "message"

@@ -44,18 +44,23 @@ def connect(target: CommandTarget) -> tuple[dict[str, DeadLetterQueue], DeadLett
     blueprint, sqs = target.blueprint, target.client("sqs")
     if target.endpoint is not None:  # the local stack: its queue URLs and detect's queue
         urls = target.state["resources"]["queues"]
+        resources = target.state["resources"]
         invocation_queues = {
-            blueprint.functions["detect"].name: target.state["resources"]["detect_invocation_queue"]
+            blueprint.functions[key].name: resources[f"{key}_invocation_queue"]
+            for key in ("detect", "aggregate")
+            if f"{key}_invocation_queue" in resources
         }
         return _queues(blueprint, urls.__getitem__), DeadLetters(
-            sqs, queue_invoker(sqs, invocation_queues)
+            sqs, queue_invoker(sqs, invocation_queues), target.client("dynamodbstreams")
         )
 
     def url_of(name: str) -> str:
         url: str = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         return url
 
-    return _queues(blueprint, url_of), DeadLetters(sqs, lambda_invoker(target.client("lambda")))
+    return _queues(blueprint, url_of), DeadLetters(
+        sqs, lambda_invoker(target.client("lambda")), target.client("dynamodbstreams")
+    )
 
 
 def _pick(queues: dict[str, DeadLetterQueue], name: str) -> DeadLetterQueue:

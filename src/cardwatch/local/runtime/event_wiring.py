@@ -116,6 +116,7 @@ class EventWiring:
         loops = [
             ("pipe", self._run_pipe),
             ("aggregate", self._run_aggregation),
+            ("aggregate-invocations", self._run_aggregate_invocations),
             ("scheduler", self._run_scheduler),
             ("retraining", self._run_retraining_schedule),
         ]
@@ -256,14 +257,22 @@ class EventWiring:
         self._count("sent_to_dlq")
 
     def _run_detect(self) -> None:
-        url = self._made.detect_invocation_queue_url
+        self._run_invocations("detect", self._made.detect_invocation_queue_url)
+
+    def _run_aggregate_invocations(self) -> None:
+        self._run_invocations("aggregate", self._made.aggregate_invocation_queue_url)
+
+    def _run_invocations(self, key: str, url: str) -> None:
+        """Asynchronous invocations of ``key`` from its stand-in queue, with Lambda's
+        retries and on-failure destination."""
         while not self._stop.is_set():
             messages = self._sqs.receive_message(
                 QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1
             ).get("Messages", [])
             for message in messages:
-                self._count("detect_invocations")
-                if not self._invoke_async("detect", json.loads(message["Body"])):
+                if key == "detect":
+                    self._count("detect_invocations")
+                if not self._invoke_async(key, json.loads(message["Body"])) and key == "detect":
                     self._count("detect_failures")
                 self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 

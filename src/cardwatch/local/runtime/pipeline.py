@@ -159,6 +159,7 @@ class LocalPipeline:
             "resources": {
                 # local mode's stand-in for Lambda's queue of asynchronous invocations
                 "detect_invocation_queue": self.made.detect_invocation_queue_url,
+                "aggregate_invocation_queue": self.made.aggregate_invocation_queue_url,
                 "table": blueprint.table_name,
                 "profile_table": blueprint.profile_table_name,
                 "queues": self.made.queue_urls,

@@ -35,6 +35,8 @@ class Provisioned:
     analyst_api_key_id: str = ""
     #: Local only: stands for Lambda's asynchronous invocation queue of detect.
     detect_invocation_queue_url: str = ""
+    #: ... and of aggregate (a stream batch redriven from the failures DLQ).
+    aggregate_invocation_queue_url: str = ""
 
     def environment(self, blueprint: Blueprint, function_key: str) -> dict[str, str]:
         """A function's environment variables, as a deployment would render them."""
@@ -232,6 +234,9 @@ def _events(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
     sqs, events = session.client("sqs"), session.client("events")
     name = blueprint.name("detect-invocations")
     made.detect_invocation_queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    made.aggregate_invocation_queue_url = sqs.create_queue(
+        QueueName=blueprint.name("aggregate-invocations")
+    )["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(
         QueueUrl=made.detect_invocation_queue_url, AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
