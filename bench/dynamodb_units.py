@@ -6,7 +6,10 @@ DynamoDB answers with units by DynamoDB's published rules (item sizes, indexes,
 transactions twice: ``cardwatch.local.emulator.patches.dynamodb``). The terminal is first given
 a day's traffic at the named volume; then one transaction goes the whole path: the
 ingest write (guard and item in one transaction), the state read and the state change
-(detect), and the decision record.
+(detect), the decision record, and the fold of its shared entities' counters
+(aggregate), taken as a batch of its own: what it costs at a terminal too quiet to
+share a batch with another transaction (at a busy one the buckets' writes are shared
+by the batch, and only the event's marker is its own).
 """
 
 from __future__ import annotations
@@ -102,8 +105,10 @@ def measure_units() -> dict[int, dict[str, float]]:
     whole path, read and write, for a card-present purchase; and under :data:`ONLINE`,
     an e-commerce one with a device, an IP address and the BIN counted, at the busiest
     terminal."""
+    from cardwatch.adapters.dynamodb_counters import DynamoEntityCounters
     from cardwatch.adapters.dynamodb_state import DynamoStateStore
     from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+    from cardwatch.domain.engine.counters import AppliedEvent
     from cardwatch.domain.engine.detection import Detector
     from cardwatch.domain.engine.model_store import default_model
     from cardwatch.domain.engine.rules import default_policy
@@ -113,17 +118,22 @@ def measure_units() -> dict[int, dict[str, float]]:
         state = DynamoStateStore(blueprint.profile_table_name, client)
         store = DynamoTransactionStore(blueprint.table_name, client)
         detector = Detector(state, default_policy(), default_model())
+        counters = DynamoEntityCounters(blueprint.profile_table_name, client)
         for volume in (*VOLUMES, ONLINE):
             terminal = f"terminal-{volume if volume != ONLINE else VOLUMES[-1]}"
             # the day so far: 18 hours of traffic at this volume (every minute filled)
             earlier = volume * 3 // 4 if volume != ONLINE else 0
             task = progress.add_task(f"terminal at {volume:,} a day", total=earlier)
+            applied = []
             for n in range(earlier):
                 at = T0 - 18 * 3_600_000 + n * (18 * 3_600_000 // earlier)
                 event = CardEvent(f"pre-{terminal}-{n}", at, 12_000, terminal)
                 change = StateChange(f"card-{n % 5000}", terminal, event)
-                state.apply(change._replace(claimed=state.register(change)))
+                change = change._replace(claimed=state.register(change))
+                state.apply(change)
+                applied.append(AppliedEvent.of(change))
                 progress.advance(task)
+            counters.fold(applied)
             transaction = _transaction(volume, terminal, T0, online=volume == ONLINE)
             meter.reset()
             store.add(transaction, transaction.fingerprint())
@@ -139,6 +149,10 @@ def measure_units() -> dict[int, dict[str, float]]:
             meter.reset()
             store.record_decision(transaction, detector.record(pending.assessment))
             decision = meter.write
+            meter.reset()
+            assert pending.change is not None
+            counters.fold([AppliedEvent.of(pending.change)])
+            state_write += meter.write  # the fold: the event's marker and its buckets
             measured[volume] = {
                 "state_read": state_read,
                 "state_write": state_write,

@@ -21,10 +21,12 @@ def run() -> tuple[list[Result], PathUnits]:
             else "online, device + IP + BIN counted"
         )
         for key, what, target in (
-            ("state_write", "detection state, write units", 12.0),
+            # detect's own 8 and the fold's 6 (a batch of its own: its event's marker,
+            # 2, and the terminal's hour and day, 4, shared by a busy terminal's batch)
+            ("state_write", "detection state, write units", 14.0),
             ("state_read", "detection state, read units", 12.0),
-            ("path_write", "whole path, write units", None),
-            ("path_read", "whole path, read units", None),
+            ("path_write", "whole path, write units", 26.0),
+            ("path_read", "whole path, read units", 7.0),
         ):
             results.append(
                 Result(
@@ -39,7 +41,7 @@ def run() -> tuple[list[Result], PathUnits]:
                     "terminal of 100/day"
                     + (
                         "; each spread entity adds a first-visit claim (1) and an hour "
-                        "bucket in the transaction (2)"
+                        "bucket in the fold's transaction (2)"
                         if volume == ONLINE
                         else ""
                     ),

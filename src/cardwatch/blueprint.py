@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cardwatch.domain.engine.model_pointer import ARTIFACT_PREFIX
+from cardwatch.domain.transaction.record import OPTIONAL_FIELDS
 
 __all__ = [
     "FUNCTION_KEYS",
@@ -122,11 +123,17 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
 
 @dataclass(frozen=True, slots=True)
 class IndexSpec:
-    """A global secondary index (all attributes projected)."""
+    """A global secondary index and what it projects: ``ALL`` attributes, the keys only
+    (``KEYS_ONLY``), or the keys and ``included`` (``INCLUDE``). An update that changes
+    no projected attribute writes nothing to the index, and an index item costs units
+    by its projected size: lean projections keep detect's decision record (49 features,
+    about 1.3 KB) out of the indexes that do not need it."""
 
     name: str
     partition_key: str
     sort_key: str
+    projection: str = "ALL"
+    included: tuple[str, ...] = ()
 
 
 class Handle(enum.StrEnum):
@@ -316,11 +323,39 @@ class Blueprint:
         ("review_queue", "S"),
     )
 
+    #: What the time-bucket index carries: the transaction (analyze rebuilds it from
+    #: the index) and the decision's score, decision and model (the alert budget, the
+    #: console's rates); not the features, reasons or labels, which only retraining
+    #: and a case's page read, from the table.
+    time_bucket_included = (
+        "occurred_at",
+        "user_id",
+        "amount",
+        "currency",
+        "terminal_id",
+        "card_token",
+        "card_bin",
+        "card_last4",
+        "utc_offset_minutes",
+        *OPTIONAL_FIELDS,
+        "score",
+        "decision",
+        "model_version",
+    )
+
     @property
     def table_indexes(self) -> tuple[IndexSpec, ...]:
         return (
-            IndexSpec(self.user_index_name, "user_id", self.table_sort_key),
-            IndexSpec(self.time_bucket_index_name, "time_bucket", self.table_sort_key),
+            # a card holder's transactions by time: the keys, read then fetched
+            IndexSpec(self.user_index_name, "user_id", self.table_sort_key, "KEYS_ONLY"),
+            IndexSpec(
+                self.time_bucket_index_name,
+                "time_bucket",
+                self.table_sort_key,
+                "INCLUDE",
+                self.time_bucket_included,
+            ),
+            # sparse (open cases only), read whole by the console's queue
             IndexSpec(self.review_index_name, self.review_queue_attribute, self.table_sort_key),
         )
 

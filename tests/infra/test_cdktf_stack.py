@@ -115,9 +115,19 @@ def test_the_alert_topic_and_its_queue_subscription(cdktf_stack: Synthesized) ->
 def test_failed_async_invocations_go_to_a_dedicated_dlq(cdktf_stack: Synthesized) -> None:
     dlq = ref("aws_sqs_queue", cdktf_stack, cdktf_stack.blueprint.failures_dlq.name)
     configs = cdktf_stack.resources("aws_lambda_function_event_invoke_config").values()
-    assert len(configs) == 3  # detect, analyze and retrain are invoked asynchronously
+    # detect, analyze and retrain are invoked asynchronously; aggregate when a batch is
+    # redriven from the DLQ
+    assert len(configs) == 4
     for config in configs:
         assert config["destination_config"]["on_failure"]["destination"] == dlq
+    (stream,) = [
+        m
+        for m in cdktf_stack.resources("aws_lambda_event_source_mapping").values()
+        if "bisect_batch_on_function_error" in m
+    ]
+    assert stream["destination_config"]["on_failure"]["destination_arn"] == dlq
+    assert stream["bisect_batch_on_function_error"] is True
+    assert stream["maximum_retry_attempts"] == cdktf_stack.blueprint.aggregate_retry_attempts
     for key in FUNCTIONS:  # one failure path each: no DLQ setting beside the destination
         assert "dead_letter_config" not in cdktf_stack.function(key)
 

@@ -37,7 +37,8 @@ class TransactionStore(Construct):
                     name=index.name,
                     hash_key=index.partition_key,
                     range_key=index.sort_key,
-                    projection_type="ALL",
+                    projection_type=index.projection,
+                    non_key_attributes=list(index.included) or None,
                 )
                 for index in blueprint.table_indexes
             ],

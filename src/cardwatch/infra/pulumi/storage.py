@@ -26,7 +26,8 @@ class TransactionStore(pulumi.ComponentResource):
                     "name": i.name,
                     "hash_key": i.partition_key,
                     "range_key": i.sort_key,
-                    "projection_type": "ALL",
+                    "projection_type": i.projection,
+                    "non_key_attributes": list(i.included) or None,
                 }
                 for i in bp.table_indexes
             ],

@@ -138,7 +138,10 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
                     {"AttributeName": index.partition_key, "KeyType": "HASH"},
                     {"AttributeName": index.sort_key, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {
+                    "ProjectionType": index.projection,
+                    **({"NonKeyAttributes": list(index.included)} if index.included else {}),
+                },
             }
             for index in blueprint.table_indexes
         ],

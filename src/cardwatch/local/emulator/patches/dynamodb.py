@@ -131,11 +131,28 @@ def _text(value: dict[str, Any]) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def projected(table: Any, index: Any, attrs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What of an item an index holds: every attribute (``ALL``), or the table's and the
+    index's keys, with the index's ``NonKeyAttributes`` for ``INCLUDE``."""
+    if attrs is None:
+        return None
+    projection = getattr(index, "projection", None) or {}
+    kind = projection.get("ProjectionType", "ALL")
+    if kind == "ALL":
+        return attrs
+    names = {table.hash_key_attr, table.range_key_attr, *index.schema_key_attrs}
+    if kind == "INCLUDE":
+        names |= set(projection.get("NonKeyAttributes", []))
+    return {name: value for name, value in attrs.items() if name in names}
+
+
 def _index_writes(
     table: Any, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> list[tuple[limits.Partition, float]]:
     """Writes to each global secondary index, by the index partition they land on: an
-    item entering, leaving or changing in it (moving within an index: two writes)."""
+    item entering, leaving or changing in it (moving within an index: two writes), by
+    the size of what the index projects; an update that changes no projected attribute
+    writes nothing to the index (as DynamoDB documents)."""
     writes: list[tuple[limits.Partition, float]] = []
     for index in getattr(table, "global_indexes", []):
         keys, hash_attr = index.schema_key_attrs, _hash_attr(index)
@@ -143,8 +160,11 @@ def _index_writes(
         now = after is not None and all(k in after for k in keys)
         if not (was or now):
             continue
+        old, new = projected(table, index, before), projected(table, index, after)
+        if was and now and old == new:
+            continue  # nothing the index holds changed
         moved = was and now and any(before[k] != after[k] for k in keys)  # type: ignore[index]
-        units = _write_units(before if was else None, after if now else None)
+        units = _write_units(old if was else None, new if now else None)
         for item in [before] * was + [after] * (now and (moved or not was)):
             writes.append(((table.name, index.name, _text(item[hash_attr])), units))  # type: ignore[index]
     return writes
@@ -322,10 +342,13 @@ def _measured_reads(backend_class: Any) -> None:
         partition = (table_name, index, _text(argument("hash_key_dict", a, k) or {}))
         _admit_read(partition)
         answer = query(self, table_name, *a, **k)
-        total = sum(
-            item_size(_current(self, table_name, _key_of(self, table_name, _attributes(r) or {})))
-            for r in answer[0]
-        )
+        table = self.get_table(table_name)
+        read_from = next((i for i in table.global_indexes if i.name == index), None)
+        total = 0
+        for r in answer[0]:
+            item = _current(self, table_name, _key_of(self, table_name, _attributes(r) or {}))
+            # an index's item is what it projects
+            total += item_size(item if read_from is None else projected(table, read_from, item))
         _read(partition, float(max(total, 1)), bool(argument("consistent_read", a, k)))
         return answer
 
