@@ -31,6 +31,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("scoring", "scoring"),
     Stage("analysis", "analysis"),
+    Stage("analyze_window", "analyze window"),
     Stage("cold_start", "cold start"),
     Stage("package", "package"),
     Stage("retraining", "retraining"),

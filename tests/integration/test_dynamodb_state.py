@@ -332,3 +332,32 @@ def test_the_alert_budgets_counts_take_each_window_once_under_concurrent_folds(
     assert sum(counts.values()) == 72
     assert counts == count_bins(score for _w, scores in windows for score in scores)
     assert log.counts(day + 1, day + 2) == {} and not log.fold(*windows[0])
+
+
+@pytest.mark.requirement("R003-08")
+def test_served_windows_never_contradict_each_other_under_concurrency(
+    provisioned: Provisioned, blueprint: Blueprint
+) -> None:
+    # GIVEN a card with yesterday's history, and 120 of its purchases today in two
+    # minutes, scored 16 at a time (each reads while others are in flight)
+    detector = Detector(store(blueprint), default_policy())
+    today = (T0 // DAY_MS + 1) * DAY_MS + 9 * HOUR_MS
+    for n in range(10):
+        detector.assess(Observation(f"y-{n}", today - DAY_MS + n * 60_000, "busy", "s", 20.0))
+    burst = [
+        Observation(f"b-{n}", today + n * 1_000, "busy", f"shop-{n % 9}", 1.0 + n % 5)
+        for n in range(120)
+    ]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        served = [a for a in pool.map(lambda o: detector.assess(o, today), burst) if a]
+
+    # THEN every served vector's windows nest: 10 min <= 1 h <= 1 d <= 7 d <= 30 d, for
+    # counts and for the sums the means stand for
+    at = {name: FEATURES.index(name) for name in FEATURES}
+    assert len(served) == 120
+    for assessment in served:
+        x = assessment.features
+        counts = [x[at[f"c_count_{w}"]] for w in ("10m", "1h", "1d", "7d", "30d")]
+        assert counts == sorted(counts), (assessment.transaction_id, counts)
+        sums = [x[at[f"c_mean_{w}"]] * x[at[f"c_count_{w}"]] for w in ("7d", "30d")]
+        assert sums[0] <= sums[1] + 1e-6, (assessment.transaction_id, sums)

@@ -383,15 +383,17 @@ class DynamoTransactionStore:
         return [Transaction.from_record(item) for item in self._window(start_ms, end_ms)]
 
     def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
-        """The recorded scores of the window's transactions (through the same index)."""
-        return [float(item["score"]) for item in self._window(start_ms, end_ms) if "score" in item]
+        """The recorded scores of the window's transactions (through the same index, only
+        the score and the keys that order them read back)."""
+        window = self._window(start_ms, end_ms, ("score",))
+        return [float(item["score"]) for item in window if "score" in item]
 
     def decisions_between(self, start_ms: int, end_ms: int) -> list[tuple[int, str, str]]:
         """(timestamp, decision, model version) of the window's assessed transactions
         ("" for what is not recorded): the console's rates over time."""
         return [
             (int(item["timestamp"]), str(item["decision"]), str(item.get("model_version", "")))
-            for item in self._window(start_ms, end_ms)
+            for item in self._window(start_ms, end_ms, ("decision", "model_version"))
             if "decision" in item
         ]
 
@@ -421,9 +423,12 @@ class DynamoTransactionStore:
                     item.get("model_version"),
                 )
 
-    def _window(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+    def _window(
+        self, start_ms: int, end_ms: int, attributes: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
         """Every item with ``start_ms <= timestamp < end_ms``: each bucket's shards read
-        at once, merged in time order."""
+        at once, merged in time order; ``attributes``: only those (and the keys) are sent
+        back and parsed (the units are the same: DynamoDB charges the items read)."""
         step = self._bucket_seconds * 1000
         reads = [
             (_shard_key(time_bucket(bucket_start, self._bucket_seconds), shard), lo, hi)
@@ -432,11 +437,15 @@ class DynamoTransactionStore:
             for shard in [*(f"{s:02d}" for s in range(TIME_BUCKET_SHARDS)), None]
         ]
         with ThreadPoolExecutor(min(_WINDOW_READERS, len(reads) or 1)) as pool:
-            pages = list(pool.map(lambda read: self._bucket_items(*read), reads))
+            pages = list(
+                pool.map(lambda r: self._bucket_items(r[0], r[1], r[2], attributes), reads)
+            )
         found = [item for page in pages for item in page]
         return sorted(found, key=lambda item: (int(item["timestamp"]), item["transaction_id"]))
 
-    def _bucket_items(self, key: str, lo: int, hi: int) -> list[dict[str, Any]]:
+    def _bucket_items(
+        self, key: str, lo: int, hi: int, attributes: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": self._bucket_index,
@@ -444,6 +453,10 @@ class DynamoTransactionStore:
             "ExpressionAttributeNames": {"#ts": "timestamp"},
             "ExpressionAttributeValues": to_attributes({":b": key, ":lo": lo, ":hi": hi}),
         }
+        if attributes:
+            names = {f"#a{i}": name for i, name in enumerate(attributes)}
+            kwargs["ExpressionAttributeNames"] |= names | {"#id": "transaction_id"}
+            kwargs["ProjectionExpression"] = ", ".join(["#ts", "#id", *names])
         found: list[dict[str, Any]] = []
         while True:
             page = self._query(kwargs)

@@ -22,6 +22,7 @@ from cardwatch.domain.engine.state import (
     HOUR_BUCKETS,
     HOUR_MS,
     MINUTE_MS,
+    RECENT_EVENTS,
     TERMINAL_SUMS,
     CardEvent,
     CardState,
@@ -228,12 +229,36 @@ def _card_days(card: CardState, today: int) -> tuple[float, ...]:
     return n1, s1, n7 + n1, s7 + s1, n30 + n1, s30 + s1, known_fraud + bucket.frauds_known
 
 
+def _consistent(
+    card: CardState,
+    today: int,
+    seen_today: tuple[float, float],
+    last_day: tuple[float, float],
+    days: tuple[float, ...],
+) -> tuple[float, float, float, float, float, float]:
+    """Today's count and amount, and the 7- and 30-day ones, as the short windows see
+    them: today's part is the card's events of today before this one (registered, so
+    those in flight count too, and none later than it count), not today's bucket, which
+    holds what is applied, later events included. Only when the recent events may not
+    hold all of today's (the list is full of today) does the bucket count, if larger.
+    Then no window is smaller than a shorter one (10 min <= 1 h <= 1 d <= 7 d <= 30 d),
+    whatever is in flight: in a replay in time order both ways agree."""
+    n1b, s1b, n7, s7, n30, s30 = days
+    n1, s1 = seen_today
+    if len(card.events) >= RECENT_EVENTS and card.events[0].timestamp_ms >= today * DAY_MS:
+        n1, s1 = max(n1, n1b), max(s1, s1b)
+    n7, s7 = max(n7 - n1b + n1, last_day[0]), max(s7 - s1b + s1, last_day[1])
+    n30, s30 = max(n30 - n1b + n1, n7), max(s30 - s1b + s1, s7)
+    return n1, s1, n7, s7, n30, s30
+
+
 def _card_features(obs: Observation, card: CardState, today: int) -> list[float]:
     now = obs.timestamp_ms
     mean, std = _card_norm(card)
     small = mean * _SMALL_SHARE
     # Floats throughout: the model's splits compare floats (an int operand is slower).
-    count_10m = count_1h = count_1d = small_1h = 0.0
+    count_10m = count_1h = count_1d = small_1h = amount_1d = today_n = today_s = 0.0
+    today_from = today * DAY_MS
     terminals_1d: set[str] = set()
     last: CardEvent | None = None
     located: CardEvent | None = None
@@ -254,12 +279,20 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
                 break
             continue
         count_1d += 1.0
+        amount_1d += event.amount_milli
+        if ts >= today_from:
+            today_n += 1.0
+            today_s += event.amount_milli
         terminals_1d.add(event.terminal_id)
         if age < HOUR_MS:
             count_1h += 1.0
             small_1h += event.amount_milli / 1000 < small
             count_10m += age < 10 * MINUTE_MS
-    n1, s1, n7, s7, n30, s30, known_fraud = _card_days(card, today)
+    days = _card_days(card, today)
+    n1, s1, n7, s7, n30, s30 = _consistent(
+        card, today, (today_n, today_s), (count_1d, amount_1d), days[:6]
+    )
+    known_fraud = days[6]
     mean_30 = _ratio(s30, n30) / 1000
     since = NAN if last is None else math.log1p(max(0, now - last.timestamp_ms) / 1000)
     speed = NAN

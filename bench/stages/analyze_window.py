@@ -1,0 +1,240 @@
+"""analyze at 1,000 transactions a second: a five-minute window of 300,000, read and judged.
+
+Measured, then modelled, each step stated:
+
+1. **Measured on the emulator.** Two windows of ``SAMPLE`` transactions each (the window
+   judged, and the window before, whose scores the alert budget folds) are written to
+   the time-bucket index as ingest and detect leave them (the decision record with its
+   49 features), on moto's server in its own process. analyze's reads
+   (``transactions_between``, ``scores_between``) and its judgement (``find_patterns``)
+   run here: this process's CPU time is analyze's own (the emulator's is another
+   process's), and the units the index served are read from the emulator's answers.
+2. **Scaled to 300,000** per window by the transactions' count (the reads and the
+   judgement are linear in it; the window's shards are as many at any rate).
+3. **At Lambda's 1,024 MB** a function has about 0.58 of a vCPU (1,769 MB is one): the
+   CPU time is divided by that share.
+4. **The read floor**: the bytes the index serves, at DynamoDB's 3,000 read units a
+   second per partition key (eventually consistent reads: 8 KB a unit), over the
+   window's 16 shard keys read 8 at a time.
+5. **Memory**: the peak the window's items and objects take in this process, scaled.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+from typing import Any
+
+from bench.results import Result
+
+SAMPLE = 20_000
+WINDOW = 300_000
+LAMBDA_MB, ONE_VCPU_MB = 1_024, 1_769
+KEY_RCU = 3_000  # a partition key's read units a second
+READERS = 8
+
+
+def _items(blueprint: Any, start_ms: int, count: int) -> list[dict[str, Any]]:
+    """Transaction items as stored and decided: the ingest record and the decision."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from cardwatch.adapters.dynamodb_store import bucket_key
+    from cardwatch.domain.engine.features import FEATURES
+    from cardwatch.domain.transaction.card import CardReference
+    from cardwatch.domain.transaction.record import Transaction
+
+    items = []
+    for n in range(count):
+        at = start_ms + n * 300_000 // count
+        transaction = Transaction(
+            f"aw-{start_ms}-{n}",
+            f"user-{n % 50_000}",
+            Decimal(100 + n % 19_900) / 100,
+            "USD",
+            datetime.fromtimestamp(at / 1000, UTC),
+            f"term-{n % 20_000}",
+            CardReference(f"tok_{n % 100_000:064x}", "411111", f"{n % 10_000:04d}"),
+            extras={"merchant_id": "m-1", "channel": "pos", "country": "US"},
+        )
+        record = transaction.to_record(blueprint.time_bucket_seconds)
+        record |= {
+            "record_type": "transaction",
+            "time_bucket": bucket_key(
+                transaction.transaction_id, transaction.timestamp_ms, blueprint.time_bucket_seconds
+            ),
+            "decision": "approve",
+            "score": Decimal("0.0123"),
+            "model_version": "shipped",
+            "reasons": [],
+            "features": {name: Decimal(n % 97) / 7 for name in FEATURES},
+        }
+        items.append(record)
+    return items
+
+
+def _rss_mb() -> float:
+    """This process's resident size now (``VmRSS``)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class _PeakRss:
+    """The highest resident size while it runs, sampled every 10 ms by a thread."""
+
+    def __init__(self) -> None:
+        self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, _rss_mb())
+
+    def __enter__(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_mb())
+
+
+def _seed(client: Any, blueprint: Any, firsts: tuple[int, int], progress: Any) -> None:
+    """Both windows' items, written 25 at a time."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serialize = TypeSerializer().serialize
+    task = progress.add_task("analyze window: writing two windows", total=2 * SAMPLE)
+    for first in firsts:
+        items = _items(blueprint, first, SAMPLE)
+        for at in range(0, len(items), 25):
+            client.batch_write_item(
+                RequestItems={
+                    blueprint.table_name: [
+                        {"PutRequest": {"Item": {k: serialize(v) for k, v in i.items()}}}
+                        for i in items[at : at + 25]
+                    ]
+                }
+            )
+            progress.advance(task, 25)
+
+
+class _Served:
+    """The units and bytes the client's queries were served (a client hook)."""
+
+    def __init__(self, client: Any) -> None:
+        self.units, self.bytes = 0.0, 0
+        events = client.meta.events
+        events.register("provide-client-params.dynamodb.Query", self._ask)
+        events.register("after-call.dynamodb.Query", self._count)
+
+    @staticmethod
+    def _ask(params: dict[str, Any], **_: Any) -> None:
+        params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+    def _count(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        self.units += float((parsed.get("ConsumedCapacity") or {}).get("CapacityUnits", 0))
+        self.bytes += len(http_response.content or b"")
+
+
+def _measure() -> dict[str, float]:
+    """analyze's reads and judgement of one sample window (and the window before)."""
+    import boto3
+    from rich.progress import Progress
+
+    from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+    from cardwatch.blueprint import blueprint_for
+    from cardwatch.domain.engine.patterns import find_patterns
+    from cardwatch.local.emulator.server import running_emulator
+    from cardwatch.local.runtime.provision import provision
+
+    blueprint = blueprint_for("local", "window")
+    end = 1_795_000_200_000 // 300_000 * 300_000
+    start, before = end - 300_000, end - 600_000
+    with running_emulator(blueprint.region) as emulator, Progress(transient=True) as progress:
+        provision(blueprint, emulator.session())
+        client = boto3.client("dynamodb", region_name=blueprint.region)
+        _seed(client, blueprint, (before, start), progress)
+        served = _Served(client)
+        store = DynamoTransactionStore(
+            blueprint.table_name, client, blueprint.time_bucket_index_name
+        )
+        gc.collect()
+        rss_before = _rss_mb()
+        with _PeakRss() as peak:
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            window = store.transactions_between(start, end)
+            scores = store.scores_between(before, start)
+            read_cpu = time.process_time() - cpu0
+            cpu1 = time.process_time()
+            find_patterns(window)
+            judge_cpu = time.process_time() - cpu1
+            wall = time.perf_counter() - wall0
+        assert len(window) == SAMPLE and len(scores) == SAMPLE, (len(window), len(scores))
+    return {
+        "read_cpu": read_cpu,
+        "judge_cpu": judge_cpu,
+        "wall": wall,
+        "held_mb": max(peak.peak - rss_before, 0.0),
+        "units": served.units,
+        "bytes": float(served.bytes),
+    }
+
+
+def run() -> list[Result]:
+    measured = _measure()
+    scale = WINDOW / SAMPLE
+    read_cpu, judge_cpu = measured["read_cpu"] * scale, measured["judge_cpu"] * scale
+    cpu = read_cpu + judge_cpu
+    share = LAMBDA_MB / ONE_VCPU_MB
+    units = measured["units"] * scale
+    # each window's units over its 16 keys, read 8 at a time; the two windows in turn
+    floor = 2 * (units / 2 / 16) / KEY_RCU * (16 / READERS)
+    duration = cpu / share + floor
+    memory = measured["held_mb"] * scale  # the window's items and objects
+    note = (
+        f"modelled from {SAMPLE:,} a window on the emulator ({os.cpu_count()} cores here), "
+        f"scaled to {WINDOW:,}"
+    )
+    return [
+        Result(
+            "analyze: 300,000-transaction window, modelled duration at 1,024 MB",
+            round(duration, 1),
+            "s",
+            30,
+            round(floor, 2),
+            note=f"{note}; CPU {cpu:.1f} s (reads {read_cpu:.1f}, judgement "
+            f"{judge_cpu:.1f}) over {share:.2f} vCPU, plus the read floor; "
+            "baseline: the read floor",
+        ),
+        Result(
+            "analyze: read floor of two windows at DynamoDB's per-key limit",
+            round(floor, 2),
+            "s",
+            note=f"{units:,.0f} read units ({measured['bytes'] * scale / 1e6:,.0f} MB sent "
+            f"back), {KEY_RCU:,} a second per key, 16 shard keys read {READERS} at a time; "
+            f"{measured['wall']:.1f} s wall here for the sample",
+        ),
+        Result(
+            "analyze: memory for a 300,000-transaction window",
+            round(memory, 0),
+            "MB",
+            LAMBDA_MB,
+            note=f"{note}: the peak resident size the reads and the judgement added "
+            "(the import's is apart)",
+        ),
+        Result(
+            "analyze: read units a run (two windows)",
+            round(units, 0),
+            "RCU",
+            note="ReturnConsumedCapacity of the index's queries, by the projected items' "
+            "size (the time-bucket index projects the transaction, not the features)",
+        ),
+    ]
