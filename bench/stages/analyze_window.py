@@ -16,20 +16,21 @@ Measured, then modelled, each step stated:
 4. **The read floor**: the bytes the index serves, at DynamoDB's 3,000 read units a
    second per partition key (eventually consistent reads: 8 KB a unit), over the
    window's 16 shard keys read 8 at a time.
-5. **Memory**: the peak the window's items and objects take in this process, scaled.
+5. **Memory**: the peak of what the reads and the judgement allocate (``tracemalloc``,
+   in a second pass), scaled.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-import threading
 import time
+import tracemalloc
 from typing import Any
 
 from bench.results import Result
 
-SAMPLE = 20_000
+SAMPLE = 10_000
 WINDOW = 300_000
 LAMBDA_MB, ONE_VCPU_MB = 1_024, 1_769
 KEY_RCU = 3_000  # a partition key's read units a second
@@ -73,37 +74,6 @@ def _items(blueprint: Any, start_ms: int, count: int) -> list[dict[str, Any]]:
         }
         items.append(record)
     return items
-
-
-def _rss_mb() -> float:
-    """This process's resident size now (``VmRSS``)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class _PeakRss:
-    """The highest resident size while it runs, sampled every 10 ms by a thread."""
-
-    def __init__(self) -> None:
-        self.peak = _rss_mb()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak = max(self.peak, _rss_mb())
-
-    def __enter__(self) -> _PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss_mb())
 
 
 def _seed(client: Any, blueprint: Any, firsts: tuple[int, int], progress: Any) -> None:
@@ -167,24 +137,31 @@ def _measure() -> dict[str, float]:
             blueprint.table_name, client, blueprint.time_bucket_index_name
         )
         gc.collect()
-        rss_before = _rss_mb()
-        with _PeakRss() as peak:
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            window = store.transactions_between(start, end)
-            scores = store.scores_between(before, start)
-            read_cpu = time.process_time() - cpu0
-            cpu1 = time.process_time()
-            find_patterns(window)
-            judge_cpu = time.process_time() - cpu1
-            wall = time.perf_counter() - wall0
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        window = store.transactions_between(start, end)
+        scores = store.scores_between(before, start)
+        read_cpu = time.process_time() - cpu0
+        cpu1 = time.process_time()
+        find_patterns(window)
+        judge_cpu = time.process_time() - cpu1
+        wall = time.perf_counter() - wall0
         assert len(window) == SAMPLE and len(scores) == SAMPLE, (len(window), len(scores))
+        units, sent = served.units, served.bytes
+        # memory: again, with every allocation traced (slower, so apart from the timing)
+        del window, scores
+        gc.collect()
+        tracemalloc.start()
+        find_patterns(store.transactions_between(start, end))
+        store.scores_between(before, start)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     return {
         "read_cpu": read_cpu,
         "judge_cpu": judge_cpu,
         "wall": wall,
-        "held_mb": max(peak.peak - rss_before, 0.0),
-        "units": served.units,
-        "bytes": float(served.bytes),
+        "held_mb": peak / 2**20,
+        "units": units,
+        "bytes": float(sent),
     }
 
 
@@ -227,8 +204,8 @@ def run() -> list[Result]:
             round(memory, 0),
             "MB",
             LAMBDA_MB,
-            note=f"{note}: the peak resident size the reads and the judgement added "
-            "(the import's is apart)",
+            note=f"{note}: the peak the reads and the judgement allocate (tracemalloc; "
+            "the import's is apart)",
         ),
         Result(
             "analyze: read units a run (two windows)",

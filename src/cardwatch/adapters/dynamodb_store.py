@@ -35,6 +35,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
+from cardwatch.adapters.dynamodb_items import read_items_fast
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
@@ -136,7 +137,8 @@ class DynamoTransactionStore:
         review_index: str = "review_queue-timestamp-index",
     ) -> None:
         self._table = table_name
-        self._client = client or boto3.client("dynamodb")
+        # windows and the decision log are read by the page: items without botocore's walk
+        self._client = read_items_fast(client or boto3.client("dynamodb"))
         self._bucket_index = time_bucket_index
         self._bucket_seconds = bucket_seconds
         self._review_index = review_index
