@@ -10,6 +10,7 @@ import pytest
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
+from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewQuery
 from cardwatch.domain.ports import DecisionRecord
@@ -86,6 +87,9 @@ def test_a_window_holds_what_is_at_or_after_its_start_and_before_its_end(
     start, end = on_start.timestamp_ms, on_end.timestamp_ms
     found = [t.transaction_id for t in store.transactions_between(start, end)]
     assert found == ["tx-start", "tx-in"]  # in time order
+    # what the patterns read of them: the same, with only those fields
+    entries = store.entries_between(start, end)
+    assert entries == [WindowEntry.of(t) for t in (on_start, inside)]
     assert store.scores_between(start, end) == [0.25]
 
 

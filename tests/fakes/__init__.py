@@ -18,6 +18,7 @@ from typing import Any
 from cardwatch.adapters.memory import InMemoryModelRegistry, InMemoryState
 from cardwatch.domain.engine.alerts import Alert, Finding
 from cardwatch.domain.engine.counters import AppliedEvent, Bucket, Folded, bucket_counts
+from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.engine.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
@@ -117,6 +118,9 @@ class InMemoryTransactionStore:
             if start_ms <= stored.transaction.timestamp_ms < end_ms
         ]
         return sorted(found, key=lambda t: (t.timestamp_ms, t.transaction_id))
+
+    def entries_between(self, start_ms: int, end_ms: int) -> list[WindowEntry]:
+        return [WindowEntry.of(t) for t in self.transactions_between(start_ms, end_ms)]
 
     def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
         return [

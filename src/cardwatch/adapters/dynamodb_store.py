@@ -36,10 +36,12 @@ from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.adapters.dynamodb_items import read_items_fast
+from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
 from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
+from cardwatch.domain.transaction.card import CardReference
 from cardwatch.domain.transaction.record import Transaction, time_bucket
 
 __all__ = [
@@ -383,6 +385,22 @@ class DynamoTransactionStore:
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]:
         """Every transaction with ``start_ms <= timestamp < end_ms``, bucket by bucket."""
         return [Transaction.from_record(item) for item in self._window(start_ms, end_ms)]
+
+    def entries_between(self, start_ms: int, end_ms: int) -> list[WindowEntry]:
+        """What the patterns read of the window's transactions: only those attributes
+        are sent back and parsed."""
+        attributes = ("amount", "terminal_id", "card_token", "card_bin", "card_last4")
+        return [
+            WindowEntry(
+                str(item["transaction_id"]),
+                Decimal(item["amount"]),
+                str(item["terminal_id"]),
+                CardReference(
+                    str(item["card_token"]), item.get("card_bin"), item.get("card_last4")
+                ),
+            )
+            for item in self._window(start_ms, end_ms, attributes)
+        ]
 
     def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
         """The recorded scores of the window's transactions (through the same index, only

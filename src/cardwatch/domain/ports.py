@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cardwatch.domain.engine.counters import EntityCounters
 from cardwatch.domain.engine.decisions import DecisionRecord
+from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.engine.state import StateStore
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
@@ -132,6 +133,10 @@ class WindowReader(Protocol):
     """Reads the transactions of a time window without scanning the table."""
 
     def transactions_between(self, start_ms: int, end_ms: int) -> list[Transaction]: ...
+
+    def entries_between(self, start_ms: int, end_ms: int) -> list[WindowEntry]:
+        """What the patterns read of the window's transactions, in time order."""
+        ...
 
     def scores_between(self, start_ms: int, end_ms: int) -> list[float]:
         """The detector's scores of the window's transactions (those recorded so far)."""

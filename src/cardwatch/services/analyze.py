@@ -67,7 +67,7 @@ class AnalysisService:
         """Analyze the last whole window before ``now_ms`` (aligned, so none overlap)."""
         end = now_ms // self._window_ms * self._window_ms
         start = end - self._window_ms
-        window = self._reader.transactions_between(start, end)
+        window = self._reader.entries_between(start, end)
         patterns = find_patterns(window, self._settings)
         for pattern in patterns:
             self._queue.send(_finding(pattern, start, detected_at))

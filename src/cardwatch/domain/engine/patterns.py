@@ -17,10 +17,31 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
+from cardwatch.domain.transaction.card import CardReference
 from cardwatch.domain.transaction.record import Transaction
 
-__all__ = ["PatternFinding", "PatternSettings", "find_patterns"]
+__all__ = ["PatternFinding", "PatternSettings", "WindowEntry", "find_patterns"]
+
+
+class WindowEntry(NamedTuple):
+    """What the patterns read of a transaction: its id, amount, terminal and card (a
+    window of 300,000 is read with these only, not whole transactions)."""
+
+    transaction_id: str
+    amount: Decimal
+    terminal_id: str
+    card: CardReference
+
+    @classmethod
+    def of(cls, transaction: Transaction) -> WindowEntry:
+        return cls(
+            transaction.transaction_id,
+            transaction.amount,
+            transaction.terminal_id,
+            transaction.card,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +102,7 @@ def _unusual(
 
 
 def find_patterns(
-    window: Sequence[Transaction], settings: PatternSettings | None = None
+    window: Sequence[WindowEntry] | Sequence[Transaction], settings: PatternSettings | None = None
 ) -> list[PatternFinding]:
     settings = settings or PatternSettings()
     if not window:
