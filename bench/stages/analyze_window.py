@@ -6,7 +6,7 @@ Measured, then modelled, each step stated:
    judged, and the window before, whose scores the alert budget folds) are written to
    the time-bucket index as ingest and detect leave them (the decision record with its
    49 features), on moto's server in its own process. analyze's reads
-   (``transactions_between``, ``scores_between``) and its judgement (``find_patterns``)
+   (``entries_between``, ``scores_between``) and its judgement (``find_patterns``)
    run here: this process's CPU time is analyze's own (the emulator's is another
    process's), and the units the index served are read from the emulator's answers.
 2. **Scaled to 300,000** per window by the transactions' count (the reads and the
@@ -138,7 +138,7 @@ def _measure() -> dict[str, float]:
         )
         gc.collect()
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        window = store.transactions_between(start, end)
+        window = store.entries_between(start, end)
         scores = store.scores_between(before, start)
         read_cpu = time.process_time() - cpu0
         cpu1 = time.process_time()
@@ -151,7 +151,7 @@ def _measure() -> dict[str, float]:
         del window, scores
         gc.collect()
         tracemalloc.start()
-        find_patterns(store.transactions_between(start, end))
+        find_patterns(store.entries_between(start, end))
         store.scores_between(before, start)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()

@@ -80,34 +80,33 @@ class DeadLetters:
                 break
             for message in fresh:
                 seen.add(message["MessageId"])
-                letter = read_dead_letter(message["Body"])
-                if letter.kind == "message" and queue.source_url:
-                    self._sqs.send_message(QueueUrl=queue.source_url, MessageBody=message["Body"])
-                elif letter.kind == "stream-batch":
-                    if not self._replay(letter):
-                        self._sqs.change_message_visibility(
-                            QueueUrl=queue.url,
-                            ReceiptHandle=message["ReceiptHandle"],
-                            VisibilityTimeout=0,
-                        )
-                        done.skipped += 1
-                        continue
-                elif not (
-                    letter.redrivable
-                    and letter.function
-                    and letter.event is not None
-                    and self._invoke_async(letter.function, letter.event)
-                ):
+                if self._resend(queue, read_dead_letter(message["Body"]), message["Body"]):
+                    self._sqs.delete_message(
+                        QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+                    done.moved += 1
+                else:  # left in the queue, visible again at once
                     self._sqs.change_message_visibility(
                         QueueUrl=queue.url,
                         ReceiptHandle=message["ReceiptHandle"],
                         VisibilityTimeout=0,
                     )
                     done.skipped += 1
-                    continue
-                self._sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
-                done.moved += 1
         return done
+
+    def _resend(self, queue: DeadLetterQueue, letter: DeadLetter, body: str) -> bool:
+        """Send one dead letter back where it came from; False when it cannot be."""
+        if letter.kind == "message" and queue.source_url:
+            self._sqs.send_message(QueueUrl=queue.source_url, MessageBody=body)
+            return True
+        if letter.kind == "stream-batch":
+            return self._replay(letter)
+        return bool(
+            letter.redrivable
+            and letter.function
+            and letter.event is not None
+            and self._invoke_async(letter.function, letter.event)
+        )
 
     def _replay(self, letter: DeadLetter) -> bool:
         """Read a failed stream batch's range again (the stream keeps 24 hours) and send
