@@ -830,6 +830,13 @@ class Blueprint:
     aggregate_retry_attempts = 10
     aggregate_max_record_age_seconds = 6 * 3600
     aggregate_fold_threads = 4
+    #: The fold's lag alarm: the mapping's IteratorAge (the age of the last record it
+    #: read) over this, five minutes running, means the terminals' counts run late.
+    aggregate_max_lag_seconds = 60
+
+    @property
+    def aggregate_lag_alarm_name(self) -> str:
+        return self.name("entity-aggregate-lag")
 
     @property
     def aggregate_filter(self) -> dict[str, Any]:

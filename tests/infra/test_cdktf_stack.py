@@ -345,3 +345,13 @@ def test_the_pipe_and_rule_deliver_only_inserted_transactions(cdktf_stack: Synth
 def test_no_vpc_by_default_for_seed_000(cdktf_stack: Synthesized) -> None:
     assert cdktf_stack.resources("aws_vpc") == {}
     assert all("vpc_config" not in cdktf_stack.function(k) for k in FUNCTIONS)
+
+
+def test_the_folds_lag_reaches_the_operators(cdktf_stack: Synthesized) -> None:
+    bp = cdktf_stack.blueprint
+    alarm = cdktf_stack.named(
+        "aws_cloudwatch_metric_alarm", bp.aggregate_lag_alarm_name, key="alarm_name"
+    )
+    assert (alarm["namespace"], alarm["metric_name"]) == ("AWS/Lambda", "IteratorAge")
+    assert alarm["dimensions"] == {"FunctionName": bp.functions["aggregate"].name}
+    assert alarm["threshold"] == bp.aggregate_max_lag_seconds * 1000 and alarm["alarm_actions"]

@@ -82,6 +82,24 @@ class Monitoring(Construct):
                 alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
                 ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
             )
+        CloudwatchMetricAlarm(
+            self,
+            "aggregate-lag",
+            alarm_name=blueprint.aggregate_lag_alarm_name,
+            alarm_description="aggregate's fold of the profile stream runs late: the "
+            "terminals' and devices' counts lag (throttling, or failing batches)",
+            namespace="AWS/Lambda",
+            metric_name="IteratorAge",
+            dimensions={"FunctionName": blueprint.functions["aggregate"].name},
+            statistic="Maximum",
+            period=60,
+            comparison_operator="GreaterThanThreshold",
+            threshold=blueprint.aggregate_max_lag_seconds * 1000,
+            evaluation_periods=5,
+            treat_missing_data="notBreaching",
+            alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+            ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
+        )
         for attribute in blueprint.dead_letter_attributes:
             queue = getattr(blueprint, attribute)
             CloudwatchMetricAlarm(

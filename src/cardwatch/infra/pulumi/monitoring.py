@@ -76,6 +76,24 @@ class Monitoring(pulumi.ComponentResource):
                 ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
                 opts=ctx.child(self),
             )
+        aws.cloudwatch.MetricAlarm(
+            "aggregate-lag",
+            name=bp.aggregate_lag_alarm_name,
+            alarm_description="aggregate's fold of the profile stream runs late: the "
+            "terminals' and devices' counts lag (throttling, or failing batches)",
+            namespace="AWS/Lambda",
+            metric_name="IteratorAge",
+            dimensions={"FunctionName": bp.functions["aggregate"].name},
+            statistic="Maximum",
+            period=60,
+            comparison_operator="GreaterThanThreshold",
+            threshold=bp.aggregate_max_lag_seconds * 1000,
+            evaluation_periods=5,
+            treat_missing_data="notBreaching",
+            alarm_actions=ctx.arn_of(Handle.OPS_TOPIC),
+            ok_actions=ctx.arn_of(Handle.OPS_TOPIC),
+            opts=ctx.child(self),
+        )
         for attribute in bp.dead_letter_attributes:
             queue = getattr(bp, attribute)
             aws.cloudwatch.MetricAlarm(
