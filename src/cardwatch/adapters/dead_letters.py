@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cardwatch.adapters.dynamodb_counters import applied_event
 from cardwatch.adapters.failure_records import DeadLetter, read_dead_letter
 
 __all__ = ["DeadLetterQueue", "DeadLetters", "Redriven", "lambda_invoker", "queue_invoker"]
@@ -124,7 +125,14 @@ class DeadLetters:
         )
         if records is None:
             return False
-        return self._invoke_async(letter.function, {"Records": records})
+        # only what the mapping's filter passes (the range holds every change of its
+        # shard: registrations, card buckets, folds), sent in invocations that fit an
+        # asynchronous payload; folding is idempotent, so a part sent again is harmless
+        wanted = [r for r in records if applied_event(r["dynamodb"].get("NewImage") or {})]
+        return all(
+            self._invoke_async(letter.function, {"Records": wanted[at : at + REDRIVE_RECORDS]})
+            for at in range(0, len(wanted), REDRIVE_RECORDS)
+        )
 
     @staticmethod
     def _read_range(
@@ -155,6 +163,10 @@ class DeadLetters:
             iterator = page.get("NextShardIterator")
         return records
 
+
+#: applied events per redriven invocation: about 100 KB, inside the 256 KB an
+#: asynchronous invocation's payload may take
+REDRIVE_RECORDS = 100
 
 #: a stream range that is no longer there to read
 _GONE = frozenset({"TrimmedDataAccessException", "ResourceNotFoundException"})
