@@ -640,6 +640,11 @@ class Blueprint:
                     "SPREAD_BY_BIN": str(self.spread_by_bin),
                     "MODEL_BUCKET": self.model_bucket_name,
                     "MODEL_PARAMETER": self.model_parameter,
+                    # the stream aggregate folds detect's applied events from: naming it
+                    # orders a deployment's update of detect after the stream exists
+                    # (detect no longer adds to the shared buckets itself; an event it
+                    # applied before the stream would be counted nowhere)
+                    "PROFILE_STREAM_ARN": Handle.PROFILE_TABLE_STREAM,
                 },
                 grants=(
                     (Handle.TABLE, ("dynamodb:UpdateItem",)),

@@ -66,4 +66,5 @@ class TransactionStore(pulumi.ComponentResource):
         ctx.arns[Handle.PROFILE_TABLE] = [self.profiles.arn]
         ctx.arns[Handle.TABLE_STREAM] = [self.table.stream_arn]
         ctx.arns[Handle.PROFILE_TABLE_STREAM] = [self.profiles.stream_arn]
+        ctx.urls[Handle.PROFILE_TABLE_STREAM] = self.profiles.stream_arn
         self.register_outputs({"table": self.table.name})

@@ -44,6 +44,7 @@ class Provisioned:
             Handle.SUSPICIOUS_QUEUE: self.queue_urls[blueprint.suspicious_queue.name],
             Handle.ALERT_TOPIC: self.topic_arn,
             Handle.ANALYST_API_KEY: self.analyst_api_key_id,
+            Handle.PROFILE_TABLE_STREAM: self.profile_stream_arn,
         }
         spec = blueprint.functions[function_key]
         return {
