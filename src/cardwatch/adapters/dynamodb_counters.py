@@ -38,7 +38,10 @@ __all__ = [
     "DynamoEntityCounters",
     "FoldConflict",
     "applied_event",
+    "day_slot",
     "event_key",
+    "expiry",
+    "hour_slot",
     "string_list",
 ]
 
@@ -91,16 +94,29 @@ def string_list(values: Iterable[str]) -> dict[str, Any]:
     return {"L": [{"S": value} for value in values]}
 
 
+def day_slot(day: int) -> str:
+    """A day bucket's slot: ``d#<days since the epoch>``."""
+    return f"d#{day:06d}"
+
+
+def hour_slot(hour: int) -> str:
+    """An hour bucket's slot: ``h#<hours since the epoch>``."""
+    return f"h#{hour:08d}"
+
+
+def expiry(bucket_end_ms: int, keep_days: int) -> int:
+    """A bucket's time to live (epoch seconds): ``keep_days`` after its own end."""
+    return bucket_end_ms // 1000 + keep_days * _DAY_S
+
+
 def _slot(bucket: Bucket) -> str:
-    """The bucket's slot, as the state store reads it: ``h#<hour>``, ``d#<day>``."""
-    width = 8 if bucket.period == "h" else 6
-    return f"{bucket.period}#{bucket.number:0{width}d}"
+    return hour_slot(bucket.number) if bucket.period == "h" else day_slot(bucket.number)
 
 
 def _ttl(bucket: Bucket) -> str:
     if bucket.period == "h":
-        return str((bucket.number + 1) * HOUR_MS // 1000 + HOUR_KEEP_DAYS * _DAY_S)
-    return str((bucket.number + 1) * _DAY_S + (HISTORY_DAYS + BUCKET_GRACE_DAYS) * _DAY_S)
+        return str(expiry((bucket.number + 1) * HOUR_MS, HOUR_KEEP_DAYS))
+    return str(expiry((bucket.number + 1) * DAY_MS, HISTORY_DAYS + BUCKET_GRACE_DAYS))
 
 
 def chunks(events: Sequence[AppliedEvent]) -> list[list[AppliedEvent]]:

@@ -48,7 +48,13 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_counters import event_key, string_list
+from cardwatch.adapters.dynamodb_counters import (
+    day_slot,
+    event_key,
+    expiry,
+    hour_slot,
+    string_list,
+)
 from cardwatch.adapters.dynamodb_errors import (
     BUSY_CODES,
     RETRYABLE_CANCELLATIONS,
@@ -109,12 +115,8 @@ def _event_key(change: StateChange) -> dict[str, Any]:
     return event_key(change.card_key, event.timestamp_ms, event.transaction_id)
 
 
-def _day_slot(day: int) -> str:
-    return f"d#{day:06d}"
-
-
 def _bucket_ttl(bucket_end_ms: int, keep_days: int) -> dict[str, str]:
-    return _n(bucket_end_ms // 1000 + keep_days * _DAY_S)
+    return _n(expiry(bucket_end_ms, keep_days))
 
 
 class DynamoStateStore:
@@ -148,11 +150,11 @@ class DynamoStateStore:
     ) -> Snapshot:
         card, terminal = card_entity(card_key), terminal_entity(terminal_id)
         today, hour = at_ms // DAY_MS, at_ms // HOUR_MS
-        first_hour, last_hour = f"h#{hour - HOUR_BUCKETS + 1:08d}", f"h#{hour:08d}"
+        first_hour, last_hour = hour_slot(hour - HOUR_BUCKETS + 1), hour_slot(hour)
         events = self._query(card, "e#", f"e#{at_ms:015d}$", newest_first=True)
-        card_days = self._query(card, _day_slot(today - HISTORY_DAYS + 1), _TOTAL)
+        card_days = self._query(card, day_slot(today - HISTORY_DAYS + 1), _TOTAL)
         hours = self._query(terminal, first_hour, last_hour)
-        terminal_days = self._query(terminal, _day_slot(today - HISTORY_DAYS + 1), _day_slot(today))
+        terminal_days = self._query(terminal, day_slot(today - HISTORY_DAYS + 1), day_slot(today))
         spread = {
             key: TerminalState(
                 hours={
@@ -165,7 +167,7 @@ class DynamoStateStore:
         category = None
         if keys.category is not None:
             label_days = self._query(
-                keys.category, _day_slot(today - LABEL_DAYS + 1), _day_slot(today)
+                keys.category, day_slot(today - LABEL_DAYS + 1), day_slot(today)
             )
             category = TerminalState(
                 days={int(item[SLOT]["S"][2:]): _terminal_day(item) for item in label_days}
@@ -299,7 +301,7 @@ class DynamoStateStore:
                     },
                 }
             },
-            _add(card, _day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
+            _add(card, day_slot(day), "n :one, s :a", {":a": _n(amount)}, day_ttl),
             _add(
                 card,
                 _TOTAL,
@@ -339,7 +341,7 @@ class DynamoStateStore:
             writes.append(
                 _add(
                     entity,
-                    _day_slot(day),
+                    day_slot(day),
                     ", ".join(f"{name} :{name}" for name in names),
                     {f":{name}": _n(counters[name]) for name in names},
                     _bucket_ttl((day + 1) * DAY_MS, HISTORY_DAYS + BUCKET_GRACE_DAYS),
@@ -507,7 +509,7 @@ class DynamoScoreLog:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": _key(_SCORES, _day_slot(day)),
+                        "Key": _key(_SCORES, day_slot(day)),
                         "UpdateExpression": "ADD "
                         + ", ".join(f"#b{index} :b{index}" for index in counts)
                         + " SET #ttl = :ttl",
@@ -534,8 +536,8 @@ class DynamoScoreLog:
             "ExpressionAttributeNames": {"#e": ENTITY, "#s": SLOT},
             "ExpressionAttributeValues": {
                 ":e": {"S": _SCORES},
-                ":lo": {"S": _day_slot(first_day)},
-                ":hi": {"S": _day_slot(last_day - 1)},
+                ":lo": {"S": day_slot(first_day)},
+                ":hi": {"S": day_slot(last_day - 1)},
             },
         }
         while True:

@@ -257,23 +257,25 @@ class EventWiring:
         self._count("sent_to_dlq")
 
     def _run_detect(self) -> None:
-        self._run_invocations("detect", self._made.detect_invocation_queue_url)
+        url = self._made.detect_invocation_queue_url
+        self._run_invocations("detect", url, ("detect_invocations", "detect_failures"))
 
     def _run_aggregate_invocations(self) -> None:
         self._run_invocations("aggregate", self._made.aggregate_invocation_queue_url)
 
-    def _run_invocations(self, key: str, url: str) -> None:
+    def _run_invocations(self, key: str, url: str, counted: tuple[str, str] | None = None) -> None:
         """Asynchronous invocations of ``key`` from its stand-in queue, with Lambda's
-        retries and on-failure destination."""
+        retries and on-failure destination; ``counted``: the stats counting its
+        invocations and its failures."""
         while not self._stop.is_set():
             messages = self._sqs.receive_message(
                 QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1
             ).get("Messages", [])
             for message in messages:
-                if key == "detect":
-                    self._count("detect_invocations")
-                if not self._invoke_async(key, json.loads(message["Body"])) and key == "detect":
-                    self._count("detect_failures")
+                if counted:
+                    self._count(counted[0])
+                if not self._invoke_async(key, json.loads(message["Body"])) and counted:
+                    self._count(counted[1])
                 self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     # -- the event source mapping -----------------------------------------------------
