@@ -23,18 +23,21 @@ Measured, then modelled, each step stated:
 from __future__ import annotations
 
 import gc
+import math
 import os
 import time
 import tracemalloc
 from typing import Any
 
 from bench.results import Result
+from cardwatch.adapters.dynamodb_store import TIME_BUCKET_SHARDS
 
 SAMPLE = 10_000
 WINDOW = 300_000
 LAMBDA_MB, ONE_VCPU_MB = 1_024, 1_769
 KEY_RCU = 3_000  # a partition key's read units a second
 READERS = 8
+PAGE_BYTES = 1024 * 1024  # a Query's page: at most 1 MB of items read
 
 
 def _items(blueprint: Any, start_ms: int, count: int) -> list[dict[str, Any]]:
@@ -97,10 +100,10 @@ def _seed(client: Any, blueprint: Any, firsts: tuple[int, int], progress: Any) -
 
 
 class _Served:
-    """The units and bytes the client's queries were served (a client hook)."""
+    """The units, bytes and queries the client's queries were served (a client hook)."""
 
     def __init__(self, client: Any) -> None:
-        self.units, self.bytes = 0.0, 0
+        self.units, self.bytes, self.calls = 0.0, 0, 0
         events = client.meta.events
         events.register("provide-client-params.dynamodb.Query", self._ask)
         events.register("after-call.dynamodb.Query", self._count)
@@ -112,6 +115,7 @@ class _Served:
     def _count(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
         self.units += float((parsed.get("ConsumedCapacity") or {}).get("CapacityUnits", 0))
         self.bytes += len(http_response.content or b"")
+        self.calls += 1
 
 
 def _measure() -> dict[str, float]:
@@ -128,10 +132,13 @@ def _measure() -> dict[str, float]:
     blueprint = blueprint_for("local", "window")
     end = 1_795_000_200_000 // 300_000 * 300_000
     start, before = end - 300_000, end - 600_000
-    with running_emulator(blueprint.region) as emulator, Progress(transient=True) as progress:
+    with running_emulator(blueprint.region) as emulator:
         provision(blueprint, emulator.session())
         client = boto3.client("dynamodb", region_name=blueprint.region)
-        _seed(client, blueprint, (before, start), progress)
+        # the progress display's refresh thread spends CPU in this process while the
+        # reads wait on the emulator: it is stopped before anything is timed
+        with Progress(transient=True) as progress:
+            _seed(client, blueprint, (before, start), progress)
         served = _Served(client)
         store = DynamoTransactionStore(
             blueprint.table_name, client, blueprint.time_bucket_index_name
@@ -146,7 +153,16 @@ def _measure() -> dict[str, float]:
         judge_cpu = time.process_time() - cpu1
         wall = time.perf_counter() - wall0
         assert len(window) == SAMPLE and len(scores) == SAMPLE, (len(window), len(scores))
-        units, sent = served.units, served.bytes
+        units, sent, calls = served.units, served.bytes, served.calls
+        # a query's own cost (signing, sending, the answer's envelope), apart from its
+        # items': the same keys of an empty window, read as often
+        empty = end + 3_600_000
+        gc.collect()
+        cpu2 = time.process_time()
+        queried = served.calls
+        while served.calls - queried < calls:
+            store.entries_between(empty, empty + 300_000)
+        per_query = (time.process_time() - cpu2) / (served.calls - queried)
         # memory: again, with every allocation traced (slower, so apart from the timing)
         del window, scores
         gc.collect()
@@ -162,18 +178,36 @@ def _measure() -> dict[str, float]:
         "held_mb": peak / 2**20,
         "units": units,
         "bytes": float(sent),
+        "queries": float(calls),
+        "per_query_cpu": per_query,
     }
+
+
+def _queries(units: float) -> int:
+    """The queries of two windows of ``units`` read units: each of a window's shard keys
+    read in pages of DynamoDB's 1 MB (a unit: 8 KB, eventually consistent), and the
+    unsharded key once."""
+    per_key = units / 2 / TIME_BUCKET_SHARDS * 8 * 1024
+    return 2 * (TIME_BUCKET_SHARDS * max(1, math.ceil(per_key / PAGE_BYTES)) + 1)
 
 
 def run() -> list[Result]:
     measured = _measure()
     scale = WINDOW / SAMPLE
-    read_cpu, judge_cpu = measured["read_cpu"] * scale, measured["judge_cpu"] * scale
+    units = measured["units"] * scale
+    # the reads' CPU: per item, scaled by the items; per query, by the queries a window
+    # of 300,000 takes (the sample's pages are smaller than 1 MB: scaling its queries
+    # with its items would count 30 times the queries the window makes)
+    per_query = measured["per_query_cpu"]
+    items_cpu = max(0.0, measured["read_cpu"] - per_query * measured["queries"]) * scale
+    queries = _queries(units)
+    read_cpu = items_cpu + per_query * queries
+    judge_cpu = measured["judge_cpu"] * scale
     cpu = read_cpu + judge_cpu
     share = LAMBDA_MB / ONE_VCPU_MB
-    units = measured["units"] * scale
     # each window's units over its 16 keys, read 8 at a time; the two windows in turn
-    floor = 2 * (units / 2 / 16) / KEY_RCU * (16 / READERS)
+    keys = TIME_BUCKET_SHARDS
+    floor = 2 * (units / 2 / keys) / KEY_RCU * (keys / READERS)
     duration = cpu / share + floor
     memory = measured["held_mb"] * scale  # the window's items and objects
     note = (
@@ -187,9 +221,10 @@ def run() -> list[Result]:
             "s",
             30,
             round(floor, 2),
-            note=f"{note}; CPU {cpu:.1f} s (reads {read_cpu:.1f}, judgement "
-            f"{judge_cpu:.1f}) over {share:.2f} vCPU, plus the read floor; "
-            "baseline: the read floor",
+            note=f"{note}; CPU {cpu:.1f} s (reads {read_cpu:.1f}: "
+            f"{items_cpu / 2 / WINDOW * 1e6:.1f} µs an item, {per_query * 1e3:.1f} ms a "
+            f"query of {queries}; judgement {judge_cpu:.1f}) over {share:.2f} vCPU, plus "
+            "the read floor; baseline: the read floor",
         ),
         Result(
             "analyze: read floor of two windows at DynamoDB's per-key limit",

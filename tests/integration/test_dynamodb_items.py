@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 import boto3
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_items import read_items_fast
+from cardwatch.adapters.dynamodb_store import from_attributes
 from cardwatch.blueprint import Blueprint
 from cardwatch.local.runtime.provision import Provisioned
 
@@ -89,3 +93,18 @@ def test_the_items_are_taken_before_botocore_parses_the_page(
         ExpressionAttributeValues={":e": {"S": "probe"}},
     )
     assert page["Items"] == [ITEM] and b"Items" not in bodies[0]
+
+
+def test_values_read_back_are_what_boto3_deserializes() -> None:
+    """The store's shortcut for strings and numbers gives boto3's values, its decimal
+    context included: a number DynamoDB cannot hold is refused, never rounded."""
+    item = {**ITEM, "blob": {"B": b"\x00\xff"}, "big": {"N": "1" * 38}}
+    expected = {key: TypeDeserializer().deserialize(value) for key, value in item.items()}
+    assert from_attributes(item) == expected
+    assert {key: type(value) for key, value in from_attributes(item).items()} == {
+        key: type(value) for key, value in expected.items()
+    }
+    with pytest.raises(decimal.Inexact):
+        from_attributes({"n": {"N": "1" * 39}})
+    with pytest.raises(decimal.Inexact):
+        TypeDeserializer().deserialize({"N": "1" * 39})

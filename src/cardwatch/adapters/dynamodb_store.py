@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
@@ -119,12 +119,26 @@ def _item_order(item: dict[str, Any]) -> tuple[int, str]:
     return (int(item["timestamp"]), str(item["transaction_id"]))
 
 
+_stored_number = DYNAMODB_CONTEXT.create_decimal
+
+
 def to_attributes(record: dict[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in record.items()}
 
 
 def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+    """``item``'s values in Python: strings and numbers (nearly every value read) taken
+    directly, with boto3's decimal context; the rest by boto3's deserializer (a window's
+    300,000 items spend half the parse in its per-value dispatch)."""
+    plain: dict[str, Any] = {}
+    for key, value in item.items():
+        if "S" in value:
+            plain[key] = value["S"]
+        elif "N" in value:
+            plain[key] = _stored_number(value["N"])
+        else:
+            plain[key] = _deserializer.deserialize(value)
+    return plain
 
 
 class DynamoTransactionStore:
