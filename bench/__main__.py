@@ -11,8 +11,8 @@ A run of some stages keeps the recorded results of the others, in their place: i
 starts from DIR/results.json, or from bench/results.json when DIR holds none. run.json
 records the stages run (an empty list: all of them), the digest of the code measured,
 the commit checked out (``dirty``: ``src/`` differs from it) and when the run finished.
-The cost stage reads what ``local_pipeline`` and ``dynamodb_units`` measure in the same
-run, so ``--only cost`` needs both beside it. ``--json`` prints run.json's record and the
+The cost stage reads what ``local_pipeline``, ``heat`` and ``analyze_window`` measure in
+the same run, so ``--only cost`` needs them beside it. ``--json`` prints run.json's record and the
 results this run measured on stdout at the end (the table then goes to stderr).
 
 Exit codes: 0 done; 2 usage error (an unknown option or stage name, a stage without
@@ -28,6 +28,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import nullcontext, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -36,8 +37,6 @@ from bench.results import (
     DEFAULT_OUT,
     RESULTS_FILE,
     RUN_FILE,
-    HandlerDurations,
-    PathUnits,
     Result,
     dump_results,
     load_results,
@@ -119,26 +118,24 @@ def select(only: str | None) -> list[str] | None:
 
 
 def run_stages(names: Sequence[str], console: Console) -> list[Result]:
-    """Run the named stages in order; the facts the cost stage reads come from the
-    local pipeline and dynamodb units stages of this run."""
-    from bench.stages import cost, dynamodb_units, local_pipeline
+    """Run the named stages in order; a stage that returns a fact beside its results
+    (the local pipeline's handler use, the heat's units, analyze's window) hands it to
+    the cost stage of this run."""
+    from bench.stages import cost
 
     results: list[Result] = []
-    durations: HandlerDurations | None = None
-    units: PathUnits | None = None
+    facts: dict[str, Any] = {}
     for stage in STAGES:
         if stage.name not in names:
             continue
         with console.status(f"benchmark: {stage.label}"):
-            if stage.name == "local_pipeline":
-                measured, durations = local_pipeline.run()
-            elif stage.name == "dynamodb_units":
-                measured, units = dynamodb_units.run()
-            elif stage.name == "cost":
-                assert durations is not None and units is not None  # select() saw to it
-                measured = cost.run(durations, units)
+            if stage.name == "cost":  # select() saw to the stages it reads
+                measured = cost.run(*(facts[need] for need in stage.needs))
             else:
-                measured = stage.module().run()
+                returned = stage.module().run()
+                measured, facts[stage.name] = (
+                    returned if isinstance(returned, tuple) else (returned, None)
+                )
         results += measured
     return results
 

@@ -5,7 +5,7 @@ Every call the production adapters make is sent with ``ReturnConsumedCapacity=TO
 DynamoDB answers with units by DynamoDB's published rules (item sizes, indexes,
 transactions twice: ``cardwatch.local.emulator.patches.dynamodb``). The terminal is first given
 a day's traffic at the named volume; then one transaction goes the whole path: the
-ingest write (guard and item in one transaction), the state read and the state change
+ingest write (the guard, then the item), the state read and the state change
 (detect), the decision record, and the fold of its shared entities' counters
 (aggregate), taken as a batch of its own: what it costs at a terminal too quiet to
 share a batch with another transaction (at a busy one the buckets' writes are shared

@@ -22,3 +22,4 @@ CLOUDWATCH_LOGS_GB = 0.50  # per GB ingested
 #: A managed fraud-scoring service's online prediction (Amazon Fraud Detector's
 #: published price per ML-based prediction, which it listed for its first tier).
 MANAGED_FRAUD_PREDICTION = 0.030
+S3_GET_REQUEST = 0.40 / 1_000_000  # per GET request (S3 Standard)

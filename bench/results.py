@@ -38,22 +38,46 @@ class Result:
 
 
 @dataclass(frozen=True)
+class FunctionUse:
+    """What one function's invocations in the local pipeline did, per record (a batch
+    function's records: stream events, queue messages; any other invocation is one)."""
+
+    invocations: int
+    records: int
+    #: median of the invocations' own CPU (their thread's) per record, in ms
+    cpu_ms: float
+    #: AWS calls per record, by ``service.Operation``
+    calls: dict[str, float] = field(default_factory=dict)
+    #: bytes the function logged per record
+    log_bytes: float = 0.0
+
+
+@dataclass(frozen=True)
 class HandlerDurations:
     """Each handler's median duration on the emulator in ms, by handler key (``ingest``,
-    ``detect``, ...; a handler that never ran is absent): the local pipeline stage
-    measures it, the cost stage reads it."""
+    ``detect``, ...; a handler that never ran is absent), and what each did per record:
+    the local pipeline stage measures them, the cost stage reads them."""
 
     median_ms: dict[str, float] = field(default_factory=dict)
+    uses: dict[str, FunctionUse] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class PathUnits:
-    """DynamoDB units one transaction consumes on its whole path, for the cost model's mix
-    (half a card-present purchase at a terminal of 2,000 a day, half an online one): the
-    dynamodb units stage measures them, the cost stage reads them."""
+    """DynamoDB units one transaction consumes on its whole path: the heat stage's, over
+    its reference mix at 1,000 a second; the cost stage reads them."""
 
     write: float
     read: float
+
+
+@dataclass(frozen=True)
+class WindowCost:
+    """analyze's modelled run over a five-minute window at 1,000 a second (the
+    analyze_window stage's), which the cost stage prices."""
+
+    seconds: float
+    memory_mb: int
 
 
 def load_results(path: Path) -> list[Result]:

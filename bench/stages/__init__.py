@@ -1,11 +1,13 @@
 """The benchmark stages, one module each, in the order a full run takes them.
 
 Every module has a ``run`` function that takes what the stage needs and returns its
-results; importing one is cheap (heavy libraries are imported when it runs). Two stages
-return, beside their results, facts the cost stage reads: ``local_pipeline`` the
-handlers' durations (:class:`bench.results.HandlerDurations`) and ``dynamodb_units`` the
-units of one transaction (:class:`bench.results.PathUnits`); the runner
-(``python -m bench``) passes them on. Nothing else is shared between stages.
+results; importing one is cheap (heavy libraries are imported when it runs). Three
+stages return, beside their results, facts the cost stage reads: ``local_pipeline``
+what each handler did per record (:class:`bench.results.HandlerDurations`), ``heat``
+the units a transaction takes at the reference mix (:class:`bench.results.PathUnits`)
+and ``analyze_window`` analyze's modelled run (:class:`bench.results.WindowCost`); the
+runner (``python -m bench``) passes them on, in the order ``needs`` names them.
+Nothing else is shared between stages.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("heat", "heat"),
     Stage("local_pipeline", "local pipeline"),
     Stage("local_burst", "local burst"),
-    Stage("cost", "cost", needs=("local_pipeline", "dynamodb_units")),
+    Stage("cost", "cost", needs=("local_pipeline", "heat", "analyze_window")),
 )
 NAMES = tuple(stage.name for stage in STAGES)
 

@@ -29,7 +29,7 @@ import time
 import tracemalloc
 from typing import Any
 
-from bench.results import Result
+from bench.results import Result, WindowCost
 from cardwatch.adapters.dynamodb_store import TIME_BUCKET_SHARDS
 
 SAMPLE = 10_000
@@ -191,7 +191,7 @@ def _queries(units: float) -> int:
     return 2 * (TIME_BUCKET_SHARDS * max(1, math.ceil(per_key / PAGE_BYTES)) + 1)
 
 
-def run() -> list[Result]:
+def run() -> tuple[list[Result], WindowCost]:
     measured = _measure()
     scale = WINDOW / SAMPLE
     units = measured["units"] * scale
@@ -249,4 +249,4 @@ def run() -> list[Result]:
             note="ReturnConsumedCapacity of the index's queries, by the projected items' "
             "size (the time-bucket index projects the transaction, not the features)",
         ),
-    ]
+    ], WindowCost(round(duration, 1), LAMBDA_MB)

@@ -1,12 +1,13 @@
-"""DynamoDB units one transaction consumes (bench/dynamodb_units.py). Returns, beside its
-results, the units of the cost model's transaction, which the cost stage reads."""
+"""DynamoDB units one transaction consumes (bench/dynamodb_units.py), by kind of
+transaction and terminal volume (the cost stage reads the heat stage's, at the
+reference mix)."""
 
 from __future__ import annotations
 
-from bench.results import PathUnits, Result
+from bench.results import Result
 
 
-def run() -> tuple[list[Result], PathUnits]:
+def run() -> list[Result]:
     """DynamoDB units of one transaction, measured at terminals of three volumes, and of
     an online one with every spread entity."""
     from bench.dynamodb_units import ONLINE, VOLUMES, measure_units
@@ -47,10 +48,4 @@ def run() -> tuple[list[Result], PathUnits]:
                     ),
                 )
             )
-    # the cost model: the busier terminal's card-present purchase and the online one,
-    # half and half (the rich world's mix is about 40 % online)
-    busy, online = measured[2_000], measured[ONLINE]
-    return results, PathUnits(
-        write=(busy["path_write"] + online["path_write"]) / 2,
-        read=(busy["path_read"] + online["path_read"]) / 2,
-    )
+    return results

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bench.results import Result
+from bench.results import PathUnits, Result
 
 RATE = 1_000  # transactions a second, the Pulumi deployment's throttle
 TRANSACTIONS = 3_000  # three seconds of it
@@ -136,7 +136,10 @@ def _drive(progress: Any) -> int:
     return busy
 
 
-def run() -> list[Result]:
+def run() -> tuple[list[Result], PathUnits]:
+    """The heat results, and the units a transaction of the mix took on its whole path
+    (every table's and index's, over the mix's transactions), which the cost stage
+    prices."""
     from rich.progress import Progress
 
     from cardwatch.evaluation.heat import all_attempts_fail, hottest_keys
@@ -160,6 +163,20 @@ def run() -> list[Result]:
                 note=f"key {hot.key[:60]}; baseline: DynamoDB's limit per key",
             )
         )
+    used = {"write": 0.0, "read": 0.0}
+    for row in dynamodb_limits.totals():
+        used[row["kind"]] += row["units"]
+    units = PathUnits(used["write"] / TRANSACTIONS, used["read"] / TRANSACTIONS)
+    results += [
+        Result(
+            f"heat at 1,000 tx/s: {kind} units per transaction, the mix's whole path",
+            round(value, 2),
+            "units",
+            note="every table's and index's units over the mix's transactions (the "
+            "cost model's DynamoDB figure)",
+        )
+        for kind, value in (("write", units.write), ("read", units.read))
+    ]
     table, key, writes = dynamodb_limits.transacted()[0]
     results.append(
         Result(
@@ -186,4 +203,4 @@ def run() -> list[Result]:
                 "busiest item per transaction there",
             )
         )
-    return results
+    return results, units

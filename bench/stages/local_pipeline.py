@@ -1,18 +1,86 @@
 """Local mode end to end: ingest latency at 20 and 100 requests a second, the handlers'
 durations on the emulator and the alert latency. Returns, beside its results, the
-handlers' median durations, which the cost stage reads."""
+handlers' median durations and what each did per record (its own CPU, its AWS calls,
+the bytes it logged), which the cost stage reads."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from bench.results import HandlerDurations, Result
+from bench.results import FunctionUse, HandlerDurations, Result
+
+STATE_DIR = Path(".cardwatch/bench")
+
+
+@contextmanager
+def _counted_calls() -> Iterator[dict[str, Counter[str]]]:
+    """Every AWS call made while an invocation runs on the calling thread, counted by
+    function and ``service.Operation`` (botocore's one call path, wrapped for the
+    block)."""
+    from botocore.client import BaseClient
+
+    from cardwatch.local.runtime.lambda_runtime import running_function
+
+    counted: dict[str, Counter[str]] = defaultdict(Counter)
+    original = BaseClient._make_api_call
+
+    def counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        key = running_function()
+        if key is not None:
+            counted[key][f"{self.meta.service_model.service_name}.{operation_name}"] += 1
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = counting
+    try:
+        yield counted
+    finally:
+        BaseClient._make_api_call = original
+
+
+@contextmanager
+def _fold_on_invoking_thread() -> Iterator[None]:
+    """aggregate folds on its invoking thread for the block, so that its CPU and its
+    calls are counted as its own (its pool's threads are not the invocation's)."""
+    saved = os.environ.get("FOLD_THREADS")
+    os.environ["FOLD_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("FOLD_THREADS", None)
+        else:
+            os.environ["FOLD_THREADS"] = saved
+
+
+def _uses(pipeline: Any, counted: dict[str, Counter[str]]) -> dict[str, FunctionUse]:
+    """Per function: its own CPU per record (the median invocation's), its calls and the
+    bytes it logged per record."""
+    uses = {}
+    for key, invocations in pipeline.functions.invocations.items():
+        if not invocations:
+            continue
+        records = sum(i.records for i in invocations)
+        log = STATE_DIR / "logs" / f"{pipeline.blueprint.functions[key].name}.log"
+        uses[key] = FunctionUse(
+            invocations=len(invocations),
+            records=records,
+            cpu_ms=statistics.median(i.cpu_ms / max(1, i.records) for i in invocations),
+            calls={call: n / records for call, n in sorted(counted[key].items())},
+            log_bytes=(log.stat().st_size if log.exists() else 0) / records,
+        )
+    return uses
 
 
 def run() -> tuple[list[Result], HandlerDurations]:
@@ -26,8 +94,13 @@ def run() -> tuple[list[Result], HandlerDurations]:
 
     results: list[Result] = []
     handler_ms: dict[str, float] = {}
-    settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=Path(".cardwatch/bench"))
-    with LocalPipeline(settings) as pipeline:
+    settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=STATE_DIR)
+    shutil.rmtree(STATE_DIR / "logs", ignore_errors=True)  # bytes logged: this run's
+    with (
+        _fold_on_invoking_thread(),
+        _counted_calls() as counted,
+        LocalPipeline(settings) as pipeline,
+    ):
         assert pipeline.made is not None
         table = pipeline.blueprint.profile_table_name
         idle = _bare_put_ms(table, "idle", 300)
@@ -160,7 +233,18 @@ def run() -> tuple[list[Result], HandlerDurations]:
                 note=f"{len(latencies)} of 5 bursts alerted",
             )
         )
-    return results, HandlerDurations(handler_ms)
+    uses = _uses(pipeline, counted)  # closed: the logs are flushed
+    results += [
+        Result(
+            f"own CPU per record: {key} (median, emulator's time taken out)",
+            round(use.cpu_ms, 2),
+            "ms",
+            note=f"{use.invocations} invocations, {use.records} records; the "
+            "invocation thread's CPU time",
+        )
+        for key, use in uses.items()
+    ]
+    return results, HandlerDurations(handler_ms, uses)
 
 
 def _bare_put_ms(table: str, tag: str, count: int) -> float:

@@ -1,13 +1,15 @@
 """Local mode's Lambda runtime: invocations running at once never share module state."""
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from cardwatch.blueprint import blueprint_for
 from cardwatch.local.runtime.function_logs import FunctionLogs
-from cardwatch.local.runtime.lambda_runtime import LocalLambda
+from cardwatch.local.runtime.lambda_runtime import LocalLambda, running_function
 
 
 def test_invocations_at_once_run_in_environments_of_their_own() -> None:
@@ -57,3 +59,34 @@ def test_environments_at_once_never_flush_each_others_metrics(
     first.module.metrics.flush_metrics(raise_on_empty_metrics=True)
     published = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert published["TransactionsCreated"] == [1.0]
+
+
+def test_an_invocation_records_its_own_cpu_its_records_and_its_function() -> None:
+    """The cost model reads each invocation's own CPU: the thread's, not the process's
+    (another thread burning CPU meanwhile is not counted), and its batch's records."""
+    functions = LocalLambda(blueprint_for("local", "runtime"), concurrency=1)
+    seen: list[str | None] = []
+
+    def busy(event: dict[str, object], context: object) -> None:
+        seen.append(running_function())
+        deadline = time.thread_time() + 0.05
+        while time.thread_time() < deadline:
+            pass
+        time.sleep(0.2)  # waiting is not CPU
+
+    environment = functions._environment("aggregate")
+    environment.handler = busy
+    functions._idle["aggregate"].append(environment)
+    stop = threading.Event()
+    noise = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
+    noise.start()
+    try:
+        functions.invoke("aggregate", {"Records": [{}, {}, {}]})
+    finally:
+        stop.set()
+        noise.join()
+    (invocation,) = functions.invocations["aggregate"]
+    assert seen == ["aggregate"] and running_function() is None
+    assert invocation.records == 3
+    assert 50 <= invocation.cpu_ms < 150
+    assert invocation.duration_ms >= 250

@@ -176,7 +176,9 @@ class DynamoEntityCounters:
         folded = 0
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
             for wave in waves(chunks(unique)):
-                for now, earlier in pool.map(self._fold_chunk, wave):
+                # a wave of one chunk (or one thread) is folded on the caller's thread
+                run = map if self._threads == 1 or len(wave) == 1 else pool.map
+                for now, earlier in run(self._fold_chunk, wave):
                     folded, before = folded + now, before + earlier
         return Folded(folded, before)
 

@@ -8,14 +8,36 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cardwatch.blueprint import Blueprint, FunctionSpec
 from cardwatch.local.runtime.function_logs import FunctionLogs
 
-__all__ = ["LocalContext", "LocalLambda"]
+__all__ = ["Invocation", "LocalContext", "LocalLambda", "running_function"]
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+_running = threading.local()
+
+
+def running_function() -> str | None:
+    """The key of the function this thread is running an invocation of (None: none), so
+    that what the invocation does, its AWS calls say, can be counted as its own."""
+    return getattr(_running, "key", None)
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One invocation as Lambda would bill and a cost model would read it."""
+
+    #: wall time, what Lambda bills (on the emulator: an upper bound)
+    duration_ms: float
+    #: CPU time of the invocation's own thread: the function's own work, without the
+    #: emulator's (another process) or the other invocations'
+    cpu_ms: float
+    #: the records of a batch event (stream, queue), 1 for any other event
+    records: int
 
 
 class LocalContext:
@@ -85,6 +107,8 @@ class LocalLambda:
         self.peak = dict.fromkeys(blueprint.functions, 0)
         #: Each invocation's duration in milliseconds, per function (what Lambda bills).
         self.durations: dict[str, list[float]] = {key: [] for key in blueprint.functions}
+        #: Each invocation's duration, own CPU and records, per function.
+        self.invocations: dict[str, list[Invocation]] = {key: [] for key in blueprint.functions}
 
     def _environment(self, key: str) -> _Environment:
         """A free environment of the function, or a new one (under the caller's slot)."""
@@ -104,14 +128,25 @@ class LocalLambda:
             with self._count:
                 self._running[key] += 1
                 self.peak[key] = max(self.peak[key], self._running[key])
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
+            _running.key = key
             try:
                 if self._logs is None:
                     return environment.handler(event, context)
                 with self._logs.running(spec.name):
                     return environment.handler(event, context)
             finally:
-                self.durations[key].append((time.perf_counter() - started) * 1000)
+                _running.key = None
+                took = (time.perf_counter() - started) * 1000
+                self.durations[key].append(took)
+                records = event.get("Records") if isinstance(event, dict) else None
+                self.invocations[key].append(
+                    Invocation(
+                        took,
+                        (time.thread_time() - cpu) * 1000,
+                        len(records) if isinstance(records, list) else 1,
+                    )
+                )
                 with self._count:
                     self._running[key] -= 1
                 with self._environments:
