@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -74,7 +75,7 @@ def test_throttling_is_reported_as_busy(blueprint: Blueprint, parser: Transactio
     def throttled(**_: object) -> None:
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "PutItem")
 
-    client.transact_write_items = throttled
+    client.put_item = throttled
     transaction = parser.parse(body())
     with pytest.raises(StoreBusy):
         DynamoTransactionStore(blueprint.table_name, client).add(transaction, "f")
@@ -89,27 +90,66 @@ def test_the_table_matches_the_blueprint(blueprint: Blueprint, provisioned: Prov
 
 
 @pytest.mark.requirement("R000-04")
-def test_a_failed_write_stores_neither_guard_nor_item_and_the_resend_is_stored(
+def test_a_failed_write_is_completed_by_the_resend_and_answered_created(
     store: DynamoTransactionStore, parser: TransactionParser, blueprint: Blueprint
 ) -> None:
-    # GIVEN a write that fails at DynamoDB (the item part is refused: both are cancelled)
+    # GIVEN a write that fails at DynamoDB after the guard (the item is refused)
     transaction = parser.parse(body())
     failing = boto3.client("dynamodb")
 
-    def refused(**kwargs: Any) -> None:
-        kwargs["TransactItems"][1]["Put"]["Item"]["timestamp"] = {"S": "not a number"}
-        boto3.client("dynamodb").transact_write_items(**kwargs)
+    def refused(**kwargs: Any) -> Any:
+        if kwargs["Item"]["record_type"]["S"] == "transaction":
+            kwargs["Item"]["timestamp"] = {"S": "not a number"}
+        return boto3.client("dynamodb").put_item(**kwargs)
 
-    failing.transact_write_items = refused
+    failing.put_item = refused
     with pytest.raises(ClientError):
         DynamoTransactionStore(blueprint.table_name, failing).add(
             transaction, transaction.fingerprint()
         )
-    # THEN nothing is stored, so the resend is not mistaken for a repeat
-    assert scan_all(blueprint.table_name) == []
+    # THEN only the guard is there: nothing was answered, nothing is served
+    assert [item["record_type"] for item in scan_all(blueprint.table_name)] == ["guard"]
+    assert store.get(transaction.transaction_id) is None
+    # AND the resend writes the item and is answered as created, not as a repeat
     assert store.add(transaction, transaction.fingerprint()) is None
     kinds = sorted(item["record_type"] for item in scan_all(blueprint.table_name))
     assert kinds == ["guard", "transaction"]
+    # AND another body under that id is a conflict, a second resend a repeat
+    other = parser.parse(body(amount=99.99))
+    assert store.add(other, other.fingerprint()).fingerprint == transaction.fingerprint()  # type: ignore[union-attr]
+    repeat = store.add(transaction, transaction.fingerprint())
+    assert repeat is not None and repeat.fingerprint == transaction.fingerprint()
+
+
+def test_a_body_holding_the_id_before_its_item_is_written_makes_another_a_conflict(
+    store: DynamoTransactionStore, parser: TransactionParser, blueprint: Blueprint
+) -> None:
+    # GIVEN a request that stopped after its guard (its item never written)
+    first = parser.parse(body())
+    failing = boto3.client("dynamodb")
+
+    def stop_after_guard(**kwargs: Any) -> Any:
+        if kwargs["Item"]["record_type"]["S"] == "transaction":
+            raise ClientError({"Error": {"Code": "InternalServerError"}}, "PutItem")
+        return boto3.client("dynamodb").put_item(**kwargs)
+
+    failing.put_item = stop_after_guard
+    with pytest.raises(StoreBusy):  # the client is answered 503 and may resend
+        DynamoTransactionStore(blueprint.table_name, failing).add(first, first.fingerprint())
+    # WHEN another body comes under the same id while its writer may still be alive
+    other = parser.parse(body(amount=12.34))
+    held = store.add(other, other.fingerprint())
+    # THEN it is refused as a conflict (the id is the first body's) and nothing is written
+    assert held is not None and held.fingerprint == first.fingerprint()
+    assert [item["record_type"] for item in scan_all(blueprint.table_name)] == ["guard"]
+    # AND once no writer of the first can be alive (Lambda's 15 minutes), a corrected
+    # body takes the id over, and is stored and answered as created
+    later = DynamoTransactionStore(
+        blueprint.table_name, boto3.client("dynamodb"), clock=lambda: time.time() + 16 * 60
+    )
+    assert later.add(other, other.fingerprint()) is None
+    stored = later.get(other.transaction_id)
+    assert stored is not None and stored.fingerprint == other.fingerprint()
 
 
 def test_a_coordinate_dynamodb_cannot_hold_is_refused_and_others_kept_to_a_centimetre(

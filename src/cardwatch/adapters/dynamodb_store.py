@@ -23,8 +23,9 @@ migration, and the extra read can go once no such item is left in any window rea
 from __future__ import annotations
 
 import logging
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,7 +35,7 @@ import boto3
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
+from cardwatch.adapters.dynamodb_errors import BUSY_CODES
 from cardwatch.adapters.dynamodb_items import read_items_fast
 from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.errors import StoreBusy
@@ -58,6 +59,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 GUARD_TIMESTAMP = 0
+#: a writer older than this is dead: Lambda ends every invocation within 15 minutes
+WRITER_LIFETIME_MS = 15 * 60 * 1000
 #: the attribute of the review queue's sparse index, and its one value
 REVIEW_QUEUE_ATTRIBUTE = "review_queue"
 REVIEW_QUEUE_OPEN = "open"
@@ -151,8 +154,11 @@ class DynamoTransactionStore:
         time_bucket_index: str = "time_bucket-timestamp-index",
         bucket_seconds: int = 300,
         review_index: str = "review_queue-timestamp-index",
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._table = table_name
+        self._clock = clock
         # windows and the decision log are read by the page: items without botocore's walk
         self._client = read_items_fast(client or boto3.client("dynamodb"))
         self._bucket_index = time_bucket_index
@@ -174,28 +180,58 @@ class DynamoTransactionStore:
             "record_type": RECORD_GUARD,
             "fingerprint": fingerprint,
             "item_timestamp": transaction.timestamp_ms,
+            "claimed_ms": int(self._clock() * 1000),
         }
-        new = "attribute_not_exists(transaction_id)"
+        # Two writes, each conditional, no transaction (a transaction would charge both
+        # twice): the guard claims the id for this body, then the item is written by
+        # whichever request gets there first. A request that stopped between the two
+        # (no answer reached its client) leaves the guard; its resend writes the item.
+        held = self._put_new(guard)
+        if held is not None and str(held["fingerprint"]) != fingerprint:
+            stored = self.get(transaction.transaction_id)
+            if stored is not None or not self._take_abandoned(guard, held):
+                # another body holds the id (written, or its writer still alive)
+                return stored or StoredTransaction(transaction, str(held["fingerprint"]))
+        if self._put_new(record) is None:
+            return None  # this request wrote the transaction: created
+        return StoredTransaction(transaction, fingerprint)  # a repeat, already written
+
+    def _take_abandoned(self, guard: dict[str, Any], held: dict[str, Any]) -> bool:
+        """Take over the id from a guard whose item was never written and whose writer
+        cannot be alive (no Lambda runs longer than 15 minutes): True if taken."""
+        claimed = int(held.get("claimed_ms", 0))
+        if int(guard["claimed_ms"]) - claimed < WRITER_LIFETIME_MS:
+            return False
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": to_attributes(item), **cond}}
-                    for item, cond in (
-                        (guard, {"ConditionExpression": new}),
-                        (record, {"ConditionExpression": new}),
-                    )
-                ]
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_attributes(guard),
+                ConditionExpression="fingerprint = :held",
+                ExpressionAttributeValues=to_attributes({":held": held["fingerprint"]}),
             )
         except ClientError as error:
-            code = error.response["Error"]["Code"]
-            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
-                stored = self.get(transaction.transaction_id)
-                if stored is None:
-                    raise RuntimeError("a transaction guard without its item") from error
-                return stored
-            if code in BUSY_CODES or code == "TransactionCanceledException":
-                raise StoreBusy(code) from error  # a conflict or throttling: retry the request
-            raise
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                _busy_or_raise(error)
+            return False  # another request took it first
+        return True
+
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """Put ``item`` unless its key is taken: None if put, else the item there."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_attributes(item),
+                ConditionExpression="attribute_not_exists(transaction_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                _busy_or_raise(error)
+            held = error.response.get("Item")
+            if held:
+                return from_attributes(held)
+            there = self._get_item(str(item["transaction_id"]), int(item["timestamp"]))
+            return there if there is not None else dict(item)
         return None
 
     def case_item(self, transaction_id: str) -> dict[str, Any] | None:
