@@ -11,6 +11,7 @@ backtest copies nothing per transaction.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from cardwatch.domain.engine.state import (
     terminal_entity,
 )
 
-__all__ = ["InMemoryState"]
+__all__ = ["InFlight", "InFlightState", "InMemoryState"]
 
 _PRUNE_EVERY = 50_000
 #: Buckets past their window are dropped in batches of about this many (amortized).
@@ -269,6 +270,67 @@ class InMemoryState:
         for transaction_id in expired:
             del self._applied[transaction_id]
             self._registered.discard(transaction_id)
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """How far behind the deployment's state a transaction's effects land, in event
+    time: the card's counters once its detect invocation's transaction commits
+    (``apply_ms`` after it arrives), the shared entities' once aggregate folds the
+    profile stream's batch (``fold_ms``, its batching window and invocation)."""
+
+    apply_ms: int = 25
+    fold_ms: int = 1_000
+
+
+class InFlightState(InMemoryState):
+    """:class:`InMemoryState` as the deployment serves it under load: a transaction's
+    event is registered at once (the card's recent events never lag), its card counters
+    land ``apply_ms`` later and its terminal's and spread entities' ``fold_ms`` later,
+    so a replay's rows are the rows detect serves, not a sequential ideal."""
+
+    def __init__(self, in_flight: InFlight | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.in_flight = in_flight or InFlight()
+        self._due: list[tuple[int, int, bool, StateChange]] = []
+        self._sequence = 0
+
+    def read(
+        self,
+        card_key: str,
+        terminal_id: str,
+        transaction_id: str,
+        at_ms: int,
+        keys: Keys = NO_KEYS,
+    ) -> Snapshot:
+        self._land(at_ms)
+        return super().read(card_key, terminal_id, transaction_id, at_ms, keys)
+
+    def apply(self, change: StateChange) -> bool:
+        event = change.event
+        if event.transaction_id in self._applied:
+            return False
+        self._applied[event.transaction_id] = event.timestamp_ms
+        self._newest_ms = max(self._newest_ms, event.timestamp_ms)
+        self._register_event(change)
+        for shared, delay in ((False, self.in_flight.apply_ms), (True, self.in_flight.fold_ms)):
+            self._sequence += 1
+            heapq.heappush(
+                self._due, (event.timestamp_ms + delay, self._sequence, shared, change)
+            )
+        return True
+
+    def _land(self, now_ms: int) -> None:
+        """Everything due by ``now_ms``, in the order it was due."""
+        while self._due and self._due[0][0] <= now_ms:
+            _, _, shared, change = heapq.heappop(self._due)
+            if shared:
+                self._add_terminal(change)
+            else:
+                self._add_card(change)
+                self._since_prune += 1
+                if self._since_prune >= _PRUNE_EVERY:
+                    self._prune()
 
 
 class InMemoryModelRegistry:

@@ -175,6 +175,10 @@ def _replay_settings(args: argparse.Namespace) -> Any:
         retrain_every_days=args.retrain_every_days,
         seed=args.seed,
     )
+    if getattr(args, "in_flight", False):
+        from cardwatch.adapters.memory import InFlight  # noqa: PLC0415
+
+        settings = replace(settings, in_flight=InFlight())
     if getattr(args, "as_deployed", False):
         from cardwatch.domain.engine.model_store import default_model  # noqa: PLC0415
         from cardwatch.training.model_choice import Promotion  # noqa: PLC0415
@@ -287,6 +291,13 @@ def _add_replay_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-delay-days", type=float, default=7.0)
     parser.add_argument("--retrain-every-days", type=float, default=7.0, help="0: never retrain")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--in-flight",
+        action="store_true",
+        help="land each transaction's effects as late as the deployment does under load "
+        "(its card's counters 25 ms later, its terminal's a second later): the rows "
+        "detect serves, not a sequential ideal",
+    )
 
 
 def _add_preflight(commands: Any) -> None:

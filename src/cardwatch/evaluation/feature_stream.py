@@ -32,12 +32,12 @@ from typing import IO, BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from cardwatch.adapters.memory import InMemoryState
+from cardwatch.adapters.memory import InFlight, InFlightState, InMemoryState
 from cardwatch.domain.engine.detection import Detector, Label
 from cardwatch.domain.engine.features import FEATURES, Observation
 from cardwatch.domain.engine.rules import default_policy
 
-__all__ = ["Columns", "Observed", "collector_paused", "observed", "stream"]
+__all__ = ["Columns", "InFlight", "Observed", "collector_paused", "observed", "stream"]
 
 #: (the row's index in the file, labels known, its features or None: a repeated id)
 Observed = tuple[int, int, list[float] | None]
@@ -67,9 +67,16 @@ class Columns:
     labels: list[int]
     positions: list[int]
     label_delay_ms: int
+    #: None: each transaction's effects land before the next is read (a sequential
+    #: ideal); else as late as the deployment lands them under load
+    in_flight: InFlight | None = None
 
     def __len__(self) -> int:
         return len(self.positions)
+
+    def state(self) -> InMemoryState:
+        """The state the rows are observed against."""
+        return InMemoryState() if self.in_flight is None else InFlightState(self.in_flight)
 
 
 @contextmanager
@@ -218,7 +225,7 @@ def _work(requests: BinaryIO, replies: BinaryIO) -> None:
     ring: NDArray[np.float64] = np.ndarray(
         (ring_rows, len(FEATURES) + _META), np.float64, buffer=memory.buf
     )
-    detector = Detector(InMemoryState(), default_policy())
+    detector = Detector(columns.state(), default_policy())
     with collector_paused():
         _fill(ring, observed(columns, detector), len(columns), requests, replies)
     del ring

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cardwatch.adapters.memory import InMemoryScoreLog, InMemoryState
+from cardwatch.adapters.memory import InFlight, InMemoryScoreLog
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.engine.budget import AlertBudget, count_bins
 from cardwatch.domain.engine.detection import Assessment, Decision, Detector
@@ -74,6 +74,9 @@ class ReplaySettings:
     #: keep the state (labels learnt, rows observed) in a worker process a step ahead
     #: of the judging (the same features, sooner); None: as ``fit_ahead``
     state_worker: bool | None = None
+    #: None: each transaction's effects land before the next is read; else as late as
+    #: the deployment lands them under load (the rows detect serves)
+    in_flight: InFlight | None = None
 
     @property
     def retrains(self) -> bool:
@@ -182,7 +185,7 @@ def replay(
         retrainer = _Retrainer(plan, fitter, history, settings)
         columns = _columns(history, order, settings)
         policy = policy or default_policy()
-        detector = Detector(InMemoryState(), policy, settings.start_model)
+        detector = Detector(columns.state(), policy, settings.start_model)
         rows = stream(columns) if apart else observed(columns, detector)
         result = _replay(history, settings, detector, rows, retrainer, progress=progress)
         result.features = fitter.close()
@@ -210,6 +213,7 @@ def _columns(
         history.labels.tolist(),
         order.tolist(),
         int(settings.label_delay_days * DAY_MS),
+        settings.in_flight,
     )
 
 
