@@ -315,9 +315,7 @@ class InFlightState(InMemoryState):
         self._register_event(change)
         for shared, delay in ((False, self.in_flight.apply_ms), (True, self.in_flight.fold_ms)):
             self._sequence += 1
-            heapq.heappush(
-                self._due, (event.timestamp_ms + delay, self._sequence, shared, change)
-            )
+            heapq.heappush(self._due, (event.timestamp_ms + delay, self._sequence, shared, change))
         return True
 
     def _land(self, now_ms: int) -> None:
