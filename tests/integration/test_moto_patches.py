@@ -236,3 +236,82 @@ def test_xray_keeps_resource_policies() -> None:
     )
     assert str(raw["put"]).startswith("refused"), "raw moto keeps the policies: xray can go"
     assert patched["put"] == "sns"
+
+
+def test_dynamodb_exports_to_s3_as_aws_writes_them_full_and_incremental() -> None:
+    # DynamoDB: an export's files under AWSDynamoDB/{ExportId}/ with its manifests; an
+    # incremental export holds each item changed in the period, once, as it left it
+    raw, patched = both(
+        """
+        import gzip, time
+        ddb, s3 = client("dynamodb"), client("s3")
+        s3.create_bucket(Bucket="exports")
+        ddb.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        ddb.update_continuous_backups(
+            TableName="t", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+        arn = ddb.describe_table(TableName="t")["Table"]["TableArn"]
+        ddb.put_item(TableName="t", Item={"k": {"S": "before"}, "v": {"N": "1"}})
+        time.sleep(0.05)
+        start = time.time()
+        ddb.put_item(TableName="t", Item={"k": {"S": "new"}, "v": {"N": "1"}})
+        ddb.put_item(TableName="t", Item={"k": {"S": "before"}, "v": {"N": "2"}})
+        ddb.put_item(TableName="t", Item={"k": {"S": "before"}, "v": {"N": "3"}})
+        end = time.time()
+        def read(export):
+            arn_ = export["ExportDescription"]["ExportArn"]
+            for _ in range(50):
+                described = ddb.describe_export(ExportArn=arn_)["ExportDescription"]
+                if described["ExportStatus"] != "IN_PROGRESS":
+                    break
+                time.sleep(0.1)
+            keys = sorted(o["Key"] for o in s3.list_objects_v2(
+                Bucket="exports", Prefix=described["S3Prefix"]).get("Contents", []))
+            lines = []
+            for key in keys:
+                if key.endswith(".json.gz") or key.endswith(".gz"):
+                    body = gzip.decompress(s3.get_object(Bucket="exports", Key=key)["Body"].read())
+                    lines += [json.loads(l) for l in body.decode().splitlines() if l]
+            return {"arn": arn_, "keys": [k.split("/", 3)[-1] for k in keys], "lines": lines, "failure": described.get("FailureMessage")}
+        answer["full"] = attempt(lambda: read(ddb.export_table_to_point_in_time(
+            TableArn=arn, S3Bucket="exports", S3Prefix="full")))
+        answer["incremental"] = attempt(lambda: read(ddb.export_table_to_point_in_time(
+            TableArn=arn, S3Bucket="exports", S3Prefix="inc", ExportType="INCREMENTAL_EXPORT",
+            IncrementalExportSpecification={
+                "ExportFromTime": start, "ExportToTime": end,
+                "ExportViewType": "NEW_AND_OLD_IMAGES"})))
+        """
+    )
+    # raw moto: an ARN naming an import, one data file and no manifest, and the
+    # "incremental" export is the whole table
+    assert "/import/" in raw["full"]["arn"]
+    assert not any("manifest" in key for key in raw["full"]["keys"])
+    assert len(raw["incremental"]["lines"]) == 2 and "Item" in raw["incremental"]["lines"][0]
+    # patched: AWS's layout and ARN
+    full = patched["full"]
+    assert re.fullmatch(
+        r"arn:aws:dynamodb:us-east-1:\d{12}:table/t/export/\d{14}-[0-9a-f]{8}", full["arn"]
+    )
+    export_id = full["arn"].rsplit("/", 1)[-1]
+    names = {key.removeprefix(f"{export_id}/") for key in full["keys"]}
+    assert {
+        "_started",
+        "manifest-summary.json",
+        "manifest-summary.checksum",
+        "manifest-files.json",
+        "manifest-files.checksum",
+    } <= names
+    assert any(re.fullmatch(r"data/[0-9a-f]+\.json\.gz", name) for name in names)
+    assert sorted(line["Item"]["k"]["S"] for line in full["lines"]) == ["before", "new"]
+    # an incremental export: each changed item once, its state after and before the period
+    by_key = {line["Keys"]["k"]["S"]: line for line in patched["incremental"]["lines"]}
+    assert set(by_key) == {"before", "new"}
+    assert by_key["before"]["NewImage"]["v"] == {"N": "3"}
+    assert by_key["before"]["OldImage"]["v"] == {"N": "1"}
+    assert "OldImage" not in by_key["new"] and by_key["new"]["NewImage"]["v"] == {"N": "1"}
+    assert int(by_key["before"]["Metadata"]["WriteTimestampMicros"]["N"]) > 0

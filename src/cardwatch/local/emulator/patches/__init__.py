@@ -4,6 +4,8 @@ integration tier's in-process moto).
 
 - :mod:`~cardwatch.local.emulator.patches.dynamodb`: atomic requests, all-or-nothing
   transactions, streams of transactional writes, consumed capacity by item size;
+- :mod:`~cardwatch.local.emulator.patches.dynamodb_export`: exports to S3 as AWS writes
+  them (manifests, names, incremental exports);
 - :mod:`~cardwatch.local.emulator.patches.xray`: X-Ray's resource policies;
 - :mod:`~cardwatch.local.emulator.patches.awslambda`: Lambda's account settings;
 - :mod:`~cardwatch.local.emulator.patches.messaging`: SNS attributes and SQS redrive
@@ -31,7 +33,15 @@ from importlib import metadata
 from types import ModuleType
 from typing import Any
 
-from cardwatch.local.emulator.patches import awslambda, dynamodb, messaging, s3, speed, xray
+from cardwatch.local.emulator.patches import (
+    awslambda,
+    dynamodb,
+    dynamodb_export,
+    messaging,
+    s3,
+    speed,
+    xray,
+)
 
 __all__ = ["PATCHES", "WRITTEN_FOR", "PatchesOutdated", "broken_targets", "check", "install"]
 
@@ -40,6 +50,7 @@ WRITTEN_FOR = "5.2.5"
 #: Every patch by name, speed's included (the emulator's server installs it itself).
 PATCHES: dict[str, ModuleType] = {
     "dynamodb": dynamodb,
+    "dynamodb_export": dynamodb_export,
     "xray": xray,
     "awslambda": awslambda,
     "messaging": messaging,
@@ -120,6 +131,7 @@ def install() -> None:
         check()
         _checked = True
     dynamodb.install()
+    dynamodb_export.install()
     xray.install()
     awslambda.install()
     messaging.install()
