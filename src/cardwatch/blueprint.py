@@ -368,6 +368,12 @@ class Blueprint:
     profile_table_key = "entity"
     profile_table_sort_key = "slot"
     profile_ttl_attribute = "expires_at"
+    #: Transactions, their decisions and labels are kept online this long after they
+    #: happened (13 months: a year of history and a chargeback's window), then
+    #: DynamoDB's time to live deletes them; the decision log's copy in S3 is kept
+    #: longer, under the bucket's lifecycle rules.
+    transaction_ttl_attribute = "expires_at"
+    transaction_retention_days = 396
     #: The profile table's stream carries each applied card event to aggregate.
     profile_stream_view_type = "NEW_IMAGE"
 
@@ -611,6 +617,7 @@ class Blueprint:
                     # the analyst key's id (not its value): labels take only that key
                     "ANALYST_API_KEY_ID": Handle.ANALYST_API_KEY,
                     "LABEL_SOURCE_RANKS": self.label_source_ranks,
+                    "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
                 },
                 grants=(
                     (Handle.TABLE, ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),

@@ -51,6 +51,33 @@ def test_rotation_and_point_in_time_recovery(cdktf_stack: Synthesized, pulumi_st
     )
 
 
+def test_every_table_expires_its_items_by_time_to_live(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    """Transactions by their retention, the detection state by its windows: no table
+    grows without end."""
+    bp = cdktf_stack.blueprint
+    expected = {
+        bp.table_name: bp.transaction_ttl_attribute,
+        bp.profile_table_name: bp.profile_ttl_attribute,
+    }
+    rendered = {
+        t["name"]: t["ttl"]["attribute_name"]
+        for t in cdktf_stack.resources("aws_dynamodb_table").values()
+        if t["ttl"]["enabled"]
+    }
+    assert rendered == expected
+    pulumi_bp = pulumi_stack.blueprint
+    assert {
+        t.inputs["name"]: t.inputs["ttl"]["attributeName"]
+        for t in pulumi_stack.of("aws:dynamodb/table:Table")
+        if t.inputs["ttl"]["enabled"]
+    } == {
+        pulumi_bp.table_name: pulumi_bp.transaction_ttl_attribute,
+        pulumi_bp.profile_table_name: pulumi_bp.profile_ttl_attribute,
+    }
+
+
 def test_visibility_timeout_is_six_times_the_consumers(
     cdktf_stack: Synthesized, pulumi_stack: Any
 ) -> None:

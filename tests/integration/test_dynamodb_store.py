@@ -265,3 +265,31 @@ def test_the_sharded_review_queue_pages_every_case_once_newest_first_through_tie
     # THEN every open case of that decision came once, newest first (ties by id)
     expected = [tid for _, tid, d in sorted(cases, reverse=True) if decision in (None, d)]
     assert seen == expected
+
+
+def test_a_transaction_and_its_guard_expire_with_the_retention(
+    parser: TransactionParser, blueprint: Blueprint, provisioned: Provisioned
+) -> None:
+    """The table deletes a transaction, its decision and labels, and its guard, by
+    DynamoDB's time to live, the retention after the transaction happened."""
+    from cardwatch.adapters.dynamodb_store import TTL_ATTRIBUTE  # noqa: PLC0415
+
+    assert blueprint.transaction_ttl_attribute == TTL_ATTRIBUTE
+    ttl = boto3.client("dynamodb").describe_time_to_live(TableName=blueprint.table_name)
+    assert ttl["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": TTL_ATTRIBUTE,
+    }
+    store = DynamoTransactionStore(
+        blueprint.table_name,
+        boto3.client("dynamodb"),
+        retention_days=blueprint.transaction_retention_days,
+    )
+    transaction = parser.parse(body())
+    assert store.add(transaction, transaction.fingerprint()) is None
+    expiry = (transaction.timestamp_ms // 1000) + blueprint.transaction_retention_days * 86_400
+    items = scan_all(blueprint.table_name)
+    assert sorted(item["record_type"] for item in items) == ["guard", "transaction"]
+    assert {abs(int(item[TTL_ATTRIBUTE]) - expiry) <= 1 for item in items} == {True}
+    stored = store.get(transaction.transaction_id)
+    assert stored is not None and stored.transaction == transaction

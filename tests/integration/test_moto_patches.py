@@ -277,7 +277,10 @@ def test_dynamodb_exports_to_s3_as_aws_writes_them_full_and_incremental() -> Non
                 if key.endswith(".json.gz") or key.endswith(".gz"):
                     body = gzip.decompress(s3.get_object(Bucket="exports", Key=key)["Body"].read())
                     lines += [json.loads(l) for l in body.decode().splitlines() if l]
-            return {"arn": arn_, "keys": [k.split("/", 3)[-1] for k in keys], "lines": lines, "failure": described.get("FailureMessage")}
+            return {
+                "arn": arn_, "keys": [k.split("/", 3)[-1] for k in keys], "lines": lines,
+                "failure": described.get("FailureMessage"),
+            }
         answer["full"] = attempt(lambda: read(ddb.export_table_to_point_in_time(
             TableArn=arn, S3Bucket="exports", S3Prefix="full")))
         answer["incremental"] = attempt(lambda: read(ddb.export_table_to_point_in_time(

@@ -59,6 +59,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 GUARD_TIMESTAMP = 0
+#: the attribute DynamoDB's time to live reads (epoch seconds)
+TTL_ATTRIBUTE = "expires_at"
 #: a writer older than this is dead: Lambda ends every invocation within 15 minutes
 WRITER_LIFETIME_MS = 15 * 60 * 1000
 #: the attribute of the review queue's sparse index, and its one value
@@ -156,9 +158,11 @@ class DynamoTransactionStore:
         review_index: str = "review_queue-timestamp-index",
         *,
         clock: Callable[[], float] = time.time,
+        retention_days: int = 396,
     ) -> None:
         self._table = table_name
         self._clock = clock
+        self._retention_ms = retention_days * 86_400_000
         # windows and the decision log are read by the page: items without botocore's walk
         self._client = read_items_fast(client or boto3.client("dynamodb"))
         self._bucket_index = time_bucket_index
@@ -173,6 +177,8 @@ class DynamoTransactionStore:
             "record_type": RECORD_TRANSACTION,
             "fingerprint": fingerprint,
             "received_at": datetime.now(UTC).isoformat(),
+            # DynamoDB's time to live deletes it (and its decision and labels) then
+            TTL_ATTRIBUTE: (transaction.timestamp_ms + self._retention_ms) // 1000,
         }
         guard = {
             "transaction_id": transaction.transaction_id,
@@ -181,6 +187,7 @@ class DynamoTransactionStore:
             "fingerprint": fingerprint,
             "item_timestamp": transaction.timestamp_ms,
             "claimed_ms": int(self._clock() * 1000),
+            TTL_ATTRIBUTE: record[TTL_ATTRIBUTE],
         }
         # Two writes, each conditional, no transaction (a transaction would charge both
         # twice): the guard claims the id for this body, then the item is written by

@@ -47,6 +47,7 @@ class IngestConfig:
     review_index: str
     max_transaction_age: timedelta = timedelta(days=365)
     label_source_ranks: str | None = None
+    retention_days: int = 396
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -58,6 +59,7 @@ class IngestConfig:
             review_index=_required(env, "REVIEW_INDEX"),
             max_transaction_age=timedelta(days=int(env.get("MAX_TRANSACTION_AGE_DAYS", "365"))),
             label_source_ranks=env.get("LABEL_SOURCE_RANKS"),
+            retention_days=int(env.get("TRANSACTION_RETENTION_DAYS", "396")),
         )
 
 

@@ -30,7 +30,10 @@ def ingest_service() -> IngestService:
     config = IngestConfig.from_env()
     key = derive_card_token_key(client("kms"), config.card_token_key_id)
     parser = TransactionParser(CardTokenizer(key), TimeWindow(max_age=config.max_transaction_age))
-    return IngestService(parser, DynamoTransactionStore(config.table_name, dynamodb()))
+    store = DynamoTransactionStore(
+        config.table_name, dynamodb(), retention_days=config.retention_days
+    )
+    return IngestService(parser, store)
 
 
 def label_service() -> LabelService:

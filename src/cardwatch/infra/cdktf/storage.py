@@ -42,6 +42,7 @@ class TransactionStore(Construct):
                 )
                 for index in blueprint.table_indexes
             ],
+            ttl=DynamodbTableTtl(enabled=True, attribute_name=blueprint.transaction_ttl_attribute),
             stream_enabled=True,
             stream_view_type=blueprint.stream_view_type,
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),

@@ -31,6 +31,7 @@ class TransactionStore(pulumi.ComponentResource):
                 }
                 for i in bp.table_indexes
             ],
+            ttl={"enabled": True, "attribute_name": bp.transaction_ttl_attribute},
             stream_enabled=True,
             stream_view_type=bp.stream_view_type,
             point_in_time_recovery={"enabled": True},

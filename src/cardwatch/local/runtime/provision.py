@@ -156,6 +156,13 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
         TableName=blueprint.table_name,
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
     )
+    dynamodb.update_time_to_live(
+        TableName=blueprint.table_name,
+        TimeToLiveSpecification={
+            "Enabled": True,
+            "AttributeName": blueprint.transaction_ttl_attribute,
+        },
+    )
     return str(response["TableDescription"]["LatestStreamArn"])
 
 
