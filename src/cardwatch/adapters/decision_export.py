@@ -1,0 +1,152 @@
+"""The decision log read from the table's exports to S3, by SQL, never by a Scan.
+
+DynamoDB exports the transactions table to S3 (a full export, then incremental ones:
+no read capacity, no Scan); each line is an item as the export found it, or, in an
+incremental export, an item as the period left it (a later label, a corrected one, a
+deletion). The log is the newest image of each item over every export, so a label that
+arrived after the full export reaches the training set through the next incremental.
+
+The query is written once, in Athena's dialect (Trino), over a relation
+``export_lines(tid, ts, image, written)``: one row per exported line, with the item's
+keys, its image as JSON (NULL: deleted) and when it was written (an incremental line's
+``WriteTimestampMicros``; a full export's line, the export's time). Athena defines that
+relation as a table over the export's files; here DuckDB does, over the same files,
+and runs the same query with :data:`DUCKDB_DIALECT`: the functions Athena has and
+DuckDB names differently, each a macro (tested on this query).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cardwatch.domain.ports import LabelledDecision
+
+__all__ = ["DUCKDB_DIALECT", "LOG_QUERY", "Export", "ExportedDecisionLog", "exports_under"]
+
+#: The decision log's rows of ``[?, ?)`` (epoch ms), newest image of each item, in time
+#: order: what retraining reads (Athena's dialect).
+LOG_QUERY = """
+WITH newest AS (
+    SELECT tid, ts, image,
+           row_number() OVER (PARTITION BY tid, ts ORDER BY written DESC) AS rank
+    FROM export_lines
+)
+SELECT ts,
+       json_extract(image, '$.features.M') AS features,
+       json_extract_scalar(image, '$.label.S') AS label,
+       json_extract_scalar(image, '$.model_version.S') AS model_version
+FROM newest
+WHERE rank = 1
+  AND image IS NOT NULL
+  AND json_extract_scalar(image, '$.record_type.S') = 'transaction'
+  AND json_extract(image, '$.features.M') IS NOT NULL
+  AND ts >= ? AND ts < ?
+ORDER BY ts, tid
+"""
+
+#: Athena's functions the query uses that DuckDB names otherwise, as DuckDB macros.
+DUCKDB_DIALECT = (
+    # Athena: the scalar at a JSON path, as varchar; DuckDB: json_extract_string
+    "CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)",
+)
+
+_LINES = """
+SELECT
+    coalesce(json_extract_string(line, '$.Item.transaction_id.S'),
+             json_extract_string(line, '$.Keys.transaction_id.S')) AS tid,
+    CAST(coalesce(json_extract_string(line, '$.Item.timestamp.N'),
+                  json_extract_string(line, '$.Keys.timestamp.N')) AS BIGINT) AS ts,
+    coalesce(json_extract(line, '$.Item'), json_extract(line, '$.NewImage')) AS image,
+    coalesce(CAST(json_extract_string(line, '$.Metadata.WriteTimestampMicros.N') AS BIGINT),
+             {exported}) AS written
+FROM read_json_objects('{path}', format = 'newline_delimited') AS lines(line)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """One export of the table, as its manifests describe it."""
+
+    export_arn: str
+    kind: str  # FULL_EXPORT or INCREMENTAL_EXPORT
+    exported_micros: int
+    data_keys: tuple[str, ...]
+
+
+def _micros(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1_000_000)
+
+
+def exports_under(s3: Any, bucket: str, prefix: str) -> list[Export]:
+    """The completed exports under ``prefix`` (their summary manifests), oldest first."""
+    found = []
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{prefix.rstrip('/')}/AWSDynamoDB/"
+    )
+    for page in pages:
+        for entry in page.get("Contents", []):
+            if not entry["Key"].endswith("/manifest-summary.json"):
+                continue
+            summary = json.loads(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
+            files = s3.get_object(Bucket=bucket, Key=summary["manifestFilesS3Key"])
+            keys = tuple(
+                json.loads(line)["dataFileS3Key"]
+                for line in files["Body"].read().decode().splitlines()
+                if line.strip()
+            )
+            found.append(
+                Export(
+                    summary["exportArn"],
+                    summary["exportType"],
+                    _micros(summary.get("exportToTime") or summary["exportTime"]),
+                    keys,
+                )
+            )
+    return sorted(found, key=lambda export: export.exported_micros)
+
+
+class ExportedDecisionLog:
+    """:class:`~cardwatch.domain.ports.DecisionHistory` over the exports under an S3
+    prefix, queried by DuckDB (local mode and the tests; Athena in AWS runs
+    :data:`LOG_QUERY` over the same files)."""
+
+    def __init__(self, s3: Any, bucket: str, prefix: str) -> None:
+        self._s3, self._bucket, self._prefix = s3, bucket, prefix
+
+    def labelled_decisions(self, start_ms: int, end_ms: int) -> Iterator[LabelledDecision]:
+        import duckdb  # noqa: PLC0415 - the operator's extra, not a function's package
+
+        with tempfile.TemporaryDirectory(prefix="cardwatch-log-") as folder:
+            selects = []
+            for number, export in enumerate(exports_under(self._s3, self._bucket, self._prefix)):
+                for part, key in enumerate(export.data_keys):
+                    path = Path(folder) / f"{number:05d}-{part:05d}.json"
+                    body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+                    path.write_bytes(gzip.decompress(body))
+                    selects.append(_LINES.format(path=path, exported=export.exported_micros))
+            if not selects:
+                return
+            connection = duckdb.connect()
+            try:
+                for macro in DUCKDB_DIALECT:
+                    connection.execute(macro)
+                connection.execute(
+                    "CREATE TEMPORARY VIEW export_lines AS " + " UNION ALL ".join(selects)
+                )
+                rows = connection.execute(LOG_QUERY, [start_ms, end_ms]).fetchall()
+            finally:
+                connection.close()
+        for timestamp, features, label, version in rows:
+            yield LabelledDecision(
+                int(timestamp),
+                {name: float(value["N"]) for name, value in json.loads(features).items()},
+                label,
+                version,
+            )

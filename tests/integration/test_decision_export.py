@@ -1,0 +1,115 @@
+"""The decision log read from the table's exports to S3 by SQL (DuckDB here, Athena in
+AWS) is the log the table holds: late labels and corrections included, no Scan."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import duckdb
+import pytest
+
+from cardwatch.adapters.decision_export import (
+    DUCKDB_DIALECT,
+    LOG_QUERY,
+    ExportedDecisionLog,
+    exports_under,
+)
+from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.blueprint import Blueprint
+from cardwatch.domain.labels.history import LabelEntry
+from cardwatch.domain.ports import DecisionRecord
+from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.local.runtime.provision import Provisioned
+from tests.support.documents import NOW, body
+
+BUCKET = "cardwatch-history-test"
+FOREVER = (0, 2**62)
+
+
+def _export(arn: str, prefix: str, **incremental: Any) -> None:
+    ddb = boto3.client("dynamodb")
+    kind = {"ExportType": "INCREMENTAL_EXPORT"} if incremental else {}
+    spec = {"IncrementalExportSpecification": incremental} if incremental else {}
+    started = ddb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket=BUCKET, S3Prefix=prefix, **kind, **spec
+    )["ExportDescription"]["ExportArn"]
+    for _ in range(100):
+        status = ddb.describe_export(ExportArn=started)["ExportDescription"]["ExportStatus"]
+        if status != "IN_PROGRESS":
+            assert status == "COMPLETED"
+            return
+        time.sleep(0.05)
+    raise AssertionError("the export did not finish")
+
+
+def _decided(parser: TransactionParser, store: DynamoTransactionStore, n: int) -> Any:
+    transaction = parser.parse(
+        body(
+            transaction_id=f"tx-{n:04d}",
+            timestamp=(NOW - timedelta(minutes=60 - n)).isoformat(),
+        )
+    )
+    store.add(transaction, transaction.fingerprint())
+    features = {"c_count_1h": Decimal(n), "amount_z": Decimal("0.25") * n}
+    store.record_decision(transaction, DecisionRecord(0.5, "approve", (), features, "m-1"))
+    return transaction
+
+
+def _label(store: DynamoTransactionStore, transaction: Any, label: str, version: int) -> None:
+    entry = LabelEntry(label, "analyst", "", "analyst-key", 1_000 + version)
+    assert store.append_label(transaction, entry, version, entry)
+
+
+def test_the_exported_log_is_the_tables_with_late_labels_and_corrections(
+    provisioned: Provisioned, blueprint: Blueprint, parser: TransactionParser
+) -> None:
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    store = DynamoTransactionStore(blueprint.table_name, boto3.client("dynamodb"))
+    arn = boto3.client("dynamodb").describe_table(TableName=blueprint.table_name)["Table"][
+        "TableArn"
+    ]
+    # GIVEN five decided transactions, one labelled fraud, exported in full
+    decided = [_decided(parser, store, n) for n in range(5)]
+    _label(store, decided[1], "fraud", 1)
+    _export(arn, "history")
+    # WHEN a label arrives late, another is corrected and a transaction is decided
+    since = time.time()
+    time.sleep(0.01)
+    _label(store, decided[2], "fraud", 1)
+    _label(store, decided[1], "genuine", 2)
+    decided.append(_decided(parser, store, 5))
+    time.sleep(0.01)
+    _export(arn, "history", ExportFromTime=since, ExportToTime=time.time())
+    # THEN the log read from the exports is the table's, row for row
+    exported = list(
+        ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").labelled_decisions(*FOREVER)
+    )
+    assert exported == list(store.labelled_decisions(*FOREVER))
+    assert [row.label for row in exported] == [None, "genuine", "fraud", None, None, None]
+    assert exported[3].features == {"c_count_1h": 3.0, "amount_z": 0.75}
+    # AND a window of it is the window's rows
+    start = decided[2].timestamp_ms
+    window = ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").labelled_decisions(
+        start, start + 1
+    )
+    assert [row.timestamp_ms for row in window] == [start]
+    kinds = [e.kind for e in exports_under(boto3.client("s3"), BUCKET, "history")]
+    assert kinds == ["FULL_EXPORT", "INCREMENTAL_EXPORT"]
+
+
+def test_the_query_is_athenas_and_duckdb_runs_it_with_the_listed_differences() -> None:
+    """Athena's JSON function is json_extract_scalar; DuckDB's json_extract_string. The
+    query names Athena's, and DuckDB runs it through the dialect's macros only."""
+    assert "json_extract_scalar" in LOG_QUERY and "json_extract_string" not in LOG_QUERY
+    connection = duckdb.connect()
+    with pytest.raises(duckdb.CatalogException):
+        connection.execute('SELECT json_extract_scalar(\'{"a": {"S": "x"}}\', \'$.a.S\')')
+    for macro in DUCKDB_DIALECT:
+        connection.execute(macro)
+    assert connection.execute(
+        'SELECT json_extract_scalar(\'{"a": {"S": "x"}}\', \'$.a.S\')'
+    ).fetchone() == ("x",)
