@@ -15,8 +15,10 @@ import pytest
 from cardwatch.adapters.decision_export import (
     DUCKDB_DIALECT,
     LOG_QUERY,
+    TRAINING_SET_QUERY,
     ExportedDecisionLog,
     exports_under,
+    genuine_draw,
 )
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
@@ -104,7 +106,8 @@ def test_the_exported_log_is_the_tables_with_late_labels_and_corrections(
 def test_the_query_is_athenas_and_duckdb_runs_it_with_the_listed_differences() -> None:
     """Athena's JSON function is json_extract_scalar; DuckDB's json_extract_string. The
     query names Athena's, and DuckDB runs it through the dialect's macros only."""
-    assert "json_extract_scalar" in LOG_QUERY and "json_extract_string" not in LOG_QUERY
+    for query in (LOG_QUERY, TRAINING_SET_QUERY):
+        assert "json_extract_scalar" in query and "json_extract_string" not in query
     connection = duckdb.connect()
     with pytest.raises(duckdb.CatalogException):
         connection.execute('SELECT json_extract_scalar(\'{"a": {"S": "x"}}\', \'$.a.S\')')
@@ -113,3 +116,44 @@ def test_the_query_is_athenas_and_duckdb_runs_it_with_the_listed_differences() -
     assert connection.execute(
         'SELECT json_extract_scalar(\'{"a": {"S": "x"}}\', \'$.a.S\')'
     ).fetchone() == ("x",)
+
+
+def test_the_training_set_keeps_every_fraud_and_a_weighted_draw_of_the_genuine(
+    provisioned: Provisioned, blueprint: Blueprint, parser: TransactionParser
+) -> None:
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    store = DynamoTransactionStore(blueprint.table_name, boto3.client("dynamodb"))
+    arn = boto3.client("dynamodb").describe_table(TableName=blueprint.table_name)["Table"][
+        "TableArn"
+    ]
+    decided = [_decided(parser, store, n) for n in range(50)]
+    frauds = {3, 17, 29, 44}
+    for n in frauds:
+        _label(store, decided[n], "fraud", 1)
+    _label(store, decided[45], "genuine", 1)  # labelled: visible though recent
+    _export(arn, "history")
+    matured = decided[40].timestamp_ms  # unlabelled after it: not visible yet
+    share = 0.5
+    rows = ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").training_set(
+        *FOREVER, matured, share
+    )
+    expected = [
+        (t.timestamp_ms, n in frauds, 1.0 if n in frauds else 1 / share)
+        for n, t in enumerate(decided)
+        if (n in frauds or n == 45 or t.timestamp_ms <= matured)
+        and (n in frauds or genuine_draw(t.transaction_id) < share)
+    ]
+    assert [(r.timestamp_ms, r.is_fraud, r.weight) for r in rows] == expected
+    # every fraud, and about half the genuine, standing for all of them
+    assert sum(r.is_fraud for r in rows) == len(frauds)
+    genuine = [r for r in rows if not r.is_fraud]
+    assert 10 <= len(genuine) <= 32
+    number = {t.timestamp_ms: n for n, t in enumerate(decided)}
+    assert all(
+        r.features == {"c_count_1h": number[r.timestamp_ms], "amount_z": number[r.timestamp_ms] / 4}
+        for r in rows
+    )
+    with pytest.raises(ValueError, match="share"):
+        ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").training_set(
+            *FOREVER, matured, 0
+        )

@@ -18,6 +18,7 @@ DuckDB names differently, each a macro (tested on this query).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import tempfile
 from collections.abc import Iterator
@@ -28,7 +29,16 @@ from typing import Any
 
 from cardwatch.domain.ports import LabelledDecision
 
-__all__ = ["DUCKDB_DIALECT", "LOG_QUERY", "Export", "ExportedDecisionLog", "exports_under"]
+__all__ = [
+    "DUCKDB_DIALECT",
+    "LOG_QUERY",
+    "TRAINING_SET_QUERY",
+    "Export",
+    "ExportedDecisionLog",
+    "TrainingRow",
+    "exports_under",
+    "genuine_draw",
+]
 
 #: The decision log's rows of ``[?, ?)`` (epoch ms), newest image of each item, in time
 #: order: what retraining reads (Athena's dialect).
@@ -51,11 +61,68 @@ WHERE rank = 1
 ORDER BY ts, tid
 """
 
-#: Athena's functions the query uses that DuckDB names otherwise, as DuckDB macros.
+#: The training set of ``[?, ?)``: the log's rows whose label is visible (a label, or
+#: no label and older than the label delay's edge ``?``: genuine), every fraud, and the
+#: genuine drawn at the share ``?`` by the transaction id's hash (the same rows at every
+#: run), each weighted by the inverse of its share (``?``: the share again), in time
+#: order (Athena's dialect; in AWS written as Parquet by UNLOAD).
+TRAINING_SET_QUERY = """
+WITH newest AS (
+    SELECT tid, ts, image,
+           row_number() OVER (PARTITION BY tid, ts ORDER BY written DESC) AS rank
+    FROM export_lines
+),
+visible AS (
+    SELECT tid, ts,
+           json_extract(image, '$.features.M') AS features,
+           json_extract_scalar(image, '$.label.S') AS label
+    FROM newest
+    WHERE rank = 1
+      AND image IS NOT NULL
+      AND json_extract_scalar(image, '$.record_type.S') = 'transaction'
+      AND json_extract(image, '$.features.M') IS NOT NULL
+      AND ts >= ? AND ts < ?
+      AND (json_extract_scalar(image, '$.label.S') IS NOT NULL OR ts <= ?)
+)
+SELECT ts, features,
+       CASE WHEN label = 'fraud' THEN 1 ELSE 0 END AS is_fraud,
+       CASE WHEN label = 'fraud' THEN 1.0 ELSE 1.0 / ? END AS weight
+FROM visible
+WHERE label = 'fraud'
+   OR from_base(substr(to_hex(md5(to_utf8(tid))), 1, 8), 16) < ? * 4294967296
+ORDER BY ts, tid
+"""
+
+#: Athena's functions the queries use that DuckDB names or types otherwise, as DuckDB
+#: macros (each tested on the queries).
 DUCKDB_DIALECT = (
     # Athena: the scalar at a JSON path, as varchar; DuckDB: json_extract_string
     "CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)",
+    # Athena hashes bytes (to_utf8) into bytes (md5) and spells them in upper-case hex
+    # (to_hex); DuckDB's md5 takes the text and gives lower-case hex
+    "CREATE OR REPLACE MACRO to_utf8(s) AS s",
+    "CREATE OR REPLACE MACRO to_hex(h) AS upper(h)",
+    # Athena: a number from its digits in a base; DuckDB reads hexadecimal text (base 16,
+    # the only base the queries use)
+    "CREATE OR REPLACE MACRO from_base(s, b) AS CAST(('0x' || s) AS BIGINT)",
 )
+
+
+def genuine_draw(transaction_id: str) -> float:
+    """Where a transaction falls in [0, 1) for the genuine sample: what the query reads
+    of its id's MD5 (the first 32 bits), so the sample is the same in any engine."""
+    digest = hashlib.md5(transaction_id.encode()).hexdigest()  # noqa: S324 - a draw
+    return int(digest[:8], 16) / 2**32
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRow:
+    timestamp_ms: int
+    features: dict[str, float]
+    is_fraud: bool
+    #: how many of the log's rows it stands for (a drawn genuine: 1 / the share)
+    weight: float
+
 
 _LINES = """
 SELECT
@@ -121,6 +188,23 @@ class ExportedDecisionLog:
         self._s3, self._bucket, self._prefix = s3, bucket, prefix
 
     def labelled_decisions(self, start_ms: int, end_ms: int) -> Iterator[LabelledDecision]:
+        for timestamp, features, label, version in self._run(LOG_QUERY, [start_ms, end_ms]):
+            yield LabelledDecision(int(timestamp), _features(features), label, version)
+
+    def training_set(
+        self, start_ms: int, end_ms: int, matured_ms: int, genuine_share: float
+    ) -> list[TrainingRow]:
+        """The training set of ``[start_ms, end_ms)`` (see :data:`TRAINING_SET_QUERY`)."""
+        if not 0 < genuine_share <= 1:
+            raise ValueError("the genuine share is a fraction in (0, 1]")
+        parameters = [start_ms, end_ms, matured_ms, genuine_share, genuine_share]
+        return [
+            TrainingRow(int(timestamp), _features(features), bool(fraud), float(weight))
+            for timestamp, features, fraud, weight in self._run(TRAINING_SET_QUERY, parameters)
+        ]
+
+    def _run(self, query: str, parameters: list[Any]) -> list[tuple[Any, ...]]:
+        """``query`` over every export's lines, by DuckDB in Athena's dialect."""
         import duckdb  # noqa: PLC0415 - the operator's extra, not a function's package
 
         with tempfile.TemporaryDirectory(prefix="cardwatch-log-") as folder:
@@ -132,7 +216,7 @@ class ExportedDecisionLog:
                     path.write_bytes(gzip.decompress(body))
                     selects.append(_LINES.format(path=path, exported=export.exported_micros))
             if not selects:
-                return
+                return []
             connection = duckdb.connect()
             try:
                 for macro in DUCKDB_DIALECT:
@@ -140,13 +224,10 @@ class ExportedDecisionLog:
                 connection.execute(
                     "CREATE TEMPORARY VIEW export_lines AS " + " UNION ALL ".join(selects)
                 )
-                rows = connection.execute(LOG_QUERY, [start_ms, end_ms]).fetchall()
+                return connection.execute(query, parameters).fetchall()
             finally:
                 connection.close()
-        for timestamp, features, label, version in rows:
-            yield LabelledDecision(
-                int(timestamp),
-                {name: float(value["N"]) for name, value in json.loads(features).items()},
-                label,
-                version,
-            )
+
+
+def _features(document: str) -> dict[str, float]:
+    return {name: float(value["N"]) for name, value in json.loads(document).items()}
