@@ -23,9 +23,11 @@ from cardwatch.adapters.decision_export import (
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.labels.history import LabelEntry
-from cardwatch.domain.ports import DecisionRecord
+from cardwatch.domain.ports import DecisionRecord, TrainingSource
 from cardwatch.domain.transaction.validation import TransactionParser
 from cardwatch.local.runtime.provision import Provisioned
+from cardwatch.training.retraining import RetrainSettings, retrain
+from tests.fakes import DictModelRegistry
 from tests.support.documents import NOW, body
 
 BUCKET = "cardwatch-history-test"
@@ -153,6 +155,12 @@ def test_the_training_set_keeps_every_fraud_and_a_weighted_draw_of_the_genuine(
         r.features == {"c_count_1h": number[r.timestamp_ms], "amount_z": number[r.timestamp_ms] / 4}
         for r in rows
     )
+    # AND retraining reads that set, not the log row by row: a week after, only the
+    # labelled rows are visible yet (too few frauds to fit, so nothing is published)
+    log = ExportedDecisionLog(boto3.client("s3"), BUCKET, "history")
+    assert isinstance(log, TrainingSource)
+    report = retrain(log, DictModelRegistry(), RetrainSettings(genuine_share=share), NOW)
+    assert report.outcome == "skipped" and report.read == len(frauds) + 1
     with pytest.raises(ValueError, match="share"):
         ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").training_set(
             *FOREVER, matured, 0

@@ -14,7 +14,7 @@ from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, PointerError
 from cardwatch.domain.engine.model_store import default_model, model_named
 from cardwatch.domain.engine.state import DAY_MS
-from cardwatch.domain.ports import LabelledDecision
+from cardwatch.domain.ports import LabelledDecision, TrainingRow
 from cardwatch.training.model_choice import Promotion
 from cardwatch.training.retraining import RetrainSettings, retrain, training_set
 from tests.fakes import DictModelRegistry
@@ -185,3 +185,74 @@ def test_a_run_may_change_its_settings_but_not_where_it_reads_and_writes() -> No
         with_overrides(base, {"min_frauds_to_train": "30"})
     with pytest.raises(ValueError, match="auto_promote: expected a bool"):
         with_overrides(base, {"auto_promote": 1})
+
+
+class DrawnSource:
+    """A training set built where the log is (the exported log's query, faked): every
+    fraud, and the genuine drawn at ``share`` by a hash of their position."""
+
+    def __init__(self, rows: list[LabelledDecision]) -> None:
+        self.rows = rows
+        self.asked: list[tuple[int, int, int, float]] = []
+
+    def labelled_decisions(self, start_ms: int, end_ms: int) -> list[LabelledDecision]:
+        raise AssertionError("a source that builds the set is never streamed row by row")
+
+    def training_set(
+        self, start_ms: int, end_ms: int, matured_ms: int, genuine_share: float
+    ) -> list[TrainingRow]:
+        self.asked.append((start_ms, end_ms, matured_ms, genuine_share))
+        return [
+            TrainingRow(
+                row.timestamp_ms,
+                row.features,
+                row.label == "fraud",
+                1.0 if row.label == "fraud" else 1 / genuine_share,
+            )
+            for n, row in enumerate(self.rows)
+            if start_ms <= row.timestamp_ms < end_ms
+            and (row.label is not None or row.timestamp_ms <= matured_ms)
+            and (row.label == "fraud" or (n * 2654435761) % 1000 < genuine_share * 1000)
+        ]
+
+
+def test_a_set_drawn_where_the_log_is_is_fitted_calibrated_and_judged_by_its_weights() -> None:
+    registry, source = DictModelRegistry(), DrawnSource(decision_log())
+    settings = RetrainSettings(genuine_share=0.25)
+    report = retrain(source, registry, settings, NOW)
+    # the source is asked for the window, the label delay's edge and the share
+    start, end, matured, share = source.asked[0]
+    assert end == NOW_MS + 1 and matured == NOW_MS - 7 * DAY_MS and share == 0.25
+    assert start == NOW_MS - int(91 * DAY_MS)
+    assert report.outcome == "promoted", report.detail
+    # the fit knows the genuine it saw are a quarter of them: its baseline says so
+    artifact = json.loads(registry.artifact(str(report.version)))
+    assert artifact["metadata"]["genuine_kept_share"] == pytest.approx(0.25)
+    unshifted = retrain(DrawnSource(decision_log()), DictModelRegistry(), RetrainSettings(), NOW)
+    assert unshifted.outcome == "promoted"
+
+
+def test_weights_judge_a_model_as_the_rows_they_stand_for_would() -> None:
+    from cardwatch.training.model_choice import challenge  # noqa: PLC0415
+    from cardwatch.training.retraining import drawn_training_set  # noqa: PLC0415
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for n in range(400):
+        fraud = n % 10 == 0
+        values = {name: float(rng.normal()) for name in FEATURES}
+        values[TELLING] = float(rng.normal(2 if fraud else 0))
+        rows.append(TrainingRow(n, values, fraud, 1.0 if fraud else 4.0))
+    data = drawn_training_set(rows, 0.25)
+    assert data.genuine_share == 0.25 and data.w is not None
+    assert list(data.timestamp_ms) == list(range(400))
+    model, promotion = default_model(), Promotion()
+    weighted = challenge(None, model, data.x, data.y, promotion, weights=data.w)
+    # the same rows with each genuine there four times: the precision the weights give
+    repeats = np.where(data.y == 1, 1, 4)
+    expanded = challenge(
+        None, model, np.repeat(data.x, repeats, axis=0), np.repeat(data.y, repeats), promotion
+    )
+    unweighted = challenge(None, model, data.x, data.y, promotion)
+    assert weighted.challenger_ap == pytest.approx(expanded.challenger_ap)
+    assert weighted.challenger_ap < unweighted.challenger_ap

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cardwatch.domain.ports import LabelledDecision
+from cardwatch.domain.ports import LabelledDecision, TrainingRow
 
 __all__ = [
     "DUCKDB_DIALECT",
@@ -35,7 +35,6 @@ __all__ = [
     "TRAINING_SET_QUERY",
     "Export",
     "ExportedDecisionLog",
-    "TrainingRow",
     "exports_under",
     "genuine_draw",
 ]
@@ -113,15 +112,6 @@ def genuine_draw(transaction_id: str) -> float:
     of its id's MD5 (the first 32 bits), so the sample is the same in any engine."""
     digest = hashlib.md5(transaction_id.encode()).hexdigest()  # noqa: S324 - a draw
     return int(digest[:8], 16) / 2**32
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingRow:
-    timestamp_ms: int
-    features: dict[str, float]
-    is_fraud: bool
-    #: how many of the log's rows it stands for (a drawn genuine: 1 / the share)
-    weight: float
 
 
 _LINES = """

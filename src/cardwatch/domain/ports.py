@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cardwatch.domain.engine.counters import EntityCounters
 from cardwatch.domain.engine.decisions import DecisionRecord
@@ -42,6 +42,8 @@ __all__ = [
     "ScoreLog",
     "StateStore",
     "StoredTransaction",
+    "TrainingRow",
+    "TrainingSource",
     "TransactionStore",
     "WindowReader",
 ]
@@ -89,6 +91,29 @@ class DecisionHistory(Protocol):
     def labelled_decisions(self, start_ms: int, end_ms: int) -> Iterable[LabelledDecision]:
         """Every recorded decision on a transaction with ``start_ms <= timestamp < end_ms``."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRow:
+    """A row of a training set built outside the function (an engine's query over the
+    exported log): when, the features scored, the label, and how many of the log's rows
+    it stands for (a drawn genuine: the inverse of the share drawn)."""
+
+    timestamp_ms: int
+    features: Mapping[str, float]
+    is_fraud: bool
+    weight: float = 1.0
+
+
+@runtime_checkable
+class TrainingSource(Protocol):
+    """The training set, built where the log is (an SQL engine over its exports): the
+    visible rows of ``[start_ms, end_ms)``, unlabelled ones counted genuine up to
+    ``matured_ms``, every fraud and the genuine drawn at ``genuine_share``."""
+
+    def training_set(
+        self, start_ms: int, end_ms: int, matured_ms: int, genuine_share: float
+    ) -> Sequence[TrainingRow]: ...
 
 
 class ModelRegistry(Protocol):

@@ -68,6 +68,7 @@ def fit_artifact(
     note: dict[str, Any] | None = None,
     rows: NDArray[np.int64] | None = None,
     ignored: Sequence[str] = (),
+    genuine_share: float = 1.0,
 ) -> dict[str, Any]:
     """Fit on ``x`` (rows in :data:`FEATURES` order) and ``y``; return the artifact.
 
@@ -75,6 +76,8 @@ def fit_artifact(
     the ``ignored`` features are never split on (the artifact keeps every feature).
     Genuine rows beyond ``max_genuine`` are sampled away; the baseline is shifted by the
     log of the kept share, so probabilities stay calibrated to the full data.
+    ``genuine_share``: the share of the genuine that ``y`` holds already (a training set
+    drawn where the log is), counted into the kept share.
     """
     settings = settings or TrainingSettings()
     rng = np.random.default_rng(seed)
@@ -82,9 +85,9 @@ def fit_artifact(
     labels = y[candidates]
     genuine = candidates[labels == 0]
     fraud = candidates[labels == 1]
-    kept_share = 1.0
+    kept_share = genuine_share
     if len(genuine) > settings.max_genuine:
-        kept_share = settings.max_genuine / len(genuine)
+        kept_share *= settings.max_genuine / len(genuine)
         genuine = rng.choice(genuine, settings.max_genuine, replace=False)
     chosen = np.sort(np.concatenate([genuine, fraud]))
     classifier = HistGradientBoostingClassifier(

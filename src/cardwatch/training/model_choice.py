@@ -50,8 +50,13 @@ class Challenge:
         )
 
 
-def _average_precision(model: TreeModel, x: NDArray[np.float32], y: NDArray[np.int8]) -> float:
-    return float(average_precision_score(y, raw_scores(model, x)))
+def _average_precision(
+    model: TreeModel,
+    x: NDArray[np.float32],
+    y: NDArray[np.int8],
+    weights: NDArray[np.float32] | None = None,
+) -> float:
+    return float(average_precision_score(y, raw_scores(model, x), sample_weight=weights))
 
 
 def challenge(
@@ -62,8 +67,10 @@ def challenge(
     promotion: Promotion,
     *,
     seed: int = 0,
+    weights: NDArray[np.float32] | None = None,
 ) -> Challenge:
-    """Judge ``challenger`` against ``champion`` on the rows ``x`` labelled ``y``."""
+    """Judge ``challenger`` against ``champion`` on the rows ``x`` labelled ``y``
+    (``weights``: how many rows each stands for, a drawn training set's)."""
     frauds = int(y.sum())
     if frauds < promotion.min_frauds or frauds == len(y):
         # no evidence either way: a first model is taken, a champion stays
@@ -73,9 +80,10 @@ def challenge(
         genuine = np.random.default_rng(seed).choice(genuine, _MAX_GENUINE, replace=False)
     rows = np.sort(np.concatenate([genuine, np.flatnonzero(y == 1)]))
     x, y = x[rows], y[rows]
-    challenger_ap = _average_precision(challenger, x, y)
+    weights = None if weights is None else weights[rows]
+    challenger_ap = _average_precision(challenger, x, y, weights)
     if champion is None:
         return Challenge(math.nan, challenger_ap, len(y), frauds, promoted=True)
-    champion_ap = _average_precision(champion, x, y)
+    champion_ap = _average_precision(champion, x, y, weights)
     promoted = challenger_ap >= champion_ap + promotion.margin
     return Challenge(champion_ap, challenger_ap, len(y), frauds, promoted)

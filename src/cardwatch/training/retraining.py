@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,11 +30,24 @@ from cardwatch.domain.engine.model import TreeModel, artifact_digest
 from cardwatch.domain.engine.model_pointer import ModelPointer
 from cardwatch.domain.engine.model_store import model_named
 from cardwatch.domain.engine.state import DAY_MS
-from cardwatch.domain.ports import DecisionHistory, LabelledDecision, ModelRegistry
+from cardwatch.domain.ports import (
+    DecisionHistory,
+    LabelledDecision,
+    ModelRegistry,
+    TrainingRow,
+    TrainingSource,
+)
 from cardwatch.training.fit import fit_artifact
 from cardwatch.training.model_choice import Challenge, Promotion, challenge
 
-__all__ = ["RetrainReport", "RetrainSettings", "TrainingSet", "retrain", "training_set"]
+__all__ = [
+    "RetrainReport",
+    "RetrainSettings",
+    "TrainingSet",
+    "drawn_training_set",
+    "retrain",
+    "training_set",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,9 @@ class RetrainSettings:
     #: an unlabelled decision this old counts as genuine
     label_delay_days: float = 7
     min_frauds_to_train: int = 30
+    #: the share of the genuine a training set built where the log is draws (every
+    #: fraud is kept; each drawn genuine stands for 1 / share of them)
+    genuine_share: float = 1.0
     promotion: Promotion = field(default_factory=Promotion)
     #: promote a winning challenger at once (else every challenger waits in shadow)
     auto_promote: bool = True
@@ -60,6 +76,27 @@ class TrainingSet:
     #: decisions read, and those left out for want of a visible label
     read: int
     unlabelled_recent: int
+    #: how many of the log's rows each row stands for (None: one each)
+    w: NDArray[np.float32] | None = None
+    #: the share of the genuine the rows hold (the rest drawn away where the log is)
+    genuine_share: float = 1.0
+
+
+def drawn_training_set(rows: Sequence[TrainingRow], genuine_share: float) -> TrainingSet:
+    """A training set built where the log is (its rows in time order, weighted)."""
+    x = np.full((len(rows), len(FEATURES)), np.nan, dtype=np.float32)
+    for index, row in enumerate(rows):
+        x[index] = [row.features.get(name, math.nan) for name in FEATURES]
+    order = np.argsort(np.asarray([r.timestamp_ms for r in rows], dtype=np.int64), kind="stable")
+    return TrainingSet(
+        np.asarray([r.timestamp_ms for r in rows], dtype=np.int64)[order],
+        x[order],
+        np.asarray([r.is_fraud for r in rows], dtype=np.int8)[order],
+        len(rows),
+        0,
+        np.asarray([r.weight for r in rows], dtype=np.float32)[order],
+        genuine_share,
+    )
 
 
 #: rows gathered as Python floats before they are packed
@@ -139,7 +176,7 @@ def _version(artifact: dict[str, Any], now: datetime) -> str:
 
 
 def retrain(
-    history: DecisionHistory,
+    history: DecisionHistory | TrainingSource,
     registry: ModelRegistry,
     settings: RetrainSettings,
     now: datetime | None = None,
@@ -149,9 +186,16 @@ def retrain(
     at = now.isoformat(timespec="seconds")
     now_ms = int(now.timestamp() * 1000)
     start = now_ms - int(settings.history_days * DAY_MS)
-    data = training_set(
-        history.labelled_decisions(start, now_ms + 1), now_ms, settings.label_delay_days
-    )
+    if isinstance(history, TrainingSource):  # built where the log is: no rows streamed
+        matured = now_ms - int(settings.label_delay_days * DAY_MS)
+        data = drawn_training_set(
+            history.training_set(start, now_ms + 1, matured, settings.genuine_share),
+            settings.genuine_share,
+        )
+    else:
+        data = training_set(
+            history.labelled_decisions(start, now_ms + 1), now_ms, settings.label_delay_days
+        )
     pointer = registry.pointer()
     fitted = len(data.y)
     if len(data.y):  # the latest labelled days judge; the rows before them are fitted
@@ -178,6 +222,7 @@ def retrain(
         seed=settings.seed,
         rows=np.arange(fitted),
         note={"source": "decision log", "labels_visible_at": at},
+        genuine_share=data.genuine_share,
     )
     version = _version(artifact, now)
     artifact["metadata"]["version"] = version
@@ -190,6 +235,7 @@ def retrain(
         data.y[fitted:],
         settings.promotion,
         seed=settings.seed,
+        weights=None if data.w is None else data.w[fitted:],
     )
     registry.publish(version, json.dumps(artifact, separators=(",", ":")))
     outcome = "promoted" if verdict.promoted and settings.auto_promote else "shadow"
