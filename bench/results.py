@@ -78,6 +78,8 @@ class WindowCost:
 
     seconds: float
     memory_mb: int
+    #: the read units a run takes (two windows)
+    read_units: float = 0.0
 
 
 def load_results(path: Path) -> list[Result]:

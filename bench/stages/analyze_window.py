@@ -249,4 +249,4 @@ def run() -> tuple[list[Result], WindowCost]:
             note="ReturnConsumedCapacity of the index's queries, by the projected items' "
             "size (the time-bucket index projects the transaction, not the features)",
         ),
-    ], WindowCost(round(duration, 1), LAMBDA_MB)
+    ], WindowCost(round(duration, 1), LAMBDA_MB, units)

@@ -117,7 +117,8 @@ def model(durations: HandlerDurations, units: PathUnits, window: WindowCost) -> 
         window.seconds * window.memory_mb / 1024 * prices.LAMBDA_GB_SECOND_ARM
         + prices.LAMBDA_REQUEST
     )
-    parts["DynamoDB"] = MILLION * (
+    analyze_reads = runs * window.read_units * prices.DYNAMODB_READ_UNIT
+    parts["DynamoDB"] = analyze_reads + MILLION * (
         units.write * prices.DYNAMODB_WRITE_UNIT + units.read * prices.DYNAMODB_READ_UNIT
     )
     parts["API Gateway"] = MILLION * prices.API_GATEWAY_REST_REQUEST
@@ -126,7 +127,7 @@ def model(durations: HandlerDurations, units: PathUnits, window: WindowCost) -> 
     parts["alerts to SQS and SNS"] = (
         MILLION * flagged * (3 * prices.SQS_REQUEST + prices.SNS_PUBLISH)
         if "notify" not in durations.uses
-        else MILLION * flagged * 2 * prices.SQS_REQUEST  # sends and deletes: notify's own
+        else MILLION * flagged * 2 * prices.SQS_REQUEST  # the mapping's receives and deletes
     )
     parts["CloudWatch Logs"] = log_bytes / 1e9 * prices.CLOUDWATCH_LOGS_GB
     parts["X-Ray"] = MILLION * 2 * XRAY_SAMPLING * prices.XRAY_TRACE

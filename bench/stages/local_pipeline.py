@@ -96,10 +96,11 @@ def run() -> tuple[list[Result], HandlerDurations]:
     handler_ms: dict[str, float] = {}
     settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=STATE_DIR)
     shutil.rmtree(STATE_DIR / "logs", ignore_errors=True)  # bytes logged: this run's
+    # the fold's override goes in after the pipeline sets every function's environment
     with (
-        _fold_on_invoking_thread(),
         _counted_calls() as counted,
         LocalPipeline(settings) as pipeline,
+        _fold_on_invoking_thread(),
     ):
         assert pipeline.made is not None
         table = pipeline.blueprint.profile_table_name

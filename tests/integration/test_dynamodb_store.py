@@ -293,3 +293,93 @@ def test_a_transaction_and_its_guard_expire_with_the_retention(
     assert {abs(int(item[TTL_ATTRIBUTE]) - expiry) <= 1 for item in items} == {True}
     stored = store.get(transaction.transaction_id)
     assert stored is not None and stored.transaction == transaction
+
+
+def _stopped_after_guard(blueprint: Blueprint, transaction: Any) -> None:
+    """A request that wrote its guard and stopped before its item."""
+    failing = boto3.client("dynamodb")
+
+    def stop(**kwargs: Any) -> Any:
+        if kwargs["Item"]["record_type"]["S"] == "transaction":
+            raise ClientError({"Error": {"Code": "InternalServerError"}}, "PutItem")
+        return boto3.client("dynamodb").put_item(**kwargs)
+
+    failing.put_item = stop
+    with pytest.raises(StoreBusy):
+        DynamoTransactionStore(blueprint.table_name, failing).add(
+            transaction, transaction.fingerprint()
+        )
+
+
+def test_a_late_resend_racing_a_takeover_never_leaves_two_items(
+    parser: TransactionParser, blueprint: Blueprint, provisioned: Provisioned
+) -> None:
+    # GIVEN a body whose writer stopped after its guard, more than 15 minutes ago
+    first = parser.parse(body())
+    _stopped_after_guard(blueprint, first)
+    later = time.time() + 16 * 60
+    other = parser.parse(body(amount=12.34))
+    taker = DynamoTransactionStore(
+        blueprint.table_name, boto3.client("dynamodb"), clock=lambda: later
+    )
+    # WHEN the first body's resend reads the guard, and another body takes the id over
+    # before the resend writes its item
+    racing = boto3.client("dynamodb")
+    calls = {"n": 0}
+
+    def put_item(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        try:
+            return boto3.client("dynamodb").put_item(**kwargs)
+        finally:
+            if calls["n"] == 1:  # the resend's guard put has just found the old guard
+                assert taker.add(other, other.fingerprint()) is None
+
+    racing.put_item = put_item
+    resend = DynamoTransactionStore(blueprint.table_name, racing, clock=lambda: later)
+    held = resend.add(first, first.fingerprint())
+    # THEN only the body that took the id over is stored, and the resend is told so
+    assert held is not None and held.fingerprint == other.fingerprint()
+    kinds = sorted(item["record_type"] for item in scan_all(blueprint.table_name))
+    assert kinds == ["guard", "transaction"]
+    stored = store_of(blueprint).get(first.transaction_id)
+    assert stored is not None and stored.fingerprint == other.fingerprint()
+
+
+def test_a_late_resend_completes_the_item_in_a_transaction_on_the_guard(
+    parser: TransactionParser, blueprint: Blueprint, provisioned: Provisioned
+) -> None:
+    first = parser.parse(body())
+    _stopped_after_guard(blueprint, first)
+    later = DynamoTransactionStore(
+        blueprint.table_name, boto3.client("dynamodb"), clock=lambda: time.time() + 16 * 60
+    )
+    assert later.add(first, first.fingerprint()) is None  # created: it wrote the item
+    other = parser.parse(body(amount=12.34))
+    held = later.add(other, other.fingerprint())  # stored now: a conflict, never a takeover
+    assert held is not None and held.fingerprint == first.fingerprint()
+    kinds = sorted(item["record_type"] for item in scan_all(blueprint.table_name))
+    assert kinds == ["guard", "transaction"]
+
+
+def test_a_retried_write_whose_answer_was_lost_is_still_answered_created(
+    parser: TransactionParser, blueprint: Blueprint, provisioned: Provisioned
+) -> None:
+    """botocore sends a write again when its answer is lost; the second finds the item
+    the first wrote, which carries this request's stamp: created, not a repeat."""
+    transaction = parser.parse(body())
+    lossy = boto3.client("dynamodb")
+
+    def put_item(**kwargs: Any) -> Any:
+        answer = boto3.client("dynamodb").put_item(**kwargs)
+        if kwargs["Item"]["record_type"]["S"] == "transaction":
+            return boto3.client("dynamodb").put_item(**kwargs)  # the retry: refused
+        return answer
+
+    lossy.put_item = put_item
+    store = DynamoTransactionStore(blueprint.table_name, lossy)
+    assert store.add(transaction, transaction.fingerprint()) is None
+
+
+def store_of(blueprint: Blueprint) -> DynamoTransactionStore:
+    return DynamoTransactionStore(blueprint.table_name, boto3.client("dynamodb"))

@@ -48,7 +48,7 @@ WITH newest AS (
     FROM export_lines
 )
 SELECT ts,
-       json_extract(image, '$.features.M') AS features,
+       json_format(json_extract(image, '$.features.M')) AS features,
        json_extract_scalar(image, '$.label.S') AS label,
        json_extract_scalar(image, '$.model_version.S') AS model_version
 FROM newest
@@ -73,7 +73,7 @@ WITH newest AS (
 ),
 visible AS (
     SELECT tid, ts,
-           json_extract(image, '$.features.M') AS features,
+           json_format(json_extract(image, '$.features.M')) AS features,
            json_extract_scalar(image, '$.label.S') AS label
     FROM newest
     WHERE rank = 1
@@ -85,7 +85,7 @@ visible AS (
 )
 SELECT ts, features,
        CASE WHEN label = 'fraud' THEN 1 ELSE 0 END AS is_fraud,
-       CASE WHEN label = 'fraud' THEN 1.0 ELSE 1.0 / ? END AS weight
+       CASE WHEN label = 'fraud' THEN 1e0 ELSE 1e0 / ? END AS weight
 FROM visible
 WHERE label = 'fraud'
    OR from_base(substr(to_hex(md5(to_utf8(tid))), 1, 8), 16) < ? * 4294967296
@@ -101,6 +101,9 @@ DUCKDB_DIALECT = (
     # (to_hex); DuckDB's md5 takes the text and gives lower-case hex
     "CREATE OR REPLACE MACRO to_utf8(s) AS s",
     "CREATE OR REPLACE MACRO to_hex(h) AS upper(h)",
+    # Athena writes a JSON value as text with json_format (UNLOAD has no JSON type);
+    # DuckDB casts it
+    "CREATE OR REPLACE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     # Athena: a number from its digits in a base; DuckDB reads hexadecimal text (base 16,
     # the only base the queries use)
     "CREATE OR REPLACE MACRO from_base(s, b) AS CAST(('0x' || s) AS BIGINT)",

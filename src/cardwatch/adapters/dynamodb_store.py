@@ -2,10 +2,15 @@
 
 ``transaction_id`` must be unique, but the table's key is (``transaction_id``,
 ``timestamp``): a conditional put of the item alone would let the same id in twice
-under two timestamps. So a guard item at ``timestamp = 0``, holding the content
-fingerprint, is written with the item in one ``TransactWriteItems``, each put only if
-absent: both are stored or neither, so nothing is ever answered 201 and not stored.
-Guard items carry no ``user_id`` or time bucket, so no index holds them, and the Pipe's
+under two timestamps. So a guard item at ``timestamp = 0`` claims the id for a body (its
+content fingerprint), then the item is written; each put only if absent, and neither in
+a transaction, which would charge both twice. Whoever writes the item answers 201, so
+nothing is answered 201 and not stored; a request that stopped between the two leaves
+the guard, and its resend writes the item. Another body under the id is a conflict
+until no writer of the first can be alive (15 minutes), then takes the id over in one
+transaction with its item, and a repeat that late completes the item in a transaction
+conditional on the guard: a takeover and a completion never both write. Guard items
+carry no ``user_id`` or time bucket, so no index holds them, and the Pipe's
 filter passes only ``record_type = transaction``.
 
 The time-bucket index is write-sharded. Every transaction of five minutes would land on
@@ -35,7 +40,7 @@ import boto3
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_errors import BUSY_CODES
+from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.adapters.dynamodb_items import read_items_fast
 from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.errors import StoreBusy
@@ -63,6 +68,9 @@ GUARD_TIMESTAMP = 0
 TTL_ATTRIBUTE = "expires_at"
 #: a writer older than this is dead: Lambda ends every invocation within 15 minutes
 WRITER_LIFETIME_MS = 15 * 60 * 1000
+#: a repeat completes the item without a transaction only while a takeover is this far
+#: off (more than any ingest request lives)
+TAKEOVER_MARGIN_MS = 60 * 1000
 #: the attribute of the review queue's sparse index, and its one value
 REVIEW_QUEUE_ATTRIBUTE = "review_queue"
 REVIEW_QUEUE_OPEN = "open"
@@ -96,6 +104,11 @@ def _busy_or_raise(error: ClientError) -> NoReturn:
     if code in BUSY_CODES:
         raise StoreBusy(code) from error
     raise error
+
+
+def _age(guard: dict[str, Any], held: dict[str, Any]) -> int:
+    """How long before this request's guard the held one was claimed, in ms."""
+    return int(guard["claimed_ms"]) - int(held.get("claimed_ms", 0))
 
 
 def bucket_key(transaction_id: str, timestamp_ms: int, bucket_seconds: int = 300) -> str:
@@ -189,38 +202,116 @@ class DynamoTransactionStore:
             "claimed_ms": int(self._clock() * 1000),
             TTL_ATTRIBUTE: record[TTL_ATTRIBUTE],
         }
-        # Two writes, each conditional, no transaction (a transaction would charge both
-        # twice): the guard claims the id for this body, then the item is written by
-        # whichever request gets there first. A request that stopped between the two
-        # (no answer reached its client) leaves the guard; its resend writes the item.
         held = self._put_new(guard)
-        if held is not None and str(held["fingerprint"]) != fingerprint:
-            stored = self.get(transaction.transaction_id)
-            if stored is not None or not self._take_abandoned(guard, held):
-                # another body holds the id (written, or its writer still alive)
-                return stored or StoredTransaction(transaction, str(held["fingerprint"]))
-        if self._put_new(record) is None:
-            return None  # this request wrote the transaction: created
-        return StoredTransaction(transaction, fingerprint)  # a repeat, already written
+        if held is None or held.get("claimed_ms") == guard["claimed_ms"]:
+            return self._write_item(transaction, record)  # the id is this request's
+        if str(held["fingerprint"]) != fingerprint:
+            answered, answer, held = self._other_body(transaction, record, guard, held)
+            if answered:
+                return answer
+        return self._repeat(transaction, record, guard, held)
 
-    def _take_abandoned(self, guard: dict[str, Any], held: dict[str, Any]) -> bool:
-        """Take over the id from a guard whose item was never written and whose writer
-        cannot be alive (no Lambda runs longer than 15 minutes): True if taken."""
-        claimed = int(held.get("claimed_ms", 0))
-        if int(guard["claimed_ms"]) - claimed < WRITER_LIFETIME_MS:
-            return False
+    def _other_body(
+        self,
+        transaction: Transaction,
+        record: dict[str, Any],
+        guard: dict[str, Any],
+        held: dict[str, Any],
+    ) -> tuple[bool, StoredTransaction | None, dict[str, Any]]:
+        """Another body holds the id: (answered, the answer, the guard now)."""
+        stored = self.get(transaction.transaction_id)
+        conflict = stored or StoredTransaction(transaction, str(held["fingerprint"]))
+        if stored is not None or _age(guard, held) < WRITER_LIFETIME_MS:
+            return True, conflict, held  # written, or its writer may be alive
+        # no writer of that body can be alive: take the id over, with the item
+        if self._guarded_put(record, held, guard) == "written":
+            return True, None, guard
+        held = self._get_item(transaction.transaction_id, GUARD_TIMESTAMP) or held
+        if held["fingerprint"] != guard["fingerprint"]:  # another body took it first
+            stored = self.get(transaction.transaction_id)
+            return True, stored or StoredTransaction(transaction, str(held["fingerprint"])), held
+        return False, None, held  # this body took it first: a repeat
+
+    def _repeat(
+        self,
+        transaction: Transaction,
+        record: dict[str, Any],
+        guard: dict[str, Any],
+        held: dict[str, Any],
+    ) -> StoredTransaction | None:
+        """This body holds the id: its item is written, by the first request or, if it
+        never finished (an answer its client never had), by this one."""
+        if _age(guard, held) < WRITER_LIFETIME_MS - TAKEOVER_MARGIN_MS:
+            return self._write_item(transaction, record)  # no takeover can race it yet
+        outcome = self._guarded_put(record, held)  # only while the guard is this body's
+        if outcome == "written":
+            return None
+        if outcome == "taken":
+            return self.get(transaction.transaction_id) or StoredTransaction(
+                transaction, "another body"
+            )
+        return StoredTransaction(transaction, str(record["fingerprint"]))
+
+    def _write_item(
+        self, transaction: Transaction, record: dict[str, Any]
+    ) -> StoredTransaction | None:
+        """Write the transaction's item unless it is there: None (created) if this
+        request wrote it, a botocore retry of this request's write included (the item
+        carries the request's ``received_at``); else the repeat."""
+        there = self._put_new(record)
+        if there is None or there.get("received_at") == record["received_at"]:
+            return None
+        return StoredTransaction(transaction, str(record["fingerprint"]))
+
+    def _guarded_put(
+        self,
+        record: dict[str, Any],
+        held: dict[str, Any],
+        guard: dict[str, Any] | None = None,
+    ) -> str:
+        """Write the item only while the guard is still ``held`` (and, with ``guard``,
+        replace it), in one transaction (rare: a takeover, or a completion late enough
+        that a takeover may race it): "written", "exists" (the item is there) or
+        "taken" (the guard changed)."""
+        key = {"transaction_id": record["transaction_id"], "timestamp": GUARD_TIMESTAMP}
+        check = {
+            "TableName": self._table,
+            "ConditionExpression": "fingerprint = :held AND claimed_ms = :claimed",
+            "ExpressionAttributeValues": to_attributes(
+                {":held": held["fingerprint"], ":claimed": held.get("claimed_ms", 0)}
+            ),
+        }
+        on_guard = (
+            {"Put": {**check, "Item": to_attributes(guard)}}
+            if guard is not None
+            else {"ConditionCheck": {**check, "Key": to_attributes(key)}}
+        )
+        if "claimed_ms" not in held:  # a guard written before takeovers existed
+            condition = "fingerprint = :held AND attribute_not_exists(claimed_ms)"
+            part = next(iter(on_guard.values()))
+            part["ConditionExpression"] = condition
+            part["ExpressionAttributeValues"] = to_attributes({":held": held["fingerprint"]})
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_attributes(guard),
-                ConditionExpression="fingerprint = :held",
-                ExpressionAttributeValues=to_attributes({":held": held["fingerprint"]}),
+            self._client.transact_write_items(
+                TransactItems=[
+                    on_guard,
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_attributes(record),
+                            "ConditionExpression": "attribute_not_exists(transaction_id)",
+                        }
+                    },
+                ]
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                _busy_or_raise(error)
-            return False  # another request took it first
-        return True
+            codes = cancellation_codes(error)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                return "taken"
+            if codes[1:2] == ["ConditionalCheckFailed"]:
+                return "exists"
+            _busy_or_raise(error)
+        return "written"
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any] | None:
         """Put ``item`` unless its key is taken: None if put, else the item there."""

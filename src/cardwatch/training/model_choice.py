@@ -76,11 +76,14 @@ def challenge(
         # no evidence either way: a first model is taken, a champion stays
         return Challenge(math.nan, math.nan, len(y), frauds, promoted=champion is None)
     genuine = np.flatnonzero(y == 0)
+    drawn = 1.0  # the share of the genuine judged
     if len(genuine) > _MAX_GENUINE:
+        drawn = _MAX_GENUINE / len(genuine)
         genuine = np.random.default_rng(seed).choice(genuine, _MAX_GENUINE, replace=False)
     rows = np.sort(np.concatenate([genuine, np.flatnonzero(y == 1)]))
     x, y = x[rows], y[rows]
-    weights = None if weights is None else weights[rows]
+    if weights is not None:  # a weighted set: the genuine judged stand for all of them
+        weights = weights[rows] / np.where(y == 0, drawn, 1.0).astype(np.float32)
     challenger_ap = _average_precision(challenger, x, y, weights)
     if champion is None:
         return Challenge(math.nan, challenger_ap, len(y), frauds, promoted=True)

@@ -20,11 +20,12 @@ format"), DynamoDB JSON only:
   was before the period (no ``OldImage``: inserted).
 
 An incremental export needs the table's history, which moto does not keep: the patch
-records each write of a table with point-in-time recovery and a stream (every write
-passes through the stream's shard), its last :data:`HISTORY_WRITES`, and refuses an
-incremental export of a table without a stream, or of a period older than what it
-kept, where AWS would read its recovery log (35 days). Every table of cardwatch has a
-stream.
+records each write of a table from its first export on (a full one comes first, as on
+AWS), for a table with a stream (every write passes through the stream's shard), its
+last :data:`HISTORY_WRITES` as compact JSON; it refuses an incremental export of a
+table without a stream, or of a period older than what it kept, where AWS would read
+its recovery log (35 days). The items and the history are copied under the emulator's
+DynamoDB lock (writes run under it), then written out.
 """
 
 from __future__ import annotations
@@ -67,11 +68,11 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
-def _attributes(item: Any) -> dict[str, Any]:
-    """The item's attributes as plain DynamoDB JSON (moto's encoder, then plain)."""
+def _dumped(item: Any) -> str:
+    """The item's attributes as compact DynamoDB JSON (moto's encoder)."""
     from moto.dynamodb.models.utilities import dynamo_json_dump  # noqa: PLC0415
 
-    return dict(json.loads(dynamo_json_dump(item.to_json()["Attributes"])))
+    return str(dynamo_json_dump(item.to_json()["Attributes"]))
 
 
 def _keys(table: Any, attributes: dict[str, Any]) -> dict[str, Any]:
@@ -79,20 +80,21 @@ def _keys(table: Any, attributes: dict[str, Any]) -> dict[str, Any]:
     return {name: attributes[name] for name in names if name in attributes}
 
 
-#: writes kept per table (a local stack's hours, about 30 MB; AWS keeps 35 days of log)
+#: writes kept per exported table (a local stack's hours; AWS keeps 35 days of log)
 HISTORY_WRITES = 50_000
 
 
-def _history(table: Any) -> deque[tuple[int, dict[str, Any] | None, dict[str, Any] | None]]:
-    """(write time in µs, old attributes, new attributes) of each write, in order."""
+def _history(table: Any) -> deque[tuple[int, str | None, str | None]]:
+    """(write time in µs, old item, new item as DynamoDB JSON) of each write, in order."""
     found: deque[Any] = table.__dict__.setdefault("_cardwatch_writes", deque(maxlen=HISTORY_WRITES))
     return found
 
 
-def _recovers(table: Any) -> bool:
-    """Point-in-time recovery is on: AWS keeps the log an incremental export reads."""
-    status = table.continuous_backups["PointInTimeRecoveryDescription"]
-    return bool(status["PointInTimeRecoveryStatus"] == "ENABLED")
+def _lock() -> Any:
+    """The emulator's DynamoDB lock (every write runs under it)."""
+    from cardwatch.local.emulator.patches import dynamodb  # noqa: PLC0415
+
+    return dynamodb._LOCK
 
 
 def _incremental_lines(table: Any, spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -100,13 +102,16 @@ def _incremental_lines(table: Any, spec: dict[str, Any]) -> list[dict[str, Any]]
     start = int(_seconds(spec.get("ExportFromTime"), 0) * 1_000_000)
     end = int(_seconds(spec.get("ExportToTime"), time.time()) * 1_000_000)
     both = spec.get("ExportViewType", "NEW_AND_OLD_IMAGES") == "NEW_AND_OLD_IMAGES"
-    history = _history(table)
-    if len(history) == history.maxlen and history[0][0] > start:
+    with _lock():
+        history = list(_history(table))
+    if len(history) == HISTORY_WRITES and history[0][0] > start:
         raise ValueError("the period starts before the oldest write the emulator kept")
     changed: dict[str, dict[str, Any]] = {}
-    for micros, old, new in history:
+    for micros, old_text, new_text in history:
         if not start <= micros < end:
             continue
+        old = None if old_text is None else json.loads(old_text)
+        new = None if new_text is None else json.loads(new_text)
         keys = _keys(table, new or old or {})
         name = json.dumps(keys, sort_keys=True)
         line = changed.get(name)
@@ -131,12 +136,12 @@ _originals: dict[str, Any] = {}
 
 def _add(self: Any, old: Any, new: Any) -> None:
     """StreamShard.add: the write recorded in the table's history, then moto's."""
-    if _recovers(self.table):
+    if getattr(self.table, "_cardwatch_exported", False):
         _history(self.table).append(
             (
                 time.time_ns() // 1000,
-                None if old is None else _attributes(old),
-                None if new is None else _attributes(new),
+                None if old is None else _dumped(old),
+                None if new is None else _dumped(new),
             )
         )
     _originals["add"](self, old, new)
@@ -162,6 +167,7 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     )
     self.incremental = dict(getattr(_request, "spec", None) or {})
     self.started = time.time()
+    self.table._cardwatch_exported = True  # its writes are kept from now on
     if self.export_type == "INCREMENTAL_EXPORT" and self.table.stream_shard is None:
         raise NotImplementedError(
             "the emulator exports a table incrementally only if it has a stream "
@@ -207,7 +213,9 @@ def _backup(self: Any, s3_backend: Any) -> None:
     if self.export_type == "INCREMENTAL_EXPORT":
         lines = _incremental_lines(self.table, self.incremental)
     else:
-        lines = [{"Item": _attributes(item)} for item in self.table.all_items()]
+        with _lock():  # a snapshot: no write between the items read
+            items = [_dumped(item) for item in self.table.all_items()]
+        lines = [{"Item": json.loads(item)} for item in items]
     body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
     data_key = f"{base}/data/{uuid.uuid4().hex[:26]}.json.gz"
     content = gzip.compress(body.encode())
