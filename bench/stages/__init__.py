@@ -37,6 +37,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("cold_start", "cold start"),
     Stage("package", "package"),
     Stage("retraining", "retraining"),
+    Stage("training_set", "training set"),
     Stage("memory", "memory"),
     Stage("backtest", "backtest"),
     Stage("busy_core", "busy core"),
