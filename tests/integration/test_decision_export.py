@@ -3,6 +3,7 @@ AWS) is the log the table holds: late labels and corrections included, no Scan."
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -63,6 +64,14 @@ def _decided(parser: TransactionParser, store: DynamoTransactionStore, n: int) -
     return transaction
 
 
+def _table(blueprint: Blueprint) -> tuple[DynamoTransactionStore, str]:
+    """The transactions table's store and ARN, and the bucket its exports go to."""
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    ddb = boto3.client("dynamodb")
+    arn = ddb.describe_table(TableName=blueprint.table_name)["Table"]["TableArn"]
+    return DynamoTransactionStore(blueprint.table_name, ddb), str(arn)
+
+
 def _label(store: DynamoTransactionStore, transaction: Any, label: str, version: int) -> None:
     entry = LabelEntry(label, "analyst", "", "analyst-key", 1_000 + version)
     assert store.append_label(transaction, entry, version, entry)
@@ -71,11 +80,7 @@ def _label(store: DynamoTransactionStore, transaction: Any, label: str, version:
 def test_the_exported_log_is_the_tables_with_late_labels_and_corrections(
     provisioned: Provisioned, blueprint: Blueprint, parser: TransactionParser
 ) -> None:
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    store = DynamoTransactionStore(blueprint.table_name, boto3.client("dynamodb"))
-    arn = boto3.client("dynamodb").describe_table(TableName=blueprint.table_name)["Table"][
-        "TableArn"
-    ]
+    store, arn = _table(blueprint)
     # GIVEN five decided transactions, one labelled fraud, exported in full
     decided = [_decided(parser, store, n) for n in range(5)]
     _label(store, decided[1], "fraud", 1)
@@ -119,16 +124,23 @@ def test_the_query_is_athenas_and_duckdb_runs_it_with_the_listed_differences() -
     assert connection.execute(
         'SELECT json_extract_scalar(\'{"a": {"S": "x"}}\', \'$.a.S\')'
     ).fetchone() == ("x",)
+    # the genuine draw: Athena's upper-case hex of the id's MD5, its first 32 bits
+    digest = hashlib.md5(b"tx-0042").hexdigest()
+    assert connection.execute(
+        "SELECT to_hex(md5(to_utf8('tx-0042'))), "
+        "from_base(substr(to_hex(md5(to_utf8('tx-0042'))), 1, 8), 16)"
+    ).fetchone() == (digest.upper(), int(digest[:8], 16))
+    assert genuine_draw("tx-0042") == int(digest[:8], 16) / 2**32
+    # a JSON value as text, as Athena's json_format writes it
+    assert connection.execute(
+        "SELECT json_format(json_extract('{\"a\": {\"b\": 1}}', '$.a'))"
+    ).fetchone() == ('{"b":1}',)
 
 
 def test_the_training_set_keeps_every_fraud_and_a_weighted_draw_of_the_genuine(
     provisioned: Provisioned, blueprint: Blueprint, parser: TransactionParser
 ) -> None:
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    store = DynamoTransactionStore(blueprint.table_name, boto3.client("dynamodb"))
-    arn = boto3.client("dynamodb").describe_table(TableName=blueprint.table_name)["Table"][
-        "TableArn"
-    ]
+    store, arn = _table(blueprint)
     decided = [_decided(parser, store, n) for n in range(50)]
     frauds = {3, 17, 29, 44}
     for n in frauds:

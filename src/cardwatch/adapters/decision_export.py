@@ -39,58 +39,50 @@ __all__ = [
     "genuine_draw",
 ]
 
-#: The decision log's rows of ``[?, ?)`` (epoch ms), newest image of each item, in time
-#: order: what retraining reads (Athena's dialect).
-LOG_QUERY = """
-WITH newest AS (
-    SELECT tid, ts, image,
-           row_number() OVER (PARTITION BY tid, ts ORDER BY written DESC) AS rank
-    FROM export_lines
-)
-SELECT ts,
-       json_format(json_extract(image, '$.features.M')) AS features,
-       json_extract_scalar(image, '$.label.S') AS label,
-       json_extract_scalar(image, '$.model_version.S') AS model_version
-FROM newest
-WHERE rank = 1
-  AND image IS NOT NULL
-  AND json_extract_scalar(image, '$.record_type.S') = 'transaction'
-  AND json_extract(image, '$.features.M') IS NOT NULL
-  AND ts >= ? AND ts < ?
-ORDER BY ts, tid
-"""
-
-#: The training set of ``[?, ?)``: the log's rows whose label is visible (a label, or
-#: no label and older than the label delay's edge ``?``: genuine), every fraud, and the
-#: genuine drawn at the share ``?`` by the transaction id's hash (the same rows at every
-#: run), each weighted by the inverse of its share (``?``: the share again), in time
-#: order (Athena's dialect; in AWS written as Parquet by UNLOAD).
-TRAINING_SET_QUERY = """
-WITH newest AS (
+#: The decision log of ``[?, ?)`` (epoch ms): the newest image of each item over every
+#: export, the transactions with a decision (one source for both queries below).
+_LOG = """
+newest AS (
     SELECT tid, ts, image,
            row_number() OVER (PARTITION BY tid, ts ORDER BY written DESC) AS rank
     FROM export_lines
 ),
-visible AS (
+log AS (
     SELECT tid, ts,
            json_format(json_extract(image, '$.features.M')) AS features,
-           json_extract_scalar(image, '$.label.S') AS label
+           json_extract_scalar(image, '$.label.S') AS label,
+           json_extract_scalar(image, '$.model_version.S') AS model_version
     FROM newest
     WHERE rank = 1
       AND image IS NOT NULL
       AND json_extract_scalar(image, '$.record_type.S') = 'transaction'
       AND json_extract(image, '$.features.M') IS NOT NULL
       AND ts >= ? AND ts < ?
-      AND (json_extract_scalar(image, '$.label.S') IS NOT NULL OR ts <= ?)
-)
+)"""
+
+#: The decision log's rows of ``[?, ?)``, in time order: what retraining reads row by
+#: row (Athena's dialect).
+LOG_QUERY = f"""
+WITH {_LOG}
+SELECT ts, features, label, model_version FROM log ORDER BY ts, tid
+"""  # noqa: S608 - a constant fragment, no input
+
+#: The training set of ``[?, ?)``: the log's rows whose label is visible (a label, or
+#: no label and older than the label delay's edge ``?``: genuine), every fraud, and the
+#: genuine drawn at the share ``?`` by the transaction id's hash (the same rows at every
+#: run), each weighted by the inverse of its share (``?``: the share again), in time
+#: order (Athena's dialect; in AWS written as Parquet by UNLOAD).
+TRAINING_SET_QUERY = f"""
+WITH {_LOG}
 SELECT ts, features,
        CASE WHEN label = 'fraud' THEN 1 ELSE 0 END AS is_fraud,
        CASE WHEN label = 'fraud' THEN 1e0 ELSE 1e0 / ? END AS weight
-FROM visible
-WHERE label = 'fraud'
-   OR from_base(substr(to_hex(md5(to_utf8(tid))), 1, 8), 16) < ? * 4294967296
+FROM log
+WHERE (label IS NOT NULL OR ts <= ?)
+  AND (label = 'fraud'
+       OR from_base(substr(to_hex(md5(to_utf8(tid))), 1, 8), 16) < ? * 4294967296)
 ORDER BY ts, tid
-"""
+"""  # noqa: S608 - a constant fragment, no input
 
 #: Athena's functions the queries use that DuckDB names or types otherwise, as DuckDB
 #: macros (each tested on the queries).
@@ -190,7 +182,7 @@ class ExportedDecisionLog:
         """The training set of ``[start_ms, end_ms)`` (see :data:`TRAINING_SET_QUERY`)."""
         if not 0 < genuine_share <= 1:
             raise ValueError("the genuine share is a fraction in (0, 1]")
-        parameters = [start_ms, end_ms, matured_ms, genuine_share, genuine_share]
+        parameters = [start_ms, end_ms, genuine_share, matured_ms, genuine_share]
         return [
             TrainingRow(int(timestamp), _features(features), bool(fraud), float(weight))
             for timestamp, features, fraud, weight in self._run(TRAINING_SET_QUERY, parameters)
