@@ -149,12 +149,19 @@ class InMemoryState:
             return False
         self._applied[event.transaction_id] = event.timestamp_ms
         self._newest_ms = max(self._newest_ms, event.timestamp_ms)
+        self._take_effect(change)
+        return True
+
+    def _take_effect(self, change: StateChange) -> None:
+        """The applied change's counters, the card's and the shared entities', now."""
         self._add_card(change)
         self._add_terminal(change)
+        self._count_applied()
+
+    def _count_applied(self) -> None:
         self._since_prune += 1
         if self._since_prune >= _PRUNE_EVERY:
             self._prune()
-        return True
 
     def _add_card(self, change: StateChange) -> None:
         event = change.event
@@ -306,17 +313,14 @@ class InFlightState(InMemoryState):
         self._land(at_ms)
         return super().read(card_key, terminal_id, transaction_id, at_ms, keys)
 
-    def apply(self, change: StateChange) -> bool:
-        event = change.event
-        if event.transaction_id in self._applied:
-            return False
-        self._applied[event.transaction_id] = event.timestamp_ms
-        self._newest_ms = max(self._newest_ms, event.timestamp_ms)
+    def _take_effect(self, change: StateChange) -> None:
+        """The counters later: the card's when detect's transaction commits, the shared
+        entities' when aggregate folds; the event is seen at once (registered)."""
         self._register_event(change)
+        at = change.event.timestamp_ms
         for shared, delay in ((False, self.in_flight.apply_ms), (True, self.in_flight.fold_ms)):
             self._sequence += 1
-            heapq.heappush(self._due, (event.timestamp_ms + delay, self._sequence, shared, change))
-        return True
+            heapq.heappush(self._due, (at + delay, self._sequence, shared, change))
 
     def _land(self, now_ms: int) -> None:
         """Everything due by ``now_ms``, in the order it was due."""
@@ -326,9 +330,7 @@ class InFlightState(InMemoryState):
                 self._add_terminal(change)
             else:
                 self._add_card(change)
-                self._since_prune += 1
-                if self._since_prune >= _PRUNE_EVERY:
-                    self._prune()
+                self._count_applied()
 
 
 class InMemoryModelRegistry:
