@@ -23,6 +23,7 @@ __all__ = [
     "TARGET_DEFAULTS",
     "Blueprint",
     "FunctionSpec",
+    "HistoryStoreSpec",
     "IndexSpec",
     "ModelStoreSpec",
     "QueueSpec",
@@ -69,10 +70,14 @@ class TargetSettings:
     #: account-and-region singleton): true for one environment per account and region,
     #: or set by hand; ``cardwatch preflight`` says when none is set.
     api_gateway_account_role: bool = False
+    #: The share of the genuine a training set draws (every fraud is kept): all of them
+    #: at a small deployment's volume, 1 % at millions a day (the set must fit the
+    #: retrain function's memory and 15 minutes).
+    genuine_share: float = 1.0
 
 
 #: The functions, by key.
-FUNCTION_KEYS = ("ingest", "detect", "aggregate", "analyze", "notify", "retrain")
+FUNCTION_KEYS = ("ingest", "detect", "aggregate", "analyze", "notify", "retrain", "export")
 
 
 def _each(value: int) -> dict[str, int]:
@@ -90,6 +95,7 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
             "analyze": 1,
             "notify": 2,
             "retrain": 1,
+            "export": 1,
         },
         api_quota_per_day=1000,
         api_rate_limit_per_second=10,
@@ -107,6 +113,7 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
         vpc_functions=frozenset({"ingest", "detect"}),
         email_subscription=True,
         alert_email="security-team@example.com",
+        genuine_share=0.01,
     ),
     # Local mode: the Pulumi throttle and no daily quota, so demo and benchmarks run.
     Target.LOCAL: TargetSettings(
@@ -162,6 +169,15 @@ class Handle(enum.StrEnum):
     MODEL_PARAMETER = "model_parameter"
     MODEL_BUCKET = "model_bucket"
     MODEL_OBJECTS = "model_objects"
+    #: the transactions table's exports (DescribeExport), the history bucket, its parts
+    TABLE_EXPORTS = "table_exports"
+    HISTORY_BUCKET = "history_bucket"
+    HISTORY_EXPORTS = "history_exports"
+    HISTORY_RESULTS = "history_results"
+    HISTORY_TRAINING = "history_training"
+    #: the Glue catalog, database and table of the exports; the Athena workgroup
+    HISTORY_CATALOG = "history_catalog"
+    HISTORY_WORKGROUP = "history_workgroup"
     ANALYST_API_KEY = "analyst_api_key"
 
 
@@ -248,6 +264,72 @@ class ModelStoreSpec:
     def package_key(self, sha256: str) -> str:
         """Where the retrain function's package of digest ``sha256`` is uploaded."""
         return f"{self.package_prefix}training-{sha256[:16]}.zip"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryStoreSpec:
+    """The decision log past DynamoDB, in one bucket encrypted with the CMK: the table's
+    exports (``export_prefix``), the Glue table over their lines, the Athena workgroup
+    that builds training sets (its results under ``results_prefix``, the sets under
+    ``training_prefix``), and how long each is kept."""
+
+    bucket: str
+    database: str
+    workgroup: str
+    table: str = "decision_exports"
+    export_prefix: str = "exports"
+    results_prefix: str = "athena-results"
+    training_prefix: str = "training-sets"
+    #: the exports' files: the table's retention and a label window beyond it
+    export_days: int = 400
+    results_days: int = 7
+    training_days: int = 30
+    abort_upload_days: int = 7
+    #: the most one query may scan (Athena cancels it past this): 1 TB, USD 5
+    bytes_scanned_cutoff: int = 1_000_000_000_000
+    #: a new incremental export once the last is this old (15 minutes to a day)
+    export_interval_hours: float = 24.0
+    #: the Glue table: text, one string column (a line: one JSON document; \x01 never
+    #: occurs in JSON), one partition per export
+    column: str = "line"
+    partition_key: str = "exported_micros"
+    serde: str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+    input_format: str = "org.apache.hadoop.mapred.TextInputFormat"
+    output_format: str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+    field_delimiter: str = "\x01"
+
+    @property
+    def source(self) -> str:
+        """The table as the query names it."""
+        return f'"{self.database}"."{self.table}"'
+
+    @property
+    def exports_location(self) -> str:
+        return f"s3://{self.bucket}/{self.export_prefix}/AWSDynamoDB/"
+
+    @property
+    def results_location(self) -> str:
+        return f"s3://{self.bucket}/{self.results_prefix}/"
+
+    def glue_table_input(self) -> dict[str, Any]:
+        """The Glue table, as Glue's TableInput spells it (both renderers map it)."""
+        return {
+            "Name": self.table,
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"EXTERNAL": "TRUE", "classification": "text"},
+            "PartitionKeys": [{"Name": self.partition_key, "Type": "bigint"}],
+            "StorageDescriptor": {
+                "Columns": [{"Name": self.column, "Type": "string"}],
+                "Location": self.exports_location,
+                "InputFormat": self.input_format,
+                "OutputFormat": self.output_format,
+                "Compressed": True,
+                "SerdeInfo": {
+                    "SerializationLibrary": self.serde,
+                    "Parameters": {"field.delim": self.field_delimiter},
+                },
+            },
+        }
 
 
 _DAY = 86_400
@@ -417,6 +499,15 @@ class Blueprint:
         and the retrain function's package, too large to upload to Lambda directly."""
         return ModelStoreSpec(self.name("cardwatch-models"))
 
+    @property
+    def history_store(self) -> HistoryStoreSpec:
+        """The decision log's exports and the engine that builds training sets."""
+        return HistoryStoreSpec(
+            bucket=self.name("cardwatch-history"),
+            database=f"cardwatch_{self.environment_suffix.replace('-', '_').lower()}",
+            workgroup=self.name("cardwatch-history"),
+        )
+
     #: How often the deployment retrains (EventBridge Scheduler) and what a run reads:
     #: the decision log of the last ``retrain_history_days``; an unlabelled decision
     #: counts as genuine once ``label_delay_days`` old; the latest
@@ -434,7 +525,7 @@ class Blueprint:
 
     @property
     def schedules(self) -> tuple[ScheduleSpec, ...]:
-        """The five-minute analysis and the retraining."""
+        """The five-minute analysis, the retraining and the decision log's exports."""
         return (
             ScheduleSpec(
                 "analyze",
@@ -455,7 +546,22 @@ class Blueprint:
                 "InvokeRetrainer",
                 id_prefix="retrain-",
             ),
+            ScheduleSpec(
+                "export",
+                "export",
+                self.name("decision-export"),
+                self.export_schedule_expression,
+                self.name("decision-export-schedule"),
+                "invoke-exporter",
+                "InvokeExporter",
+                id_prefix="export-",
+            ),
         )
+
+    #: How often the export function looks (it starts an export once one is due: see
+    #: ``HistoryStoreSpec.export_interval_hours``; a run that fell behind catches up a
+    #: day per run)
+    export_schedule_expression = "rate(6 hours)"
 
     # -- messaging --------------------------------------------------------------
     @property
@@ -580,8 +686,9 @@ class Blueprint:
     # -- functions --------------------------------------------------------------
     @property
     def functions(self) -> dict[str, FunctionSpec]:
-        """The six functions: their settings, environment and grants."""
+        """The seven functions: their settings, environment and grants."""
         concurrency = self.settings.reserved_concurrency
+        history = self.history_store
         common_env = {
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
@@ -737,18 +844,22 @@ class Blueprint:
             "retrain": spec(
                 "retrain",
                 "model-retrain",
-                "Fits a challenger on the labelled decision log, judges it, publishes it",
+                "Fits a challenger on the training set Athena builds, judges it, publishes it",
                 package="training",
                 # scikit-learn's fit of 100,000 rows takes about a minute on one core;
-                # memory buys cores (1,769 MB is one vCPU), reading the log is the rest
+                # memory buys cores (1,769 MB is one vCPU), the training set is the rest
                 memory_mb=3008,
                 timeout_seconds=900,
                 asynchronous=True,
                 environment={
-                    "TABLE_NAME": self.table_name,
                     "MODEL_BUCKET": self.model_bucket_name,
                     "MODEL_PARAMETER": self.model_parameter,
                     "DATA_KEY_ID": self.key_alias,
+                    "HISTORY_BUCKET": history.bucket,
+                    "TRAINING_PREFIX": history.training_prefix,
+                    "ATHENA_WORKGROUP": history.workgroup,
+                    "HISTORY_SOURCE": history.source,
+                    "GENUINE_SHARE": str(self.settings.genuine_share),
                     "RETRAIN_HISTORY_DAYS": str(self.retrain_history_days),
                     "LABEL_DELAY_DAYS": str(self.label_delay_days),
                     "MIN_FRAUDS_TO_TRAIN": str(self.min_frauds_to_train),
@@ -759,10 +870,83 @@ class Blueprint:
                     "CARDWATCH_THREADS": "2",
                 },
                 grants=(
-                    (Handle.TABLE, ("dynamodb:Scan",)),
+                    # Athena runs the query as the caller: the caller's rights to the
+                    # catalog, the exports it reads and the places it writes
+                    (
+                        Handle.HISTORY_WORKGROUP,
+                        (
+                            "athena:StartQueryExecution",
+                            "athena:GetQueryExecution",
+                            "athena:StopQueryExecution",
+                        ),
+                    ),
+                    (
+                        Handle.HISTORY_CATALOG,
+                        ("glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"),
+                    ),
+                    (
+                        Handle.HISTORY_BUCKET,
+                        (
+                            "s3:GetBucketLocation",
+                            "s3:ListBucket",
+                            "s3:ListBucketMultipartUploads",
+                        ),
+                    ),
+                    (Handle.HISTORY_EXPORTS, ("s3:GetObject",)),
+                    (
+                        Handle.HISTORY_RESULTS,
+                        (
+                            "s3:AbortMultipartUpload",
+                            "s3:GetObject",
+                            "s3:ListMultipartUploadParts",
+                            "s3:PutObject",
+                        ),
+                    ),
+                    (
+                        Handle.HISTORY_TRAINING,
+                        (
+                            "s3:AbortMultipartUpload",
+                            "s3:GetObject",
+                            "s3:ListMultipartUploadParts",
+                            "s3:PutObject",
+                        ),
+                    ),
                     (Handle.MODEL_OBJECTS, ("s3:GetObject", "s3:PutObject")),
                     (Handle.MODEL_BUCKET, ("s3:ListBucket",)),
                     (Handle.MODEL_PARAMETER, ("ssm:GetParameter", "ssm:PutParameter")),
+                    (Handle.FAILURES_DLQ, QUEUE_SEND),
+                    (Handle.KEY, KEY_USE),
+                ),
+            ),
+            "export": spec(
+                "export",
+                "decision-export",
+                "Exports the transactions table to S3 and catalogs each export for Athena",
+                memory_mb=256,
+                timeout_seconds=60,
+                asynchronous=True,
+                environment={
+                    "TABLE_ARN": Handle.TABLE,
+                    "HISTORY_BUCKET": history.bucket,
+                    "EXPORT_PREFIX": history.export_prefix,
+                    "EXPORT_KEY_ARN": Handle.KEY,
+                    "HISTORY_DATABASE": history.database,
+                    "HISTORY_TABLE": history.table,
+                    "EXPORT_INTERVAL_HOURS": str(history.export_interval_hours),
+                },
+                grants=(
+                    (Handle.TABLE, ("dynamodb:ExportTableToPointInTime",)),
+                    (Handle.TABLE_EXPORTS, ("dynamodb:DescribeExport",)),
+                    (Handle.HISTORY_BUCKET, ("s3:ListBucket",)),
+                    # DynamoDB writes the export with the caller's rights
+                    (
+                        Handle.HISTORY_EXPORTS,
+                        ("s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl"),
+                    ),
+                    (
+                        Handle.HISTORY_CATALOG,
+                        ("glue:BatchCreatePartition", "glue:GetPartitions", "glue:GetTable"),
+                    ),
                     (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),

@@ -22,8 +22,14 @@ from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.engine.state import NO_KEYS, Keys, LabelChange, Snapshot, StateChange
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
-from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
+from cardwatch.domain.ports import (
+    DecisionRecord,
+    LabelledDecision,
+    StoredTransaction,
+    TrainingRow,
+)
 from cardwatch.domain.transaction.record import Transaction
+from cardwatch.training.retraining import implied_training_rows
 
 
 class Injected(RuntimeError):
@@ -136,10 +142,18 @@ class InMemoryTransactionStore:
                 dict(self.decisions[t.transaction_id].features),
                 self.labels.get(t.transaction_id, (None, None))[0],
                 self.decisions[t.transaction_id].model_version,
+                t.transaction_id,
             )
             for t in self.transactions_between(start_ms, end_ms)
             if t.transaction_id in self.decisions
         ]
+
+    def training_set(
+        self, start_ms: int, end_ms: int, matured_ms: int, genuine_share: float
+    ) -> list[TrainingRow]:
+        """:class:`TrainingSource`: the set the log implies, as the engine builds it."""
+        log = self.labelled_decisions(start_ms, end_ms)
+        return implied_training_rows(log, matured_ms, genuine_share)
 
 
 class ListQueue:

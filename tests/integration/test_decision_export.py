@@ -1,5 +1,7 @@
-"""The decision log read from the table's exports to S3 by SQL (DuckDB here, Athena in
-AWS) is the log the table holds: late labels and corrections included, no Scan."""
+"""The decision log leaves the table by its exports to S3 (the export function), and the
+training set Athena builds over them (the emulator's Athena runs the same query with
+DuckDB) is the one the decision log implies: late labels and corrections included, and
+never a Scan of the table."""
 
 from __future__ import annotations
 
@@ -10,45 +12,32 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities.typing import LambdaContext
 import duckdb
 import pytest
+from botocore.exceptions import ClientError
 
-from cardwatch.adapters.decision_export import (
-    DUCKDB_DIALECT,
-    LOG_QUERY,
-    TRAINING_SET_QUERY,
-    ExportedDecisionLog,
-    exports_under,
-    genuine_draw,
-)
+from cardwatch.adapters.athena_training import AthenaTrainingSet, TrainingSetFailed
+from cardwatch.adapters.decision_export import training_set_query
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.labels.history import LabelEntry
-from cardwatch.domain.ports import DecisionRecord, TrainingSource
+from cardwatch.domain.labels.sample import genuine_draw
+from cardwatch.domain.ports import DecisionRecord, LabelledDecision, TrainingSource
 from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.handlers import export as export_handler
+from cardwatch.handlers.config import ExportConfig, RetrainConfig
+from cardwatch.handlers.wiring import export as export_wiring
+from cardwatch.handlers.wiring import retrain as retrain_wiring
+from cardwatch.local.emulator.patches.athena import DUCKDB_DIALECT
 from cardwatch.local.runtime.provision import Provisioned
-from cardwatch.training.retraining import RetrainSettings, retrain
+from cardwatch.services.history_export import INCREMENTAL
+from cardwatch.training.retraining import RetrainSettings, implied_training_rows, retrain
 from tests.fakes import DictModelRegistry
+from tests.support.aws import scan_all
 from tests.support.documents import NOW, body
 
-BUCKET = "cardwatch-history-test"
 FOREVER = (0, 2**62)
-
-
-def _export(arn: str, prefix: str, **incremental: Any) -> None:
-    ddb = boto3.client("dynamodb")
-    kind = {"ExportType": "INCREMENTAL_EXPORT"} if incremental else {}
-    spec = {"IncrementalExportSpecification": incremental} if incremental else {}
-    started = ddb.export_table_to_point_in_time(
-        TableArn=arn, S3Bucket=BUCKET, S3Prefix=prefix, **kind, **spec
-    )["ExportDescription"]["ExportArn"]
-    for _ in range(100):
-        status = ddb.describe_export(ExportArn=started)["ExportDescription"]["ExportStatus"]
-        if status != "IN_PROGRESS":
-            assert status == "COMPLETED"
-            return
-        time.sleep(0.05)
-    raise AssertionError("the export did not finish")
 
 
 def _decided(parser: TransactionParser, store: DynamoTransactionStore, n: int) -> Any:
@@ -64,58 +53,156 @@ def _decided(parser: TransactionParser, store: DynamoTransactionStore, n: int) -
     return transaction
 
 
-def _table(blueprint: Blueprint) -> tuple[DynamoTransactionStore, str]:
-    """The transactions table's store and ARN, and the bucket its exports go to."""
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    ddb = boto3.client("dynamodb")
-    arn = ddb.describe_table(TableName=blueprint.table_name)["Table"]["TableArn"]
-    return DynamoTransactionStore(blueprint.table_name, ddb), str(arn)
-
-
 def _label(store: DynamoTransactionStore, transaction: Any, label: str, version: int) -> None:
     entry = LabelEntry(label, "analyst", "", "analyst-key", 1_000 + version)
     assert store.append_label(transaction, entry, version, entry)
 
 
-def test_the_exported_log_is_the_tables_with_late_labels_and_corrections(
-    provisioned: Provisioned, blueprint: Blueprint, parser: TransactionParser
+def _settle(config: ExportConfig, context: LambdaContext) -> dict[str, Any]:
+    """Run the export function until no export is running: its last run's answer,
+    with every export registered over the runs."""
+    registered: list[str] = []
+    for _ in range(200):
+        record: dict[str, Any] = export_handler.handler({}, context)
+        registered += record["registered"]
+        running = [e for e in export_wiring.exports(config).exports() if e.status == "IN_PROGRESS"]
+        if not running and not record["started"]:
+            return record | {"registered": registered}
+        time.sleep(0.05)
+    raise AssertionError("the exports did not finish")
+
+
+def _table_log(blueprint: Blueprint) -> list[LabelledDecision]:
+    """The decision log as the table holds it (read by the test, not by the product)."""
+    return sorted(
+        (
+            LabelledDecision(
+                int(item["timestamp"]),
+                {k: float(v) for k, v in item["features"].items()},
+                item.get("label"),
+                item.get("model_version"),
+                item["transaction_id"],
+            )
+            for item in scan_all(blueprint.table_name)
+            if item.get("record_type") == "transaction" and "features" in item
+        ),
+        key=lambda d: (d.timestamp_ms, d.transaction_id),
+    )
+
+
+def _source() -> AthenaTrainingSet:
+    return retrain_wiring.training_source(RetrainConfig.from_env(), boto3.client)
+
+
+def _rows(rows: list[Any]) -> list[tuple[Any, ...]]:
+    return sorted((r.timestamp_ms, dict(r.features), r.is_fraud, r.weight) for r in rows)
+
+
+def test_the_training_set_is_the_one_the_log_implies_with_late_labels_and_corrections(
+    provisioned: Provisioned,
+    blueprint: Blueprint,
+    parser: TransactionParser,
+    lambda_context: LambdaContext,
 ) -> None:
-    store, arn = _table(blueprint)
-    # GIVEN five decided transactions, one labelled fraud, exported in full
-    decided = [_decided(parser, store, n) for n in range(5)]
+    store = DynamoTransactionStore(blueprint.table_name, boto3.client("dynamodb"))
+    config = ExportConfig.from_env()
+    # GIVEN forty decided transactions, two labelled fraud, exported in full by the
+    # export function and catalogued
+    decided = [_decided(parser, store, n) for n in range(40)]
     _label(store, decided[1], "fraud", 1)
-    _export(arn, "history")
-    # WHEN a label arrives late, another is corrected and a transaction is decided
-    since = time.time()
+    _label(store, decided[7], "fraud", 1)
+    first = _settle(config, lambda_context)
+    assert first["registered"] and first["waiting"] == "the next export is not due yet"
+    # WHEN labels arrive late (one a correction), one more is decided and an incremental
+    # export of that period follows the full one
+    since = first["exported_to_micros"]
     time.sleep(0.01)
     _label(store, decided[2], "fraud", 1)
     _label(store, decided[1], "genuine", 2)
-    decided.append(_decided(parser, store, 5))
+    _label(store, decided[30], "genuine", 1)
+    decided.append(_decided(parser, store, 40))
     time.sleep(0.01)
-    _export(arn, "history", ExportFromTime=since, ExportToTime=time.time())
-    # THEN the log read from the exports is the table's, row for row
-    exported = list(
-        ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").labelled_decisions(*FOREVER)
+    exports = export_wiring.exports(config)
+    exports.start(INCREMENTAL, time.time_ns() // 1000, since, "late-labels")
+    last = _settle(config, lambda_context)
+    assert len(last["registered"]) == 1
+    # THEN the set Athena builds is the one the table's log implies, row for row, for
+    # every share and label-delay edge
+    log = _table_log(blueprint)
+    assert [d.label for d in log[:3]] == [None, "genuine", "fraud"]
+    for matured, share in [(decided[20].timestamp_ms, 1.0), (decided[35].timestamp_ms, 0.5)]:
+        built = _source().training_set(*FOREVER, matured, share)
+        assert _rows(built) == _rows(implied_training_rows(log, matured, share))
+    assert {r.timestamp_ms for r in built if r.is_fraud} == {
+        decided[2].timestamp_ms,
+        decided[7].timestamp_ms,
+    }
+
+
+def test_the_training_set_keeps_every_fraud_and_a_weighted_draw_of_the_genuine(
+    provisioned: Provisioned,
+    blueprint: Blueprint,
+    parser: TransactionParser,
+    lambda_context: LambdaContext,
+) -> None:
+    store = DynamoTransactionStore(blueprint.table_name, boto3.client("dynamodb"))
+    decided = [_decided(parser, store, n) for n in range(50)]
+    frauds = {3, 17, 29, 44}
+    for n in frauds:
+        _label(store, decided[n], "fraud", 1)
+    _label(store, decided[45], "genuine", 1)  # labelled: visible though recent
+    _settle(ExportConfig.from_env(), lambda_context)
+    matured = decided[40].timestamp_ms  # unlabelled after it: not visible yet
+    share = 0.5
+    source = _source()
+    rows = source.training_set(*FOREVER, matured, share)
+    expected = [
+        (t.timestamp_ms, n in frauds, 1.0 if n in frauds else 1 / share)
+        for n, t in enumerate(decided)
+        if (n in frauds or n == 45 or t.timestamp_ms <= matured)
+        and (n in frauds or genuine_draw(t.transaction_id) < share)
+    ]
+    assert [(r.timestamp_ms, r.is_fraud, r.weight) for r in rows] == expected
+    assert 10 <= sum(not r.is_fraud for r in rows) <= 32
+    number = {t.timestamp_ms: n for n, t in enumerate(decided)}
+    assert all(
+        r.features == {"c_count_1h": number[r.timestamp_ms], "amount_z": number[r.timestamp_ms] / 4}
+        for r in rows
     )
-    assert exported == list(store.labelled_decisions(*FOREVER))
-    assert [row.label for row in exported] == [None, "genuine", "fraud", None, None, None]
-    assert exported[3].features == {"c_count_1h": 3.0, "amount_z": 0.75}
-    # AND a window of it is the window's rows
-    start = decided[2].timestamp_ms
-    window = ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").labelled_decisions(
-        start, start + 1
+    # the set is Parquet under a prefix of its own, and the bytes Athena read are said
+    assert source.last is not None and source.last.rows == len(rows)
+    assert source.last.scanned_bytes > 0
+    history = blueprint.history_store
+    assert source.last.location.startswith(f"s3://{history.bucket}/{history.training_prefix}/")
+    # AND retraining reads that set, not the table: a week after, only the labelled
+    # rows are visible yet (too few frauds to fit, so nothing is published)
+    assert isinstance(source, TrainingSource)
+    report = retrain(_source(), DictModelRegistry(), RetrainSettings(genuine_share=share), NOW)
+    assert report.outcome == "skipped" and report.read == len(frauds) + 1
+
+
+def test_a_failed_query_says_athenas_reason(provisioned: Provisioned) -> None:
+    """A query Athena refuses fails the run with Athena's reason, never an empty set."""
+    athena = boto3.client("athena")
+    source = AthenaTrainingSet(
+        athena,
+        boto3.client("s3"),
+        workgroup=RetrainConfig.from_env().athena_workgroup,
+        source='"nowhere"."nothing"',
+        bucket=RetrainConfig.from_env().history_bucket,
+        prefix="training-sets",
+        sleep=lambda _: None,
     )
-    assert [row.timestamp_ms for row in window] == [start]
-    kinds = [e.kind for e in exports_under(boto3.client("s3"), BUCKET, "history")]
-    assert kinds == ["FULL_EXPORT", "INCREMENTAL_EXPORT"]
+    with pytest.raises(TrainingSetFailed, match="FAILED"):
+        source.training_set(*FOREVER, 0, 1.0)
 
 
 def test_the_query_is_athenas_and_duckdb_runs_it_with_the_listed_differences() -> None:
     """Athena's JSON function is json_extract_scalar; DuckDB's json_extract_string. The
     query names Athena's, and DuckDB runs it through the dialect's macros only."""
-    for query in (LOG_QUERY, TRAINING_SET_QUERY):
-        assert "json_extract_scalar" in query and "json_extract_string" not in query
-        assert "json_format(json_extract" in query  # text, as UNLOAD can write it
+    query = training_set_query('"db"."t"', 0, 1, 0, 0.5)
+    assert "json_extract_scalar" in query and "json_extract_string" not in query
+    assert "json_format(json_extract" in query  # text, as UNLOAD can write it
     connection = duckdb.connect()
     with pytest.raises(duckdb.CatalogException):
         connection.execute('SELECT json_extract_scalar(\'{"a": {"S": "x"}}\', \'$.a.S\')')
@@ -137,44 +224,25 @@ def test_the_query_is_athenas_and_duckdb_runs_it_with_the_listed_differences() -
     ).fetchone() == ('{"b":1}',)
 
 
-def test_the_training_set_keeps_every_fraud_and_a_weighted_draw_of_the_genuine(
-    provisioned: Provisioned, blueprint: Blueprint, parser: TransactionParser
-) -> None:
-    store, arn = _table(blueprint)
-    decided = [_decided(parser, store, n) for n in range(50)]
-    frauds = {3, 17, 29, 44}
-    for n in frauds:
-        _label(store, decided[n], "fraud", 1)
-    _label(store, decided[45], "genuine", 1)  # labelled: visible though recent
-    _export(arn, "history")
-    matured = decided[40].timestamp_ms  # unlabelled after it: not visible yet
-    share = 0.5
-    rows = ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").training_set(
-        *FOREVER, matured, share
-    )
-    expected = [
-        (t.timestamp_ms, n in frauds, 1.0 if n in frauds else 1 / share)
-        for n, t in enumerate(decided)
-        if (n in frauds or n == 45 or t.timestamp_ms <= matured)
-        and (n in frauds or genuine_draw(t.transaction_id) < share)
-    ]
-    assert [(r.timestamp_ms, r.is_fraud, r.weight) for r in rows] == expected
-    # every fraud, and about half the genuine, standing for all of them
-    assert sum(r.is_fraud for r in rows) == len(frauds)
-    genuine = [r for r in rows if not r.is_fraud]
-    assert 10 <= len(genuine) <= 32
-    number = {t.timestamp_ms: n for n, t in enumerate(decided)}
-    assert all(
-        r.features == {"c_count_1h": number[r.timestamp_ms], "amount_z": number[r.timestamp_ms] / 4}
-        for r in rows
-    )
-    # AND retraining reads that set, not the log row by row: a week after, only the
-    # labelled rows are visible yet (too few frauds to fit, so nothing is published)
-    log = ExportedDecisionLog(boto3.client("s3"), BUCKET, "history")
-    assert isinstance(log, TrainingSource)
-    report = retrain(log, DictModelRegistry(), RetrainSettings(genuine_share=share), NOW)
-    assert report.outcome == "skipped" and report.read == len(frauds) + 1
+def test_the_query_binds_numbers_only_and_names_a_catalog_table() -> None:
     with pytest.raises(ValueError, match="share"):
-        ExportedDecisionLog(boto3.client("s3"), BUCKET, "history").training_set(
-            *FOREVER, matured, 0
-        )
+        training_set_query('"db"."t"', 0, 1, 0, 0)
+    with pytest.raises(ValueError, match="quoted"):
+        training_set_query("db.t; DROP TABLE x", 0, 1, 0, 0.5)
+    with pytest.raises(TypeError):
+        training_set_query('"db"."t"', "0 OR 1=1", 1, 0, 0.5)  # type: ignore[arg-type]
+    assert "?" not in training_set_query('"db"."t"', 0, 1, 0, 0.5)
+
+
+def test_an_export_asked_again_with_its_token_is_the_same_export(
+    provisioned: Provisioned,
+) -> None:
+    """Two runs that start the same period start one export; a token reused for
+    another period is refused, as DynamoDB refuses it."""
+    exports = export_wiring.exports(ExportConfig.from_env(), boto3.client)
+    now = time.time_ns() // 1000
+    first = exports.start("FULL_EXPORT", now, None, "same-token")
+    again = exports.start("FULL_EXPORT", now, None, "same-token")
+    assert again.export_id == first.export_id
+    with pytest.raises(ClientError, match="ExportConflict"):
+        exports.start(INCREMENTAL, now, now - 3_600_000_000, "same-token")

@@ -34,6 +34,7 @@ __all__ = [
     "DecisionLog",
     "DecisionRecord",
     "EntityCounters",
+    "ExportCatalog",
     "FindingQueue",
     "LabelLog",
     "LabelledDecision",
@@ -42,6 +43,8 @@ __all__ = [
     "ScoreLog",
     "StateStore",
     "StoredTransaction",
+    "TableExport",
+    "TableExports",
     "TrainingRow",
     "TrainingSource",
     "TransactionStore",
@@ -83,6 +86,8 @@ class LabelledDecision:
     features: Mapping[str, float]
     label: str | None
     model_version: str | None = None
+    #: the transaction's id (what the genuine sample is drawn by)
+    transaction_id: str = ""
 
 
 class DecisionHistory(Protocol):
@@ -114,6 +119,45 @@ class TrainingSource(Protocol):
     def training_set(
         self, start_ms: int, end_ms: int, matured_ms: int, genuine_share: float
     ) -> Sequence[TrainingRow]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TableExport:
+    """One export of the transactions table to S3 (the decision log's way out)."""
+
+    export_id: str
+    kind: str  # FULL_EXPORT or INCREMENTAL_EXPORT
+    status: str  # IN_PROGRESS, COMPLETED or FAILED
+    #: the point in time it holds the table as of (a full export's time, an incremental
+    #: one's end), and an incremental one's start (epoch microseconds)
+    to_micros: int
+    from_micros: int | None = None
+    #: where its data files are (``s3://bucket/prefix/``)
+    data_location: str = ""
+
+
+class TableExports(Protocol):
+    """The table's exports to S3: those not yet known, and starting the next one."""
+
+    def exports(self, known: Iterable[str] = ()) -> list[TableExport]:
+        """Every export of the table but those in ``known`` (by id)."""
+        ...
+
+    def start(self, kind: str, to_micros: int, from_micros: int | None, token: str) -> TableExport:
+        """Start an export (the same ``token``: the same export, started once)."""
+        ...
+
+
+class ExportCatalog(Protocol):
+    """The catalog table over the exports' files (what the SQL engine reads)."""
+
+    def registered(self) -> dict[str, int]:
+        """Export id -> the time it holds the table as of, for every export in it."""
+        ...
+
+    def register(self, export: TableExport) -> None:
+        """Add a completed export's files (again: no change)."""
+        ...
 
 
 class ModelRegistry(Protocol):

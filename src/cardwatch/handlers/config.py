@@ -17,6 +17,7 @@ __all__ = [
     "AggregateConfig",
     "AnalyzeConfig",
     "DetectConfig",
+    "ExportConfig",
     "IngestConfig",
     "MissingSetting",
     "NotifyConfig",
@@ -154,11 +155,17 @@ class NotifyConfig:
 
 @dataclass(frozen=True, slots=True)
 class RetrainConfig:
-    table_name: str
     model_bucket: str
     model_parameter: str
     #: the CMK the pointer (a SecureString) is written under
     data_key_id: str
+    #: where Athena builds the training set: the bucket and prefix of the sets, the
+    #: workgroup, the catalog table of the decision log's exports
+    history_bucket: str
+    training_prefix: str
+    athena_workgroup: str
+    history_source: str
+    genuine_share: float = 1.0
     history_days: float = 91
     label_delay_days: float = 7
     min_frauds_to_train: int = 30
@@ -171,10 +178,14 @@ class RetrainConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> RetrainConfig:
         env = _env(env)
         return cls(
-            table_name=_required(env, "TABLE_NAME"),
             model_bucket=_required(env, "MODEL_BUCKET"),
             model_parameter=_required(env, "MODEL_PARAMETER"),
             data_key_id=_required(env, "DATA_KEY_ID"),
+            history_bucket=_required(env, "HISTORY_BUCKET"),
+            training_prefix=_required(env, "TRAINING_PREFIX"),
+            athena_workgroup=_required(env, "ATHENA_WORKGROUP"),
+            history_source=_required(env, "HISTORY_SOURCE"),
+            genuine_share=float(env.get("GENUINE_SHARE", "1.0")),
             history_days=float(env.get("RETRAIN_HISTORY_DAYS", "91")),
             label_delay_days=float(env.get("LABEL_DELAY_DAYS", "7")),
             min_frauds_to_train=int(env.get("MIN_FRAUDS_TO_TRAIN", "30")),
@@ -182,4 +193,29 @@ class RetrainConfig:
             evaluation_days=float(env.get("EVALUATION_DAYS", "14")),
             min_judged_frauds=int(env.get("MIN_JUDGED_FRAUDS", "10")),
             auto_promote=env.get("AUTO_PROMOTE", "true").strip().lower() in {"true", "1"},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportConfig:
+    table_arn: str
+    history_bucket: str
+    export_prefix: str
+    #: the key the exports are encrypted with
+    export_key_arn: str
+    history_database: str
+    history_table: str
+    export_interval_hours: float = 24.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ExportConfig:
+        env = _env(env)
+        return cls(
+            table_arn=_required(env, "TABLE_ARN"),
+            history_bucket=_required(env, "HISTORY_BUCKET"),
+            export_prefix=_required(env, "EXPORT_PREFIX"),
+            export_key_arn=_required(env, "EXPORT_KEY_ARN"),
+            history_database=_required(env, "HISTORY_DATABASE"),
+            history_table=_required(env, "HISTORY_TABLE"),
+            export_interval_hours=float(env.get("EXPORT_INTERVAL_HOURS", "24")),
         )

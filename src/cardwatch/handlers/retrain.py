@@ -1,5 +1,6 @@
-"""The retrain function: fits a challenger on the labelled decision log, judges it against
-the champion, publishes it and moves the model pointer (promoted, or in shadow).
+"""The retrain function: fits a challenger on the training set Athena builds from the
+decision log's exports (never a Scan of the table), judges it against the champion,
+publishes it and moves the model pointer (promoted, or in shadow).
 
 Run by EventBridge Scheduler on the deployment's schedule (weekly by default) and on
 demand (``cardwatch model train``), whose payload may change one run's settings:
@@ -28,11 +29,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     overrides = event.get("settings") if isinstance(event, dict) else None
     chosen = wiring.config(overrides if isinstance(overrides, dict) else None)
     started = time.perf_counter()
-    report = retrain(wiring.decision_log(chosen), wiring.registry(chosen), wiring.settings(chosen))
+    source = wiring.training_source(chosen)
+    report = retrain(source, wiring.registry(chosen), wiring.settings(chosen))
     elapsed = time.perf_counter() - started
+    if source.last is not None:
+        metrics.add_metric(
+            name="TrainingSetScannedBytes", unit=MetricUnit.Bytes, value=source.last.scanned_bytes
+        )
     metrics.add_metric(name="RetrainDuration", unit=MetricUnit.Seconds, value=elapsed)
     metrics.add_metric(name="RetrainRowsRead", unit=MetricUnit.Count, value=report.read)
     metrics.add_metric(name=f"Retrain{report.outcome.title()}", unit=MetricUnit.Count, value=1)
     summary = report.to_record() | {"duration_s": round(elapsed, 1)}
+    if source.last is not None:
+        summary |= {
+            "training_set": source.last.location,
+            "scanned_bytes": source.last.scanned_bytes,
+        }
     logger.info("retraining finished", extra=summary)
     return summary

@@ -30,6 +30,7 @@ from cardwatch.domain.engine.model import TreeModel, artifact_digest
 from cardwatch.domain.engine.model_pointer import ModelPointer
 from cardwatch.domain.engine.model_store import model_named
 from cardwatch.domain.engine.state import DAY_MS
+from cardwatch.domain.labels.sample import is_drawn
 from cardwatch.domain.ports import (
     DecisionHistory,
     LabelledDecision,
@@ -45,6 +46,7 @@ __all__ = [
     "RetrainSettings",
     "TrainingSet",
     "drawn_training_set",
+    "implied_training_rows",
     "retrain",
     "training_set",
 ]
@@ -80,6 +82,25 @@ class TrainingSet:
     w: NDArray[np.float32] | None = None
     #: the share of the genuine the rows hold (the rest drawn away where the log is)
     genuine_share: float = 1.0
+
+
+def implied_training_rows(
+    log: Iterable[LabelledDecision], matured_ms: int, genuine_share: float
+) -> list[TrainingRow]:
+    """The training set the decision log implies, in time order: what the engine's query
+    builds where the log is (held equal to it by a test): the visible rows (a label, or
+    none and no newer than ``matured_ms``), every fraud, and the genuine drawn at
+    ``genuine_share`` by their ids, each standing for ``1 / genuine_share``."""
+    rows = []
+    for decision in log:
+        fraud = decision.label == "fraud"
+        if decision.label is None and decision.timestamp_ms > matured_ms:
+            continue
+        if not fraud and not is_drawn(decision.transaction_id, genuine_share):
+            continue
+        weight = 1.0 if fraud else 1.0 / genuine_share
+        rows.append(TrainingRow(decision.timestamp_ms, dict(decision.features), fraud, weight))
+    return sorted(rows, key=lambda row: row.timestamp_ms)
 
 
 def drawn_training_set(rows: Sequence[TrainingRow], genuine_share: float) -> TrainingSet:

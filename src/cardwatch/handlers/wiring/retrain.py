@@ -1,26 +1,29 @@
-"""The retrain function's parts: the decision log, the model registry, the settings."""
+"""The retrain function's parts: the training set (Athena's), the model registry, the
+settings."""
 
 from __future__ import annotations
 
 from dataclasses import fields, replace
 from typing import Any
 
+from cardwatch.adapters.athena_training import AthenaTrainingSet
 from cardwatch.adapters.clients import client
-from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.handlers.config import RetrainConfig
-from cardwatch.handlers.wiring import dynamodb
 from cardwatch.training.model_choice import Promotion
 from cardwatch.training.retraining import RetrainSettings
 
-__all__ = ["OVERRIDABLE", "config", "decision_log", "registry", "settings", "with_overrides"]
+__all__ = ["OVERRIDABLE", "config", "registry", "settings", "training_source", "with_overrides"]
 
 #: What an on-demand invocation may change for one run (``cardwatch model train``).
 OVERRIDABLE = frozenset(f.name for f in fields(RetrainConfig)) - {
-    "table_name",
     "model_bucket",
     "model_parameter",
     "data_key_id",
+    "history_bucket",
+    "training_prefix",
+    "athena_workgroup",
+    "history_source",
 }
 
 
@@ -54,11 +57,21 @@ def settings(chosen: RetrainConfig) -> RetrainSettings:
             min_frauds=chosen.min_judged_frauds,
         ),
         auto_promote=chosen.auto_promote,
+        genuine_share=chosen.genuine_share,
     )
 
 
-def decision_log(chosen: RetrainConfig) -> DynamoTransactionStore:
-    return DynamoTransactionStore(chosen.table_name, dynamodb())
+def training_source(chosen: RetrainConfig, clients: Any = client) -> AthenaTrainingSet:
+    """The training set as Athena builds it over the decision log's exports
+    (``clients``: a service name -> its client, the function's by default)."""
+    return AthenaTrainingSet(
+        clients("athena"),
+        clients("s3"),
+        workgroup=chosen.athena_workgroup,
+        source=chosen.history_source,
+        bucket=chosen.history_bucket,
+        prefix=chosen.training_prefix,
+    )
 
 
 def registry(chosen: RetrainConfig) -> S3ModelRegistry:

@@ -25,6 +25,8 @@ class Provisioned:
     """What was created: names and the identifiers AWS gave them."""
 
     key_id: str = ""
+    key_arn: str = ""
+    table_arn: str = ""
     table_stream_arn: str = ""
     profile_stream_arn: str = ""
     queue_urls: dict[str, str] = field(default_factory=dict)
@@ -45,6 +47,8 @@ class Provisioned:
             Handle.ALERT_TOPIC: self.topic_arn,
             Handle.ANALYST_API_KEY: self.analyst_api_key_id,
             Handle.PROFILE_TABLE_STREAM: self.profile_stream_arn,
+            Handle.TABLE: self.table_arn,
+            Handle.KEY: self.key_arn,
         }
         spec = blueprint.functions[function_key]
         return {
@@ -92,8 +96,35 @@ def _token_key(blueprint: Blueprint, kms: Any) -> None:
 def _model_bucket(blueprint: Blueprint, s3: Any, key_id: str) -> None:
     """Model artifacts: versioned, encrypted with the CMK by default, never public."""
     name = blueprint.model_bucket_name
-    s3.create_bucket(Bucket=name)
+    _private_bucket(blueprint, s3, name, key_id)
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def _history(blueprint: Blueprint, session: Any, key_id: str) -> None:
+    """The decision log's exports: the bucket, the Glue table over them, the workgroup."""
+    history = blueprint.history_store
+    _private_bucket(blueprint, session.client("s3"), history.bucket, key_id)
+    glue = session.client("glue")
+    glue.create_database(DatabaseInput={"Name": history.database})
+    glue.create_table(DatabaseName=history.database, TableInput=history.glue_table_input())
+    session.client("athena").create_work_group(
+        Name=history.workgroup,
+        Configuration={
+            "ResultConfiguration": {
+                "OutputLocation": history.results_location,
+                "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": key_id},
+            },
+            "EnforceWorkGroupConfiguration": True,
+            "BytesScannedCutoffPerQuery": history.bytes_scanned_cutoff,
+            "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
+        },
+        Tags=_tags(blueprint),
+    )
+
+
+def _private_bucket(blueprint: Blueprint, s3: Any, name: str, key_id: str) -> None:
+    """A bucket encrypted with the CMK by default, never public."""
+    s3.create_bucket(Bucket=name)
     s3.put_bucket_encryption(
         Bucket=name,
         ServerSideEncryptionConfiguration={
@@ -312,6 +343,9 @@ def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
     _model_bucket(blueprint, session.client("s3"), made.key_id)
     dynamodb = session.client("dynamodb")
     made.table_stream_arn = _table(blueprint, dynamodb, made.key_id)
+    made.table_arn = made.table_stream_arn.split("/stream/", 1)[0]
+    made.key_arn = kms.describe_key(KeyId=made.key_id)["KeyMetadata"]["Arn"]
+    _history(blueprint, session, made.key_id)
     made.profile_stream_arn = _profile_table(blueprint, dynamodb, made.key_id)
     sqs = session.client("sqs")
     for spec in blueprint.queues:

@@ -6,6 +6,8 @@ integration tier's in-process moto).
   transactions, streams of transactional writes, consumed capacity by item size;
 - :mod:`~cardwatch.local.emulator.patches.dynamodb_export`: exports to S3 as AWS writes
   them (manifests, names, incremental exports);
+- :mod:`~cardwatch.local.emulator.patches.athena`: UNLOAD run by DuckDB over the Glue
+  tables' files, Parquet out, FAILED with Athena's reason;
 - :mod:`~cardwatch.local.emulator.patches.xray`: X-Ray's resource policies;
 - :mod:`~cardwatch.local.emulator.patches.awslambda`: Lambda's account settings;
 - :mod:`~cardwatch.local.emulator.patches.messaging`: SNS attributes and SQS redrive
@@ -34,6 +36,7 @@ from types import ModuleType
 from typing import Any
 
 from cardwatch.local.emulator.patches import (
+    athena,
     awslambda,
     dynamodb,
     dynamodb_export,
@@ -51,6 +54,7 @@ WRITTEN_FOR = "5.2.5"
 PATCHES: dict[str, ModuleType] = {
     "dynamodb": dynamodb,
     "dynamodb_export": dynamodb_export,
+    "athena": athena,
     "xray": xray,
     "awslambda": awslambda,
     "messaging": messaging,
@@ -132,6 +136,7 @@ def install() -> None:
         _checked = True
     dynamodb.install()
     dynamodb_export.install()
+    athena.install()
     xray.install()
     awslambda.install()
     messaging.install()

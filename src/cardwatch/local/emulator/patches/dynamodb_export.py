@@ -13,6 +13,7 @@ format"), DynamoDB JSON only:
 - the export ARN ``arn:aws:dynamodb:{region}:{account}:table/{name}/export/{ExportId}``,
   the ExportId ``{epoch ms, 14 digits}-{8 hex}``;
 - a full export: a line ``{"Item": {...}}`` per item, as of the export time;
+- a ``ClientToken`` makes a request idempotent, as on AWS;
 - an incremental export of ``[ExportFromTime, ExportToTime)``: compacted, one line per
   item changed in the period, ``{"Metadata": {"WriteTimestampMicros": {"N": ...}},
   "Keys": {...}, "NewImage": {...}, "OldImage": {...}}``: the item as the period left
@@ -50,11 +51,16 @@ TARGETS = (
     "moto.dynamodb.models.table.StreamShard.add(old,new)",
     "moto.dynamodb.responses.DynamoHandler.export_table_to_point_in_time",
     "moto.dynamodb.models.dynamo_type.Item.to_json(root_attr_name)",
+    "moto.dynamodb.models.DynamoDBBackend.describe_export(export_arn)",
+    "moto.dynamodb.exceptions.DynamodbException",
+    "moto.core.responses.ActionResult",
 )
 
 _installed = False
 #: the incremental specification of the export being requested on this thread
 _request = threading.local()
+#: each backend's client tokens: token -> (the request it came with, the export it started)
+_token_lock = threading.Lock()
 
 
 def _seconds(value: Any, default: float) -> float:
@@ -149,12 +155,37 @@ def _add(self: Any, old: Any, new: Any) -> None:
 
 def _export_request(self: Any) -> Any:
     """DynamoHandler.export_table_to_point_in_time: the incremental specification kept
-    for the export this request makes."""
-    _request.spec = self.body.get("IncrementalExportSpecification") or {}
-    try:
-        return _originals["request"](self)
-    finally:
-        _request.spec = None
+    for the export this request makes; a ``ClientToken`` asked again with the same
+    request answers the export it started, with another request ExportConflictException
+    (AWS keeps a token eight hours; the emulator, for the backend's life)."""
+    from moto.core.responses import ActionResult  # noqa: PLC0415 - local mode only
+    from moto.dynamodb.exceptions import DynamodbException  # noqa: PLC0415
+
+    token = self.body.get("ClientToken")
+    asked = json.dumps(
+        {k: v for k, v in self.body.items() if k != "ClientToken"}, sort_keys=True, default=str
+    )
+    with _token_lock:
+        tokens = self.dynamodb_backend.__dict__.setdefault("_cardwatch_tokens", {})
+        seen = tokens.get(token) if token else None
+        if seen is not None:
+            if seen[0] != asked:
+                raise DynamodbException(
+                    "ExportConflictException",
+                    "There was a conflict when writing to the specified S3 bucket: the "
+                    "client token was used with another request",
+                )
+            described = self.dynamodb_backend.describe_export(seen[1]).response()
+            return ActionResult({"ExportDescription": described})
+        _request.spec = self.body.get("IncrementalExportSpecification") or {}
+        _request.created = None
+        try:
+            answer = _originals["request"](self)
+        finally:
+            _request.spec = None
+        if token and _request.created is not None:
+            tokens[token] = (asked, _request.created.arn)
+        return answer
 
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -166,6 +197,7 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
         f"table/{self.table.name}/export/{self.export_id}"
     )
     self.incremental = dict(getattr(_request, "spec", None) or {})
+    _request.created = self
     self.started = time.time()
     self.table._cardwatch_exported = True  # its writes are kept from now on
     if self.export_type == "INCREMENTAL_EXPORT" and self.table.stream_shard is None:
@@ -231,13 +263,18 @@ def _backup(self: Any, s3_backend: Any) -> None:
         checksum = hashlib.md5(text.encode()).hexdigest()  # noqa: S324
         put(bucket_name=self.s3_bucket, key_name=f"{base}/{name}.json", value=text.encode())
         put(bucket_name=self.s3_bucket, key_name=f"{base}/{name}.checksum", value=checksum.encode())
+    self.ended = time.time()
     self.status = "COMPLETED"
 
 
 def _response(self: Any) -> dict[str, Any]:
-    """TableExport.response: with the manifest's key and the incremental period."""
+    """TableExport.response: with the manifest's key, the export's times (a full export
+    holds the table as of its start) and the incremental period."""
     described: dict[str, Any] = _originals["response"](self)
     described["ExportManifest"] = f"{_base(self)}/manifest-summary.json"
+    described["StartTime"] = described["ExportTime"] = self.started
+    if self.status != "IN_PROGRESS":
+        described["EndTime"] = getattr(self, "ended", self.started)
     if self.incremental:
         spec = dict(self.incremental)
         for name in ("ExportFromTime", "ExportToTime"):
