@@ -1,11 +1,12 @@
 """The transactions table's ports (TransactionStore, DecisionLog, LabelLog, WindowReader,
-DecisionHistory, ReviewReader): the use-case tests' in-memory store and DynamoDB."""
+TrainingSource, ReviewReader): the use-case tests' in-memory store and DynamoDB."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
 
+import boto3
 import pytest
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
@@ -13,9 +14,12 @@ from cardwatch.blueprint import Blueprint
 from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewQuery
-from cardwatch.domain.ports import DecisionRecord
+from cardwatch.domain.ports import DecisionRecord, TrainingSource
 from cardwatch.domain.transaction.record import Transaction, epoch_ms
 from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.handlers.config import RetrainConfig
+from cardwatch.handlers.wiring import retrain as retrain_wiring
+from cardwatch.local.runtime.exports import export_until_current
 from tests.fakes import InMemoryTransactionStore
 from tests.support.documents import NOW, QUEUE_DECISIONS, body, decided_history
 
@@ -106,29 +110,50 @@ def test_labels_are_appended_in_order_and_a_race_for_one_number_is_lost(
     assert stored is not None and stored.labels == (fraud, genuine)
 
 
-def test_the_decision_log_reads_back_with_its_effective_label(
-    store: Store, parser: TransactionParser
+def _training_source(store: Store, blueprint: Blueprint) -> TrainingSource:
+    """The training set as each side builds it: the fake from its log in memory, the
+    table's by its exports to S3 and Athena's query over them (the emulator's)."""
+    if isinstance(store, InMemoryTransactionStore):
+        return store
+    export_until_current(blueprint, boto3.client)
+    return retrain_wiring.training_source(RetrainConfig.from_env(), boto3.client)
+
+
+def test_the_training_set_is_the_decision_log_with_its_effective_labels(
+    store: Store, parser: TransactionParser, blueprint: Blueprint
 ) -> None:
-    labelled, unlabelled, outside = (
+    labelled, unlabelled, outside, corrected = (
         at(parser, "tx-l", 30),
         at(parser, "tx-u", 20),
         at(parser, "tx-o", 90),
+        at(parser, "tx-c", 40),
     )
-    for transaction in (labelled, unlabelled, outside):
+    for transaction in (labelled, unlabelled, outside, corrected):
         store.add(transaction, "fp")
         store.record_decision(
             transaction, DecisionRecord(0.5, "review", (), {"amount_ratio": 2.0}, "m-7")
         )
-    fraud = label("fraud", NOW_MS)
+    fraud, genuine = label("fraud", NOW_MS), label("genuine", NOW_MS + 1)
     store.append_label(labelled, fraud, 1, fraud)
-    rows = sorted(
-        store.labelled_decisions(NOW_MS - 60 * 60_000, NOW_MS), key=lambda r: r.timestamp_ms
-    )
-    assert [(r.timestamp_ms, r.label, r.model_version) for r in rows] == [
-        (labelled.timestamp_ms, "fraud", "m-7"),
-        (unlabelled.timestamp_ms, None, "m-7"),
+    store.append_label(corrected, fraud, 1, fraud)
+    store.append_label(corrected, genuine, 2, genuine)
+    source = _training_source(store, blueprint)
+    hour = (NOW_MS - 60 * 60_000, NOW_MS)
+    # unlabelled and newer than the label delay's edge: not visible yet
+    rows = source.training_set(*hour, NOW_MS - 25 * 60_000, 1.0)
+    assert [(r.timestamp_ms, r.is_fraud, r.weight) for r in rows] == [
+        (corrected.timestamp_ms, False, 1.0),
+        (labelled.timestamp_ms, True, 1.0),
     ]
     assert all(dict(r.features) == {"amount_ratio": 2.0} for r in rows)
+    # past the edge the unlabelled count as genuine, each standing for 1 / share
+    rows = source.training_set(*hour, NOW_MS, 0.999)
+    assert [(r.timestamp_ms, r.is_fraud) for r in rows] == [
+        (corrected.timestamp_ms, False),
+        (labelled.timestamp_ms, True),
+        (unlabelled.timestamp_ms, False),
+    ]
+    assert [r.weight for r in rows] == [1 / 0.999, 1.0, 1 / 0.999]
 
 
 def test_the_review_queue_is_flagged_and_unlabelled_newest_first_in_pages(

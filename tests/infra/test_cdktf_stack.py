@@ -355,3 +355,15 @@ def test_the_folds_lag_reaches_the_operators(cdktf_stack: Synthesized) -> None:
     assert (alarm["namespace"], alarm["metric_name"]) == ("AWS/Lambda", "IteratorAge")
     assert alarm["dimensions"] == {"FunctionName": bp.functions["aggregate"].name}
     assert alarm["threshold"] == bp.aggregate_max_lag_seconds * 1000 and alarm["alarm_actions"]
+
+
+def test_the_retrain_package_fits_lambdas_unpacked_limit(cdktf_stack: Synthesized) -> None:
+    """scikit-learn, SciPy, numpy and DuckDB (the Parquet reader) come close to Lambda's
+    250 MB unpacked: a new library must not cross it unnoticed."""
+    import zipfile  # noqa: PLC0415
+
+    from cardwatch.infra.common.packaging import build_training_package  # noqa: PLC0415
+
+    package = build_training_package(cdktf_stack.path.parents[3] / "build" / "lambda")
+    unpacked = sum(i.file_size for i in zipfile.ZipFile(package.path).infolist())
+    assert unpacked < 250 * 1024 * 1024

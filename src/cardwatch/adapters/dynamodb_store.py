@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -46,7 +46,7 @@ from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
-from cardwatch.domain.ports import DecisionRecord, LabelledDecision, StoredTransaction
+from cardwatch.domain.ports import DecisionRecord, StoredTransaction
 from cardwatch.domain.transaction.card import CardReference
 from cardwatch.domain.transaction.record import Transaction, time_bucket
 
@@ -564,32 +564,6 @@ class DynamoTransactionStore:
             for item in self._window(start_ms, end_ms, ("decision", "model_version"))
             if "decision" in item
         ]
-
-    def labelled_decisions(self, start_ms: int, end_ms: int) -> Iterator[LabelledDecision]:
-        """The decision log with its labels: one Scan of the table (a training run reads
-        most of it; per-bucket queries would take one call per five minutes of history),
-        only the attributes retraining needs, page by page."""
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "FilterExpression": "attribute_exists(#features) AND #ts BETWEEN :lo AND :hi",
-            "ProjectionExpression": "#ts, #features, #label, #version",
-            "ExpressionAttributeNames": {
-                "#ts": "timestamp",
-                "#features": "features",
-                "#label": "label",
-                "#version": "model_version",
-            },
-            "ExpressionAttributeValues": to_attributes({":lo": start_ms, ":hi": end_ms - 1}),
-        }
-        for page in self._client.get_paginator("scan").paginate(**kwargs):
-            for raw in page.get("Items", []):
-                item = from_attributes(raw)
-                yield LabelledDecision(
-                    int(item["timestamp"]),
-                    {name: float(value) for name, value in item["features"].items()},
-                    item.get("label"),
-                    item.get("model_version"),
-                )
 
     def _window(
         self, start_ms: int, end_ms: int, attributes: tuple[str, ...] = ()

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from cardwatch.adapters.clients import AWS_ERRORS
-from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.function_invoker import invoke_and_wait
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
@@ -193,16 +192,18 @@ def _train(target: CommandTarget, registry: S3ModelRegistry, args: argparse.Name
             report = invoke_and_wait(target.session, spec.name, {"settings": overrides})
         except RuntimeError as error:
             raise CommandError(str(error)) from None
-    else:  # the local stack: the handler's code, here, against the emulator
+    else:  # the local stack: the functions' code, here, against the emulator
         from cardwatch.handlers.config import RetrainConfig  # noqa: PLC0415
         from cardwatch.handlers.wiring import retrain as wiring  # noqa: PLC0415
+        from cardwatch.local.runtime.exports import export_until_current  # noqa: PLC0415
         from cardwatch.training.retraining import retrain  # noqa: PLC0415
 
+        export_until_current(target.blueprint, target.client)
         environment = {k: v for k, v in spec.environment.items() if isinstance(v, str)}
         base = RetrainConfig.from_env(environment)
         chosen = wiring.with_overrides(base, overrides)
-        log = DynamoTransactionStore(chosen.table_name, target.client("dynamodb"))
-        report = retrain(log, registry, wiring.settings(chosen)).to_record()
+        source = wiring.training_source(chosen, target.client)
+        report = retrain(source, registry, wiring.settings(chosen)).to_record()
     print(
         json.dumps(report, indent=2)
         if args.json

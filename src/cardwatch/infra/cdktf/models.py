@@ -7,20 +7,11 @@ import base64
 from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA,
@@ -30,9 +21,9 @@ from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
 from cardwatch.blueprint import Handle
-from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.cdktf.buckets import private_bucket
+from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.common.packaging import LambdaPackage
-from cardwatch.infra.common.policies import tls_only_bucket_policy
 
 
 class ModelStore(Construct):
@@ -42,42 +33,11 @@ class ModelStore(Construct):
         super().__init__(scope, id_)
         blueprint = ctx.blueprint
         store = blueprint.model_store
-        self.bucket = S3Bucket(
-            self, "bucket", bucket=blueprint.model_bucket_name, force_destroy=True
-        )
-        S3BucketVersioningA(
+        self.bucket = private_bucket(
             self,
-            "versioning",
-            bucket=self.bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "encryption",
-            bucket=self.bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                        sse_algorithm="aws:kms", kms_master_key_id=ctx.key_arn
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-        )
-        S3BucketPublicAccessBlock(
-            self,
-            "no-public-access",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        S3BucketLifecycleConfiguration(
-            self,
-            "lifecycle",
-            bucket=self.bucket.id,
-            rule=[
+            ctx,
+            blueprint.model_bucket_name,
+            [
                 S3BucketLifecycleConfigurationRule(
                     id="forget-overwritten-versions",
                     status="Enabled",
@@ -95,11 +55,11 @@ class ModelStore(Construct):
                 )
             ],
         )
-        S3BucketPolicy(
+        S3BucketVersioningA(
             self,
-            "tls-only",
+            "versioning",
             bucket=self.bucket.id,
-            policy=policy_json(tls_only_bucket_policy(self.bucket.arn, f"{self.bucket.arn}/*")),
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
         asset = TerraformAsset(
             self, "training-package", path=str(Path(training.path).resolve()), type=AssetType.FILE

@@ -33,6 +33,7 @@ class Security(Construct):
         KmsAlias(self, "data-key-alias", name=blueprint.key_alias, target_key_id=self.key.key_id)
         ctx.key_arn, ctx.key_id = self.key.arn, self.key.key_id
         ctx.arns[Handle.KEY] = [self.key.arn]
+        ctx.urls[Handle.KEY] = self.key.arn
         # The analysts' API key: made before the functions, since ingest takes labels
         # only from it (by its id); the API puts it in a usage plan of its own.
         self.analyst_api_key = ApiGatewayApiKey(

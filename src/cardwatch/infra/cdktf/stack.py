@@ -14,6 +14,7 @@ from cardwatch.infra.cdktf.api import TransactionApi
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.events import EventRouting
 from cardwatch.infra.cdktf.functions import DetectionFunctions
+from cardwatch.infra.cdktf.history import HistoryStore
 from cardwatch.infra.cdktf.messaging import AlertChannel
 from cardwatch.infra.cdktf.models import ModelStore
 from cardwatch.infra.cdktf.monitoring import Monitoring
@@ -42,6 +43,7 @@ class CardwatchStack(TerraformStack):
         security = Security(self, "Security", ctx)
         TransactionStore(self, "TransactionStore", ctx)
         models = ModelStore(self, "ModelStore", ctx, build_training_package(build_dir))
+        history = HistoryStore(self, "HistoryStore", ctx)
         channel = AlertChannel(self, "AlertChannel", ctx)
         network = (
             PrivateNetwork(self, "PrivateNetwork", ctx)
@@ -66,3 +68,4 @@ class CardwatchStack(TerraformStack):
         TerraformOutput(self, "alert_topic_arn", value=channel.topic.arn)
         TerraformOutput(self, "kms_key_arn", value=security.key.arn)
         TerraformOutput(self, "model_bucket", value=models.bucket.id)
+        TerraformOutput(self, "history_bucket", value=history.bucket.id)

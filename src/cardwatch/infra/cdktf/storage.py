@@ -68,6 +68,8 @@ class TransactionStore(Construct):
             deletion_protection_enabled=False,
         )
         ctx.arns[Handle.TABLE] = [self.table.arn]
+        ctx.urls[Handle.TABLE] = self.table.arn
+        ctx.arns[Handle.TABLE_EXPORTS] = [f"{self.table.arn}/export/*"]
         ctx.arns[Handle.TABLE_TIME_BUCKET_INDEX] = [
             f"{self.table.arn}/index/{blueprint.time_bucket_index_name}"
         ]

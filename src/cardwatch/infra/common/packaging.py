@@ -18,12 +18,13 @@ build) and the runtime's paths in tracebacks.
 
 The retrain function has a package of its own (``training``), without bytecode (a weekly
 job can spend seconds compiling; its 250 MB cannot spare the room): the same modules, the
-fitting code of ``cardwatch.training`` and scikit-learn with numpy and SciPy. The Python 3.11
+fitting code of ``cardwatch.training``, scikit-learn with numpy and SciPy, and DuckDB to
+read the training set Athena writes as Parquet. The Python 3.11
 runtime runs on Amazon Linux 2 (glibc 2.26), so its wheels are the newest releases built
 for manylinux2014 on arm64 (``TRAINING_DISTRIBUTIONS``): older than the ones this
 repository fits with, which only the artifact (JSON trees) has to survive. The wheels'
-own test suites are left out. About 175 MB unpacked (Lambda allows 250 MB) and 60 MB
-zipped: more than a direct upload takes (50 MB), so both deployments put it in the model
+own test suites are left out. About 245 MB unpacked (Lambda allows 250 MB: ``make
+bench`` reports it) and 75 MB zipped: more than a direct upload takes (50 MB), so both deployments put it in the model
 bucket and point the function there.
 """
 
@@ -80,6 +81,8 @@ TRAINING_DISTRIBUTIONS = (
     "scikit-learn==1.7.0",
     "threadpoolctl==3.8.0",
     "joblib==1.6.0",
+    # reads the training set Athena writes as Parquet
+    "duckdb==1.2.2",
 )
 #: The fitting code the retrain function runs, beside :data:`PACKAGE_PARTS`.
 TRAINING_PARTS = ("training",)

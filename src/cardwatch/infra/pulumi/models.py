@@ -10,8 +10,8 @@ import pulumi_aws as aws
 
 from cardwatch.blueprint import Handle
 from cardwatch.infra.common.packaging import LambdaPackage
-from cardwatch.infra.common.policies import tls_only_bucket_policy
-from cardwatch.infra.pulumi.base import Context, policy_output
+from cardwatch.infra.pulumi.base import Context
+from cardwatch.infra.pulumi.buckets import private_bucket
 
 
 class ModelStore(pulumi.ComponentResource):
@@ -25,40 +25,10 @@ class ModelStore(pulumi.ComponentResource):
         super().__init__("cardwatch:index:ModelStore", name, None, opts)
         bp, child = ctx.blueprint, ctx.child(self)
         store = bp.model_store
-        self.bucket = aws.s3.Bucket("bucket", bucket=store.bucket, force_destroy=True, opts=child)
-        aws.s3.BucketVersioning(
-            "versioning",
-            bucket=self.bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            "encryption",
-            bucket=self.bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": ctx.key_arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            "no-public-access",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            "lifecycle",
-            bucket=self.bucket.id,
-            rules=[
+        self.bucket = private_bucket(
+            ctx,
+            store.bucket,
+            [
                 {
                     "id": "forget-overwritten-versions",
                     "status": "Enabled",
@@ -69,13 +39,12 @@ class ModelStore(pulumi.ComponentResource):
                     },
                 }
             ],
-            opts=child,
+            child,
         )
-        objects = self.bucket.arn.apply(lambda arn: f"{arn}/*")
-        aws.s3.BucketPolicy(
-            "tls-only",
+        aws.s3.BucketVersioning(
+            "versioning",
             bucket=self.bucket.id,
-            policy=policy_output(tls_only_bucket_policy(self.bucket.arn, objects)),
+            versioning_configuration={"status": "Enabled"},
             opts=child,
         )
         self.package = aws.s3.BucketObjectv2(

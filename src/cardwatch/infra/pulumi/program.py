@@ -22,6 +22,7 @@ from cardwatch.infra.pulumi.api import TransactionApi
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.events import EventRouting
 from cardwatch.infra.pulumi.functions import DetectionFunctions
+from cardwatch.infra.pulumi.history import HistoryStore
 from cardwatch.infra.pulumi.messaging import AlertChannel
 from cardwatch.infra.pulumi.models import ModelStore
 from cardwatch.infra.pulumi.monitoring import Monitoring
@@ -62,6 +63,7 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     parts["TransactionStore"] = TransactionStore("transaction-store", ctx, opts)
     models = ModelStore("model-store", ctx, build_training_package(build_dir), opts)
     parts["ModelStore"] = models
+    parts["HistoryStore"] = HistoryStore("history-store", ctx, opts)
     parts["AlertChannel"] = AlertChannel("alert-channel", ctx, opts)
     vpc = None
     if blueprint.settings.vpc_functions:
@@ -93,4 +95,5 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     pulumi.export("analyst_api_key_id", parts["Security"].analyst_api_key.id)
     pulumi.export("alert_topic_arn", parts["AlertChannel"].topic.arn)
     pulumi.export("model_bucket", models.bucket.id)
+    pulumi.export("history_bucket", parts["HistoryStore"].bucket.id)
     return parts

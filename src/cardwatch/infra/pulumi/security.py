@@ -32,6 +32,7 @@ class Security(pulumi.ComponentResource):
         )
         ctx.key_arn = self.key.arn
         ctx.arns[Handle.KEY] = [self.key.arn]
+        ctx.urls[Handle.KEY] = self.key.arn
         # The analysts' API key: made before the functions, since ingest takes labels
         # only from it (by its id); the API puts it in a usage plan of its own.
         self.analyst_api_key = aws.apigateway.ApiKey(

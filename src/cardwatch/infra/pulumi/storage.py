@@ -58,6 +58,8 @@ class TransactionStore(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         ctx.arns[Handle.TABLE] = [self.table.arn]
+        ctx.urls[Handle.TABLE] = self.table.arn
+        ctx.arns[Handle.TABLE_EXPORTS] = [self.table.arn.apply(lambda arn: f"{arn}/export/*")]
         ctx.arns[Handle.TABLE_TIME_BUCKET_INDEX] = [
             self.table.arn.apply(lambda arn: f"{arn}/index/{bp.time_bucket_index_name}")
         ]

@@ -122,10 +122,11 @@ def _relation(
                 for key, value in zip(keys, values, strict=True)
             ]
             named = ", ".join([f'column0 AS "{columns[0]["Name"]}"', *literals])
-            selects.append(
-                f"SELECT {named} FROM read_csv('{path}', delim = '\x01', quote = '', escape = '', "
-                "header = false, auto_detect = false, columns = {'column0': 'VARCHAR'})"
+            reader = (
+                f"read_csv('{path}', delim = '\x01', quote = '', escape = '', header = false, "
+                "auto_detect = false, columns = {'column0': 'VARCHAR'})"
             )
+            selects.append(f"SELECT {named} FROM {reader}")  # noqa: S608 - the catalog's names
     if not selects:  # an empty table still has its columns
         typed = [f'CAST(NULL AS VARCHAR) AS "{columns[0]["Name"]}"'] + [
             f'CAST(NULL AS {_TYPES.get(k["Type"], "VARCHAR")}) AS "{k["Name"]}"' for k in keys
