@@ -99,9 +99,20 @@ def test_a_posted_label_reaches_a_promoted_model_without_a_redeploy(
             time.sleep(0.2)
             answer = api.post(f"/transactions/e2e-learn-{n}/label", json=label, headers=analyst)
         assert answer.status_code == 201, answer.text
-    # WHEN the schedule runs the retrain function (as Lambda would: its handler, its
-    # settings): every label is younger than the 14 days it judges on, so it fits nothing
-    assert stack.wiring is not None and stack.wiring.run_retraining()
+    # WHEN the export schedule has exported the table and catalogued the export (a run
+    # starts it, the next registers it) and the schedule runs the retrain function (as
+    # Lambda would: its handler, its settings): every label is younger than the 14
+    # days it judges on, so it fits nothing
+    assert stack.wiring is not None
+    glue, history = stack.emulator.session().client("glue"), stack.blueprint.history_store
+
+    def catalogued() -> bool:
+        assert stack.wiring is not None and stack.wiring.run_export()
+        found = glue.get_partitions(DatabaseName=history.database, TableName=history.table)
+        return bool(found["Partitions"])
+
+    assert wait_until(catalogued, 60, step=0.5)
+    assert stack.wiring.run_retraining()
     skipped = cli(capsys, stack, "status")["last_training"]
     assert skipped["outcome"] == "skipped" and skipped["read"] >= FRAUDS + GENUINE
     # AND on demand with no judged days (the challenger waits in shadow, as it does

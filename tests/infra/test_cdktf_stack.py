@@ -115,9 +115,9 @@ def test_the_alert_topic_and_its_queue_subscription(cdktf_stack: Synthesized) ->
 def test_failed_async_invocations_go_to_a_dedicated_dlq(cdktf_stack: Synthesized) -> None:
     dlq = ref("aws_sqs_queue", cdktf_stack, cdktf_stack.blueprint.failures_dlq.name)
     configs = cdktf_stack.resources("aws_lambda_function_event_invoke_config").values()
-    # detect, analyze and retrain are invoked asynchronously; aggregate when a batch is
-    # redriven from the DLQ
-    assert len(configs) == 4
+    # detect, analyze, retrain and export are invoked asynchronously; aggregate when a
+    # batch is redriven from the DLQ
+    assert len(configs) == 5
     for config in configs:
         assert config["destination_config"]["on_failure"]["destination"] == dlq
     (stream,) = [
@@ -168,7 +168,7 @@ def test_an_error_rate_alarm_per_function(cdktf_stack: Synthesized) -> None:
         for a in cdktf_stack.resources("aws_cloudwatch_metric_alarm").values()
         if "metric_query" in a
     ]
-    assert len(alarms) == len(cdktf_stack.blueprint.functions) == 6
+    assert len(alarms) == len(cdktf_stack.blueprint.functions) == 7
     for alarm in alarms:
         assert alarm["threshold"] == 1 and alarm["comparison_operator"] == "GreaterThanThreshold"
         queries = {q["id"]: q for q in alarm["metric_query"]}

@@ -76,6 +76,7 @@ def test_notify_needs_room_for_two_concurrent_batches() -> None:
         "analyze": 1,
         "notify": 1,
         "retrain": 1,
+        "export": 1,
     }
     blueprint = blueprint_for("cdktf", "dev", reserved_concurrency=concurrency)
     with pytest.raises(ValueError, match="at least 2"):

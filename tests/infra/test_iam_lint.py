@@ -37,6 +37,7 @@ _FORMATS = {
     "events": "arn:aws:events:{r}:{a}:event-bus/{n}",
     "logs": "arn:aws:logs:{r}:{a}:log-group:{n}",
     "s3": "arn:aws:s3:::{n}",
+    "athena": "arn:aws:athena:{r}:{a}:workgroup/{n}",
 }
 _TERRAFORM_KINDS = {
     "aws_sqs_queue": "sqs",
@@ -47,6 +48,7 @@ _TERRAFORM_KINDS = {
     "aws_cloudwatch_event_bus": "events",
     "aws_cloudwatch_log_group": "logs",
     "aws_s3_bucket": "s3",
+    "aws_athena_workgroup": "athena",
 }
 _PULUMI_KINDS = {
     "sqs/queue:Queue": "sqs",
@@ -57,6 +59,7 @@ _PULUMI_KINDS = {
     "cloudwatch/eventBus:EventBus": "events",
     "cloudwatch/logGroup:LogGroup": "logs",
     "s3/bucket:Bucket": "s3",
+    "athena/workgroup:Workgroup": "athena",
 }
 #: (policy, issue) pairs the project accepts, with the reason
 _ENI = (

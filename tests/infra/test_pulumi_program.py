@@ -200,6 +200,7 @@ def test_the_program_is_made_of_the_same_parts_as_the_cdktf_stack(pulumi_stack: 
             "Security",
             "TransactionStore",
             "ModelStore",
+            "HistoryStore",
             "AlertChannel",
             "PrivateNetwork",
             "DetectionFunctions",

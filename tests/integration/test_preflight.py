@@ -73,7 +73,7 @@ def _reserve(emulator: Emulator, name: str, executions: int) -> None:
 def test_a_fresh_account_is_told_what_to_change(emulator: Emulator) -> None:
     blueprint = blueprint_for("pulumi", "dev")  # 5 x 100 reserved, an e-mail subscription
     checks = _by_name(preflight(blueprint, emulator.session()))
-    assert checks["lambda concurrency"].status is Status.OK  # 1,000: 600 reserved, 400 left
+    assert checks["lambda concurrency"].status is Status.OK  # 1,000: 700 reserved, 300 left
     role = checks["api gateway account role"]
     assert role.status is Status.FAIL and "api_gateway_account_role" in role.detail
     assert checks["alert e-mail"].status is Status.WARN  # confirm after the deploy
@@ -86,18 +86,18 @@ def test_a_fresh_account_is_told_what_to_change(emulator: Emulator) -> None:
 def test_a_small_concurrency_quota_fails_with_the_quota_to_ask_for(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _reserve(emulator, OTHER_FUNCTION, 300)  # another workload's reservation
+    _reserve(emulator, OTHER_FUNCTION, 200)  # another workload's reservation
     blueprint = blueprint_for("pulumi", "dev")
     check = _by_name(preflight(blueprint, emulator.session()))["lambda concurrency"]
-    # 1,000 - 300 others - 600 ours = 100 left: exactly AWS's minimum, so it fits
+    # 1,000 - 200 others - 700 ours = 100 left: exactly AWS's minimum, so it fits
     assert check.status is Status.OK
     # the quota is the emulator's account setting: an account with a smaller one
     monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "900")
     with running_emulator("us-east-1") as smaller:
-        _reserve(smaller, OTHER_FUNCTION, 300)
+        _reserve(smaller, OTHER_FUNCTION, 200)
         check = _by_name(preflight(blueprint, smaller.session()))["lambda concurrency"]
     assert check.status is Status.FAIL
-    assert "at least 1000" in check.detail and "to 500 in all" in check.detail
+    assert "at least 1000" in check.detail and "to 600 in all" in check.detail
 
 
 def test_an_account_role_set_by_another_environment_is_not_taken_over(emulator: Emulator) -> None:

@@ -74,6 +74,9 @@ TERRAFORM_TYPE = {
     "aws:ec2/flowLog:FlowLog": "aws_flow_log",
     "aws:xray/resourcePolicy:ResourcePolicy": "aws_xray_resource_policy",
     "aws:s3/bucket:Bucket": "aws_s3_bucket",
+    "aws:glue/catalogDatabase:CatalogDatabase": "aws_glue_catalog_database",
+    "aws:glue/catalogTable:CatalogTable": "aws_glue_catalog_table",
+    "aws:athena/workgroup:Workgroup": "aws_athena_workgroup",
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
         "aws_s3_bucket_server_side_encryption_configuration"
@@ -193,6 +196,7 @@ _ONE_BLOCK = {
         "filter",
         "noncurrent_version_expiration",
         "abort_incomplete_multipart_upload",
+        "expiration",
     ),
 }
 

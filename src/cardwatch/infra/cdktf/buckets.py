@@ -24,12 +24,17 @@ __all__ = ["private_bucket"]
 
 
 def private_bucket(
-    scope: Construct, ctx: StackContext, name: str, rules: list[S3BucketLifecycleConfigurationRule]
+    scope: Construct,
+    ctx: StackContext,
+    name: str,
+    rules: list[S3BucketLifecycleConfigurationRule],
+    prefix: str = "",
 ) -> S3Bucket:
-    bucket = S3Bucket(scope, "bucket", bucket=name, force_destroy=True)
+    """``prefix``: the start of its parts' ids (unique across the stack's buckets)."""
+    bucket = S3Bucket(scope, f"{prefix}bucket", bucket=name, force_destroy=True)
     S3BucketServerSideEncryptionConfigurationA(
         scope,
-        "encryption",
+        f"{prefix}encryption",
         bucket=bucket.id,
         rule=[
             S3BucketServerSideEncryptionConfigurationRuleA(
@@ -42,17 +47,17 @@ def private_bucket(
     )
     S3BucketPublicAccessBlock(
         scope,
-        "no-public-access",
+        f"{prefix}no-public-access",
         bucket=bucket.id,
         block_public_acls=True,
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
     )
-    S3BucketLifecycleConfiguration(scope, "lifecycle", bucket=bucket.id, rule=rules)
+    S3BucketLifecycleConfiguration(scope, f"{prefix}lifecycle", bucket=bucket.id, rule=rules)
     S3BucketPolicy(
         scope,
-        "tls-only",
+        f"{prefix}tls-only",
         bucket=bucket.id,
         policy=policy_json(tls_only_bucket_policy(bucket.arn, f"{bucket.arn}/*")),
     )

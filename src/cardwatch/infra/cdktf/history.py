@@ -48,14 +48,22 @@ class HistoryStore(Construct):
                     status="Enabled",
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix=f"{prefix}/")],
                     expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
+                )
+                for rule_id, prefix, days in kept_for(history)
+            ]
+            + [
+                S3BucketLifecycleConfigurationRule(
+                    id="abort-incomplete-uploads",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                     abort_incomplete_multipart_upload=[
                         S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
                             days_after_initiation=history.abort_upload_days
                         )
                     ],
                 )
-                for rule_id, prefix, days in kept_for(history)
             ],
+            prefix="history-",
         )
         self.database = GlueCatalogDatabase(self, "database", name=history.database)
         table = history.glue_table_input()

@@ -15,11 +15,16 @@ __all__ = ["private_bucket"]
 
 
 def private_bucket(
-    ctx: Context, name: str, rules: list[dict[str, Any]], opts: pulumi.ResourceOptions
+    ctx: Context,
+    name: str,
+    rules: list[dict[str, Any]],
+    opts: pulumi.ResourceOptions,
+    prefix: str = "",
 ) -> aws.s3.Bucket:
-    bucket = aws.s3.Bucket("bucket", bucket=name, force_destroy=True, opts=opts)
+    """``prefix``: the start of its parts' names (unique across the program's buckets)."""
+    bucket = aws.s3.Bucket(f"{prefix}bucket", bucket=name, force_destroy=True, opts=opts)
     aws.s3.BucketServerSideEncryptionConfiguration(
-        "encryption",
+        f"{prefix}encryption",
         bucket=bucket.id,
         rules=[
             {
@@ -33,7 +38,7 @@ def private_bucket(
         opts=opts,
     )
     aws.s3.BucketPublicAccessBlock(
-        "no-public-access",
+        f"{prefix}no-public-access",
         bucket=bucket.id,
         block_public_acls=True,
         block_public_policy=True,
@@ -42,14 +47,14 @@ def private_bucket(
         opts=opts,
     )
     aws.s3.BucketLifecycleConfiguration(
-        "lifecycle",
+        f"{prefix}lifecycle",
         bucket=bucket.id,
         rules=rules,  # type: ignore[arg-type]  # plain dicts, as everywhere in the program
         opts=opts,
     )
     objects = bucket.arn.apply(lambda arn: f"{arn}/*")
     aws.s3.BucketPolicy(
-        "tls-only",
+        f"{prefix}tls-only",
         bucket=bucket.id,
         policy=policy_output(tls_only_bucket_policy(bucket.arn, objects)),
         opts=opts,

@@ -27,13 +27,21 @@ class HistoryStore(pulumi.ComponentResource):
                     "status": "Enabled",
                     "filter": {"prefix": f"{prefix}/"},
                     "expiration": {"days": days},
+                }
+                for rule_id, prefix, days in kept_for(history)
+            ]
+            + [
+                {
+                    "id": "abort-incomplete-uploads",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
                     "abort_incomplete_multipart_upload": {
                         "days_after_initiation": history.abort_upload_days
                     },
                 }
-                for rule_id, prefix, days in kept_for(history)
             ],
             child,
+            prefix="history-",
         )
         self.database = aws.glue.CatalogDatabase("database", name=history.database, opts=child)
         table = history.glue_table_input()

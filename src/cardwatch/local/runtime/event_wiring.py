@@ -56,6 +56,7 @@ class WiringStats:
     notify_failed_items: int = 0
     analyze_runs: int = 0
     retrain_runs: int = 0
+    export_runs: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -71,6 +72,7 @@ class EventWiring:
         *,
         analyze_every: float = 300.0,
         retrain_every: float = 7 * 86_400.0,
+        export_every: float = 6 * 3_600.0,
         retry_visibility_seconds: int = 2,
         poll_seconds: float = 0.2,
         concurrency: int = 1,
@@ -80,6 +82,7 @@ class EventWiring:
         self._invoke = invoke
         self._analyze_every = analyze_every
         self._retrain_every = retrain_every
+        self._export_every = export_every
         self._retry_visibility = retry_visibility_seconds
         self._poll = poll_seconds
         self._streams = session.client("dynamodbstreams")
@@ -119,6 +122,7 @@ class EventWiring:
             ("aggregate-invocations", self._run_aggregate_invocations),
             ("scheduler", self._run_scheduler),
             ("retraining", self._run_retraining_schedule),
+            ("exports", self._run_export_schedule),
         ]
         for n in range(self._concurrency):
             loops += [(f"detect-{n}", self._run_detect), (f"notify-{n}", self._run_notify)]
@@ -335,6 +339,15 @@ class EventWiring:
     def _run_retraining_schedule(self) -> None:
         while not self._stop.wait(self._retrain_every):
             self.run_retraining()
+
+    def _run_export_schedule(self) -> None:
+        while not self._stop.wait(self._export_every):
+            self.run_export()
+
+    def run_export(self) -> bool:
+        """One scheduled run of the export function (its own schedule, as deployed)."""
+        self._count("export_runs")
+        return self._invoke_async("export", self._scheduled_event())
 
     def run_retraining(self) -> bool:
         """One scheduled run of retrain (its own schedule, as deployed)."""
