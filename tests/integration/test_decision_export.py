@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.utilities.typing import LambdaContext
 import duckdb
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.athena_training import AthenaTrainingSet, TrainingSetFailed

@@ -23,9 +23,10 @@ read the training set Athena writes as Parquet. The Python 3.11
 runtime runs on Amazon Linux 2 (glibc 2.26), so its wheels are the newest releases built
 for manylinux2014 on arm64 (``TRAINING_DISTRIBUTIONS``): older than the ones this
 repository fits with, which only the artifact (JSON trees) has to survive. The wheels'
-own test suites are left out. About 245 MB unpacked (Lambda allows 250 MB: ``make
-bench`` reports it) and 75 MB zipped: more than a direct upload takes (50 MB), so both deployments put it in the model
-bucket and point the function there.
+own test suites are left out. About 246 MB unpacked (Lambda allows 250 MB; a test
+holds it under, ``make bench`` reports it) and 73 MB zipped: more than a direct upload
+takes (50 MB), so both deployments put it in the model bucket and point the function
+there.
 """
 
 from __future__ import annotations
