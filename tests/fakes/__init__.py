@@ -11,7 +11,7 @@ writes would.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +26,7 @@ from cardwatch.domain.ports import (
     DecisionRecord,
     LabelledDecision,
     StoredTransaction,
+    TableExport,
     TrainingRow,
 )
 from cardwatch.domain.transaction.record import Transaction
@@ -253,3 +254,51 @@ class DictEntityCounters:
             for name, amount in counters.items():
                 into[name] = into.get(name, 0) + amount
         return Folded(len(fresh), len(events) - len(fresh))
+
+
+class FakeTableExports:
+    """:class:`TableExports`: exports held in memory; a test completes or fails them
+    (``finish``), as DynamoDB would in its own time. A token asked again with the same
+    request is the same export; with another, refused (as DynamoDB refuses it)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, TableExport] = {}
+        #: started but not listed yet (DynamoDB lists an export once it wrote its marker)
+        self.unlisted: set[str] = set()
+        self._tokens: dict[str, tuple[tuple[Any, ...], str]] = {}
+
+    def exports(self, known: Iterable[str] = ()) -> list[TableExport]:
+        skip = set(known) | self.unlisted
+        found = [e for e in self.held.values() if e.export_id not in skip]
+        return sorted(found, key=lambda e: e.to_micros)
+
+    def start(self, kind: str, to_micros: int, from_micros: int | None, token: str) -> TableExport:
+        asked = (kind, from_micros) if kind == "FULL_EXPORT" else (kind, from_micros, to_micros)
+        if token in self._tokens:
+            if self._tokens[token][0] != asked:
+                raise ValueError("ExportConflictException: the token was used with another request")
+            return self.held[self._tokens[token][1]]
+        export_id = f"export-{len(self._tokens):03d}"
+        export = TableExport(
+            export_id, kind, "IN_PROGRESS", to_micros, from_micros, f"s3://b/p/{export_id}/data/"
+        )
+        self.held[export_id] = export
+        self._tokens[token] = (asked, export_id)
+        return export
+
+    def finish(self, export_id: str, status: str = "COMPLETED") -> None:
+        self.held[export_id] = replace(self.held[export_id], status=status)
+        self.unlisted.discard(export_id)
+
+
+class DictExportCatalog:
+    """:class:`ExportCatalog`: export id -> the time it holds the table as of."""
+
+    def __init__(self) -> None:
+        self.partitions: dict[str, int] = {}
+
+    def registered(self) -> dict[str, int]:
+        return dict(self.partitions)
+
+    def register(self, export: TableExport) -> None:
+        self.partitions.setdefault(export.export_id, export.to_micros)
