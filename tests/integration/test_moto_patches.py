@@ -331,7 +331,8 @@ def test_athena_runs_unload_over_the_glue_tables_files() -> None:
         s3.create_bucket(Bucket="hist")
         s3.put_object(Bucket="hist", Key="lines/p1/data/a.json.gz",
                       Body=gzip.compress(b'{"n": 1}\\n{"n": 2}\\n'))
-        s3.put_object(Bucket="hist", Key="lines/p2/data/b.json.gz", Body=gzip.compress(b'{"n": 5}\\n'))
+        s3.put_object(Bucket="hist", Key="lines/p2/data/b.json.gz",
+                      Body=gzip.compress(b'{"n": 5}\\n'))
         glue.create_database(DatabaseInput={"Name": "db"})
         storage = {
             "Columns": [{"Name": "line", "Type": "string"}], "Location": "s3://hist/lines/",

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardwatch.adapters.decision_export import training_set_query
+from cardwatch.adapters.decision_export import (
+    CARD_WINDOW_FEATURES,
+    card_windows_query,
+    training_set_query,
+)
 from cardwatch.domain.ports import TrainingRow
 
 __all__ = ["AthenaTrainingSet", "QueryRun", "TrainingSetFailed"]
@@ -65,6 +69,26 @@ class AthenaTrainingSet:
         self, start_ms: int, end_ms: int, matured_ms: int, genuine_share: float
     ) -> list[TrainingRow]:
         select = training_set_query(self._source, start_ms, end_ms, matured_ms, genuine_share)
+        found = self._unloaded(select, "ts, features, is_fraud, weight")
+        rows = [
+            TrainingRow(int(ts), _features(features), bool(fraud), float(weight))
+            for ts, features, fraud, weight in found
+        ]
+        # UNLOAD writes its files in parallel, each in order, none in order with another
+        return sorted(rows, key=lambda row: row.timestamp_ms)
+
+    def card_windows(self, start_ms: int, end_ms: int) -> dict[str, dict[str, float]]:
+        """Transaction id -> the card windows recomputed from the history by the same
+        engine (:data:`CARD_WINDOW_FEATURES`), for ``[start_ms, end_ms)``."""
+        select = card_windows_query(self._source, start_ms, end_ms)
+        found = self._unloaded(select, f"tid, {', '.join(CARD_WINDOW_FEATURES)}")
+        return {
+            str(tid): {n: float(v) for n, v in zip(CARD_WINDOW_FEATURES, values, strict=True)}
+            for tid, *values in found
+        }
+
+    def _unloaded(self, select: str, columns: str) -> list[tuple[Any, ...]]:
+        """``select`` run by UNLOAD under a prefix of its own; its rows' ``columns``."""
         moment = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         run = f"{self._prefix}/{moment}-{uuid.uuid4().hex[:8]}/"
         query_id = self._athena.start_query_execution(
@@ -76,7 +100,7 @@ class AthenaTrainingSet:
         )["QueryExecutionId"]
         described = self._wait(query_id)
         statistics = described.get("Statistics", {})
-        rows = self._read(run)
+        rows = self._read(run, columns)
         self.last = QueryRun(
             query_id,
             f"s3://{self._bucket}/{run}",
@@ -106,11 +130,11 @@ class AthenaTrainingSet:
             self._sleep(pause)
             pause = min(pause * 2, 5.0)
 
-    def _read(self, run: str) -> list[TrainingRow]:
-        """The set's Parquet files, read one at a time (the function's disk holds one)."""
+    def _read(self, run: str, columns: str) -> list[tuple[Any, ...]]:
+        """The Parquet files, read one at a time (the function's disk holds one)."""
         import duckdb  # noqa: PLC0415 - the training package's, not every function's
 
-        rows: list[TrainingRow] = []
+        rows: list[tuple[Any, ...]] = []
         pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=run)
         keys = [entry["Key"] for page in pages for entry in page.get("Contents", [])]
         with tempfile.TemporaryDirectory(prefix="cardwatch-set-") as folder:
@@ -119,18 +143,14 @@ class AthenaTrainingSet:
                 self._s3.download_file(self._bucket, key, str(path))
                 connection = duckdb.connect()
                 try:
-                    found = connection.execute(
-                        "SELECT ts, features, is_fraud, weight FROM read_parquet(?)", [str(path)]
+                    rows += connection.execute(
+                        f"SELECT {columns} FROM read_parquet(?)",  # noqa: S608 - our names
+                        [str(path)],
                     ).fetchall()
                 finally:
                     connection.close()
-                rows.extend(
-                    TrainingRow(int(ts), _features(features), bool(fraud), float(weight))
-                    for ts, features, fraud, weight in found
-                )
                 path.unlink()
-        # UNLOAD writes its files in parallel, each in order, none in order with another
-        return sorted(rows, key=lambda row: row.timestamp_ms)
+        return rows
 
 
 def _features(document: str) -> dict[str, float]:

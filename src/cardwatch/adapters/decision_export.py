@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Export", "exports_under", "training_set_query"]
+__all__ = [
+    "CARD_WINDOW_FEATURES",
+    "Export",
+    "card_windows_query",
+    "exports_under",
+    "training_set_query",
+]
 
 #: Each exported line as (transaction id, timestamp, image, written): the image is the
 #: item (a full export's ``Item``, an incremental's ``NewImage``; NULL: deleted), written
@@ -43,14 +49,16 @@ export_lines AS (
     FROM {source}
 )"""
 
-#: The decision log of ``[?, ?)`` (epoch ms): the newest image of each item over every
-#: export, the transactions with a decision.
-_LOG = """
+#: The newest image of each item over every export.
+_NEWEST = """
 newest AS (
     SELECT tid, ts, image,
            row_number() OVER (PARTITION BY tid, ts ORDER BY written DESC) AS rank
     FROM export_lines
-),
+)"""
+
+#: The decision log of ``[?, ?)`` (epoch ms): the transactions with a decision.
+_LOG = """
 log AS (
     SELECT tid, ts,
            json_format(json_extract(image, '$.features.M')) AS features,
@@ -69,7 +77,7 @@ log AS (
 #: run; :func:`cardwatch.domain.labels.sample.genuine_draw`), each weighted by the
 #: inverse of its share (``?``: the share again).
 _TRAINING_SET = f"""
-WITH {_EXPORT_LINES}, {_LOG}
+WITH {_EXPORT_LINES}, {_NEWEST}, {_LOG}
 SELECT ts, features,
        CASE WHEN label = 'fraud' THEN 1 ELSE 0 END AS is_fraud,
        CASE WHEN label = 'fraud' THEN 1e0 ELSE 1e0 / ? END AS weight
@@ -78,6 +86,42 @@ WHERE (label IS NOT NULL OR ts <= ?)
   AND (label = 'fraud'
        OR from_base(substr(to_hex(md5(to_utf8(tid))), 1, 8), 16) < ? * 4294967296)
 """  # noqa: S608 - constant fragments; the values are bound as numbers below
+
+
+#: The card's sliding windows the engine serves, recomputed from the history for the
+#: transactions of ``[?, ?)``: the card's other transactions no later than each one and
+#: less than 10 minutes, an hour, a day older, and the distinct terminals of the day's
+#: (the engine reads them from the card's recent events; these need no other state).
+_CARD_WINDOWS = f"""
+WITH {_EXPORT_LINES}, {_NEWEST},
+txs AS (
+    SELECT tid, ts,
+           json_extract_scalar(image, '$.card_token.S') AS card,
+           json_extract_scalar(image, '$.terminal_id.S') AS terminal
+    FROM newest
+    WHERE rank = 1
+      AND image IS NOT NULL
+      AND json_extract_scalar(image, '$.record_type.S') = 'transaction'
+)
+SELECT t.tid,
+       count(o.tid) FILTER (WHERE o.ts > t.ts - 600000) AS c_count_10m,
+       count(o.tid) FILTER (WHERE o.ts > t.ts - 3600000) AS c_count_1h,
+       count(o.tid) AS c_count_1d,
+       count(DISTINCT o.terminal) AS c_distinct_terminals_1d
+FROM txs t
+LEFT JOIN txs o
+  ON o.card = t.card AND o.tid <> t.tid AND o.ts <= t.ts AND o.ts > t.ts - 86400000
+WHERE t.ts >= ? AND t.ts < ?
+GROUP BY t.tid
+"""  # noqa: S608 - constant fragments; the values are bound as numbers below
+
+#: The features :data:`_CARD_WINDOWS` recomputes, in its columns' order.
+CARD_WINDOW_FEATURES = (
+    "c_count_10m",
+    "c_count_1h",
+    "c_count_1d",
+    "c_distinct_terminals_1d",
+)
 
 
 def _literal(value: int | float) -> str:
@@ -103,10 +147,21 @@ def training_set_query(
     numbers bound in the text (Athena's UNLOAD writes its result as Parquet)."""
     if not 0 < genuine_share <= 1:
         raise ValueError("the genuine share is a fraction in (0, 1]")
+    query = _TRAINING_SET.replace("{source}", _checked(source))
+    return _bind(query, [start_ms, end_ms, genuine_share, matured_ms, genuine_share])
+
+
+def card_windows_query(source: str, start_ms: int, end_ms: int) -> str:
+    """The card windows of ``[start_ms, end_ms)``'s transactions, from the history in
+    ``source`` (a parity check of the served features, and the way to compute them on
+    a year of history)."""
+    return _bind(_CARD_WINDOWS.replace("{source}", _checked(source)), [start_ms, end_ms])
+
+
+def _checked(source: str) -> str:
     if not re.fullmatch(r'"[a-z0-9_]+"\."[a-z0-9_]+"', source):
         raise ValueError("the source is a quoted database and table name")
-    query = _TRAINING_SET.replace("{source}", source)
-    return _bind(query, [start_ms, end_ms, genuine_share, matured_ms, genuine_share])
+    return source
 
 
 @dataclass(frozen=True, slots=True)
