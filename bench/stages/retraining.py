@@ -43,7 +43,7 @@ def run() -> list[Result]:
             measured["fit_seconds"],
             measured["seconds"] / measured["fit_seconds"],
             note="baseline: the bare fit of the same rows; target: the function's timeout "
-            "(the Scan's reads come on top)",
+            "(the training set's build and read come on top: the training_set stage)",
         ),
         Result(
             f"retraining: peak RSS, {rows}",

@@ -18,13 +18,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from cardwatch.adapters.athena_training import AthenaTrainingSet, TrainingSetFailed
-from cardwatch.adapters.decision_export import training_set_query
+from cardwatch.adapters.decision_export import (
+    INGEST_LEAD_MS,
+    card_windows_query,
+    training_set_query,
+)
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.sample import genuine_draw
 from cardwatch.domain.ports import DecisionRecord, LabelledDecision, TrainingSource
-from cardwatch.domain.transaction.validation import TransactionParser
+from cardwatch.domain.transaction.validation import TimeWindow, TransactionParser
 from cardwatch.handlers import export as export_handler
 from cardwatch.handlers.config import ExportConfig, RetrainConfig
 from cardwatch.handlers.wiring import export as export_wiring
@@ -246,3 +250,16 @@ def test_an_export_asked_again_with_its_token_is_the_same_export(
     assert again.export_id == first.export_id
     with pytest.raises(ClientError, match="ExportConflict"):
         exports.start(INCREMENTAL, now, now - 3_600_000_000, "same-token")
+
+
+def test_exports_ending_before_a_window_cannot_hold_it_and_are_not_read() -> None:
+    """Ingest refuses a timestamp more than five minutes ahead, so every write of a
+    window's transaction comes after the window's start less that lead: the query reads
+    only the exports that end after it (Athena prunes the other partitions)."""
+    assert timedelta(milliseconds=INGEST_LEAD_MS) >= TimeWindow(now=lambda: NOW).max_ahead
+    start = 1_790_000_000_000
+    query = training_set_query('"db"."t"', start, start + 1, start, 0.5)
+    assert f"WHERE exported_micros >= {(start - INGEST_LEAD_MS) * 1000}" in query
+    windows = card_windows_query('"db"."t"', start, start + 1)
+    # the card windows look back a day before the window
+    assert f"WHERE exported_micros >= {(start - 86_400_000 - INGEST_LEAD_MS) * 1000}" in windows

@@ -26,6 +26,7 @@ from typing import Any
 
 __all__ = [
     "CARD_WINDOW_FEATURES",
+    "INGEST_LEAD_MS",
     "Export",
     "card_windows_query",
     "exports_under",
@@ -34,7 +35,11 @@ __all__ = [
 
 #: Each exported line as (transaction id, timestamp, image, written): the image is the
 #: item (a full export's ``Item``, an incremental's ``NewImage``; NULL: deleted), written
-#: is an incremental line's ``WriteTimestampMicros`` or the full export's time.
+#: is an incremental line's ``WriteTimestampMicros`` or the full export's time. Only the
+#: exports that hold the table as of ``?`` or later are read (Athena prunes the others'
+#: partitions): ingest refuses a timestamp more than :data:`INGEST_LEAD_MS` ahead of its
+#: clock, so every write of a transaction comes after its timestamp less that lead, and
+#: an export that ends earlier holds none of a window's transactions.
 _EXPORT_LINES = """
 export_lines AS (
     SELECT
@@ -47,6 +52,7 @@ export_lines AS (
                       AS BIGINT),
                  exported_micros) AS written
     FROM {source}
+    WHERE exported_micros >= ?
 )"""
 
 #: The newest image of each item over every export.
@@ -124,6 +130,17 @@ CARD_WINDOW_FEATURES = (
 )
 
 
+#: How far ahead of ingest's clock a transaction's timestamp may be (five minutes, the
+#: contract's), with room for the clocks' skew.
+INGEST_LEAD_MS = 60 * 60_000
+_DAY_MS = 86_400_000
+
+
+def _since(start_ms: int) -> int:
+    """The first export time (epoch µs) that can hold a write of ``start_ms``'s."""
+    return (start_ms - INGEST_LEAD_MS) * 1000
+
+
 def _literal(value: int | float) -> str:
     """A number as SQL text (nothing else is ever bound into the query)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -148,14 +165,16 @@ def training_set_query(
     if not 0 < genuine_share <= 1:
         raise ValueError("the genuine share is a fraction in (0, 1]")
     query = _TRAINING_SET.replace("{source}", _checked(source))
-    return _bind(query, [start_ms, end_ms, genuine_share, matured_ms, genuine_share])
+    values = [_since(start_ms), start_ms, end_ms, genuine_share, matured_ms, genuine_share]
+    return _bind(query, values)
 
 
 def card_windows_query(source: str, start_ms: int, end_ms: int) -> str:
     """The card windows of ``[start_ms, end_ms)``'s transactions, from the history in
     ``source`` (a parity check of the served features, and the way to compute them on
     a year of history)."""
-    return _bind(_CARD_WINDOWS.replace("{source}", _checked(source)), [start_ms, end_ms])
+    query = _CARD_WINDOWS.replace("{source}", _checked(source))
+    return _bind(query, [_since(start_ms - _DAY_MS), start_ms, end_ms])
 
 
 def _checked(source: str) -> str:
