@@ -224,6 +224,10 @@ class FunctionSpec:
     environment: dict[str, str | Handle]
     #: (resource, actions) pairs: the function role's whole policy.
     grants: tuple[tuple[Handle, tuple[str, ...]], ...]
+    #: SecureString parameters it writes: Parameter Store encrypts each value with the
+    #: CMK in the caller's name (kms:Encrypt, granted for those parameters' encryption
+    #: context only).
+    writes_secure: tuple[Handle, ...] = ()
 
     @property
     def log_group(self) -> str:
@@ -796,6 +800,8 @@ class Blueprint:
                             "dynamodb:GetShardIterator",
                         ),
                     ),
+                    # the mapping's on-failure destination: Lambda sends with the role
+                    (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),
             ),
@@ -814,7 +820,7 @@ class Blueprint:
                     "PROFILE_TABLE_NAME": self.profile_table_name,
                 },
                 grants=(
-                    (Handle.TABLE_TIME_BUCKET_INDEX, TABLE_READ),
+                    (Handle.TABLE_TIME_BUCKET_INDEX, ("dynamodb:Query",)),
                     (Handle.PROFILE_TABLE, STATE_WRITE),  # the alert budget's score counts
                     (Handle.SUSPICIOUS_QUEUE, QUEUE_SEND),
                     (Handle.FAILURES_DLQ, QUEUE_SEND),
@@ -917,6 +923,7 @@ class Blueprint:
                     (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),
+                writes_secure=(Handle.MODEL_PARAMETER,),
             ),
             "export": spec(
                 "export",

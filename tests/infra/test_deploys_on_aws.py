@@ -208,10 +208,22 @@ def test_each_failure_is_recorded_once(cdktf_stack: Synthesized, pulumi_stack: A
         assert "deadLetterConfig" not in function.inputs
     destinations = cdktf_stack.resources("aws_lambda_function_event_invoke_config")
     assert len(destinations) == sum(spec.asynchronous for spec in bp.functions.values())
+    (dlq,) = [
+        logical
+        for logical, queue in cdktf_stack.resources("aws_sqs_queue").items()
+        if queue["name"] == bp.failures_dlq.name
+    ]
     for key, spec in bp.functions.items():
+        # an asynchronous function's destination, and aggregate's mapping's, send with
+        # the role: one grant each (the call evaluation in the e2e tier proves it is used)
         policy = cdktf_stack.named("aws_iam_role_policy", f"{spec.name}-least-privilege")["policy"]
-        sids = {s["Sid"] for s in _statements(policy)}
-        assert ("DeadLetters" in sids) == spec.asynchronous, key
+        sends = [
+            s
+            for s in _statements(policy)
+            if "sqs:SendMessage" in s["Action"]
+            and f"aws_sqs_queue.{dlq}.arn" in str(s["Resource"])
+        ]
+        assert len(sends) == int(spec.asynchronous or key == "aggregate"), key
 
 
 # -- 10. VPC functions and flow logs: the permissions they use, the endpoints they call

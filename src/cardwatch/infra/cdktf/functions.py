@@ -128,15 +128,6 @@ class DetectionFunctions(Construct):
             assume_role_policy=policy_json(assume_role_policy("lambda.amazonaws.com")),
         )
         policy = function_policy(blueprint, spec, ctx.arn_of, [log_group.arn, f"{log_group.arn}:*"])
-        if spec.asynchronous:  # its on-failure destination sends with the role
-            policy["Statement"].append(
-                {
-                    "Sid": "DeadLetters",
-                    "Effect": "Allow",
-                    "Action": ["sqs:SendMessage"],
-                    "Resource": ctx.arn_of(Handle.FAILURES_DLQ),
-                }
-            )
         role_policy = IamRolePolicy(
             self,
             f"{spec.key}-policy",

@@ -81,6 +81,8 @@ class Security(Construct):
             key_id=self.key.arn,
             value=rates_text(),
             description="Currency rates amounts are scored in (JSON)",
+            # the packaged rates are the first value only: the team updates them in place
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["value"]),
         )
         self.model_pointer = SsmParameter(
             self,

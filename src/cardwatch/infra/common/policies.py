@@ -105,6 +105,23 @@ def function_policy(
         statements.append(
             _allow(f"Grant{index}{target.title().replace('_', '')}", actions, arns(target))
         )
+    if spec.writes_secure:
+        # Parameter Store encrypts a SecureString it is given with the caller's rights,
+        # binding the parameter's ARN into the encryption context: only those parameters
+        statements.append(
+            _allow(
+                "EncryptOwnSecureStrings",
+                ("kms:Encrypt",),
+                arns(Handle.KEY),
+                {
+                    "StringEquals": {
+                        "kms:EncryptionContext:PARAMETER_ARN": [
+                            arn for handle in spec.writes_secure for arn in arns(handle)
+                        ]
+                    }
+                },
+            )
+        )
     if spec.in_vpc:
         statements.append(
             _allow(

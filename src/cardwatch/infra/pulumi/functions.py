@@ -87,15 +87,6 @@ class DetectionFunctions(pulumi.ComponentResource):
         document = function_policy(
             bp, spec, ctx.arn_of, [log_group.arn, log_group.arn.apply(lambda a: f"{a}:*")]
         )
-        if spec.asynchronous:  # its on-failure destination sends with the role
-            document["Statement"].append(
-                {
-                    "Sid": "DeadLetters",
-                    "Effect": "Allow",
-                    "Action": ["sqs:SendMessage"],
-                    "Resource": ctx.arn_of(Handle.FAILURES_DLQ),
-                }
-            )
         role_policy = aws.iam.RolePolicy(
             f"{spec.key}-policy",
             role=role.id,

@@ -78,7 +78,8 @@ class Security(pulumi.ComponentResource):
             key_id=self.key.arn,
             value=rates_text(),
             description="Currency rates amounts are scored in (JSON)",
-            opts=ctx.child(self),
+            # the packaged rates are the first value only: the team updates them in place
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]),
         )
         self.model_pointer = aws.ssm.Parameter(
             "model-pointer",
