@@ -220,8 +220,7 @@ def test_each_failure_is_recorded_once(cdktf_stack: Synthesized, pulumi_stack: A
         sends = [
             s
             for s in _statements(policy)
-            if "sqs:SendMessage" in s["Action"]
-            and f"aws_sqs_queue.{dlq}.arn" in str(s["Resource"])
+            if "sqs:SendMessage" in s["Action"] and f"aws_sqs_queue.{dlq}.arn" in str(s["Resource"])
         ]
         assert len(sends) == int(spec.asynchronous or key == "aggregate"), key
 

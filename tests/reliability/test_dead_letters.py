@@ -38,8 +38,9 @@ def test_dead_letters_are_listed_shown_and_redriven(stack: LocalPipeline) -> Non
         "version": "1.0",
         "requestContext": {
             "requestId": "r-1",
-            "functionArn": f"arn:aws:lambda:us-east-1:000000000000:function:"
-            f"{blueprint.functions['detect'].name}",
+            # as AWS writes it: the account and the version that ran
+            "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:"
+            f"{blueprint.functions['detect'].name}:$LATEST",
             "condition": "RetriesExhausted",
             "approximateInvokeCount": 3,
         },

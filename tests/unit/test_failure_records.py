@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from cardwatch.adapters.dead_letters import lambda_invoker
 from cardwatch.adapters.failure_records import read_dead_letter
+from tests.support.documents import FIXTURES
 
 
 def test_an_invocation_record_gives_back_its_event_and_function() -> None:
@@ -45,3 +48,24 @@ def test_a_queue_message_is_redriven_as_it_is() -> None:
     for body in ('{"finding_type": "transaction"}', "not json", "[1, 2]"):
         letter = read_dead_letter(body)
         assert letter.kind == "message" and letter.redrivable
+
+
+def test_aws_failure_record_redrives_to_the_version_it_names() -> None:
+    """AWS writes the function's ARN with its qualifier ($LATEST, a version, an alias):
+    the redrive invokes that function, at that version."""
+    body = (FIXTURES / "lambda_failure_record.json").read_text()
+    letter = read_dead_letter(body)
+    assert letter.kind == "invocation" and letter.redrivable
+    assert letter.function == "fraud-detect-dev:$LATEST"
+    invoked: list[dict[str, Any]] = []
+
+    class Lambda:
+        def invoke(self, **request: Any) -> None:
+            invoked.append(request)
+
+    assert lambda_invoker(Lambda())(letter.function, letter.event or {})
+    assert invoked[0]["FunctionName"] == "fraud-detect-dev:$LATEST"
+    # unqualified, as some records and older tools write it: the function itself
+    plain = json.loads(body)
+    plain["requestContext"]["functionArn"] = "arn:aws:lambda:us-east-1:1:function:fraud-detect-dev"
+    assert read_dead_letter(json.dumps(plain)).function == "fraud-detect-dev"

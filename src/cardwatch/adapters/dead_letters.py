@@ -173,7 +173,8 @@ _GONE = frozenset({"TrimmedDataAccessException", "ResourceNotFoundException"})
 
 
 def lambda_invoker(lambda_client: Any) -> InvokeAsync:
-    """A deployment's resend: an asynchronous invocation of the function by name."""
+    """A deployment's resend: an asynchronous invocation of the function by name, of the
+    version or alias the record names (``name:qualifier``, as Lambda takes it)."""
 
     def invoke(function: str, event: dict[str, Any]) -> bool:
         lambda_client.invoke(
@@ -189,7 +190,7 @@ def queue_invoker(sqs: Any, queues: dict[str, str]) -> InvokeAsync:
     (``queues``: function name -> queue URL); a function without one is not resent."""
 
     def invoke(function: str, event: dict[str, Any]) -> bool:
-        url = queues.get(function)
+        url = queues.get(function.split(":", 1)[0])  # local mode runs $LATEST only
         if url is None:
             return False
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))

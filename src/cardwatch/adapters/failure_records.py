@@ -41,6 +41,16 @@ class DeadLetter:
         return self.kind == "message" or (self.kind == "invocation" and self.event is not None)
 
 
+def _function_of(arn: str) -> str | None:
+    """The function an ARN names, with its version or alias when it has one: AWS writes a
+    failure record's ``arn:aws:lambda:{region}:{account}:function:{name}:{qualifier}``
+    (``$LATEST``, a version, an alias), and Lambda invokes ``{name}:{qualifier}``."""
+    parts = arn.split(":")
+    if len(parts) >= 7 and parts[5] == "function":
+        return ":".join(parts[6:8])
+    return arn.rsplit(":", 1)[-1] or None
+
+
 def read_dead_letter(body: str) -> DeadLetter:
     """Classify one dead letter's body and say what it is."""
     try:
@@ -51,7 +61,7 @@ def read_dead_letter(body: str) -> DeadLetter:
         return DeadLetter("message", "a JSON message")
     if "requestPayload" in document and "requestContext" in document:
         context = document.get("requestContext") or {}
-        function = str(context.get("functionArn", "")).rsplit(":", 1)[-1] or None
+        function = _function_of(str(context.get("functionArn", "")))
         response = document.get("responsePayload") or {}
         error = response.get("errorType", "error") if isinstance(response, dict) else "error"
         message = response.get("errorMessage", "") if isinstance(response, dict) else ""
@@ -68,7 +78,7 @@ def read_dead_letter(body: str) -> DeadLetter:
     if isinstance(batch, dict) or ("context" in document and "pipeArn" in str(document)):
         info = batch or {}
         context = document.get("requestContext") or {}
-        function = str(context.get("functionArn", "")).rsplit(":", 1)[-1] or None
+        function = _function_of(str(context.get("functionArn", "")))
         span = (
             f"shard {info.get('shardId', '?')}, sequence {info.get('startSequenceNumber', '?')}"
             f"..{info.get('endSequenceNumber', '?')}"

@@ -80,6 +80,8 @@ class EventWiring:
         self._blueprint = blueprint
         self._made = made
         self._invoke = invoke
+        #: the emulator's account: AWS writes it in every ARN of a failure record
+        self._account = session.client("sts").get_caller_identity()["Account"]
         self._analyze_every = analyze_every
         self._retrain_every = retrain_every
         self._export_every = export_every
@@ -101,11 +103,14 @@ class EventWiring:
             blueprint.aggregate_filter,
             lambda event: invoke("aggregate", event),
             self._send_failure_record,
-            function_arn=f"arn:aws:lambda:{blueprint.region}:000000000000:function:{spec.name}",
+            function_arn=self._function_arn(spec.name),
             region=blueprint.region,
             batch_size=blueprint.aggregate_batch_size,
             retry_attempts=blueprint.aggregate_retry_attempts,
         )
+
+    def _function_arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{self._blueprint.region}:{self._account}:function:{name}"
 
     def _count(self, name: str) -> None:
         with self._stats_lock:
@@ -245,8 +250,8 @@ class EventWiring:
             "timestamp": datetime.now(UTC).isoformat(),
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
-                "functionArn": f"arn:aws:lambda:{self._blueprint.region}:"
-                f"000000000000:function:{spec.name}",
+                # as AWS writes it: qualified by the version that ran
+                "functionArn": f"{self._function_arn(spec.name)}:$LATEST",
                 "condition": "RetriesExhausted",
                 "approximateInvokeCount": self._blueprint.async_retry_attempts + 1,
             },

@@ -43,11 +43,13 @@ class Invocation:
 class LocalContext:
     """The attributes of Lambda's context object that Powertools reads."""
 
-    def __init__(self, spec: FunctionSpec, region: str = "us-east-1") -> None:
+    def __init__(
+        self, spec: FunctionSpec, region: str = "us-east-1", account: str = "123456789012"
+    ) -> None:
         self.function_name = spec.name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = spec.memory_mb
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:000000000000:function:{spec.name}"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{account}:function:{spec.name}"
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = spec.log_group
         self.log_stream_name = "local"
@@ -90,10 +92,16 @@ class LocalLambda:
     would."""
 
     def __init__(
-        self, blueprint: Blueprint, logs: FunctionLogs | None = None, concurrency: int = 8
+        self,
+        blueprint: Blueprint,
+        logs: FunctionLogs | None = None,
+        concurrency: int = 8,
+        account: str = "123456789012",
     ) -> None:
+        """``account``: the emulator's (its STS says which), for the ARNs it writes."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        self._account = account
         self._blueprint = blueprint
         self._logs = logs
         self.concurrency = concurrency
@@ -122,7 +130,7 @@ class LocalLambda:
 
     def invoke(self, key: str, event: dict[str, Any]) -> Any:
         spec = self._blueprint.functions[key]
-        context = LocalContext(spec, self._blueprint.region)
+        context = LocalContext(spec, self._blueprint.region, self._account)
         with self._slots[key]:
             environment = self._environment(key)
             with self._count:

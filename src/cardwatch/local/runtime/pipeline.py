@@ -100,7 +100,8 @@ class LocalPipeline:
         )
         self._logs = FunctionLogs(settings.state_dir / "logs", self._shipper.ship)
         self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
-        self.functions = LocalLambda(blueprint, self._logs, settings.concurrency)
+        account = session.client("sts").get_caller_identity()["Account"]
+        self.functions = LocalLambda(blueprint, self._logs, settings.concurrency, account)
         app = build_gateway(
             blueprint,
             self.made.api_keys,
