@@ -1,6 +1,8 @@
 """Synthesize the CDKTF stack to Terraform JSON, from Python (no cdktf CLI needed).
 
-``python -m cardwatch.infra.cdktf.app [--environment-suffix dev] [--out cdktf.out]``
+``python -m cardwatch.infra.cdktf.app [--environment-suffix dev] [--out cdktf.out]
+[--set ops_email=ops@example.com ...]``: the settings are the Pulumi stack's
+(``cardwatch.infra.common.settings``), also read from ``CARDWATCH_<SETTING>``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cdktf import App  # noqa: E402 - jsii reads the variables above when it sta
 
 from cardwatch.blueprint import Blueprint, blueprint_for  # noqa: E402
 from cardwatch.infra.cdktf.stack import CardwatchStack  # noqa: E402
+from cardwatch.infra.common.settings import SETTINGS, SettingError, overrides  # noqa: E402
 
 __all__ = ["STACK_NAME", "synth", "synthesized"]
 
@@ -50,10 +53,29 @@ def main() -> None:
         help="this environment sets the account's API Gateway CloudWatch role "
         "(one environment per account and region)",
     )
-    args = parser.parse_args()
-    blueprint = blueprint_for(
-        "cdktf", args.environment_suffix, api_gateway_account_role=args.api_gateway_account_role
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help=f"a deployment setting, one of: {', '.join(SETTINGS)}",
     )
+    args = parser.parse_args()
+    given: dict[str, str | None] = {
+        name: os.environ[f"CARDWATCH_{name.upper()}"]
+        for name in SETTINGS
+        if f"CARDWATCH_{name.upper()}" in os.environ
+    }
+    for pair in args.set:
+        name, _, value = pair.partition("=")
+        given[name.strip()] = value
+    if args.api_gateway_account_role:
+        given["api_gateway_account_role"] = "true"
+    try:
+        found = overrides(given)
+    except SettingError as error:
+        parser.error(str(error))
+    blueprint = blueprint_for("cdktf", args.environment_suffix, **found)
     path = synth(blueprint, args.out)
     print(f"wrote {path}")
 

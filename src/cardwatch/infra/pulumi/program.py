@@ -16,8 +16,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.blueprint import FUNCTION_KEYS, Blueprint, blueprint_for
+from cardwatch.blueprint import Blueprint, blueprint_for
 from cardwatch.infra.common.packaging import build_lambda_package, build_training_package
+from cardwatch.infra.common.settings import SETTINGS, overrides
 from cardwatch.infra.pulumi.api import TransactionApi
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.events import EventRouting
@@ -34,23 +35,11 @@ __all__ = ["blueprint_from_config", "build"]
 
 
 def blueprint_from_config(config: pulumi.Config | None = None) -> Blueprint:
+    """The blueprint with the stack's settings (:data:`~cardwatch.infra.common.settings.
+    SETTINGS`, the same the CDKTF synth takes)."""
     config = config or pulumi.Config()
-    overrides: dict[str, Any] = {}
-    for key in ("log_retention_days", "api_rate_limit_per_second", "api_burst_limit"):
-        if (value := config.get_int(key)) is not None:
-            overrides[key] = value
-    if (quota := config.get_int("api_quota_per_day")) is not None:
-        overrides["api_quota_per_day"] = quota or None
-    if (concurrency := config.get_int("reserved_concurrency")) is not None:
-        overrides["reserved_concurrency"] = dict.fromkeys(FUNCTION_KEYS, concurrency)
-    if (vpc := config.get("vpc_functions")) is not None:
-        overrides["vpc_functions"] = frozenset(n.strip() for n in vpc.split(",") if n.strip())
-    if (email := config.get("alert_email")) is not None:
-        overrides["alert_email"] = email
-    for flag in ("email_subscription", "api_gateway_account_role"):
-        if (value := config.get_bool(flag)) is not None:
-            overrides[flag] = value
-    return blueprint_for("pulumi", config.get("environment_suffix") or "dev", **overrides)
+    found = overrides({name: config.get(name) for name in SETTINGS})
+    return blueprint_for("pulumi", config.get("environment_suffix") or "dev", **found)
 
 
 def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[str, Any]:
