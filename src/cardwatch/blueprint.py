@@ -337,6 +337,10 @@ class HistoryStoreSpec:
 
 
 _DAY = 86_400
+#: Every queue's visibility timeout: six minutes, as the high-volume requirements ask of
+#: every queue, and six times the notify function's timeout (its queue's consumer), as
+#: an SQS event source needs.
+QUEUE_VISIBILITY = 360
 
 TABLE_READ = ("dynamodb:GetItem", "dynamodb:Query")
 TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
@@ -570,14 +574,13 @@ class Blueprint:
     # -- messaging --------------------------------------------------------------
     @property
     def suspicious_dlq(self) -> QueueSpec:
-        return QueueSpec(self.name("suspicious-transactions-dlq"), 360, 14 * _DAY)
+        return QueueSpec(self.name("suspicious-transactions-dlq"), QUEUE_VISIBILITY, 14 * _DAY)
 
     @property
     def suspicious_queue(self) -> QueueSpec:
-        # 360 s: six times the notify function's timeout, as SQS event sources need.
         return QueueSpec(
             self.name("suspicious-transactions"),
-            360,
+            QUEUE_VISIBILITY,
             14 * _DAY,
             dead_letter=self.suspicious_dlq,
             max_receive_count=3,
@@ -585,18 +588,18 @@ class Blueprint:
 
     @property
     def alerts_dlq(self) -> QueueSpec:
-        return QueueSpec(self.name("alert-processing-dlq"), 60, 14 * _DAY)
+        return QueueSpec(self.name("alert-processing-dlq"), QUEUE_VISIBILITY, 14 * _DAY)
 
     @property
     def alerts_queue(self) -> QueueSpec:
         """Subscribed to the alert topic, for downstream tools."""
-        return QueueSpec(self.name("alert-processing"), 60, 14 * _DAY)
+        return QueueSpec(self.name("alert-processing"), QUEUE_VISIBILITY, 14 * _DAY)
 
     @property
     def failures_dlq(self) -> QueueSpec:
         """On-failure destination of asynchronous invocations, and the DLQ of the Pipe,
         the rule target and the schedule."""
-        return QueueSpec(self.name("lambda-failures-dlq"), 60, 14 * _DAY)
+        return QueueSpec(self.name("lambda-failures-dlq"), QUEUE_VISIBILITY, 14 * _DAY)
 
     #: The queue attributes, dead-letter queues before the queues that redrive to them.
     queue_attributes = (

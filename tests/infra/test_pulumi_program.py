@@ -120,6 +120,10 @@ def test_the_suspicious_queue_and_its_dlq(pulumi_stack: Any) -> None:
     bp = pulumi_stack.blueprint
     queue = pulumi_stack.named("aws:sqs/queue:Queue", bp.suspicious_queue.name).inputs
     assert queue["visibilityTimeoutSeconds"] == 360
+    # every queue, as the requirements ask, not only the consumed one
+    assert {
+        q.inputs["visibilityTimeoutSeconds"] for q in pulumi_stack.of("aws:sqs/queue:Queue")
+    } == {360}
     assert json.loads(queue["redrivePolicy"])["deadLetterTargetArn"].endswith(
         bp.suspicious_dlq.name
     )

@@ -212,3 +212,19 @@ def test_a_label_teaches_the_engine_once_and_a_correction_relearns_it(
     state = {(p["entity"], p["slot"]): p for p in scan_all(blueprint.profile_table_name)}
     labelled = [v for (entity, slot), v in state.items() if entity == "terminal#term-7"]
     assert [(v.get("l"), v.get("f")) for v in labelled if "l" in v] == [(1, 1)]
+
+
+def test_the_analysts_key_cannot_send_transactions(
+    provisioned: Provisioned,
+    api_event: Callable[..., dict[str, Any]],
+    lambda_context: LambdaContext,
+    blueprint: Blueprint,
+) -> None:
+    """Its usage plan has no daily quota: it labels and reads cases, never ingests."""
+    event = api_event(body(transaction_id="tx-by-analyst"))
+    event["requestContext"].setdefault("identity", {})["apiKeyId"] = provisioned.analyst_api_key_id
+    refused = ingest.handler(event, lambda_context)
+    assert refused["statusCode"] == 403
+    assert "processor's API key" in json.loads(refused["body"])["message"]
+    assert provisioned.analyst_api_key_id not in refused["body"]
+    assert not [i for i in scan_all(blueprint.table_name) if i["transaction_id"] == "tx-by-analyst"]

@@ -74,6 +74,10 @@ def _unreadable(event: Any) -> Response[str] | None:
 @app.post("/transactions")
 def post_transaction() -> Response[str]:
     event = app.current_event
+    if _is_analyst(event):
+        # the analysts' key has its own usage plan, without the processor's daily quota:
+        # it labels and reads cases, it does not send transactions
+        return _problem(HTTPStatus.FORBIDDEN, "transactions take the processor's API key only")
     refused = _unreadable(event)
     if refused is not None:
         return refused
@@ -130,15 +134,18 @@ class NotAnalyst(Exception):
     """A label came with a key other than the analysts'."""
 
 
+def _is_analyst(event: Any) -> bool:
+    caller = event.request_context.identity.api_key_id or ""
+    wanted = os.environ.get("ANALYST_API_KEY_ID", "")
+    return bool(wanted) and hmac.compare_digest(caller, wanted)
+
+
 def analyst_key_id(event: Any) -> str:
     """The calling key's id when it is the analysts' key (API Gateway checked the key
     itself and puts its id in the request context); anything else is refused."""
-    identity = event.request_context.identity
-    caller = identity.api_key_id or ""
-    wanted = os.environ.get("ANALYST_API_KEY_ID", "")
-    if not wanted or not hmac.compare_digest(caller, wanted):
+    if not _is_analyst(event):
         raise NotAnalyst
-    return caller
+    return str(event.request_context.identity.api_key_id)
 
 
 @app.post("/transactions/<transaction_id>/label")

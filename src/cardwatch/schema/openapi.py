@@ -224,7 +224,9 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                             },
                         },
                         "400": _problem_response("The body breaks the contract"),
-                        "403": _problem_response("Missing or unknown API key"),
+                        "403": _problem_response(
+                            "No key, an unknown key, or the analysts' (labels only)"
+                        ),
                         "409": _problem_response("transaction_id reused with other content"),
                         "413": _problem_response("Body too large"),
                         "415": _problem_response("Content-Type is not application/json"),
