@@ -407,3 +407,21 @@ def test_a_refused_rules_document_raises_an_alarm_in_both(
         if a.inputs.get("metricName") == "RulesDocumentRefused"
     ]
     assert len(others) == 1 and others[0]["dimensions"] == {"service": "cardwatch-detect"}
+
+
+# -- zones: the same physical zones in every account, ones Lambda runs in ----------------
+def test_subnets_name_zone_ids_lambda_supports(
+    cdktf_vpc_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    """Zone letters map to different zones in each account, and Lambda does not run in
+    every zone (use1-az3): the subnets name zone IDs, two of them, none of those."""
+    lambda_unsupported = {"use1-az3"}
+    for zones in (
+        [s["availability_zone_id"] for s in cdktf_vpc_stack.resources("aws_subnet").values()],
+        [s.inputs["availabilityZoneId"] for s in pulumi_stack.of("aws:ec2/subnet:Subnet")],
+    ):
+        assert len(set(zones)) == 2 and not set(zones) & lambda_unsupported
+        assert all(z.startswith("use1-az") for z in zones)  # the blueprint's region's
+    assert cdktf_vpc_stack.blueprint.region == "us-east-1"
+    for subnet in cdktf_vpc_stack.resources("aws_subnet").values():
+        assert "availability_zone" not in subnet

@@ -44,7 +44,7 @@ class PrivateNetwork(Construct):
                 f"private-{n}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
-                availability_zone=f"{blueprint.region}{zone}",
+                availability_zone_id=zone,
                 map_public_ip_on_launch=False,
                 tags={"Name": blueprint.name(f"cardwatch-private-{zone}")},
             )

@@ -23,7 +23,10 @@ class SecurityRule:
 @dataclass(frozen=True, slots=True)
 class NetworkPlan:
     cidr: str
-    subnets: tuple[tuple[str, str], ...]  # (availability-zone letter, CIDR)
+    #: (availability-zone ID, CIDR): zone IDs name the same zone in every account (zone
+    #: letters map to different zones in each), and Lambda runs in these ones (it does
+    #: not in every zone: use1-az3, for one)
+    subnets: tuple[tuple[str, str], ...]
     #: What the functions in the VPC call, reached without a NAT gateway (kms: ingest's
     #: GenerateMac at a cold start; their logs go through the Lambda service, not the
     #: VPC: no logs endpoint).
@@ -37,7 +40,7 @@ class NetworkPlan:
 
 NETWORK = NetworkPlan(
     cidr="10.40.0.0/16",
-    subnets=(("a", "10.40.1.0/24"), ("b", "10.40.2.0/24")),
+    subnets=(("use1-az1", "10.40.1.0/24"), ("use1-az2", "10.40.2.0/24")),
     interface_endpoints=("sqs", "ssm", "kms", "xray"),
     gateway_endpoints=("dynamodb", "s3"),
     rules=(

@@ -28,7 +28,7 @@ class PrivateNetwork(pulumi.ComponentResource):
                 f"private-{n}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
-                availability_zone=f"{bp.region}{zone}",
+                availability_zone_id=zone,
                 map_public_ip_on_launch=False,
                 tags={"Name": bp.name(f"cardwatch-private-{zone}")},
                 opts=child,
