@@ -19,6 +19,7 @@ import pytest
 from cardwatch.cli.main import main
 from cardwatch.domain.engine.model_store import default_model
 from cardwatch.local.runtime.event_wiring import wait_until
+from cardwatch.local.runtime.exports import export_until_current
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.simulation.traffic import demo_pan
 from tests.support.local_stack import items, now_stamp, transaction
@@ -99,19 +100,12 @@ def test_a_posted_label_reaches_a_promoted_model_without_a_redeploy(
             time.sleep(0.2)
             answer = api.post(f"/transactions/e2e-learn-{n}/label", json=label, headers=analyst)
         assert answer.status_code == 201, answer.text
-    # WHEN the export schedule has exported the table and catalogued the export (a run
-    # starts it, the next registers it) and the schedule runs the retrain function (as
-    # Lambda would: its handler, its settings): every label is younger than the 14
-    # days it judges on, so it fits nothing
+    # WHEN the exports hold the table as of now (what `cardwatch model train` does first
+    # on the local stack) and the schedule runs the retrain function (as Lambda would:
+    # its handler, its settings): every label is younger than the 14 days it judges on,
+    # so it fits nothing
     assert stack.wiring is not None
-    glue, history = stack.emulator.session().client("glue"), stack.blueprint.history_store
-
-    def catalogued() -> bool:
-        assert stack.wiring is not None and stack.wiring.run_export()
-        found = glue.get_partitions(DatabaseName=history.database, TableName=history.table)
-        return bool(found["Partitions"])
-
-    assert wait_until(catalogued, 60, step=0.5)
+    export_until_current(stack.blueprint, stack.emulator.session().client)
     assert stack.wiring.run_retraining()
     skipped = cli(capsys, stack, "status")["last_training"]
     assert skipped["outcome"] == "skipped" and skipped["read"] >= FRAUDS + GENUINE

@@ -85,6 +85,25 @@ def test_a_retried_run_starts_the_same_export_and_a_failed_one_is_retried() -> N
     assert (retried.started.from_micros, retried.started.to_micros) == (T0, T0 + DAY)
 
 
+def test_asked_for_the_log_as_of_now_a_full_export_is_taken_when_none_may_be_yet() -> None:
+    exports, catalog = FakeTableExports(), DictExportCatalog()
+    full = _run(exports, catalog, T0).started
+    assert full is not None
+    exports.finish(full.export_id)
+    # on the schedule, nothing is due for a day; an operator's training asks for now
+    assert _run(exports, catalog, T0 + HOUR).waiting == "the next export is not due yet"
+    asked = T0 + HOUR
+    fresh = keep_exporting(exports, catalog, asked, DAY, as_of=asked).started
+    assert fresh is not None and fresh.kind == FULL and fresh.export_id != full.export_id
+    # asked again (a retry) while it runs: the same export
+    exports.unlisted.add(fresh.export_id)
+    again = keep_exporting(exports, catalog, asked + 5, DAY, as_of=asked).started
+    assert again is not None and again.export_id == fresh.export_id
+    exports.finish(fresh.export_id)
+    done = keep_exporting(exports, catalog, asked + 10, DAY, as_of=asked)
+    assert done.started is None and done.exported_to_micros == asked
+
+
 @pytest.mark.parametrize("every", [MIN_PERIOD_MICROS - 1, MAX_PERIOD_MICROS + 1])
 def test_the_interval_is_one_dynamodb_allows(every: int) -> None:
     with pytest.raises(ValueError, match="15 minutes and a day"):

@@ -68,9 +68,18 @@ def _token(*parts: object) -> str:
 
 
 def keep_exporting(
-    exports: TableExports, catalog: ExportCatalog, now_micros: int, every_micros: int
+    exports: TableExports,
+    catalog: ExportCatalog,
+    now_micros: int,
+    every_micros: int,
+    *,
+    as_of: int | None = None,
 ) -> ExportRun:
-    """One run (see the module); ``every_micros``: the interval between exports."""
+    """One run (see the module); ``every_micros``: the interval between exports.
+    ``as_of``: the catalog must hold the table as of then; when no incremental export
+    may be taken yet, a full one is (an operator's on-demand training wants the log as it
+    is; a full export has no shortest period, and costs the table's size: never on the
+    schedule)."""
     if not MIN_PERIOD_MICROS <= every_micros <= MAX_PERIOD_MICROS:
         raise ValueError("the export interval is between 15 minutes and a day")
     known = catalog.registered()
@@ -94,6 +103,8 @@ def keep_exporting(
         hour = now_micros // 3_600_000_000
         return run(exports.start(FULL, now_micros, None, _token(FULL, hour, attempt)))
     if now_micros - edge < every_micros:
+        if as_of is not None and edge < as_of:  # one full export for each moment asked
+            return run(exports.start(FULL, now_micros, None, _token(FULL, "as-of", as_of)))
         return run(waiting="the next export is not due yet")
     end = min(now_micros, edge + MAX_PERIOD_MICROS)
     attempt = sum(1 for e in found if e.status == FAILED and e.from_micros == edge)

@@ -1,9 +1,10 @@
 """Bring the local stack's decision-log exports up to date before a training run.
 
 The export function's code, here, against the emulator: it registers what completed and
-starts what is due, run until no export is running. The first run exports the table in
-full; later ones add an incremental export once the last is 15 minutes old (DynamoDB's
-shortest period), so a training run reads the log as of the newest completed export.
+starts what is due, run until no export is running and the catalog holds the table as
+of the moment it was asked: an incremental export when the last is 15 minutes old
+(DynamoDB's shortest period), else a full one, so a training run reads every label
+posted before it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ __all__ = ["export_until_current"]
 def export_until_current(
     blueprint: Blueprint, clients: Callable[[str], Any], timeout_s: float = 120.0
 ) -> ExportRun:
-    """Run the export function's use case until no export runs; the last run, with
-    every export registered on the way."""
+    """Run the export function's use case until no export runs and the catalog holds
+    the table as of now (a full export when no incremental one may be taken yet): the
+    last run, with every export registered on the way."""
     table = clients("dynamodb").describe_table(TableName=blueprint.table_name)["Table"]
     key = clients("kms").describe_key(KeyId=blueprint.key_alias)["KeyMetadata"]
     outputs = {Handle.TABLE: table["TableArn"], Handle.KEY: key["Arn"]}
@@ -36,10 +38,13 @@ def export_until_current(
     exports, catalog = wiring.exports(chosen, clients), wiring.catalog(chosen, clients)
     registered: list[str] = []
     deadline = time.monotonic() + timeout_s
+    asked = time.time_ns() // 1000
     while True:
-        run = keep_exporting(exports, catalog, time.time_ns() // 1000, MIN_PERIOD_MICROS)
+        now = time.time_ns() // 1000
+        run = keep_exporting(exports, catalog, now, MIN_PERIOD_MICROS, as_of=asked)
         registered += run.registered
-        if not run.started and not run.waiting.endswith("in progress"):
+        current = (run.exported_to_micros or 0) >= asked
+        if current and not run.started and not run.waiting.endswith("in progress"):
             return ExportRun(
                 tuple(registered), None, run.waiting, run.failed, run.exported_to_micros
             )
