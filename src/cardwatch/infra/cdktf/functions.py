@@ -1,4 +1,4 @@
-"""``DetectionFunctions``: the six functions, each with its own role, log group, key for
+"""``DetectionFunctions``: the seven functions, each with its own role, log group, key for
 its environment, X-Ray, arm64, reserved concurrency and, where asynchronous, an
 on-failure destination; plus the event source mappings of the suspicious queue and of
 the profile table's stream. The retrain

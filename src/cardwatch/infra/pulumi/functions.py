@@ -1,4 +1,4 @@
-"""``DetectionFunctions``: the six functions with their roles, log groups, asynchronous
+"""``DetectionFunctions``: the seven functions with their roles, log groups, asynchronous
 failure destinations, and the event source mappings of the suspicious queue and of the
 profile table's stream. The retrain
 function runs from its own package, which the model bucket holds."""
