@@ -133,3 +133,30 @@ def test_the_command_exits_non_zero_on_a_failure_and_speaks_json(emulator: Emula
     assert checks["api gateway account role"] == "fail"
     with redirect_stdout(io.StringIO()):
         assert main(["preflight", "--target", "cdktf", "--api-gateway-account-role"]) == 0
+
+
+def test_bucket_names_held_elsewhere_fail_and_ours_or_free_pass(emulator: Emulator) -> None:
+    """S3's names are global: a name another account holds fails the first apply."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    blueprint = blueprint_for("pulumi", "dev")
+    names = _by_name(preflight(blueprint, emulator.session()))
+    assert names["bucket names"].status is Status.OK and "free" in names["bucket names"].detail
+    assert names["operators' e-mail"].status is Status.WARN  # nobody gets the alarms
+    emulator.session().client("s3").create_bucket(Bucket=blueprint.model_store.bucket)
+    again = _by_name(preflight(blueprint, emulator.session()))["bucket names"]
+    assert again.status is Status.OK and blueprint.model_store.bucket in again.detail
+
+    class ElsewhereS3:  # AWS answers HeadBucket on another account's bucket with 403
+        def head_bucket(self, Bucket: str) -> None:  # noqa: N803 - boto3's name
+            raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadBucket")
+
+    class Session:
+        def client(self, name: str) -> Any:
+            return ElsewhereS3() if name == "s3" else emulator.session().client(name)
+
+    taken = _by_name(preflight(blueprint, Session()))["bucket names"]
+    assert taken.status is Status.FAIL
+    assert blueprint.model_store.bucket in taken.detail and "environment_suffix" in taken.detail
+    owned = blueprint_for("pulumi", "dev", ops_email="ops@example.com")
+    assert _by_name(preflight(owned, emulator.session()))["operators' e-mail"].status is Status.OK

@@ -11,6 +11,10 @@ real account are read the same way) and says what to change when it would fail:
   did by hand.
 - **The e-mail subscription**: the security team must confirm it, or alerts reach the
   queue and never a person.
+- **Bucket names**: S3's are global; a name another account holds fails the first
+  apply (BucketAlreadyExists).
+- **The operators' e-mail**: every alarm goes to the operators' topic; without
+  ``ops_email`` nobody is subscribed to it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from cardwatch.blueprint import Blueprint
 
@@ -131,10 +137,47 @@ def _email(blueprint: Blueprint, sns: Any) -> Check:
     )
 
 
+def _bucket_names(blueprint: Blueprint, s3: Any) -> Check:
+    """Each bucket's name: free, or this account's (a redeploy), or another's (fails)."""
+    taken, ours = [], []
+    for name in (blueprint.model_store.bucket, blueprint.history_store.bucket):
+        try:
+            s3.head_bucket(Bucket=name)
+            ours.append(name)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in {"403", "AccessDenied", "Forbidden"}:
+                taken.append(name)
+            elif code not in {"404", "NoSuchBucket", "NotFound"}:
+                raise
+    if taken:
+        return Check(
+            "bucket names",
+            Status.FAIL,
+            f"{', '.join(taken)}: held by another account (S3 names are global): deploy "
+            "under another environment_suffix",
+        )
+    detail = f"already this account's: {', '.join(ours)}" if ours else "free"
+    return Check("bucket names", Status.OK, detail)
+
+
+def _ops_email(blueprint: Blueprint) -> Check:
+    if blueprint.settings.ops_email:
+        return Check("operators' e-mail", Status.OK, f"alarms go to {blueprint.settings.ops_email}")
+    return Check(
+        "operators' e-mail",
+        Status.WARN,
+        "no ops_email: every alarm goes to the operators' topic, where nobody is "
+        "subscribed; set ops_email",
+    )
+
+
 def preflight(blueprint: Blueprint, session: Any) -> list[Check]:
     """Every check, against the account ``session`` reaches (a boto3 session)."""
     return [
         _concurrency(blueprint, session.client("lambda")),
         _api_gateway_account(blueprint, session.client("apigateway")),
         _email(blueprint, session.client("sns")),
+        _bucket_names(blueprint, session.client("s3")),
+        _ops_email(blueprint),
     ]
