@@ -371,6 +371,10 @@ class Blueprint:
     region: str = REGION
     cost_center: str = "fraud-operations"
     extra_tags: dict[str, str] = field(default_factory=dict)
+    #: The account deployed to, where a name must be unique across accounts (S3's
+    #: buckets): a renderer's token for it, or the id; None where no account is known
+    #: (local mode, whose emulator is one account).
+    account_id: str | None = None
 
     # -- naming -------------------------------------------------------------------
     def name(self, resource_type: str) -> str:
@@ -505,13 +509,13 @@ class Blueprint:
     def model_store(self) -> ModelStoreSpec:
         """Versioned model artifacts (``models/<version>.json``), encrypted with the CMK;
         and the retrain function's package, too large to upload to Lambda directly."""
-        return ModelStoreSpec(self.name("cardwatch-models"))
+        return ModelStoreSpec(self.global_name("cardwatch-models"))
 
     @property
     def history_store(self) -> HistoryStoreSpec:
         """The decision log's exports and the engine that builds training sets."""
         return HistoryStoreSpec(
-            bucket=self.name("cardwatch-history"),
+            bucket=self.global_name("cardwatch-history"),
             database=f"cardwatch_{self.environment_suffix.replace('-', '_').lower()}",
             workgroup=self.name("cardwatch-history"),
         )
@@ -1103,6 +1107,24 @@ class Blueprint:
     metrics_namespace = "Cardwatch"
     error_rate_threshold_percent = 1
     error_rate_period_seconds = 300
+
+    def with_account(self, account_id: str) -> Blueprint:
+        """A copy that names its global resources for ``account_id``."""
+        return replace(self, account_id=account_id)
+
+    def global_name(self, resource_type: str) -> str:
+        """A name unique across accounts (S3's bucket names are global: another team's
+        ``cardwatch-models-dev`` would fail the first apply):
+        ``{resource-type}-{environment_suffix}-{account}-{region}``."""
+        base = self.name(resource_type)
+        if self.account_id is None:
+            return base
+        name = f"{base}-{self.account_id}-{self.region}"
+        if self.account_id.isdigit() and len(name) > 63:
+            raise ValueError(
+                f"{name}: longer than S3's 63 characters: shorten the environment suffix"
+            )
+        return name
 
     def with_settings(self, **changes: Any) -> Blueprint:
         """A copy with some target settings overridden (``pulumi.Config``, CLI flags)."""

@@ -12,6 +12,7 @@ from pulumi.runtime import rpc
 
 from cardwatch.blueprint import blueprint_for
 from tests.support.infra import Synthesized
+from tests.support.pulumi_harness import ACCOUNT
 
 
 def _statements(policy: str) -> list[dict[str, Any]]:
@@ -425,3 +426,24 @@ def test_subnets_name_zone_ids_lambda_supports(
     assert cdktf_vpc_stack.blueprint.region == "us-east-1"
     for subnet in cdktf_vpc_stack.resources("aws_subnet").values():
         assert "availability_zone" not in subnet
+
+
+# -- global names: S3's bucket names are unique across every account --------------------
+def test_bucket_names_carry_the_account_and_region(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    """Another team's ``cardwatch-models-dev`` would fail the first apply: each bucket is
+    named for the deploying account and region, in both renderings."""
+    account = "${data.aws_caller_identity.account.account_id}"
+    for bucket in cdktf_stack.resources("aws_s3_bucket").values():
+        assert bucket["bucket"].endswith(f"-dev-{account}-us-east-1"), bucket["bucket"]
+    for bucket in pulumi_stack.of("aws:s3/bucket:Bucket"):
+        assert bucket.inputs["bucket"].endswith(f"-dev-{ACCOUNT}-us-east-1")
+    # the functions are told the same names
+    retrain = cdktf_stack.function("retrain")["environment"]["variables"]
+    assert retrain["MODEL_BUCKET"].endswith(f"-dev-{account}-us-east-1")
+    assert retrain["HISTORY_BUCKET"].endswith(f"-dev-{account}-us-east-1")
+    # local mode's emulator is one account: its names stay short
+    assert blueprint_for("local", "dev").model_store.bucket == "cardwatch-models-dev"
+    with pytest.raises(ValueError, match="63"):
+        _ = blueprint_for("cdktf", "x" * 30).with_account("123456789012").model_store

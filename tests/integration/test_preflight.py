@@ -141,11 +141,14 @@ def test_bucket_names_held_elsewhere_fail_and_ours_or_free_pass(emulator: Emulat
 
     blueprint = blueprint_for("pulumi", "dev")
     names = _by_name(preflight(blueprint, emulator.session()))
+    account = emulator.session().client("sts").get_caller_identity()["Account"]
+    bucket = blueprint.with_account(account).model_store.bucket
+    assert bucket == f"cardwatch-models-dev-{account}-us-east-1"  # unique across accounts
     assert names["bucket names"].status is Status.OK and "free" in names["bucket names"].detail
     assert names["operators' e-mail"].status is Status.WARN  # nobody gets the alarms
-    emulator.session().client("s3").create_bucket(Bucket=blueprint.model_store.bucket)
+    emulator.session().client("s3").create_bucket(Bucket=bucket)
     again = _by_name(preflight(blueprint, emulator.session()))["bucket names"]
-    assert again.status is Status.OK and blueprint.model_store.bucket in again.detail
+    assert again.status is Status.OK and bucket in again.detail
 
     class ElsewhereS3:  # AWS answers HeadBucket on another account's bucket with 403
         def head_bucket(self, Bucket: str) -> None:  # noqa: N803 - boto3's name
@@ -157,6 +160,6 @@ def test_bucket_names_held_elsewhere_fail_and_ours_or_free_pass(emulator: Emulat
 
     taken = _by_name(preflight(blueprint, Session()))["bucket names"]
     assert taken.status is Status.FAIL
-    assert blueprint.model_store.bucket in taken.detail and "environment_suffix" in taken.detail
+    assert bucket in taken.detail and "environment_suffix" in taken.detail
     owned = blueprint_for("pulumi", "dev", ops_email="ops@example.com")
     assert _by_name(preflight(owned, emulator.session()))["operators' e-mail"].status is Status.OK

@@ -46,6 +46,9 @@ def run_model(args: argparse.Namespace) -> int:
 
 def _registry(target: CommandTarget) -> S3ModelRegistry:
     blueprint = target.blueprint
+    if target.endpoint is None:  # a deployment: its bucket is named for its account
+        account = target.client("sts").get_caller_identity()["Account"]
+        blueprint = blueprint.with_account(account)
     return S3ModelRegistry(
         blueprint.model_bucket_name,
         blueprint.model_parameter,

@@ -23,8 +23,6 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from cardwatch.blueprint import Blueprint
 
 __all__ = ["Check", "Status", "preflight"]
@@ -144,8 +142,11 @@ def _bucket_names(blueprint: Blueprint, s3: Any) -> Check:
         try:
             s3.head_bucket(Bucket=name)
             ours.append(name)
-        except ClientError as error:
-            code = str(error.response.get("Error", {}).get("Code", ""))
+        except Exception as error:  # the SDK's ClientError, read by its AWS error code
+            answer = getattr(error, "response", None)
+            if not isinstance(answer, dict):
+                raise
+            code = str(answer.get("Error", {}).get("Code", ""))
             if code in {"403", "AccessDenied", "Forbidden"}:
                 taken.append(name)
             elif code not in {"404", "NoSuchBucket", "NotFound"}:
@@ -178,6 +179,9 @@ def preflight(blueprint: Blueprint, session: Any) -> list[Check]:
         _concurrency(blueprint, session.client("lambda")),
         _api_gateway_account(blueprint, session.client("apigateway")),
         _email(blueprint, session.client("sns")),
-        _bucket_names(blueprint, session.client("s3")),
+        _bucket_names(
+            blueprint.with_account(session.client("sts").get_caller_identity()["Account"]),
+            session.client("s3"),
+        ),
         _ops_email(blueprint),
     ]

@@ -39,6 +39,8 @@ class CardwatchStack(TerraformStack):
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
         LocalBackend(self, path="terraform.tfstate")  # relative: wherever terraform runs
         identity = DataAwsCallerIdentity(self, "account")
+        # the buckets' names are global: the account's id makes them unique
+        blueprint = blueprint.with_account(identity.account_id)
         ctx = StackContext(blueprint, identity.account_id)
         security = Security(self, "Security", ctx)
         TransactionStore(self, "TransactionStore", ctx)

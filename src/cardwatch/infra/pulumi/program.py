@@ -47,6 +47,10 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     provider = aws.Provider("aws", region=blueprint.region, default_tags={"tags": blueprint.tags})
     opts = pulumi.ResourceOptions(providers={"aws": provider})
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(provider=provider))
+    # the buckets' names are global: the account's id makes them unique (read now: a
+    # name is a plain string)
+    account = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
+    blueprint = blueprint.with_account(account)
     ctx = Context(blueprint, identity.account_id)
     parts: dict[str, Any] = {"Security": Security("security", ctx, opts)}
     parts["TransactionStore"] = TransactionStore("transaction-store", ctx, opts)
