@@ -353,7 +353,7 @@ def needs_of(call: Call, resolver: Resolver) -> list[Need]:
 def lambdas_needs(spec: FunctionSpec, resolver: Resolver) -> list[Need]:
     """What Lambda does with the function's role: polling its event source, sending its
     failure records to the on-failure destination."""
-    bp, h = resolver.blueprint, resolver.handles
+    h = resolver.handles
     why = "Lambda, with the function's role"
     needs: list[Need] = []
     if spec.key == "notify":
@@ -377,7 +377,6 @@ def lambdas_needs(spec: FunctionSpec, resolver: Resolver) -> list[Need]:
             Need("sqs:SendMessage", h[Handle.FAILURES_DLQ][0], f"{why}: the on-failure destination")
         )
         needs += _key_needs(resolver, ("kms:GenerateDataKey", "kms:Decrypt"), "an SSE-KMS queue")
-    del bp
     return needs
 
 

@@ -16,20 +16,14 @@ DuckDB (:mod:`cardwatch.local.emulator.patches.athena`).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 __all__ = [
     "CARD_WINDOW_FEATURES",
     "INGEST_LEAD_MS",
-    "Export",
     "card_windows_query",
-    "exports_under",
     "training_set_query",
 ]
 
@@ -181,45 +175,3 @@ def _checked(source: str) -> str:
     if not re.fullmatch(r'"[a-z0-9_]+"\."[a-z0-9_]+"', source):
         raise ValueError("the source is a quoted database and table name")
     return source
-
-
-@dataclass(frozen=True, slots=True)
-class Export:
-    """One export of the table, as its manifests describe it."""
-
-    export_arn: str
-    kind: str  # FULL_EXPORT or INCREMENTAL_EXPORT
-    exported_micros: int
-    data_keys: tuple[str, ...]
-
-
-def _micros(iso: str) -> int:
-    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1_000_000)
-
-
-def exports_under(s3: Any, bucket: str, prefix: str) -> list[Export]:
-    """The completed exports under ``prefix`` (their summary manifests), oldest first."""
-    found = []
-    pages = s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=f"{prefix.rstrip('/')}/AWSDynamoDB/"
-    )
-    for page in pages:
-        for entry in page.get("Contents", []):
-            if not entry["Key"].endswith("/manifest-summary.json"):
-                continue
-            summary = json.loads(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
-            files = s3.get_object(Bucket=bucket, Key=summary["manifestFilesS3Key"])
-            keys = tuple(
-                json.loads(line)["dataFileS3Key"]
-                for line in files["Body"].read().decode().splitlines()
-                if line.strip()
-            )
-            found.append(
-                Export(
-                    summary["exportArn"],
-                    summary["exportType"],
-                    _micros(summary.get("exportToTime") or summary["exportTime"]),
-                    keys,
-                )
-            )
-    return sorted(found, key=lambda export: export.exported_micros)
