@@ -21,6 +21,7 @@ __all__ = [
     "PARTITION_READ_UNITS",
     "PARTITION_WRITE_UNITS",
     "TARGET_DEFAULTS",
+    "ApiLogging",
     "Blueprint",
     "FunctionSpec",
     "HistoryStoreSpec",
@@ -35,11 +36,26 @@ __all__ = [
 
 PROJECT = "cardwatch"
 REGION = "us-east-1"
+#: The Lambda runtime both requirement documents ask for; Lambda deprecates it on
+#: 2027-06-30, so the runtime is a setting with its successors (every one tested).
 RUNTIME = "python3.11"
+RUNTIMES = ("python3.11", "python3.12", "python3.13")
 ARCHITECTURE = "arm64"
 #: DynamoDB's limits per partition key value of a table or an index, units a second: what
 #: the design must hold at the modelled load, and what the emulator enforces
 PARTITION_WRITE_UNITS, PARTITION_READ_UNITS = 1_000.0, 3_000.0
+
+
+class ApiLogging(enum.StrEnum):
+    """Who provides API Gateway's CloudWatch role, which the stage's logs need."""
+
+    OWN = "own"
+    ACCOUNT = "account"
+    OFF = "off"
+
+    @property
+    def logs(self) -> bool:
+        return self is not ApiLogging.OFF
 
 
 class Target(enum.StrEnum):
@@ -66,14 +82,19 @@ class TargetSettings:
     alert_email: str | None = None
     #: Subscribed (e-mail) to the operators' topic, where the alarms go.
     ops_email: str | None = None
-    #: Point the account's API Gateway at this environment's CloudWatch role (an
-    #: account-and-region singleton): true for one environment per account and region,
-    #: or set by hand; ``cardwatch preflight`` says when none is set.
-    api_gateway_account_role: bool = False
+    #: The stage's access and execution logs, which need API Gateway's CloudWatch role (one
+    #: per account and region): ``own`` points the account at this environment's role
+    #: (what a fresh account needs), ``account`` uses the role the account already has
+    #: (every further environment), ``off`` writes no API logs; ``cardwatch preflight``
+    #: says which one the account needs.
+    api_logging: ApiLogging = ApiLogging.OWN
     #: The share of the genuine a training set draws (every fraud is kept): all of them
     #: at a small deployment's volume, 1 % at millions a day (the set must fit the
     #: retrain function's memory and 15 minutes).
     genuine_share: float = 1.0
+    #: The functions' Lambda runtime, one of :data:`RUNTIMES`; the packages are built
+    #: for its Python.
+    runtime: str = RUNTIME
 
 
 #: The functions, by key.
@@ -376,6 +397,14 @@ class Blueprint:
     #: (local mode, whose emulator is one account).
     account_id: str | None = None
 
+    @property
+    def python(self) -> tuple[int, int]:
+        """The functions' Python, from the runtime (``python3.12`` -> (3, 12))."""
+        if self.settings.runtime not in RUNTIMES:
+            raise ValueError(f"runtime: one of {', '.join(RUNTIMES)}")
+        major, minor = self.settings.runtime.removeprefix("python").split(".")
+        return int(major), int(minor)
+
     # -- naming -------------------------------------------------------------------
     def name(self, resource_type: str) -> str:
         """``{resource-type}-{environment_suffix}``, the naming rule for everything."""
@@ -670,6 +699,28 @@ class Blueprint:
 
     api_stage = "v1"
     api_key_header = "x-api-key"
+    #: AWS's managed policy for API Gateway's account role: the role serves every API
+    #: of the account and region (and API Gateway checks it by writing a log group of
+    #: its own), so it cannot be narrowed to this API's groups
+    api_logs_managed_policy = (
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    )
+
+    @property
+    def api_logs_role_name(self) -> str:
+        """The role the account's API Gateway writes logs with, when this environment
+        provides it (``api_logging=own``)."""
+        return self.name("api-gateway-logs")
+
+    @property
+    def api_access_log_group(self) -> str:
+        return f"/aws/apigateway/{self.api_name}"
+
+    def api_execution_log_group(self, rest_api_id: str) -> str:
+        """The group API Gateway writes the stage's execution logs to: created here,
+        with its retention and the key, before API Gateway would create it with
+        neither."""
+        return f"API-Gateway-Execution-Logs_{rest_api_id}/{self.api_stage}"
 
     @property
     def api_key_name(self) -> str:

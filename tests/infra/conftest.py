@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cardwatch.blueprint import blueprint_for
+from cardwatch.blueprint import ApiLogging, blueprint_for
 from tests.support.infra import Synthesized
 
 
@@ -68,15 +68,17 @@ def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="session")
 def cdktf_vpc_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The CDKTF stack with its functions in a VPC and the account's API Gateway role set:
-    the parts the default synth leaves out."""
+    """The CDKTF stack with its functions in a VPC, using the API Gateway role the account
+    already has, its state in S3: the parts the default synth leaves out."""
     from cardwatch.infra.cdktf.app import synth  # noqa: PLC0415
+    from cardwatch.infra.cdktf.stack import StateBucket  # noqa: PLC0415
 
     blueprint = blueprint_for(
         "cdktf",
         "dev",
         vpc_functions=frozenset({"ingest", "detect"}),
-        api_gateway_account_role=True,
+        api_logging=ApiLogging.ACCOUNT,
     )
     out = tmp_path_factory.mktemp("cdktf-vpc") / "cdktf.out"
-    return Synthesized(synth(blueprint, out), blueprint)
+    state = StateBucket("team-terraform-state", "us-east-1", "alias/terraform-state")
+    return Synthesized(synth(blueprint, out, state), blueprint)

@@ -85,15 +85,36 @@ def test_notify_needs_room_for_two_concurrent_batches() -> None:
 
 
 # -- 3. the API Gateway account role: once per account, by choice ---------------------
-def test_the_api_gateway_account_role_is_set_only_where_asked(
+def test_a_fresh_account_gets_the_api_gateway_role_the_stage_logs_need(
     cdktf_stack: Synthesized, cdktf_vpc_stack: Synthesized, pulumi_stack: Any
 ) -> None:
-    assert cdktf_stack.resources("aws_api_gateway_account") == {}
-    assert pulumi_stack.of("aws:apigateway/account:Account") == []
-    assert not any("api-gateway-logs" in str(r) for r in cdktf_stack.resources("aws_iam_role"))
-    account = cdktf_vpc_stack.one("aws_api_gateway_account")
+    blueprint = cdktf_stack.blueprint
+    account = cdktf_stack.one("aws_api_gateway_account")
     assert account["cloudwatch_role_arn"].startswith("${aws_iam_role.")
-    assert "aws_api_gateway_account" in str(cdktf_vpc_stack.one("aws_api_gateway_stage"))
+    # a destroy resets the account rather than leave it on a deleted role, and the
+    # account is set only once the role can write
+    assert account["reset_on_delete"] is True
+    assert any("aws_iam_role_policy_attachment" in d for d in account["depends_on"])
+    (attachment,) = [
+        a
+        for a in cdktf_stack.resources("aws_iam_role_policy_attachment").values()
+        if a["policy_arn"] == blueprint.api_logs_managed_policy
+    ]
+    assert "api-logs-role" in attachment["role"]
+    for dependent in ("aws_api_gateway_stage", "aws_api_gateway_method_settings"):
+        assert any("aws_api_gateway_account" in d for d in cdktf_stack.one(dependent)["depends_on"])
+    (other,) = pulumi_stack.of("aws:apigateway/account:Account")
+    assert other.inputs["cloudwatchRoleArn"]
+    # both log groups made here, with retention and the key
+    groups = {g["name"]: g for g in cdktf_stack.resources("aws_cloudwatch_log_group").values()}
+    execution = [n for n in groups if n.startswith("API-Gateway-Execution-Logs_")]
+    assert len(execution) == 1 and "aws_api_gateway_rest_api" in execution[0]
+    assert execution[0].endswith(f"}}/{blueprint.api_stage}")
+    for name in (blueprint.api_access_log_group, execution[0]):
+        assert groups[name]["kms_key_id"] and groups[name]["retention_in_days"] == 30
+    # an environment that uses the account's role leaves the account alone
+    assert cdktf_vpc_stack.resources("aws_api_gateway_account") == {}
+    assert "access_log_settings" in cdktf_vpc_stack.one("aws_api_gateway_stage")
 
 
 # -- 4. deployments: triggered by everything the stage serves -------------------------
@@ -186,6 +207,37 @@ def test_the_key_policy_grants_no_service_that_uses_its_callers_credentials(
             "pipes.amazonaws.com",
             "scheduler.amazonaws.com",
         }
+
+
+def test_each_service_may_use_the_key_for_this_deployments_resources_only(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    bp = cdktf_stack.blueprint
+    alarms = {
+        a["alarm_name"] for a in cdktf_stack.resources("aws_cloudwatch_metric_alarm").values()
+    }
+    (rule,) = cdktf_stack.resources("aws_cloudwatch_event_rule").values()
+    expected = {
+        "sns.amazonaws.com": {f"sns:{bp.region}:<account>:{bp.alert_topic_name}"},
+        "events.amazonaws.com": {
+            f"events:{bp.region}:<account>:rule/{bp.event_bus_name}/{rule['name']}"
+        },
+        "cloudwatch.amazonaws.com": {
+            f"cloudwatch:{bp.region}:<account>:alarm:{name}" for name in alarms
+        },
+    }
+    for policy, account in (
+        (cdktf_stack.data_key()["policy"], "${data.aws_caller_identity.account.account_id}"),
+        (pulumi_stack.data_key().inputs["policy"], ACCOUNT),
+    ):
+        for statement in _statements(policy):
+            service = statement["Principal"].get("Service")
+            if service not in expected:
+                continue
+            arns = statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+            named = {a.removeprefix("arn:aws:").replace(account, "<account>") for a in arns}
+            assert named == expected[service], service
+            assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == account
 
 
 # -- 8. the rules parameter: the team's rules survive an apply ------------------------
@@ -447,3 +499,60 @@ def test_bucket_names_carry_the_account_and_region(
     assert blueprint_for("local", "dev").model_store.bucket == "cardwatch-models-dev"
     with pytest.raises(ValueError, match="63"):
         _ = blueprint_for("cdktf", "x" * 30).with_account("123456789012").model_store
+
+
+# -- every topic logs delivery status; no service makes a log group of its own --------
+def test_every_topic_logs_delivery_status_to_groups_the_deployment_made(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    from cardwatch.infra.common.messaging import FEEDBACK_PROTOCOLS  # noqa: PLC0415
+
+    bp = cdktf_stack.blueprint
+    for name in (bp.alert_topic_name, bp.ops_topic_name):
+        topic = cdktf_stack.named("aws_sns_topic", name)
+        recorded = pulumi_stack.named("aws:sns/topic:Topic", name).inputs
+        for protocol in FEEDBACK_PROTOCOLS:
+            role = topic[f"{protocol}_success_feedback_role_arn"]
+            assert role == topic[f"{protocol}_failure_feedback_role_arn"], (name, protocol)
+            assert role.startswith("${aws_iam_role."), (name, protocol)
+            camel = protocol.title().replace("_", "")
+            assert recorded[f"{camel[0].lower()}{camel[1:]}FailureFeedbackRoleArn"], protocol
+    groups = {g["name"]: g for g in cdktf_stack.resources("aws_cloudwatch_log_group").values()}
+    account = "${data.aws_caller_identity.account.account_id}"
+    for topic in (bp.alert_topic_name, bp.ops_topic_name):
+        for name in (
+            f"sns/{bp.region}/{account}/{topic}",
+            f"sns/{bp.region}/{account}/{topic}/Failure",
+        ):
+            assert groups[name]["retention_in_days"] == bp.settings.log_retention_days
+            assert groups[name]["kms_key_id"].startswith("${aws_kms_key.")
+    pulumi_names = {g.inputs["name"] for g in pulumi_stack.of("aws:cloudwatch/logGroup:LogGroup")}
+    assert f"sns/{bp.region}/{ACCOUNT}/{pulumi_stack.blueprint.ops_topic_name}/Failure" in (
+        pulumi_names
+    )
+    # so no role may create one, and SNS's writes name the groups, not a wildcard
+    policies = [
+        *(p["policy"] for p in cdktf_stack.resources("aws_iam_role_policy").values()),
+        *(p.inputs["policy"] for p in pulumi_stack.of("aws:iam/rolePolicy:RolePolicy")),
+    ]
+    statements = [s for p in policies for s in _statements(p)]
+    assert not [s for s in statements if "logs:CreateLogGroup" in _actions(s)]
+    delivery = [s for s in statements if s.get("Sid") == "WriteDeliveryStatusLogs"]
+    assert len(delivery) == 2
+    for statement in delivery:
+        assert len(statement["Resource"]) == 8 and not any("*/" in r for r in statement["Resource"])
+
+
+# -- Terraform's state: a local file to try it out, S3 with locking for a team --------
+def test_a_teams_state_is_in_s3_encrypted_and_locked(
+    cdktf_stack: Synthesized, cdktf_vpc_stack: Synthesized
+) -> None:
+    assert cdktf_stack.document["terraform"]["backend"] == {"local": {"path": "terraform.tfstate"}}
+    backend = cdktf_vpc_stack.document["terraform"]["backend"]["s3"]
+    assert backend["bucket"] == "team-terraform-state"
+    assert (
+        backend["key"]
+        == f"cardwatch/{cdktf_vpc_stack.blueprint.environment_suffix}/terraform.tfstate"
+    )
+    assert backend["encrypt"] is True and backend["kms_key_id"] == "alias/terraform-state"
+    assert backend["use_lockfile"] is True

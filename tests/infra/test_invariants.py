@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS
+from cardwatch.infra.common.policies import NO_RESOURCE_LEVEL_SIDS, PREFIX_WILDCARDS
 from tests.support.infra import Synthesized
 
 CMK = ("${aws_kms_key.", "arn:aws:mock")
@@ -119,3 +119,23 @@ def test_wildcards_only_where_aws_has_no_resource_level_permission(
                 wildcard_resources.append(statement["Sid"])
     assert set(wildcard_resources) <= set(NO_RESOURCE_LEVEL_SIDS)
     assert "VpcNetworkInterfacesHaveNoResourceLevelPermissions" in wildcard_resources
+
+
+def test_a_wildcard_inside_a_resource_only_ends_one_the_allowlist_explains(
+    cdktf_stack: Synthesized, pulumi_stack: Any
+) -> None:
+    policies = [p["policy"] for p in cdktf_stack.resources("aws_iam_role_policy").values()]
+    policies += [p.inputs["policy"] for p in pulumi_stack.of("aws:iam/rolePolicy:RolePolicy")]
+    seen: set[str] = set()
+    for policy in policies:
+        for statement in json.loads(policy)["Statement"]:
+            resources = statement["Resource"]
+            for resource in [resources] if isinstance(resources, str) else resources:
+                if resource == "*" or "*" not in resource:
+                    continue
+                endings = [e for e in PREFIX_WILDCARDS if resource.endswith(e)]
+                assert endings, f"{statement['Sid']}: {resource} is not in the allowlist"
+                assert resource.count("*") == 1, resource  # only at the end
+                seen.update(endings)
+    # every entry is still needed
+    assert seen == set(PREFIX_WILDCARDS)

@@ -15,6 +15,7 @@ import subprocess
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from moto.server import ThreadedMotoServer
@@ -57,9 +58,15 @@ def _missing() -> str | None:
 
 
 @pytest.fixture
-def emulator() -> Iterator[str]:
-    # where moto differs from AWS (see the module), as local mode runs it
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from moto.iam.models import iam_backends  # noqa: PLC0415
+
+    # where moto differs from AWS (see the module), as local mode runs it; IAM made
+    # afresh, with AWS's managed policies (the patch asks for them)
     fidelity.install()
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    for account in iam_backends.values():
+        account.reset()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -91,16 +98,22 @@ def state(workdir: Path) -> list[str]:
 
 @pytest.mark.requirement("R000-27")
 @pytest.mark.requirement("R003-20")
+@pytest.mark.parametrize("rendering", ["cdktf_stack", "cdktf_vpc_stack"])
 def test_apply_and_destroy_against_the_emulator(
-    cdktf_stack: Synthesized, emulator: str, tmp_path: Path
+    rendering: str, emulator: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    """The default rendering, and the one with functions in a VPC (the account's API
+    Gateway role, a team's state in S3)."""
+    cdktf_stack: Synthesized = request.getfixturevalue(rendering)
     if (reason := _missing()) is not None:
         warnings.warn(f"TERRAFORM STAGE SKIPPED: {reason}", stacklevel=1)
         pytest.skip(f"TERRAFORM STAGE SKIPPED: {reason}")
     # GIVEN the synthesized stack, its assets, and the provider pointed at the emulator
     workdir = tmp_path / "stack"
     shutil.copytree(cdktf_stack.path.parent, workdir)
-    override = {
+    override: dict[str, Any] = {
+        # the state stays beside the stack here, whatever backend the rendering names
+        "terraform": {"backend": {"local": {"path": "terraform.tfstate"}}},
         "provider": {
             "aws": [
                 {
@@ -118,7 +131,7 @@ def test_apply_and_destroy_against_the_emulator(
                     "default_tags": [{"tags": cdktf_stack.blueprint.tags}],
                 }
             ]
-        }
+        },
     }
     (workdir / "emulator_override.tf.json").write_text(json.dumps(override))
     expected = sorted(f"{kind}.{logical}" for kind, logical, _ in cdktf_stack.all_resources())
@@ -140,7 +153,11 @@ def test_apply_and_destroy_against_the_emulator(
         check=False,
         timeout=900,
     )
-    changes = [line for line in again.stdout.splitlines() if line.strip().startswith(("#", "~"))]
+    changes = [
+        line
+        for line in again.stdout.splitlines()
+        if line.strip().startswith(("#", "~", "+", "-")) or "->" in line
+    ]
     assert again.returncode == 0, "the second plan is not empty:\n" + "\n".join(changes[:60])
     # WHEN it is destroyed, THEN nothing is left
     terraform(workdir, "destroy", "-input=false", "-auto-approve")

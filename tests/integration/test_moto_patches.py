@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -54,8 +55,15 @@ server.stop()
 def moto(body: str, *, patched: bool) -> dict[str, Any]:
     """Run ``body`` against a fresh moto server, with the patches or without."""
     code = _RUN.format(patched=patched, body=textwrap.dedent(body))
+    # raw moto as it comes: without the settings the patches give this process
+    env = {k: v for k, v in os.environ.items() if k != "MOTO_IAM_LOAD_MANAGED_POLICIES"}
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -173,6 +181,51 @@ def test_lambda_answers_get_account_settings() -> None:
     )
     assert str(raw["settings"]).startswith("refused"), "raw moto answers: awslambda can go"
     assert patched["settings"]["ConcurrentExecutions"] == 1000
+
+
+def test_the_account_has_awss_managed_policies_and_api_gateway_resets_its_role() -> None:
+    raw, patched = both(
+        """
+        iam, apigateway = client("iam"), client("apigateway")
+        role = iam.create_role(RoleName="logs", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        answer["attached"] = str(attempt(lambda: iam.attach_role_policy(
+            RoleName="logs",
+            PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        )))
+        apigateway.update_account(
+            patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]
+        )
+        # what Terraform sends to reset the account (reset_on_delete): no value
+        answer["reset"] = str(attempt(lambda: apigateway.update_account(
+            patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn"}]
+        )))
+        answer["role"] = apigateway.get_account().get("cloudwatchRoleArn")
+        """
+    )
+    assert raw["attached"].startswith("refused") and "NoSuchEntity" in raw["attached"]
+    assert raw["reset"].startswith("refused"), "raw moto resets the account: account can go"
+    assert not patched["attached"].startswith("refused")
+    assert not patched["reset"].startswith("refused") and patched["role"] is None
+
+
+def test_a_security_group_rule_to_a_prefix_list_keeps_its_description() -> None:
+    raw, patched = both(
+        """
+        ec2 = client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        group = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_egress(GroupId=group, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+            "PrefixListIds": [{"PrefixListId": "pl-63a5400a", "Description": "to S3"}],
+        }])
+        rules = ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [group]}]
+        )["SecurityGroupRules"]
+        answer["descriptions"] = [r.get("Description") for r in rules if r.get("PrefixListId")]
+        """
+    )
+    assert raw["descriptions"] == [None], "raw moto keeps it: ec2 can go"
+    assert patched["descriptions"] == ["to S3"]
 
 
 def test_sns_returns_the_attributes_a_client_set_and_sqs_a_compact_redrive_policy() -> None:

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from contextlib import redirect_stdout
 from typing import Any
 
+import boto3
 import pytest
 
-from cardwatch.blueprint import blueprint_for
+from cardwatch.blueprint import ApiLogging, blueprint_for
 from cardwatch.cli.main import main
 from cardwatch.cli.preflight import Status, preflight
 from cardwatch.local.emulator.server import Emulator, running_emulator
@@ -74,13 +75,15 @@ def test_a_fresh_account_is_told_what_to_change(emulator: Emulator) -> None:
     blueprint = blueprint_for("pulumi", "dev")  # 5 x 100 reserved, an e-mail subscription
     checks = _by_name(preflight(blueprint, emulator.session()))
     assert checks["lambda concurrency"].status is Status.OK  # 1,000: 700 reserved, 300 left
-    role = checks["api gateway account role"]
-    assert role.status is Status.FAIL and "api_gateway_account_role" in role.detail
+    # the default sets the account's role: what a fresh account needs
+    assert checks["api gateway account role"].status is Status.OK
     assert checks["alert e-mail"].status is Status.WARN  # confirm after the deploy
-    owner = blueprint_for("pulumi", "dev", api_gateway_account_role=True)
-    assert _by_name(preflight(owner, emulator.session()))["api gateway account role"].status is (
-        Status.OK
-    )
+    user = blueprint_for("pulumi", "dev", api_logging=ApiLogging.ACCOUNT)
+    role = _by_name(preflight(user, emulator.session()))["api gateway account role"]
+    assert role.status is Status.FAIL and "api_logging=own" in role.detail
+    silent = blueprint_for("pulumi", "dev", api_logging=ApiLogging.OFF)
+    role = _by_name(preflight(silent, emulator.session()))["api gateway account role"]
+    assert role.status is Status.OK
 
 
 def test_a_small_concurrency_quota_fails_with_the_quota_to_ask_for(
@@ -106,11 +109,18 @@ def test_an_account_role_set_by_another_environment_is_not_taken_over(emulator: 
     session.client("apigateway").update_account(
         patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]
     )
-    plain = blueprint_for("cdktf", "dev")
-    assert _by_name(preflight(plain, session))["api gateway account role"].status is Status.OK
-    taker = blueprint_for("cdktf", "dev", api_gateway_account_role=True)
+    user = blueprint_for("cdktf", "dev", api_logging=ApiLogging.ACCOUNT)
+    assert _by_name(preflight(user, session))["api gateway account role"].status is Status.OK
+    taker = blueprint_for("cdktf", "dev")
     check = _by_name(preflight(taker, session))["api gateway account role"]
     assert check.status is Status.WARN and role in check.detail
+    assert "api_logging=account" in check.detail
+    # a redeploy of the environment that owns it is not a takeover
+    mine = f"arn:aws:iam::123456789012:role/{taker.api_logs_role_name}"
+    session.client("apigateway").update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": mine}]
+    )
+    assert _by_name(preflight(taker, session))["api gateway account role"].status is Status.OK
 
 
 def test_an_unconfirmed_subscription_is_a_warning(emulator: Emulator) -> None:
@@ -127,12 +137,12 @@ def test_an_unconfirmed_subscription_is_a_warning(emulator: Emulator) -> None:
 def test_the_command_exits_non_zero_on_a_failure_and_speaks_json(emulator: Emulator) -> None:
     out = io.StringIO()
     with redirect_stdout(out):
-        code = main(["preflight", "--target", "pulumi", "--json"])
-    assert code == 1  # no API Gateway account role on a fresh account
+        code = main(["preflight", "--target", "pulumi", "--api-logging", "account", "--json"])
+    assert code == 1  # no API Gateway account role on a fresh account to use
     checks = {c["check"]: c["status"] for c in json.loads(out.getvalue())}
     assert checks["api gateway account role"] == "fail"
     with redirect_stdout(io.StringIO()):
-        assert main(["preflight", "--target", "cdktf", "--api-gateway-account-role"]) == 0
+        assert main(["preflight", "--target", "cdktf"]) == 0  # the default sets it
 
 
 def test_bucket_names_held_elsewhere_fail_and_ours_or_free_pass(emulator: Emulator) -> None:
@@ -163,3 +173,21 @@ def test_bucket_names_held_elsewhere_fail_and_ours_or_free_pass(emulator: Emulat
     assert bucket in taken.detail and "environment_suffix" in taken.detail
     owned = blueprint_for("pulumi", "dev", ops_email="ops@example.com")
     assert _by_name(preflight(owned, emulator.session()))["operators' e-mail"].status is Status.OK
+
+
+def test_the_subnets_zones_must_be_in_the_region_and_open(emulator: Emulator) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+
+    from cardwatch.infra.common.network_plan import NETWORK  # noqa: PLC0415
+
+    blueprint = blueprint_for("pulumi", "dev")  # ingest and detect in a VPC
+    zones = _by_name(preflight(blueprint, emulator.session()))["availability zones"]
+    assert zones.status is Status.OK
+    assert all(zone in zones.detail for zone, _ in NETWORK.subnets)
+    # the plan's zone IDs are us-east-1's: elsewhere, the first apply would fail
+    elsewhere = replace(blueprint, region="eu-west-1")
+    session = boto3.session.Session(region_name="eu-west-1")
+    check = _by_name(preflight(elsewhere, session))["availability zones"]
+    assert check.status is Status.FAIL and "not in eu-west-1" in check.detail
+    flat = blueprint_for("cdktf", "dev")  # no VPC
+    assert _by_name(preflight(flat, emulator.session()))["availability zones"].status is (Status.OK)

@@ -33,6 +33,7 @@ TERRAFORM_TYPE = {
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
     "aws:iam/role:Role": "aws_iam_role",
     "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
     "aws:lambda/function:Function": "aws_lambda_function",
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
@@ -93,6 +94,13 @@ View = dict[tuple[str, str], dict[str, Any]]
 
 #: Terraform meta-arguments and CDKTF's own keys: how, not what, is deployed.
 _META = frozenset({"//", "depends_on", "lifecycle", "provider", "count", "for_each"})
+
+#: Inputs only CDKTF's provider (5.x) has, with why Pulumi's (bridged from 6.x) does not.
+_CDKTF_ONLY = {
+    ("aws_api_gateway_account", "reset_on_delete"): (
+        "provider 6 removed the argument: it always resets the account on delete"
+    ),
+}
 
 #: (Terraform type, Pulumi key in snake_case) -> Terraform's key, where they differ.
 _RENAMED = {
@@ -182,7 +190,9 @@ def cdktf_view(document: dict[str, Any]) -> View:
 
     view: View = {}
     for (kind, logical), config in configs.items():
-        inputs = {k: v for k, v in config.items() if k not in _META}
+        inputs = {
+            k: v for k, v in config.items() if k not in _META and (kind, k) not in _CDKTF_ONLY
+        }
         view[(kind, _short(logical))] = _scalars(kind, _walk(inputs, text))
     return view
 

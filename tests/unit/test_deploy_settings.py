@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cardwatch.blueprint import FUNCTION_KEYS, blueprint_for
+from cardwatch.blueprint import FUNCTION_KEYS, ApiLogging, blueprint_for
 from cardwatch.infra.common.settings import SettingError, overrides
 
 
@@ -24,7 +24,7 @@ def test_every_setting_reaches_the_blueprint() -> None:
             "api_quota_per_day": "0",
             "log_retention_days": "14",
             "genuine_share": "0.05",
-            "api_gateway_account_role": "no",
+            "api_logging": "Account",
         }
     )
     blueprint = blueprint_for("cdktf", "dev", **found)
@@ -33,7 +33,7 @@ def test_every_setting_reaches_the_blueprint() -> None:
     assert settings.reserved_concurrency == dict.fromkeys(FUNCTION_KEYS, 3)
     assert settings.vpc_functions == {"ingest", "detect"}
     assert settings.api_quota_per_day is None and settings.log_retention_days == 14
-    assert settings.genuine_share == 0.05 and not settings.api_gateway_account_role
+    assert settings.genuine_share == 0.05 and settings.api_logging is ApiLogging.ACCOUNT
 
 
 @pytest.mark.parametrize(
@@ -64,14 +64,21 @@ def test_the_pulumi_config_and_the_cdktf_synth_give_the_same_blueprint(
 
     from_pulumi = program.blueprint_from_config(Config())  # type: ignore[arg-type]
     seen: list[Any] = []
-    monkeypatch.setattr(app, "synth", lambda blueprint, out: seen.append(blueprint) or out)
+    monkeypatch.setattr(
+        app, "synth", lambda blueprint, out, state=None: seen.append((blueprint, state)) or out
+    )
     monkeypatch.setenv("CARDWATCH_OPS_EMAIL", "ops@example.com")
     monkeypatch.setattr(
         sys, "argv", ["synth", "--out", str(tmp_path), "--set", "reserved_concurrency=2"]
     )
     app.main()
-    assert seen[0].settings.ops_email == from_pulumi.settings.ops_email == "ops@example.com"
-    assert seen[0].settings.reserved_concurrency == from_pulumi.settings.reserved_concurrency
+    (synthesized, state), *_ = seen
+    assert synthesized.settings.ops_email == from_pulumi.settings.ops_email == "ops@example.com"
+    assert synthesized.settings.reserved_concurrency == from_pulumi.settings.reserved_concurrency
+    assert state is None  # a local state file unless a bucket is given
+    monkeypatch.setenv("CARDWATCH_STATE_BUCKET", "team-state")
+    app.main()
+    assert seen[-1][1].bucket == "team-state" and seen[-1][1].kms_key_id is None
     monkeypatch.setattr(sys, "argv", ["synth", "--set", "ops_mail=x"])
     with pytest.raises(SystemExit) as refused:
         app.main()

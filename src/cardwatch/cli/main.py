@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cardwatch import __version__
-from cardwatch.blueprint import Target, blueprint_for
+from cardwatch.blueprint import ApiLogging, Target, blueprint_for
 from cardwatch.schema import schema_text
 from cardwatch.schema.openapi import openapi_document
 from cardwatch.simulation import DataError
@@ -98,7 +98,9 @@ def _preflight(args: argparse.Namespace) -> int:
     from cardwatch.adapters.clients import session  # noqa: PLC0415 - only this reaches AWS
     from cardwatch.cli.preflight import Status, preflight  # noqa: PLC0415
 
-    overrides: dict[str, Any] = {"api_gateway_account_role": args.api_gateway_account_role}
+    overrides: dict[str, Any] = {}
+    if args.api_logging is not None:
+        overrides["api_logging"] = ApiLogging(args.api_logging)
     if args.reserved_concurrency is not None:
         overrides["reserved_concurrency"] = dict.fromkeys(
             ("ingest", "detect", "aggregate", "analyze", "notify"), args.reserved_concurrency
@@ -309,7 +311,12 @@ def _add_preflight(commands: Any) -> None:
     preflight.add_argument("--target", choices=("cdktf", "pulumi"), default="pulumi")
     preflight.add_argument("--environment-suffix", default="dev")
     preflight.add_argument("--reserved-concurrency", type=_positive_int)
-    preflight.add_argument("--api-gateway-account-role", action="store_true")
+    preflight.add_argument(
+        "--api-logging",
+        choices=[mode.value for mode in ApiLogging],
+        help="who provides API Gateway's CloudWatch role, as you will deploy "
+        "(default: own, this environment sets it)",
+    )
     preflight.add_argument("--json", action="store_true", help="one JSON list of checks")
     preflight.set_defaults(run=_preflight)
 

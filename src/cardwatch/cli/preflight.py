@@ -7,14 +7,16 @@ real account are read the same way) and says what to change when it would fail:
   at least 100 executions unreserved, so the account's unreserved share must cover the
   reservations and 100 more (a new account's quota can be as low as 10).
 - **API Gateway's CloudWatch role**: one per account and region; the stage's logs need
-  it. Exactly one environment sets it (``api_gateway_account_role``), or an operator
-  did by hand.
+  it. On a fresh account the first environment sets it (``api_logging=own``, the
+  default); every further one uses it (``api_logging=account``).
 - **The e-mail subscription**: the security team must confirm it, or alerts reach the
   queue and never a person.
 - **Bucket names**: S3's are global; a name another account holds fails the first
   apply (BucketAlreadyExists).
 - **The operators' e-mail**: every alarm goes to the operators' topic; without
   ``ops_email`` nobody is subscribed to it.
+- **Zones**: the VPC's subnets name availability-zone IDs; each must be an available
+  zone of the region, open to the account.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from cardwatch.blueprint import Blueprint
+from cardwatch.blueprint import ApiLogging, Blueprint
+from cardwatch.infra.common.network_plan import NETWORK
 
 __all__ = ["Check", "Status", "preflight"]
 
@@ -78,25 +81,28 @@ def _concurrency(blueprint: Blueprint, lambda_client: Any) -> Check:
 
 
 def _api_gateway_account(blueprint: Blueprint, apigateway: Any) -> Check:
+    name = "api gateway account role"
     role = apigateway.get_account().get("cloudwatchRoleArn")
-    sets_it = blueprint.settings.api_gateway_account_role
-    if role and sets_it:
-        return Check(
-            "api gateway account role",
-            Status.WARN,
-            f"the account already points at {role}: this environment would take it over; "
-            "leave api_gateway_account_role off unless that role is going away",
-        )
+    mode = blueprint.settings.api_logging
+    if mode is ApiLogging.OFF:
+        return Check(name, Status.OK, "api_logging=off: the API writes no access logs")
+    ours = bool(role) and role.endswith(f":role/{blueprint.api_logs_role_name}")
+    if mode is ApiLogging.OWN:
+        if role and not ours:
+            return Check(
+                name,
+                Status.WARN,
+                f"the account already points at {role}: this environment would take it "
+                "over, and reset it when destroyed; deploy it with api_logging=account",
+            )
+        return Check(name, Status.OK, "this environment sets it")
     if role:
-        return Check("api gateway account role", Status.OK, f"set: {role}")
-    if sets_it:
-        return Check("api gateway account role", Status.OK, "this environment sets it")
+        return Check(name, Status.OK, f"set: {role}")
     return Check(
-        "api gateway account role",
+        name,
         Status.FAIL,
-        "the account has no CloudWatch role for API Gateway and the stage's logs need one: "
-        "deploy this environment with api_gateway_account_role (once per account and "
-        "region), or set it by hand (aws apigateway update-account)",
+        "the account has no CloudWatch role for API Gateway and api_logging=account needs "
+        "one: deploy this environment with api_logging=own (once per account and region)",
     )
 
 
@@ -173,6 +179,39 @@ def _ops_email(blueprint: Blueprint) -> Check:
     )
 
 
+def _zones(blueprint: Blueprint, ec2: Any) -> Check:
+    """The functions' subnets name zone IDs: each must be an available zone of the
+    account's region (zone IDs are one region's; a zone can be closed to an account)."""
+    if not blueprint.settings.vpc_functions:
+        return Check("availability zones", Status.OK, "no function runs in a VPC")
+    wanted = [zone for zone, _ in NETWORK.subnets]
+    found = {
+        zone["ZoneId"]: zone
+        for zone in ec2.describe_availability_zones(AllAvailabilityZones=True)["AvailabilityZones"]
+    }
+    missing = [zone for zone in wanted if zone not in found]
+    closed = [
+        zone
+        for zone in wanted
+        if zone in found
+        and (
+            found[zone].get("State") != "available"
+            or found[zone].get("OptInStatus") == "not-opted-in"
+        )
+    ]
+    if missing or closed:
+        problems = [f"{', '.join(missing)} not in {blueprint.region}"] if missing else []
+        problems += [f"{', '.join(closed)} not available to this account"] if closed else []
+        return Check(
+            "availability zones",
+            Status.FAIL,
+            f"the VPC's subnets name {'; '.join(problems)}: deploy to the region the "
+            "network plan names, or give the plan zones of this region where Lambda runs",
+        )
+    names = ", ".join(f"{zone} ({found[zone]['ZoneName']})" for zone in wanted)
+    return Check("availability zones", Status.OK, f"subnets in {names}")
+
+
 def preflight(blueprint: Blueprint, session: Any) -> list[Check]:
     """Every check, against the account ``session`` reaches (a boto3 session)."""
     return [
@@ -184,4 +223,5 @@ def preflight(blueprint: Blueprint, session: Any) -> list[Check]:
             session.client("s3"),
         ),
         _ops_email(blueprint),
+        _zones(blueprint, session.client("ec2")),
     ]

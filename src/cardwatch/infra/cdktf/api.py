@@ -36,12 +36,12 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan_key import ApiGatewayUsagePlanKey
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
-from cardwatch.blueprint import Handle
+from cardwatch.blueprint import ApiLogging, Handle
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.common.api_gateway import (
     ACCESS_LOG_FORMAT,
@@ -50,7 +50,7 @@ from cardwatch.infra.common.api_gateway import (
     READ_PARAMETERS,
     served_hash,
 )
-from cardwatch.infra.common.policies import api_logs_policy, assume_role_policy
+from cardwatch.infra.common.policies import assume_role_policy
 from cardwatch.schema import gateway_model_text
 
 
@@ -199,16 +199,31 @@ class TransactionApi(Construct):
 
     def _stage(self, ctx: StackContext, deployment: ApiGatewayDeployment) -> ApiGatewayStage:
         blueprint = ctx.blueprint
-        # API Gateway's CloudWatch role is one per account and region: set by the one
-        # environment whose settings say so (or by hand), never by every environment
-        account = [self._account(ctx)] if blueprint.settings.api_gateway_account_role else []
-        access_logs = CloudwatchLogGroup(
-            self,
-            "access-logs",
-            name=f"/aws/apigateway/{blueprint.api_name}",
-            retention_in_days=blueprint.settings.log_retention_days,
-            kms_key_id=ctx.key_arn,
-        )
+        mode = blueprint.settings.api_logging
+        # API Gateway's CloudWatch role is one per account and region: set by the
+        # environment whose settings say so, used by the others (api_logging)
+        account = [self._account(ctx)] if mode is ApiLogging.OWN else []
+        access: dict[str, Any] = {}
+        if mode.logs:
+            access_logs = CloudwatchLogGroup(
+                self,
+                "access-logs",
+                name=blueprint.api_access_log_group,
+                retention_in_days=blueprint.settings.log_retention_days,
+                kms_key_id=ctx.key_arn,
+            )
+            # the execution logs' group, before API Gateway makes it with no retention
+            # and no key
+            CloudwatchLogGroup(
+                self,
+                "execution-logs",
+                name=blueprint.api_execution_log_group(self.api.id),
+                retention_in_days=blueprint.settings.log_retention_days,
+                kms_key_id=ctx.key_arn,
+            )
+            access["access_log_settings"] = ApiGatewayStageAccessLogSettings(
+                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
+            )
         stage = ApiGatewayStage(
             self,
             "stage",
@@ -216,10 +231,8 @@ class TransactionApi(Construct):
             deployment_id=deployment.id,
             stage_name=blueprint.api_stage,
             xray_tracing_enabled=True,
-            access_log_settings=ApiGatewayStageAccessLogSettings(
-                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
-            ),
             depends_on=account,
+            **access,
         )
         ApiGatewayMethodSettings(
             self,
@@ -229,40 +242,41 @@ class TransactionApi(Construct):
             method_path="*/*",
             settings=ApiGatewayMethodSettingsSettings(
                 metrics_enabled=True,
-                logging_level="ERROR",
+                logging_level="ERROR" if mode.logs else "OFF",
                 data_trace_enabled=False,
                 throttling_rate_limit=blueprint.settings.api_rate_limit_per_second,
                 throttling_burst_limit=blueprint.settings.api_burst_limit,
             ),
+            depends_on=account,
         )
         return stage
 
     def _account(self, ctx: StackContext) -> ApiGatewayAccount:
+        """Point the account's API Gateway at a role of this environment's, with AWS's
+        managed policy; a destroy resets the account rather than leave it pointing at a
+        deleted role."""
         blueprint = ctx.blueprint
         role = IamRole(
             self,
             "api-logs-role",
-            name=blueprint.name("api-gateway-logs"),
+            name=blueprint.api_logs_role_name,
             assume_role_policy=policy_json(
                 assume_role_policy("apigateway.amazonaws.com", ctx.account_id)
             ),
         )
-        IamRolePolicy(
+        attached = IamRolePolicyAttachment(
             self,
             "api-logs-policy",
-            role=role.id,
-            name="write-api-logs",
-            policy=policy_json(
-                api_logs_policy(
-                    [
-                        ctx.logs_arn("API-Gateway-Execution-Logs_*"),
-                        ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}"),
-                        ctx.logs_arn(f"/aws/apigateway/{blueprint.api_name}:*"),
-                    ]
-                )
-            ),
+            role=role.name,
+            policy_arn=blueprint.api_logs_managed_policy,
         )
-        return ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)
+        return ApiGatewayAccount(
+            self,
+            "account",
+            cloudwatch_role_arn=role.arn,
+            reset_on_delete=True,
+            depends_on=[attached],
+        )
 
     def _usage_plan(self, ctx: StackContext) -> None:
         settings = ctx.blueprint.settings

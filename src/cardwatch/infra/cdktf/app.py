@@ -22,7 +22,7 @@ for _warning in ("DEPRECATED", "END_OF_LIFE", "UNTESTED"):
 from cdktf import App  # noqa: E402 - jsii reads the variables above when it starts
 
 from cardwatch.blueprint import Blueprint, blueprint_for  # noqa: E402
-from cardwatch.infra.cdktf.stack import CardwatchStack  # noqa: E402
+from cardwatch.infra.cdktf.stack import CardwatchStack, StateBucket  # noqa: E402
 from cardwatch.infra.common.settings import SETTINGS, SettingError, overrides  # noqa: E402
 
 __all__ = ["STACK_NAME", "synth", "synthesized"]
@@ -30,10 +30,13 @@ __all__ = ["STACK_NAME", "synth", "synthesized"]
 STACK_NAME = "cardwatch"
 
 
-def synth(blueprint: Blueprint, out_dir: Path) -> Path:
-    """Write ``out_dir/stacks/cardwatch/cdk.tf.json``; return its path."""
+def synth(blueprint: Blueprint, out_dir: Path, state: StateBucket | None = None) -> Path:
+    """Write ``out_dir/stacks/cardwatch/cdk.tf.json``; return its path. ``state``: where
+    Terraform keeps its state (None: a local file, for trying it out)."""
     app = App(outdir=str(out_dir))
-    CardwatchStack(app, STACK_NAME, blueprint, build_dir=out_dir.parent / "build" / "lambda")
+    CardwatchStack(
+        app, STACK_NAME, blueprint, build_dir=out_dir.parent / "build" / "lambda", state=state
+    )
     app.synth()
     return out_dir / "stacks" / STACK_NAME / "cdk.tf.json"
 
@@ -48,17 +51,22 @@ def main() -> None:
     parser.add_argument("--environment-suffix", default=os.environ.get("ENVIRONMENT_SUFFIX", "dev"))
     parser.add_argument("--out", type=Path, default=Path("cdktf.out"))
     parser.add_argument(
-        "--api-gateway-account-role",
-        action="store_true",
-        help="this environment sets the account's API Gateway CloudWatch role "
-        "(one environment per account and region)",
-    )
-    parser.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="SETTING=VALUE",
         help=f"a deployment setting, one of: {', '.join(SETTINGS)}",
+    )
+    parser.add_argument(
+        "--state-bucket",
+        default=os.environ.get("CARDWATCH_STATE_BUCKET"),
+        help="keep Terraform's state in this S3 bucket, encrypted and locked (a team's "
+        "deployments); without it, a local file",
+    )
+    parser.add_argument(
+        "--state-kms-key",
+        default=os.environ.get("CARDWATCH_STATE_KMS_KEY"),
+        help="the KMS key the state is encrypted under in that bucket",
     )
     args = parser.parse_args()
     given: dict[str, str | None] = {
@@ -69,14 +77,17 @@ def main() -> None:
     for pair in args.set:
         name, _, value = pair.partition("=")
         given[name.strip()] = value
-    if args.api_gateway_account_role:
-        given["api_gateway_account_role"] = "true"
     try:
         found = overrides(given)
     except SettingError as error:
         parser.error(str(error))
     blueprint = blueprint_for("cdktf", args.environment_suffix, **found)
-    path = synth(blueprint, args.out)
+    state = (
+        StateBucket(args.state_bucket, blueprint.region, args.state_kms_key)
+        if args.state_bucket
+        else None
+    )
+    path = synth(blueprint, args.out, state)
     print(f"wrote {path}")
 
 

@@ -36,7 +36,7 @@ from cdktf_cdktf_provider_aws.lambda_function_event_invoke_config import (
 )
 from constructs import Construct
 
-from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec, Handle
+from cardwatch.blueprint import ARCHITECTURE, FunctionSpec, Handle
 from cardwatch.infra.cdktf.context import StackContext, policy_json
 from cardwatch.infra.cdktf.models import ModelStore
 from cardwatch.infra.common.packaging import LambdaPackage
@@ -143,7 +143,7 @@ class DetectionFunctions(Construct):
             description=spec.description,
             role=role.arn,
             handler=spec.handler,
-            runtime=RUNTIME,
+            runtime=ctx.blueprint.settings.runtime,
             architectures=[ARCHITECTURE],
             **self._code_of(spec),
             memory_size=spec.memory_mb,

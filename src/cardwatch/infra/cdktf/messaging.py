@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
@@ -16,6 +17,7 @@ from constructs import Construct
 
 from cardwatch.blueprint import Blueprint, Handle, QueueSpec
 from cardwatch.infra.cdktf.context import StackContext, policy_json
+from cardwatch.infra.common.messaging import delivery_log_groups, delivery_status
 from cardwatch.infra.common.policies import (
     assume_role_policy,
     queue_send_policy,
@@ -56,6 +58,16 @@ class AlertChannel(Construct):
             self.queues[attribute] = queue
             ctx.arns[Handle(attribute)] = [queue.arn]
             ctx.urls[Handle(attribute)] = queue.url
+        groups = [
+            CloudwatchLogGroup(
+                self,
+                logical,
+                name=name,
+                retention_in_days=blueprint.settings.log_retention_days,
+                kms_key_id=ctx.key_arn,
+            )
+            for logical, name in delivery_log_groups(blueprint, ctx.account_id).items()
+        ]
         feedback = IamRole(
             self,
             "sns-feedback-role",
@@ -69,10 +81,7 @@ class AlertChannel(Construct):
             name="delivery-status-logs",
             policy=policy_json(
                 sns_feedback_policy(
-                    [
-                        ctx.logs_arn(f"sns/{blueprint.region}/{ctx.account_id}/*"),
-                        ctx.logs_arn(f"sns/{blueprint.region}/{ctx.account_id}/*:*"),
-                    ]
+                    [arn for group in groups for arn in (group.arn, f"{group.arn}:*")]
                 )
             ),
         )
@@ -81,10 +90,8 @@ class AlertChannel(Construct):
             "alert-topic",
             name=blueprint.alert_topic_name,
             kms_master_key_id=ctx.key_arn,
-            sqs_success_feedback_role_arn=feedback.arn,
-            sqs_failure_feedback_role_arn=feedback.arn,
-            sqs_success_feedback_sample_rate=blueprint.topic_success_sample_percent,
             tracing_config="Active",
+            **delivery_status(blueprint, feedback.arn),
         )
         XrayResourcePolicy(
             self,
@@ -95,7 +102,11 @@ class AlertChannel(Construct):
         ctx.arns[Handle.ALERT_TOPIC] = [self.topic.arn]
         ctx.urls[Handle.ALERT_TOPIC] = self.topic.arn
         self.ops_topic = SnsTopic(
-            self, "ops-topic", name=blueprint.ops_topic_name, kms_master_key_id=ctx.key_arn
+            self,
+            "ops-topic",
+            name=blueprint.ops_topic_name,
+            kms_master_key_id=ctx.key_arn,
+            **delivery_status(blueprint, feedback.arn),
         )
         ctx.arns[Handle.OPS_TOPIC] = [self.ops_topic.arn]
         if blueprint.settings.ops_email:

@@ -28,7 +28,7 @@ class Security(Construct):
             description=f"cardwatch data key ({blueprint.environment_suffix})",
             enable_key_rotation=True,
             deletion_window_in_days=7,
-            policy=policy_json(key_policy(ctx.account_id, blueprint.region, ctx.partition)),
+            policy=policy_json(key_policy(blueprint, ctx.account_id, ctx.partition)),
         )
         KmsAlias(self, "data-key-alias", name=blueprint.key_alias, target_key_id=self.key.key_id)
         ctx.key_arn, ctx.key_id = self.key.arn, self.key.key_id

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
@@ -27,8 +28,30 @@ from cardwatch.infra.common.packaging import build_lambda_package, build_trainin
 AWS_PROVIDER_VERSION = "5.100.0"
 
 
+@dataclass(frozen=True, slots=True)
+class StateBucket:
+    """Terraform's state in S3, for a team: encrypted (under ``kms_key_id`` when given),
+    locked by a lock file beside it (S3's conditional writes, Terraform 1.10 and later),
+    one key per environment. The bucket is made once, outside the stack, with
+    versioning on (a state it holds can be rolled back)."""
+
+    bucket: str
+    region: str = "us-east-1"
+    kms_key_id: str | None = None
+
+    def key(self, blueprint: Blueprint) -> str:
+        return f"cardwatch/{blueprint.environment_suffix}/terraform.tfstate"
+
+
 class CardwatchStack(TerraformStack):
-    def __init__(self, scope: Construct, id_: str, blueprint: Blueprint, build_dir: Path) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        blueprint: Blueprint,
+        build_dir: Path,
+        state: StateBucket | None = None,
+    ) -> None:
         super().__init__(scope, id_)
         AwsProvider(
             self,
@@ -37,14 +60,28 @@ class CardwatchStack(TerraformStack):
             default_tags=[AwsProviderDefaultTags(tags=blueprint.tags)],
         )
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION)
-        LocalBackend(self, path="terraform.tfstate")  # relative: wherever terraform runs
+        if state is None:  # for trying it out: beside wherever terraform runs, unlocked
+            LocalBackend(self, path="terraform.tfstate")
+        else:
+            S3Backend(
+                self,
+                bucket=state.bucket,
+                key=state.key(blueprint),
+                region=state.region,
+                encrypt=True,
+                kms_key_id=state.kms_key_id,
+            )
+            # locking by a lock file in the bucket (no DynamoDB table to make and pay for)
+            self.add_override("terraform.backend.s3.use_lockfile", True)
         identity = DataAwsCallerIdentity(self, "account")
         # the buckets' names are global: the account's id makes them unique
         blueprint = blueprint.with_account(identity.account_id)
         ctx = StackContext(blueprint, identity.account_id)
         security = Security(self, "Security", ctx)
         TransactionStore(self, "TransactionStore", ctx)
-        models = ModelStore(self, "ModelStore", ctx, build_training_package(build_dir))
+        models = ModelStore(
+            self, "ModelStore", ctx, build_training_package(build_dir, blueprint.python)
+        )
         history = HistoryStore(self, "HistoryStore", ctx)
         channel = AlertChannel(self, "AlertChannel", ctx)
         network = (
@@ -57,13 +94,13 @@ class CardwatchStack(TerraformStack):
             self,
             "DetectionFunctions",
             ctx,
-            build_lambda_package(build_dir),
+            build_lambda_package(build_dir, blueprint.python),
             training=models,
             vpc=vpc,
         )
         api = TransactionApi(self, "TransactionApi", ctx, functions.functions["ingest"])
         EventRouting(self, "EventRouting", ctx, functions.functions, channel.queues["failures_dlq"])
-        Monitoring(self, "Monitoring", ctx, functions.functions)
+        Monitoring(self, "Monitoring", ctx)
         TerraformOutput(self, "api_url", value=f"{api.url}/transactions")
         TerraformOutput(self, "api_key_id", value=api.key.id)
         TerraformOutput(self, "analyst_api_key_id", value=security.analyst_api_key.id)

@@ -10,11 +10,11 @@ give the same bytes (and the same hash for Terraform and Pulumi).
 Every module of the functions' package ships with its bytecode. Lambda's ``/var/task``
 is read-only, so Python cannot cache what it compiles there: without bytecode every cold
 start compiles every module it imports, cardwatch's, Powertools' and the validator's,
-afresh. The bytecode is written by a Python of the runtime's version (3.11; another
-Python would write files the runtime ignores, so it writes none, and the package says
-so in its name), hash-based and unchecked (the runtime never compares it against a
-source it cannot change), with a fixed hash seed (so the bytes are the same at every
-build) and the runtime's paths in tracebacks.
+afresh. The bytecode is written by a Python of the runtime's version (the blueprint's
+``runtime``, 3.11 by default; another Python would write files the runtime ignores, so
+it writes none, and the package says so in its name), hash-based and unchecked (the
+runtime never compares it against a source it cannot change), with a fixed hash seed
+(so the bytes are the same at every build) and the runtime's paths in tracebacks.
 
 The retrain function has a package of its own (``training``), without bytecode (a weekly
 job can spend seconds compiling; its 250 MB cannot spare the room): the same modules, the
@@ -48,6 +48,7 @@ __all__ = [
     "build_lambda_package",
     "build_training_package",
     "package_sources",
+    "wheels_command",
 ]
 
 #: Distributions the functions need beyond the runtime's boto3 and botocore.
@@ -88,7 +89,8 @@ TRAINING_DISTRIBUTIONS = (
 #: The fitting code the retrain function runs, beside :data:`PACKAGE_PARTS`.
 TRAINING_PARTS = ("training",)
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-#: The Lambda runtime's Python (the blueprint's ``python3.11``), and where it finds the code.
+#: The default Lambda runtime's Python (the blueprint's ``python3.11``), and where the
+#: runtime finds the code.
 LAMBDA_PYTHON = (3, 11)
 _TASK_ROOT = "/var/task"
 _SOURCE = Path(__file__).resolve().parents[2]
@@ -133,27 +135,34 @@ def _fingerprint(requirements: list[str], sources: list[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _install_wheels(requirements: list[str], target: Path) -> None:
+def wheels_command(
+    requirements: list[str] | tuple[str, ...], target: Path, python: tuple[int, int]
+) -> list[str]:
+    """pip's command for the runtime's wheels: arm64 Linux, the runtime's CPython."""
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-compile",
+        "--target",
+        str(target),
+        "--platform",
+        "manylinux2014_aarch64",
+        "--implementation",
+        "cp",
+        "--python-version",
+        f"{python[0]}.{python[1]}",
+        "--only-binary=:all:",
+        *requirements,
+    ]
+
+
+def _install_wheels(requirements: list[str], target: Path, python: tuple[int, int]) -> None:
     run = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-compile",
-            "--target",
-            str(target),
-            "--platform",
-            "manylinux2014_aarch64",
-            "--implementation",
-            "cp",
-            "--python-version",
-            "3.11",
-            "--only-binary=:all:",
-            *requirements,
-        ],
+        wheels_command(requirements, target, python),
         check=False,
         capture_output=True,
         text=True,
@@ -162,9 +171,9 @@ def _install_wheels(requirements: list[str], target: Path) -> None:
         raise RuntimeError(f"could not fetch the Lambda wheels:\n{run.stdout}\n{run.stderr}")
 
 
-def bytecode_tag() -> str | None:
+def bytecode_tag(python: tuple[int, int] = LAMBDA_PYTHON) -> str | None:
     """The bytecode this machine can write for the runtime (None: another Python)."""
-    return "cpython-311" if sys.version_info[:2] == LAMBDA_PYTHON else None
+    return f"cpython-{python[0]}{python[1]}" if sys.version_info[:2] == python else None
 
 
 def _compile(root: Path) -> None:
@@ -209,21 +218,24 @@ def _zip(root: Path, out: Path) -> None:
             archive.writestr(info, path.read_bytes())
 
 
-def build_lambda_package(build_dir: Path) -> LambdaPackage:
-    """Build (or reuse) ``build_dir/lambda-<fingerprint>.zip``, with bytecode when this
-    Python is the runtime's."""
-    tag = bytecode_tag()
+def build_lambda_package(build_dir: Path, python: tuple[int, int] = LAMBDA_PYTHON) -> LambdaPackage:
+    """Build (or reuse) ``build_dir/lambda-<fingerprint>.zip`` for the runtime of
+    ``python``, with bytecode when this Python is the runtime's."""
+    tag = bytecode_tag(python)
     kind = "lambda" if tag else "lambda-source-only"
-    return _build(build_dir, kind, _requirements(), PACKAGE_PARTS, tag)
+    return _build(build_dir, kind, _requirements(), PACKAGE_PARTS, python=python, bytecode=tag)
 
 
-def build_training_package(build_dir: Path) -> LambdaPackage:
+def build_training_package(
+    build_dir: Path, python: tuple[int, int] = LAMBDA_PYTHON
+) -> LambdaPackage:
     """Build (or reuse) ``build_dir/training-<fingerprint>.zip``: the retrain function's."""
     return _build(
         build_dir,
         "training",
         [*_requirements(), *TRAINING_DISTRIBUTIONS],
         (*PACKAGE_PARTS, *TRAINING_PARTS),
+        python=python,
     )
 
 
@@ -232,16 +244,22 @@ def _build(
     kind: str,
     requirements: list[str],
     parts: tuple[str, ...],
+    *,
+    python: tuple[int, int],
     bytecode: str | None = None,
 ) -> LambdaPackage:
     sources = _sources(parts)
-    named = [*requirements, f"bytecode {bytecode}"] if bytecode else requirements
+    named = [*requirements, f"python {python[0]}.{python[1]}"]
+    if python == LAMBDA_PYTHON:  # the default's fingerprint, as before the setting
+        named = requirements
+    if bytecode:
+        named = [*named, f"bytecode {bytecode}"]
     out = build_dir / f"{kind}-{_fingerprint(named, sources)}.zip"
     if not out.exists():
         build_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as staging:
             root = Path(staging)
-            _install_wheels(requirements, root)
+            _install_wheels(requirements, root, python)
             for path, name in package_sources(parts):
                 target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from cardwatch.blueprint import Blueprint, FunctionSpec, Handle
+from cardwatch.infra.common.monitoring import alarms
 
 __all__ = [
     "NO_RESOURCE_LEVEL_SIDS",
+    "PREFIX_WILDCARDS",
     "assume_role_policy",
     "function_policy",
     "key_policy",
@@ -37,6 +39,14 @@ NO_RESOURCE_LEVEL_SIDS = (
     "VpcNetworkInterfacesHaveNoResourceLevelPermissions",
     "LogGroupListingHasNoResourceLevelPermissions",
 )
+#: Resources that end in a wildcard, by their ending, and why: each names the members of
+#: one resource that AWS or the functions make at run time, never known at deploy time.
+PREFIX_WILDCARDS = {
+    ":*": "a log group's streams, which Lambda, SNS and the flow logs name as they write",
+    "/export/*": "the table's exports to S3, each named by DynamoDB when it starts",
+    "/*": "the objects under one prefix of a bucket (exports, query results, training "
+    "sets, model versions), named as they are written",
+}
 #: logs:DescribeLogGroups lists the account's groups: it authorizes on "*" only
 _LIST_LOG_GROUPS = {
     "Sid": NO_RESOURCE_LEVEL_SIDS[2],
@@ -173,14 +183,25 @@ def token_key_policy(account_id: str, partition: str = "aws") -> Policy:
     return _document([_account_administers(account_id, partition, ("kms:GenerateMac",))])
 
 
-def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
+def key_policy(blueprint: Blueprint, account_id: str, partition: str = "aws") -> Policy:
     """The CMK's policy: the account administers it; each service that encrypts or
-    decrypts with it on the account's behalf may, and only for this account. SQS, Pipes
-    and Scheduler are not among them: they use the key with their caller's (or their
-    role's) credentials, which the role policies grant."""
+    decrypts with it on the account's behalf may, for this deployment's resources only
+    (``aws:SourceArn``: the alert topic, the rule, the alarms; CloudWatch Logs by the
+    log group in the encryption context). SQS, Pipes and Scheduler are not among them:
+    they use the key with their caller's (or their role's) credentials, which the role
+    policies grant."""
+    region = blueprint.region
     use = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    account = {"StringEquals": {"aws:SourceAccount": account_id}}
     log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+
+    def sources(*arns: str) -> dict[str, Any]:
+        return {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnEquals": {"aws:SourceArn": sorted(arns)},
+        }
+
+    def arn(service: str, resource: str) -> str:
+        return f"arn:{partition}:{service}:{region}:{account_id}:{resource}"
 
     def service(
         sid: str, principal: str, actions: list[str], condition: dict[str, Any]
@@ -209,10 +230,28 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
                 ],
                 {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
             ),
-            service("SnsDeliversToEncryptedQueues", "sns.amazonaws.com", use, account),
-            service("EventBridgeSendsToEncryptedQueues", "events.amazonaws.com", use, account),
             service(
-                "CloudWatchAlarmsPublishToEncryptedTopic", "cloudwatch.amazonaws.com", use, account
+                "SnsDeliversToEncryptedQueues",
+                "sns.amazonaws.com",
+                use,
+                sources(arn("sns", blueprint.alert_topic_name)),
+            ),
+            service(
+                "EventBridgeSendsToEncryptedQueues",
+                "events.amazonaws.com",
+                use,
+                sources(arn("events", f"rule/{blueprint.event_bus_name}/{blueprint.rule_name}")),
+            ),
+            service(
+                "CloudWatchAlarmsPublishToEncryptedTopic",
+                "cloudwatch.amazonaws.com",
+                use,
+                sources(
+                    *(
+                        arn("cloudwatch", f"alarm:{alarm.inputs['alarm_name']}")
+                        for alarm in alarms(blueprint)
+                    )
+                ),
             ),
         ]
     )
@@ -273,41 +312,15 @@ def scheduler_policy(
 
 
 def sns_feedback_policy(log_group_arns: list[Any]) -> Policy:
-    """SNS delivery-status logging writes to ``sns/<region>/<account>/<topic>[/Failure]``."""
+    """SNS delivery-status logging writes to ``sns/<region>/<account>/<topic>[/Failure]``:
+    the deployment made those groups, so SNS only writes streams to them."""
     return _document(
         [
             _allow(
                 "WriteDeliveryStatusLogs",
-                (
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                    "logs:PutMetricFilter",
-                    "logs:PutRetentionPolicy",
-                ),
+                ("logs:CreateLogStream", "logs:PutLogEvents"),
                 log_group_arns,
             ),
-        ]
-    )
-
-
-def api_logs_policy(log_group_arns: list[Any]) -> Policy:
-    """API Gateway's account role: execution and access logs of this API only."""
-    return _document(
-        [
-            _allow(
-                "WriteApiLogs",
-                (
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:DescribeLogStreams",
-                    "logs:PutLogEvents",
-                    "logs:GetLogEvents",
-                    "logs:FilterLogEvents",
-                ),
-                log_group_arns,
-            ),
-            dict(_LIST_LOG_GROUPS),
         ]
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cardwatch.blueprint import FUNCTION_KEYS
+from cardwatch.blueprint import FUNCTION_KEYS, RUNTIMES, ApiLogging
 
 __all__ = ["SETTINGS", "SettingError", "overrides"]
 
@@ -22,6 +22,19 @@ def _bool(text: str) -> bool:
     if text.strip().lower() in {"false", "0", "no"}:
         return False
     raise ValueError("expected true or false")
+
+
+def _api_logging(text: str) -> ApiLogging:
+    try:
+        return ApiLogging(text.strip().lower())
+    except ValueError:
+        raise ValueError(f"one of {', '.join(ApiLogging)}") from None
+
+
+def _runtime(text: str) -> str:
+    if text.strip() not in RUNTIMES:
+        raise ValueError(f"one of {', '.join(RUNTIMES)}")
+    return text.strip()
 
 
 def _names(text: str) -> frozenset[str]:
@@ -48,8 +61,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "alert_email": ("alert_email", str),
     "ops_email": ("ops_email", str),
     "email_subscription": ("email_subscription", _bool),
-    "api_gateway_account_role": ("api_gateway_account_role", _bool),
+    "api_logging": ("api_logging", _api_logging),
     "genuine_share": ("genuine_share", float),
+    "runtime": ("runtime", _runtime),
 }
 
 

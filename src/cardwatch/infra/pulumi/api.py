@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.blueprint import Handle
+from cardwatch.blueprint import ApiLogging, Handle
 from cardwatch.infra.common.api_gateway import (
     ACCESS_LOG_FORMAT,
     BAD_REQUEST_BODY_TEMPLATE,
@@ -18,7 +18,7 @@ from cardwatch.infra.common.api_gateway import (
     READ_PARAMETERS,
     served_hash,
 )
-from cardwatch.infra.common.policies import api_logs_policy, assume_role_policy
+from cardwatch.infra.common.policies import assume_role_policy
 from cardwatch.infra.pulumi.base import Context, policy_output
 from cardwatch.schema import gateway_model_text
 
@@ -178,25 +178,41 @@ class TransactionApi(pulumi.ComponentResource):
 
     def _stage(self, ctx: Context, deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
         bp, child = ctx.blueprint, ctx.child(self)
-        api_logs = f"/aws/apigateway/{bp.api_name}"
-        # API Gateway's CloudWatch role is one per account and region: set by the one
-        # environment whose settings say so (or by hand), never by every environment
-        account = [self._account(ctx, api_logs)] if bp.settings.api_gateway_account_role else []
-        access_logs = aws.cloudwatch.LogGroup(
-            "access-logs",
-            name=api_logs,
-            retention_in_days=bp.settings.log_retention_days,
-            kms_key_id=ctx.key_arn,
-            opts=child,
-        )
+        mode = bp.settings.api_logging
+        # API Gateway's CloudWatch role is one per account and region: set by the
+        # environment whose settings say so, used by the others (api_logging)
+        account = [self._account(ctx)] if mode is ApiLogging.OWN else []
+        access: dict[str, Any] = {}
+        if mode.logs:
+            access_logs = aws.cloudwatch.LogGroup(
+                "access-logs",
+                name=bp.api_access_log_group,
+                retention_in_days=bp.settings.log_retention_days,
+                kms_key_id=ctx.key_arn,
+                opts=child,
+            )
+            # the execution logs' group, before API Gateway makes it with no retention
+            # and no key
+            aws.cloudwatch.LogGroup(
+                "execution-logs",
+                name=self.api.id.apply(bp.api_execution_log_group),
+                retention_in_days=bp.settings.log_retention_days,
+                kms_key_id=ctx.key_arn,
+                opts=child,
+            )
+            access["access_log_settings"] = {
+                "destination_arn": access_logs.arn,
+                "format": ACCESS_LOG_FORMAT,
+            }
+        after_account = pulumi.ResourceOptions(parent=self, depends_on=account)
         stage = aws.apigateway.Stage(
             "stage",
             rest_api=self.api.id,
             deployment=deployment.id,
             stage_name=bp.api_stage,
             xray_tracing_enabled=True,
-            access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=account),
+            opts=after_account,
+            **access,
         )
         aws.apigateway.MethodSettings(
             "method-settings",
@@ -205,41 +221,39 @@ class TransactionApi(pulumi.ComponentResource):
             method_path="*/*",
             settings={
                 "metrics_enabled": True,
-                "logging_level": "ERROR",
+                "logging_level": "ERROR" if mode.logs else "OFF",
                 "data_trace_enabled": False,
                 "throttling_rate_limit": bp.settings.api_rate_limit_per_second,
                 "throttling_burst_limit": bp.settings.api_burst_limit,
             },
-            opts=child,
+            opts=after_account,
         )
         return stage
 
-    def _account(self, ctx: Context, api_logs: str) -> aws.apigateway.Account:
+    def _account(self, ctx: Context) -> aws.apigateway.Account:
+        """Point the account's API Gateway at a role of this environment's, with AWS's
+        managed policy (the provider resets the account's setting when it is
+        destroyed)."""
         bp, child = ctx.blueprint, ctx.child(self)
         role = aws.iam.Role(
             "api-logs-role",
-            name=bp.name("api-gateway-logs"),
+            name=bp.api_logs_role_name,
             assume_role_policy=policy_output(
                 ctx.account_id.apply(lambda a: assume_role_policy("apigateway.amazonaws.com", a))
             ),
             opts=child,
         )
-        aws.iam.RolePolicy(
+        attached = aws.iam.RolePolicyAttachment(
             "api-logs-policy",
-            role=role.id,
-            name="write-api-logs",
-            policy=policy_output(
-                api_logs_policy(
-                    [
-                        ctx.logs_arn("API-Gateway-Execution-Logs_*"),
-                        ctx.logs_arn(api_logs),
-                        ctx.logs_arn(f"{api_logs}:*"),
-                    ]
-                )
-            ),
+            role=role.name,
+            policy_arn=bp.api_logs_managed_policy,
             opts=child,
         )
-        return aws.apigateway.Account("account", cloudwatch_role_arn=role.arn, opts=child)
+        return aws.apigateway.Account(
+            "account",
+            cloudwatch_role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attached]),
+        )
 
     def _usage_plan(self, ctx: Context) -> None:
         bp, child = ctx.blueprint, ctx.child(self)

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.blueprint import ARCHITECTURE, RUNTIME, FunctionSpec, Handle
+from cardwatch.blueprint import ARCHITECTURE, FunctionSpec, Handle
 from cardwatch.infra.common.packaging import LambdaPackage
 from cardwatch.infra.common.policies import assume_role_policy, function_policy
 from cardwatch.infra.pulumi.base import Context, policy_output
@@ -109,7 +109,7 @@ class DetectionFunctions(pulumi.ComponentResource):
             description=spec.description,
             role=role.arn,
             handler=spec.handler,
-            runtime=RUNTIME,
+            runtime=ctx.blueprint.settings.runtime,
             architectures=[ARCHITECTURE],
             **self._code_of(spec),
             memory_size=spec.memory_mb,

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from cardwatch.blueprint import Blueprint, Handle, QueueSpec
+from cardwatch.infra.common.messaging import delivery_log_groups, delivery_status
 from cardwatch.infra.common.policies import (
     assume_role_policy,
     queue_send_policy,
@@ -50,6 +51,18 @@ class AlertChannel(pulumi.ComponentResource):
             self.queues[attribute] = queue
             ctx.arns[Handle(attribute)] = [queue.arn]
             ctx.urls[Handle(attribute)] = queue.url
+        groups = [
+            aws.cloudwatch.LogGroup(
+                logical,
+                name=ctx.account_id.apply(
+                    lambda account, logical=logical: delivery_log_groups(bp, account)[logical]
+                ),
+                retention_in_days=bp.settings.log_retention_days,
+                kms_key_id=ctx.key_arn,
+                opts=ctx.child(self),
+            )
+            for logical in delivery_log_groups(bp, "")
+        ]
         feedback = aws.iam.Role(
             "sns-feedback-role",
             name=bp.name("sns-delivery-status"),
@@ -65,12 +78,9 @@ class AlertChannel(pulumi.ComponentResource):
             policy=policy_output(
                 sns_feedback_policy(
                     [
-                        ctx.logs_arn(
-                            pulumi.Output.concat(f"sns/{bp.region}/", ctx.account_id, "/*")
-                        ),
-                        ctx.logs_arn(
-                            pulumi.Output.concat(f"sns/{bp.region}/", ctx.account_id, "/*:*")
-                        ),
+                        arn
+                        for group in groups
+                        for arn in (group.arn, pulumi.Output.concat(group.arn, ":*"))
                     ]
                 )
             ),
@@ -80,11 +90,9 @@ class AlertChannel(pulumi.ComponentResource):
             "alert-topic",
             name=bp.alert_topic_name,
             kms_master_key_id=ctx.key_arn,
-            sqs_success_feedback_role_arn=feedback.arn,
-            sqs_failure_feedback_role_arn=feedback.arn,
-            sqs_success_feedback_sample_rate=bp.topic_success_sample_percent,
             tracing_config="Active",
             opts=ctx.child(self),
+            **delivery_status(bp, feedback.arn),
         )
         aws.xray.ResourcePolicy(
             "sns-tracing",
@@ -104,7 +112,11 @@ class AlertChannel(pulumi.ComponentResource):
                 opts=ctx.child(self),
             )
         self.ops_topic = aws.sns.Topic(
-            "ops-topic", name=bp.ops_topic_name, kms_master_key_id=ctx.key_arn, opts=ctx.child(self)
+            "ops-topic",
+            name=bp.ops_topic_name,
+            kms_master_key_id=ctx.key_arn,
+            opts=ctx.child(self),
+            **delivery_status(bp, feedback.arn),
         )
         ctx.arns[Handle.OPS_TOPIC] = [self.ops_topic.arn]
         if bp.settings.ops_email:

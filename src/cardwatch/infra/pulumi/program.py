@@ -4,8 +4,9 @@ Configuration (``pulumi config set``; every key optional, the blueprint has defa
 ``environment_suffix``, ``alert_email``, ``log_retention_days``,
 ``reserved_concurrency`` (one number for every function), ``api_rate_limit_per_second``,
 ``api_burst_limit``, ``api_quota_per_day`` (0: none), ``vpc_functions`` (comma list),
-``email_subscription`` (true/false), ``api_gateway_account_role`` (true/false: this
-environment sets the account's API Gateway CloudWatch role; one per account and region).
+``email_subscription`` (true/false), ``api_logging`` (own, account or off: who
+provides API Gateway's CloudWatch role, one per account and region), and the rest of
+:data:`cardwatch.infra.common.settings.SETTINGS`.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     ctx = Context(blueprint, identity.account_id)
     parts: dict[str, Any] = {"Security": Security("security", ctx, opts)}
     parts["TransactionStore"] = TransactionStore("transaction-store", ctx, opts)
-    models = ModelStore("model-store", ctx, build_training_package(build_dir), opts)
+    models = ModelStore(
+        "model-store", ctx, build_training_package(build_dir, blueprint.python), opts
+    )
     parts["ModelStore"] = models
     parts["HistoryStore"] = HistoryStore("history-store", ctx, opts)
     parts["AlertChannel"] = AlertChannel("alert-channel", ctx, opts)
@@ -66,7 +69,7 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     functions = DetectionFunctions(
         "detection-functions",
         ctx,
-        build_lambda_package(build_dir),
+        build_lambda_package(build_dir, blueprint.python),
         training=models,
         vpc=vpc,
         opts=opts,
@@ -82,7 +85,7 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
         parts["AlertChannel"].queues["failures_dlq"],
         opts,
     )
-    parts["Monitoring"] = Monitoring("monitoring", ctx, functions.functions, opts)
+    parts["Monitoring"] = Monitoring("monitoring", ctx, opts)
     pulumi.export("api_url", parts["TransactionApi"].url.apply(lambda u: f"{u}/transactions"))
     pulumi.export("api_key_id", parts["TransactionApi"].key.id)
     pulumi.export("analyst_api_key_id", parts["Security"].analyst_api_key.id)

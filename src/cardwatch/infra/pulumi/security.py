@@ -18,7 +18,7 @@ class Security(pulumi.ComponentResource):
     def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cardwatch:index:Security", name, None, opts)
         bp = ctx.blueprint
-        document = ctx.account_id.apply(lambda account: key_policy(account, bp.region))
+        document = ctx.account_id.apply(lambda account: key_policy(bp, account))
         self.key = aws.kms.Key(
             "data-key",
             description=f"cardwatch data key ({bp.environment_suffix})",

@@ -32,6 +32,7 @@ from typing import Any
 from moto.events.models import EventPattern
 
 from cardwatch.blueprint import Blueprint
+from cardwatch.local.runtime.aws_records import invocation_failure_record
 from cardwatch.local.runtime.provision import Provisioned
 from cardwatch.local.runtime.stream_mapping import StreamMapping
 
@@ -245,20 +246,9 @@ class EventWiring:
         self, key: str, event: dict[str, Any], error: Exception | None
     ) -> None:
         spec = self._blueprint.functions[key]
-        record = {
-            "version": "1.0",
-            "timestamp": datetime.now(UTC).isoformat(),
-            "requestContext": {
-                "requestId": str(uuid.uuid4()),
-                # as AWS writes it: qualified by the version that ran
-                "functionArn": f"{self._function_arn(spec.name)}:$LATEST",
-                "condition": "RetriesExhausted",
-                "approximateInvokeCount": self._blueprint.async_retry_attempts + 1,
-            },
-            "requestPayload": event,
-            "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
-            "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)},
-        }
+        record = invocation_failure_record(
+            self._function_arn(spec.name), event, error, self._blueprint.async_retry_attempts + 1
+        )
         self._sqs.send_message(
             QueueUrl=self._made.queue_urls[self._blueprint.failures_dlq.name],
             MessageBody=json.dumps(record, default=str),

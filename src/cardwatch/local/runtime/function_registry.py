@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from cardwatch.blueprint import RUNTIME, Blueprint
+from cardwatch.blueprint import Blueprint
 from cardwatch.infra.common.packaging import package_sources
 
 __all__ = ["LogShipper", "register_functions"]
@@ -76,7 +76,7 @@ def register_functions(
         )
         arns[key] = functions.create_function(
             FunctionName=spec.name,
-            Runtime=RUNTIME,
+            Runtime=blueprint.settings.runtime,
             Role=role,
             Handler=spec.handler,
             Description=spec.description,

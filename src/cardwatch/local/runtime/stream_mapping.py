@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from moto.events.models import EventPattern
+
+from cardwatch.local.runtime.aws_records import stream_failure_record
 
 __all__ = ["MappingStats", "StreamMapping"]
 
@@ -130,38 +130,7 @@ class StreamMapping:
 
     def _send_failure(self, shard: str, records: list[dict[str, Any]], error: Exception) -> None:
         logger.error("stream batch failed its retries: %s", error)  # AWS's record has none
-        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
         self._on_failure(
-            {
-                "requestContext": {
-                    "requestId": str(uuid.uuid4()),
-                    "functionArn": self._function_arn,
-                    "condition": "RetryAttemptsExhausted",
-                    "approximateInvokeCount": self._retries + 1,
-                },
-                "responseContext": {
-                    "statusCode": 200,
-                    "executedVersion": "$LATEST",
-                    "functionError": "Unhandled",
-                },
-                "version": "1.0",
-                "timestamp": datetime.now(UTC).isoformat(),
-                "DDBStreamBatchInfo": {
-                    "shardId": shard,
-                    "startSequenceNumber": first["SequenceNumber"],
-                    "endSequenceNumber": last["SequenceNumber"],
-                    "approximateArrivalOfFirstRecord": _arrival(first),
-                    "approximateArrivalOfLastRecord": _arrival(last),
-                    "batchSize": len(records),
-                    "streamArn": self._arn,
-                },
-            }
+            stream_failure_record(self._function_arn, self._arn, shard, records, self._retries + 1)
         )
         self.stats.sent_to_destination += 1
-
-
-def _arrival(record: dict[str, Any]) -> str:
-    created = record.get("ApproximateCreationDateTime")
-    if isinstance(created, int | float):
-        return datetime.fromtimestamp(created, UTC).isoformat()
-    return str(created or datetime.now(UTC).isoformat())

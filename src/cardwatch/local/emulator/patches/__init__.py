@@ -13,6 +13,10 @@ integration tier's in-process moto).
 - :mod:`~cardwatch.local.emulator.patches.messaging`: SNS attributes and SQS redrive
   policies read back as AWS writes them;
 - :mod:`~cardwatch.local.emulator.patches.s3`: a bucket policy's TLS-only condition;
+- :mod:`~cardwatch.local.emulator.patches.account`: API Gateway's account reset, and
+  AWS's managed policies in every account;
+- :mod:`~cardwatch.local.emulator.patches.ec2`: a security group rule's description,
+  whatever its peer;
 - :mod:`~cardwatch.local.emulator.patches.speed` (the emulator's process only): moto's
   per-request costs that have nothing to do with AWS.
 
@@ -36,10 +40,12 @@ from types import ModuleType
 from typing import Any
 
 from cardwatch.local.emulator.patches import (
+    account,
     athena,
     awslambda,
     dynamodb,
     dynamodb_export,
+    ec2,
     messaging,
     s3,
     speed,
@@ -59,6 +65,8 @@ PATCHES: dict[str, ModuleType] = {
     "awslambda": awslambda,
     "messaging": messaging,
     "s3": s3,
+    "account": account,
+    "ec2": ec2,
     "speed": speed,
 }
 _logger = logging.getLogger(__name__)
@@ -136,6 +144,8 @@ def install() -> None:
         _checked = True
     dynamodb.install()
     dynamodb_export.install()
+    account.install()
+    ec2.install()
     athena.install()
     xray.install()
     awslambda.install()
