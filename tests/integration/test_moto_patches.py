@@ -208,6 +208,31 @@ def test_the_account_has_awss_managed_policies_and_api_gateway_resets_its_role()
     assert not patched["reset"].startswith("refused") and patched["role"] is None
 
 
+def test_a_message_sqs_moves_to_its_dead_letter_queue_names_where_it_came_from() -> None:
+    raw, patched = both(
+        """
+        sqs = client("sqs")
+        dead = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        source = sqs.create_queue(QueueName="source", Attributes={
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": 1}),
+        })["QueueUrl"]
+        answer["source"] = sqs.get_queue_attributes(
+            QueueUrl=source, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sent = sqs.send_message(QueueUrl=source, MessageBody="m")["MessageId"]
+        sqs.receive_message(QueueUrl=source)  # received once: the policy's limit
+        sqs.receive_message(QueueUrl=source)  # SQS moves it
+        moved = sqs.receive_message(QueueUrl=dead, AttributeNames=["All"])["Messages"][0]
+        answer["same"] = moved["MessageId"] == sent
+        answer["from"] = moved.get("Attributes", {}).get("DeadLetterQueueSourceArn")
+        """
+    )
+    assert raw["same"] and raw["from"] is None, "raw moto names the source: messaging can go"
+    assert patched["same"] and patched["from"] == patched["source"]
+
+
 def test_a_security_group_rule_to_a_prefix_list_keeps_its_description() -> None:
     raw, patched = both(
         """

@@ -10,6 +10,9 @@ declare):
   and ``TracingConfig`` read back as absent. GetTopicAttributes returns what was set.
 - **SQS** returns a queue's ``RedrivePolicy`` with spaces after the separators; SQS
   returns it compact (``{"deadLetterTargetArn":"...","maxReceiveCount":3}``).
+- **SQS's redrive**: a message SQS moves to a dead-letter queue carries the system
+  attribute ``DeadLetterQueueSourceArn`` (the queue it came from), which ReceiveMessage
+  returns when asked (``All`` or the name); moto moves the message without it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ TARGETS = (
     "moto.sns.responses.SNSResponse.get_topic_attributes",
     "moto.sns.models.SNSBackend.get_topic(arn)",
     "moto.sqs.models.Queue.attributes",
+    "moto.sqs.models.Queue.add_message(message)",
+    "moto.sqs.responses.SQSResponse.receive_message",
 )
+_DLQ_SOURCE = "DeadLetterQueueSourceArn"
 
 _PROTOCOLS = ("SQS", "Lambda", "HTTP", "Application", "Firehose")
 _FEEDBACK = ("SuccessFeedbackRoleArn", "FailureFeedbackRoleArn", "SuccessFeedbackSampleRate")
@@ -69,6 +75,40 @@ def _sqs() -> None:
         return result
 
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+    _sqs_redrive()
+
+
+def _sqs_redrive() -> None:
+    from moto.sqs.models import Queue  # noqa: PLC0415
+    from moto.sqs.responses import SQSResponse  # noqa: PLC0415
+
+    original_add = Queue.add_message
+    original_receive = SQSResponse.receive_message
+
+    def add_message(self: Any, message: Any) -> None:
+        origin = getattr(message, "_cardwatch_queue", None)
+        if origin is None:
+            message._cardwatch_queue = self.queue_arn
+        elif origin != self.queue_arn:  # moved by the source queue's redrive policy
+            message.dead_letter_source = origin
+        original_add(self, message)
+
+    def receive_message(self: Any) -> Any:
+        answer = original_receive(self)
+        names = set(self._get_param("AttributeNames", []))
+        names |= set(self._get_param("MessageSystemAttributeNames", []))
+        if not names & {"All", _DLQ_SOURCE}:
+            return answer
+        queue = self.sqs_backend.get_queue(self._get_queue_name())
+        held = {m.id: m for m in queue._messages}
+        for received in answer.result.get("Messages", []):
+            source = getattr(held.get(received["MessageId"]), "dead_letter_source", None)
+            if source:
+                received.setdefault("Attributes", {})[_DLQ_SOURCE] = source
+        return answer
+
+    Queue.add_message = add_message  # type: ignore[method-assign]
+    SQSResponse.receive_message = receive_message  # type: ignore[method-assign]
 
 
 def install() -> None:
