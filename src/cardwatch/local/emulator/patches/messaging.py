@@ -101,7 +101,8 @@ def _sqs_redrive() -> None:
             return answer
         queue = self.sqs_backend.get_queue(self._get_queue_name())
         held = {m.id: m for m in queue._messages}
-        for received in answer.result.get("Messages", []):
+        result: dict[str, Any] = answer.result  # type: ignore[assignment]
+        for received in result.get("Messages", []):
             source = getattr(held.get(received["MessageId"]), "dead_letter_source", None)
             if source:
                 received.setdefault("Attributes", {})[_DLQ_SOURCE] = source
