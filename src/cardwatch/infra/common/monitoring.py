@@ -1,30 +1,29 @@
-"""The alarms, as one neutral spec both renderings map to their provider's types: every
-input in Terraform's spelling, each literal written here once. Every alarm notifies the
-operators' topic (the renderers add it: a reference of their own)."""
+"""The alarms, as neutral specs (:mod:`cardwatch.infra.common.specs`): every input in
+Terraform's spelling, each literal written here once; every alarm notifies the
+operators' topic."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from cardwatch.blueprint import Blueprint
+from cardwatch.blueprint import Blueprint, Handle
+from cardwatch.infra.common.specs import Arns, Resource
 
-__all__ = ["AlarmSpec", "alarms"]
+__all__ = ["alarms"]
 
 _LAMBDA, _SQS = "AWS/Lambda", "AWS/SQS"
-#: every alarm fires on a value above its threshold, and a quiet metric is no alarm
-_ALWAYS = {"comparison_operator": "GreaterThanThreshold", "treat_missing_data": "notBreaching"}
+#: every alarm fires on a value above its threshold (a quiet metric is no alarm), and
+#: tells the operators when it fires and when it clears
+_ALWAYS = {
+    "comparison_operator": "GreaterThanThreshold",
+    "treat_missing_data": "notBreaching",
+    "alarm_actions": Arns(Handle.OPS_TOPIC),
+    "ok_actions": Arns(Handle.OPS_TOPIC),
+}
+_KIND = "aws_cloudwatch_metric_alarm"
 
 
-@dataclass(frozen=True, slots=True)
-class AlarmSpec:
-    #: the resource's id in both renderings
-    id: str
-    #: ``aws_cloudwatch_metric_alarm``'s inputs, as Terraform names them
-    inputs: dict[str, Any]
-
-
-def _error_rate(blueprint: Blueprint, key: str) -> AlarmSpec:
+def _error_rate(blueprint: Blueprint, key: str) -> Resource:
     spec, period = blueprint.functions[key], blueprint.error_rate_period_seconds
     threshold = blueprint.error_rate_threshold_percent
 
@@ -37,7 +36,8 @@ def _error_rate(blueprint: Blueprint, key: str) -> AlarmSpec:
             "dimensions": {"FunctionName": spec.name},
         }
 
-    return AlarmSpec(
+    return Resource(
+        _KIND,
         f"{key}-error-rate",
         {
             "alarm_name": spec.error_alarm_name,
@@ -85,14 +85,15 @@ def _single(
     }
 
 
-def alarms(blueprint: Blueprint) -> tuple[AlarmSpec, ...]:
+def alarms(blueprint: Blueprint) -> tuple[Resource, ...]:
     """Per function, its error rate (errors / invocations, metric math); per metric the
     functions emit, any count; aggregate's lag on the profile stream; per dead-letter
     queue, any message waiting."""
     period = blueprint.error_rate_period_seconds
     found = [_error_rate(blueprint, key) for key in blueprint.functions]
     found += [
-        AlarmSpec(
+        Resource(
+            _KIND,
             alarm.key,
             _single(
                 alarm.name,
@@ -107,7 +108,8 @@ def alarms(blueprint: Blueprint) -> tuple[AlarmSpec, ...]:
     ]
     aggregate = blueprint.functions["aggregate"].name
     found.append(
-        AlarmSpec(
+        Resource(
+            _KIND,
             "aggregate-lag",
             _single(
                 blueprint.aggregate_lag_alarm_name,
@@ -124,7 +126,8 @@ def alarms(blueprint: Blueprint) -> tuple[AlarmSpec, ...]:
     for attribute in blueprint.dead_letter_attributes:
         queue = getattr(blueprint, attribute)
         found.append(
-            AlarmSpec(
+            Resource(
+                _KIND,
                 f"{attribute.replace('_', '-')}-depth",
                 _single(
                     blueprint.dead_letter_alarm_name(queue),

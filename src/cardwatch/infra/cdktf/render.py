@@ -1,0 +1,87 @@
+"""Neutral specs (:mod:`cardwatch.infra.common.specs`) as CDKTF constructs: the provider's
+class for each Terraform type, nested blocks as its structs, references as tokens."""
+
+from __future__ import annotations
+
+import collections.abc
+import importlib
+import typing
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from constructs import Construct
+
+from cardwatch.infra.cdktf.context import StackContext
+from cardwatch.infra.common.specs import Resolver, Resource, dumps
+
+__all__ = ["render"]
+
+
+@cache
+def _class(kind: str) -> Any:
+    """``aws_cloudwatch_metric_alarm`` -> ``cloudwatch_metric_alarm.CloudwatchMetricAlarm``."""
+    name = kind.removeprefix("aws_")
+    module = importlib.import_module(f"cdktf_cdktf_provider_aws.{name}")
+    return getattr(module, "".join(part.title() for part in name.split("_")))
+
+
+@cache
+def _hints(cls: Any) -> dict[str, Any]:
+    return typing.get_type_hints(cls.__init__)
+
+
+def _struct(hint: Any) -> Any:
+    """The jsii struct a hint takes (``Union[Struct, Dict, None]``), or ``[Struct]`` for
+    a list of them; None for anything else (a map's keys are data, not fields)."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union:
+        found = [s for s in map(_struct, typing.get_args(hint)) if s is not None]
+        return found[0] if found else None
+    if origin in (list, collections.abc.Sequence):
+        inner = _struct(typing.get_args(hint)[0])
+        return [inner] if inner is not None and not isinstance(inner, list) else None
+    if isinstance(hint, type) and hasattr(hint, "__jsii_type__"):
+        fields = _hints(hint)
+        return hint if fields and "scope" not in fields else None
+    return None
+
+
+def _typed(cls: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+    """``inputs`` with each nested block made the struct ``cls`` takes there."""
+    hints, typed = _hints(cls), {}
+    for name, value in inputs.items():
+        struct = _struct(hints.get(name))
+        if isinstance(struct, list) and isinstance(value, list):
+            typed[name] = [
+                struct[0](**_typed(struct[0], v)) if isinstance(v, dict) else v for v in value
+            ]
+        elif struct is not None and not isinstance(struct, list) and isinstance(value, dict):
+            typed[name] = struct(**_typed(struct, value))
+        else:
+            typed[name] = value
+    return typed
+
+
+class _Tokens(Resolver):
+    def text(self, parts: list[Any]) -> str:
+        return "".join(str(part) for part in parts)  # tokens are strings
+
+    def json(self, document: Any, *, compact: bool) -> str:
+        return dumps(document, compact=compact)  # CDKTF resolves the tokens inside
+
+
+def render(
+    scope: Construct, ctx: StackContext, specs: Iterable[Resource], **extra: dict[str, Any]
+) -> dict[str, Any]:
+    """Make every spec under ``scope``; ``extra``: inputs by spec id the caller adds (a
+    reference of another part's). Returns the constructs by id."""
+    resolve = _Tokens({"@key": ctx.key_arn, "@account": ctx.account_id}, ctx.arn_of)
+    for spec in specs:
+        cls = _class(spec.kind)
+        inputs = {**resolve.inputs(spec), **extra.get(spec.id, {})}
+        depends = [resolve.made[d] for d in spec.depends_on]
+        resolve.made[spec.id] = cls(
+            scope, spec.id, **_typed(cls, inputs), **({"depends_on": depends} if depends else {})
+        )
+    return resolve.made

@@ -1,0 +1,123 @@
+"""A part of the deployment as neutral specs: each resource's Terraform type, its id and
+every input in Terraform's spelling, written once; the CDKTF and Pulumi renderers only
+map them to their providers' types (``infra/cdktf/render.py``, ``infra/pulumi/render.py``).
+
+An input a renderer alone can write (another resource's ARN, the key, the account) is a
+:class:`Ref`; a string or a JSON document with such values inside is :class:`Text` or
+:class:`Json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cardwatch.blueprint import Handle
+
+__all__ = [
+    "ACCOUNT",
+    "KEY_ARN",
+    "Arns",
+    "Json",
+    "Ref",
+    "Resolver",
+    "Resource",
+    "Text",
+    "dumps",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Another resource's attribute (``resource``: its id among the specs rendered
+    before it), or, with ``@``, what the renderer's context holds."""
+
+    resource: str
+    attribute: str = "arn"
+
+
+@dataclass(frozen=True, slots=True)
+class Arns:
+    """The ARNs another part registered for a handle (a list)."""
+
+    handle: Handle
+
+
+#: the data key's ARN, and the deploying account's id
+KEY_ARN = Ref("@key")
+ACCOUNT = Ref("@account")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string joined from literals and :class:`Ref` values."""
+
+    parts: tuple[str | Ref, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Json:
+    """A JSON document whose strings may be :class:`Ref` values; ``compact``: without
+    spaces (as SQS returns a redrive policy), else with sorted keys (policies)."""
+
+    document: Any
+    compact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    #: Terraform's type (``aws_sqs_queue``)
+    kind: str
+    #: the resource's id in both renderings
+    id: str
+    inputs: Mapping[str, Any]
+    #: ids of specs this one must follow
+    depends_on: tuple[str, ...] = field(default=())
+
+
+class Resolver:
+    """A spec's inputs with every :class:`Ref`, :class:`Text` and :class:`Json` made the
+    renderer's own value; a renderer says how it joins text and writes JSON."""
+
+    def __init__(self, context: Mapping[str, Any], arns: Callable[[Handle], list[Any]]) -> None:
+        #: ``@key``, ``@account``: what the renderer's context holds
+        self.context = context
+        self.arns = arns
+        #: the resources made so far, by spec id
+        self.made: dict[str, Any] = {}
+
+    def ref(self, ref: Ref) -> Any:
+        if ref.resource.startswith("@"):
+            return self.context[ref.resource]
+        return getattr(self.made[ref.resource], ref.attribute)
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: self(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self(v) for v in value]
+        written: dict[type, Callable[[Any], Any]] = {
+            Ref: self.ref,
+            Arns: lambda found: self.arns(found.handle),
+            Text: lambda text: self.text([self(part) for part in text.parts]),
+            Json: lambda doc: self.json(self(doc.document), compact=doc.compact),
+        }
+        return written[type(value)](value) if type(value) in written else value
+
+    def inputs(self, spec: Resource) -> dict[str, Any]:
+        return {k: self(v) for k, v in spec.inputs.items() if v is not None}
+
+    def text(self, parts: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def json(self, document: Any, *, compact: bool) -> Any:
+        raise NotImplementedError
+
+
+def dumps(document: Any, *, compact: bool) -> str:
+    """JSON as both renderings write it: compact, or with sorted keys."""
+    if compact:
+        return json.dumps(document, separators=(",", ":"))
+    return json.dumps(document, sort_keys=True)

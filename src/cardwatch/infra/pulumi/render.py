@@ -1,0 +1,62 @@
+"""Neutral specs (:mod:`cardwatch.infra.common.specs`) as Pulumi resources: the provider's
+class for each Terraform type, its own names where they differ from Terraform's,
+references as Outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from cardwatch.infra.common.specs import Resolver, Resource, dumps
+from cardwatch.infra.pulumi.base import Context
+
+__all__ = ["PULUMI_NAMES", "PULUMI_TYPES", "render"]
+
+#: Terraform's type -> the Pulumi provider's class, for the types the specs use
+PULUMI_TYPES: dict[str, Any] = {
+    "aws_cloudwatch_metric_alarm": aws.cloudwatch.MetricAlarm,
+    "aws_cloudwatch_log_group": aws.cloudwatch.LogGroup,
+    "aws_sqs_queue": aws.sqs.Queue,
+    "aws_sqs_queue_policy": aws.sqs.QueuePolicy,
+    "aws_sns_topic": aws.sns.Topic,
+    "aws_sns_topic_subscription": aws.sns.TopicSubscription,
+    "aws_iam_role": aws.iam.Role,
+    "aws_iam_role_policy": aws.iam.RolePolicy,
+    "aws_xray_resource_policy": aws.xray.ResourcePolicy,
+}
+#: (Terraform's type, its input) -> the Pulumi provider's name for it, where they differ
+PULUMI_NAMES = {
+    ("aws_cloudwatch_metric_alarm", "alarm_name"): "name",
+    ("aws_cloudwatch_metric_alarm", "metric_query"): "metric_queries",
+    ("aws_sns_topic_subscription", "topic_arn"): "topic",
+}
+
+
+class _Outputs(Resolver):
+    def text(self, parts: list[Any]) -> pulumi.Output[str]:
+        return pulumi.Output.concat(*parts)
+
+    def json(self, document: Any, *, compact: bool) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(document).apply(lambda d: dumps(d, compact=compact))
+
+
+def render(
+    parent: pulumi.Resource, ctx: Context, specs: Iterable[Resource], **extra: dict[str, Any]
+) -> dict[str, Any]:
+    """Make every spec as a child of ``parent``; ``extra``: inputs by spec id the caller
+    adds. Returns the resources by id."""
+    resolve = _Outputs({"@key": ctx.key_arn, "@account": ctx.account_id}, ctx.arn_of)
+    for spec in specs:
+        inputs = {PULUMI_NAMES.get((spec.kind, k), k): v for k, v in resolve.inputs(spec).items()}
+        inputs.update(extra.get(spec.id, {}))
+        resolve.made[spec.id] = PULUMI_TYPES[spec.kind](
+            spec.id,
+            **inputs,
+            opts=pulumi.ResourceOptions(
+                parent=parent, depends_on=[resolve.made[d] for d in spec.depends_on]
+            ),
+        )
+    return resolve.made
