@@ -87,7 +87,7 @@ def _allow(  # resources: strings, CDKTF tokens or Pulumi Outputs
     return statement
 
 
-def assume_role_policy(service: str, source_account: str | None = None) -> Policy:
+def assume_role_policy(service: str, source_account: Any = None) -> Policy:
     statement: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": {"Service": service},
