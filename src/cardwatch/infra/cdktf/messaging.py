@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from cardwatch.blueprint import Blueprint, Handle
+from cardwatch.blueprint import Blueprint
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.render import render
 from cardwatch.infra.common.messaging import alert_channel, queue_id
@@ -16,10 +16,4 @@ class AlertChannel(Construct):
         super().__init__(scope, id_)
         made = render(self, ctx, alert_channel(ctx.blueprint))
         self.queues = {a: made[queue_id(a)] for a in Blueprint.queue_attributes}
-        for attribute, queue in self.queues.items():
-            ctx.arns[Handle(attribute)] = [queue.arn]
-            ctx.urls[Handle(attribute)] = queue.url
         self.topic, self.ops_topic = made["alert-topic"], made["ops-topic"]
-        ctx.arns[Handle.ALERT_TOPIC] = [self.topic.arn]
-        ctx.urls[Handle.ALERT_TOPIC] = self.topic.arn
-        ctx.arns[Handle.OPS_TOPIC] = [self.ops_topic.arn]

@@ -6,14 +6,13 @@ from __future__ import annotations
 import collections.abc
 import importlib
 import typing
-from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
-from cardwatch.infra.common.specs import Resolver, Resource, dumps
+from cardwatch.infra.common.specs import Part, Resolver, dumps
 
 __all__ = ["render"]
 
@@ -72,16 +71,17 @@ class _Tokens(Resolver):
 
 
 def render(
-    scope: Construct, ctx: StackContext, specs: Iterable[Resource], **extra: dict[str, Any]
+    scope: Construct, ctx: StackContext, part: Part, **extra: dict[str, Any]
 ) -> dict[str, Any]:
-    """Make every spec under ``scope``; ``extra``: inputs by spec id the caller adds (a
-    reference of another part's). Returns the constructs by id."""
+    """Make every resource of ``part`` under ``scope`` and register its handles;
+    ``extra``: inputs by spec id the caller adds. Returns the constructs by id."""
     resolve = _Tokens({"@key": ctx.key_arn, "@account": ctx.account_id}, ctx.arn_of)
-    for spec in specs:
+    for spec in part.resources:
         cls = _class(spec.kind)
         inputs = {**resolve.inputs(spec), **extra.get(spec.id, {})}
         depends = [resolve.made[d] for d in spec.depends_on]
         resolve.made[spec.id] = cls(
             scope, spec.id, **_typed(cls, inputs), **({"depends_on": depends} if depends else {})
         )
+    resolve.register(part, ctx.arns, ctx.urls)
     return resolve.made

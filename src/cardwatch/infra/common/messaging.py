@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.blueprint import Blueprint, Handle, QueueSpec
 from cardwatch.infra.common.policies import (
     assume_role_policy,
     queue_send_policy,
     sns_feedback_policy,
     sns_tracing_policy,
 )
-from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, Json, Ref, Resource, Text
+from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, Json, Part, Ref, Resource, Text
 
 __all__ = ["FEEDBACK_PROTOCOLS", "alert_channel", "queue_id"]
 
@@ -162,7 +162,7 @@ def _subscriptions(blueprint: Blueprint) -> list[Resource]:
     return made
 
 
-def alert_channel(blueprint: Blueprint) -> tuple[Resource, ...]:
+def alert_channel(blueprint: Blueprint) -> Part:
     topics = [
         Resource(
             "aws_sns_topic",
@@ -192,9 +192,16 @@ def alert_channel(blueprint: Blueprint) -> tuple[Resource, ...]:
             },
         ),
     ]
-    return (
-        *_queues(blueprint),
-        *_delivery_logging(blueprint),
-        *topics,
-        *_subscriptions(blueprint),
+    queues = {Handle(a): Ref(queue_id(a)) for a in Blueprint.queue_attributes}
+    return Part(
+        (*_queues(blueprint), *_delivery_logging(blueprint), *topics, *_subscriptions(blueprint)),
+        arns={
+            **{handle: [ref] for handle, ref in queues.items()},
+            Handle.ALERT_TOPIC: [Ref("alert-topic")],
+            Handle.OPS_TOPIC: [Ref("ops-topic")],
+        },
+        urls={
+            **{handle: Ref(ref.resource, "url") for handle, ref in queues.items()},
+            Handle.ALERT_TOPIC: Ref("alert-topic"),
+        },
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cardwatch.blueprint import Blueprint, Handle
-from cardwatch.infra.common.specs import Arns, Resource
+from cardwatch.infra.common.specs import Arns, Part, Resource
 
 __all__ = ["alarms"]
 
@@ -85,7 +85,7 @@ def _single(
     }
 
 
-def alarms(blueprint: Blueprint) -> tuple[Resource, ...]:
+def alarms(blueprint: Blueprint) -> Part:
     """Per function, its error rate (errors / invocations, metric math); per metric the
     functions emit, any count; aggregate's lag on the profile stream; per dead-letter
     queue, any message waiting."""
@@ -139,4 +139,4 @@ def alarms(blueprint: Blueprint) -> tuple[Resource, ...]:
                 ),
             )
         )
-    return tuple(found)
+    return Part(tuple(found))

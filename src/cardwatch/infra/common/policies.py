@@ -249,7 +249,7 @@ def key_policy(blueprint: Blueprint, account_id: str, partition: str = "aws") ->
                 sources(
                     *(
                         arn("cloudwatch", f"alarm:{alarm.inputs['alarm_name']}")
-                        for alarm in alarms(blueprint)
+                        for alarm in alarms(blueprint).resources
                     )
                 ),
             ),

@@ -21,6 +21,7 @@ __all__ = [
     "KEY_ARN",
     "Arns",
     "Json",
+    "Part",
     "Ref",
     "Resolver",
     "Resource",
@@ -77,6 +78,17 @@ class Resource:
     depends_on: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of the deployment: its resources, and what it registers for the other
+    parts by handle (``arns``: for grants; ``urls``: a URL, ARN or id for an
+    environment), each value written as a spec input is."""
+
+    resources: tuple[Resource, ...]
+    arns: Mapping[Handle, list[Any]] = field(default_factory=dict)
+    urls: Mapping[Handle, Any] = field(default_factory=dict)
+
+
 class Resolver:
     """A spec's inputs with every :class:`Ref`, :class:`Text` and :class:`Json` made the
     renderer's own value; a renderer says how it joins text and writes JSON."""
@@ -108,6 +120,13 @@ class Resolver:
 
     def inputs(self, spec: Resource) -> dict[str, Any]:
         return {k: self(v) for k, v in spec.inputs.items() if v is not None}
+
+    def register(self, part: Part, arns: dict[Handle, list[Any]], urls: dict[Handle, Any]) -> None:
+        """Record what ``part`` registers, resolved, in a renderer's context."""
+        for handle, values in part.arns.items():
+            arns[handle] = [self(v) for v in values]
+        for handle, value in part.urls.items():
+            urls[handle] = self(value)
 
     def text(self, parts: list[Any]) -> Any:
         raise NotImplementedError

@@ -4,13 +4,12 @@ references as Outputs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.infra.common.specs import Resolver, Resource, dumps
+from cardwatch.infra.common.specs import Part, Resolver, dumps
 from cardwatch.infra.pulumi.base import Context
 
 __all__ = ["PULUMI_NAMES", "PULUMI_TYPES", "render"]
@@ -18,6 +17,7 @@ __all__ = ["PULUMI_NAMES", "PULUMI_TYPES", "render"]
 #: Terraform's type -> the Pulumi provider's class, for the types the specs use
 PULUMI_TYPES: dict[str, Any] = {
     "aws_cloudwatch_metric_alarm": aws.cloudwatch.MetricAlarm,
+    "aws_dynamodb_table": aws.dynamodb.Table,
     "aws_cloudwatch_log_group": aws.cloudwatch.LogGroup,
     "aws_sqs_queue": aws.sqs.Queue,
     "aws_sqs_queue_policy": aws.sqs.QueuePolicy,
@@ -32,6 +32,8 @@ PULUMI_NAMES = {
     ("aws_cloudwatch_metric_alarm", "alarm_name"): "name",
     ("aws_cloudwatch_metric_alarm", "metric_query"): "metric_queries",
     ("aws_sns_topic_subscription", "topic_arn"): "topic",
+    ("aws_dynamodb_table", "attribute"): "attributes",
+    ("aws_dynamodb_table", "global_secondary_index"): "global_secondary_indexes",
 }
 
 
@@ -44,12 +46,12 @@ class _Outputs(Resolver):
 
 
 def render(
-    parent: pulumi.Resource, ctx: Context, specs: Iterable[Resource], **extra: dict[str, Any]
+    parent: pulumi.Resource, ctx: Context, part: Part, **extra: dict[str, Any]
 ) -> dict[str, Any]:
-    """Make every spec as a child of ``parent``; ``extra``: inputs by spec id the caller
-    adds. Returns the resources by id."""
+    """Make every resource of ``part`` as a child of ``parent`` and register its handles;
+    ``extra``: inputs by spec id the caller adds. Returns the resources by id."""
     resolve = _Outputs({"@key": ctx.key_arn, "@account": ctx.account_id}, ctx.arn_of)
-    for spec in specs:
+    for spec in part.resources:
         inputs = {PULUMI_NAMES.get((spec.kind, k), k): v for k, v in resolve.inputs(spec).items()}
         inputs.update(extra.get(spec.id, {}))
         resolve.made[spec.id] = PULUMI_TYPES[spec.kind](
@@ -59,4 +61,5 @@ def render(
                 parent=parent, depends_on=[resolve.made[d] for d in spec.depends_on]
             ),
         )
+    resolve.register(part, ctx.arns, ctx.urls)
     return resolve.made

@@ -1,0 +1,78 @@
+"""The transaction table and the detection-profile table, as neutral specs
+(:mod:`cardwatch.infra.common.specs`): on demand, streams, TTL, point-in-time recovery,
+the data key; nothing retained on destroy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cardwatch.blueprint import Blueprint, Handle
+from cardwatch.infra.common.specs import KEY_ARN, Part, Ref, Resource, Text
+
+__all__ = ["transaction_store"]
+
+
+def _table(
+    name: str, keys: tuple[str, str], attributes: list[tuple[str, str]], ttl: str, stream: str
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "billing_mode": "PAY_PER_REQUEST",
+        "hash_key": keys[0],
+        "range_key": keys[1],
+        "attribute": [{"name": n, "type": t} for n, t in attributes],
+        "ttl": {"enabled": True, "attribute_name": ttl},
+        "stream_enabled": True,
+        "stream_view_type": stream,
+        "point_in_time_recovery": {"enabled": True},
+        "server_side_encryption": {"enabled": True, "kms_key_arn": KEY_ARN},
+        "deletion_protection_enabled": False,
+    }
+
+
+def transaction_store(blueprint: Blueprint) -> Part:
+    transactions = _table(
+        blueprint.table_name,
+        (blueprint.table_partition_key, blueprint.table_sort_key),
+        list(blueprint.table_attributes),
+        blueprint.transaction_ttl_attribute,
+        blueprint.stream_view_type,
+    )
+    transactions["global_secondary_index"] = [
+        {
+            "name": index.name,
+            "hash_key": index.partition_key,
+            "range_key": index.sort_key,
+            "projection_type": index.projection,
+            "non_key_attributes": list(index.included) or None,
+        }
+        for index in blueprint.table_indexes
+    ]
+    profile_keys = (blueprint.profile_table_key, blueprint.profile_table_sort_key)
+    profiles = _table(
+        blueprint.profile_table_name,
+        profile_keys,
+        [(key, "S") for key in profile_keys],
+        blueprint.profile_ttl_attribute,
+        blueprint.profile_stream_view_type,
+    )
+    table, stream = Ref("transactions"), Ref("transactions", "stream_arn")
+    profile_stream = Ref("profiles", "stream_arn")
+    return Part(
+        (
+            Resource("aws_dynamodb_table", "transactions", transactions),
+            Resource("aws_dynamodb_table", "profiles", profiles),
+        ),
+        arns={
+            Handle.TABLE: [table],
+            Handle.TABLE_EXPORTS: [Text((table, "/export/*"))],
+            Handle.TABLE_TIME_BUCKET_INDEX: [
+                Text((table, f"/index/{blueprint.time_bucket_index_name}"))
+            ],
+            Handle.TABLE_REVIEW_INDEX: [Text((table, f"/index/{blueprint.review_index_name}"))],
+            Handle.PROFILE_TABLE: [Ref("profiles")],
+            Handle.TABLE_STREAM: [stream],
+            Handle.PROFILE_TABLE_STREAM: [profile_stream],
+        },
+        urls={Handle.TABLE: table, Handle.PROFILE_TABLE_STREAM: profile_stream},
+    )
