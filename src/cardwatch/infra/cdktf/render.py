@@ -6,9 +6,11 @@ from __future__ import annotations
 import collections.abc
 import importlib
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -69,19 +71,29 @@ class _Tokens(Resolver):
     def json(self, document: Any, *, compact: bool) -> str:
         return dumps(document, compact=compact)  # CDKTF resolves the tokens inside
 
+    def apply(self, function: Callable[[Any], Any], value: Any) -> Any:
+        return function(value)  # a token is a string: written where it goes
+
 
 def render(
     scope: Construct, ctx: StackContext, part: Part, **extra: dict[str, Any]
 ) -> dict[str, Any]:
     """Make every resource of ``part`` under ``scope`` and register its handles;
     ``extra``: inputs by spec id the caller adds. Returns the constructs by id."""
-    resolve = _Tokens({"@key": ctx.key_arn, "@account": ctx.account_id}, ctx.arn_of)
+    resolve = _Tokens(
+        {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
+        ctx.arn_of,
+    )
     for spec in part.resources:
         cls = _class(spec.kind)
         inputs = {**resolve.inputs(spec), **extra.get(spec.id, {})}
-        depends = [resolve.made[d] for d in spec.depends_on]
-        resolve.made[spec.id] = cls(
-            scope, spec.id, **_typed(cls, inputs), **({"depends_on": depends} if depends else {})
-        )
+        options: dict[str, Any] = {}
+        if spec.depends_on:
+            options["depends_on"] = [resolve.made[d] for d in spec.depends_on]
+        if spec.ignore_changes:
+            options["lifecycle"] = TerraformResourceLifecycle(
+                ignore_changes=list(spec.ignore_changes)
+            )
+        resolve.made[spec.id] = cls(scope, spec.id, **_typed(cls, inputs), **options)
     resolve.register(part, ctx.arns, ctx.urls)
     return resolve.made

@@ -19,6 +19,8 @@ from cardwatch.blueprint import Handle
 __all__ = [
     "ACCOUNT",
     "KEY_ARN",
+    "PARTITION",
+    "Apply",
     "Arns",
     "Json",
     "Part",
@@ -46,9 +48,19 @@ class Arns:
     handle: Handle
 
 
-#: the data key's ARN, and the deploying account's id
+@dataclass(frozen=True, slots=True)
+class Apply:
+    """``function(value)`` once the renderer knows ``value`` (the account's id, for a
+    policy that writes it into ARNs)."""
+
+    function: Callable[[Any], Any]
+    value: Ref
+
+
+#: the data key's ARN, the deploying account's id, and its partition
 KEY_ARN = Ref("@key")
 ACCOUNT = Ref("@account")
+PARTITION = Ref("@partition")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +88,8 @@ class Resource:
     inputs: Mapping[str, Any]
     #: ids of specs this one must follow
     depends_on: tuple[str, ...] = field(default=())
+    #: inputs the deployment sets once: later changes (the team's) stand
+    ignore_changes: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +129,7 @@ class Resolver:
             Arns: lambda found: self.arns(found.handle),
             Text: lambda text: self.text([self(part) for part in text.parts]),
             Json: lambda doc: self.json(self(doc.document), compact=doc.compact),
+            Apply: lambda later: self.apply(later.function, self(later.value)),
         }
         return written[type(value)](value) if type(value) in written else value
 
@@ -132,6 +147,9 @@ class Resolver:
         raise NotImplementedError
 
     def json(self, document: Any, *, compact: bool) -> Any:
+        raise NotImplementedError
+
+    def apply(self, function: Callable[[Any], Any], value: Any) -> Any:
         raise NotImplementedError
 
 

@@ -4,6 +4,7 @@ references as Outputs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -19,6 +20,10 @@ PULUMI_TYPES: dict[str, Any] = {
     "aws_cloudwatch_metric_alarm": aws.cloudwatch.MetricAlarm,
     "aws_dynamodb_table": aws.dynamodb.Table,
     "aws_cloudwatch_log_group": aws.cloudwatch.LogGroup,
+    "aws_kms_key": aws.kms.Key,
+    "aws_kms_alias": aws.kms.Alias,
+    "aws_ssm_parameter": aws.ssm.Parameter,
+    "aws_api_gateway_api_key": aws.apigateway.ApiKey,
     "aws_sqs_queue": aws.sqs.Queue,
     "aws_sqs_queue_policy": aws.sqs.QueuePolicy,
     "aws_sns_topic": aws.sns.Topic,
@@ -44,13 +49,19 @@ class _Outputs(Resolver):
     def json(self, document: Any, *, compact: bool) -> pulumi.Output[str]:
         return pulumi.Output.from_input(document).apply(lambda d: dumps(d, compact=compact))
 
+    def apply(self, function: Callable[[Any], Any], value: Any) -> pulumi.Output[Any]:
+        return pulumi.Output.from_input(value).apply(function)
+
 
 def render(
     parent: pulumi.Resource, ctx: Context, part: Part, **extra: dict[str, Any]
 ) -> dict[str, Any]:
     """Make every resource of ``part`` as a child of ``parent`` and register its handles;
     ``extra``: inputs by spec id the caller adds. Returns the resources by id."""
-    resolve = _Outputs({"@key": ctx.key_arn, "@account": ctx.account_id}, ctx.arn_of)
+    resolve = _Outputs(
+        {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
+        ctx.arn_of,
+    )
     for spec in part.resources:
         inputs = {PULUMI_NAMES.get((spec.kind, k), k): v for k, v in resolve.inputs(spec).items()}
         inputs.update(extra.get(spec.id, {}))
@@ -58,7 +69,9 @@ def render(
             spec.id,
             **inputs,
             opts=pulumi.ResourceOptions(
-                parent=parent, depends_on=[resolve.made[d] for d in spec.depends_on]
+                parent=parent,
+                depends_on=[resolve.made[d] for d in spec.depends_on],
+                ignore_changes=list(spec.ignore_changes) or None,
             ),
         )
     resolve.register(part, ctx.arns, ctx.urls)
