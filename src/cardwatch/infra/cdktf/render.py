@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import AssetType, TerraformAsset, TerraformResourceLifecycle
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -24,7 +24,9 @@ def _class(kind: str) -> Any:
     """``aws_cloudwatch_metric_alarm`` -> ``cloudwatch_metric_alarm.CloudwatchMetricAlarm``."""
     name = kind.removeprefix("aws_")
     module = importlib.import_module(f"cdktf_cdktf_provider_aws.{name}")
-    return getattr(module, "".join(part.title() for part in name.split("_")))
+    title = "".join(part.title() for part in name.split("_"))
+    # where a nested block of another resource took the name, the provider adds an A
+    return getattr(module, f"{title}A", None) or getattr(module, title)
 
 
 @cache
@@ -51,8 +53,10 @@ def _struct(hint: Any) -> Any:
 def _typed(cls: Any, inputs: dict[str, Any]) -> dict[str, Any]:
     """``inputs`` with each nested block made the struct ``cls`` takes there."""
     hints, typed = _hints(cls), {}
-    for name, value in inputs.items():
+    for name, given in inputs.items():
         struct = _struct(hints.get(name))
+        # provider 5 writes some single blocks as a list of one
+        value = [given] if isinstance(struct, list) and isinstance(given, dict) else given
         if isinstance(struct, list) and isinstance(value, list):
             typed[name] = [
                 struct[0](**_typed(struct[0], v)) if isinstance(v, dict) else v for v in value
@@ -65,6 +69,14 @@ def _typed(cls: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Tokens(Resolver):
+    scope: Construct
+
+    current: str = ""
+
+    def asset(self, path: str) -> str:
+        made = TerraformAsset(self.scope, f"{self.current}-asset", path=path, type=AssetType.FILE)
+        return str(made.path)
+
     def text(self, parts: list[Any]) -> str:
         return "".join(str(part) for part in parts)  # tokens are strings
 
@@ -84,7 +96,9 @@ def render(
         {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
         ctx.arn_of,
     )
+    resolve.scope = scope
     for spec in part.resources:
+        resolve.current = spec.id
         cls = _class(spec.kind)
         inputs = {**resolve.inputs(spec), **extra.get(spec.id, {})}
         options: dict[str, Any] = {}

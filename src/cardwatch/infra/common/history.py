@@ -1,30 +1,102 @@
-"""What both renderers make of the history store the same way: its lifecycle rules and
-the Glue ARNs its grants name."""
+"""The history store as neutral specs: the decision log past DynamoDB. The bucket the
+table's exports, Athena's results and the training sets go to (data-key-encrypted, each
+kept as long as the blueprint says), the Glue table over the exports' lines, and the
+Athena workgroup that builds training sets (its results encrypted with the data key, a
+cap on each query's scan)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cardwatch.blueprint import HistoryStoreSpec
+from cardwatch.blueprint import Blueprint, Handle
+from cardwatch.infra.common.buckets import lifecycle_rule, private_bucket
+from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, PARTITION, Part, Ref, Resource, Text
 
-__all__ = ["glue_arns", "kept_for"]
+__all__ = ["history_store"]
 
 
-def kept_for(history: HistoryStoreSpec) -> list[tuple[str, str, int]]:
-    """(rule id, prefix, days) for each part of the bucket."""
-    return [
-        ("expire-exports", history.export_prefix, history.export_days),
-        ("expire-query-results", history.results_prefix, history.results_days),
-        ("expire-training-sets", history.training_prefix, history.training_days),
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _lower(document: dict[str, Any]) -> dict[str, Any]:
+    """Glue's API names (``StorageDescriptor``, ``SerdeInfo``) as Terraform's inputs."""
+    names = {"SerdeInfo": "ser_de_info"}
+    lowered: dict[str, Any] = {}
+    for key, value in document.items():
+        name = names.get(key) or _snake(key)
+        if isinstance(value, dict) and key != "Parameters":  # a map's keys are data
+            lowered[name] = _lower(value)
+        elif isinstance(value, list):
+            lowered[name] = [_lower(v) if isinstance(v, dict) else v for v in value]
+        else:
+            lowered[name] = value
+    return lowered
+
+
+def history_store(blueprint: Blueprint) -> Part:
+    history = blueprint.history_store
+    rules = [
+        lifecycle_rule(rule_id, f"{prefix}/", expiration={"days": days})
+        for rule_id, prefix, days in (
+            ("expire-exports", history.export_prefix, history.export_days),
+            ("expire-query-results", history.results_prefix, history.results_days),
+            ("expire-training-sets", history.training_prefix, history.training_days),
+        )
     ]
-
-
-def glue_arns(history: HistoryStoreSpec, partition: str, region: str, account: Any) -> list[Any]:
-    """The catalog, the database and the table (Glue authorizes a table's calls on all
-    three); ``account``: the renderer's token or string for the account id."""
-    base = f"arn:{partition}:glue:{region}:{account}"
-    return [
-        f"{base}:catalog",
-        f"{base}:database/{history.database}",
-        f"{base}:table/{history.database}/{history.table}",
-    ]
+    rules.append(
+        lifecycle_rule(
+            "abort-incomplete-uploads",
+            "",
+            abort_incomplete_multipart_upload={"days_after_initiation": history.abort_upload_days},
+        )
+    )
+    table = _lower(history.glue_table_input())
+    table.pop("name", None)
+    bucket = Ref("history-bucket")
+    glue = Text(("arn:", PARTITION, f":glue:{blueprint.region}:", ACCOUNT))
+    return Part(
+        (
+            *private_bucket(history.bucket, rules, prefix="history-"),
+            Resource("aws_glue_catalog_database", "database", {"name": history.database}),
+            Resource(
+                "aws_glue_catalog_table",
+                "exports-table",
+                {"name": history.table, "database_name": Ref("database", "name"), **table},
+            ),
+            Resource(
+                "aws_athena_workgroup",
+                "workgroup",
+                {
+                    "name": history.workgroup,
+                    "force_destroy": True,
+                    "configuration": {
+                        "enforce_workgroup_configuration": True,
+                        "publish_cloudwatch_metrics_enabled": True,
+                        "bytes_scanned_cutoff_per_query": history.bytes_scanned_cutoff,
+                        "engine_version": {"selected_engine_version": "Athena engine version 3"},
+                        "result_configuration": {
+                            "output_location": history.results_location,
+                            "encryption_configuration": {
+                                "encryption_option": "SSE_KMS",
+                                "kms_key_arn": KEY_ARN,
+                            },
+                        },
+                    },
+                },
+            ),
+        ),
+        arns={
+            Handle.HISTORY_BUCKET: [bucket],
+            Handle.HISTORY_EXPORTS: [Text((bucket, f"/{history.export_prefix}/*"))],
+            Handle.HISTORY_RESULTS: [Text((bucket, f"/{history.results_prefix}/*"))],
+            Handle.HISTORY_TRAINING: [Text((bucket, f"/{history.training_prefix}/*"))],
+            # Glue authorizes a table's calls on the catalog, the database and the table
+            Handle.HISTORY_CATALOG: [
+                Text((glue, ":catalog")),
+                Text((glue, f":database/{history.database}")),
+                Text((glue, f":table/{history.database}/{history.table}")),
+            ],
+            Handle.HISTORY_WORKGROUP: [Ref("workgroup")],
+        },
+    )

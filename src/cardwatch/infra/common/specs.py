@@ -22,6 +22,7 @@ __all__ = [
     "PARTITION",
     "Apply",
     "Arns",
+    "Asset",
     "Json",
     "Part",
     "Ref",
@@ -57,6 +58,13 @@ class Apply:
     value: Ref
 
 
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A file the deployment uploads (a package): each tool's own asset of it."""
+
+    path: str
+
+
 #: the data key's ARN, the deploying account's id, and its partition
 KEY_ARN = Ref("@key")
 ACCOUNT = Ref("@account")
@@ -67,7 +75,7 @@ PARTITION = Ref("@partition")
 class Text:
     """A string joined from literals and :class:`Ref` values."""
 
-    parts: tuple[str | Ref, ...]
+    parts: tuple[str | Ref | Text, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +138,7 @@ class Resolver:
             Text: lambda text: self.text([self(part) for part in text.parts]),
             Json: lambda doc: self.json(self(doc.document), compact=doc.compact),
             Apply: lambda later: self.apply(later.function, self(later.value)),
+            Asset: lambda asset: self.asset(asset.path),
         }
         return written[type(value)](value) if type(value) in written else value
 
@@ -150,6 +159,9 @@ class Resolver:
         raise NotImplementedError
 
     def apply(self, function: Callable[[Any], Any], value: Any) -> Any:
+        raise NotImplementedError
+
+    def asset(self, path: str) -> Any:
         raise NotImplementedError
 
 

@@ -24,6 +24,18 @@ PULUMI_TYPES: dict[str, Any] = {
     "aws_kms_alias": aws.kms.Alias,
     "aws_ssm_parameter": aws.ssm.Parameter,
     "aws_api_gateway_api_key": aws.apigateway.ApiKey,
+    "aws_s3_bucket": aws.s3.Bucket,
+    "aws_s3_bucket_server_side_encryption_configuration": (
+        aws.s3.BucketServerSideEncryptionConfiguration
+    ),
+    "aws_s3_bucket_public_access_block": aws.s3.BucketPublicAccessBlock,
+    "aws_s3_bucket_lifecycle_configuration": aws.s3.BucketLifecycleConfiguration,
+    "aws_s3_bucket_policy": aws.s3.BucketPolicy,
+    "aws_s3_bucket_versioning": aws.s3.BucketVersioning,
+    "aws_s3_object": aws.s3.BucketObjectv2,
+    "aws_glue_catalog_database": aws.glue.CatalogDatabase,
+    "aws_glue_catalog_table": aws.glue.CatalogTable,
+    "aws_athena_workgroup": aws.athena.Workgroup,
     "aws_sqs_queue": aws.sqs.Queue,
     "aws_sqs_queue_policy": aws.sqs.QueuePolicy,
     "aws_sns_topic": aws.sns.Topic,
@@ -38,6 +50,8 @@ PULUMI_NAMES = {
     ("aws_cloudwatch_metric_alarm", "metric_query"): "metric_queries",
     ("aws_sns_topic_subscription", "topic_arn"): "topic",
     ("aws_dynamodb_table", "attribute"): "attributes",
+    ("aws_s3_bucket_lifecycle_configuration", "rule"): "rules",
+    ("aws_s3_bucket_server_side_encryption_configuration", "rule"): "rules",
     ("aws_dynamodb_table", "global_secondary_index"): "global_secondary_indexes",
 }
 
@@ -51,6 +65,9 @@ class _Outputs(Resolver):
 
     def apply(self, function: Callable[[Any], Any], value: Any) -> pulumi.Output[Any]:
         return pulumi.Output.from_input(value).apply(function)
+
+    def asset(self, path: str) -> pulumi.FileAsset:
+        return pulumi.FileAsset(path)
 
 
 def render(
