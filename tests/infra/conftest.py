@@ -42,9 +42,7 @@ def pulumi_stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return recorder
 
 
-@pytest.fixture(scope="session")
-def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The Pulumi program rendering the CDKTF deployment's blueprint, for parity."""
+def _pulumi_rendering(blueprint: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     import pulumi  # noqa: PLC0415
 
     from tests.support.pulumi_harness import Recorder  # noqa: PLC0415
@@ -53,7 +51,6 @@ def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempP
     pulumi.runtime.set_mocks(recorder, project="cardwatch", stack="parity", preview=False)
     from cardwatch.infra.pulumi.program import build  # noqa: PLC0415
 
-    blueprint = blueprint_for("cdktf", "dev")
     build_dir = tmp_path_factory.mktemp("pulumi-parity-build")
 
     @pulumi.runtime.test
@@ -64,6 +61,20 @@ def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempP
     run()
     recorder.blueprint = blueprint
     return recorder
+
+
+@pytest.fixture(scope="session")
+def pulumi_with_cdktf_settings(pulumi_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The Pulumi program rendering the CDKTF deployment's blueprint, for parity."""
+    return _pulumi_rendering(blueprint_for("cdktf", "dev"), tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def pulumi_with_cdktf_vpc_settings(
+    cdktf_vpc_stack: Synthesized, tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    """The Pulumi program rendering the CDKTF VPC rendering's blueprint, for parity."""
+    return _pulumi_rendering(cdktf_vpc_stack.blueprint, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,18 @@ def test_same_blueprint_same_inputs_for_every_resource(
     assert differences(ours, theirs) == []
 
 
+def test_the_vpc_rendering_too_has_the_same_inputs_for_every_resource(
+    cdktf_vpc_stack: Synthesized, pulumi_with_cdktf_vpc_settings: Any
+) -> None:
+    """Functions in a VPC, the account's API Gateway role: the parts the default leaves out."""
+    ours, theirs = (
+        cdktf_view(cdktf_vpc_stack.document),
+        pulumi_view(pulumi_with_cdktf_vpc_settings.resources),
+    )
+    assert ("aws_vpc", "vpc") in ours and ("aws_api_gateway_account", "account") not in ours
+    assert differences(ours, theirs) == []
+
+
 def test_the_rendered_view_sees_a_drift_in_any_input(
     cdktf_stack: Synthesized, pulumi_with_cdktf_settings: Any
 ) -> None:

@@ -161,7 +161,7 @@ def _walk(value: Any, text: Any, key: Any = lambda k: k) -> Any:
 
 
 #: What the Pulumi mocks answer for an output no input sets, by Terraform attribute.
-_MOCKED_ATTRIBUTES = {"root_resource_id": "root"}
+_MOCKED_ATTRIBUTES = {"root_resource_id": "root", "prefix_list_id": "pl-1234"}
 
 
 def cdktf_view(document: dict[str, Any]) -> View:
