@@ -88,19 +88,21 @@ class _Tokens(Resolver):
 
 
 def render(
-    scope: Construct, ctx: StackContext, part: Part, **extra: dict[str, Any]
+    scope: Construct, ctx: StackContext, part: Part, given: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Make every resource of ``part`` under ``scope`` and register its handles;
-    ``extra``: inputs by spec id the caller adds. Returns the constructs by id."""
+    ``given``: other parts' resources its specs name, by the ids they use. Returns the
+    constructs by id."""
     resolve = _Tokens(
         {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
         ctx.arn_of,
     )
     resolve.scope = scope
+    resolve.made.update(given or {})
     for spec in part.resources:
         resolve.current = spec.id
         cls = _class(spec.kind)
-        inputs = {**resolve.inputs(spec), **extra.get(spec.id, {})}
+        inputs = resolve.inputs(spec)
         options: dict[str, Any] = {}
         if spec.depends_on:
             options["depends_on"] = [resolve.made[d] for d in spec.depends_on]

@@ -44,9 +44,10 @@ class Ref:
 
 @dataclass(frozen=True, slots=True)
 class Arns:
-    """The ARNs another part registered for a handle (a list)."""
+    """The ARNs another part registered for a handle: the list, or the one at ``index``."""
 
     handle: Handle
+    index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +135,11 @@ class Resolver:
             return [self(v) for v in value]
         written: dict[type, Callable[[Any], Any]] = {
             Ref: self.ref,
-            Arns: lambda found: self.arns(found.handle),
+            Arns: lambda found: (
+                self.arns(found.handle)
+                if found.index is None
+                else self.arns(found.handle)[found.index]
+            ),
             Text: lambda text: self.text([self(part) for part in text.parts]),
             Json: lambda doc: self.json(self(doc.document), compact=doc.compact),
             Apply: lambda later: self.apply(later.function, self(later.value)),

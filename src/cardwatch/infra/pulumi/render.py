@@ -10,10 +10,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.infra.common.specs import Part, Resolver, dumps
+from cardwatch.infra.common.specs import Part, Ref, Resolver, dumps
 from cardwatch.infra.pulumi.base import Context
 
-__all__ = ["PULUMI_NAMES", "PULUMI_TYPES", "render"]
+__all__ = ["PULUMI_ATTRIBUTES", "PULUMI_NAMES", "PULUMI_TYPES", "render"]
 
 #: Terraform's type -> the Pulumi provider's class, for the types the specs use
 PULUMI_TYPES: dict[str, Any] = {
@@ -46,6 +46,12 @@ PULUMI_TYPES: dict[str, Any] = {
     "aws_vpc_security_group_ingress_rule": aws.vpc.SecurityGroupIngressRule,
     "aws_vpc_security_group_egress_rule": aws.vpc.SecurityGroupEgressRule,
     "aws_flow_log": aws.ec2.FlowLog,
+    "aws_cloudwatch_event_bus": aws.cloudwatch.EventBus,
+    "aws_cloudwatch_event_rule": aws.cloudwatch.EventRule,
+    "aws_cloudwatch_event_target": aws.cloudwatch.EventTarget,
+    "aws_pipes_pipe": aws.pipes.Pipe,
+    "aws_scheduler_schedule": aws.scheduler.Schedule,
+    "aws_lambda_permission": aws.lambda_.Permission,
     "aws_sqs_queue": aws.sqs.Queue,
     "aws_sqs_queue_policy": aws.sqs.QueuePolicy,
     "aws_sns_topic": aws.sns.Topic,
@@ -54,12 +60,16 @@ PULUMI_TYPES: dict[str, Any] = {
     "aws_iam_role_policy": aws.iam.RolePolicy,
     "aws_xray_resource_policy": aws.xray.ResourcePolicy,
 }
+#: Terraform's attribute -> the Pulumi provider's, where they differ
+PULUMI_ATTRIBUTES = {"function_name": "name"}
 #: (Terraform's type, its input) -> the Pulumi provider's name for it, where they differ
 PULUMI_NAMES = {
     ("aws_cloudwatch_metric_alarm", "alarm_name"): "name",
     ("aws_cloudwatch_metric_alarm", "metric_query"): "metric_queries",
     ("aws_sns_topic_subscription", "topic_arn"): "topic",
     ("aws_dynamodb_table", "attribute"): "attributes",
+    ("aws_pipes_pipe", "filter"): "filters",
+    ("aws_lambda_permission", "function_name"): "function",
     ("aws_s3_bucket_lifecycle_configuration", "rule"): "rules",
     ("aws_s3_bucket_server_side_encryption_configuration", "rule"): "rules",
     ("aws_dynamodb_table", "global_secondary_index"): "global_secondary_indexes",
@@ -67,6 +77,10 @@ PULUMI_NAMES = {
 
 
 class _Outputs(Resolver):
+    def ref(self, ref: Ref) -> Any:
+        # the provider's attribute, where its name is not Terraform's
+        return super().ref(Ref(ref.resource, PULUMI_ATTRIBUTES.get(ref.attribute, ref.attribute)))
+
     def text(self, parts: list[Any]) -> pulumi.Output[str]:
         return pulumi.Output.concat(*parts)
 
@@ -80,18 +94,28 @@ class _Outputs(Resolver):
         return pulumi.FileAsset(path)
 
 
+def _renamed(kind: str, value: Any) -> Any:
+    """``value`` with the Pulumi provider's names for Terraform's, at every depth."""
+    if isinstance(value, dict):
+        return {PULUMI_NAMES.get((kind, k), k): _renamed(kind, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(kind, v) for v in value]
+    return value
+
+
 def render(
-    parent: pulumi.Resource, ctx: Context, part: Part, **extra: dict[str, Any]
+    parent: pulumi.Resource, ctx: Context, part: Part, given: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Make every resource of ``part`` as a child of ``parent`` and register its handles;
-    ``extra``: inputs by spec id the caller adds. Returns the resources by id."""
+    ``given``: other parts' resources its specs name, by the ids they use. Returns the
+    resources by id."""
     resolve = _Outputs(
         {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
         ctx.arn_of,
     )
+    resolve.made.update(given or {})
     for spec in part.resources:
-        inputs = {PULUMI_NAMES.get((spec.kind, k), k): v for k, v in resolve.inputs(spec).items()}
-        inputs.update(extra.get(spec.id, {}))
+        inputs = _renamed(spec.kind, resolve.inputs(spec))
         resolve.made[spec.id] = PULUMI_TYPES[spec.kind](
             spec.id,
             **inputs,
