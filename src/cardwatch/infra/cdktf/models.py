@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -19,4 +17,4 @@ class ModelStore(Construct):
         super().__init__(scope, id_)
         made = render(self, ctx, model_store(ctx.blueprint, training))
         self.bucket, self.package = made["bucket"], made["training-package-object"]
-        self.package_hash = base64.b64encode(bytes.fromhex(training.sha256)).decode()
+        self.training = training

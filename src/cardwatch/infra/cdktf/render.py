@@ -72,10 +72,15 @@ class _Tokens(Resolver):
     scope: Construct
 
     current: str = ""
+    assets: dict[str, str]
 
-    def asset(self, path: str) -> str:
-        made = TerraformAsset(self.scope, f"{self.current}-asset", path=path, type=AssetType.FILE)
-        return str(made.path)
+    def asset(self, path: str, *, archive: bool) -> str:
+        if path not in self.assets:  # one copy in cdktf.out, whoever names it
+            made = TerraformAsset(
+                self.scope, f"{self.current}-asset", path=path, type=AssetType.FILE
+            )
+            self.assets[path] = str(made.path)
+        return self.assets[path]
 
     def text(self, parts: list[Any]) -> str:
         return "".join(str(part) for part in parts)  # tokens are strings
@@ -96,8 +101,9 @@ def render(
     resolve = _Tokens(
         {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
         ctx.arn_of,
+        ctx.output_of,
     )
-    resolve.scope = scope
+    resolve.scope, resolve.assets = scope, {}
     resolve.made.update(given or {})
     for spec in part.resources:
         resolve.current = spec.id

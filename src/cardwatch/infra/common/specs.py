@@ -29,6 +29,7 @@ __all__ = [
     "Resolver",
     "Resource",
     "Text",
+    "Url",
     "dumps",
 ]
 
@@ -39,7 +40,8 @@ class Ref:
     before it), or, with ``@``, what the renderer's context holds."""
 
     resource: str
-    attribute: str = "arn"
+    #: None: the given value itself (a list of another part's ids)
+    attribute: str | None = "arn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +63,18 @@ class Apply:
 
 @dataclass(frozen=True, slots=True)
 class Asset:
-    """A file the deployment uploads (a package): each tool's own asset of it."""
+    """A file the deployment uploads (a package): each tool's own asset of it;
+    ``archive``: a zip the tool uploads as it is (a function's code)."""
 
     path: str
+    archive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Url:
+    """What another part registered as a handle's URL, ARN or id (for an environment)."""
+
+    handle: Handle
 
 
 #: the data key's ARN, the deploying account's id, and its partition
@@ -116,23 +127,35 @@ class Resolver:
     """A spec's inputs with every :class:`Ref`, :class:`Text` and :class:`Json` made the
     renderer's own value; a renderer says how it joins text and writes JSON."""
 
-    def __init__(self, context: Mapping[str, Any], arns: Callable[[Handle], list[Any]]) -> None:
+    def __init__(
+        self,
+        context: Mapping[str, Any],
+        arns: Callable[[Handle], list[Any]],
+        outputs: Callable[[Handle], Any],
+    ) -> None:
         #: ``@key``, ``@account``: what the renderer's context holds
         self.context = context
-        self.arns = arns
+        self.arns, self.outputs = arns, outputs
         #: the resources made so far, by spec id
         self.made: dict[str, Any] = {}
 
     def ref(self, ref: Ref) -> Any:
         if ref.resource.startswith("@"):
             return self.context[ref.resource]
-        return getattr(self.made[ref.resource], ref.attribute)
+        target = self.made[ref.resource]
+        return target if ref.attribute is None else getattr(target, ref.attribute)
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, Mapping):
             return {k: self(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [self(v) for v in value]
+            spliced: list[Any] = []
+            for item in value:  # a handle's ARNs inside a list are its items
+                if isinstance(item, Arns) and item.index is None:
+                    spliced.extend(self(item))
+                else:
+                    spliced.append(self(item))
+            return spliced
         written: dict[type, Callable[[Any], Any]] = {
             Ref: self.ref,
             Arns: lambda found: (
@@ -143,7 +166,8 @@ class Resolver:
             Text: lambda text: self.text([self(part) for part in text.parts]),
             Json: lambda doc: self.json(self(doc.document), compact=doc.compact),
             Apply: lambda later: self.apply(later.function, self(later.value)),
-            Asset: lambda asset: self.asset(asset.path),
+            Asset: lambda asset: self.asset(asset.path, archive=asset.archive),
+            Url: lambda url: self.outputs(url.handle),
         }
         return written[type(value)](value) if type(value) in written else value
 
@@ -166,7 +190,7 @@ class Resolver:
     def apply(self, function: Callable[[Any], Any], value: Any) -> Any:
         raise NotImplementedError
 
-    def asset(self, path: str) -> Any:
+    def asset(self, path: str, *, archive: bool) -> Any:
         raise NotImplementedError
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import pulumi
 
 from cardwatch.infra.common.models import model_store
@@ -23,5 +21,5 @@ class ModelStore(pulumi.ComponentResource):
         super().__init__("cardwatch:index:ModelStore", name, None, opts)
         made = render(self, ctx, model_store(ctx.blueprint, training))
         self.bucket, self.package = made["bucket"], made["training-package-object"]
-        self.package_hash = base64.b64encode(bytes.fromhex(training.sha256)).decode()
+        self.training = training
         self.register_outputs({"bucket": self.bucket.id})

@@ -52,6 +52,9 @@ PULUMI_TYPES: dict[str, Any] = {
     "aws_pipes_pipe": aws.pipes.Pipe,
     "aws_scheduler_schedule": aws.scheduler.Schedule,
     "aws_lambda_permission": aws.lambda_.Permission,
+    "aws_lambda_function": aws.lambda_.Function,
+    "aws_lambda_function_event_invoke_config": aws.lambda_.FunctionEventInvokeConfig,
+    "aws_lambda_event_source_mapping": aws.lambda_.EventSourceMapping,
     "aws_sqs_queue": aws.sqs.Queue,
     "aws_sqs_queue_policy": aws.sqs.QueuePolicy,
     "aws_sns_topic": aws.sns.Topic,
@@ -70,6 +73,9 @@ PULUMI_NAMES = {
     ("aws_dynamodb_table", "attribute"): "attributes",
     ("aws_pipes_pipe", "filter"): "filters",
     ("aws_lambda_permission", "function_name"): "function",
+    ("aws_lambda_function", "function_name"): "name",
+    ("aws_lambda_function", "filename"): "code",
+    ("aws_lambda_event_source_mapping", "filter"): "filters",
     ("aws_s3_bucket_lifecycle_configuration", "rule"): "rules",
     ("aws_s3_bucket_server_side_encryption_configuration", "rule"): "rules",
     ("aws_dynamodb_table", "global_secondary_index"): "global_secondary_indexes",
@@ -79,7 +85,8 @@ PULUMI_NAMES = {
 class _Outputs(Resolver):
     def ref(self, ref: Ref) -> Any:
         # the provider's attribute, where its name is not Terraform's
-        return super().ref(Ref(ref.resource, PULUMI_ATTRIBUTES.get(ref.attribute, ref.attribute)))
+        attribute = ref.attribute and PULUMI_ATTRIBUTES.get(ref.attribute, ref.attribute)
+        return super().ref(Ref(ref.resource, attribute))
 
     def text(self, parts: list[Any]) -> pulumi.Output[str]:
         return pulumi.Output.concat(*parts)
@@ -90,8 +97,8 @@ class _Outputs(Resolver):
     def apply(self, function: Callable[[Any], Any], value: Any) -> pulumi.Output[Any]:
         return pulumi.Output.from_input(value).apply(function)
 
-    def asset(self, path: str) -> pulumi.FileAsset:
-        return pulumi.FileAsset(path)
+    def asset(self, path: str, *, archive: bool) -> pulumi.FileAsset | pulumi.FileArchive:
+        return pulumi.FileArchive(path) if archive else pulumi.FileAsset(path)
 
 
 def _renamed(kind: str, value: Any) -> Any:
@@ -112,6 +119,7 @@ def render(
     resolve = _Outputs(
         {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
         ctx.arn_of,
+        ctx.output_of,
     )
     resolve.made.update(given or {})
     for spec in part.resources:
