@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from cdktf import AssetType, TerraformAsset, TerraformResourceLifecycle
+from cdktf import AssetType, Fn, TerraformAsset, TerraformResourceLifecycle
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -85,6 +85,9 @@ class _Tokens(Resolver):
     def text(self, parts: list[Any]) -> str:
         return "".join(str(part) for part in parts)  # tokens are strings
 
+    def digest(self, values: list[Any]) -> str:
+        return str(Fn.sha1(Fn.jsonencode(values)))  # Terraform computes it at apply
+
     def json(self, document: Any, *, compact: bool) -> str:
         return dumps(document, compact=compact)  # CDKTF resolves the tokens inside
 
@@ -112,9 +115,10 @@ def render(
         options: dict[str, Any] = {}
         if spec.depends_on:
             options["depends_on"] = [resolve.made[d] for d in spec.depends_on]
-        if spec.ignore_changes:
+        if spec.ignore_changes or spec.replace_first:
             options["lifecycle"] = TerraformResourceLifecycle(
-                ignore_changes=list(spec.ignore_changes)
+                ignore_changes=list(spec.ignore_changes) or None,
+                create_before_destroy=spec.replace_first or None,
             )
         resolve.made[spec.id] = cls(scope, spec.id, **_typed(cls, inputs), **options)
     resolve.register(part, ctx.arns, ctx.urls)

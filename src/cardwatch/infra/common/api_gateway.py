@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
+from cardwatch.blueprint import ApiLogging, Blueprint, Handle
+from cardwatch.infra.common.policies import assume_role_policy
+from cardwatch.infra.common.specs import (
+    ACCOUNT,
+    KEY_ARN,
+    Apply,
+    Digest,
+    Json,
+    Part,
+    Ref,
+    Resource,
+    Text,
+    Url,
+)
 from cardwatch.schema import gateway_model_text
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "BAD_REQUEST_BODY_TEMPLATE",
+    "INGEST",
     "MODELS",
     "READ_PARAMETERS",
     "REVIEW_PARAMETERS",
     "ROUTES",
     "served_hash",
+    "transaction_api",
 ]
 
 #: One JSON line per request in the access log.
@@ -63,3 +80,328 @@ def served_hash() -> str:
         "access_log_format": ACCESS_LOG_FORMAT,
     }
     return hashlib.sha256(json.dumps(served, sort_keys=True).encode()).hexdigest()
+
+
+#: the ingest function, another part's: its id among the API's specs
+INGEST = "function:ingest"
+
+
+def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]:
+    """The resources, methods and integrations; what the deployment follows (their
+    ids, the integrations' URIs, the models' ids) and the ids it must follow."""
+    api = Ref("api", "id")
+    made = [
+        Resource(
+            "aws_api_gateway_request_validator",
+            "validator",
+            {"rest_api_id": api, "name": "body", "validate_request_body": True},
+        ),
+        *(
+            Resource(
+                "aws_api_gateway_model",
+                f"{name.lower()}-model",
+                {
+                    "rest_api_id": api,
+                    "name": name,
+                    "content_type": "application/json",
+                    "schema": gateway_model_text(file),
+                },
+            )
+            for name, file in MODELS
+        ),
+    ]
+    paths = (
+        ("transactions", Ref("api", "root_resource_id"), "transactions"),
+        ("transaction", Ref("transactions", "id"), "{transaction_id}"),
+        ("label", Ref("transaction", "id"), "label"),
+        ("reviews", Ref("api", "root_resource_id"), "reviews"),
+    )
+    made += [
+        Resource(
+            "aws_api_gateway_resource",
+            logical,
+            {"rest_api_id": api, "parent_id": parent, "path_part": part},
+        )
+        for logical, parent, part in paths
+    ]
+    served: list[Any] = []
+    follows: list[str] = []
+    # the processor's POST, and the analysts' routes (their key): labels, a case, the
+    # open review queue; a body is checked against its model, a GET's parameters by the
+    # function
+    for name, resource, verb, model in (
+        ("post-transaction", "transactions", "POST", "Transaction"),
+        ("post-label", "label", "POST", "Label"),
+        ("get-transaction", "transaction", "GET", None),
+        ("get-reviews", "reviews", "GET", None),
+    ):
+        checks: dict[str, Any] = (
+            {"request_parameters": READ_PARAMETERS[name]}
+            if model is None
+            else {
+                "request_validator_id": Ref("validator", "id"),
+                "request_models": {"application/json": Ref(f"{model.lower()}-model", "name")},
+            }
+        )
+        made += [
+            Resource(
+                "aws_api_gateway_method",
+                name,
+                {
+                    "rest_api_id": api,
+                    "resource_id": Ref(resource, "id"),
+                    "http_method": verb,
+                    "authorization": "NONE",
+                    "api_key_required": True,
+                    **checks,
+                },
+            ),
+            Resource(
+                "aws_api_gateway_integration",
+                f"{name}-integration",
+                {
+                    "rest_api_id": api,
+                    "resource_id": Ref(resource, "id"),
+                    "http_method": Ref(name, "http_method"),
+                    "type": "AWS_PROXY",
+                    "integration_http_method": "POST",
+                    "uri": Ref(INGEST, "invoke_arn"),
+                },
+            ),
+        ]
+        follows += [name, f"{name}-integration"]
+        served += [Ref(name, "id"), Ref(f"{name}-integration", "id")]
+        served += [Ref(f"{name}-integration", "uri")]
+        served += [] if model is None else [Ref(f"{model.lower()}-model", "id")]
+    return made, served, follows
+
+
+def _permissions() -> list[Resource]:
+    return [
+        Resource(
+            "aws_lambda_permission",
+            logical,
+            {
+                "statement_id": statement,
+                "action": "lambda:InvokeFunction",
+                "function_name": Ref(INGEST, "function_name"),
+                "principal": "apigateway.amazonaws.com",
+                "source_arn": Text((Ref("api", "execution_arn"), route)),
+            },
+        )
+        for logical, statement, route in (
+            ("api-invokes-ingest", "ApiGatewayInvokesIngest", "/*/POST/transactions*"),
+            ("api-reads-cases", "ApiGatewayReadsCases", "/*/GET/transactions/*"),
+            ("api-reads-reviews", "ApiGatewayReadsReviews", "/*/GET/reviews"),
+        )
+    ]
+
+
+def _stage(blueprint: Blueprint) -> list[Resource]:
+    """The stage, its method settings and logs (``api_logging``), and, where this
+    environment provides it, API Gateway's account role."""
+    settings, mode, api = blueprint.settings, blueprint.settings.api_logging, Ref("api", "id")
+    made: list[Resource] = []
+    after: tuple[str, ...] = ()
+    if mode is ApiLogging.OWN:
+        # the account's role: AWS's managed policy, set once the policy is attached; a
+        # destroy resets the account rather than leave it on a deleted role
+        made += [
+            Resource(
+                "aws_iam_role",
+                "api-logs-role",
+                {
+                    "name": blueprint.api_logs_role_name,
+                    "assume_role_policy": Json(
+                        assume_role_policy("apigateway.amazonaws.com", ACCOUNT)
+                    ),
+                },
+            ),
+            Resource(
+                "aws_iam_role_policy_attachment",
+                "api-logs-policy",
+                {
+                    "role": Ref("api-logs-role", "name"),
+                    "policy_arn": blueprint.api_logs_managed_policy,
+                },
+            ),
+            Resource(
+                "aws_api_gateway_account",
+                "account",
+                {"cloudwatch_role_arn": Ref("api-logs-role"), "reset_on_delete": True},
+                depends_on=("api-logs-policy",),
+            ),
+        ]
+        after = ("account",)
+    access: dict[str, Any] = {}
+    if mode.logs:
+        made += [
+            Resource(
+                "aws_cloudwatch_log_group",
+                logical,
+                {
+                    "name": name,
+                    "retention_in_days": settings.log_retention_days,
+                    "kms_key_id": KEY_ARN,
+                },
+            )
+            for logical, name in (
+                ("access-logs", blueprint.api_access_log_group),
+                # the execution logs' group, before API Gateway makes it with no
+                # retention and no key
+                ("execution-logs", Apply(blueprint.api_execution_log_group, api)),
+            )
+        ]
+        access["access_log_settings"] = {
+            "destination_arn": Ref("access-logs"),
+            "format": ACCESS_LOG_FORMAT,
+        }
+    made += [
+        Resource(
+            "aws_api_gateway_stage",
+            "stage",
+            {
+                "rest_api_id": api,
+                "deployment_id": Ref("deployment", "id"),
+                "stage_name": blueprint.api_stage,
+                "xray_tracing_enabled": True,
+                **access,
+            },
+            depends_on=after,
+        ),
+        Resource(
+            "aws_api_gateway_method_settings",
+            "method-settings",
+            {
+                "rest_api_id": api,
+                "stage_name": Ref("stage", "stage_name"),
+                "method_path": "*/*",
+                "settings": {
+                    "metrics_enabled": True,
+                    "logging_level": "ERROR" if mode.logs else "OFF",
+                    "data_trace_enabled": False,
+                    "throttling_rate_limit": settings.api_rate_limit_per_second,
+                    "throttling_burst_limit": settings.api_burst_limit,
+                },
+            },
+            depends_on=after,
+        ),
+    ]
+    return made
+
+
+def _usage_plans(blueprint: Blueprint) -> list[Resource]:
+    """The processor's key in a plan with the settings' throttle (and quota, where they
+    have one); the analysts' key in a plan of its own."""
+    settings = blueprint.settings
+    stages = [{"api_id": Ref("api", "id"), "stage": Ref("stage", "stage_name")}]
+    quota = (
+        {"limit": settings.api_quota_per_day, "period": "DAY"}
+        if settings.api_quota_per_day is not None
+        else None
+    )
+    return [
+        Resource(
+            "aws_api_gateway_usage_plan",
+            "usage-plan",
+            {
+                "name": blueprint.name("fraud-detection-usage-plan"),
+                "api_stages": stages,
+                "quota_settings": quota,
+                "throttle_settings": {
+                    "rate_limit": settings.api_rate_limit_per_second,
+                    "burst_limit": settings.api_burst_limit,
+                },
+            },
+        ),
+        Resource(
+            "aws_api_gateway_api_key",
+            "api-key",
+            {
+                "name": blueprint.api_key_name,
+                "description": blueprint.api_key_description,
+                "enabled": True,
+            },
+        ),
+        Resource(
+            "aws_api_gateway_usage_plan_key",
+            "usage-plan-key",
+            {
+                "key_id": Ref("api-key", "id"),
+                "key_type": "API_KEY",
+                "usage_plan_id": Ref("usage-plan", "id"),
+            },
+        ),
+        Resource(
+            "aws_api_gateway_usage_plan",
+            "analyst-usage-plan",
+            {
+                "name": blueprint.analyst_usage_plan_name,
+                "api_stages": stages,
+                "throttle_settings": {
+                    "rate_limit": blueprint.analyst_rate_limit_per_second,
+                    "burst_limit": blueprint.analyst_burst_limit,
+                },
+            },
+        ),
+        Resource(
+            "aws_api_gateway_usage_plan_key",
+            "analyst-usage-plan-key",
+            {
+                "key_id": Url(Handle.ANALYST_API_KEY),
+                "key_type": "API_KEY",
+                "usage_plan_id": Ref("analyst-usage-plan", "id"),
+            },
+        ),
+    ]
+
+
+def transaction_api(blueprint: Blueprint) -> Part:
+    """The REST API: its models and validator from the one JSON Schema, the routes to the
+    ingest function (:data:`INGEST`, given), the gateway's 400, the deployment (a new one
+    whenever anything the stage serves changes), the stage and the usage plans."""
+    routes, served, follows = _routes(blueprint)
+    bad_request = Resource(
+        "aws_api_gateway_gateway_response",
+        "bad-request-body",
+        {
+            "rest_api_id": Ref("api", "id"),
+            "response_type": "BAD_REQUEST_BODY",
+            "status_code": "400",
+            "response_templates": {"application/json": BAD_REQUEST_BODY_TEMPLATE},
+        },
+    )
+    deployment = Resource(
+        "aws_api_gateway_deployment",
+        "deployment",
+        {
+            "rest_api_id": Ref("api", "id"),
+            "triggers": {
+                "served": served_hash(),
+                "parts": Digest((*served, Ref("bad-request-body", "id"))),
+            },
+        },
+        depends_on=(*follows, "bad-request-body"),
+        replace_first=True,
+    )
+    api = Resource(
+        "aws_api_gateway_rest_api",
+        "api",
+        {
+            "name": blueprint.api_name,
+            "description": "cardwatch: card transactions in, fraud alerts out",
+            "endpoint_configuration": {"types": ["REGIONAL"]},
+        },
+        replace_first=True,
+    )
+    return Part(
+        (
+            api,
+            *routes,
+            bad_request,
+            *_permissions(),
+            deployment,
+            *_stage(blueprint),
+            *_usage_plans(blueprint),
+        )
+    )

@@ -23,6 +23,7 @@ __all__ = [
     "Apply",
     "Arns",
     "Asset",
+    "Digest",
     "Json",
     "Part",
     "Ref",
@@ -71,6 +72,14 @@ class Asset:
 
 
 @dataclass(frozen=True, slots=True)
+class Digest:
+    """A SHA-1 of the JSON list of ``values`` once they are known (a change marker: a
+    new API deployment whenever one of them changes)."""
+
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Url:
     """What another part registered as a handle's URL, ARN or id (for an environment)."""
 
@@ -110,6 +119,8 @@ class Resource:
     depends_on: tuple[str, ...] = field(default=())
     #: inputs the deployment sets once: later changes (the team's) stand
     ignore_changes: tuple[str, ...] = field(default=())
+    #: a replacement is made before the resource it replaces is destroyed
+    replace_first: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +179,7 @@ class Resolver:
             Apply: lambda later: self.apply(later.function, self(later.value)),
             Asset: lambda asset: self.asset(asset.path, archive=asset.archive),
             Url: lambda url: self.outputs(url.handle),
+            Digest: lambda digest: self.digest([self(v) for v in digest.values]),
         }
         return written[type(value)](value) if type(value) in written else value
 
@@ -191,6 +203,9 @@ class Resolver:
         raise NotImplementedError
 
     def asset(self, path: str, *, archive: bool) -> Any:
+        raise NotImplementedError
+
+    def digest(self, values: list[Any]) -> Any:
         raise NotImplementedError
 
 
