@@ -132,3 +132,12 @@ def test_the_defaults_differ_only_where_design_says(
     }
     assert changed["aws_sns_topic_subscription"] == 1
     assert changed.get("aws_cloudwatch_log_group") == 1
+
+
+def test_both_deployments_give_the_same_outputs(cdktf_stack: Synthesized) -> None:
+    """The outputs are written once (infra/common/outputs.py): every one is in the CDKTF
+    stack, as the Pulumi program exports every one by the same loop."""
+    from cardwatch.infra.common.outputs import OUTPUTS  # noqa: PLC0415
+
+    assert set(cdktf_stack.document["output"]) == set(OUTPUTS)
+    assert cdktf_stack.document["output"]["api_url"]["value"].endswith("/transactions")

@@ -101,11 +101,7 @@ def render(
     """Make every resource of ``part`` under ``scope`` and register its handles;
     ``given``: other parts' resources its specs name, by the ids they use. Returns the
     constructs by id."""
-    resolve = _Tokens(
-        {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
-        ctx.arn_of,
-        ctx.output_of,
-    )
+    resolve = _Tokens(ctx)
     resolve.scope, resolve.assets = scope, {}
     resolve.made.update(given or {})
     for spec in part.resources:

@@ -22,6 +22,7 @@ from cardwatch.infra.cdktf.monitoring import Monitoring
 from cardwatch.infra.cdktf.network import PrivateNetwork
 from cardwatch.infra.cdktf.security import Security
 from cardwatch.infra.cdktf.storage import TransactionStore
+from cardwatch.infra.common.outputs import outputs
 from cardwatch.infra.common.packaging import build_lambda_package, build_training_package
 
 #: The AWS provider release the stack is written for (the mirror's, for offline init).
@@ -101,10 +102,12 @@ class CardwatchStack(TerraformStack):
         api = TransactionApi(self, "TransactionApi", ctx, functions.functions["ingest"])
         EventRouting(self, "EventRouting", ctx, functions.functions, channel.queues["failures_dlq"])
         Monitoring(self, "Monitoring", ctx)
-        TerraformOutput(self, "api_url", value=f"{api.url}/transactions")
-        TerraformOutput(self, "api_key_id", value=api.key.id)
-        TerraformOutput(self, "analyst_api_key_id", value=security.analyst_api_key.id)
-        TerraformOutput(self, "alert_topic_arn", value=channel.topic.arn)
-        TerraformOutput(self, "kms_key_arn", value=security.key.arn)
-        TerraformOutput(self, "model_bucket", value=models.bucket.id)
-        TerraformOutput(self, "history_bucket", value=history.bucket.id)
+        parts = {
+            "TransactionApi": api,
+            "Security": security,
+            "AlertChannel": channel,
+            "ModelStore": models,
+            "HistoryStore": history,
+        }
+        for name, value in outputs(parts, lambda value, tail: f"{value}{tail}").items():
+            TerraformOutput(self, name, value=value)

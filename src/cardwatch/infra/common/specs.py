@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cardwatch.blueprint import Handle
 
@@ -134,19 +134,30 @@ class Part:
     urls: Mapping[Handle, Any] = field(default_factory=dict)
 
 
+class RenderContext(Protocol):
+    """What a renderer's context gives its resolver (both tools' contexts have it)."""
+
+    key_arn: Any
+    account_id: Any
+    partition: str
+
+    def arn_of(self, handle: Handle) -> list[Any]: ...
+
+    def output_of(self, handle: Handle) -> Any: ...
+
+
 class Resolver:
     """A spec's inputs with every :class:`Ref`, :class:`Text` and :class:`Json` made the
     renderer's own value; a renderer says how it joins text and writes JSON."""
 
-    def __init__(
-        self,
-        context: Mapping[str, Any],
-        arns: Callable[[Handle], list[Any]],
-        outputs: Callable[[Handle], Any],
-    ) -> None:
-        #: ``@key``, ``@account``: what the renderer's context holds
-        self.context = context
-        self.arns, self.outputs = arns, outputs
+    def __init__(self, ctx: RenderContext) -> None:
+        #: what the renderer's context holds, by the ids of :data:`KEY_ARN` and the rest
+        self.context = {
+            KEY_ARN.resource: ctx.key_arn,
+            ACCOUNT.resource: ctx.account_id,
+            PARTITION.resource: ctx.partition,
+        }
+        self.arns, self.outputs = ctx.arn_of, ctx.output_of
         #: the resources made so far, by spec id
         self.made: dict[str, Any] = {}
 

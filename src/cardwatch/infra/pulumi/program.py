@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from cardwatch.blueprint import Blueprint, blueprint_for
+from cardwatch.infra.common.outputs import outputs
 from cardwatch.infra.common.packaging import build_lambda_package, build_training_package
 from cardwatch.infra.common.settings import SETTINGS, overrides
 from cardwatch.infra.pulumi.api import TransactionApi
@@ -86,10 +87,6 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
         opts,
     )
     parts["Monitoring"] = Monitoring("monitoring", ctx, opts)
-    pulumi.export("api_url", parts["TransactionApi"].url.apply(lambda u: f"{u}/transactions"))
-    pulumi.export("api_key_id", parts["TransactionApi"].key.id)
-    pulumi.export("analyst_api_key_id", parts["Security"].analyst_api_key.id)
-    pulumi.export("alert_topic_arn", parts["AlertChannel"].topic.arn)
-    pulumi.export("model_bucket", models.bucket.id)
-    pulumi.export("history_bucket", parts["HistoryStore"].bucket.id)
+    for name, value in outputs(parts, pulumi.Output.concat).items():
+        pulumi.export(name, value)
     return parts

@@ -165,11 +165,7 @@ def render(
     """Make every resource of ``part`` as a child of ``parent`` and register its handles;
     ``given``: other parts' resources its specs name, by the ids they use. Returns the
     resources by id."""
-    resolve = _Outputs(
-        {"@key": ctx.key_arn, "@account": ctx.account_id, "@partition": ctx.partition},
-        ctx.arn_of,
-        ctx.output_of,
-    )
+    resolve = _Outputs(ctx)
     resolve.made.update(given or {})
     for spec in part.resources:
         inputs = _renamed(spec.kind, resolve.inputs(spec))
