@@ -168,7 +168,7 @@ class Resolver:
             Handle.HISTORY_EXPORTS: [f"arn:aws:s3:::{history.bucket}/{history.export_prefix}/*"],
             Handle.HISTORY_RESULTS: [f"arn:aws:s3:::{history.bucket}/{history.results_prefix}/*"],
             Handle.HISTORY_TRAINING: [f"arn:aws:s3:::{history.bucket}/{history.training_prefix}/*"],
-            Handle.HISTORY_CATALOG: glue_arns(history, "aws", region, self.account),
+            Handle.HISTORY_CATALOG: glue_arns(history, region, self.account),
             Handle.HISTORY_WORKGROUP: [
                 f"arn:aws:athena:{region}:{self.account}:workgroup/{history.workgroup}"
             ],
@@ -298,7 +298,7 @@ def _glue(call: Call, r: Resolver) -> list[Need]:
     history = r.blueprint.history_store
     return [
         Need(f"glue:{call.operation}", arn, call.operation)
-        for arn in glue_arns(history, "aws", r.blueprint.region, r.account)
+        for arn in glue_arns(history, r.blueprint.region, r.account)
     ]
 
 
@@ -315,7 +315,7 @@ def _athena(call: Call, r: Resolver) -> list[Need]:
     needs += [
         Need(a, arn, caller)
         for a in ("glue:GetDatabase", "glue:GetTable", "glue:GetPartitions")
-        for arn in glue_arns(history, "aws", bp.region, r.account)
+        for arn in glue_arns(history, bp.region, r.account)
     ]
     bucket = f"arn:aws:s3:::{history.bucket}"
     needs += [

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from cardwatch.blueprint import Blueprint, Handle
 from cardwatch.infra.common.handles import Registered
 
-__all__ = ["StackContext", "policy_json"]
-
-
-def policy_json(document: dict[str, Any]) -> str:
-    """A policy document as JSON; CDKTF resolves the tokens inside the string."""
-    return json.dumps(document, sort_keys=True)
+__all__ = ["StackContext"]
 
 
 @dataclass
@@ -28,9 +22,3 @@ class StackContext(Registered):
     #: by the construct that creates it.
     arns: dict[Handle, list[Any]] = field(default_factory=dict)
     urls: dict[Handle, Any] = field(default_factory=dict)
-
-    def logs_arn(self, log_group: str) -> str:
-        return (
-            f"arn:{self.partition}:logs:{self.blueprint.region}:{self.account_id}:"
-            f"log-group:{log_group}"
-        )

@@ -6,13 +6,29 @@ cap on each query's scan)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from cardwatch.blueprint import Blueprint, Handle
+from cardwatch.blueprint import Blueprint, Handle, HistoryStoreSpec
 from cardwatch.infra.common.buckets import lifecycle_rule, private_bucket
-from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, PARTITION, Part, Ref, Resource, Text
+from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, Apply, Part, Ref, Resource, Text
 
-__all__ = ["history_store"]
+__all__ = ["glue_arns", "history_store"]
+
+
+def glue_arns(history: HistoryStoreSpec, region: str, account: str) -> list[str]:
+    """The catalog, the database and the table: Glue authorizes a table's calls on all
+    three (``account``: a string, or a renderer's token for it)."""
+    base = f"arn:aws:glue:{region}:{account}"
+    return [
+        f"{base}:catalog",
+        f"{base}:database/{history.database}",
+        f"{base}:table/{history.database}/{history.table}",
+    ]
+
+
+def _glue_arn(history: HistoryStoreSpec, region: str, n: int, account: str) -> str:
+    return glue_arns(history, region, account)[n]
 
 
 def _snake(name: str) -> str:
@@ -54,7 +70,7 @@ def history_store(blueprint: Blueprint) -> Part:
     table = _lower(history.glue_table_input())
     table.pop("name", None)
     bucket = Ref("history-bucket")
-    glue = Text(("arn:", PARTITION, f":glue:{blueprint.region}:", ACCOUNT))
+    region = blueprint.region
     return Part(
         (
             *private_bucket(history.bucket, rules, prefix="history-"),
@@ -91,11 +107,8 @@ def history_store(blueprint: Blueprint) -> Part:
             Handle.HISTORY_EXPORTS: [Text((bucket, f"/{history.export_prefix}/*"))],
             Handle.HISTORY_RESULTS: [Text((bucket, f"/{history.results_prefix}/*"))],
             Handle.HISTORY_TRAINING: [Text((bucket, f"/{history.training_prefix}/*"))],
-            # Glue authorizes a table's calls on the catalog, the database and the table
             Handle.HISTORY_CATALOG: [
-                Text((glue, ":catalog")),
-                Text((glue, f":database/{history.database}")),
-                Text((glue, f":table/{history.database}/{history.table}")),
+                Apply(partial(_glue_arn, history, region, n), ACCOUNT) for n in range(3)
             ],
             Handle.HISTORY_WORKGROUP: [Ref("workgroup")],
         },

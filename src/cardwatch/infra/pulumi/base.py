@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,12 +10,7 @@ import pulumi
 from cardwatch.blueprint import Blueprint, Handle
 from cardwatch.infra.common.handles import Registered
 
-__all__ = ["Context", "policy_output"]
-
-
-def policy_output(document: Any) -> pulumi.Output[str]:
-    """A policy document whose strings may be Outputs, as one JSON Output."""
-    return pulumi.Output.from_input(document).apply(lambda d: json.dumps(d, sort_keys=True))
+__all__ = ["Context"]
 
 
 @dataclass
@@ -29,14 +23,6 @@ class Context(Registered):
     #: by the component that creates it.
     arns: dict[Handle, list[Any]] = field(default_factory=dict)
     urls: dict[Handle, Any] = field(default_factory=dict)
-
-    def logs_arn(self, log_group: str | pulumi.Output[str]) -> pulumi.Output[str]:
-        return pulumi.Output.concat(
-            f"arn:{self.partition}:logs:{self.blueprint.region}:",
-            self.account_id,
-            ":log-group:",
-            log_group,
-        )
 
     def child(self, parent: pulumi.Resource) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=parent)
