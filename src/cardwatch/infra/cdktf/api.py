@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from constructs import Construct
 
@@ -11,10 +13,14 @@ from cardwatch.infra.common.api_gateway import INGEST, transaction_api
 
 
 class TransactionApi(Construct):
+    #: set by the part's exposes (the rendered resources)
+    api: Any
+    stage: Any
+    key: Any
+
     def __init__(
         self, scope: Construct, id_: str, ctx: StackContext, ingest: LambdaFunction
     ) -> None:
         super().__init__(scope, id_)
-        made = render(self, ctx, transaction_api(ctx.blueprint), {INGEST: ingest})
-        self.api, self.stage, self.key = made["api"], made["stage"], made["api-key"]
+        render(self, ctx, transaction_api(ctx.blueprint), {INGEST: ingest})  # api, stage, key
         self.url = self.stage.invoke_url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
@@ -12,6 +14,12 @@ from cardwatch.infra.common.events import FAILURES_DLQ, event_routing, function_
 
 
 class EventRouting(Construct):
+    #: set by the part's exposes (the rendered resources)
+    bus: Any
+    pipe: Any
+    rule: Any
+    schedules: dict[str, Any]
+
     def __init__(
         self,
         scope: Construct,
@@ -22,9 +30,4 @@ class EventRouting(Construct):
     ) -> None:
         super().__init__(scope, id_)
         given = {function_ref(k): f for k, f in functions.items()} | {FAILURES_DLQ: failures_dlq}
-        made = render(self, ctx, event_routing(ctx.blueprint), given)
-        self.bus, self.pipe, self.rule = made["bus"], made["pipe"], made["rule"]
-        self.schedules = {
-            spec.key: made[f"{spec.id_prefix}schedule"] for spec in ctx.blueprint.schedules
-        }
-        self.schedule = self.schedules["analyze"]
+        render(self, ctx, event_routing(ctx.blueprint), given)  # bus, pipe, rule, schedules

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -10,8 +12,12 @@ from cardwatch.infra.common.history import history_store
 
 
 class HistoryStore(Construct):
+    #: set by the part's exposes (the rendered resources)
+    bucket: Any
+    database: Any
+    table: Any
+    workgroup: Any
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext) -> None:
         super().__init__(scope, id_)
-        made = render(self, ctx, history_store(ctx.blueprint))
-        self.bucket, self.database = made["history-bucket"], made["database"]
-        self.table, self.workgroup = made["exports-table"], made["workgroup"]
+        render(self, ctx, history_store(ctx.blueprint))  # bucket, database, table, workgroup

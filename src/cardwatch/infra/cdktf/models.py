@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -11,10 +13,13 @@ from cardwatch.infra.common.packaging import LambdaPackage
 
 
 class ModelStore(Construct):
+    #: set by the part's exposes (the rendered resources)
+    bucket: Any
+    package: Any
+
     def __init__(
         self, scope: Construct, id_: str, ctx: StackContext, training: LambdaPackage
     ) -> None:
         super().__init__(scope, id_)
-        made = render(self, ctx, model_store(ctx.blueprint, training))
-        self.bucket, self.package = made["bucket"], made["training-package-object"]
+        render(self, ctx, model_store(ctx.blueprint, training))  # bucket, package
         self.training = training

@@ -118,4 +118,5 @@ def render(
             )
         resolve.made[spec.id] = cls(scope, spec.id, **_typed(cls, inputs), **options)
     resolve.register(part, ctx.arns, ctx.urls)
+    part.expose(scope, resolve.made)
     return resolve.made

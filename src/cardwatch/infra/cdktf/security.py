@@ -3,6 +3,8 @@ key is every later part's (``ctx.key_arn``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -11,11 +13,15 @@ from cardwatch.infra.common.security import security
 
 
 class Security(Construct):
+    #: set by the part's exposes (the rendered resources)
+    key: Any
+    analyst_api_key: Any
+    card_token_key: Any
+    rules: Any
+    rates: Any
+    model_pointer: Any
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext) -> None:
         super().__init__(scope, id_)
-        made = render(self, ctx, security(ctx.blueprint))
-        self.key, self.analyst_api_key = made["data-key"], made["analyst-api-key"]
-        self.card_token_key = made["card-token-key"]
-        self.rules, self.rates = made["detection-rules"], made["currency-rates"]
-        self.model_pointer = made["model-pointer"]
+        render(self, ctx, security(ctx.blueprint))  # key, analyst_api_key, ...
         ctx.key_arn, ctx.key_id = self.key.arn, self.key.key_id

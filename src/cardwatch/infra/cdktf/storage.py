@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
@@ -10,7 +12,10 @@ from cardwatch.infra.common.storage import transaction_store
 
 
 class TransactionStore(Construct):
+    #: set by the part's exposes (the rendered resources)
+    table: Any
+    profiles: Any
+
     def __init__(self, scope: Construct, id_: str, ctx: StackContext) -> None:
         super().__init__(scope, id_)
-        made = render(self, ctx, transaction_store(ctx.blueprint))
-        self.table, self.profiles = made["transactions"], made["profiles"]
+        render(self, ctx, transaction_store(ctx.blueprint))  # table, profiles

@@ -403,5 +403,6 @@ def transaction_api(blueprint: Blueprint) -> Part:
             deployment,
             *_stage(blueprint),
             *_usage_plans(blueprint),
-        )
+        ),
+        exposes={"api": "api", "stage": "stage", "key": "api-key"},
     )

@@ -183,5 +183,11 @@ def event_routing(blueprint: Blueprint) -> Part:
             *_pipe(blueprint),
             *_rule(blueprint),
             *(r for spec in blueprint.schedules for r in _schedule(blueprint, spec)),
-        )
+        ),
+        exposes={
+            "bus": "bus",
+            "pipe": "pipe",
+            "rule": "rule",
+            "schedules": {s.key: f"{s.id_prefix}schedule" for s in blueprint.schedules},
+        },
     )

@@ -1,7 +1,7 @@
 """The functions as neutral specs: per function its log group, its role and least-
 privilege policy, the function (the shared package, or the retrain function's in the
 model bucket), its asynchronous retries and failure destination; the queue and stream
-mappings. Another part's resources are given by the ids in :data:`GIVEN`."""
+mappings. Another part's resources are given by :func:`given`."""
 
 from __future__ import annotations
 
@@ -15,11 +15,16 @@ from cardwatch.infra.common.packaging import LambdaPackage
 from cardwatch.infra.common.policies import assume_role_policy, function_policy
 from cardwatch.infra.common.specs import KEY_ARN, Arns, Asset, Json, Part, Ref, Resource, Text, Url
 
-__all__ = ["GIVEN", "detection_functions"]
+__all__ = ["detection_functions", "given"]
 
-#: the ids of other parts' resources the specs name: the model bucket and the retrain
-#: package in it; the VPC's subnet ids and security group ids (lists), when there is one
-GIVEN = ("model-bucket", "training-package", "vpc-subnets", "vpc-security-groups")
+
+def given(models: Any, vpc: tuple[list[Any], list[Any]] | None) -> dict[str, Any]:
+    """The other parts' resources the specs name, by their ids here: the model store's
+    bucket and the retrain package in it; the VPC's subnet and security group ids."""
+    found = {"model-bucket": models.bucket, "training-package": models.package}
+    if vpc:
+        found |= {"vpc-subnets": vpc[0], "vpc-security-groups": vpc[1]}
+    return found
 
 
 def _digest(package: LambdaPackage) -> str:
@@ -172,4 +177,11 @@ def detection_functions(
             blueprint, spec, in_bucket if spec.package == "training" else shared, vpc
         )
     ]
-    return Part((*made, *_mappings(blueprint)))
+    keys = list(blueprint.functions)
+    return Part(
+        (*made, *_mappings(blueprint)),
+        exposes={
+            "functions": {k: k for k in keys},
+            "log_groups": {k: f"{k}-logs" for k in keys},
+        },
+    )

@@ -112,4 +112,10 @@ def history_store(blueprint: Blueprint) -> Part:
             ],
             Handle.HISTORY_WORKGROUP: [Ref("workgroup")],
         },
+        exposes={
+            "bucket": "history-bucket",
+            "database": "database",
+            "table": "exports-table",
+            "workgroup": "workgroup",
+        },
     )

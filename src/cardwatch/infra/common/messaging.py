@@ -204,4 +204,9 @@ def alert_channel(blueprint: Blueprint) -> Part:
             **{handle: Ref(ref.resource, "url") for handle, ref in queues.items()},
             Handle.ALERT_TOPIC: Ref("alert-topic"),
         },
+        exposes={
+            "queues": {a: queue_id(a) for a in Blueprint.queue_attributes},
+            "topic": "alert-topic",
+            "ops_topic": "ops-topic",
+        },
     )

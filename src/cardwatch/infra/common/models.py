@@ -46,4 +46,5 @@ def model_store(blueprint: Blueprint, training: LambdaPackage) -> Part:
             Handle.MODEL_BUCKET: [bucket],
             Handle.MODEL_OBJECTS: [Text((bucket, f"/{store.artifact_prefix}*"))],
         },
+        exposes={"bucket": "bucket", "package": "training-package-object"},
     )

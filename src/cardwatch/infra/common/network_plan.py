@@ -159,7 +159,10 @@ def private_network(blueprint: Blueprint) -> Part:
             for service in NETWORK.interface_endpoints
         ),
     ]
-    return Part((*made, *_flow_logs(blueprint)))
+    return Part(
+        (*made, *_flow_logs(blueprint)),
+        exposes={"vpc": "vpc", "security_group": "functions-sg", "subnets": subnets},
+    )
 
 
 def _flow_logs(blueprint: Blueprint) -> list[Resource]:

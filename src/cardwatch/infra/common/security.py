@@ -135,4 +135,12 @@ def security(blueprint: Blueprint) -> Part:
             },
         },
         urls={Handle.KEY: key, Handle.ANALYST_API_KEY: Ref("analyst-api-key", "id")},
+        exposes={
+            "key": "data-key",
+            "analyst_api_key": "analyst-api-key",
+            "card_token_key": "card-token-key",
+            "rules": "detection-rules",
+            "rates": "currency-rates",
+            "model_pointer": "model-pointer",
+        },
     )

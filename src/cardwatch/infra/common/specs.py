@@ -132,6 +132,19 @@ class Part:
     resources: tuple[Resource, ...]
     arns: Mapping[Handle, list[Any]] = field(default_factory=dict)
     urls: Mapping[Handle, Any] = field(default_factory=dict)
+    #: what the part's Construct or ComponentResource holds for the other parts:
+    #: attribute -> a spec id, a list of them, or a map of them
+    exposes: Mapping[str, str | list[str] | Mapping[str, str]] = field(default_factory=dict)
+
+    def expose(self, target: Any, made: Mapping[str, Any]) -> None:
+        """Set ``target``'s attributes to the rendered resources they name."""
+        for attribute, ids in self.exposes.items():
+            if isinstance(ids, str):
+                setattr(target, attribute, made[ids])
+            elif isinstance(ids, Mapping):
+                setattr(target, attribute, {k: made[v] for k, v in ids.items()})
+            else:
+                setattr(target, attribute, [made[i] for i in ids])
 
 
 class RenderContext(Protocol):

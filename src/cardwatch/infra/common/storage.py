@@ -75,4 +75,5 @@ def transaction_store(blueprint: Blueprint) -> Part:
             Handle.PROFILE_TABLE_STREAM: [profile_stream],
         },
         urls={Handle.TABLE: table, Handle.PROFILE_TABLE_STREAM: profile_stream},
+        exposes={"table": "transactions", "profiles": "profiles"},
     )

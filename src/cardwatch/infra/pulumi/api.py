@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -11,6 +13,11 @@ from cardwatch.infra.pulumi.render import render
 
 
 class TransactionApi(pulumi.ComponentResource):
+    #: set by the part's exposes (the rendered resources)
+    api: Any
+    stage: Any
+    key: Any
+
     def __init__(
         self,
         name: str,
@@ -19,7 +26,6 @@ class TransactionApi(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cardwatch:index:TransactionApi", name, None, opts)
-        made = render(self, ctx, transaction_api(ctx.blueprint), {INGEST: ingest})
-        self.api, self.stage, self.key = made["api"], made["stage"], made["api-key"]
+        render(self, ctx, transaction_api(ctx.blueprint), {INGEST: ingest})  # api, stage, key
         self.url = self.stage.invoke_url
         self.register_outputs({"url": self.url})

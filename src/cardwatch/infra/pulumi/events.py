@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -11,6 +13,12 @@ from cardwatch.infra.pulumi.render import render
 
 
 class EventRouting(pulumi.ComponentResource):
+    #: set by the part's exposes (the rendered resources)
+    bus: Any
+    pipe: Any
+    rule: Any
+    schedules: dict[str, Any]
+
     def __init__(
         self,
         name: str,
@@ -21,10 +29,5 @@ class EventRouting(pulumi.ComponentResource):
     ) -> None:
         super().__init__("cardwatch:index:EventRouting", name, None, opts)
         given = {function_ref(k): f for k, f in functions.items()} | {FAILURES_DLQ: failures_dlq}
-        made = render(self, ctx, event_routing(ctx.blueprint), given)
-        self.bus, self.pipe, self.rule = made["bus"], made["pipe"], made["rule"]
-        self.schedules = {
-            spec.key: made[f"{spec.id_prefix}schedule"] for spec in ctx.blueprint.schedules
-        }
-        self.schedule = self.schedules["analyze"]
+        render(self, ctx, event_routing(ctx.blueprint), given)  # bus, pipe, rule, schedules
         self.register_outputs({"bus": self.bus.name})

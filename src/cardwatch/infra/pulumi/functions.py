@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from cardwatch.infra.common.functions import detection_functions
+from cardwatch.infra.common.functions import detection_functions, given
 from cardwatch.infra.common.packaging import LambdaPackage
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.models import ModelStore
@@ -26,13 +26,7 @@ class DetectionFunctions(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cardwatch:index:DetectionFunctions", name, None, opts)
-        given: dict[str, Any] = {
-            "model-bucket": training.bucket,
-            "training-package": training.package,
-        }
-        if vpc:
-            given |= {"vpc-subnets": vpc[0], "vpc-security-groups": vpc[1]}
         part = detection_functions(ctx.blueprint, package, training.training, vpc=vpc is not None)
-        made = render(self, ctx, part, given)
-        self.functions = {k: made[k] for k in ctx.blueprint.functions}
+        self.functions: dict[str, Any] = {}
+        render(self, ctx, part, given(training, vpc))  # functions, log_groups
         self.register_outputs({key: f.name for key, f in self.functions.items()})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from cardwatch.infra.common.history import history_store
@@ -10,9 +12,13 @@ from cardwatch.infra.pulumi.render import render
 
 
 class HistoryStore(pulumi.ComponentResource):
+    #: set by the part's exposes (the rendered resources)
+    bucket: Any
+    database: Any
+    table: Any
+    workgroup: Any
+
     def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cardwatch:index:HistoryStore", name, None, opts)
-        made = render(self, ctx, history_store(ctx.blueprint))
-        self.bucket, self.database = made["history-bucket"], made["database"]
-        self.table, self.workgroup = made["exports-table"], made["workgroup"]
+        render(self, ctx, history_store(ctx.blueprint))  # bucket, database, table, workgroup
         self.register_outputs({"bucket": self.bucket.id})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from cardwatch.infra.common.models import model_store
@@ -11,6 +13,10 @@ from cardwatch.infra.pulumi.render import render
 
 
 class ModelStore(pulumi.ComponentResource):
+    #: set by the part's exposes (the rendered resources)
+    bucket: Any
+    package: Any
+
     def __init__(
         self,
         name: str,
@@ -19,7 +25,6 @@ class ModelStore(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("cardwatch:index:ModelStore", name, None, opts)
-        made = render(self, ctx, model_store(ctx.blueprint, training))
-        self.bucket, self.package = made["bucket"], made["training-package-object"]
+        render(self, ctx, model_store(ctx.blueprint, training))  # bucket, package
         self.training = training
         self.register_outputs({"bucket": self.bucket.id})

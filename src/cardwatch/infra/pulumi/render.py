@@ -179,4 +179,5 @@ def render(
             ),
         )
     resolve.register(part, ctx.arns, ctx.urls)
+    part.expose(parent, resolve.made)
     return resolve.made

@@ -3,6 +3,8 @@ key is every later part's (``ctx.key_arn``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from cardwatch.infra.common.security import security
@@ -11,12 +13,16 @@ from cardwatch.infra.pulumi.render import render
 
 
 class Security(pulumi.ComponentResource):
+    #: set by the part's exposes (the rendered resources)
+    key: Any
+    analyst_api_key: Any
+    card_token_key: Any
+    rules: Any
+    rates: Any
+    model_pointer: Any
+
     def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cardwatch:index:Security", name, None, opts)
-        made = render(self, ctx, security(ctx.blueprint))
-        self.key, self.analyst_api_key = made["data-key"], made["analyst-api-key"]
-        self.card_token_key = made["card-token-key"]
-        self.rules, self.rates = made["detection-rules"], made["currency-rates"]
-        self.model_pointer = made["model-pointer"]
+        render(self, ctx, security(ctx.blueprint))  # key, analyst_api_key, ...
         ctx.key_arn = self.key.arn
         self.register_outputs({"key_arn": self.key.arn})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from cardwatch.infra.common.storage import transaction_store
@@ -10,8 +12,11 @@ from cardwatch.infra.pulumi.render import render
 
 
 class TransactionStore(pulumi.ComponentResource):
+    #: set by the part's exposes (the rendered resources)
+    table: Any
+    profiles: Any
+
     def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cardwatch:index:TransactionStore", name, None, opts)
-        made = render(self, ctx, transaction_store(ctx.blueprint))
-        self.table, self.profiles = made["transactions"], made["profiles"]
+        render(self, ctx, transaction_store(ctx.blueprint))  # table, profiles
         self.register_outputs({"table": self.table.name})
