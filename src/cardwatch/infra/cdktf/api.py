@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.render import render
-from cardwatch.infra.common.api_gateway import INGEST, transaction_api
+from cardwatch.infra.common.api_gateway import INGEST, TransactionApiResources, transaction_api
 
 
-class TransactionApi(Construct):
-    #: set by the part's exposes (the rendered resources)
-    api: Any
-    stage: Any
-    key: Any
-
+class TransactionApi(TransactionApiResources, Construct):
     def __init__(
         self, scope: Construct, id_: str, ctx: StackContext, ingest: LambdaFunction
     ) -> None:

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.render import render
-from cardwatch.infra.common.events import FAILURES_DLQ, event_routing, function_ref
+from cardwatch.infra.common.events import (
+    FAILURES_DLQ,
+    EventRoutingResources,
+    event_routing,
+    function_ref,
+)
 
 
-class EventRouting(Construct):
-    #: set by the part's exposes (the rendered resources)
-    bus: Any
-    pipe: Any
-    rule: Any
-    schedules: dict[str, Any]
-
+class EventRouting(EventRoutingResources, Construct):
     def __init__(
         self,
         scope: Construct,

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.render import render
-from cardwatch.infra.common.models import model_store
+from cardwatch.infra.common.models import ModelStoreResources, model_store
 from cardwatch.infra.common.packaging import LambdaPackage
 
 
-class ModelStore(Construct):
-    #: set by the part's exposes (the rendered resources)
-    bucket: Any
-    package: Any
-
+class ModelStore(ModelStoreResources, Construct):
     def __init__(
         self, scope: Construct, id_: str, ctx: StackContext, training: LambdaPackage
     ) -> None:

@@ -3,24 +3,14 @@ key is every later part's (``ctx.key_arn``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.render import render
-from cardwatch.infra.common.security import security
+from cardwatch.infra.common.security import SecurityResources, security
 
 
-class Security(Construct):
-    #: set by the part's exposes (the rendered resources)
-    key: Any
-    analyst_api_key: Any
-    card_token_key: Any
-    rules: Any
-    rates: Any
-    model_pointer: Any
-
+class Security(SecurityResources, Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext) -> None:
         super().__init__(scope, id_)
         render(self, ctx, security(ctx.blueprint))  # key, analyst_api_key, ...

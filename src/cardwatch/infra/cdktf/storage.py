@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.render import render
-from cardwatch.infra.common.storage import transaction_store
+from cardwatch.infra.common.storage import TransactionStoreResources, transaction_store
 
 
-class TransactionStore(Construct):
-    #: set by the part's exposes (the rendered resources)
-    table: Any
-    profiles: Any
-
+class TransactionStore(TransactionStoreResources, Construct):
     def __init__(self, scope: Construct, id_: str, ctx: StackContext) -> None:
         super().__init__(scope, id_)
         render(self, ctx, transaction_store(ctx.blueprint))  # table, profiles

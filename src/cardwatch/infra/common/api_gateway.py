@@ -30,6 +30,7 @@ __all__ = [
     "READ_PARAMETERS",
     "REVIEW_PARAMETERS",
     "ROUTES",
+    "TransactionApiResources",
     "served_hash",
     "transaction_api",
 ]
@@ -406,3 +407,12 @@ def transaction_api(blueprint: Blueprint) -> Part:
         ),
         exposes={"api": "api", "stage": "stage", "key": "api-key"},
     )
+
+
+class TransactionApiResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    api: Any
+    stage: Any
+    key: Any

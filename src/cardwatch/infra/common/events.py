@@ -6,6 +6,7 @@ their specs ids here are ``function:<key>`` and ``failures-dlq``."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from cardwatch.blueprint import Blueprint, Handle, ScheduleSpec
 from cardwatch.infra.common.policies import (
@@ -16,7 +17,12 @@ from cardwatch.infra.common.policies import (
 )
 from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, Arns, Json, Part, Ref, Resource
 
-__all__ = ["FAILURES_DLQ", "event_routing", "function_ref"]
+__all__ = [
+    "FAILURES_DLQ",
+    "EventRoutingResources",
+    "event_routing",
+    "function_ref",
+]
 
 FAILURES_DLQ = "failures-dlq"
 
@@ -191,3 +197,13 @@ def event_routing(blueprint: Blueprint) -> Part:
             "schedules": {s.key: f"{s.id_prefix}schedule" for s in blueprint.schedules},
         },
     )
+
+
+class EventRoutingResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    bus: Any
+    pipe: Any
+    rule: Any
+    schedules: dict[str, Any]

@@ -13,7 +13,7 @@ from cardwatch.blueprint import Blueprint, Handle, HistoryStoreSpec
 from cardwatch.infra.common.buckets import lifecycle_rule, private_bucket
 from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, Apply, Part, Ref, Resource, Text
 
-__all__ = ["glue_arns", "history_store"]
+__all__ = ["HistoryStoreResources", "glue_arns", "history_store"]
 
 
 def glue_arns(history: HistoryStoreSpec, region: str, account: str) -> list[str]:
@@ -119,3 +119,13 @@ def history_store(blueprint: Blueprint) -> Part:
             "workgroup": "workgroup",
         },
     )
+
+
+class HistoryStoreResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    bucket: Any
+    database: Any
+    table: Any
+    workgroup: Any

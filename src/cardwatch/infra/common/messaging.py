@@ -16,7 +16,12 @@ from cardwatch.infra.common.policies import (
 )
 from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, Json, Part, Ref, Resource, Text
 
-__all__ = ["FEEDBACK_PROTOCOLS", "alert_channel", "queue_id"]
+__all__ = [
+    "FEEDBACK_PROTOCOLS",
+    "AlertChannelResources",
+    "alert_channel",
+    "queue_id",
+]
 
 #: The protocols SNS logs delivery status for (e-mail and SMS have none): every topic
 #: logs each, so a subscriber added later (a pager's HTTPS endpoint, a function) is
@@ -210,3 +215,12 @@ def alert_channel(blueprint: Blueprint) -> Part:
             "ops_topic": "ops-topic",
         },
     )
+
+
+class AlertChannelResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    queues: dict[str, Any]
+    topic: Any
+    ops_topic: Any

@@ -5,13 +5,14 @@ upload)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from cardwatch.blueprint import Blueprint, Handle
 from cardwatch.infra.common.buckets import lifecycle_rule, private_bucket
 from cardwatch.infra.common.packaging import LambdaPackage
 from cardwatch.infra.common.specs import Asset, Part, Ref, Resource, Text
 
-__all__ = ["model_store"]
+__all__ = ["ModelStoreResources", "model_store"]
 
 
 def model_store(blueprint: Blueprint, training: LambdaPackage) -> Part:
@@ -48,3 +49,11 @@ def model_store(blueprint: Blueprint, training: LambdaPackage) -> Part:
         },
         exposes={"bucket": "bucket", "package": "training-package-object"},
     )
+
+
+class ModelStoreResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    bucket: Any
+    package: Any

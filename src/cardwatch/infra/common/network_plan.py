@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cardwatch.blueprint import Blueprint
 from cardwatch.infra.common.policies import assume_role_policy, flow_logs_policy
 from cardwatch.infra.common.specs import ACCOUNT, KEY_ARN, Json, Part, Ref, Resource, Text
 
-__all__ = ["NETWORK", "NetworkPlan", "SecurityRule", "private_network"]
+__all__ = [
+    "NETWORK",
+    "NetworkPlan",
+    "PrivateNetworkResources",
+    "SecurityRule",
+    "private_network",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,3 +214,12 @@ def _flow_logs(blueprint: Blueprint) -> list[Resource]:
             },
         ),
     ]
+
+
+class PrivateNetworkResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    vpc: Any
+    security_group: Any
+    subnets: list[Any]

@@ -5,6 +5,7 @@ SSM parameters (rules, rates, the model pointer), as neutral specs
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from cardwatch.blueprint import Blueprint, Handle
 from cardwatch.domain.engine.model_pointer import ModelPointer
@@ -13,7 +14,7 @@ from cardwatch.domain.transaction.currency import rates_text
 from cardwatch.infra.common.policies import key_policy, token_key_policy
 from cardwatch.infra.common.specs import ACCOUNT, PARTITION, Apply, Json, Part, Ref, Resource, Text
 
-__all__ = ["security"]
+__all__ = ["SecurityResources", "security"]
 
 #: the keys' waiting period once scheduled for deletion (AWS's shortest)
 _DELETION_WINDOW_DAYS = 7
@@ -144,3 +145,15 @@ def security(blueprint: Blueprint) -> Part:
             "model_pointer": "model-pointer",
         },
     )
+
+
+class SecurityResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    key: Any
+    analyst_api_key: Any
+    card_token_key: Any
+    rules: Any
+    rates: Any
+    model_pointer: Any

@@ -9,7 +9,7 @@ from typing import Any
 from cardwatch.blueprint import Blueprint, Handle
 from cardwatch.infra.common.specs import KEY_ARN, Part, Ref, Resource, Text
 
-__all__ = ["transaction_store"]
+__all__ = ["TransactionStoreResources", "transaction_store"]
 
 
 def _table(
@@ -77,3 +77,11 @@ def transaction_store(blueprint: Blueprint) -> Part:
         urls={Handle.TABLE: table, Handle.PROFILE_TABLE_STREAM: profile_stream},
         exposes={"table": "transactions", "profiles": "profiles"},
     )
+
+
+class TransactionStoreResources:
+    """What the part's Construct or ComponentResource holds for the other parts: the
+    rendered resources its :attr:`~cardwatch.infra.common.specs.Part.exposes` names."""
+
+    table: Any
+    profiles: Any

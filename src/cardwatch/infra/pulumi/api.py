@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.infra.common.api_gateway import INGEST, transaction_api
+from cardwatch.infra.common.api_gateway import INGEST, TransactionApiResources, transaction_api
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.render import render
 
 
-class TransactionApi(pulumi.ComponentResource):
-    #: set by the part's exposes (the rendered resources)
-    api: Any
-    stage: Any
-    key: Any
-
+class TransactionApi(TransactionApiResources, pulumi.ComponentResource):
     def __init__(
         self,
         name: str,

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
-from cardwatch.infra.common.events import FAILURES_DLQ, event_routing, function_ref
+from cardwatch.infra.common.events import (
+    FAILURES_DLQ,
+    EventRoutingResources,
+    event_routing,
+    function_ref,
+)
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.render import render
 
 
-class EventRouting(pulumi.ComponentResource):
-    #: set by the part's exposes (the rendered resources)
-    bus: Any
-    pipe: Any
-    rule: Any
-    schedules: dict[str, Any]
-
+class EventRouting(EventRoutingResources, pulumi.ComponentResource):
     def __init__(
         self,
         name: str,

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
-from cardwatch.infra.common.history import history_store
+from cardwatch.infra.common.history import HistoryStoreResources, history_store
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.render import render
 
 
-class HistoryStore(pulumi.ComponentResource):
-    #: set by the part's exposes (the rendered resources)
-    bucket: Any
-    database: Any
-    table: Any
-    workgroup: Any
-
+class HistoryStore(HistoryStoreResources, pulumi.ComponentResource):
     def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cardwatch:index:HistoryStore", name, None, opts)
         render(self, ctx, history_store(ctx.blueprint))  # bucket, database, table, workgroup

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
-from cardwatch.infra.common.models import model_store
+from cardwatch.infra.common.models import ModelStoreResources, model_store
 from cardwatch.infra.common.packaging import LambdaPackage
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.render import render
 
 
-class ModelStore(pulumi.ComponentResource):
-    #: set by the part's exposes (the rendered resources)
-    bucket: Any
-    package: Any
-
+class ModelStore(ModelStoreResources, pulumi.ComponentResource):
     def __init__(
         self,
         name: str,

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
-from cardwatch.infra.common.network_plan import private_network
+from cardwatch.infra.common.network_plan import PrivateNetworkResources, private_network
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.render import render
 
 
-class PrivateNetwork(pulumi.ComponentResource):
-    #: set by the part's exposes (the rendered resources)
-    vpc: Any
-    security_group: Any
-    subnets: list[Any]
-
+class PrivateNetwork(PrivateNetworkResources, pulumi.ComponentResource):
     def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cardwatch:index:PrivateNetwork", name, None, opts)
         render(self, ctx, private_network(ctx.blueprint))  # vpc, security_group, subnets

@@ -3,24 +3,14 @@ key is every later part's (``ctx.key_arn``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
-from cardwatch.infra.common.security import security
+from cardwatch.infra.common.security import SecurityResources, security
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.render import render
 
 
-class Security(pulumi.ComponentResource):
-    #: set by the part's exposes (the rendered resources)
-    key: Any
-    analyst_api_key: Any
-    card_token_key: Any
-    rules: Any
-    rates: Any
-    model_pointer: Any
-
+class Security(SecurityResources, pulumi.ComponentResource):
     def __init__(self, name: str, ctx: Context, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cardwatch:index:Security", name, None, opts)
         render(self, ctx, security(ctx.blueprint))  # key, analyst_api_key, ...
