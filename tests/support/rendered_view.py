@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 
+from cardwatch.infra.pulumi.render import PULUMI_ABSENT, PULUMI_NAMES
 from tests.support.pulumi_harness import ACCOUNT, Recorded
 
 #: Pulumi type token -> Terraform resource type, for every kind either deployment uses.
@@ -96,29 +97,12 @@ View = dict[tuple[str, str], dict[str, Any]]
 _META = frozenset({"//", "depends_on", "lifecycle", "provider", "count", "for_each"})
 
 #: Inputs only CDKTF's provider (5.x) has, with why Pulumi's (bridged from 6.x) does not.
-_CDKTF_ONLY = {
-    ("aws_api_gateway_account", "reset_on_delete"): (
-        "provider 6 removed the argument: it always resets the account on delete"
-    ),
-}
+#: Inputs only CDKTF's provider (5.x) has: the renderer leaves them out of Pulumi's.
+_CDKTF_ONLY = PULUMI_ABSENT
 
-#: (Terraform type, Pulumi key in snake_case) -> Terraform's key, where they differ.
-_RENAMED = {
-    ("*", "rest_api"): "rest_api_id",
-    ("aws_api_gateway_stage", "deployment"): "deployment_id",
-    ("aws_cloudwatch_metric_alarm", "name"): "alarm_name",
-    ("aws_cloudwatch_metric_alarm", "metric_queries"): "metric_query",
-    ("aws_dynamodb_table", "attributes"): "attribute",
-    ("aws_dynamodb_table", "global_secondary_indexes"): "global_secondary_index",
-    ("aws_lambda_function", "code"): "filename",
-    ("aws_lambda_function", "name"): "function_name",
-    ("aws_lambda_permission", "function"): "function_name",
-    ("aws_sns_topic_subscription", "topic"): "topic_arn",
-    ("aws_pipes_pipe", "filters"): "filter",
-    ("aws_lambda_event_source_mapping", "filters"): "filter",
-    ("aws_s3_bucket_lifecycle_configuration", "rules"): "rule",
-    ("aws_s3_bucket_server_side_encryption_configuration", "rules"): "rule",
-}
+#: (Terraform type, Pulumi key in snake_case) -> Terraform's key, where they differ: the
+#: renderer's table, read backwards (a wrong entry would fail at Pulumi's constructor)
+_RENAMED = {(kind, pulumi_key): key for (kind, key), pulumi_key in PULUMI_NAMES.items()}
 
 _TF_REFERENCE = re.compile(r"\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}")
 _TF_ACCOUNT = "${data.aws_caller_identity.account.account_id}"
@@ -286,7 +270,7 @@ def pulumi_view(resources: Iterable[Recorded]) -> View:
 
         def key(k: str, kind: str = kind) -> str:
             snake = _snake(k)
-            return _RENAMED.get((kind, snake)) or _RENAMED.get(("*", snake)) or snake
+            return _RENAMED.get((kind, snake)) or snake
 
         inputs = _scalars(kind, _walk(_unwrap_secrets(r.inputs), text, key))
         view[(kind, r.name)] = inputs

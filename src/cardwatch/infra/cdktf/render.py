@@ -69,10 +69,12 @@ def _typed(cls: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Tokens(Resolver):
-    scope: Construct
-
-    current: str = ""
-    assets: dict[str, str]
+    def __init__(self, ctx: StackContext, scope: Construct) -> None:
+        super().__init__(ctx)
+        self.scope = scope
+        #: the spec being rendered (its assets are named after it), and the assets made
+        self.current = ""
+        self.assets: dict[str, str] = {}
 
     def asset(self, path: str, *, archive: bool) -> str:
         if path not in self.assets:  # one copy in cdktf.out, whoever names it
@@ -101,8 +103,7 @@ def render(
     """Make every resource of ``part`` under ``scope`` and register its handles;
     ``given``: other parts' resources its specs name, by the ids they use. Returns the
     constructs by id."""
-    resolve = _Tokens(ctx)
-    resolve.scope, resolve.assets = scope, {}
+    resolve = _Tokens(ctx, scope)
     resolve.made.update(given or {})
     for spec in part.resources:
         resolve.current = spec.id

@@ -191,21 +191,30 @@ class Resolver:
                 else:
                     spliced.append(self(item))
             return spliced
-        written: dict[type, Callable[[Any], Any]] = {
-            Ref: self.ref,
-            Arns: lambda found: (
-                self.arns(found.handle)
-                if found.index is None
-                else self.arns(found.handle)[found.index]
-            ),
-            Text: lambda text: self.text([self(part) for part in text.parts]),
-            Json: lambda doc: self.json(self(doc.document), compact=doc.compact),
-            Apply: lambda later: self.apply(later.function, self(later.value)),
-            Asset: lambda asset: self.asset(asset.path, archive=asset.archive),
-            Url: lambda url: self.outputs(url.handle),
-            Digest: lambda digest: self.digest([self(v) for v in digest.values]),
-        }
-        return written[type(value)](value) if type(value) in written else value
+        written = _WRITTEN.get(type(value))
+        return getattr(self, written)(value) if written else value
+
+    def _arns(self, found: Arns) -> Any:
+        arns = self.arns(found.handle)
+        return arns if found.index is None else arns[found.index]
+
+    def _text(self, text: Text) -> Any:
+        return self.text([self(part) for part in text.parts])
+
+    def _json(self, doc: Json) -> Any:
+        return self.json(self(doc.document), compact=doc.compact)
+
+    def _apply(self, later: Apply) -> Any:
+        return self.apply(later.function, self(later.value))
+
+    def _asset(self, asset: Asset) -> Any:
+        return self.asset(asset.path, archive=asset.archive)
+
+    def _url(self, url: Url) -> Any:
+        return self.outputs(url.handle)
+
+    def _digest(self, digest: Digest) -> Any:
+        return self.digest([self(v) for v in digest.values])
 
     def inputs(self, spec: Resource) -> dict[str, Any]:
         return {k: self(v) for k, v in spec.inputs.items() if v is not None}
@@ -231,6 +240,19 @@ class Resolver:
 
     def digest(self, values: list[Any]) -> Any:
         raise NotImplementedError
+
+
+#: each spec value's type -> the Resolver's method that writes it
+_WRITTEN: dict[type, str] = {
+    Ref: "ref",
+    Arns: "_arns",
+    Text: "_text",
+    Json: "_json",
+    Apply: "_apply",
+    Asset: "_asset",
+    Url: "_url",
+    Digest: "_digest",
+}
 
 
 def dumps(document: Any, *, compact: bool) -> str:

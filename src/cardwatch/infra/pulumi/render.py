@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from cardwatch.infra.common.specs import Part, Ref, Resolver, dumps
 from cardwatch.infra.pulumi.base import Context
 
-__all__ = ["PULUMI_ATTRIBUTES", "PULUMI_NAMES", "PULUMI_TYPES", "render"]
+__all__ = ["PULUMI_ABSENT", "PULUMI_ATTRIBUTES", "PULUMI_NAMES", "PULUMI_TYPES", "render"]
 
 #: Terraform's type -> the Pulumi provider's class, for the types the specs use
 PULUMI_TYPES: dict[str, Any] = {
@@ -140,7 +140,7 @@ class _Outputs(Resolver):
 
 #: Inputs of Terraform's provider 5 (CDKTF's) that Pulumi's (bridged from provider 6)
 #: takes no more, or takes as one value where 5 takes a list of one
-_ABSENT = {("aws_api_gateway_account", "reset_on_delete")}  # 6 always resets on delete
+PULUMI_ABSENT = {("aws_api_gateway_account", "reset_on_delete")}  # 6 always resets on delete
 _ONE_OF = {("aws_api_gateway_rest_api", "types")}
 
 
@@ -152,7 +152,7 @@ def _renamed(kind: str, value: Any) -> Any:
                 v[0] if (kind, k) in _ONE_OF and isinstance(v, list) else _renamed(kind, v)
             )
             for k, v in value.items()
-            if (kind, k) not in _ABSENT
+            if (kind, k) not in PULUMI_ABSENT
         }
     if isinstance(value, list):
         return [_renamed(kind, v) for v in value]
