@@ -6,16 +6,25 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Callable
 
 import boto3
 import httpx
 
-from cardwatch.domain.transaction.card_screen import card_numbers_in
+from cardwatch.domain.transaction.card_screen import card_numbers_in, readings
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.local.sender import encode_body
 from cardwatch.simulation.traffic import demo_traffic
-from tests.support.card_corpus import ID_FIELDS, grouped, id_spellings, luhn_pans, number_spellings
+from tests.support.card_corpus import (
+    ID_FIELDS,
+    grouped,
+    id_spellings,
+    luhn_pans,
+    note_spellings,
+    number_spellings,
+)
 from tests.support.documents import TEST_PANS, valid_document
 from tests.support.figures import figures
 
@@ -50,6 +59,16 @@ def corpus_bodies(pans: list[str]) -> list[tuple[str, str, str]]:
     return bodies
 
 
+def within_plan(send: Callable[[], httpx.Response]) -> httpx.Response:
+    """One request on the analysts' usage plan, waiting out its rate limit (429)."""
+    for _ in range(50):
+        answer = send()
+        if answer.status_code != 429:
+            return answer
+        time.sleep(0.2)
+    return answer
+
+
 def scan(stack: LocalPipeline) -> list[str]:
     """Every table item, waiting queue message and function log line, as text."""
     texts: list[str] = []
@@ -70,14 +89,19 @@ def scan(stack: LocalPipeline) -> list[str]:
     return texts
 
 
-def card_numbers(texts: list[str]) -> list[str]:
-    """The card numbers the API's own screen finds in ``texts`` (issued tokens aside),
-    each with a little context, never printed in full."""
+def card_numbers(texts: list[str], sent: frozenset[str] = frozenset()) -> list[str]:
+    """The card numbers the API's own screen finds in ``texts`` (issued tokens aside;
+    glued to other digits only at group boundaries, since records hold long machine
+    numbers), and any of the ``sent`` ones among the digits of any reading of a text,
+    however spelt: each with a little context, never printed in full."""
     found = []
     for text in texts:
         cleaned = ISSUED_TOKEN.sub("tok_", text)
-        for start, _end in card_numbers_in(cleaned):
+        for start, _end in card_numbers_in(cleaned, glued=False):
             found.append(cleaned[max(0, start - 40) : start] + "<card number>")
+        for reading in readings(cleaned):
+            digits = "".join(ch for ch in reading if ch.isascii() and ch.isdigit())
+            found += [f"<a sent card number ending {pan[-2:]}>" for pan in sent if pan in digits]
     return found
 
 
@@ -97,17 +121,34 @@ def test_nothing_at_rest_or_in_logs_holds_a_card_number(
     corpus = corpus_bodies(luhn_pans(6, seed=16))
     answers = [(field, pan, api.post("/transactions", content=text)) for field, pan, text in corpus]
     label_path = [
-        api.post(
-            f"/transactions/{spelling}/label",
-            content='{"label": "fraud"}',
-            headers={"x-api-key": stack.analyst_api_key},
+        within_plan(
+            lambda spelling=spelling: api.post(  # type: ignore[misc]
+                f"/transactions/{spelling}/label",
+                content='{"label": "fraud"}',
+                headers={"x-api-key": stack.analyst_api_key},
+            )
         )
         for spelling in id_spellings(corpus[0][1])
     ]
-    assert stack.functions is not None
-    assert wait_until(lambda: len(stack.functions.durations["detect"]) >= len(planned), timeout=120)
+    stored_id = "pan-" + planned[0].body["transaction_id"]
+    label_notes = [
+        answer
+        for note in note_spellings(corpus[0][1])
+        if (
+            answer := within_plan(
+                lambda note=note: api.post(  # type: ignore[misc]
+                    f"/transactions/{stored_id}/label",
+                    json={"label": "fraud", "source": "analyst", "note": note},
+                    headers={"x-api-key": stack.analyst_api_key},
+                )
+            )
+        )
+    ]
+    functions = stack.functions
+    assert functions is not None
+    assert wait_until(lambda: len(functions.durations["detect"]) >= len(planned), timeout=120)
     texts = scan(stack)
-    found = card_numbers(texts)
+    found = card_numbers(texts, frozenset(pan for _field, pan, _text in corpus))
     echoed = [
         field
         for field, pan, answer in answers
@@ -123,6 +164,7 @@ def test_nothing_at_rest_or_in_logs_holds_a_card_number(
     refused = {(field, answer.status_code) for field, _pan, answer in answers}
     assert {status for _field, status in refused} == {400}
     assert {answer.status_code for answer in label_path} == {400}
+    assert {answer.status_code for answer in label_notes} == {400}
     assert not any(CVV.search(text) for text in texts)
     assert CVV.search('{"cvv": "123"}') and not CVV.search('{"fields": ["cvv"]}')
     assert all(card_numbers([pan]) for pan in pans)  # the scan would see them

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +25,9 @@ from tests.support.card_corpus import (
     ID_FIELDS,
     grouped,
     id_spellings,
+    key_spellings,
     luhn_pans,
+    note_spellings,
     number_spellings,
     text_spellings,
 )
@@ -91,7 +94,7 @@ def test_a_card_number_in_a_number_is_refused(parser: TransactionParser, field: 
 
 def test_a_card_number_as_a_field_name_is_never_echoed(parser: TransactionParser) -> None:
     for pan in PANS:
-        for name in (pan, grouped(pan, "-"), f"note {pan}"):
+        for name in key_spellings(pan):
             error = refusal(parser, body()[:-1] + f", {json.dumps(name)}: 1}}")
             assert error.fields == ("body",)
             assert_not_echoed(error, pan)
@@ -101,7 +104,7 @@ def test_a_card_number_as_a_field_name_is_never_echoed(parser: TransactionParser
 
 def test_the_label_body_and_path_are_screened() -> None:
     for pan in PANS:
-        for note in text_spellings(pan):
+        for note in note_spellings(pan):
             with pytest.raises(InvalidTransaction) as caught:
                 parse_label(json.dumps({"label": "fraud", "source": "analyst", "note": note}))
             assert caught.value.fields == ("note",), note
@@ -117,10 +120,23 @@ def test_the_card_number_field_itself_is_not_screened(parser: TransactionParser)
     assert parser.parse(body(card_number=TEST_PANS[1])).card.last4 == "4444"
 
 
-@given(st.sampled_from(PANS), st.sampled_from([" ", "-", ".", ":", "_", "/", " - "]))
+#: Any character that is neither a letter nor a digit, in any script.
+SEPARATORS = st.text(
+    st.characters(exclude_categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No")),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(st.sampled_from(PANS), SEPARATORS)
 def test_every_grouping_of_a_pan_is_found(pan: str, separator: str) -> None:
     for size in (3, 4, 5, 6):
-        assert holds_card_number(f"x {grouped(pan, separator, size)} y")
+        assert holds_card_number(f"x {grouped(pan, separator, size)} y"), repr(separator)
+
+
+@given(st.sampled_from(PANS), st.text("0123456789", max_size=6), st.text("0123456789", max_size=6))
+def test_a_pan_glued_to_other_digits_is_found(pan: str, before: str, after: str) -> None:
+    assert holds_card_number(f"id-{before}{pan}{after}")
 
 
 def test_ordinary_values_pass(parser: TransactionParser) -> None:
@@ -129,7 +145,6 @@ def test_ordinary_values_pass(parser: TransactionParser) -> None:
         "192.168.100.200",
         "2001:db8:85a3::8a2e:370:7334",
         "tx-2026-11-20-000123",
-        "12345678901234567890123",  # more than 19 digits: not a card number
         "order-1795386292939",  # epoch milliseconds
         "evt-1795386292939123",  # epoch microseconds
         "tok_" + "ab" * 32,
@@ -212,3 +227,96 @@ def test_decimal_spellings_of_numbers() -> None:
     assert number_holds_card_number(Decimal(f"{pan[0]}.{pan[1:]}E+15"))
     assert not number_holds_card_number(Decimal("40.7128"))
     assert not number_holds_card_number(True)
+
+
+def test_the_price_of_reading_glued_digits_is_measured() -> None:
+    """A long run of digits holds a Luhn-valid stretch with a card's first digit by
+    chance: the share refused grows with the run's length, as the docs state."""
+    rng = random.Random(5)
+    shares = {}
+    for length in (12, 13, 14, 16, 19, 24):
+        runs = ["".join(rng.choice("0123456789") for _ in range(length)) for _ in range(4_000)]
+        shares[length] = sum(holds_card_number(f"id-{run}") for run in runs) / len(runs)
+        FIGURES[f"random {length}-digit runs refused by the card screen, per 1,000"] = round(
+            shares[length] * 1000
+        )
+    assert shares[12] == 0
+    assert 0.03 < shares[13] < 0.08  # one window: a card's first digit, then Luhn
+    assert shares[14] < shares[16] < shares[19] < shares[24]
+    assert 0.1 < shares[14] < 0.25 and 0.3 < shares[16] < 0.5 and shares[19] > 0.6
+
+
+def test_unicode_digits_and_separators_are_read() -> None:
+    pan = TEST_PANS[0]
+    assert holds_card_number("".join(chr(ord(d) + 0xFEE0) for d in pan))  # full width
+    assert holds_card_number("".join(chr(0x966 + int(d)) for d in pan))  # Devanagari
+    assert holds_card_number(grouped(pan, "%25%32%30"))  # double percent-encoding
+    assert holds_card_number(grouped(pan, " x "), free_text=True)
+    assert not holds_card_number(grouped(pan, " x "))  # letters end an id's chain
+    assert not holds_card_number(grouped(pan, " then "), free_text=True)
+
+
+def test_free_text_with_dates_and_small_numbers_passes() -> None:
+    notes = [
+        "from 2026-11-01 to 2026-11-23, 3 of 12 transactions refunded",
+        "called 555 0134 at 2026-11-23 10:15, card ending 4444 confirmed",
+        "amounts 120.50 + 13.20 + 99.99 on terminal T00042",
+    ]
+    assert [note for note in notes if holds_card_number(note, free_text=True)] == []
+
+
+@pytest.mark.parametrize("unit", ["1-", "3-", "3", "3a", "\u00a03", "33 ", "3 x "])
+def test_the_screen_runs_in_linear_time(unit: str) -> None:
+    """A hostile value costs time in proportion to its length: 10 times longer costs
+    well under 30 times more (quadratic would be 100), and 200 kB stays in tens of
+    milliseconds. The best of three runs keeps another process's noise out."""
+
+    def cost(size: int) -> float:
+        text = (unit * (size // len(unit) + 1))[:size]
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            holds_card_number(text, free_text=True)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    small, large = cost(20_000), cost(200_000)
+    FIGURES[f"card screen on a 200 kB hostile value {unit!r} (ms)"] = round(large * 1000)
+    assert large < 30 * max(small, 1e-4)
+
+
+def _string_fields(schema_name: str) -> list[str]:
+    from cardwatch.schema import label_schema, transaction_schema  # noqa: PLC0415
+
+    schema = {"transaction": transaction_schema, "label": label_schema}[schema_name]()
+    return [
+        name
+        for name, rule in schema["properties"].items()
+        if name not in {"card_number", "card_token"} and rule.get("type") in ("string", "number")
+    ]
+
+
+@pytest.mark.parametrize("schema_name", ["transaction", "label"])
+def test_every_field_of_every_contract_refuses_every_spelling(
+    parser: TransactionParser, schema_name: str
+) -> None:
+    """Walks the contract files field by field: whatever a field's own rules, a card
+    number spelt into it is refused by that field's name and never echoed."""
+    pans = [*luhn_pans(3, seed=41), TEST_PANS[0]]
+    checked = 0
+    for field in _string_fields(schema_name):
+        for pan in pans:
+            free = field == "note"
+            for spelling in dict.fromkeys((note_spellings if free else text_spellings)(pan)):
+                if schema_name == "transaction":
+                    text = body(**{field: spelling})
+                    error = refusal(parser, text)
+                else:
+                    document = {"label": "fraud", "source": "analyst", field: spelling}
+                    with pytest.raises(InvalidTransaction) as caught:
+                        parse_label(json.dumps(document))
+                    error = caught.value
+                assert field in error.fields, (field, spelling)
+                assert_not_echoed(error, pan)
+                checked += 1
+    FIGURES[f"card-number spellings refused, field by field ({schema_name} contract)"] = checked

@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"tok_[0-9a-f]{64}")
 
 def luhn_valid(digits: str) -> bool:
     """True when ``digits`` passes the Luhn (mod 10) check."""
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdecimal()):
         return False
     total = 0
     for index, char in enumerate(reversed(digits)):

@@ -25,7 +25,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            shown = "body" if holds_card_number(key) or len(key) > 64 else key
+            shown = "body" if len(key) > 64 or holds_card_number(key, free_text=True) else key
             raise InvalidTransaction.single(shown, "appears more than once in the object")
         result[key] = value
     return result

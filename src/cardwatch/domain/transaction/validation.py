@@ -72,6 +72,9 @@ _SHORT_ENUM = 10
 #: holds a Luhn-valid digit run now and then).
 _UNSCREENED = frozenset({"card_number", "card_token"})
 _CARD_DATA = "may hold a card number; card numbers are taken only in card_number"
+#: Fields of free text (a person's words): a word of up to three letters joins digit
+#: groups there too, see :mod:`~cardwatch.domain.transaction.card_screen`.
+FREE_TEXT_FIELDS = frozenset({"note"})
 
 
 def _matches(pattern: str, value: str) -> bool:
@@ -135,7 +138,7 @@ def card_data_problems(document: object, where: str = "body") -> list[FieldProbl
     problems: list[FieldProblem] = []
     if isinstance(document, dict):
         for name, value in document.items():
-            if holds_card_number(name):
+            if holds_card_number(name, free_text=True):
                 problems.append(FieldProblem(where, f"a field name {_CARD_DATA}"))
                 continue
             inner = name if where == "body" else f"{where}.{name}"
@@ -146,7 +149,7 @@ def card_data_problems(document: object, where: str = "body") -> list[FieldProbl
         for index, value in enumerate(document):
             problems += card_data_problems(value, f"{where}.{index}")
     elif isinstance(document, str):
-        if holds_card_number(document):
+        if holds_card_number(document, free_text=where.rpartition(".")[2] in FREE_TEXT_FIELDS):
             problems.append(FieldProblem(where, _CARD_DATA))
     elif isinstance(document, int | float | Decimal) and number_holds_card_number(document):
         problems.append(FieldProblem(where, _CARD_DATA))
@@ -295,9 +298,10 @@ class TransactionParser:
 #: Coordinates are kept to seven decimal places (about a centimetre): every value in
 #: range is then a number DynamoDB can store (1E-200 cannot be).
 _COORDINATE_STEP = Decimal("1E-7")
-#: More decimals than this are refused: always, rather than now and then when a
-#: float's noise digits happen to pass the card-number screen.
-MAX_COORDINATE_DECIMALS = 12
+#: More decimals than this are refused, always: a coordinate then has at most 12 digits,
+#: too few for the card-number screen to read one as a card (a float's noise digits,
+#: ``40.71280000000001``, would otherwise be refused now and then).
+MAX_COORDINATE_DECIMALS = 9
 
 
 def _coordinate(name: str, value: Decimal) -> Decimal:
