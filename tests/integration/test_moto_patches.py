@@ -233,6 +233,33 @@ def test_a_message_sqs_moves_to_its_dead_letter_queue_names_where_it_came_from()
     assert patched["same"] and patched["from"] == patched["source"]
 
 
+def test_sns_refuses_a_subject_aws_refuses() -> None:
+    raw, patched = both(
+        r"""
+        sns = client("sns")
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        for name, subject in {
+            "newline": "[HIGH] CARD_TESTING\nBcc: someone@example.com",
+            "escape": "\x1b[31mred",
+            "unicode": "caf\u00e9",
+            "plain": "[HIGH] CARD_TESTING: 12.00 USD on card 411111******1111",
+        }.items():
+            answer[name] = attempt(
+                lambda s=subject: sns.publish(TopicArn=topic, Message="m", Subject=s)["MessageId"]
+            )
+        """
+    )
+    refused = ("newline", "escape", "unicode")
+    assert not any(raw[name].startswith("refused") for name in refused), (
+        "raw moto refuses such subjects: the SNS subject patch can go"
+    )
+    assert all(
+        patched[name].startswith("refused") and "InvalidParameter" in patched[name]
+        for name in refused
+    )
+    assert not patched["plain"].startswith("refused")
+
+
 def test_a_security_group_rule_to_a_prefix_list_keeps_its_description() -> None:
     raw, patched = both(
         """

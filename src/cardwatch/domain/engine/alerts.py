@@ -18,7 +18,15 @@ from cardwatch.domain.transaction.record import Transaction
 if TYPE_CHECKING:
     from cardwatch.domain.engine.assessment import Assessment
 
-__all__ = ["SEVERITIES", "Alert", "Finding", "InvalidFinding", "finding_from_assessment"]
+__all__ = [
+    "SEVERITIES",
+    "SUBJECT_LENGTH",
+    "Alert",
+    "Finding",
+    "InvalidFinding",
+    "finding_from_assessment",
+    "sns_subject",
+]
 
 
 class InvalidFinding(ValueError):
@@ -137,10 +145,22 @@ class Alert:
         severity = finding.severity
         rank = SEVERITIES.index(severity)
         return cls(
-            subject[:100],
+            sns_subject(subject),
             "\n".join(lines),
             severity,
             tuple(f"{key}@{severity}" for key in topics),
             finding,
             tuple(f"{key}@{lower}" for key in topics for lower in SEVERITIES[: rank + 1]),
         )
+
+
+#: SNS refuses a Publish whose subject is longer than this.
+SUBJECT_LENGTH = 100
+
+
+def sns_subject(text: str) -> str:
+    """``text`` as SNS takes a subject: ASCII, printable, on one line, at most 100
+    characters. Built from reason codes, amounts and masked ids, it already is; this is
+    the guarantee, so a subject can never make notify fail."""
+    kept = "".join(ch if " " <= ch <= "~" else "?" for ch in text)
+    return kept[:SUBJECT_LENGTH] or "cardwatch alert"

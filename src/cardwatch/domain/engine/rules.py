@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from cardwatch.domain.engine.features import FEATURES
+from cardwatch.domain.transaction.card_screen import holds_card_number
 
 __all__ = [
     "OPERATORS",
@@ -38,6 +40,13 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "!=": operator.ne,
 }
 _INDEX = {name: index for index, name in enumerate(FEATURES)}
+#: A reason code: what an alert's subject, a case and a decision log carry. Codes alone
+#: reach an e-mail's subject line, so they are data, never markup or a header.
+REASON_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
+#: A rule's id: names it in the document, the decision log and the audit trail.
+RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: The longest description: a line of an alert's body.
+DESCRIPTION_LENGTH = 200
 
 
 class RuleSetError(ValueError):
@@ -164,13 +173,35 @@ def _rule(entry: dict[str, Any], index: int) -> Rule:
     for key in ("id", "reason"):
         if not isinstance(entry.get(key), str) or not entry[key]:
             raise RuleSetError(f"{where}: {key} is required")
+    if not RULE_ID.fullmatch(entry["id"]):
+        raise RuleSetError(f"rules[{index}]: id must match {RULE_ID.pattern}")
+    if not REASON_CODE.fullmatch(entry["reason"]):
+        raise RuleSetError(f"{where}: reason must match {REASON_CODE.pattern}")
     return Rule(
         entry["id"],
         entry["reason"],
-        str(entry.get("description", "")),
+        _description(entry.get("description", ""), where),
         weight,
         _conditions(entry.get("when", []), where),
     )
+
+
+def _description(value: object, where: str) -> str:
+    """Plain text for an alert's body: printable characters only (no line breaks, tabs,
+    escape sequences or direction overrides: nothing that could add a header or hide
+    text), at most 200 of them, and no card number."""
+    if not isinstance(value, str):
+        raise RuleSetError(f"{where}: description must be text")
+    if len(value) > DESCRIPTION_LENGTH:
+        raise RuleSetError(f"{where}: description must be at most {DESCRIPTION_LENGTH} characters")
+    if not value.isprintable():
+        raise RuleSetError(
+            f"{where}: description must be printable text, without line breaks or control "
+            "characters"
+        )
+    if holds_card_number(value, free_text=True):
+        raise RuleSetError(f"{where}: description may hold a card number")
+    return value
 
 
 def combine(model_score: float | None, weights: Iterable[float]) -> float:

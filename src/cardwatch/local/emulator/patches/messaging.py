@@ -10,6 +10,10 @@ declare):
   and ``TracingConfig`` read back as absent. GetTopicAttributes returns what was set.
 - **SQS** returns a queue's ``RedrivePolicy`` with spaces after the separators; SQS
   returns it compact (``{"deadLetterTargetArn":"...","maxReceiveCount":3}``).
+- **SNS's subject rules**: Publish refuses a subject that is not ASCII, holds a line
+  break or another control character, or does not begin with a letter, digit or
+  punctuation mark (``InvalidParameter``); moto checks only its length, so an alert
+  that would fail on AWS for every message of a rule passed locally.
 - **SQS's redrive**: a message SQS moves to a dead-letter queue carries the system
   attribute ``DeadLetterQueueSourceArn`` (the queue it came from), which ReceiveMessage
   returns when asked (``All`` or the name); moto moves the message without it.
@@ -27,6 +31,8 @@ TARGETS = (
     "moto.core.utils.camelcase_to_underscores",
     "moto.sns.responses.SNSResponse.get_topic_attributes",
     "moto.sns.models.SNSBackend.get_topic(arn)",
+    "moto.sns.models.SNSBackend.publish(message, arn, subject)",
+    "moto.sns.exceptions.InvalidParameterValue",
     "moto.sqs.models.Queue.attributes",
     "moto.sqs.models.Queue.add_message(message)",
     "moto.sqs.responses.SQSResponse.receive_message",
@@ -41,6 +47,7 @@ _RETURNED = (
     "TracingConfig",
     "SignatureVersion",
 )
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _installed = False
 
 
@@ -61,6 +68,37 @@ def _sns() -> None:
         return answer
 
     SNSResponse.get_topic_attributes = get_topic_attributes  # type: ignore[method-assign]
+    _sns_subject()
+
+
+def _sns_subject() -> None:
+    from moto.sns.exceptions import InvalidParameterValue  # noqa: PLC0415
+    from moto.sns.models import SNSBackend  # noqa: PLC0415
+
+    original = SNSBackend.publish
+
+    def publish(
+        self: Any,
+        message: str,
+        arn: str | None,
+        phone_number: str | None = None,
+        subject: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        if subject is not None and not (
+            subject.isascii()
+            and subject.isprintable()
+            and (subject[:1].isalnum() or subject[:1] in _PUNCTUATION)
+        ):
+            raise InvalidParameterValue(
+                "Invalid parameter: Subject must be ASCII text that begins with a letter, "
+                "number, or punctuation mark; must not include line breaks or control "
+                "characters"
+            )
+        answer: str = original(self, message, arn, phone_number, subject, **kwargs)
+        return answer
+
+    SNSBackend.publish = publish  # type: ignore[method-assign,assignment]
 
 
 def _sqs() -> None:
