@@ -150,3 +150,29 @@ def test_a_posted_label_reaches_a_promoted_model_without_a_redeploy(
     assert "published already" in capsys.readouterr().err
     assert main(["model", "promote", "m-no-such", "--state", state]) == 2
     assert "no such published model" in capsys.readouterr().err
+    # AND an artifact rewritten in the bucket under its version is never promoted: the
+    # pointer holds the digest it was published with
+    rewritten = dict(artifact, baseline=artifact["baseline"] + 3.0)
+    s3.put_object(
+        Bucket=bucket, Key="models/m-fitted-elsewhere.json", Body=json.dumps(rewritten).encode()
+    )
+    assert main(["model", "promote", "--state", state]) == 2
+    assert "SHA-256" in capsys.readouterr().err
+    # AND an exploding or broken artifact is refused before it is published, without a
+    # traceback
+    exploding = dict(artifact, metadata={"version": "m-exploding"})
+    exploding["trees"] = [
+        {
+            "feature": [0] * 40 + [-1],
+            "threshold": [1.0] * 41,
+            "missing_left": [True] * 41,
+            "left": [*range(1, 41), -1],
+            "right": [*range(1, 41), -1],
+            "value": [0.0] * 41,
+        }
+    ]
+    for text in (json.dumps(exploding), "{not json", "\udcff"):
+        path.write_text(text, errors="surrogateescape")
+        assert main(["model", "publish", str(path), "--state", state]) == 2
+        err = capsys.readouterr().err
+        assert "can trust" in err and "Traceback" not in err, err

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
+
 from cardwatch.domain.engine.rules import rules_text
 from cardwatch.local.runtime.pipeline import LocalPipeline
 
@@ -41,6 +43,20 @@ def test_rules_are_diffed_published_with_a_note_and_listed(
     assert version >= 2
     history = json.loads(cardwatch("rules", "history", "--json", "--state", state).stdout)
     assert history[-1]["version"] == version and history[-1]["note"].endswith("travel rule up")
+    assert history[-1]["digest_matches"] is True
+    # a version written outside `rules publish` has no digest; one whose text differs
+    # from the digest its description names is flagged
+    boto3.client("ssm").put_parameter(
+        Name=stack.blueprint.rules_parameter,
+        Value=rules_text(),
+        Type="SecureString",
+        Overwrite=True,
+        Description="sha256:" + "0" * 64 + " someone: edited in the console",
+    )
+    history = json.loads(cardwatch("rules", "history", "--json", "--state", state).stdout)
+    assert history[-1]["digest_matches"] is False
+    shown = cardwatch("rules", "history", "--state", state).stdout
+    assert "DIGEST DIFFERS" in shown.splitlines()[-1]
     # an invalid document never reaches the stack
     bad = tmp_path / "bad.json"
     bad.write_text('{"rules": [{"id": "x", "reason": "X", "weight": 2, "when": []}]}')

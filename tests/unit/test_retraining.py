@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cardwatch.domain.engine.features import FEATURES
-from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, PointerError
+from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, PointerError, text_digest
 from cardwatch.domain.engine.model_store import default_model, model_named
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.ports import LabelledDecision, TrainingRow
@@ -64,8 +64,9 @@ def test_a_challenger_fitted_on_the_log_wins_and_is_promoted() -> None:
         (SHIPPED,),
     )
     assert pointer.last_training["outcome"] == "promoted"
-    model = model_named(pointer.champion, registry.artifact)
+    model = model_named(pointer.champion, registry.artifact, pointer.digest(pointer.champion))
     assert model.version == report.version and model.features == FEATURES
+    assert pointer.digest(report.version) == text_digest(registry.artifact(report.version))
     assert json.loads(registry.artifact(report.version))["metadata"]["source"] == "decision log"
     # the log was read from the history window up to now
     ((start, end),) = history.asked
@@ -152,9 +153,9 @@ def test_an_artifact_published_under_another_name_is_refused() -> None:
     registry = DictModelRegistry()
     report = retrain(ListHistory(decision_log()), registry, RetrainSettings(), NOW)
     assert report.version is not None
-    registry.artifacts["m-renamed"] = registry.artifact(report.version)
+    registry.artifacts["m-renamed"] = text = registry.artifact(report.version)
     with pytest.raises(ValueError, match="names itself"):
-        model_named("m-renamed", registry.artifact)
+        model_named("m-renamed", registry.artifact, text_digest(text))
     assert model_named(SHIPPED, registry.artifact) is default_model()
 
 

@@ -25,10 +25,8 @@ from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.adapters.function_invoker import invoke_and_wait
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
-from cardwatch.domain.engine.features import FEATURES
-from cardwatch.domain.engine.model import TreeModel
-from cardwatch.domain.engine.model_pointer import PointerError, valid_version
-from cardwatch.domain.engine.model_store import default_model, is_shipped
+from cardwatch.domain.engine.model_pointer import PointerError, text_digest, valid_version
+from cardwatch.domain.engine.model_store import default_model, is_shipped, trusted_model
 
 __all__ = ["run_model"]
 
@@ -75,23 +73,25 @@ def _run(args: argparse.Namespace) -> int:
     if action == "train":
         return _train(target, registry, args)
     pointer = registry.pointer()
+    digest: str | None = None
     if action == "publish":
-        version = _publish(registry, args.file)
+        version, digest = _publish(registry, args.file)
         moved = (
-            pointer.promote(version, f"published and promoted by {_by(args.note)}", _now())
+            pointer.promote(version, f"published and promoted by {_by(args.note)}", _now(), digest)
             if args.promote
-            else pointer.shadow(version, f"published by {_by(args.note)}", _now())
+            else pointer.shadow(version, f"published by {_by(args.note)}", _now(), digest)
         )
     elif action == "promote":
         named: str | None = args.version or pointer.challenger
         if named is None:
             raise CommandError("no challenger to promote: name a version")
-        _known(registry, named)
-        moved = pointer.promote(named, f"promoted by {_by(args.note)}", _now())
+        digest = _verified(registry, named, pointer.digest(named))
+        moved = pointer.promote(named, f"promoted by {_by(args.note)}", _now(), digest)
     else:  # rollback
-        if args.version is not None:
-            _known(registry, args.version)
-        moved = pointer.rollback(_now(), args.version)
+        back_to = args.version or (pointer.earlier[0] if pointer.earlier else None)
+        if back_to is not None:
+            digest = _verified(registry, back_to, pointer.digest(back_to))
+        moved = pointer.rollback(_now(), args.version, digest)
         moved = replace(moved, reason=f"{moved.reason} by {_by(args.note)}")
     registry.move(moved)
     print(
@@ -103,34 +103,41 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _known(registry: S3ModelRegistry, version: str) -> None:
-    """``version`` names the shipped model or a published artifact (never a typo)."""
+def _verified(registry: S3ModelRegistry, version: str, digest: str | None) -> str | None:
+    """The digest of the artifact published as ``version``, once it is trusted to score
+    (its digest the pointer's, when the pointer holds one; a sound structure; the
+    engine's features; a scored probe set). The shipped model needs none."""
     if is_shipped(version):
-        return
+        return None
     try:
-        registry.artifact(version)
+        text = registry.artifact(version)
     except (KeyError, PointerError):
         raise CommandError(f"{version[:100]}: no such published model") from None
+    try:
+        model = trusted_model(text, digest)
+    except ValueError as error:
+        raise CommandError(f"{version[:100]}: refused: {error}") from None
+    if model.version != version:
+        raise CommandError(f"{version[:100]}: the artifact names itself {model.version[:100]}")
+    return text_digest(text)
 
 
-def _publish(registry: S3ModelRegistry, path: Path | None) -> str:
+def _publish(registry: S3ModelRegistry, path: Path | None) -> tuple[str, str]:
     if path is None:
         raise CommandError("publish needs a FILE (a model artifact, `cardwatch train`)")
     try:
-        text = path.read_text()
-        model = TreeModel.from_json(text)
+        text = path.read_text(encoding="utf-8")
+        model = trusted_model(text)
     except OSError as error:
         raise CommandError(f"{path}: {error.strerror or error}") from None
-    except (ValueError, KeyError, TypeError) as error:
-        raise CommandError(f"{path}: not a model artifact ({error})") from None
-    if model.features != FEATURES:
-        raise CommandError(f"{path}: fitted on other features than the engine's")
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError, JSON, a bad tree
+        raise CommandError(f"{path}: not a model artifact cardwatch can trust ({error})") from None
     if not valid_version(model.version):
         raise CommandError(f"{path}: its metadata.version is not a version name")
     if model.version in registry.versions():
         raise CommandError(f"{model.version} is published already")
     registry.publish(model.version, text)
-    return model.version
+    return model.version, text_digest(text)
 
 
 def _status(registry: S3ModelRegistry, as_json: bool) -> int:

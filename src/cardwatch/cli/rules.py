@@ -13,6 +13,7 @@ from typing import Any
 
 from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.cli.target import CommandError, command_target
+from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.rules import Policy, RuleSetError
 
 __all__ = ["rules_diff", "run_rules"]
@@ -63,6 +64,30 @@ def run_rules(args: argparse.Namespace) -> int:
         return 3
 
 
+#: How a published version's description starts: the SHA-256 of the text published.
+_DIGEST_MARK = "sha256:"
+_MARKS = {True: "digest ok", False: "DIGEST DIFFERS", None: "no digest"}
+
+
+def _history_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """One version of the rules parameter, with whether its text is the one its
+    description's digest names: ``None`` when it names none (written outside
+    ``rules publish``), ``False`` when the text differs from what was published."""
+    note = entry.get("Description", "")
+    matches: bool | None = None
+    if note.startswith(_DIGEST_MARK):
+        named, _, note = note[len(_DIGEST_MARK) :].partition(" ")
+        matches = named == text_digest(entry.get("Value", ""))
+    return {
+        "version": entry["Version"],
+        "at": entry["LastModifiedDate"].isoformat(),
+        "by": entry.get("LastModifiedUser", ""),
+        "note": note,
+        "digest": text_digest(entry.get("Value", "")),
+        "digest_matches": matches,
+    }
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.action == "validate":
         _text, policy = _read(args.file)
@@ -75,20 +100,15 @@ def _run(args: argparse.Namespace) -> int:
     target = command_target(args)
     ssm, name = target.client("ssm"), target.blueprint.rules_parameter
     if args.action == "history":
-        history = ssm.get_parameter_history(Name=name, WithDecryption=False)["Parameters"]
-        rows = [
-            {
-                "version": entry["Version"],
-                "at": entry["LastModifiedDate"].isoformat(),
-                "by": entry.get("LastModifiedUser", ""),
-                "note": entry.get("Description", ""),
-            }
-            for entry in history
-        ]
+        pages = ssm.get_paginator("get_parameter_history").paginate(Name=name, WithDecryption=True)
+        rows = [_history_row(entry) for page in pages for entry in page["Parameters"]]
         print(
             json.dumps(rows, indent=2)
             if args.json
-            else "\n".join(f"v{row['version']}  {row['at']}  {row['note']}" for row in rows)
+            else "\n".join(
+                f"v{row['version']}  {row['at']}  {_MARKS[row['digest_matches']]}  {row['note']}"
+                for row in rows
+            )
         )
         return 0
     text, _policy = _read(args.file)
@@ -105,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
         Type="SecureString",
         KeyId=target.blueprint.key_alias,
         Overwrite=True,
-        Description=f"{getpass.getuser()}: {args.note}"[:1024],
+        Description=f"{_DIGEST_MARK}{text_digest(text)} {getpass.getuser()}: {args.note}"[:1024],
     )
     report = {"parameter": name, "version": published["Version"], "changes": changes}
     print(

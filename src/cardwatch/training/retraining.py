@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel, artifact_digest
-from cardwatch.domain.engine.model_pointer import ModelPointer
-from cardwatch.domain.engine.model_store import model_named
+from cardwatch.domain.engine.model_pointer import ModelPointer, text_digest
+from cardwatch.domain.engine.model_store import model_named, trusted_model
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.labels.sample import is_drawn
 from cardwatch.domain.ports import (
@@ -248,7 +248,7 @@ def retrain(
     version = _version(artifact, now)
     artifact["metadata"]["version"] = version
     challenger = TreeModel.from_artifact(artifact)
-    champion = model_named(pointer.champion, registry.artifact)
+    champion = model_named(pointer.champion, registry.artifact, pointer.digest(pointer.champion))
     verdict: Challenge = challenge(
         champion,
         challenger,
@@ -258,7 +258,10 @@ def retrain(
         seed=settings.seed,
         weights=None if data.w is None else data.w[fitted:],
     )
-    registry.publish(version, json.dumps(artifact, separators=(",", ":")))
+    text = json.dumps(artifact, separators=(",", ":"))
+    trusted_model(text)  # what detect will load: refused here rather than there
+    registry.publish(version, text)
+    digest = text_digest(text)
     outcome = "promoted" if verdict.promoted and settings.auto_promote else "shadow"
     report = RetrainReport(
         at,
@@ -279,9 +282,9 @@ def retrain(
         verdict.challenger_ap,
     )
     moved: ModelPointer = (
-        pointer.promote(version, f"retraining: {report.detail}", at)
+        pointer.promote(version, f"retraining: {report.detail}", at, digest)
         if outcome == "promoted"
-        else pointer.shadow(version, f"retraining: {report.detail}", at)
+        else pointer.shadow(version, f"retraining: {report.detail}", at, digest)
     )
     registry.move(moved.trained(report.to_record()))
     return report

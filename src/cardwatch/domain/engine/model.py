@@ -29,6 +29,44 @@ _Tree = tuple[list[int], list[float], list[bool], list[int], list[int], list[flo
 _Scorer = Callable[[Sequence[float]], float]
 #: Deeper trees than this are refused (the compiled function nests one block per level).
 MAX_DEPTH = 64
+#: More trees, or more nodes in all, than this are refused: what compiling and scoring
+#: cost grows with the nodes (the shipped model has 60 trees and 1,740 nodes).
+MAX_TREES = 2_000
+MAX_NODES = 200_000
+
+
+def _checked_tree(tree: Mapping[str, Any], width: int) -> _Tree:
+    """One tree's arrays, refused unless they make a tree: equal lengths, each split's
+    feature within the features, each child after its parent and inside the tree, and
+    no node reached twice (two splits sharing a child would make the walk, and the
+    compiled function, grow with the number of paths instead of the nodes)."""
+    feature = list(map(int, tree["feature"]))
+    arrays = (
+        feature,
+        list(map(float, tree["threshold"])),
+        list(map(bool, tree["missing_left"])),
+        list(map(int, tree["left"])),
+        list(map(int, tree["right"])),
+        list(map(float, tree["value"])),
+    )
+    count = len(feature)
+    if count == 0 or any(len(array) != count for array in arrays):
+        raise ValueError("a tree's arrays are empty or of different lengths")
+    if any(math.isnan(number) for number in (*arrays[1], *arrays[5])):
+        raise ValueError("a tree's threshold or value is NaN")
+    parents = [0] * count
+    for node, index in enumerate(feature):
+        if index < 0:
+            continue
+        if index >= width:
+            raise ValueError(f"a split reads feature {index} of {width}")
+        for child in (arrays[3][node], arrays[4][node]):
+            if not node < child < count:
+                raise ValueError(f"node {node} has a child {child} outside the tree after it")
+            parents[child] += 1
+            if parents[child] > 1:
+                raise ValueError(f"node {child} is reached from two splits")
+    return arrays
 
 
 def artifact_digest(artifact: Mapping[str, Any]) -> str:
@@ -54,19 +92,18 @@ class TreeModel:
 
     @classmethod
     def from_artifact(cls, artifact: dict[str, Any]) -> TreeModel:
+        """The model an artifact holds, refused (ValueError) unless its structure is sound:
+        see :func:`_checked_tree`, :data:`MAX_TREES` and :data:`MAX_NODES`."""
         if artifact.get("format") != ARTIFACT_FORMAT:
             raise ValueError(f"not a {ARTIFACT_FORMAT} model artifact")
-        trees = tuple(
-            (
-                list(map(int, t["feature"])),
-                list(map(float, t["threshold"])),
-                list(map(bool, t["missing_left"])),
-                list(map(int, t["left"])),
-                list(map(int, t["right"])),
-                list(map(float, t["value"])),
-            )
-            for t in artifact["trees"]
-        )
+        features = artifact["features"]
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise ValueError("the artifact's features are not a list of names")
+        if len(artifact["trees"]) > MAX_TREES:
+            raise ValueError(f"more than {MAX_TREES} trees")
+        if sum(len(t["feature"]) for t in artifact["trees"]) > MAX_NODES:
+            raise ValueError(f"more than {MAX_NODES} nodes")
+        trees = tuple(_checked_tree(t, len(features)) for t in artifact["trees"])
         metadata = dict(artifact.get("metadata", {}))
         digest = artifact_digest(artifact)
         return cls(

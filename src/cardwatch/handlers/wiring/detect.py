@@ -9,9 +9,8 @@ from typing import Generic, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from cardwatch.adapters.clients import AWS_ERRORS, client
+from cardwatch.adapters.clients import client
 from cardwatch.adapters.dynamodb_state import DynamoScoreLog, DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.model_registry import S3ModelRegistry
@@ -20,7 +19,7 @@ from cardwatch.domain.engine.detection import Detector
 from cardwatch.domain.engine.model import TreeModel
 from cardwatch.domain.engine.model_pointer import ModelPointer
 from cardwatch.domain.engine.model_store import default_model, model_named
-from cardwatch.domain.engine.rules import Policy, RuleSetError, Thresholds, default_policy
+from cardwatch.domain.engine.rules import Policy, Thresholds, default_policy
 from cardwatch.domain.transaction.currency import Rates, default_rates
 from cardwatch.handlers.config import DetectConfig
 from cardwatch.handlers.observability import service_name
@@ -109,11 +108,14 @@ def rules_in_force(text: str, metrics: Metrics) -> Policy:
     (``RulesDocumentRefused``: an alarm)."""
     try:
         current = policy(text)
-    except RuleSetError as error:
+    except Exception as error:
         fallback = _rules.value()
         logger.error(
             "rules document refused; the last good rules stay in force",
-            extra={"problem": str(error), "rules_in_force": len(fallback.rules)},
+            extra={
+                "problem": f"{type(error).__name__}: {error}"[:300],
+                "rules_in_force": len(fallback.rules),
+            },
         )
         metrics.add_metric(name="RulesDocumentRefused", unit=MetricUnit.Count, value=1)
         return fallback
@@ -125,10 +127,11 @@ _models: _LastGood[tuple[TreeModel, TreeModel | None]] = _LastGood(lambda: (defa
 
 def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, TreeModel | None]:
     """The champion and the challenger the registry's pointer names (read like the
-    rules, with the same short cache; each version's artifact read once). A pointer or
-    artifact that cannot be read keeps the last good models (the shipped one at a cold
-    start): logged, counted in ``metrics`` (``ModelLoadFailed``: an alarm), scoring goes
-    on."""
+    rules, with the same short cache; each version's artifact read once, and trusted only
+    with the pointer's digest, a sound structure and a scored probe set: see
+    :mod:`~cardwatch.domain.engine.model_store`). Any failure to read, verify, load or
+    probe keeps the last good models (the shipped one at a cold start): logged, counted
+    in ``metrics`` (``ModelLoadFailed``: an alarm), scoring goes on."""
     if config.model_bucket is None or config.model_parameter is None:
         return default_model(), None
     registry = S3ModelRegistry(config.model_bucket, config.model_parameter, client("s3"), None)
@@ -136,17 +139,14 @@ def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, 
         text = parameters().text(config.model_parameter, max_age=config.rules_max_age_seconds)
         pointer = ModelPointer.from_json(text)
         chosen = (
-            model_named(pointer.champion, registry.artifact),
+            model_named(pointer.champion, registry.artifact, pointer.digest(pointer.champion)),
             None
             if pointer.challenger is None
-            else model_named(pointer.challenger, registry.artifact),
+            else model_named(
+                pointer.challenger, registry.artifact, pointer.digest(pointer.challenger)
+            ),
         )
-    except (
-        *AWS_ERRORS,
-        GetParameterError,
-        KeyError,
-        ValueError,
-    ) as error:  # ValueError: PointerError, a bad artifact
+    except Exception as error:
         fallback = _models.value()
         logger.error(
             "model pointer or artifact unreadable; the last good models stay in force",

@@ -1,0 +1,168 @@
+"""A model artifact is trusted by its digest and its structure, never by its name: a
+corrupted, rewritten or exploding artifact never reaches a transaction's scoring."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from typing import Any
+
+import pytest
+from aws_lambda_powertools import Metrics
+
+from cardwatch.domain.engine import model_store
+from cardwatch.domain.engine.model import MAX_NODES, TreeModel
+from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, text_digest
+from cardwatch.domain.engine.model_store import default_model, model_named, trusted_model
+from cardwatch.handlers.config import DetectConfig
+from cardwatch.handlers.wiring import detect as wiring
+
+
+def shipped_artifact() -> dict[str, Any]:
+    from importlib import resources  # noqa: PLC0415
+
+    text = resources.files("cardwatch.domain").joinpath("data/model.json").read_text("utf-8")
+    artifact: dict[str, Any] = json.loads(text)
+    artifact["metadata"]["version"] = "m-test"
+    return artifact
+
+
+def exploding(depth: int) -> dict[str, Any]:
+    """A small artifact whose splits both lead to the next node: 2**depth paths."""
+    artifact = shipped_artifact()
+    nodes = depth + 1
+    artifact["trees"] = [
+        {
+            "feature": [0] * depth + [-1],
+            "threshold": [1.0] * nodes,
+            "missing_left": [True] * nodes,
+            "left": [n + 1 for n in range(depth)] + [-1],
+            "right": [n + 1 for n in range(depth)] + [-1],
+            "value": [0.0] * nodes,
+        }
+    ]
+    return artifact
+
+
+def broken(change: str) -> str:
+    artifact = shipped_artifact()
+    tree = artifact["trees"][0]
+    if change == "child past the tree":
+        split = next(n for n, f in enumerate(tree["feature"]) if f >= 0)
+        tree["right"][split] = len(tree["feature"]) + 5
+    elif change == "child before its parent":
+        split = [n for n, f in enumerate(tree["feature"]) if f >= 0][-1]
+        tree["left"][split] = 0
+    elif change == "feature past the features":
+        tree["feature"][0] = len(artifact["features"]) + 3
+    elif change == "arrays of different lengths":
+        tree["value"].pop()
+    elif change == "features in another order":
+        artifact["features"] = artifact["features"][::-1]
+    elif change == "NaN value":
+        tree["value"][0] = float("nan")
+    elif change == "trees missing":
+        del artifact["trees"]
+    elif change == "too many nodes":
+        artifact["trees"] = artifact["trees"] * (MAX_NODES // 1_000)
+    elif change == "not JSON":
+        return "{not json"
+    return json.dumps(artifact)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "child past the tree",
+        "child before its parent",
+        "feature past the features",
+        "arrays of different lengths",
+        "features in another order",
+        "NaN value",
+        "trees missing",
+        "too many nodes",
+        "not JSON",
+    ],
+)
+def test_a_broken_artifact_is_refused_as_a_value_error_naming_why(change: str) -> None:
+    with pytest.raises(ValueError, match=r".") as refused:
+        trusted_model(broken(change))
+    assert str(refused.value)
+
+
+@pytest.mark.parametrize("depth", [16, 40])
+def test_an_exploding_artifact_is_refused_at_once(depth: int) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="reached from two splits"):
+        TreeModel.from_artifact(exploding(depth))
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_rewritten_artifact_is_refused_by_its_digest() -> None:
+    text = json.dumps(shipped_artifact())
+    store = {"m-test": text}
+    assert model_named("m-test", store.__getitem__, text_digest(text)).version == "m-test"
+    rewritten = json.loads(text)
+    rewritten["baseline"] += 1.0
+    store["m-rewritten"] = json.dumps(rewritten | {"metadata": {"version": "m-rewritten"}})
+    with pytest.raises(ValueError, match="SHA-256"):
+        model_named("m-rewritten", store.__getitem__, text_digest(text))
+    with pytest.raises(ValueError, match="no digest"):
+        model_named("m-test", store.__getitem__, None)
+    assert model_named(SHIPPED, store.__getitem__, None) is default_model()
+
+
+def test_the_pointer_keeps_each_named_versions_digest_through_its_moves() -> None:
+    one, two = "a" * 64, "b" * 64
+    pointer = ModelPointer().shadow("m-1", "shadow", "t1", one)
+    pointer = pointer.promote("m-1", "promote", "t2")
+    assert pointer.digest("m-1") == one
+    pointer = pointer.promote("m-2", "promote", "t3", two)
+    back = ModelPointer.from_json(pointer.to_json()).rollback("t4")
+    assert (back.champion, back.digest("m-1"), back.digest("m-2")) == ("m-1", one, two)
+    with pytest.raises(ValueError, match="digests"):
+        ModelPointer.from_json(json.dumps({"champion": "m-1", "digests": {"m-1": "nope"}}))
+
+
+class _Reader:
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def text(self, name: str, max_age: int = 0) -> str:
+        return self.value
+
+
+class _S3:
+    def __init__(self, objects: dict[str, str]) -> None:
+        self.objects = objects
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803
+        return {"Body": io.BytesIO(self.objects[Key].encode())}
+
+
+@pytest.mark.parametrize(
+    "case", ["child past the tree", "exploding", "rewritten", "no digest", "features"]
+)
+def test_detect_keeps_the_last_good_model_on_any_failure_and_counts_it(
+    monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    good = json.dumps(shipped_artifact())
+    bad = {
+        "child past the tree": broken("child past the tree"),
+        "exploding": json.dumps(exploding(40)),
+        "rewritten": good.replace('"baseline":', '"baseline": 0.5, "_":'),
+        "no digest": good,
+        "features": broken("features in another order"),
+    }[case]
+    digest = None if case == "no digest" else text_digest(good if case == "rewritten" else bad)
+    pointer = ModelPointer().promote("m-test", "test", "t", digest)
+    monkeypatch.setattr(model_store, "_parsed", {})  # no model verified in this process yet
+    monkeypatch.setattr(wiring, "parameters", lambda: _Reader(pointer.to_json()))
+    monkeypatch.setattr(wiring, "client", lambda name: _S3({"models/m-test.json": bad}))
+    config = DetectConfig("t", "p", "q", "r", model_bucket="b", model_parameter="m")
+    metrics = Metrics(namespace="cardwatch-test", service="detect")
+    metrics.clear_metrics()
+    champion, challenger = wiring.models_in_force(config, metrics)
+    assert champion is default_model() and challenger is None
+    assert metrics.metric_set["ModelLoadFailed"]["Value"] == [1.0]
