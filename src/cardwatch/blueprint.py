@@ -200,6 +200,7 @@ class Handle(enum.StrEnum):
     HISTORY_CATALOG = "history_catalog"
     HISTORY_WORKGROUP = "history_workgroup"
     ANALYST_API_KEY = "analyst_api_key"
+    FEED_API_KEY = "feed_api_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -737,12 +738,41 @@ class Blueprint:
     def analyst_usage_plan_name(self) -> str:
         return self.name("fraud-analyst-usage-plan")
 
+    @property
+    def feed_api_key_name(self) -> str:
+        """The disputes feed's key: the chargebacks and issuer verdicts a card scheme's
+        or an issuer's system posts. Only a label sent with it is a chargeback's or an
+        issuer's; an analyst's key cannot claim either."""
+        return self.name("fraud-disputes-feed-key")
+
+    @property
+    def feed_usage_plan_name(self) -> str:
+        return self.name("fraud-disputes-feed-usage-plan")
+
     api_key_description = "cardwatch: the card processor's key (POST /transactions)"
     analyst_api_key_description = "cardwatch: the fraud analysts' key (labels)"
+    feed_api_key_description = "cardwatch: the disputes feed's key (chargeback and issuer labels)"
 
-    #: The analysts' plan: people at a console, not a processor's traffic.
+    #: The analysts' plan: people at a console, not a processor's traffic, with a day's
+    #: quota far above a team's work (a key that labels more is a script or a leak).
     analyst_rate_limit_per_second = 10
     analyst_burst_limit = 20
+    analyst_quota_per_day = 5_000
+    #: The disputes feed's plan: a system's batches, bounded by a day's disputes.
+    feed_rate_limit_per_second = 20
+    feed_burst_limit = 40
+    feed_quota_per_day = 50_000
+
+    def label_limits(self, channel: str) -> tuple[int, int, int]:
+        """A label channel's usage plan (``analyst`` or ``feed``): rate per second, burst
+        and the day's quota."""
+        prefix = {"analyst": "analyst", "feed": "feed"}[channel]
+        return (
+            getattr(self, f"{prefix}_rate_limit_per_second"),
+            getattr(self, f"{prefix}_burst_limit"),
+            getattr(self, f"{prefix}_quota_per_day"),
+        )
+
     max_body_bytes = 16 * 1024
 
     # -- functions --------------------------------------------------------------
@@ -783,8 +813,10 @@ class Blueprint:
                     "PROFILE_TABLE_NAME": self.profile_table_name,
                     "CARD_TOKEN_KEY_ID": self.card_token_key_alias,
                     "REVIEW_INDEX": self.review_index_name,
-                    # the analyst key's id (not its value): labels take only that key
+                    # the label keys' ids (not their values): a label's source is
+                    # the key's channel, never the body's word
                     "ANALYST_API_KEY_ID": Handle.ANALYST_API_KEY,
+                    "FEED_API_KEY_ID": Handle.FEED_API_KEY,
                     "LABEL_SOURCE_RANKS": self.label_source_ranks,
                     "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
                 },

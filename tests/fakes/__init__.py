@@ -44,7 +44,7 @@ class InMemoryTransactionStore:
     def __init__(self) -> None:
         self.items: dict[str, StoredTransaction] = {}
         self.decisions: dict[str, DecisionRecord] = {}
-        self.labels: dict[str, tuple[str, str]] = {}
+        self.labels: dict[str, tuple[str, str, str]] = {}
 
     def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
         existing = self.items.get(transaction.transaction_id)
@@ -68,7 +68,7 @@ class InMemoryTransactionStore:
         if len(stored.labels) != version - 1:
             return False
         self.items[transaction.transaction_id] = replace(stored, labels=(*stored.labels, entry))
-        self.labels[transaction.transaction_id] = (current.label, current.source)
+        self.labels[transaction.transaction_id] = (current.label, current.source, current.by)
         return True
 
     def open_reviews(
@@ -141,9 +141,10 @@ class InMemoryTransactionStore:
             LabelledDecision(
                 t.timestamp_ms,
                 dict(self.decisions[t.transaction_id].features),
-                self.labels.get(t.transaction_id, (None, None))[0],
+                self.labels.get(t.transaction_id, (None, None, None))[0],
                 self.decisions[t.transaction_id].model_version,
                 t.transaction_id,
+                self.labels.get(t.transaction_id, (None, None, None))[2],
             )
             for t in self.transactions_between(start_ms, end_ms)
             if t.transaction_id in self.decisions

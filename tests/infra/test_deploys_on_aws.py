@@ -407,17 +407,20 @@ def test_pipe_queue_and_topic_numbers_come_from_the_blueprint(
 
 # -- labels: the analysts' own key and usage plan (issue 16) ---------------------------
 @pytest.mark.requirement("R000-05")
-def test_the_analysts_have_their_own_key_and_plan_and_ingest_knows_its_id(
+def test_the_label_channels_have_their_own_keys_and_plans_and_ingest_knows_their_ids(
     cdktf_stack: Synthesized, pulumi_stack: Any
 ) -> None:
     blueprint = cdktf_stack.blueprint
-    analyst_key = cdktf_stack.named("aws_api_gateway_api_key", blueprint.analyst_api_key_name)
-    assert analyst_key["enabled"] is True and "value" not in analyst_key  # AWS generates it
-    plan = cdktf_stack.named("aws_api_gateway_usage_plan", blueprint.analyst_usage_plan_name)
-    assert plan["throttle_settings"] == {
-        "rate_limit": blueprint.analyst_rate_limit_per_second,
-        "burst_limit": blueprint.analyst_burst_limit,
-    }
+    for channel, key_name, plan_name in (
+        ("analyst", blueprint.analyst_api_key_name, blueprint.analyst_usage_plan_name),
+        ("feed", blueprint.feed_api_key_name, blueprint.feed_usage_plan_name),
+    ):
+        key = cdktf_stack.named("aws_api_gateway_api_key", key_name)
+        assert key["enabled"] is True and "value" not in key  # AWS generates it
+        plan = cdktf_stack.named("aws_api_gateway_usage_plan", plan_name)
+        rate, burst, quota = blueprint.label_limits(channel)
+        assert plan["throttle_settings"] == {"rate_limit": rate, "burst_limit": burst}
+        assert plan["quota_settings"] == {"limit": quota, "period": "DAY"}
     links = {
         (link["key_id"], link["usage_plan_id"])
         for link in cdktf_stack.resources("aws_api_gateway_usage_plan_key").values()
@@ -425,11 +428,15 @@ def test_the_analysts_have_their_own_key_and_plan_and_ingest_knows_its_id(
     key_ref = "${aws_api_gateway_api_key.Security_analyst-api-key_"
     (analyst_link,) = [link for link in links if link[0].startswith(key_ref)]
     assert "analyst-usage-plan" in analyst_link[1]
-    assert len(links) == 2  # the processor's key is in its own plan, not the analysts'
+    assert len(links) == 3  # the processor's, the analysts' and the feed's: a plan each
     ingest = cdktf_stack.named(
         "aws_lambda_function", blueprint.functions["ingest"].name, key="function_name"
     )
-    assert ingest["environment"]["variables"]["ANALYST_API_KEY_ID"].startswith(key_ref)
+    variables = ingest["environment"]["variables"]
+    assert variables["ANALYST_API_KEY_ID"].startswith(key_ref)
+    assert variables["FEED_API_KEY_ID"].startswith(
+        "${aws_api_gateway_api_key.Security_feed-api-key_"
+    )
     # Pulumi: the same key, plan and link
     pulumi_plans = {p.inputs["name"] for p in pulumi_stack.of("aws:apigateway/usagePlan:UsagePlan")}
     assert any(
@@ -437,7 +444,7 @@ def test_the_analysts_have_their_own_key_and_plan_and_ingest_knows_its_id(
         or "fraud-analyst-usage-plan" in name
         for name in pulumi_plans
     )
-    assert len(pulumi_stack.of("aws:apigateway/usagePlanKey:UsagePlanKey")) == 2
+    assert len(pulumi_stack.of("aws:apigateway/usagePlanKey:UsagePlanKey")) == 3
     assert any(
         "fraud-analyst-key" in k.inputs["name"]
         for k in pulumi_stack.of("aws:apigateway/apiKey:ApiKey")

@@ -161,7 +161,9 @@ def test_only_the_analysts_key_can_label(
     invoke(body())
     verdict = json.dumps({"label": "genuine", "source": "customer"})
     ingest_key_id = next(
-        k for k in provisioned.api_keys.values() if k != provisioned.analyst_api_key_id
+        k
+        for k in provisioned.api_keys.values()
+        if k not in {provisioned.analyst_api_key_id, provisioned.feed_api_key_id}
     )
     refused = ingest.handler(
         label_event(api_event, "tx-0001", verdict, ingest_key_id), lambda_context
@@ -196,9 +198,13 @@ def test_a_label_teaches_the_engine_once_and_a_correction_relearns_it(
     ]
     assert again["multiValueHeaders"]["Idempotent-Replayed"] == ["true"]
     assert "nope" not in unknown["body"]
-    # WHEN the chargeback arrives: it corrects the analyst's verdict
+    # WHEN an analyst claims a chargeback: refused, nothing recorded
     chargeback = json.dumps({"label": "fraud", "source": "chargeback", "note": "case 77"})
-    corrected = ingest.handler(label_event(api_event, "tx-0001", chargeback), lambda_context)
+    claimed = ingest.handler(label_event(api_event, "tx-0001", chargeback), lambda_context)
+    assert claimed["statusCode"] == 403
+    # WHEN the chargeback arrives through the disputes feed: it corrects the analyst
+    feed = os.environ["FEED_API_KEY_ID"]
+    corrected = ingest.handler(label_event(api_event, "tx-0001", chargeback, feed), lambda_context)
     assert json.loads(corrected["body"])["effective"] == {"label": "fraud", "source": "chargeback"}
     items = {i["record_type"]: i for i in scan_all(blueprint.table_name)}
     item = items["transaction"]
@@ -208,7 +214,7 @@ def test_a_label_teaches_the_engine_once_and_a_correction_relearns_it(
         ("genuine", "analyst", ""),
         ("fraud", "chargeback", "case 77"),
     ]
-    assert {e["by"] for e in item["labels"]} == {os.environ["ANALYST_API_KEY_ID"]}
+    assert [e["by"] for e in item["labels"]] == [os.environ["ANALYST_API_KEY_ID"], feed]
     state = {(p["entity"], p["slot"]): p for p in scan_all(blueprint.profile_table_name)}
     labelled = [v for (entity, slot), v in state.items() if entity == "terminal#term-7"]
     assert [(v.get("l"), v.get("f")) for v in labelled if "l" in v] == [(1, 1)]

@@ -48,9 +48,20 @@ def test_labels_take_the_analysts_key_and_follow_the_latest_verdict(
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert wait_until(lambda: terminal_day_counts(stack, "label-terminal") == (1, 0), timeout=10)
-    # the chargeback corrects the customer: the terminal's risk follows it
-    chargeback = api.post(path, json={"label": "fraud", "source": "chargeback"}, headers=analyst)
+    # the analysts' key cannot claim a chargeback: a source is proven by its channel
+    claimed = api.post(path, json={"label": "fraud", "source": "chargeback"}, headers=analyst)
+    assert claimed.status_code == 403
+    # the disputes feed's key can: its chargeback corrects the customer, and the
+    # terminal's risk follows it
+    feed = {"x-api-key": state["feed_api_key"]}
+    chargeback = api.post(path, json={"label": "fraud"}, headers=feed)
     assert chargeback.json()["effective"] == {"label": "fraud", "source": "chargeback"}
+    assert (
+        api.post(path, json={"label": "genuine", "source": "analyst"}, headers=feed).status_code
+        == 403
+    )
+    # the feed cannot read cases
+    assert api.get("/transactions/label-1", headers=feed).status_code == 403
     assert terminal_day_counts(stack, "label-terminal") == (1, 1)
     # a customer's later "genuine" is kept in the history and changes nothing
     kept = api.post(path, json={**genuine, "note": "customer disputes"}, headers=analyst)

@@ -30,6 +30,7 @@ patches.install()
 
 #: The two API keys' values (each deployment's API Gateway generates its own).
 INGEST_KEY, ANALYST_KEY = "ingest-key-for-tests-0123456789", "analyst-key-for-tests-0123456789"
+FEED_KEY = "feed-key-for-tests-0123456789"
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def provisioned(
     """The blueprint on moto, and every function's environment set as deployed."""
     session = boto3.session.Session(region_name="us-east-1")
     made = provision(blueprint, session)
-    api_keys(blueprint, session, made, INGEST_KEY, ANALYST_KEY)
+    api_keys(blueprint, session, made, INGEST_KEY, ANALYST_KEY, FEED_KEY)
     for key in blueprint.functions:
         for name, value in made.environment(blueprint, key).items():
             monkeypatch.setenv(name, value)

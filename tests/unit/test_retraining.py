@@ -34,9 +34,12 @@ class ListHistory:
         return [row for row in self.rows if start_ms <= row.timestamp_ms < end_ms]
 
 
-def decision_log(days: int = 40, per_day: int = 150, seed: int = 7) -> list[LabelledDecision]:
+def decision_log(
+    days: int = 40, per_day: int = 150, seed: int = 7, labellers: int = 3
+) -> list[LabelledDecision]:
     """A log whose frauds show in one feature the shipped model reads differently; frauds
-    are labelled, genuine ones mostly not (as in a deployment)."""
+    are labelled (by ``labellers`` identities in turn), genuine ones mostly not (as in a
+    deployment)."""
     rng = np.random.default_rng(seed)
     rows = []
     for n in range(days * per_day):
@@ -45,7 +48,8 @@ def decision_log(days: int = 40, per_day: int = 150, seed: int = 7) -> list[Labe
         values = {name: float(rng.normal()) for name in FEATURES}
         values[TELLING] = float(rng.normal(6 if fraud else 0))
         label = "fraud" if fraud else ("genuine" if rng.random() < 0.1 else None)
-        rows.append(LabelledDecision(at, values, label, default_model().version))
+        by = None if label is None else f"key-{n % labellers}"
+        rows.append(LabelledDecision(at, values, label, default_model().version, f"tx-{n}", by))
     return rows
 
 
@@ -209,6 +213,7 @@ class DrawnSource:
                 row.features,
                 row.label == "fraud",
                 1.0 if row.label == "fraud" else 1 / genuine_share,
+                row.label_by,
             )
             for n, row in enumerate(self.rows)
             if start_ms <= row.timestamp_ms < end_ms
@@ -257,3 +262,16 @@ def test_weights_judge_a_model_as_the_rows_they_stand_for_would() -> None:
     unweighted = challenge(None, model, data.x, data.y, promotion)
     assert weighted.challenger_ap == pytest.approx(expanded.challenger_ap)
     assert weighted.challenger_ap < unweighted.challenger_ap
+
+
+def test_one_identity_posting_most_fraud_labels_holds_a_winner_in_shadow() -> None:
+    registry = DictModelRegistry()
+    report = retrain(ListHistory(decision_log(labellers=1)), registry, RetrainSettings(), NOW)
+    assert report.outcome == "shadow" and "one identity posted 100%" in report.detail
+    assert report.top_labeller_share == 1.0
+    assert registry.pointer().challenger == report.version
+    spread = retrain(
+        ListHistory(decision_log(labellers=3)), DictModelRegistry(), RetrainSettings(), NOW
+    )
+    assert spread.outcome == "promoted" and spread.top_labeller_share is not None
+    assert spread.top_labeller_share < 0.8

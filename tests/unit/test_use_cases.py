@@ -308,13 +308,17 @@ def test_a_label_is_learnt_once_and_a_resend_answered_as_the_first(
     parser: TransactionParser,
 ) -> None:
     service, state, transaction = _labelled(parser)
-    first = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS, by="key-a")
-    again = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS + 5, by="key-b")
+    first = service.label(
+        "tx-0001", _verdict("fraud", "chargeback"), NOW_MS, by="key-a", channel="feed"
+    )
+    again = service.label(
+        "tx-0001", _verdict("fraud", "chargeback"), NOW_MS + 5, by="key-b", channel="feed"
+    )
     assert (first.effective_label, first.labels, first.repeated) == ("fraud", 1, False)
     assert (again.effective_label, again.labels, again.repeated) == ("fraud", 1, True)
     assert _counts(state, transaction) == (1, 1, 1, 1)
     with pytest.raises(TransactionNotFound):
-        service.label("unknown", _verdict("fraud", "chargeback"), NOW_MS)
+        service.label("unknown", _verdict("fraud", "chargeback"), NOW_MS, channel="feed")
 
 
 def test_a_correction_unlearns_the_old_verdict_and_learns_the_new(
@@ -336,7 +340,7 @@ def test_a_chargeback_outranks_an_analyst_who_outranks_a_customer(
     service, state, transaction = _labelled(parser)
     # a "genuine" from the customer first, then the chargeback: the chargeback wins
     service.label("tx-0001", _verdict("genuine", "customer"), NOW_MS)
-    chargeback = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+    chargeback = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS, channel="feed")
     assert (chargeback.effective_label, chargeback.effective_source) == ("fraud", "chargeback")
     # an analyst's later "genuine" is kept in the history and changes nothing
     kept = service.label("tx-0001", _verdict("genuine", "analyst"), NOW_MS)
@@ -350,7 +354,9 @@ def test_a_chargeback_outranks_an_analyst_who_outranks_a_customer(
     )
     analysts_first.label("tx-0001", _verdict("genuine", "analyst"), NOW_MS)
     assert (
-        analysts_first.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS).effective_label
+        analysts_first.label(
+            "tx-0001", _verdict("fraud", "chargeback"), NOW_MS, channel="feed"
+        ).effective_label
         == "genuine"
     )
 
@@ -359,12 +365,12 @@ def test_an_interrupted_label_is_finished_by_its_resend(parser: TransactionParse
     service, state, transaction = _labelled(parser)
     state.fail_before = 1  # recorded on the transaction, then the state write fails
     with pytest.raises(Injected):
-        service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+        service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS, channel="feed")
     assert "term-7" not in state.state.terminals  # nothing learnt yet
-    again = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+    again = service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS, channel="feed")
     assert again.repeated
     assert _counts(state, transaction) == (1, 1, 1, 1)
-    service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+    service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS, channel="feed")
     assert _counts(state, transaction) == (1, 1, 1, 1)  # once, however many resends
 
 
@@ -387,4 +393,23 @@ def test_too_many_labels_are_refused(parser: TransactionParser) -> None:
     for n in range(MAX_LABELS):
         service.label("tx-0001", _verdict("fraud" if n % 2 else "genuine", "analyst"), NOW_MS)
     with pytest.raises(LabelConflict):
-        service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS)
+        service.label("tx-0001", _verdict("fraud", "chargeback"), NOW_MS, channel="feed")
+
+
+def test_a_labels_source_is_its_channels_never_the_bodys_claim(
+    parser: TransactionParser,
+) -> None:
+    from cardwatch.domain.errors import SourceNotAllowed  # noqa: PLC0415
+
+    service, _state, transaction = _labelled(parser)
+    tid = transaction.transaction_id
+    with pytest.raises(SourceNotAllowed):
+        service.label(tid, '{"label": "genuine", "source": "chargeback"}', 1, "analyst-key")
+    analyst = service.label(tid, '{"label": "fraud"}', 2, "analyst-key")
+    assert (analyst.source, analyst.effective_source) == ("analyst", "analyst")
+    with pytest.raises(SourceNotAllowed):
+        service.label(tid, '{"label": "fraud", "source": "analyst"}', 3, "feed-key", "feed")
+    chargeback = service.label(tid, '{"label": "genuine"}', 4, "feed-key", "feed")
+    assert (chargeback.effective_label, chargeback.effective_source) == ("genuine", "chargeback")
+    issuer = service.label(tid, '{"label": "genuine", "source": "issuer"}', 5, "feed-key", "feed")
+    assert issuer.source == "issuer"

@@ -69,10 +69,10 @@ class AthenaTrainingSet:
         self, start_ms: int, end_ms: int, matured_ms: int, genuine_share: float
     ) -> list[TrainingRow]:
         select = training_set_query(self._source, start_ms, end_ms, matured_ms, genuine_share)
-        found = self._unloaded(select, "ts, features, is_fraud, weight")
+        found = self._unloaded(select, "ts, features, is_fraud, weight, label_by")
         rows = [
-            TrainingRow(int(ts), _features(features), bool(fraud), float(weight))
-            for ts, features, fraud, weight in found
+            TrainingRow(int(ts), _features(features), bool(fraud), float(weight), by)
+            for ts, features, fraud, weight, by in found
         ]
         # UNLOAD writes its files in parallel, each in order, none in order with another
         return sorted(rows, key=lambda row: row.timestamp_ms)

@@ -62,7 +62,8 @@ _LOG = """
 log AS (
     SELECT tid, ts,
            json_format(json_extract(image, '$.features.M')) AS features,
-           json_extract_scalar(image, '$.label.S') AS label
+           json_extract_scalar(image, '$.label.S') AS label,
+           json_extract_scalar(image, '$.label_by.S') AS label_by
     FROM newest
     WHERE rank = 1
       AND image IS NOT NULL
@@ -80,7 +81,8 @@ _TRAINING_SET = f"""
 WITH {_EXPORT_LINES}, {_NEWEST}, {_LOG}
 SELECT ts, features,
        CASE WHEN label = 'fraud' THEN 1 ELSE 0 END AS is_fraud,
-       CASE WHEN label = 'fraud' THEN 1e0 ELSE 1e0 / ? END AS weight
+       CASE WHEN label = 'fraud' THEN 1e0 ELSE 1e0 / ? END AS weight,
+       label_by
 FROM log
 WHERE (label IS NOT NULL OR ts <= ?)
   AND (label = 'fraud'

@@ -399,13 +399,14 @@ class DynamoTransactionStore:
     ) -> bool:
         """Append ``entry`` to the item's ``labels`` as number ``version`` (conditional on
         ``label_version``: one writer wins, the other re-reads) and set the effective
-        ``label``, ``label_source`` and ``labelled_at``."""
+        ``label``, ``label_source``, ``label_by`` (who posted it: retraining weighs how
+        much of its fraud one identity supplied) and ``labelled_at``."""
         first = version == 1
         return self._update_if(
             transaction,
             UpdateExpression=(
                 "SET #labels = list_append(if_not_exists(#labels, :none), :entry), "
-                "#version = :version, #label = :label, #source = :source, #at = :at "
+                "#version = :version, #label = :label, #source = :source, #by = :by, #at = :at "
                 "REMOVE #queue"  # a label settles the case: out of the review queue
             ),
             ConditionExpression="attribute_exists(transaction_id) AND "
@@ -415,6 +416,7 @@ class DynamoTransactionStore:
                 "#version": "label_version",
                 "#label": "label",
                 "#source": "label_source",
+                "#by": "label_by",
                 "#at": "labelled_at",
                 "#queue": REVIEW_QUEUE_ATTRIBUTE,
             },
@@ -425,6 +427,7 @@ class DynamoTransactionStore:
                     ":version": version,
                     ":label": current.label,
                     ":source": current.source,
+                    ":by": current.by,
                     ":at": datetime.fromtimestamp(entry.at_ms / 1000, UTC).isoformat(),
                     **({} if first else {":before": version - 1}),
                 }

@@ -79,5 +79,25 @@ class LabelConflict(Exception):
         super().__init__(f"transaction_id: the transaction already holds {limit} labels")
 
 
+class SourceNotAllowed(Exception):
+    """A label claims a source its channel (the key that sent it) cannot speak for."""
+
+    def __init__(self, source: str, channel: str) -> None:
+        self.source, self.channel = source, channel
+        super().__init__(
+            f"source: {source!r} labels are taken only from the channel that proves it; "
+            f"this key's channel ({channel}) speaks for {', '.join(CHANNEL_SOURCES[channel])}"
+        )
+
+
+#: What each label channel may speak for, its default first: the analysts' key for the
+#: analysts (and the customers' reports they take down), the disputes feed's key for the
+#: chargebacks and the issuers' verdicts.
+CHANNEL_SOURCES: dict[str, tuple[str, ...]] = {
+    "analyst": ("analyst", "customer"),
+    "feed": ("chargeback", "issuer"),
+}
+
+
 class StoreBusy(Exception):
     """The store is throttling or briefly unavailable: the same request may be retried."""

@@ -88,6 +88,9 @@ class LabelledDecision:
     model_version: str | None = None
     #: the transaction's id (what the genuine sample is drawn by)
     transaction_id: str = ""
+    #: who posted the effective label (a key id or principal; None: no label, or an
+    #: item labelled before it was recorded)
+    label_by: str | None = None
 
 
 class DecisionHistory(Protocol):
@@ -108,6 +111,8 @@ class TrainingRow:
     features: Mapping[str, float]
     is_fraud: bool
     weight: float = 1.0
+    #: who posted the effective label (None: unlabelled, or not recorded)
+    label_by: str | None = None
 
 
 @runtime_checkable

@@ -21,6 +21,7 @@ from cardwatch.blueprint import Blueprint
 from cardwatch.domain.errors import (
     InvalidTransaction,
     LabelConflict,
+    SourceNotAllowed,
     StoreBusy,
     TransactionConflict,
     TransactionNotFound,
@@ -74,9 +75,9 @@ def _unreadable(event: Any) -> Response[str] | None:
 @app.post("/transactions")
 def post_transaction() -> Response[str]:
     event = app.current_event
-    if _is_analyst(event):
-        # the analysts' key has its own usage plan, without the processor's daily quota:
-        # it labels and reads cases, it does not send transactions
+    if _channel(event) is not None:
+        # the label keys have usage plans of their own, not the processor's: they label
+        # (and the analysts' reads cases), they do not send transactions
         return _problem(HTTPStatus.FORBIDDEN, "transactions take the processor's API key only")
     refused = _unreadable(event)
     if refused is not None:
@@ -131,32 +132,52 @@ def _problem_of(error: InvalidTransaction) -> Response[str]:
 
 
 class NotAnalyst(Exception):
-    """A label came with a key other than the analysts'."""
+    """A label, case or review read came with a key that is not its channel's."""
 
 
-def _is_analyst(event: Any) -> bool:
+#: The label channels, by the environment variable holding each one's key id.
+_CHANNEL_KEYS = {"analyst": "ANALYST_API_KEY_ID", "feed": "FEED_API_KEY_ID"}
+
+
+def _channel(event: Any) -> str | None:
+    """The channel whose key the request came with (API Gateway checked the key itself
+    and puts its id in the request context), or None."""
     caller = event.request_context.identity.api_key_id or ""
-    wanted = os.environ.get("ANALYST_API_KEY_ID", "")
-    return bool(wanted) and hmac.compare_digest(caller, wanted)
+    for channel, variable in _CHANNEL_KEYS.items():
+        wanted = os.environ.get(variable, "")
+        if wanted and hmac.compare_digest(caller, wanted):
+            return channel
+    return None
 
 
 def analyst_key_id(event: Any) -> str:
-    """The calling key's id when it is the analysts' key (API Gateway checked the key
-    itself and puts its id in the request context); anything else is refused."""
-    if not _is_analyst(event):
+    """The calling key's id when it is the analysts' key; anything else is refused."""
+    if _channel(event) != "analyst":
         raise NotAnalyst
     return str(event.request_context.identity.api_key_id)
+
+
+def label_channel(event: Any) -> tuple[str, str]:
+    """(channel, key id) of a label's key: the analysts' or the disputes feed's."""
+    channel = _channel(event)
+    if channel is None:
+        raise NotAnalyst
+    return channel, str(event.request_context.identity.api_key_id)
 
 
 @app.post("/transactions/<transaction_id>/label")
 def post_label(transaction_id: str) -> Response[str]:
     event = app.current_event
-    caller = analyst_key_id(event)
+    channel, caller = label_channel(event)
     refused = _unreadable(event)
     if refused is not None:
         return refused
     result = wiring.label_service().label(
-        transaction_id, event.decoded_body or "", int(time.time() * 1000), by=caller
+        transaction_id,
+        event.decoded_body or "",
+        int(time.time() * 1000),
+        by=caller,
+        channel=channel,
     )
     metrics.add_metric(
         name="LabelsRepeated" if result.repeated else "LabelsRecorded",
@@ -190,8 +211,16 @@ def post_label(transaction_id: str) -> Response[str]:
 @app.exception_handler(NotAnalyst)
 def not_analyst(_error: NotAnalyst) -> Response[str]:
     return _problem(
-        HTTPStatus.FORBIDDEN, "labels, cases and reviews take the analysts' API key only"
+        HTTPStatus.FORBIDDEN,
+        "labels take the analysts' or the disputes feed's API key; cases and reviews the "
+        "analysts' only",
     )
+
+
+@app.exception_handler(SourceNotAllowed)
+def source_not_allowed(error: SourceNotAllowed) -> Response[str]:
+    logger.warning("label source refused", extra={"source": error.source, "channel": error.channel})
+    return _problem(HTTPStatus.FORBIDDEN, str(error))
 
 
 @app.exception_handler(TransactionNotFound)

@@ -1,6 +1,9 @@
 """The label use case: an analyst's, an issuer's or a customer's verdict on a stored
-transaction. Labels are appended, never changed; the engine learns the effective one
-(:mod:`cardwatch.domain.labels.history`) and unlearns it when a later label corrects it.
+transaction. Its source is decided by the channel that sent it (the key: the analysts'
+or the disputes feed's), never by the body: a body may name one of its channel's
+sources, and a source it cannot speak for is refused. Labels are appended, never
+changed; the engine learns the effective one (:mod:`cardwatch.domain.labels.history`)
+and unlearns it when a later label corrects it.
 
 A resend of the transaction's latest label is answered as the first time and changes
 nothing; it also finishes what an interrupted first attempt left undone (the engine's
@@ -13,7 +16,13 @@ from dataclasses import dataclass
 
 from cardwatch.domain.engine.detection import Detector, Label
 from cardwatch.domain.engine.features import observe
-from cardwatch.domain.errors import LabelConflict, StoreBusy, TransactionNotFound
+from cardwatch.domain.errors import (
+    CHANNEL_SOURCES,
+    LabelConflict,
+    SourceNotAllowed,
+    StoreBusy,
+    TransactionNotFound,
+)
 from cardwatch.domain.labels.history import (
     DEFAULT_SOURCE_RANKS,
     MAX_LABELS,
@@ -56,13 +65,22 @@ class LabelService:
         self._ranks = ranks
 
     def label(
-        self, transaction_id: str, body: str | bytes, now_ms: int, by: str = ""
+        self,
+        transaction_id: str,
+        body: str | bytes,
+        now_ms: int,
+        by: str = "",
+        channel: str = "analyst",
     ) -> LabelResult:
+        """Record the label in ``body`` from ``by`` through ``channel`` (``analyst`` or
+        ``feed``: which sources it may speak for, see :data:`CHANNEL_SOURCES`)."""
         check_path_id(transaction_id)
         document = parse_label(body)
-        entry = LabelEntry(
-            document["label"], document["source"], document.get("note", ""), by, now_ms
-        )
+        allowed = CHANNEL_SOURCES[channel]
+        source = document.get("source", allowed[0])
+        if source not in allowed:
+            raise SourceNotAllowed(source, channel)
+        entry = LabelEntry(document["label"], source, document.get("note", ""), by, now_ms)
         for _attempt in range(_ATTEMPTS):
             stored = self._store.get(transaction_id)
             if stored is None:

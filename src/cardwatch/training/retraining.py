@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -65,6 +66,11 @@ class RetrainSettings:
     promotion: Promotion = field(default_factory=Promotion)
     #: promote a winning challenger at once (else every challenger waits in shadow)
     auto_promote: bool = True
+    #: a winning challenger is promoted at once only when no one identity (a key, a
+    #: principal) posted more than this share of the training set's fraud labels: one
+    #: careless or compromised labeller cannot retrain the model alone (else it waits
+    #: in shadow for a person to promote it)
+    max_labeller_share: float = 0.8
     seed: int = 0
 
 
@@ -82,6 +88,13 @@ class TrainingSet:
     w: NDArray[np.float32] | None = None
     #: the share of the genuine the rows hold (the rest drawn away where the log is)
     genuine_share: float = 1.0
+    #: who posted each fraud label the rows hold, by identity (None: not recorded)
+    fraud_labellers: Counter[str | None] = field(default_factory=Counter)
+
+    def top_labeller_share(self) -> float:
+        """The share of the fraud labels the most prolific identity posted (0: none)."""
+        total = sum(self.fraud_labellers.values())
+        return max(self.fraud_labellers.values()) / total if total else 0.0
 
 
 def implied_training_rows(
@@ -99,7 +112,11 @@ def implied_training_rows(
         if not fraud and not is_drawn(decision.transaction_id, genuine_share):
             continue
         weight = 1.0 if fraud else 1.0 / genuine_share
-        rows.append(TrainingRow(decision.timestamp_ms, dict(decision.features), fraud, weight))
+        rows.append(
+            TrainingRow(
+                decision.timestamp_ms, dict(decision.features), fraud, weight, decision.label_by
+            )
+        )
     return sorted(rows, key=lambda row: row.timestamp_ms)
 
 
@@ -117,6 +134,7 @@ def drawn_training_set(rows: Sequence[TrainingRow], genuine_share: float) -> Tra
         0,
         np.asarray([r.weight for r in rows], dtype=np.float32)[order],
         genuine_share,
+        Counter(r.label_by for r in rows if r.is_fraud),
     )
 
 
@@ -133,6 +151,7 @@ def training_set(
     chunks: list[NDArray[np.float32]] = []  # rows as float32 every _CHUNK: 200 bytes a row
     vectors: list[list[float]] = []
     labels: list[int] = []
+    labellers: Counter[str | None] = Counter()
     read = recent = 0
     for row in rows:
         read += 1
@@ -142,6 +161,8 @@ def training_set(
         stamps.append(row.timestamp_ms)
         vectors.append([float(row.features.get(name, math.nan)) for name in FEATURES])
         labels.append(1 if row.label == "fraud" else 0)
+        if row.label == "fraud":
+            labellers[row.label_by] += 1
         if len(vectors) == _CHUNK:
             chunks.append(np.asarray(vectors, dtype=np.float32))
             vectors = []
@@ -154,6 +175,7 @@ def training_set(
         np.asarray(labels, dtype=np.int8)[order],
         read,
         recent,
+        fraud_labellers=labellers,
     )
 
 
@@ -172,6 +194,8 @@ class RetrainReport:
     champion: str | None = None
     champion_ap: float | None = None
     challenger_ap: float | None = None
+    #: the share of the fraud labels the most prolific identity posted
+    top_labeller_share: float | None = None
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -187,6 +211,7 @@ class RetrainReport:
                 ("version", self.version),
                 ("champion", self.champion),
                 ("champion_ap", self.champion_ap),
+                ("top_labeller_share", self.top_labeller_share),
                 ("challenger_ap", self.challenger_ap),
             )
         }
@@ -262,16 +287,26 @@ def retrain(
     trusted_model(text)  # what detect will load: refused here rather than there
     registry.publish(version, text)
     digest = text_digest(text)
-    outcome = "promoted" if verdict.promoted and settings.auto_promote else "shadow"
-    report = RetrainReport(
-        at,
-        outcome,
+    share = data.top_labeller_share()
+    held = verdict.promoted and share > settings.max_labeller_share
+    outcome = "promoted" if verdict.promoted and settings.auto_promote and not held else "shadow"
+    detail = (
         verdict.describe()
         if not math.isnan(verdict.challenger_ap)
         else (
             f"{verdict.frauds} labelled frauds in the judged days "
             f"({settings.promotion.min_frauds} needed): no evidence, scored in shadow"
-        ),
+        )
+    )
+    if held:
+        detail += (
+            f"; held in shadow: one identity posted {share:.0%} of the fraud labels "
+            f"(at most {settings.max_labeller_share:.0%} for a promotion without a person)"
+        )
+    report = RetrainReport(
+        at,
+        outcome,
+        detail,
         data.read,
         fitted,
         frauds,
@@ -280,6 +315,7 @@ def retrain(
         pointer.champion,
         verdict.champion_ap,
         verdict.challenger_ap,
+        share,
     )
     moved: ModelPointer = (
         pointer.promote(version, f"retraining: {report.detail}", at, digest)

@@ -333,25 +333,46 @@ def _usage_plans(blueprint: Blueprint) -> list[Resource]:
                 "usage_plan_id": Ref("usage-plan", "id"),
             },
         ),
+        *_label_plan(
+            "analyst",
+            blueprint.analyst_usage_plan_name,
+            Url(Handle.ANALYST_API_KEY),
+            blueprint.label_limits("analyst"),
+            stages,
+        ),
+        *_label_plan(
+            "feed",
+            blueprint.feed_usage_plan_name,
+            Url(Handle.FEED_API_KEY),
+            blueprint.label_limits("feed"),
+            stages,
+        ),
+    ]
+
+
+def _label_plan(
+    channel: str, name: str, key: Url, limits: tuple[int, int, int], stages: list[Any]
+) -> list[Resource]:
+    """A label channel's usage plan (its throttle and day's quota) and its key in it."""
+    rate, burst, quota = limits
+    return [
         Resource(
             "aws_api_gateway_usage_plan",
-            "analyst-usage-plan",
+            f"{channel}-usage-plan",
             {
-                "name": blueprint.analyst_usage_plan_name,
+                "name": name,
                 "api_stages": stages,
-                "throttle_settings": {
-                    "rate_limit": blueprint.analyst_rate_limit_per_second,
-                    "burst_limit": blueprint.analyst_burst_limit,
-                },
+                "quota_settings": {"limit": quota, "period": "DAY"},
+                "throttle_settings": {"rate_limit": rate, "burst_limit": burst},
             },
         ),
         Resource(
             "aws_api_gateway_usage_plan_key",
-            "analyst-usage-plan-key",
+            f"{channel}-usage-plan-key",
             {
-                "key_id": Url(Handle.ANALYST_API_KEY),
+                "key_id": key,
                 "key_type": "API_KEY",
-                "usage_plan_id": Ref("analyst-usage-plan", "id"),
+                "usage_plan_id": Ref(f"{channel}-usage-plan", "id"),
             },
         ),
     ]

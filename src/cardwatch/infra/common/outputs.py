@@ -13,6 +13,7 @@ OUTPUTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "api_url": ("TransactionApi", ("url",), "/transactions"),
     "api_key_id": ("TransactionApi", ("key", "id"), ""),
     "analyst_api_key_id": ("Security", ("analyst_api_key", "id"), ""),
+    "feed_api_key_id": ("Security", ("feed_api_key", "id"), ""),
     "alert_topic_arn": ("AlertChannel", ("topic", "arn"), ""),
     "kms_key_arn": ("Security", ("key", "arn"), ""),
     "model_bucket": ("ModelStore", ("bucket", "id"), ""),

@@ -88,6 +88,16 @@ def security(blueprint: Blueprint) -> Part:
                 "enabled": True,
             },
         ),
+        # the disputes feed's key: a label's source is chargeback or issuer only with it
+        Resource(
+            "aws_api_gateway_api_key",
+            "feed-api-key",
+            {
+                "name": blueprint.feed_api_key_name,
+                "description": blueprint.feed_api_key_description,
+                "enabled": True,
+            },
+        ),
         # the card-token key: an HMAC key inside KMS (ingest derives its token key from
         # it); nothing secret is generated here, so none is in the inputs or the state
         Resource(
@@ -135,10 +145,15 @@ def security(blueprint: Blueprint) -> Part:
                 )
             },
         },
-        urls={Handle.KEY: key, Handle.ANALYST_API_KEY: Ref("analyst-api-key", "id")},
+        urls={
+            Handle.KEY: key,
+            Handle.ANALYST_API_KEY: Ref("analyst-api-key", "id"),
+            Handle.FEED_API_KEY: Ref("feed-api-key", "id"),
+        },
         exposes={
             "key": "data-key",
             "analyst_api_key": "analyst-api-key",
+            "feed_api_key": "feed-api-key",
             "card_token_key": "card-token-key",
             "rules": "detection-rules",
             "rates": "currency-rates",
@@ -153,6 +168,7 @@ class SecurityResources:
 
     key: Any
     analyst_api_key: Any
+    feed_api_key: Any
     card_token_key: Any
     rules: Any
     rates: Any

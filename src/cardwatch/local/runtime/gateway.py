@@ -128,25 +128,28 @@ class LocalGateway:
         api_keys: dict[str, str],
         invoke: Invoke,
         stats: GatewayStats | None = None,
-        analyst_key_id: str | None = None,
+        channels: dict[str, str] | None = None,
     ) -> None:
         """``api_keys``: each key's value -> its id, as API Gateway holds them;
-        ``analyst_key_id`` has the analysts' usage plan."""
+        ``channels``: the label channels' key ids (``analyst``, ``feed``), each in a usage
+        plan of its own; every other key is in the processor's."""
         self._blueprint = blueprint
         self._keys = dict(api_keys)
         self._invoke = invoke
         self.stats = stats if stats is not None else GatewayStats()
         settings = blueprint.settings
-        self._quota = settings.api_quota_per_day
-        # one usage plan's throttle per key: the processor's, and the analysts' own
+        # one usage plan per key: its throttle (a token bucket) and its day's quota
         self._buckets = {
             key_id: TokenBucket(settings.api_rate_limit_per_second, settings.api_burst_limit)
             for key_id in self._keys.values()
         }
-        if analyst_key_id is not None:
-            self._buckets[analyst_key_id] = TokenBucket(
-                blueprint.analyst_rate_limit_per_second, blueprint.analyst_burst_limit
-            )
+        self._quotas: dict[str, int | None] = dict.fromkeys(
+            self._keys.values(), settings.api_quota_per_day
+        )
+        for channel, key_id in (channels or {}).items():
+            rate, burst, quota = blueprint.label_limits(channel)
+            self._buckets[key_id] = TokenBucket(rate, burst)
+            self._quotas[key_id] = quota
         self._models = {
             "/transactions": Draft4Validator(gateway_model("transaction")),
             "/transactions/{transaction_id}/label": Draft4Validator(gateway_model("label")),
@@ -157,11 +160,12 @@ class LocalGateway:
         key_id = self._keys.get(key or "")
         if key_id is None:
             return _gateway_error(403, "Forbidden", "ForbiddenException")
-        if self._quota is not None:
+        quota = self._quotas[key_id]
+        if quota is not None:
             day = datetime.now(UTC).date().isoformat()
             used_day, used = self.stats.quota_used.get(key_id, (day, 0))
             used = used if used_day == day else 0
-            if used >= self._quota:
+            if used >= quota:
                 return _gateway_error(429, "Limit Exceeded", "LimitExceededException")
             self.stats.quota_used[key_id] = (day, used + 1)
         if not self._buckets[key_id].take():
@@ -263,7 +267,7 @@ def build_gateway(
     api_keys: dict[str, str],
     invoke: Invoke,
     stats: GatewayStats | None = None,
-    analyst_key_id: str | None = None,
+    channels: dict[str, str] | None = None,
 ) -> Starlette:
     """An ASGI app that serves the API as the blueprint configures it."""
-    return LocalGateway(blueprint, api_keys, invoke, stats, analyst_key_id).app()
+    return LocalGateway(blueprint, api_keys, invoke, stats, channels).app()

@@ -62,6 +62,7 @@ class LocalPipeline:
         )
         self.api_key = self.settings.api_key or secrets.token_urlsafe(24)
         self.analyst_api_key = secrets.token_urlsafe(24)
+        self.feed_api_key = secrets.token_urlsafe(24)
         self.gateway_stats = GatewayStats()
         self.emulator: Emulator | None = None
         self.made: Provisioned | None = None
@@ -92,7 +93,9 @@ class LocalPipeline:
         self.emulator = self._emulator_context.__enter__()
         session = self.emulator.session()
         self.made = provision(blueprint, session)
-        api_keys(blueprint, session, self.made, self.api_key, self.analyst_api_key)
+        api_keys(
+            blueprint, session, self.made, self.api_key, self.analyst_api_key, self.feed_api_key
+        )
         self._set_environment(self.made)
         self.function_arns = register_functions(blueprint, session, self._environment_of)
         self._shipper = LogShipper(
@@ -107,7 +110,7 @@ class LocalPipeline:
             self.made.api_keys,
             self.functions.invoke,
             self.gateway_stats,
-            self.made.analyst_api_key_id,
+            {"analyst": self.made.analyst_api_key_id, "feed": self.made.feed_api_key_id},
         )
         self._server = ThreadServer(app, "127.0.0.1", settings.port, "cardwatch-gateway")
         url = self._server.start()
@@ -150,6 +153,7 @@ class LocalPipeline:
             "api_url": self.api_url,
             "api_key": self.api_key,
             "analyst_api_key": self.analyst_api_key,
+            "feed_api_key": self.feed_api_key,
             "aws_endpoint": self.emulator.endpoint,
             "region": blueprint.region,
             "environment_suffix": blueprint.environment_suffix,

@@ -35,6 +35,7 @@ class Provisioned:
     #: API key value -> its id, as API Gateway holds them (the processor's, the analysts')
     api_keys: dict[str, str] = field(default_factory=dict)
     analyst_api_key_id: str = ""
+    feed_api_key_id: str = ""
     #: Local only: stands for Lambda's asynchronous invocation queue of detect.
     detect_invocation_queue_url: str = ""
     #: ... and of aggregate (a stream batch redriven from the failures DLQ).
@@ -46,6 +47,7 @@ class Provisioned:
             Handle.SUSPICIOUS_QUEUE: self.queue_urls[blueprint.suspicious_queue.name],
             Handle.ALERT_TOPIC: self.topic_arn,
             Handle.ANALYST_API_KEY: self.analyst_api_key_id,
+            Handle.FEED_API_KEY: self.feed_api_key_id,
             Handle.PROFILE_TABLE_STREAM: self.profile_stream_arn,
             Handle.TABLE: self.table_arn,
             Handle.KEY: self.key_arn,
@@ -297,18 +299,20 @@ def _events(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
     )
 
 
-def api_keys(
-    blueprint: Blueprint, session: Any, made: Provisioned, ingest_key: str, analyst_key: str
-) -> None:
-    """The two API keys in the emulator's API Gateway, as both deployments make them
-    (each deployment generates its values; local mode chooses them)."""
+def api_keys(blueprint: Blueprint, session: Any, made: Provisioned, *keys: str) -> None:
+    """The three API keys in the emulator's API Gateway, as both deployments make them
+    (each deployment generates its values; local mode chooses them): ``keys`` are the
+    processor's, the analysts' and the disputes feed's values."""
+    ingest_key, analyst_key, feed_key = keys
     apigateway = session.client("apigateway")
     for name, value in (
         (blueprint.api_key_name, ingest_key),
         (blueprint.analyst_api_key_name, analyst_key),
+        (blueprint.feed_api_key_name, feed_key),
     ):
         made.api_keys[value] = apigateway.create_api_key(name=name, value=value, enabled=True)["id"]
     made.analyst_api_key_id = made.api_keys[analyst_key]
+    made.feed_api_key_id = made.api_keys[feed_key]
 
 
 def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
