@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cardwatch.domain.audit.record import KEPT_DAYS
 from cardwatch.domain.engine.model_pointer import ARTIFACT_PREFIX
 from cardwatch.domain.transaction.record import OPTIONAL_FIELDS
 
@@ -200,6 +201,12 @@ class Handle(enum.StrEnum):
     HISTORY_CATALOG = "history_catalog"
     HISTORY_WORKGROUP = "history_workgroup"
     ANALYST_API_KEY = "analyst_api_key"
+    AUDIT_TABLE = "audit_table"
+    #: the log archive: the delivery stream the log groups' subscriptions feed, the role
+    #: CloudWatch Logs takes to put into it, and its bucket
+    LOG_ARCHIVE_STREAM = "log_archive_stream"
+    LOG_ARCHIVE_ROLE = "log_archive_role"
+    LOG_ARCHIVE_BUCKET = "log_archive_bucket"
     FEED_API_KEY = "feed_api_key"
 
 
@@ -379,6 +386,9 @@ QUEUE_CONSUME = (
 )
 KEY_USE = ("kms:Decrypt", "kms:GenerateDataKey")
 TOKEN_KEY_USE = ("kms:GenerateMac",)
+#: The audit trail takes new items only: no update, no delete, no batch (a PutItem
+#: conditional on a new key; see :mod:`cardwatch.adapters.dynamodb_audit`).
+AUDIT_APPEND = ("dynamodb:PutItem",)
 PARAMETER_READ = ("ssm:GetParameter",)
 TOPIC_PUBLISH = ("sns:Publish",)
 
@@ -484,6 +494,16 @@ class Blueprint:
         )
 
     @property
+    def audit_table_name(self) -> str:
+        """The audit trail: one item per privileged act, appended once (PCI DSS 10.2)."""
+        return self.name("fraud-audit")
+
+    audit_table_key = "month"
+    audit_table_sort_key = "entry"
+    #: A record's end, epoch seconds: 400 days after the act (PCI DSS 10.5.1: a year)
+    audit_ttl_attribute = "expires_at"
+
+    @property
     def profile_table_name(self) -> str:
         """Card and terminal profiles of the detection engine, and alert cooldowns."""
         return self.name("fraud-profiles")
@@ -530,6 +550,25 @@ class Blueprint:
         champions before them (:mod:`cardwatch.domain.engine.model_pointer`). Written by the
         retrain function and ``cardwatch model``; detect reads it like the rules."""
         return f"/{PROJECT}/{self.environment_suffix}/model-pointer"
+
+    @property
+    def log_archive_bucket_name(self) -> str:
+        """Every log line of the functions and the API, kept 13 months (PCI DSS 10.5.1
+        asks for 12, 3 at hand: the log groups keep the days the requirements ask for,
+        the archive the rest), under the data key."""
+        return self.global_name("cardwatch-log-archive")
+
+    @property
+    def log_archive_stream_name(self) -> str:
+        return self.name("fraud-log-archive")
+
+    @property
+    def log_archive_role_names(self) -> tuple[str, str]:
+        """(the role CloudWatch Logs takes to feed the stream, the stream's own role)."""
+        return self.name("log-archive-feed"), self.name("log-archive-delivery")
+
+    #: How long the archive keeps a log line: as long as the audit trail keeps a record.
+    log_archive_days = KEPT_DAYS
 
     @property
     def model_bucket_name(self) -> str:
@@ -817,6 +856,7 @@ class Blueprint:
                     # the key's channel, never the body's word
                     "ANALYST_API_KEY_ID": Handle.ANALYST_API_KEY,
                     "FEED_API_KEY_ID": Handle.FEED_API_KEY,
+                    "AUDIT_TABLE_NAME": self.audit_table_name,
                     "LABEL_SOURCE_RANKS": self.label_source_ranks,
                     "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
                 },
@@ -824,6 +864,7 @@ class Blueprint:
                     (Handle.TABLE, ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
                     (Handle.TABLE_REVIEW_INDEX, ("dynamodb:Query",)),
                     (Handle.PROFILE_TABLE, STATE_WRITE),
+                    (Handle.AUDIT_TABLE, AUDIT_APPEND),
                     (Handle.CARD_TOKEN_KEY, TOKEN_KEY_USE),
                     (Handle.KEY, KEY_USE),
                 ),
@@ -963,6 +1004,7 @@ class Blueprint:
                     "EVALUATION_DAYS": str(self.promotion_evaluation_days),
                     "MIN_JUDGED_FRAUDS": str(self.promotion_min_frauds),
                     "AUTO_PROMOTE": str(self.auto_promote),
+                    "AUDIT_TABLE_NAME": self.audit_table_name,
                     "CARDWATCH_THREADS": "2",
                 },
                 grants=(
@@ -1010,6 +1052,7 @@ class Blueprint:
                     (Handle.MODEL_OBJECTS, ("s3:GetObject", "s3:PutObject")),
                     (Handle.MODEL_BUCKET, ("s3:ListBucket",)),
                     (Handle.MODEL_PARAMETER, ("ssm:GetParameter", "ssm:PutParameter")),
+                    (Handle.AUDIT_TABLE, AUDIT_APPEND),
                     (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from cardwatch.adapters.memory import InMemoryModelRegistry, InMemoryState
+from cardwatch.domain.audit.record import AuditRecord
 from cardwatch.domain.engine.alerts import Alert, Finding
 from cardwatch.domain.engine.counters import AppliedEvent, Bucket, Folded, bucket_counts
 from cardwatch.domain.engine.patterns import WindowEntry
@@ -303,3 +304,22 @@ class DictExportCatalog:
 
     def register(self, export: TableExport) -> None:
         self.partitions.setdefault(export.export_id, export.to_micros)
+
+
+class InMemoryAuditTrail:
+    """:class:`~cardwatch.domain.ports.AuditTrail` in a dictionary keyed as the table is."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], AuditRecord] = {}
+
+    def record(self, entry: AuditRecord) -> bool:
+        key = (entry.month, entry.entry)
+        if key in self.records:
+            return False
+        self.records[key] = entry
+        return True
+
+    def between(self, start: str, end: str) -> list[AuditRecord]:
+        return sorted(
+            (r for r in self.records.values() if start <= r.at < end), key=lambda r: r.entry
+        )

@@ -38,6 +38,7 @@ _FORMATS = {
     "logs": "arn:aws:logs:{r}:{a}:log-group:{n}",
     "s3": "arn:aws:s3:::{n}",
     "athena": "arn:aws:athena:{r}:{a}:workgroup/{n}",
+    "firehose": "arn:aws:firehose:{r}:{a}:deliverystream/{n}",
 }
 _TERRAFORM_KINDS = {
     "aws_sqs_queue": "sqs",
@@ -49,6 +50,7 @@ _TERRAFORM_KINDS = {
     "aws_cloudwatch_log_group": "logs",
     "aws_s3_bucket": "s3",
     "aws_athena_workgroup": "athena",
+    "aws_kinesis_firehose_delivery_stream": "firehose",
 }
 _PULUMI_KINDS = {
     "sqs/queue:Queue": "sqs",
@@ -60,6 +62,7 @@ _PULUMI_KINDS = {
     "cloudwatch/logGroup:LogGroup": "logs",
     "s3/bucket:Bucket": "s3",
     "athena/workgroup:Workgroup": "athena",
+    "kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "firehose",
 }
 #: (policy, issue) pairs the project accepts, with the reason
 _ENI = (

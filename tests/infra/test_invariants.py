@@ -60,6 +60,7 @@ def test_every_table_expires_its_items_by_time_to_live(
     expected = {
         bp.table_name: bp.transaction_ttl_attribute,
         bp.profile_table_name: bp.profile_ttl_attribute,
+        bp.audit_table_name: bp.audit_ttl_attribute,
     }
     rendered = {
         t["name"]: t["ttl"]["attribute_name"]
@@ -75,6 +76,7 @@ def test_every_table_expires_its_items_by_time_to_live(
     } == {
         pulumi_bp.table_name: pulumi_bp.transaction_ttl_attribute,
         pulumi_bp.profile_table_name: pulumi_bp.profile_ttl_attribute,
+        pulumi_bp.audit_table_name: pulumi_bp.audit_ttl_attribute,
     }
 
 

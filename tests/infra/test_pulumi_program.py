@@ -203,6 +203,7 @@ def test_the_program_is_made_of_the_same_parts_as_the_cdktf_stack(pulumi_stack: 
         for part in (
             "Security",
             "TransactionStore",
+            "LogArchive",
             "ModelStore",
             "HistoryStore",
             "AlertChannel",

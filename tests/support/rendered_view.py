@@ -79,6 +79,12 @@ TERRAFORM_TYPE = {
     "aws:glue/catalogDatabase:CatalogDatabase": "aws_glue_catalog_database",
     "aws:glue/catalogTable:CatalogTable": "aws_glue_catalog_table",
     "aws:athena/workgroup:Workgroup": "aws_athena_workgroup",
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        "aws_kinesis_firehose_delivery_stream"
+    ),
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": (
+        "aws_cloudwatch_log_subscription_filter"
+    ),
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
         "aws_s3_bucket_server_side_encryption_configuration"

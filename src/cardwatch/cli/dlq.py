@@ -19,6 +19,7 @@ from cardwatch.adapters.dead_letters import (
     queue_invoker,
 )
 from cardwatch.blueprint import Blueprint, QueueSpec
+from cardwatch.cli import audit
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
 
 __all__ = ["CommandError", "connect", "run_dlq"]
@@ -70,10 +71,29 @@ def _pick(queues: dict[str, DeadLetterQueue], name: str) -> DeadLetterQueue:
     raise CommandError(f"no dead-letter queue {name!r}: one of {', '.join(queues)}")
 
 
+def _redrive(
+    target: CommandTarget, letters: DeadLetters, queue: DeadLetterQueue, args: argparse.Namespace
+) -> int:
+    """Redrive ``queue``; the audit trail records who moved how many."""
+    done = letters.redrive(queue, args.limit)
+    report = {"queue": queue.name, "redriven": done.moved, "left": done.skipped}
+    if done.moved:
+        audit.record(
+            target, "dlq.redrive", queue.name, after=f"{done.moved} redriven", detail=report
+        )
+    print(
+        json.dumps(report)
+        if args.json
+        else f"{queue.name}: {done.moved} redriven, {done.skipped} left (not redrivable)"
+    )
+    return 0
+
+
 def run_dlq(args: argparse.Namespace) -> int:
     console = Console()
     try:
-        queues, letters = connect(command_target(args))
+        target = command_target(args)
+        queues, letters = connect(target)
         if args.action == "list":
             rows = {
                 short: letters.depth(queue) | {"queue": queue.name}
@@ -119,14 +139,7 @@ def run_dlq(args: argparse.Namespace) -> int:
                     )
                 console.print(table)
             return 0
-        done = letters.redrive(queue, args.limit)
-        report = {"queue": queue.name, "redriven": done.moved, "left": done.skipped}
-        print(
-            json.dumps(report)
-            if args.json
-            else f"{queue.name}: {done.moved} redriven, {done.skipped} left (not redrivable)"
-        )
-        return 0
+        return _redrive(target, letters, queue, args)
     except CommandError as error:
         print(f"cardwatch dlq: {error}", file=sys.stderr)
         return 2

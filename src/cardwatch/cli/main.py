@@ -377,6 +377,29 @@ def _add_dlq(commands: Any) -> None:
     dlq.set_defaults(run=_dlq)
 
 
+def _add_audit(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="who labelled, published, promoted, rolled back or redrove, and when",
+        description="The audit trail of the local stack (default) or a deployment "
+        "(--target): every label, rules publish, model publish, promotion, shadowing or "
+        "rollback and DLQ redrive, with who did it, when, and what it changed. Records are "
+        "appended once and never changed.",
+        epilog="exit codes: 0 done; 2 a bad argument or no local stack; 3 AWS refused the call",
+    )
+    audit.add_argument("--days", type=float, default=7, help="how far back (default 7)")
+    audit.add_argument("--action", help="only this act (label, rules.publish, model.promote...)")
+    audit.add_argument("--json", action="store_true")
+    add_target_arguments(audit)
+    audit.set_defaults(run=_audit)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from cardwatch.cli.audit import run_audit  # noqa: PLC0415 - reaches AWS
+
+    return run_audit(args)
+
+
 def _add_up(commands: Any) -> None:
     up = commands.add_parser("up", help="run the local stack until interrupted")
     up.add_argument("--port", type=int, default=8080, help="the API's port (0: any free port)")
@@ -591,6 +614,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_console(commands)
     _add_rules(commands)
     _add_model(commands)
+    _add_audit(commands)
     return parser
 
 

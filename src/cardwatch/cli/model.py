@@ -24,6 +24,7 @@ from typing import Any
 from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.adapters.function_invoker import invoke_and_wait
 from cardwatch.adapters.model_registry import S3ModelRegistry
+from cardwatch.cli import audit
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
 from cardwatch.domain.engine.model_pointer import PointerError, text_digest, valid_version
 from cardwatch.domain.engine.model_store import default_model, is_shipped, trusted_model
@@ -94,6 +95,19 @@ def _run(args: argparse.Namespace) -> int:
         moved = pointer.rollback(_now(), args.version, digest)
         moved = replace(moved, reason=f"{moved.reason} by {_by(args.note)}")
     registry.move(moved)
+    action_name = {"publish": "model.promote" if args.promote else "model.shadow"}.get(
+        action, f"model.{action}"
+    )
+    changed = moved.champion if action_name != "model.shadow" else (moved.challenger or "")
+    audit.record(
+        target,
+        "model.publish" if action == "publish" else action_name,
+        changed,
+        before=f"champion {pointer.champion}, challenger {pointer.challenger or '-'}",
+        after=f"champion {moved.champion}, challenger {moved.challenger or '-'}"
+        + (f"; {changed}@sha256:{digest}" if digest else ""),
+        detail={"reason": moved.reason[:300]},
+    )
     print(
         json.dumps(json.loads(moved.to_json()), indent=2)
         if args.json

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cardwatch.adapters.clients import AWS_ERRORS
+from cardwatch.cli import audit
 from cardwatch.cli.target import CommandError, command_target
 from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.rules import Policy, RuleSetError
@@ -119,13 +120,22 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if not args.note:
         raise CommandError("publish needs --note: why the rules change (kept with the version)")
+    digest = text_digest(text)
     published = ssm.put_parameter(
         Name=name,
         Value=text,
         Type="SecureString",
         KeyId=target.blueprint.key_alias,
         Overwrite=True,
-        Description=f"{_DIGEST_MARK}{text_digest(text)} {getpass.getuser()}: {args.note}"[:1024],
+        Description=f"{_DIGEST_MARK}{digest} {getpass.getuser()}: {args.note}"[:1024],
+    )
+    audit.record(
+        target,
+        "rules.publish",
+        name,
+        before=f"v{current['Version']}@sha256:{text_digest(current['Value'])}",
+        after=f"v{published['Version']}@sha256:{digest}",
+        detail={"note": args.note[:300], "changes": len(changes)},
     )
     report = {"parameter": name, "version": published["Version"], "changes": changes}
     print(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from cardwatch.domain.audit.record import AuditRecord
 from cardwatch.domain.engine.counters import EntityCounters
 from cardwatch.domain.engine.decisions import DecisionRecord
 from cardwatch.domain.engine.patterns import WindowEntry
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlertPublisher",
+    "AuditTrail",
     "CooldownStore",
     "DecisionHistory",
     "DecisionLog",
@@ -261,4 +263,16 @@ class ReviewReader(Protocol):
     ) -> tuple[Sequence[Mapping[str, Any]], ReviewPosition | None]:
         """Up to ``query.limit`` stored items of the open queue, newest first, and where
         the next page starts (None: there is no more)."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """The append-only record of privileged acts (:mod:`cardwatch.domain.audit.record`)."""
+
+    def record(self, entry: AuditRecord) -> bool:
+        """Append ``entry`` once; False when it was there already (a retry of the act)."""
+        ...
+
+    def between(self, start: str, end: str) -> list[AuditRecord]:
+        """The records with ``start <= at < end`` (ISO times), oldest first."""
         ...

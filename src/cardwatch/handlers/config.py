@@ -49,6 +49,8 @@ class IngestConfig:
     max_transaction_age: timedelta = timedelta(days=365)
     label_source_ranks: str | None = None
     retention_days: int = 396
+    #: the audit trail's table (None: labels are not audited, as in a bare test)
+    audit_table_name: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -61,6 +63,7 @@ class IngestConfig:
             max_transaction_age=timedelta(days=int(env.get("MAX_TRANSACTION_AGE_DAYS", "365"))),
             label_source_ranks=env.get("LABEL_SOURCE_RANKS"),
             retention_days=int(env.get("TRANSACTION_RETENTION_DAYS", "396")),
+            audit_table_name=env.get("AUDIT_TABLE_NAME") or None,
         )
 
 
@@ -173,6 +176,8 @@ class RetrainConfig:
     evaluation_days: float = 14
     min_judged_frauds: int = 10
     auto_promote: bool = True
+    #: the audit trail's table (None: pointer moves are not audited, as in a bare test)
+    audit_table_name: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RetrainConfig:
@@ -193,6 +198,7 @@ class RetrainConfig:
             evaluation_days=float(env.get("EVALUATION_DAYS", "14")),
             min_judged_frauds=int(env.get("MIN_JUDGED_FRAUDS", "10")),
             auto_promote=env.get("AUTO_PROMOTE", "true").strip().lower() in {"true", "1"},
+            audit_table_name=env.get("AUDIT_TABLE_NAME") or None,
         )
 
 

@@ -30,7 +30,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     chosen = wiring.config(overrides if isinstance(overrides, dict) else None)
     started = time.perf_counter()
     source = wiring.training_source(chosen)
-    report = retrain(source, wiring.registry(chosen), wiring.settings(chosen))
+    report = retrain(
+        source,
+        wiring.registry(chosen),
+        wiring.settings(chosen),
+        audit=wiring.audit_trail(chosen),
+        actor=f"function:{context.function_name}",
+    )
     elapsed = time.perf_counter() - started
     if source.last is not None:
         metrics.add_metric(

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cardwatch.domain.audit.record import AuditRecord
+from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.detection import Detector, Label
 from cardwatch.domain.engine.features import observe
 from cardwatch.domain.errors import (
@@ -29,7 +31,7 @@ from cardwatch.domain.labels.history import (
     LabelEntry,
     effective,
 )
-from cardwatch.domain.ports import LabelLog, StoredTransaction, TransactionStore
+from cardwatch.domain.ports import AuditTrail, LabelLog, StoredTransaction, TransactionStore
 from cardwatch.domain.transaction.validation import check_path_id, parse_label
 
 __all__ = ["LabelConflict", "LabelResult", "LabelService", "TransactionNotFound"]
@@ -58,11 +60,13 @@ class LabelService:
         log: LabelLog,
         detector: Detector,
         ranks: Mapping[str, int] = DEFAULT_SOURCE_RANKS,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._store = store
         self._log = log
         self._detector = detector
         self._ranks = ranks
+        self._audit = audit
 
     def label(
         self,
@@ -88,6 +92,7 @@ class LabelService:
             history = list(stored.labels)
             if history and history[-1].repeats(entry):
                 self._teach(stored, history)
+                self._record(transaction_id, history)
                 return self._result(transaction_id, entry, history, repeated=True)
             if len(history) >= MAX_LABELS:
                 raise LabelConflict(transaction_id, MAX_LABELS)
@@ -96,6 +101,7 @@ class LabelService:
             assert found is not None
             if self._log.append_label(stored.transaction, entry, len(after), found[0]):
                 self._teach(stored, after)
+                self._record(transaction_id, after)
                 return self._result(transaction_id, entry, after)
         raise StoreBusy("labels kept landing at once; send the same label again")
 
@@ -118,6 +124,33 @@ class LabelService:
             current.source,
             len(history),
             repeated,
+        )
+
+    def _record(self, transaction_id: str, history: list[LabelEntry]) -> None:
+        """The audit record of the history's last label (once: a resend writes the same
+        record, which finds it there; a failure to write it asks the client to resend,
+        and the resend finishes it)."""
+        if self._audit is None:
+            return
+        entry = history[-1]
+        before = effective(history[:-1], self._ranks)
+        after = effective(history, self._ranks)
+        assert after is not None
+        self._audit.record(
+            AuditRecord(
+                entry.by,
+                "label",
+                transaction_id,
+                AuditRecord.moment(entry.at_ms),
+                "" if before is None else f"{before[0].label}/{before[0].source}",
+                f"{after[0].label}/{after[0].source}",
+                {
+                    "label": entry.label,
+                    "source": entry.source,
+                    "version": len(history),
+                    **({"note_sha256": text_digest(entry.note)} if entry.note else {}),
+                },
+            )
         )
 
     def _teach(self, stored: StoredTransaction, history: list[LabelEntry]) -> None:

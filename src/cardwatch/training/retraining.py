@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cardwatch.domain.audit.record import AuditRecord
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel, artifact_digest
 from cardwatch.domain.engine.model_pointer import ModelPointer, text_digest
@@ -33,6 +34,7 @@ from cardwatch.domain.engine.model_store import model_named, trusted_model
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.labels.sample import is_drawn
 from cardwatch.domain.ports import (
+    AuditTrail,
     DecisionHistory,
     LabelledDecision,
     ModelRegistry,
@@ -226,8 +228,12 @@ def retrain(
     registry: ModelRegistry,
     settings: RetrainSettings,
     now: datetime | None = None,
+    *,
+    audit: AuditTrail | None = None,
+    actor: str = "function:retrain",
 ) -> RetrainReport:
-    """Fit on the labelled log, judge, publish and move the pointer; see the module."""
+    """Fit on the labelled log, judge, publish and move the pointer; see the module. A
+    pointer move is recorded in ``audit`` as ``actor``'s."""
     now = now or datetime.now(UTC)
     at = now.isoformat(timespec="seconds")
     now_ms = int(now.timestamp() * 1000)
@@ -323,4 +329,16 @@ def retrain(
         else pointer.shadow(version, f"retraining: {report.detail}", at, digest)
     )
     registry.move(moved.trained(report.to_record()))
+    if audit is not None:
+        audit.record(
+            AuditRecord(
+                actor,
+                "model.promote" if outcome == "promoted" else "model.shadow",
+                version,
+                AuditRecord.moment(int(now.timestamp() * 1000)),
+                pointer.champion if outcome == "promoted" else (pointer.challenger or ""),
+                f"{version}@sha256:{digest}",
+                {"detail": report.detail[:300], "top_labeller_share": share},
+            )
+        )
     return report

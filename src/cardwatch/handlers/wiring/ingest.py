@@ -49,7 +49,14 @@ def label_service() -> LabelService:
     detector = Detector(
         DynamoStateStore(config.profile_table_name, dynamodb()), Policy((), Thresholds())
     )
-    return LabelService(store, store, detector, parse_ranks(config.label_source_ranks))
+    from cardwatch.adapters.dynamodb_audit import DynamoAuditTrail  # noqa: PLC0415
+
+    audit = (
+        None
+        if config.audit_table_name is None
+        else DynamoAuditTrail(config.audit_table_name, dynamodb())
+    )
+    return LabelService(store, store, detector, parse_ranks(config.label_source_ranks), audit)
 
 
 def case_service() -> CaseService:

@@ -8,12 +8,21 @@ from typing import Any
 
 from cardwatch.adapters.athena_training import AthenaTrainingSet
 from cardwatch.adapters.clients import client
+from cardwatch.adapters.dynamodb_audit import DynamoAuditTrail
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.handlers.config import RetrainConfig
 from cardwatch.training.model_choice import Promotion
 from cardwatch.training.retraining import RetrainSettings
 
-__all__ = ["OVERRIDABLE", "config", "registry", "settings", "training_source", "with_overrides"]
+__all__ = [
+    "OVERRIDABLE",
+    "audit_trail",
+    "config",
+    "registry",
+    "settings",
+    "training_source",
+    "with_overrides",
+]
 
 #: What an on-demand invocation may change for one run (``cardwatch model train``).
 OVERRIDABLE = frozenset(f.name for f in fields(RetrainConfig)) - {
@@ -78,3 +87,10 @@ def registry(chosen: RetrainConfig) -> S3ModelRegistry:
     return S3ModelRegistry(
         chosen.model_bucket, chosen.model_parameter, client("s3"), client("ssm"), chosen.data_key_id
     )
+
+
+def audit_trail(chosen: RetrainConfig, clients: Any = client) -> DynamoAuditTrail | None:
+    """Where the function records the pointer moves it makes (None: not configured)."""
+    if chosen.audit_table_name is None:
+        return None
+    return DynamoAuditTrail(chosen.audit_table_name, clients("dynamodb"))

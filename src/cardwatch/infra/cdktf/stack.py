@@ -12,6 +12,7 @@ from constructs import Construct
 
 from cardwatch.blueprint import Blueprint
 from cardwatch.infra.cdktf.api import TransactionApi
+from cardwatch.infra.cdktf.archive import LogArchive
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.events import EventRouting
 from cardwatch.infra.cdktf.functions import DetectionFunctions
@@ -80,6 +81,7 @@ class CardwatchStack(TerraformStack):
         ctx = StackContext(blueprint, identity.account_id)
         security = Security(self, "Security", ctx)
         TransactionStore(self, "TransactionStore", ctx)
+        LogArchive(self, "LogArchive", ctx)
         models = ModelStore(
             self, "ModelStore", ctx, build_training_package(build_dir, blueprint.python)
         )

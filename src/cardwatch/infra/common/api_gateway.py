@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from cardwatch.blueprint import ApiLogging, Blueprint, Handle
+from cardwatch.infra.common.functions import archived
 from cardwatch.infra.common.policies import assume_role_policy
 from cardwatch.infra.common.specs import (
     ACCOUNT,
@@ -252,6 +253,10 @@ def _stage(blueprint: Blueprint) -> list[Resource]:
                 # retention and no key
                 ("execution-logs", Apply(blueprint.api_execution_log_group, api)),
             )
+        ]
+        made += [
+            archived("access-logs", blueprint.name("api-access")),
+            archived("execution-logs", blueprint.name("api-execution")),
         ]
         access["access_log_settings"] = {
             "destination_arn": Ref("access-logs"),

@@ -15,7 +15,23 @@ from cardwatch.infra.common.packaging import LambdaPackage
 from cardwatch.infra.common.policies import assume_role_policy, function_policy
 from cardwatch.infra.common.specs import KEY_ARN, Arns, Asset, Json, Part, Ref, Resource, Text, Url
 
-__all__ = ["detection_functions", "given"]
+__all__ = ["archived", "detection_functions", "given"]
+
+
+def archived(log_group: str, name: str) -> Resource:
+    """The subscription that copies every line of the log group ``log_group`` (its id
+    here) into the log archive (:mod:`cardwatch.infra.common.archive`)."""
+    return Resource(
+        "aws_cloudwatch_log_subscription_filter",
+        f"{log_group}-archive",
+        {
+            "name": f"{name}-archive",
+            "log_group_name": Ref(log_group, "name"),
+            "filter_pattern": "",
+            "destination_arn": Url(Handle.LOG_ARCHIVE_STREAM),
+            "role_arn": Url(Handle.LOG_ARCHIVE_ROLE),
+        },
+    )
 
 
 def given(models: Any, vpc: tuple[list[Any], list[Any]] | None) -> dict[str, Any]:
@@ -50,6 +66,7 @@ def _function(
                 "kms_key_id": KEY_ARN,
             },
         ),
+        archived(f"{key}-logs", spec.name),
         Resource(
             "aws_iam_role",
             f"{key}-role",

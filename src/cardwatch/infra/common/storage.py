@@ -1,6 +1,8 @@
-"""The transaction table and the detection-profile table, as neutral specs
-(:mod:`cardwatch.infra.common.specs`): on demand, streams, TTL, point-in-time recovery,
-the data key; nothing retained on destroy."""
+"""The transaction table, the detection-profile table and the audit trail's table, as
+neutral specs (:mod:`cardwatch.infra.common.specs`): on demand, streams, TTL,
+point-in-time recovery, the data key; nothing retained on destroy. The audit table has
+no stream, and its time to live ends a record 400 days after the act (PCI DSS 10.5.1
+asks for a year; the log archive keeps the functions' logs as long)."""
 
 from __future__ import annotations
 
@@ -56,12 +58,25 @@ def transaction_store(blueprint: Blueprint) -> Part:
         blueprint.profile_ttl_attribute,
         blueprint.profile_stream_view_type,
     )
+    audit_keys = (blueprint.audit_table_key, blueprint.audit_table_sort_key)
+    audit = {
+        "name": blueprint.audit_table_name,
+        "billing_mode": "PAY_PER_REQUEST",
+        "hash_key": audit_keys[0],
+        "range_key": audit_keys[1],
+        "attribute": [{"name": key, "type": "S"} for key in audit_keys],
+        "ttl": {"enabled": True, "attribute_name": blueprint.audit_ttl_attribute},
+        "point_in_time_recovery": {"enabled": True},
+        "server_side_encryption": {"enabled": True, "kms_key_arn": KEY_ARN},
+        "deletion_protection_enabled": False,
+    }
     table, stream = Ref("transactions"), Ref("transactions", "stream_arn")
     profile_stream = Ref("profiles", "stream_arn")
     return Part(
         (
             Resource("aws_dynamodb_table", "transactions", transactions),
             Resource("aws_dynamodb_table", "profiles", profiles),
+            Resource("aws_dynamodb_table", "audit", audit),
         ),
         arns={
             Handle.TABLE: [table],
@@ -71,11 +86,12 @@ def transaction_store(blueprint: Blueprint) -> Part:
             ],
             Handle.TABLE_REVIEW_INDEX: [Text((table, f"/index/{blueprint.review_index_name}"))],
             Handle.PROFILE_TABLE: [Ref("profiles")],
+            Handle.AUDIT_TABLE: [Ref("audit")],
             Handle.TABLE_STREAM: [stream],
             Handle.PROFILE_TABLE_STREAM: [profile_stream],
         },
         urls={Handle.TABLE: table, Handle.PROFILE_TABLE_STREAM: profile_stream},
-        exposes={"table": "transactions", "profiles": "profiles"},
+        exposes={"table": "transactions", "profiles": "profiles", "audit": "audit"},
     )
 
 
@@ -85,3 +101,4 @@ class TransactionStoreResources:
 
     table: Any
     profiles: Any
+    audit: Any

@@ -22,6 +22,7 @@ from cardwatch.infra.common.outputs import outputs
 from cardwatch.infra.common.packaging import build_lambda_package, build_training_package
 from cardwatch.infra.common.settings import SETTINGS, overrides
 from cardwatch.infra.pulumi.api import TransactionApi
+from cardwatch.infra.pulumi.archive import LogArchive
 from cardwatch.infra.pulumi.base import Context
 from cardwatch.infra.pulumi.events import EventRouting
 from cardwatch.infra.pulumi.functions import DetectionFunctions
@@ -56,6 +57,7 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
     ctx = Context(blueprint, identity.account_id)
     parts: dict[str, Any] = {"Security": Security("security", ctx, opts)}
     parts["TransactionStore"] = TransactionStore("transaction-store", ctx, opts)
+    parts["LogArchive"] = LogArchive("log-archive", ctx, opts)
     models = ModelStore(
         "model-store", ctx, build_training_package(build_dir, blueprint.python), opts
     )

@@ -78,6 +78,8 @@ PULUMI_TYPES: dict[str, Any] = {
     "aws_iam_role": aws.iam.Role,
     "aws_iam_role_policy": aws.iam.RolePolicy,
     "aws_xray_resource_policy": aws.xray.ResourcePolicy,
+    "aws_kinesis_firehose_delivery_stream": aws.kinesis.FirehoseDeliveryStream,
+    "aws_cloudwatch_log_subscription_filter": aws.cloudwatch.LogSubscriptionFilter,
 }
 #: Terraform's attribute -> the Pulumi provider's, where they differ
 PULUMI_ATTRIBUTES = {"function_name": "name"}
@@ -86,6 +88,7 @@ PULUMI_NAMES = {
     ("aws_cloudwatch_metric_alarm", "alarm_name"): "name",
     ("aws_cloudwatch_metric_alarm", "metric_query"): "metric_queries",
     ("aws_sns_topic_subscription", "topic_arn"): "topic",
+    ("aws_cloudwatch_log_subscription_filter", "log_group_name"): "log_group",
     ("aws_dynamodb_table", "attribute"): "attributes",
     ("aws_pipes_pipe", "filter"): "filters",
     ("aws_lambda_permission", "function_name"): "function",

@@ -231,6 +231,33 @@ def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     return str(response["TableDescription"]["LatestStreamArn"])
 
 
+def _audit_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
+    month, entry = blueprint.audit_table_key, blueprint.audit_table_sort_key
+    dynamodb.create_table(
+        TableName=blueprint.audit_table_name,
+        AttributeDefinitions=[
+            {"AttributeName": month, "AttributeType": "S"},
+            {"AttributeName": entry, "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": month, "KeyType": "HASH"},
+            {"AttributeName": entry, "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
+        DeletionProtectionEnabled=False,
+        Tags=_tags(blueprint),
+    )
+    dynamodb.update_time_to_live(
+        TableName=blueprint.audit_table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": blueprint.audit_ttl_attribute},
+    )
+    dynamodb.update_continuous_backups(
+        TableName=blueprint.audit_table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+
+
 def _queue(spec: QueueSpec, sqs: Any, key_id: str, made: Provisioned, blueprint: Blueprint) -> None:
     attributes = {
         "VisibilityTimeout": str(spec.visibility_timeout_seconds),
@@ -351,6 +378,7 @@ def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
     made.key_arn = kms.describe_key(KeyId=made.key_id)["KeyMetadata"]["Arn"]
     _history(blueprint, session, made.key_id)
     made.profile_stream_arn = _profile_table(blueprint, dynamodb, made.key_id)
+    _audit_table(blueprint, dynamodb, made.key_id)
     sqs = session.client("sqs")
     for spec in blueprint.queues:
         _queue(spec, sqs, made.key_id, made, blueprint)

@@ -1,0 +1,89 @@
+"""``cardwatch audit``: the audit trail of the local stack or a deployment, and how the
+other commands write to it.
+
+Every privileged command (``rules publish``, ``model publish|promote|rollback``,
+``dlq redrive``) appends a record naming the operator: the IAM principal the command
+ran as (``sts:GetCallerIdentity``) and the person at the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cardwatch.adapters.clients import AWS_ERRORS
+from cardwatch.adapters.dynamodb_audit import DynamoAuditTrail
+from cardwatch.cli.target import CommandError, CommandTarget, command_target
+from cardwatch.domain.audit.record import ACTIONS, AuditRecord
+
+__all__ = ["operator", "record", "run_audit"]
+
+
+def operator(target: CommandTarget) -> str:
+    """Who runs the command: the IAM principal's ARN and the person at the terminal."""
+    arn = target.client("sts").get_caller_identity()["Arn"]
+    return f"{arn} ({getpass.getuser()})"
+
+
+def record(
+    target: CommandTarget,
+    action: str,
+    acted_on: str,
+    *,
+    before: str = "",
+    after: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append the record of ``action`` on ``acted_on``, made now by the operator."""
+    trail = DynamoAuditTrail(target.blueprint.audit_table_name, target.client("dynamodb"))
+    trail.record(
+        AuditRecord(
+            operator(target), action, acted_on, AuditRecord.moment(), before, after, detail or {}
+        )
+    )
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except CommandError as error:
+        print(f"cardwatch audit: {error}", file=sys.stderr)
+        return 2
+    except AWS_ERRORS as error:
+        print(f"cardwatch audit: AWS said: {error}", file=sys.stderr)
+        return 3
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.days <= 0:
+        raise CommandError("--days must be positive")
+    if args.action is not None and args.action not in ACTIONS:
+        raise CommandError(f"--action must be one of {', '.join(ACTIONS)}")
+    target = command_target(args)
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    start = end - timedelta(days=args.days)
+    trail = DynamoAuditTrail(target.blueprint.audit_table_name, target.client("dynamodb"))
+    found = [
+        r
+        for r in trail.between(start.isoformat(), end.isoformat())
+        if args.action is None or r.action == args.action
+    ]
+    if args.json:
+        print(json.dumps([r.to_item() for r in found], indent=2, default=str))
+        return 0
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(title=f"audit trail, last {args.days:g} days", title_justify="left")
+    for column in ("at", "who", "what", "on", "before", "after"):
+        table.add_column(column, overflow="fold")
+    for r in found:
+        table.add_row(r.at, r.actor, r.action, r.target, r.before, r.after)
+    console = Console()
+    console.print(table)
+    console.print(f"{len(found)} records")
+    return 0

@@ -1,0 +1,1 @@
+"""The audit trail: who did which privileged act, when, and what it changed."""
