@@ -83,7 +83,8 @@ def _run(args: argparse.Namespace) -> int:
         table.add_column(column, overflow="fold")
     for r in found:
         table.add_row(r.at, r.actor, r.action, r.target, r.before, r.after)
-    console = Console()
+    # piped, a table is read by a program or a pager: wide enough not to fold a column
+    console = Console(width=None if sys.stdout.isatty() else 200)
     console.print(table)
     console.print(f"{len(found)} records")
     return 0

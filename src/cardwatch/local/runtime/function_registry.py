@@ -56,11 +56,16 @@ def _code() -> bytes:
 
 
 def register_functions(
-    blueprint: Blueprint, session: Any, environment: Callable[[str], dict[str, str]]
+    blueprint: Blueprint,
+    session: Any,
+    environment: Callable[[str], dict[str, str]],
+    archive: tuple[str, str] | None = None,
 ) -> dict[str, str]:
     """Register every function of ``blueprint`` with the emulator; function key -> ARN.
 
-    ``environment(key)`` gives a function's environment variables as deployed."""
+    ``environment(key)`` gives a function's environment variables as deployed;
+    ``archive``: the log archive's (delivery stream, role) each log group is subscribed
+    to, as both deployments subscribe them."""
     iam, functions, logs = session.client("iam"), session.client("lambda"), session.client("logs")
     code = _code()
     arns = {}
@@ -74,6 +79,14 @@ def register_functions(
         logs.put_retention_policy(
             logGroupName=spec.log_group, retentionInDays=blueprint.settings.log_retention_days
         )
+        if archive is not None:
+            logs.put_subscription_filter(
+                logGroupName=spec.log_group,
+                filterName=f"{spec.name}-archive",
+                filterPattern="",
+                destinationArn=archive[0],
+                roleArn=archive[1],
+            )
         arns[key] = functions.create_function(
             FunctionName=spec.name,
             Runtime=blueprint.settings.runtime,

@@ -97,7 +97,12 @@ class LocalPipeline:
             blueprint, session, self.made, self.api_key, self.analyst_api_key, self.feed_api_key
         )
         self._set_environment(self.made)
-        self.function_arns = register_functions(blueprint, session, self._environment_of)
+        self.function_arns = register_functions(
+            blueprint,
+            session,
+            self._environment_of,
+            (self.made.log_archive_stream_arn, self.made.log_archive_role_arn),
+        )
         self._shipper = LogShipper(
             session, {spec.name: spec.log_group for spec in blueprint.functions.values()}
         )

@@ -36,6 +36,10 @@ class Provisioned:
     api_keys: dict[str, str] = field(default_factory=dict)
     analyst_api_key_id: str = ""
     feed_api_key_id: str = ""
+    #: the log archive: the delivery stream each log group is subscribed to, and the
+    #: role CloudWatch Logs takes to feed it
+    log_archive_stream_arn: str = ""
+    log_archive_role_arn: str = ""
     #: Local only: stands for Lambda's asynchronous invocation queue of detect.
     detect_invocation_queue_url: str = ""
     #: ... and of aggregate (a stream batch redriven from the failures DLQ).
@@ -231,6 +235,49 @@ def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     return str(response["TableDescription"]["LatestStreamArn"])
 
 
+def _log_archive(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
+    """The archive bucket and the delivery stream the log groups' subscriptions feed
+    (the roles as both deployments make them; the emulator does not enforce them)."""
+    bucket = blueprint.log_archive_bucket_name
+    s3 = session.client("s3")
+    _private_bucket(blueprint, s3, bucket, made.key_id)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    iam = session.client("iam")
+    feed_role, delivery_role = blueprint.log_archive_role_names
+    roles = {}
+    for name, service in (
+        (feed_role, f"logs.{blueprint.region}.amazonaws.com"),
+        (delivery_role, "firehose.amazonaws.com"),
+    ):
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))[
+            "Role"
+        ]["Arn"]
+    made.log_archive_role_arn = roles[feed_role]
+    made.log_archive_stream_arn = session.client("firehose").create_delivery_stream(
+        DeliveryStreamName=blueprint.log_archive_stream_name,
+        DeliveryStreamType="DirectPut",
+        DeliveryStreamEncryptionConfigurationInput={
+            "KeyType": "CUSTOMER_MANAGED_CMK",
+            "KeyARN": made.key_arn,
+        },
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": roles[delivery_role],
+            "BucketARN": f"arn:aws:s3:::{bucket}",
+            "Prefix": "logs/",
+            "ErrorOutputPrefix": "failed/",
+            "BufferingHints": {"IntervalInSeconds": 300, "SizeInMBs": 5},
+            "CompressionFormat": "UNCOMPRESSED",
+        },
+        Tags=[{"Key": k, "Value": v} for k, v in blueprint.tags.items()],
+    )["DeliveryStreamARN"]
+
+
 def _audit_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
     month, entry = blueprint.audit_table_key, blueprint.audit_table_sort_key
     dynamodb.create_table(
@@ -379,6 +426,7 @@ def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
     _history(blueprint, session, made.key_id)
     made.profile_stream_arn = _profile_table(blueprint, dynamodb, made.key_id)
     _audit_table(blueprint, dynamodb, made.key_id)
+    _log_archive(blueprint, session, made)
     sqs = session.client("sqs")
     for spec in blueprint.queues:
         _queue(spec, sqs, made.key_id, made, blueprint)
