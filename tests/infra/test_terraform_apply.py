@@ -32,6 +32,7 @@ ENDPOINT_SERVICES = (
     "dynamodb",
     "ec2",
     "events",
+    "firehose",
     "glue",
     "iam",
     "kms",
