@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,17 +15,8 @@ import httpx
 from cardwatch.domain.engine.rules import rules_text
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
+from tests.support.cli import cardwatch
 from tests.support.documents import valid_document
-
-
-def cardwatch(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cardwatch.cli.main", *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_privileged_acts_are_recorded_once_and_listed(

@@ -4,24 +4,13 @@ version), history; an invalid document is never published."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
 
 from cardwatch.domain.engine.rules import rules_text
 from cardwatch.local.runtime.pipeline import LocalPipeline
-
-
-def cardwatch(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cardwatch.cli.main", *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import cardwatch
 
 
 def test_rules_are_diffed_published_with_a_note_and_listed(

@@ -203,36 +203,58 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     return str(response["TableDescription"]["LatestStreamArn"])
 
 
-def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
-    key, slot = blueprint.profile_table_key, blueprint.profile_table_sort_key
+def _keyed_table(
+    blueprint: Blueprint,
+    dynamodb: Any,
+    key_id: str,
+    *,
+    name: str,
+    keys: tuple[str, str],
+    ttl: str,
+    stream: str | None = None,
+) -> str | None:
+    """A table of two string keys as the deployments make it: on demand, the CMK,
+    time to live on ``ttl``, point-in-time recovery, a stream of ``stream``'s view when
+    given (its ARN is returned)."""
     response = dynamodb.create_table(
-        TableName=blueprint.profile_table_name,
-        AttributeDefinitions=[
-            {"AttributeName": key, "AttributeType": "S"},
-            {"AttributeName": slot, "AttributeType": "S"},
-        ],
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
         KeySchema=[
-            {"AttributeName": key, "KeyType": "HASH"},
-            {"AttributeName": slot, "KeyType": "RANGE"},
+            {"AttributeName": keys[0], "KeyType": "HASH"},
+            {"AttributeName": keys[1], "KeyType": "RANGE"},
         ],
         BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={
-            "StreamEnabled": True,
-            "StreamViewType": blueprint.profile_stream_view_type,
-        },
+        **(
+            {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": stream}}
+            if stream
+            else {}
+        ),
         SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
         DeletionProtectionEnabled=False,
         Tags=_tags(blueprint),
     )
     dynamodb.update_time_to_live(
-        TableName=blueprint.profile_table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": blueprint.profile_ttl_attribute},
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
     )
     dynamodb.update_continuous_backups(
-        TableName=blueprint.profile_table_name,
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
-    return str(response["TableDescription"]["LatestStreamArn"])
+    arn = response["TableDescription"].get("LatestStreamArn")
+    return None if arn is None else str(arn)
+
+
+def _profile_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
+    arn = _keyed_table(
+        blueprint,
+        dynamodb,
+        key_id,
+        name=blueprint.profile_table_name,
+        keys=(blueprint.profile_table_key, blueprint.profile_table_sort_key),
+        ttl=blueprint.profile_ttl_attribute,
+        stream=blueprint.profile_stream_view_type,
+    )
+    assert arn is not None
+    return arn
 
 
 def _log_archive(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
@@ -279,29 +301,13 @@ def _log_archive(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
 
 
 def _audit_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
-    month, entry = blueprint.audit_table_key, blueprint.audit_table_sort_key
-    dynamodb.create_table(
-        TableName=blueprint.audit_table_name,
-        AttributeDefinitions=[
-            {"AttributeName": month, "AttributeType": "S"},
-            {"AttributeName": entry, "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": month, "KeyType": "HASH"},
-            {"AttributeName": entry, "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
-        DeletionProtectionEnabled=False,
-        Tags=_tags(blueprint),
-    )
-    dynamodb.update_time_to_live(
-        TableName=blueprint.audit_table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": blueprint.audit_ttl_attribute},
-    )
-    dynamodb.update_continuous_backups(
-        TableName=blueprint.audit_table_name,
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    _keyed_table(
+        blueprint,
+        dynamodb,
+        key_id,
+        name=blueprint.audit_table_name,
+        keys=(blueprint.audit_table_key, blueprint.audit_table_sort_key),
+        ttl=blueprint.audit_ttl_attribute,
     )
 
 
