@@ -96,6 +96,9 @@ class TargetSettings:
     #: The functions' Lambda runtime, one of :data:`RUNTIMES`; the packages are built
     #: for its Python.
     runtime: str = RUNTIME
+    #: The audit table refuses to be deleted (``terraform destroy`` or ``pulumi destroy``
+    #: included) until an operator turns this off: the trail outlives an environment.
+    audit_deletion_protection: bool = True
 
 
 #: The functions, by key.
@@ -146,6 +149,7 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
         api_burst_limit=2000,
         vpc_functions=frozenset(),
         email_subscription=False,
+        audit_deletion_protection=False,
     ),
 }
 
@@ -500,8 +504,6 @@ class Blueprint:
 
     audit_table_key = "month"
     audit_table_sort_key = "entry"
-    #: A record's end, epoch seconds: 400 days after the act (PCI DSS 10.5.1: a year)
-    audit_ttl_attribute = "expires_at"
 
     @property
     def profile_table_name(self) -> str:
@@ -793,10 +795,11 @@ class Blueprint:
     feed_api_key_description = "cardwatch: the disputes feed's key (chargeback and issuer labels)"
 
     #: The analysts' plan: people at a console, not a processor's traffic, with a day's
-    #: quota far above a team's work (a key that labels more is a script or a leak).
+    #: quota far above a team's work, reads of cases and the queue included (a console
+    #: polls the queue every few seconds); a key that asks for more is a script or a leak.
     analyst_rate_limit_per_second = 10
     analyst_burst_limit = 20
-    analyst_quota_per_day = 5_000
+    analyst_quota_per_day = 50_000
     #: The disputes feed's plan: a system's batches, bounded by a day's disputes.
     feed_rate_limit_per_second = 20
     feed_burst_limit = 40

@@ -4,6 +4,7 @@ log line or answer, and no CVV field anywhere. The scan is the API's own screen.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
@@ -73,7 +74,8 @@ def scan(stack: LocalPipeline) -> list[str]:
     """Every table item, waiting queue message and function log line, as text."""
     texts: list[str] = []
     dynamodb = boto3.client("dynamodb")
-    for table in (stack.blueprint.table_name, stack.blueprint.profile_table_name):
+    blueprint = stack.blueprint
+    for table in (blueprint.table_name, blueprint.profile_table_name, blueprint.audit_table_name):
         pages = dynamodb.get_paginator("scan").paginate(TableName=table)
         texts += [json.dumps(item) for page in pages for item in page["Items"]]
     sqs = boto3.client("sqs")
@@ -86,6 +88,13 @@ def scan(stack: LocalPipeline) -> list[str]:
             ).get("Messages", [])
         ]
     texts += [p.read_text() for p in (stack.settings.state_dir / "logs").glob("*.log")]
+    # the log archive: each object CloudWatch Logs' gzipped JSON
+    s3 = boto3.client("s3")
+    archive = blueprint.log_archive_bucket_name
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=archive):
+        for entry in page.get("Contents", []):
+            body = s3.get_object(Bucket=archive, Key=entry["Key"])["Body"].read()
+            texts.append(gzip.decompress(body).decode())
     return texts
 
 

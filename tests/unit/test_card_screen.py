@@ -265,7 +265,9 @@ def test_free_text_with_dates_and_small_numbers_passes() -> None:
     assert [note for note in notes if holds_card_number(note, free_text=True)] == []
 
 
-@pytest.mark.parametrize("unit", ["1-", "3-", "3", "3a", "\u00a03", "33 ", "3 x "])
+@pytest.mark.parametrize(
+    "unit", ["1-", "3-", "3", "3a", "\u00a03", "33 ", "3 x ", " ", "ab ", "1" + " " * 999]
+)
 def test_the_screen_runs_in_linear_time(unit: str) -> None:
     """A hostile value costs time in proportion to its length: 10 times longer costs
     well under 30 times more (quadratic would be 100), and 200 kB stays in tens of
@@ -281,7 +283,8 @@ def test_the_screen_runs_in_linear_time(unit: str) -> None:
         return best
 
     small, large = cost(20_000), cost(200_000)
-    FIGURES[f"card screen on a 200 kB hostile value {unit!r} (ms)"] = round(large * 1000)
+    shown = unit if len(unit) < 8 else f"{unit[:2]}... ({len(unit)} characters)"
+    FIGURES[f"card screen on a 200 kB hostile value {shown!r} (ms)"] = round(large * 1000)
     assert large < 30 * max(small, 1e-4)
 
 
@@ -320,3 +323,23 @@ def test_every_field_of_every_contract_refuses_every_spelling(
                 assert_not_echoed(error, pan)
                 checked += 1
     FIGURES[f"card-number spellings refused, field by field ({schema_name} contract)"] = checked
+
+
+def test_a_date_inside_a_chain_of_digit_groups_hides_nothing() -> None:
+    pan = "4539201905171233"  # digits 5-12 read as 2019-05-17
+    assert holds_card_number(f"{pan[:4]}-2019-05-17-{pan[12:]}")
+    assert holds_card_number(f"card {pan[:4]} 2019-05-17 {pan[12:]}", free_text=True)
+    assert not holds_card_number("2026-11-20T11:58:00.123456+14:00")  # a timestamp's zone
+
+
+def test_dingbat_and_other_numeric_digits_are_read() -> None:
+    pan = TEST_PANS[0]
+    dingbats = "".join("\u24ea" if d == "0" else chr(0x2775 + int(d)) for d in pan)
+    assert holds_card_number(dingbats)
+
+
+def test_a_number_with_a_huge_exponent_is_screened_by_its_digits_at_once() -> None:
+    started = time.perf_counter()
+    assert not number_holds_card_number(Decimal("1E+999999999"))
+    assert number_holds_card_number(Decimal(f"{TEST_PANS[0]}E+999999"))
+    assert time.perf_counter() - started < 0.5

@@ -45,29 +45,51 @@ def exploding(depth: int) -> dict[str, Any]:
     return artifact
 
 
+def _full_trees(artifact: dict[str, Any]) -> None:
+    """Under the trees' limit, over the nodes': complete trees of depth 7."""
+    nodes = 255
+    full = {
+        "feature": [0] * 127 + [-1] * 128,
+        "threshold": [1.0] * nodes,
+        "missing_left": [True] * nodes,
+        "left": [2 * n + 1 if n < 127 else -1 for n in range(nodes)],
+        "right": [2 * n + 2 if n < 127 else -1 for n in range(nodes)],
+        "value": [0.0] * nodes,
+    }
+    artifact["trees"] = [full] * (MAX_NODES // nodes + 1)
+
+
+def _first_split(tree: dict[str, Any]) -> int:
+    return next(n for n, f in enumerate(tree["feature"]) if f >= 0)
+
+
+def _last_split(tree: dict[str, Any]) -> int:
+    return [n for n, f in enumerate(tree["feature"]) if f >= 0][-1]
+
+
+#: change -> what it does to the shipped artifact (its first tree: ``t``)
+_BREAKS: dict[str, Any] = {
+    "child past the tree": lambda a, t: t["right"].__setitem__(
+        _first_split(t), len(t["feature"]) + 5
+    ),
+    "child before its parent": lambda a, t: t["left"].__setitem__(_last_split(t), 0),
+    "feature past the features": lambda a, t: t["feature"].__setitem__(0, len(a["features"]) + 3),
+    "arrays of different lengths": lambda a, t: t["value"].pop(),
+    "features in another order": lambda a, t: a.__setitem__("features", a["features"][::-1]),
+    "NaN value": lambda a, t: t["value"].__setitem__(0, float("nan")),
+    "infinite value": lambda a, t: t["value"].__setitem__(-1, float("inf")),
+    "trees missing": lambda a, t: a.pop("trees"),
+    "too many nodes": lambda a, t: _full_trees(a),
+}
+
+
 def broken(change: str) -> str:
-    artifact = shipped_artifact()
-    tree = artifact["trees"][0]
-    if change == "child past the tree":
-        split = next(n for n, f in enumerate(tree["feature"]) if f >= 0)
-        tree["right"][split] = len(tree["feature"]) + 5
-    elif change == "child before its parent":
-        split = [n for n, f in enumerate(tree["feature"]) if f >= 0][-1]
-        tree["left"][split] = 0
-    elif change == "feature past the features":
-        tree["feature"][0] = len(artifact["features"]) + 3
-    elif change == "arrays of different lengths":
-        tree["value"].pop()
-    elif change == "features in another order":
-        artifact["features"] = artifact["features"][::-1]
-    elif change == "NaN value":
-        tree["value"][0] = float("nan")
-    elif change == "trees missing":
-        del artifact["trees"]
-    elif change == "too many nodes":
-        artifact["trees"] = artifact["trees"] * (MAX_NODES // 1_000)
-    elif change == "not JSON":
+    if change == "not JSON":
         return "{not json"
+    artifact = shipped_artifact()
+    if change == "infinite feature index":
+        return json.dumps(artifact).replace('"feature": [', '"feature": [Infinity, ', 1)
+    _BREAKS[change](artifact, artifact["trees"][0])
     return json.dumps(artifact)
 
 
@@ -82,6 +104,8 @@ def broken(change: str) -> str:
         "NaN value",
         "trees missing",
         "too many nodes",
+        "infinite value",
+        "infinite feature index",
         "not JSON",
     ],
 )
@@ -89,6 +113,8 @@ def test_a_broken_artifact_is_refused_as_a_value_error_naming_why(change: str) -
     with pytest.raises(ValueError, match=r".") as refused:
         trusted_model(broken(change))
     assert str(refused.value)
+    if change == "too many nodes":
+        assert "nodes" in str(refused.value)
 
 
 @pytest.mark.parametrize("depth", [16, 40])
@@ -165,4 +191,23 @@ def test_detect_keeps_the_last_good_model_on_any_failure_and_counts_it(
     metrics.clear_metrics()
     champion, challenger = wiring.models_in_force(config, metrics)
     assert champion is default_model() and challenger is None
+    assert metrics.metric_set["ModelLoadFailed"]["Value"] == [1.0]
+
+
+def test_a_challenger_that_cannot_be_trusted_leaves_the_champion_scoring(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    good = json.dumps(shipped_artifact())
+    bad = broken("child past the tree").replace('"m-test"', '"m-bad"')
+    pointer = ModelPointer().promote("m-test", "test", "t", text_digest(good))
+    pointer = pointer.shadow("m-bad", "shadow", "t", text_digest(bad))
+    objects = {"models/m-test.json": good, "models/m-bad.json": bad}
+    monkeypatch.setattr(model_store, "_parsed", {})
+    monkeypatch.setattr(wiring, "parameters", lambda: _Reader(pointer.to_json()))
+    monkeypatch.setattr(wiring, "client", lambda name: _S3(objects))
+    config = DetectConfig("t", "p", "q", "r", model_bucket="b", model_parameter="m")
+    metrics = Metrics(namespace="cardwatch-test", service="detect")
+    metrics.clear_metrics()
+    champion, challenger = wiring.models_in_force(config, metrics)
+    assert champion.version == "m-test" and challenger is None
     assert metrics.metric_set["ModelLoadFailed"]["Value"] == [1.0]

@@ -5,6 +5,7 @@ scored in shadow; the pointer moves, rolls back and refuses what it cannot name.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -275,3 +276,9 @@ def test_one_identity_posting_most_fraud_labels_holds_a_winner_in_shadow() -> No
     )
     assert spread.outcome == "promoted" and spread.top_labeller_share is not None
     assert spread.top_labeller_share < 0.8
+
+
+def test_labels_recorded_before_identities_hold_nothing_back() -> None:
+    legacy = [replace(row, label_by=None) for row in decision_log()]
+    report = retrain(ListHistory(legacy), DictModelRegistry(), RetrainSettings(), NOW)
+    assert report.outcome == "promoted" and report.top_labeller_share == 0.0

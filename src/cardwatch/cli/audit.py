@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,14 +21,23 @@ from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.adapters.dynamodb_audit import DynamoAuditTrail
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
 from cardwatch.domain.audit.record import ACTIONS, AuditRecord
+from cardwatch.domain.errors import StoreBusy
+from cardwatch.domain.transaction.card_screen import holds_card_number
 
-__all__ = ["operator", "record", "run_audit"]
+__all__ = ["operator", "record", "run_audit", "screened_note"]
+
+#: The longest period ``cardwatch audit`` reads, in days (ten years).
+_MAX_DAYS = 3650
 
 
 def operator(target: CommandTarget) -> str:
     """Who runs the command: the IAM principal's ARN and the person at the terminal."""
     arn = target.client("sts").get_caller_identity()["Arn"]
     return f"{arn} ({getpass.getuser()})"
+
+
+#: Attempts at a record the table throttles, a second apart at most.
+_ATTEMPTS = 5
 
 
 def record(
@@ -38,13 +49,31 @@ def record(
     after: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append the record of ``action`` on ``acted_on``, made now by the operator."""
+    """Append the record of ``action`` on ``acted_on``, made now by the operator: tried
+    again while the table is busy (the same record: a retry finds it written); when it
+    cannot be written, a :class:`CommandError` says the act is done and unrecorded."""
     trail = DynamoAuditTrail(target.blueprint.audit_table_name, target.client("dynamodb"))
-    trail.record(
-        AuditRecord(
-            operator(target), action, acted_on, AuditRecord.moment(), before, after, detail or {}
-        )
+    entry = AuditRecord(
+        operator(target), action, acted_on, AuditRecord.moment(), before, after, detail or {}
     )
+    for attempt in range(_ATTEMPTS):
+        try:
+            trail.record(entry)
+            return
+        except StoreBusy:
+            time.sleep(min(1.0, 0.1 * 2**attempt))
+        except AWS_ERRORS as error:
+            done = f"{action} is done, but its audit record was not written"
+            raise CommandError(f"{done}: {error}") from None
+    raise CommandError(f"{action} is done, but the audit table stayed busy: it is not recorded")
+
+
+def screened_note(note: str | None) -> str | None:
+    """An operator's note, refused when it may hold a card number (it is kept in the
+    audit trail and beside the version)."""
+    if note is not None and holds_card_number(note, free_text=True):
+        raise CommandError("--note may hold a card number; card numbers are never kept")
+    return note
 
 
 def run_audit(args: argparse.Namespace) -> int:
@@ -59,8 +88,8 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.days <= 0:
-        raise CommandError("--days must be positive")
+    if not (math.isfinite(args.days) and 0 < args.days <= _MAX_DAYS):
+        raise CommandError(f"--days must be a number of days above 0, at most {_MAX_DAYS}")
     if args.action is not None and args.action not in ACTIONS:
         raise CommandError(f"--action must be one of {', '.join(ACTIONS)}")
     target = command_target(args)

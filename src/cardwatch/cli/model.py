@@ -66,6 +66,7 @@ def _by(note: str | None) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    audit.screened_note(getattr(args, "note", None))
     target = command_target(args)
     registry = _registry(target)
     action = args.action
@@ -87,7 +88,16 @@ def _run(args: argparse.Namespace) -> int:
         if named is None:
             raise CommandError("no challenger to promote: name a version")
         digest = _verified(registry, named, pointer.digest(named))
-        moved = pointer.promote(named, f"promoted by {_by(args.note)}", _now(), digest)
+        if named == pointer.champion and digest is not None and pointer.digest(named) is None:
+            # a champion named before the pointer kept digests: verified now, recorded
+            moved = replace(
+                pointer,
+                digests=pointer.digests | {named: digest},
+                reason=f"digest recorded by {_by(args.note)}",
+                changed_at=_now(),
+            )
+        else:
+            moved = pointer.promote(named, f"promoted by {_by(args.note)}", _now(), digest)
     else:  # rollback
         back_to = args.version or (pointer.earlier[0] if pointer.earlier else None)
         if back_to is not None:

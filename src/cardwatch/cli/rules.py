@@ -120,6 +120,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if not args.note:
         raise CommandError("publish needs --note: why the rules change (kept with the version)")
+    audit.screened_note(args.note)
     digest = text_digest(text)
     published = ssm.put_parameter(
         Name=name,

@@ -16,6 +16,7 @@ out, as the backtest leaves out the rows whose labels are not visible yet.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,8 @@ from cardwatch.domain.ports import (
 from cardwatch.training.fit import fit_artifact
 from cardwatch.training.model_choice import Challenge, Promotion, challenge
 
+_log = logging.getLogger(__name__)
+
 __all__ = [
     "RetrainReport",
     "RetrainSettings",
@@ -69,9 +72,9 @@ class RetrainSettings:
     #: promote a winning challenger at once (else every challenger waits in shadow)
     auto_promote: bool = True
     #: a winning challenger is promoted at once only when no one identity (a key, a
-    #: principal) posted more than this share of the training set's fraud labels: one
-    #: careless or compromised labeller cannot retrain the model alone (else it waits
-    #: in shadow for a person to promote it)
+    #: principal) posted more than this share of the training set's labels, fraud and
+    #: genuine: one careless or compromised labeller cannot retrain the model alone
+    #: (else it waits in shadow for a person to promote it)
     max_labeller_share: float = 0.8
     seed: int = 0
 
@@ -90,13 +93,14 @@ class TrainingSet:
     w: NDArray[np.float32] | None = None
     #: the share of the genuine the rows hold (the rest drawn away where the log is)
     genuine_share: float = 1.0
-    #: who posted each fraud label the rows hold, by identity (None: not recorded)
-    fraud_labellers: Counter[str | None] = field(default_factory=Counter)
+    #: who posted the labels the rows hold (fraud and genuine alike), by identity;
+    #: labels recorded before identities were are left out
+    labellers: Counter[str] = field(default_factory=Counter)
 
     def top_labeller_share(self) -> float:
-        """The share of the fraud labels the most prolific identity posted (0: none)."""
-        total = sum(self.fraud_labellers.values())
-        return max(self.fraud_labellers.values()) / total if total else 0.0
+        """The share of the labels the most prolific identity posted (0: none)."""
+        total = sum(self.labellers.values())
+        return max(self.labellers.values()) / total if total else 0.0
 
 
 def implied_training_rows(
@@ -136,7 +140,7 @@ def drawn_training_set(rows: Sequence[TrainingRow], genuine_share: float) -> Tra
         0,
         np.asarray([r.weight for r in rows], dtype=np.float32)[order],
         genuine_share,
-        Counter(r.label_by for r in rows if r.is_fraud),
+        Counter(r.label_by for r in rows if r.label_by is not None),
     )
 
 
@@ -153,7 +157,7 @@ def training_set(
     chunks: list[NDArray[np.float32]] = []  # rows as float32 every _CHUNK: 200 bytes a row
     vectors: list[list[float]] = []
     labels: list[int] = []
-    labellers: Counter[str | None] = Counter()
+    labellers: Counter[str] = Counter()
     read = recent = 0
     for row in rows:
         read += 1
@@ -163,7 +167,7 @@ def training_set(
         stamps.append(row.timestamp_ms)
         vectors.append([float(row.features.get(name, math.nan)) for name in FEATURES])
         labels.append(1 if row.label == "fraud" else 0)
-        if row.label == "fraud":
+        if row.label_by is not None:
             labellers[row.label_by] += 1
         if len(vectors) == _CHUNK:
             chunks.append(np.asarray(vectors, dtype=np.float32))
@@ -177,7 +181,7 @@ def training_set(
         np.asarray(labels, dtype=np.int8)[order],
         read,
         recent,
-        fraud_labellers=labellers,
+        labellers=labellers,
     )
 
 
@@ -221,6 +225,16 @@ class RetrainReport:
 
 def _version(artifact: dict[str, Any], now: datetime) -> str:
     return f"m-{now:%Y%m%dT%H%M%SZ}-{artifact_digest(artifact)[:8]}"
+
+
+def _record_move(audit: AuditTrail, entry: AuditRecord) -> None:
+    """The pointer has moved: its record is written, or the failure logged (raising would
+    make Lambda's retry fit and publish a second model). The move itself is in the
+    parameter's history and the report."""
+    try:
+        audit.record(entry)
+    except Exception:
+        _log.exception("the pointer moved, its audit record was not written: %s", entry.entry)
 
 
 def retrain(
@@ -306,7 +320,7 @@ def retrain(
     )
     if held:
         detail += (
-            f"; held in shadow: one identity posted {share:.0%} of the fraud labels "
+            f"; held in shadow: one identity posted {share:.0%} of the labels "
             f"(at most {settings.max_labeller_share:.0%} for a promotion without a person)"
         )
     report = RetrainReport(
@@ -330,7 +344,8 @@ def retrain(
     )
     registry.move(moved.trained(report.to_record()))
     if audit is not None:
-        audit.record(
+        _record_move(
+            audit,
             AuditRecord(
                 actor,
                 "model.promote" if outcome == "promoted" else "model.shadow",
@@ -339,6 +354,6 @@ def retrain(
                 pointer.champion if outcome == "promoted" else (pointer.challenger or ""),
                 f"{version}@sha256:{digest}",
                 {"detail": report.detail[:300], "top_labeller_share": share},
-            )
+            ),
         )
     return report

@@ -52,8 +52,10 @@ def _checked_tree(tree: Mapping[str, Any], width: int) -> _Tree:
     count = len(feature)
     if count == 0 or any(len(array) != count for array in arrays):
         raise ValueError("a tree's arrays are empty or of different lengths")
-    if any(math.isnan(number) for number in (*arrays[1], *arrays[5])):
-        raise ValueError("a tree's threshold or value is NaN")
+    if any(math.isnan(number) for number in arrays[1]) or not all(
+        math.isfinite(number) for number in arrays[5]
+    ):
+        raise ValueError("a tree's threshold is NaN or a value is not finite")
     parents = [0] * count
     for node, index in enumerate(feature):
         if index < 0:

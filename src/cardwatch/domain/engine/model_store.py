@@ -46,7 +46,7 @@ def trusted_model(text: str, digest: str | None = None) -> TreeModel:
         raise ValueError("the artifact's SHA-256 is not the one the pointer holds")
     try:
         model = TreeModel.from_json(text)
-    except (KeyError, TypeError, AttributeError, RecursionError) as error:
+    except (KeyError, TypeError, AttributeError, RecursionError, OverflowError) as error:
         raise ValueError(f"not a model artifact ({type(error).__name__}: {error})") from None
     if model.features != FEATURES:
         raise ValueError("fitted on other features than the engine's (or in another order)")

@@ -69,13 +69,16 @@ PAN_DIGITS = range(13, 20)
 _SHORTEST, _LONGEST = PAN_DIGITS.start, PAN_DIGITS.stop - 1
 #: A chain long enough to hold a card number: 13 digits or more, joined by runs of
 #: anything but letters (``[\W_]`` is neither a letter nor a digit, in every script), or,
-#: in free text, also by words of one to three letters. The lookahead counts 13 digits
-#: once per chain; possessive steps then take the chain group by group, so no digit or
-#: separator is walked twice.
+#: in free text, also by words of one to three letters. A match starts only at a digit
+#: group's first digit, where the lookahead counts 13 digits (at most 13 groups ahead);
+#: possessive steps then take the chain group by group: linear, whatever the runs.
 _SEPARATOR = r"[\W_]"
 _SHORT_WORD = r"[^\W\d_]{1,3}+(?![^\W\d_])"
 _CHAINS = {
-    free: re.compile(rf"(?=(?:{joiner}*+[0-9]){{{_SHORTEST}}})[0-9]++(?:{joiner}*+[0-9]++)*+")
+    free: re.compile(
+        rf"(?<![0-9])(?=[0-9])(?=(?:{joiner}*+[0-9]){{{_SHORTEST}}})"
+        rf"[0-9]++(?:{joiner}*+[0-9]++)*+"
+    )
     for free, joiner in ((False, _SEPARATOR), (True, f"(?:{_SEPARATOR}|{_SHORT_WORD})"))
 }
 _GROUP = re.compile(r"[0-9]+")
@@ -97,7 +100,19 @@ _VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
 _NOT_A_START = bytes.maketrans(b"0123456789", b"\xf0\xf0\0\0\0\0\0\xf0\xf0\xf0")
 
 
+_JOINED_BEFORE = re.compile(r"[0-9][\W_]*$")
+_JOINED_AFTER = re.compile(r"[\W_]*[0-9]")
+
+
 def _blank(found: re.Match[str]) -> str:
+    """A UUID, or a date a digit group is not joined to: a date between digit groups
+    (``4539-2019-05-17-1233``) is read as the chain it sits in."""
+    text, start, end = found.string, found.start(), found.end()
+    if found.group("uuid") is None and (
+        _JOINED_BEFORE.search(text, max(0, start - 64), start)
+        or (":" not in found.group() and _JOINED_AFTER.match(text, end))
+    ):
+        return found.group()
     return "u" * len(found.group())
 
 
@@ -117,6 +132,8 @@ class _Readable(dict[int, str]):
             read = str(value)
         else:
             compatible = unicodedata.normalize("NFKC", char)
+            if len(compatible) == 1 and unicodedata.digit(compatible, None) is not None:
+                compatible = str(unicodedata.digit(compatible))  # ❶, ⓵, Ethiopic digits
             digits = [unicodedata.decimal(ch, None) for ch in compatible]
             read = char
             if any(digit is not None for digit in digits):
@@ -243,6 +260,10 @@ def number_holds_card_number(value: int | Decimal | float) -> bool:
     its significant digits."""
     if isinstance(value, bool):
         return False
+    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > _LONGEST * 2:
+        # 1E+999999999 written out would be a gigabyte: its significant digits say it all
+        significant = "".join(str(d) for d in value.as_tuple().digits)
+        return len(significant) >= _SHORTEST and _window(significant.encode()) is not None
     text = format(value, "f") if isinstance(value, Decimal) else repr(value)
     if holds_card_number(text):
         return True

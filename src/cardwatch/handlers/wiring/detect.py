@@ -130,21 +130,17 @@ def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, 
     rules, with the same short cache; each version's artifact read once, and trusted only
     with the pointer's digest, a sound structure and a scored probe set: see
     :mod:`~cardwatch.domain.engine.model_store`). Any failure to read, verify, load or
-    probe keeps the last good models (the shipped one at a cold start): logged, counted
-    in ``metrics`` (``ModelLoadFailed``: an alarm), scoring goes on."""
+    probe the pointer or the champion keeps the last good models (the shipped one at a
+    cold start); a challenger's leaves the champion scoring alone. Each is logged and
+    counted in ``metrics`` (``ModelLoadFailed``: an alarm); scoring goes on."""
     if config.model_bucket is None or config.model_parameter is None:
         return default_model(), None
     registry = S3ModelRegistry(config.model_bucket, config.model_parameter, client("s3"), None)
     try:
         text = parameters().text(config.model_parameter, max_age=config.rules_max_age_seconds)
         pointer = ModelPointer.from_json(text)
-        chosen = (
-            model_named(pointer.champion, registry.artifact, pointer.digest(pointer.champion)),
-            None
-            if pointer.challenger is None
-            else model_named(
-                pointer.challenger, registry.artifact, pointer.digest(pointer.challenger)
-            ),
+        champion = model_named(
+            pointer.champion, registry.artifact, pointer.digest(pointer.champion)
         )
     except Exception as error:
         fallback = _models.value()
@@ -157,7 +153,27 @@ def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, 
         )
         metrics.add_metric(name="ModelLoadFailed", unit=MetricUnit.Count, value=1)
         return fallback
-    return _models.keep(chosen)
+    return _models.keep((champion, _challenger(pointer, registry, metrics)))
+
+
+def _challenger(
+    pointer: ModelPointer, registry: S3ModelRegistry, metrics: Metrics
+) -> TreeModel | None:
+    """The challenger in shadow; one that cannot be read or trusted is left out (logged
+    and counted), never the champion with it."""
+    if pointer.challenger is None:
+        return None
+    try:
+        return model_named(
+            pointer.challenger, registry.artifact, pointer.digest(pointer.challenger)
+        )
+    except Exception as error:
+        logger.error(
+            "challenger unreadable; scored without a challenger",
+            extra={"problem": f"{type(error).__name__}: {error}"[:300]},
+        )
+        metrics.add_metric(name="ModelLoadFailed", unit=MetricUnit.Count, value=1)
+        return None
 
 
 def detection_service(metrics: Metrics) -> DetectionService:

@@ -64,6 +64,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "api_logging": ("api_logging", _api_logging),
     "genuine_share": ("genuine_share", float),
     "runtime": ("runtime", _runtime),
+    "audit_deletion_protection": ("audit_deletion_protection", _bool),
 }
 
 

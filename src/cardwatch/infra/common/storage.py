@@ -1,8 +1,8 @@
 """The transaction table, the detection-profile table and the audit trail's table, as
 neutral specs (:mod:`cardwatch.infra.common.specs`): on demand, streams, TTL,
 point-in-time recovery, the data key; nothing retained on destroy. The audit table has
-no stream, and its time to live ends a record 400 days after the act (PCI DSS 10.5.1
-asks for a year; the log archive keeps the functions' logs as long)."""
+no stream and no time to live (a record rewritten with a past expiry would otherwise be
+deleted by DynamoDB itself), and deletion protection unless the settings turn it off."""
 
 from __future__ import annotations
 
@@ -65,10 +65,9 @@ def transaction_store(blueprint: Blueprint) -> Part:
         "hash_key": audit_keys[0],
         "range_key": audit_keys[1],
         "attribute": [{"name": key, "type": "S"} for key in audit_keys],
-        "ttl": {"enabled": True, "attribute_name": blueprint.audit_ttl_attribute},
         "point_in_time_recovery": {"enabled": True},
         "server_side_encryption": {"enabled": True, "kms_key_arn": KEY_ARN},
-        "deletion_protection_enabled": False,
+        "deletion_protection_enabled": blueprint.settings.audit_deletion_protection,
     }
     table, stream = Ref("transactions"), Ref("transactions", "stream_arn")
     profile_stream = Ref("profiles", "stream_arn")

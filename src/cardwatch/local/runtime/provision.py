@@ -210,7 +210,7 @@ def _keyed_table(
     *,
     name: str,
     keys: tuple[str, str],
-    ttl: str,
+    ttl: str | None,
     stream: str | None = None,
 ) -> str | None:
     """A table of two string keys as the deployments make it: on demand, the CMK,
@@ -233,9 +233,10 @@ def _keyed_table(
         DeletionProtectionEnabled=False,
         Tags=_tags(blueprint),
     )
-    dynamodb.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
-    )
+    if ttl is not None:
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
+        )
     dynamodb.update_continuous_backups(
         TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
@@ -264,6 +265,22 @@ def _log_archive(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
     s3 = session.client("s3")
     _private_bucket(blueprint, s3, bucket, made.key_id)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    days = blueprint.log_archive_days
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-after-13-months",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Expiration": {"Days": days},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": days},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                }
+            ]
+        },
+    )
     iam = session.client("iam")
     feed_role, delivery_role = blueprint.log_archive_role_names
     roles = {}
@@ -295,6 +312,7 @@ def _log_archive(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
             "ErrorOutputPrefix": "failed/",
             "BufferingHints": {"IntervalInSeconds": 300, "SizeInMBs": 5},
             "CompressionFormat": "UNCOMPRESSED",
+            "EncryptionConfiguration": {"KMSEncryptionConfig": {"AWSKMSKeyARN": made.key_arn}},
         },
         Tags=[{"Key": k, "Value": v} for k, v in blueprint.tags.items()],
     )["DeliveryStreamARN"]
@@ -307,7 +325,7 @@ def _audit_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
         key_id,
         name=blueprint.audit_table_name,
         keys=(blueprint.audit_table_key, blueprint.audit_table_sort_key),
-        ttl=blueprint.audit_ttl_attribute,
+        ttl=None,
     )
 
 
