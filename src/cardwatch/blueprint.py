@@ -97,8 +97,10 @@ class TargetSettings:
     #: for its Python.
     runtime: str = RUNTIME
     #: The audit table refuses to be deleted (``terraform destroy`` or ``pulumi destroy``
-    #: included) until an operator turns this off: the trail outlives an environment.
-    audit_deletion_protection: bool = True
+    #: included) while this is on: the trail outlives an environment. Off by default,
+    #: since both requirement documents ask that every resource can be destroyed; a
+    #: production environment turns it on.
+    audit_deletion_protection: bool = False
 
 
 #: The functions, by key.
@@ -149,7 +151,6 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
         api_burst_limit=2000,
         vpc_functions=frozenset(),
         email_subscription=False,
-        audit_deletion_protection=False,
     ),
 }
 

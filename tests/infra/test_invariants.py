@@ -65,14 +65,14 @@ def test_every_table_expires_its_items_by_time_to_live(
     rendered = {
         t["name"]: t["ttl"]["attribute_name"]
         for t in cdktf_stack.resources("aws_dynamodb_table").values()
-        if t["ttl"]["enabled"]
+        if t.get("ttl", {}).get("enabled")
     }
     assert rendered == expected
     pulumi_bp = pulumi_stack.blueprint
     assert {
         t.inputs["name"]: t.inputs["ttl"]["attributeName"]
         for t in pulumi_stack.of("aws:dynamodb/table:Table")
-        if t.inputs["ttl"]["enabled"]
+        if t.inputs.get("ttl", {}).get("enabled")
     } == {
         pulumi_bp.table_name: pulumi_bp.transaction_ttl_attribute,
         pulumi_bp.profile_table_name: pulumi_bp.profile_ttl_attribute,
@@ -140,3 +140,19 @@ def test_a_wildcard_inside_a_resource_only_ends_one_the_allowlist_explains(
                 seen.update(endings)
     # every entry is still needed
     assert seen == set(PREFIX_WILDCARDS)
+
+
+def test_the_audit_table_can_be_protected_from_destroy_by_a_setting() -> None:
+    from cardwatch.blueprint import blueprint_for  # noqa: PLC0415
+    from cardwatch.infra.common.storage import transaction_store  # noqa: PLC0415
+
+    def protection(**settings: bool) -> dict[str, bool]:
+        part = transaction_store(blueprint_for("cdktf", "dev", **settings))
+        return {
+            r.id: r.inputs["deletion_protection_enabled"]
+            for r in part.resources
+            if r.kind == "aws_dynamodb_table"
+        }
+
+    assert protection() == {"transactions": False, "profiles": False, "audit": False}
+    assert protection(audit_deletion_protection=True)["audit"] is True

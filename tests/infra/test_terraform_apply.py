@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -161,27 +160,6 @@ def test_apply_and_destroy_against_the_emulator(
         if line.strip().startswith(("#", "~", "+", "-")) or "->" in line
     ]
     assert again.returncode == 0, "the second plan is not empty:\n" + "\n".join(changes[:60])
-    # WHEN it is destroyed, THEN the audit trail refuses until an operator turns its
-    # deletion protection off; then nothing is left
-    refused = subprocess.run(
-        ["terraform", "destroy", "-input=false", "-auto-approve", "-no-color"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert refused.returncode != 0 and "deletion protection" in refused.stdout.lower() + (
-        refused.stderr.lower()
-    )
-    boto3.client(
-        "dynamodb",
-        endpoint_url=emulator,
-        region_name="us-east-1",
-        aws_access_key_id="cardwatch",
-        aws_secret_access_key="cardwatch",
-    ).update_table(
-        TableName=cdktf_stack.blueprint.audit_table_name, DeletionProtectionEnabled=False
-    )
+    # WHEN it is destroyed, THEN nothing is left
     terraform(workdir, "destroy", "-input=false", "-auto-approve")
     assert state(workdir) == []

@@ -158,7 +158,7 @@ def test_a_coordinate_dynamodb_cannot_hold_is_refused_and_others_kept_to_a_centi
     with pytest.raises(InvalidTransaction) as refused:
         parser.parse(body(latitude=1e-200))  # boto3 could not even serialize it
     assert refused.value.fields == ("latitude",)
-    transaction = parser.parse(body(latitude=4e-12))
+    transaction = parser.parse(body(latitude=4e-9))
     assert store.add(transaction, transaction.fingerprint()) is None
     stored = store.get(transaction.transaction_id)
     assert stored is not None and stored.transaction.extras["latitude"] == 0

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardwatch.domain.engine.model import MAX_DEPTH, TreeModel
+from cardwatch.domain.engine.model import TreeModel
 
 WIDTH = 4
 values = st.floats(-5, 5, allow_nan=False)
@@ -95,7 +95,8 @@ def stump(**changes: Any) -> dict[str, Any]:
         ({"feature": ["0]; import os; x[0", -1, -1]}, "invalid literal"),
         ({"threshold": [math.nan, 0.0, 0.0]}, "NaN"),
         ({"feature": [WIDTH, -1, -1]}, "reads feature"),
-        ({"feature": [0, 0, -1], "left": [1, 1, 0]}, f"deeper than {MAX_DEPTH}"),
+        # a split that leads back to itself: refused as a tree, before any walk
+        ({"feature": [0, 0, -1], "left": [1, 1, 0]}, "outside the tree after it"),
     ],
 )
 def test_an_artifact_that_is_not_numbers_or_not_a_tree_is_refused(

@@ -150,6 +150,9 @@ class Resolver:
             Handle.TABLE_STREAM: [table["LatestStreamArn"]],
             Handle.TABLE_EXPORTS: [f"{table['TableArn']}/export/*"],
             Handle.PROFILE_TABLE: [profiles["TableArn"]],
+            Handle.AUDIT_TABLE: [
+                f"arn:aws:dynamodb:{region}:{self.account}:table/{bp.audit_table_name}"
+            ],
             Handle.PROFILE_TABLE_STREAM: [profiles["LatestStreamArn"]],
             Handle.SUSPICIOUS_QUEUE: [queue[bp.suspicious_queue.name]],
             Handle.ALERTS_QUEUE: [queue[bp.alerts_queue.name]],

@@ -105,9 +105,10 @@ def _run(args: argparse.Namespace) -> int:
         moved = pointer.rollback(_now(), args.version, digest)
         moved = replace(moved, reason=f"{moved.reason} by {_by(args.note)}")
     registry.move(moved)
-    action_name = {"publish": "model.promote" if args.promote else "model.shadow"}.get(
-        action, f"model.{action}"
-    )
+    if action == "publish":
+        action_name = "model.promote" if args.promote else "model.shadow"
+    else:
+        action_name = f"model.{action}"
     changed = moved.champion if action_name != "model.shadow" else (moved.challenger or "")
     audit.record(
         target,
