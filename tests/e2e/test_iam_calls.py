@@ -37,6 +37,10 @@ UNUSED_BY_DESIGN: dict[tuple[str, str], str] = {
     ): "a retried claim reads its holder when the refusal carries no item",
     ("detect", "s3:GetObject"): "reads a published model's artifact once the pointer names one",
     ("retrain", "athena:StopQueryExecution"): "stops a query that ran past the function's wait",
+    (
+        "retrain",
+        "dynamodb:PutItem",
+    ): "records a pointer move in the audit trail: this run fits none",
     ("retrain", "s3:AbortMultipartUpload"): "Athena's large writes are multipart",
     ("retrain", "s3:ListMultipartUploadParts"): "Athena's large writes are multipart",
     ("retrain", "s3:ListBucketMultipartUploads"): "Athena's large writes are multipart",

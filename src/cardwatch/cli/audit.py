@@ -19,7 +19,7 @@ from typing import Any
 
 from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.adapters.dynamodb_audit import DynamoAuditTrail
-from cardwatch.cli.target import CommandError, CommandTarget, command_target
+from cardwatch.cli.target import CommandError, CommandTarget, command_target, guarded
 from cardwatch.domain.audit.record import ACTIONS, AuditRecord
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.transaction.card_screen import holds_card_number
@@ -77,14 +77,7 @@ def screened_note(note: str | None) -> str | None:
 
 
 def run_audit(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except CommandError as error:
-        print(f"cardwatch audit: {error}", file=sys.stderr)
-        return 2
-    except AWS_ERRORS as error:
-        print(f"cardwatch audit: AWS said: {error}", file=sys.stderr)
-        return 3
+    return guarded("audit", _run, args)
 
 
 def _run(args: argparse.Namespace) -> int:

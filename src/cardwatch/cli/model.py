@@ -15,17 +15,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.adapters.function_invoker import invoke_and_wait
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.cli import audit
-from cardwatch.cli.target import CommandError, CommandTarget, command_target
+from cardwatch.cli.target import CommandError, CommandTarget, command_target, guarded
 from cardwatch.domain.engine.model_pointer import PointerError, text_digest, valid_version
 from cardwatch.domain.engine.model_store import default_model, is_shipped, trusted_model
 
@@ -33,14 +31,7 @@ __all__ = ["run_model"]
 
 
 def run_model(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except (CommandError, PointerError) as error:
-        print(f"cardwatch model: {error}", file=sys.stderr)
-        return 2
-    except AWS_ERRORS as error:
-        print(f"cardwatch model: AWS said: {error}", file=sys.stderr)
-        return 3
+    return guarded("model", _run, args, PointerError)
 
 
 def _registry(target: CommandTarget) -> S3ModelRegistry:

@@ -7,13 +7,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from cardwatch.adapters.clients import AWS_ERRORS
 from cardwatch.cli import audit
-from cardwatch.cli.target import CommandError, command_target
+from cardwatch.cli.target import CommandError, command_target, guarded
 from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.rules import Policy, RuleSetError
 
@@ -55,14 +53,7 @@ def rules_diff(current: dict[str, Any], candidate: dict[str, Any]) -> list[str]:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except CommandError as error:
-        print(f"cardwatch rules: {error}", file=sys.stderr)
-        return 2
-    except AWS_ERRORS as error:
-        print(f"cardwatch rules: AWS said: {error}", file=sys.stderr)
-        return 3
+    return guarded("rules", _run, args)
 
 
 #: How a published version's description starts: the SHA-256 of the text published.

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardwatch.adapters.clients import emulator_session, session
+from cardwatch.adapters.clients import AWS_ERRORS, emulator_session, session
 from cardwatch.blueprint import Blueprint, Target, blueprint_for
 
-__all__ = ["CommandError", "CommandTarget", "command_target"]
+__all__ = ["CommandError", "CommandTarget", "command_target", "guarded"]
 
 
 class CommandError(Exception):
@@ -44,3 +46,23 @@ def command_target(args: argparse.Namespace) -> CommandTarget:
         return CommandTarget(blueprint, emulator_session(region), endpoint, state)
     blueprint = blueprint_for(Target(args.target), args.environment_suffix)
     return CommandTarget(blueprint, session(blueprint.region), None, {})
+
+
+def guarded(
+    command: str,
+    run: Callable[[argparse.Namespace], int],
+    args: argparse.Namespace,
+    *refusals: type[Exception],
+) -> int:
+    """``run(args)``, with a command's documented exits instead of a traceback: 2 and one
+    line for a user's mistake (a :class:`CommandError` or one of ``refusals``), 3 when
+    AWS refused the call."""
+    mistakes: tuple[type[Exception], ...] = (CommandError, *refusals)
+    try:
+        return run(args)
+    except mistakes as error:
+        print(f"cardwatch {command}: {error}", file=sys.stderr)
+        return 2
+    except AWS_ERRORS as error:
+        print(f"cardwatch {command}: AWS said: {error}", file=sys.stderr)
+        return 3
