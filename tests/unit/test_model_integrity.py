@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from aws_lambda_powertools import Metrics
 
+from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine import model_store
 from cardwatch.domain.engine.model import MAX_NODES, TreeModel
-from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, text_digest
+from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer
 from cardwatch.domain.engine.model_store import default_model, model_named, trusted_model
 from cardwatch.handlers.config import DetectConfig
 from cardwatch.handlers.wiring import detect as wiring

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.features import FEATURES
-from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, PointerError, text_digest
+from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer, PointerError
 from cardwatch.domain.engine.model_store import default_model, model_named
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.ports import LabelledDecision, TrainingRow

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import math
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -68,12 +67,11 @@ def record(
     raise CommandError(f"{action} is done, but the audit table stayed busy: it is not recorded")
 
 
-def screened_note(note: str | None) -> str | None:
-    """An operator's note, refused when it may hold a card number (it is kept in the
+def screened_note(note: str | None) -> None:
+    """Refuse an operator's note that may hold a card number (a note is kept in the
     audit trail and beside the version)."""
     if note is not None and holds_card_number(note, free_text=True):
         raise CommandError("--note may hold a card number; card numbers are never kept")
-    return note
 
 
 def run_audit(args: argparse.Namespace) -> int:
@@ -81,7 +79,7 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not (math.isfinite(args.days) and 0 < args.days <= _MAX_DAYS):
+    if not 0 < args.days <= _MAX_DAYS:  # NaN compares false: refused too
         raise CommandError(f"--days must be a number of days above 0, at most {_MAX_DAYS}")
     if args.action is not None and args.action not in ACTIONS:
         raise CommandError(f"--action must be one of {', '.join(ACTIONS)}")

@@ -24,7 +24,8 @@ from cardwatch.adapters.function_invoker import invoke_and_wait
 from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.cli import audit
 from cardwatch.cli.target import CommandError, CommandTarget, command_target, guarded
-from cardwatch.domain.engine.model_pointer import PointerError, text_digest, valid_version
+from cardwatch.domain.digest import text_digest
+from cardwatch.domain.engine.model_pointer import PointerError, valid_version
 from cardwatch.domain.engine.model_store import default_model, is_shipped, trusted_model
 
 __all__ = ["run_model"]
@@ -96,14 +97,11 @@ def _run(args: argparse.Namespace) -> int:
         moved = pointer.rollback(_now(), args.version, digest)
         moved = replace(moved, reason=f"{moved.reason} by {_by(args.note)}")
     registry.move(moved)
-    if action == "publish":
-        action_name = "model.promote" if args.promote else "model.shadow"
-    else:
-        action_name = f"model.{action}"
-    changed = moved.champion if action_name != "model.shadow" else (moved.challenger or "")
+    shadowed = action == "publish" and not args.promote
+    changed = (moved.challenger or "") if shadowed else moved.champion
     audit.record(
         target,
-        "model.publish" if action == "publish" else action_name,
+        f"model.{action}",
         changed,
         before=f"champion {pointer.champion}, challenger {pointer.challenger or '-'}",
         after=f"champion {moved.champion}, challenger {moved.challenger or '-'}"

@@ -66,16 +66,17 @@ def _history_row(entry: dict[str, Any]) -> dict[str, Any]:
     description's digest names: ``None`` when it names none (written outside
     ``rules publish``), ``False`` when the text differs from what was published."""
     note = entry.get("Description", "")
+    digest = text_digest(entry.get("Value", ""))
     matches: bool | None = None
     if note.startswith(_DIGEST_MARK):
         named, _, note = note[len(_DIGEST_MARK) :].partition(" ")
-        matches = named == text_digest(entry.get("Value", ""))
+        matches = named == digest
     return {
         "version": entry["Version"],
         "at": entry["LastModifiedDate"].isoformat(),
         "by": entry.get("LastModifiedUser", ""),
         "note": note,
-        "digest": text_digest(entry.get("Value", "")),
+        "digest": digest,
         "digest_matches": matches,
     }
 

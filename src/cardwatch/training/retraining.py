@@ -28,9 +28,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cardwatch.domain.audit.record import AuditRecord
+from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel, artifact_digest
-from cardwatch.domain.engine.model_pointer import ModelPointer, text_digest
+from cardwatch.domain.engine.model_pointer import ModelPointer
 from cardwatch.domain.engine.model_store import model_named, trusted_model
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.labels.sample import is_drawn

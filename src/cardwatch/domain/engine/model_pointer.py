@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cardwatch.domain.digest import text_digest
-
 __all__ = [
     "ARTIFACT_PREFIX",
     "MAX_EARLIER",
@@ -32,7 +30,6 @@ __all__ = [
     "ModelPointer",
     "PointerError",
     "VersionTaken",
-    "text_digest",
     "valid_version",
 ]
 
@@ -70,8 +67,8 @@ class ModelPointer:
     changed_at: str = ""
     #: the last retraining's verdict, as its report gives it (shown by ``model status``)
     last_training: dict[str, Any] = field(default_factory=dict)
-    #: each named version's artifact digest (:func:`text_digest`); the shipped model has
-    #: none (the package is what was deployed)
+    #: each named version's artifact digest (:func:`~cardwatch.domain.digest.text_digest`);
+    #: the shipped model has none (the package is what was deployed)
     digests: dict[str, str] = field(default_factory=dict)
 
     def digest(self, version: str) -> str | None:

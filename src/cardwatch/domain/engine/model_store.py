@@ -16,9 +16,10 @@ from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
+from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel
-from cardwatch.domain.engine.model_pointer import SHIPPED, text_digest
+from cardwatch.domain.engine.model_pointer import SHIPPED
 
 __all__ = ["default_model", "is_shipped", "model_named", "probe", "trusted_model"]
 

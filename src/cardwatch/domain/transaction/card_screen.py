@@ -23,8 +23,8 @@ How the screen reads a value, in order:
    to three letters joins too (``4973 x 1000 y 0000``); a longer word ends the chain.
 4. **Windows.** Every stretch of 13 to 19 consecutive digits of a chain is tested, at any
    offset: a card number glued to other digits (``9`` + PAN, PAN + ``2512``, a Track 2
-   without its ``=``) is found. One pass over the chain, keeping for each Luhn residue
-   the latest place a window may start, decides every window: linear time, whatever the
+   without its ``=``) is found. Luhn's prefix sums turn every window of one length into
+   one comparison of two byte strings (:func:`_window`): linear time, whatever the
    input.
 
 The policy's price, measured by the unit tests: a value whose chain holds 14 or more
@@ -260,14 +260,11 @@ def number_holds_card_number(value: int | Decimal | float) -> bool:
     its significant digits."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > _LONGEST * 2:
+    if not (isinstance(value, Decimal) and value.is_finite()):
+        return holds_card_number(repr(value))
+    significant = "".join(str(d) for d in value.as_tuple().digits).lstrip("0")
+    in_significant = len(significant) >= _SHORTEST and _window(significant.encode()) is not None
+    if abs(value.adjusted()) > _LONGEST * 2:
         # 1E+999999999 written out would be a gigabyte: its significant digits say it all
-        significant = "".join(str(d) for d in value.as_tuple().digits)
-        return len(significant) >= _SHORTEST and _window(significant.encode()) is not None
-    text = format(value, "f") if isinstance(value, Decimal) else repr(value)
-    if holds_card_number(text):
-        return True
-    if isinstance(value, Decimal) and value.is_finite():
-        significant = "".join(str(d) for d in value.as_tuple().digits).lstrip("0")
-        return len(significant) >= _SHORTEST and _window(significant.encode()) is not None
-    return False
+        return in_significant
+    return in_significant or holds_card_number(format(value, "f"))
