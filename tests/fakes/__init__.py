@@ -24,6 +24,7 @@ from cardwatch.domain.engine.state import NO_KEYS, Keys, LabelChange, Snapshot, 
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewPosition, ReviewQuery
 from cardwatch.domain.ports import (
+    Decide,
     DecisionRecord,
     LabelledDecision,
     StoredTransaction,
@@ -47,10 +48,17 @@ class InMemoryTransactionStore:
         self.decisions: dict[str, DecisionRecord] = {}
         self.labels: dict[str, tuple[str, str, str]] = {}
 
-    def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
+    def add(
+        self, transaction: Transaction, fingerprint: str, decide: Decide | None = None
+    ) -> StoredTransaction | None:
         existing = self.items.get(transaction.transaction_id)
         if existing is None:
-            self.items[transaction.transaction_id] = StoredTransaction(transaction, fingerprint)
+            authorization = None if decide is None else decide()
+            self.items[transaction.transaction_id] = StoredTransaction(
+                transaction, fingerprint, authorization=authorization
+            )
+            if authorization is not None and authorization.record is not None:
+                self.decisions[transaction.transaction_id] = authorization.record
         return existing
 
     def get(self, transaction_id: str) -> StoredTransaction | None:
@@ -199,12 +207,19 @@ class DictCooldown:
 class FailingState:
     """:class:`StateStore` over :class:`InMemoryState` whose next ``apply`` calls fail
     before the change (``fail_before``) or after it is made (``fail_after``: the answer
-    was lost)."""
+    was lost), and whose next reads fail (``fail_reads``: the state is unavailable)."""
 
     def __init__(self, state: InMemoryState | None = None) -> None:
         self.state = state or InMemoryState()
         self.fail_before = 0
         self.fail_after = 0
+        #: the next reads (and registrations) fail: the state is unavailable
+        self.fail_reads = 0
+
+    def _reading(self) -> None:
+        if self.fail_reads:
+            self.fail_reads -= 1
+            raise Injected("the state is unavailable")
 
     def read(
         self,
@@ -214,9 +229,11 @@ class FailingState:
         at_ms: int,
         keys: Keys = NO_KEYS,
     ) -> Snapshot:
+        self._reading()
         return self.state.read(card_key, terminal_id, transaction_id, at_ms, keys)
 
     def register(self, change: StateChange) -> frozenset[str]:
+        self._reading()
         return self.state.register(change)
 
     def apply(self, change: StateChange) -> bool:

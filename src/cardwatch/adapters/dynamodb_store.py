@@ -42,11 +42,12 @@ from botocore.exceptions import ClientError
 
 from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
 from cardwatch.adapters.dynamodb_items import read_items_fast
+from cardwatch.domain.engine.authorization import Authorization
 from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.errors import StoreBusy
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import QUEUED_DECISIONS, ReviewPosition, ReviewQuery
-from cardwatch.domain.ports import DecisionRecord, StoredTransaction
+from cardwatch.domain.ports import Decide, DecisionRecord, StoredTransaction
 from cardwatch.domain.transaction.card import CardReference
 from cardwatch.domain.transaction.record import Transaction, time_bucket
 
@@ -159,6 +160,53 @@ def from_attributes(item: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
+def decision_values(record: DecisionRecord, transaction_id: str) -> dict[str, Any]:
+    """The decision log's attributes of a transaction's item: the decision, score,
+    reasons, the features scored and the models; a case for analysts is put in the
+    review queue (its sparse index's key)."""
+    values: dict[str, Any] = {
+        "decision": record.decision,
+        "score": _number(record.score),
+        "reasons": list(record.reasons),
+        "features": {name: _number(value) for name, value in record.features.items()},
+        "assessed_at": datetime.now(UTC).isoformat(),
+    }
+    if record.model_version is not None:
+        values["model_version"] = record.model_version
+    if record.challenger_version is not None and record.challenger_score is not None:
+        values["challenger_version"] = record.challenger_version
+        values["challenger_score"] = _number(record.challenger_score)
+    if record.decision in QUEUED_DECISIONS:
+        values[REVIEW_QUEUE_ATTRIBUTE] = review_key(transaction_id)  # into the queue
+    return values
+
+
+def authorization_of(item: dict[str, Any]) -> Authorization | None:
+    """What ``POST /decisions`` answered for the item's transaction (None: nothing)."""
+    kept = item.get("authorization")
+    return None if not kept else Authorization.from_record(kept)
+
+
+def _decided(record: dict[str, Any], decide: Decide | None) -> dict[str, Any]:
+    """``record`` with the decision ``decide`` makes (once), as the item keeps it."""
+    if decide is None or "authorization" in record:
+        return record
+    answer = decide()
+    decided = record | {"authorization": answer.to_record()}
+    if answer.record is not None:  # scored: the decision of record (else scored later)
+        decided |= decision_values(answer.record, str(record["transaction_id"]))
+    return decided
+
+
+def _stored(
+    transaction: Transaction, record: dict[str, Any], there: dict[str, Any]
+) -> StoredTransaction:
+    """The repeat's answer: what is stored, with its decision (if it was decided)."""
+    return StoredTransaction(
+        transaction, str(record["fingerprint"]), authorization=authorization_of(there)
+    )
+
+
 class DynamoTransactionStore:
     """:class:`~cardwatch.domain.ports.TransactionStore` on a DynamoDB table."""
 
@@ -182,7 +230,13 @@ class DynamoTransactionStore:
         self._bucket_seconds = bucket_seconds
         self._review_index = review_index
 
-    def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
+    def add(
+        self, transaction: Transaction, fingerprint: str, decide: Decide | None = None
+    ) -> StoredTransaction | None:
+        """See :class:`~cardwatch.domain.ports.TransactionStore`. ``decide`` runs only
+        when this request is about to write the item (a repeat finds it written), and its
+        answer goes into that one write: the decision fields the decision log keeps (and
+        the review queue's key), plus ``authorization``, what the processor was told."""
         record = transaction.to_record(self._bucket_seconds) | {
             "time_bucket": bucket_key(
                 transaction.transaction_id, transaction.timestamp_ms, self._bucket_seconds
@@ -204,12 +258,13 @@ class DynamoTransactionStore:
         }
         held = self._put_new(guard)
         if held is None or held.get("claimed_ms") == guard["claimed_ms"]:
-            return self._write_item(transaction, record)  # the id is this request's
+            # the id is this request's
+            return self._write_item(transaction, _decided(record, decide))
         if str(held["fingerprint"]) != fingerprint:
-            answered, answer, held = self._other_body(transaction, record, guard, held)
+            answered, answer, held = self._other_body(transaction, record, guard, held, decide)
             if answered:
                 return answer
-        return self._repeat(transaction, record, guard, held)
+        return self._repeat(transaction, record, guard, held, decide)
 
     def _other_body(
         self,
@@ -217,6 +272,7 @@ class DynamoTransactionStore:
         record: dict[str, Any],
         guard: dict[str, Any],
         held: dict[str, Any],
+        decide: Decide | None,
     ) -> tuple[bool, StoredTransaction | None, dict[str, Any]]:
         """Another body holds the id: (answered, the answer, the guard now)."""
         stored = self.get(transaction.transaction_id)
@@ -224,7 +280,7 @@ class DynamoTransactionStore:
         if stored is not None or _age(guard, held) < WRITER_LIFETIME_MS:
             return True, conflict, held  # written, or its writer may be alive
         # no writer of that body can be alive: take the id over, with the item
-        if self._guarded_put(record, held, guard) == "written":
+        if self._guarded_put(_decided(record, decide), held, guard) == "written":
             return True, None, guard
         held = self._get_item(transaction.transaction_id, GUARD_TIMESTAMP) or held
         if held["fingerprint"] != guard["fingerprint"]:  # another body took it first
@@ -238,9 +294,16 @@ class DynamoTransactionStore:
         record: dict[str, Any],
         guard: dict[str, Any],
         held: dict[str, Any],
+        decide: Decide | None = None,
     ) -> StoredTransaction | None:
         """This body holds the id: its item is written, by the first request or, if it
-        never finished (an answer its client never had), by this one."""
+        never finished (an answer its client never had), by this one. A decision is made
+        only when the item is not there (a repeat answers the one recorded)."""
+        if decide is not None and "authorization" not in record:
+            there = self._get_item(transaction.transaction_id, transaction.timestamp_ms)
+            if there is not None:
+                return _stored(transaction, record, there)
+            record = _decided(record, decide)
         if _age(guard, held) < WRITER_LIFETIME_MS - TAKEOVER_MARGIN_MS:
             return self._write_item(transaction, record)  # no takeover can race it yet
         outcome = self._guarded_put(record, held)  # only while the guard is this body's
@@ -250,7 +313,8 @@ class DynamoTransactionStore:
             return self.get(transaction.transaction_id) or StoredTransaction(
                 transaction, "another body"
             )
-        return StoredTransaction(transaction, str(record["fingerprint"]))
+        there = self._get_item(transaction.transaction_id, transaction.timestamp_ms)
+        return _stored(transaction, record, there or {})
 
     def _write_item(
         self, transaction: Transaction, record: dict[str, Any]
@@ -261,7 +325,7 @@ class DynamoTransactionStore:
         there = self._put_new(record)
         if there is None or there.get("received_at") == record["received_at"]:
             return None
-        return StoredTransaction(transaction, str(record["fingerprint"]))
+        return _stored(transaction, record, there)
 
     def _guarded_put(
         self,
@@ -350,6 +414,7 @@ class DynamoTransactionStore:
             Transaction.from_record(item),
             str(guard["fingerprint"]),
             tuple(LabelEntry.from_record(entry) for entry in item.get("labels", [])),
+            authorization_of(item),
         )
 
     def _get_item(self, transaction_id: str, timestamp: int) -> dict[str, Any] | None:
@@ -367,21 +432,9 @@ class DynamoTransactionStore:
     def record_decision(self, transaction: Transaction, record: DecisionRecord) -> bool:
         """Record the detector's decision on the item, once (a redelivery keeps the first),
         with the features it scored and the model's version, for analysts and retraining."""
-        values: dict[str, Any] = {
-            "decision": record.decision,
-            "score": _number(record.score),
-            "reasons": list(record.reasons),
-            "features": {name: _number(value) for name, value in record.features.items()},
-            "assessed_at": datetime.now(UTC).isoformat(),
-        }
-        if record.model_version is not None:
-            values["model_version"] = record.model_version
-        if record.challenger_version is not None and record.challenger_score is not None:
-            values["challenger_version"] = record.challenger_version
-            values["challenger_score"] = _number(record.challenger_score)
+        values = decision_values(record, transaction.transaction_id)
         if record.decision not in QUEUED_DECISIONS:
             return self._set_once(transaction, values)
-        values[REVIEW_QUEUE_ATTRIBUTE] = review_key(transaction.transaction_id)  # into the queue
         item: dict[str, Any] = {}
         if not self._set_once(transaction, values, item):
             return False

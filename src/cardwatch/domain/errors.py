@@ -101,3 +101,15 @@ CHANNEL_SOURCES: dict[str, tuple[str, ...]] = {
 
 class StoreBusy(Exception):
     """The store is throttling or briefly unavailable: the same request may be retried."""
+
+
+class DecidedAfterwards(Exception):
+    """``POST /decisions`` for an id that ``POST /transactions`` accepted: that one is
+    scored after the fact, and its decision is on its case, not in an answer."""
+
+    def __init__(self, transaction_id: str) -> None:
+        self.transaction_id = transaction_id  # for logs; answers never echo it
+        super().__init__(
+            "transaction_id: was accepted by POST /transactions and is scored after the "
+            "fact; its decision is on its case (GET /transactions/{transaction_id})"
+        )

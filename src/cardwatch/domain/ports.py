@@ -11,11 +11,12 @@ engine never imports this module and the domain has no import cycle.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cardwatch.domain.audit.record import AuditRecord
+from cardwatch.domain.engine.authorization import Authorization
 from cardwatch.domain.engine.counters import EntityCounters
 from cardwatch.domain.engine.decisions import DecisionRecord
 from cardwatch.domain.engine.patterns import WindowEntry
@@ -32,6 +33,7 @@ __all__ = [
     "AlertPublisher",
     "AuditTrail",
     "CooldownStore",
+    "Decide",
     "DecisionHistory",
     "DecisionLog",
     "DecisionRecord",
@@ -62,13 +64,23 @@ class StoredTransaction:
     fingerprint: str
     #: its labels, oldest first
     labels: tuple[LabelEntry, ...] = ()
+    #: what ``POST /decisions`` answered for it (None: it came by ``POST /transactions``)
+    authorization: Authorization | None = None
+
+
+#: Decides a transaction about to be stored: called once the id is this request's, so a
+#: repeat or a conflicting reuse of an id is never scored.
+Decide = Callable[[], Authorization]
 
 
 class TransactionStore(Protocol):
     """Where accepted transactions live; ``transaction_id`` is unique."""
 
-    def add(self, transaction: Transaction, fingerprint: str) -> StoredTransaction | None:
-        """Store ``transaction`` unless its id is taken.
+    def add(
+        self, transaction: Transaction, fingerprint: str, decide: Decide | None = None
+    ) -> StoredTransaction | None:
+        """Store ``transaction`` unless its id is taken; with ``decide``, its answer is
+        stored with it, in the same write, as its decision of record.
 
         Returns ``None`` when stored, or what is already stored under that id.
         """

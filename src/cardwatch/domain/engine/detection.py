@@ -111,6 +111,17 @@ class Detector:
         x, change = seen
         return Pending(obs, self.judge(obs.transaction_id, x), change)
 
+    def settle(self, obs: Observation, assessment: Assessment, now_ms: int) -> Pending:
+        """``obs`` with the assessment it was given at authorization time: registered
+        again (idempotent: the same event and the same first-visit claims), never
+        scored again; its change is applied by :meth:`commit`, once."""
+        if now_ms - obs.timestamp_ms > self.max_lateness_ms:
+            return Pending(obs, assessment, None)
+        made = change_of(obs)
+        claimed = self.state.register(made)
+        change = StateChange(made.card_key, made.terminal_id, made.event, claimed, made.keys)
+        return Pending(obs, assessment, change)
+
     def observe(
         self, obs: Observation, now_ms: int | None = None
     ) -> tuple[list[float], StateChange | None] | None:
