@@ -70,8 +70,7 @@ class TargetSettings:
     """The settings on which the two requirement documents differ (DESIGN.md's table)."""
 
     log_retention_days: int
-    #: Reserved concurrency per function ("ingest", "detect", "aggregate", "analyze",
-    #: "notify", "retrain").
+    #: Reserved concurrency per function (:data:`FUNCTION_KEYS`).
     reserved_concurrency: dict[str, int]
     #: API requests a day per key; ``None`` means no daily quota.
     api_quota_per_day: int | None
@@ -104,7 +103,16 @@ class TargetSettings:
 
 
 #: The functions, by key.
-FUNCTION_KEYS = ("ingest", "detect", "aggregate", "analyze", "notify", "retrain", "export")
+FUNCTION_KEYS = (
+    "ingest",
+    "decide",
+    "detect",
+    "aggregate",
+    "analyze",
+    "notify",
+    "retrain",
+    "export",
+)
 
 
 def _each(value: int) -> dict[str, int]:
@@ -117,6 +125,7 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
         log_retention_days=30,
         reserved_concurrency={
             "ingest": 5,
+            "decide": 5,
             "detect": 5,
             "aggregate": 2,
             "analyze": 1,
@@ -137,7 +146,7 @@ TARGET_DEFAULTS: dict[Target, TargetSettings] = {
         api_quota_per_day=None,
         api_rate_limit_per_second=1000,
         api_burst_limit=2000,
-        vpc_functions=frozenset({"ingest", "detect"}),
+        vpc_functions=frozenset({"ingest", "decide", "detect"}),
         email_subscription=True,
         alert_email="security-team@example.com",
         genuine_share=0.01,
@@ -865,10 +874,66 @@ class Blueprint:
                     "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
                 },
                 grants=(
-                    (Handle.TABLE, ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
+                    (
+                        Handle.TABLE,
+                        (
+                            "dynamodb:PutItem",
+                            "dynamodb:GetItem",
+                            "dynamodb:UpdateItem",
+                            # a late completion's transaction checks the id's guard
+                            "dynamodb:ConditionCheckItem",
+                        ),
+                    ),
                     (Handle.TABLE_REVIEW_INDEX, ("dynamodb:Query",)),
                     (Handle.PROFILE_TABLE, STATE_WRITE),
                     (Handle.AUDIT_TABLE, AUDIT_APPEND),
+                    (Handle.CARD_TOKEN_KEY, TOKEN_KEY_USE),
+                    (Handle.KEY, KEY_USE),
+                ),
+            ),
+            "decide": spec(
+                "decide",
+                "fraud-decide",
+                "Answers POST /decisions: scores a transaction as it is authorized",
+                # a second of CPU per 1,769 MB: scoring is the answer's only CPU work
+                memory_mb=1024,
+                timeout_seconds=10,
+                asynchronous=False,
+                environment={
+                    "TABLE_NAME": self.table_name,
+                    "PROFILE_TABLE_NAME": self.profile_table_name,
+                    "CARD_TOKEN_KEY_ID": self.card_token_key_alias,
+                    "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
+                    "RULES_PARAMETER": self.rules_parameter,
+                    "RATES_PARAMETER": self.rates_parameter,
+                    "STATE_MAX_LATENESS_SECONDS": str(self.state_max_lateness_seconds),
+                    "ALERT_REVIEW_SHARE": str(self.alert_review_share),
+                    "ALERT_BLOCK_SHARE": str(self.alert_block_share),
+                    "ALERT_BUDGET_DAYS": str(self.alert_budget_days),
+                    "SPREAD_BY_BIN": str(self.spread_by_bin),
+                    "MODEL_BUCKET": self.model_bucket_name,
+                    "MODEL_PARAMETER": self.model_parameter,
+                    "DEGRADED_POLICY": self.decision_degraded_policy,
+                    "STATE_TIMEOUT_SECONDS": str(self.decision_state_timeout_seconds),
+                    "STATE_ATTEMPTS": str(self.decision_state_attempts),
+                },
+                grants=(
+                    # the id's guard and the item with its decision (a late completion
+                    # is a transaction with a condition check on the guard)
+                    (
+                        Handle.TABLE,
+                        ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"),
+                    ),
+                    # register (the event, first-visit claims) and read; never apply:
+                    # the change is detect's, once
+                    (
+                        Handle.PROFILE_TABLE,
+                        ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
+                    ),
+                    (Handle.RULES_PARAMETER, PARAMETER_READ),
+                    (Handle.RATES_PARAMETER, PARAMETER_READ),
+                    (Handle.MODEL_PARAMETER, PARAMETER_READ),
+                    (Handle.MODEL_OBJECTS, ("s3:GetObject",)),
                     (Handle.CARD_TOKEN_KEY, TOKEN_KEY_USE),
                     (Handle.KEY, KEY_USE),
                 ),
@@ -1140,6 +1205,17 @@ class Blueprint:
     #: the card's and terminal's state: async retries (max_event_age_seconds) and a
     #: next-day redrive of the failures DLQ fit inside it.
     state_max_lateness_seconds = 2 * 86_400
+    #: What ``POST /decisions`` answers when the detection state cannot be read:
+    #: ``fail-open`` (approve, and score it afterwards) or ``fail-closed`` (decline). Open
+    #: by default: an outage of the fraud engine should not decline every cardholder; the
+    #: answer says ``"degraded": true`` and the policy, so a processor can apply its own
+    #: stand-in rules, and every such payment is scored after the fact.
+    decision_degraded_policy = "fail-open"
+    #: How long an answer waits on the state store: botocore's timeout per try and its
+    #: tries. DynamoDB answers in single-digit milliseconds; a try that takes half a
+    #: second is an outage, and the policy answers.
+    decision_state_timeout_seconds = 0.5
+    decision_state_attempts = 2
     #: Async invocations: retries before the on-failure destination takes the event.
     async_retry_attempts = 2
     max_event_age_seconds = 3600

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -258,3 +259,84 @@ def test_concurrent_requests_each_get_their_own_answer(
         )
         assert sent["amount"] == f"{document['amount']}.00"
     assert pipeline.functions is not None and pipeline.functions.peak["ingest"] > 1
+
+
+def test_a_burst_of_decisions_on_one_card_is_caught_within_the_burst_and_counted_once(
+    stack: tuple[LocalPipeline, Faults],
+) -> None:
+    # GIVEN a card-testing run of 12 probes on one card, stamped as they are sent, each
+    # sent twice (a processor's retry), all 24 requests at once, 16 at a time
+    pipeline, faults = stack
+    before = faults.injected["before"] + faults.injected["after"]
+    probes = [
+        {
+            "transaction_id": f"burst-{n}",
+            "user_id": "burst-user",
+            "amount": 180 if n == 0 else 1,
+            "currency": "USD",
+            "timestamp": stamp(0.05),
+            "terminal_id": f"burst-shop-{n % 3}",
+            "card_number": demo_pan("burst-card"),
+        }
+        for n in range(12)
+    ]
+    headers = {"x-api-key": pipeline.api_key}
+    with (
+        httpx.Client(base_url=pipeline.api_url, headers=headers, timeout=60) as api,
+        ThreadPoolExecutor(max_workers=CONCURRENCY) as pool,
+    ):
+        answers = list(pool.map(lambda d: api.post("/decisions", json=d), probes + probes))
+    # THEN every request is answered with a decision, and both sends of a probe with the
+    # same one: the decision of record
+    assert [a.status_code for a in answers] == [200] * 24, [a.text for a in answers]
+    said = [a.json() for a in answers]
+    assert said[:12] == said[12:]
+    assert not any(s["degraded"] for s in said)
+    assert pipeline.functions is not None and pipeline.functions.peak["decide"] > 1
+    # AND the run is caught in its own answers: the last decision to read the state saw
+    # the other eleven, whatever order they arrived in
+    decisions = Counter(s["decision"] for s in said[:12])
+    assert decisions["review"] + decisions["block"] >= 1, decisions
+    table = boto3.resource("dynamodb").Table(pipeline.blueprint.table_name)
+    stored = {}
+    for probe in probes:
+        items = table.query(
+            KeyConditionExpression="transaction_id = :t",
+            ExpressionAttributeValues={":t": probe["transaction_id"]},
+        )["Items"]
+        stored[probe["transaction_id"]] = next(
+            i for i in items if i["record_type"] == "transaction"
+        )
+    seen = [int(item["features"]["c_count_1h"]) for item in stored.values()]
+    assert max(seen) == 11, seen
+    for answer in said[:12]:
+        assert stored[answer["transaction_id"]]["decision"] == answer["decision"]
+    # AND once detect has taken each decision as it is (failures injected around its
+    # state writes), the card counts each probe once
+    token = stored["burst-0"]["card_token"]
+
+    def counted() -> int:
+        return int(state_item(pipeline, f"card#{token}", "d#total").get("n", 0))
+
+    assert wait_until(lambda: counted() >= 12, timeout=120), counted()
+    time.sleep(2)  # a late duplicate would land now
+    assert counted() == 12
+    assert pipeline.wiring is not None and pipeline.wiring.stats.sent_to_dlq == 0
+    for item in stored.values():  # never scored again: the decision of record stands
+        again = table.get_item(
+            Key={"transaction_id": item["transaction_id"], "timestamp": item["timestamp"]}
+        )["Item"]
+        assert (again["decision"], again["score"]) == (item["decision"], item["score"])
+    FIGURES.update(
+        {
+            "decisions on one card sent at once (each twice)": 24,
+            "decisions of the burst: review or block (of 12)": decisions["review"]
+            + decisions["block"],
+            "probes the last decision to read saw (of 11 others)": max(seen),
+            "most decide invocations at once": pipeline.functions.peak["decide"],
+            "burst card: transactions counted (of 12)": counted(),
+            "state writes failed around detect's apply, during the burst": faults.injected["before"]
+            + faults.injected["after"]
+            - before,
+        }
+    )

@@ -1,5 +1,5 @@
 """IAM proven by the calls the functions make: every function of the local stack runs
-(ingest, detect, aggregate, analyze, notify, export, retrain), each AWS call it makes
+(ingest, decide, detect, aggregate, analyze, notify, export, retrain), each AWS call it makes
 is recorded with the calls AWS makes in its name, and each is evaluated against the
 function's role policy as both renderings write it. The emulator enforces no IAM: this
 is where a missing permission shows before a real account does."""
@@ -36,6 +36,15 @@ UNUSED_BY_DESIGN: dict[tuple[str, str], str] = {
         "dynamodb:GetItem",
     ): "a retried claim reads its holder when the refusal carries no item",
     ("detect", "s3:GetObject"): "reads a published model's artifact once the pointer names one",
+    ("decide", "s3:GetObject"): "reads a published model's artifact once the pointer names one",
+    (
+        "decide",
+        "dynamodb:GetItem",
+    ): "a retried claim reads its holder; a repeat of a stopped request reads its item",
+    (
+        "*",
+        "dynamodb:ConditionCheckItem",
+    ): "completing a transaction's item 14 minutes after its id was claimed checks the guard",
     ("retrain", "athena:StopQueryExecution"): "stops a query that ran past the function's wait",
     (
         "retrain",
@@ -68,6 +77,18 @@ def test_every_call_of_every_function_is_allowed_by_its_role(
                 timestamp=now_stamp(400 - n),
             )
             assert api.post("/transactions", json=body).status_code == 201
+        # decide: a card-testing run decided at authorization time
+        for n in range(4):
+            body = transaction(
+                f"e2e-iam-decided-{n}",
+                user_id="e2e-iam-decided",
+                card_number=demo_pan("e2e-iam-decided"),
+                amount=1 + n,
+                timestamp=now_stamp(380 - n),
+            )
+            decided = api.post("/decisions", json=body)
+            assert decided.status_code == 200, decided.text
+            assert decided.json()["degraded"] is False
         answer = api.post(
             "/transactions/e2e-iam-0/label",
             json={"label": "fraud", "source": "analyst"},

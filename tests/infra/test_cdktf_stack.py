@@ -25,12 +25,29 @@ def ref(kind: str, stack: Synthesized, name: str, attribute: str = "arn", key: s
 @pytest.mark.requirement("R000-01")
 def test_rest_api_with_post_transactions(cdktf_stack: Synthesized) -> None:
     paths = {r["path_part"] for r in cdktf_stack.resources("aws_api_gateway_resource").values()}
-    assert {"transactions", "{transaction_id}", "label", "reviews"} == paths
+    assert {"transactions", "decisions", "{transaction_id}", "label", "reviews"} == paths
     methods = cdktf_stack.resources("aws_api_gateway_method").values()
-    # two POSTs (transactions, labels) and the analysts' GETs of a case and of the queue
-    assert sorted(m["http_method"] for m in methods) == ["GET", "GET", "POST", "POST"]
+    # three POSTs (transactions, decisions, labels) and the analysts' GETs of a case and
+    # of the queue
+    assert sorted(m["http_method"] for m in methods) == ["GET", "GET", "POST", "POST", "POST"]
     integrations = cdktf_stack.resources("aws_api_gateway_integration").values()
     assert {i["type"] for i in integrations} == {"AWS_PROXY"}
+    # POST /decisions goes to the decide function, everything else to ingest
+    decide = ref(
+        "aws_lambda_function",
+        cdktf_stack,
+        cdktf_stack.blueprint.functions["decide"].name,
+        "invoke_arn",
+        "function_name",
+    )
+    ingest = ref(
+        "aws_lambda_function",
+        cdktf_stack,
+        cdktf_stack.blueprint.functions["ingest"].name,
+        "invoke_arn",
+        "function_name",
+    )
+    assert sorted(i["uri"] for i in integrations) == sorted([decide] + [ingest] * 4)
 
 
 @pytest.mark.requirement("R000-02")
@@ -168,7 +185,7 @@ def test_an_error_rate_alarm_per_function(cdktf_stack: Synthesized) -> None:
         for a in cdktf_stack.resources("aws_cloudwatch_metric_alarm").values()
         if "metric_query" in a
     ]
-    assert len(alarms) == len(cdktf_stack.blueprint.functions) == 7
+    assert len(alarms) == len(cdktf_stack.blueprint.functions) == 8
     for alarm in alarms:
         assert alarm["threshold"] == 1 and alarm["comparison_operator"] == "GreaterThanThreshold"
         queries = {q["id"]: q for q in alarm["metric_query"]}

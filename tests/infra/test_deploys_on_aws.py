@@ -72,6 +72,7 @@ def test_every_sqs_mapping_stays_within_its_functions_reserved_concurrency(
 def test_notify_needs_room_for_two_concurrent_batches() -> None:
     concurrency = {
         "ingest": 5,
+        "decide": 5,
         "detect": 5,
         "aggregate": 2,
         "analyze": 1,
@@ -169,7 +170,8 @@ def test_no_key_material_in_the_synthesized_stack_or_the_program_inputs(
         if resource.kind == "aws:apigateway/deployment:Deployment":  # digests, see above
             public |= set(resource.inputs["triggers"].values())
         assert found <= public, resource.name
-    # the token key is an HMAC key inside KMS, used by ingest alone, for GenerateMac alone
+    # the token key is an HMAC key inside KMS, used by the API's two functions alone (they
+    # tokenize the card of a transaction sent to store or to decide), for GenerateMac alone
     bp = cdktf_stack.blueprint
     (hmac,) = [
         k
@@ -185,8 +187,10 @@ def test_no_key_material_in_the_synthesized_stack_or_the_program_inputs(
         for s in _statements(p)
         if "kms:GenerateMac" in _actions(s)
     ]
-    assert [name for name, _s in granted] == [f"{bp.functions['ingest'].name}-least-privilege"]
-    assert _actions(granted[0][1]) == {"kms:GenerateMac"}
+    assert sorted(name for name, _s in granted) == sorted(
+        f"{bp.functions[key].name}-least-privilege" for key in ("ingest", "decide")
+    )
+    assert all(_actions(statement) == {"kms:GenerateMac"} for _n, statement in granted)
     (other,) = [
         k for k in pulumi_stack.of("aws:kms/key:Key") if k.inputs.get("customerMasterKeySpec")
     ]

@@ -74,7 +74,9 @@ _ENI = (
 ACCEPTED: dict[tuple[str, str], str] = {
     ("cdktf:transaction-ingest-dev-least-privilege", "RESOURCE_STAR"): _ENI,
     ("cdktf:fraud-detect-dev-least-privilege", "RESOURCE_STAR"): _ENI,
+    ("cdktf:fraud-decide-dev-least-privilege", "RESOURCE_STAR"): _ENI,
     ("ingest-policy", "RESOURCE_STAR"): _ENI,
+    ("decide-policy", "RESOURCE_STAR"): _ENI,
     ("detect-policy", "RESOURCE_STAR"): _ENI,
 }
 

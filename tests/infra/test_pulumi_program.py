@@ -25,6 +25,7 @@ def test_post_transactions_proxies_to_the_api_function(pulumi_stack: Any) -> Non
     resources = pulumi_stack.of("aws:apigateway/resource:Resource")
     assert {r.inputs["pathPart"] for r in resources} == {
         "transactions",
+        "decisions",
         "{transaction_id}",
         "label",
         "reviews",

@@ -73,7 +73,7 @@ def test_the_pulumi_defaults_are_seed_003s() -> None:
     assert settings.log_retention_days == 7
     assert all(n >= 100 for n in settings.reserved_concurrency.values())
     assert settings.api_rate_limit_per_second == 1000 and settings.api_quota_per_day is None
-    assert settings.vpc_functions == {"ingest", "detect"}
+    assert settings.vpc_functions == {"ingest", "decide", "detect"}
     assert settings.email_subscription
 
 

@@ -4,7 +4,7 @@ degraded policies answer when the state cannot be read."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,13 +15,18 @@ from cardwatch.domain.engine.model_store import default_model
 from cardwatch.domain.engine.rules import default_policy
 from cardwatch.domain.errors import DecidedAfterwards, TransactionConflict
 from cardwatch.domain.transaction.validation import TransactionParser
-from cardwatch.services.decide import DecisionOutcome, DecisionService
+from cardwatch.services.decide import DecisionOutcome, DecisionResult, DecisionService
 from cardwatch.services.detect import DetectionService, DetectOutcome
 from cardwatch.services.ingest import IngestService
 from tests.fakes import FailingState, InMemoryTransactionStore, ListQueue
 from tests.support.documents import body
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+START = datetime(2026, 11, 20, 11, 50, tzinfo=UTC)
+
+
+def at(n: int) -> datetime:
+    """When the n-th of the run is paid: seconds apart."""
+    return START + timedelta(seconds=9 * n)
 
 
 def probe(n: int, **fields: object) -> str:
@@ -29,9 +34,19 @@ def probe(n: int, **fields: object) -> str:
     sent: dict[str, object] = {
         "transaction_id": f"p-{n}",
         "amount": 180.0 if n == 0 else 0.5,
-        "timestamp": f"2026-11-20T11:5{n // 6}:{n % 6 * 9:02d}Z",
+        "timestamp": at(n).isoformat().replace("+00:00", "Z"),
     }
     return body(**(sent | fields))
+
+
+class Clock:
+    """The decision's clock: a moment after the payment it decides was stamped."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class Stack:
@@ -43,6 +58,7 @@ class Stack:
         self.state = FailingState()
         self.queue = ListQueue()
         self.degraded: list[Exception] = []
+        self.clock = Clock()
         detector = Detector(self.state, default_policy(), default_model())
         self.decisions = DecisionService(
             parser,
@@ -50,10 +66,14 @@ class Stack:
             detector,
             policy=policy,
             rules_version="sha256:test",
-            now=lambda: NOW,
+            now=self.clock,
             on_degraded=self.degraded.append,
         )
-        self.detect = DetectionService(detector, self.store, self.queue, now=lambda: NOW)
+        self.detect = DetectionService(detector, self.store, self.queue, now=self.clock)
+
+    def decide(self, n: int, **fields: object) -> DecisionResult:
+        self.clock.now = at(n) + timedelta(milliseconds=30)
+        return self.decisions.decide(probe(n, **fields))
 
     def settle(self, transaction_id: str) -> DetectOutcome:
         """What the asynchronous path does with the stored item (the stream's INSERT)."""
@@ -63,7 +83,7 @@ class Stack:
 
 def test_a_card_testing_run_is_caught_in_its_own_answers(parser: TransactionParser) -> None:
     stack = Stack(parser)
-    answers = [stack.decisions.decide(probe(n)) for n in range(9)]
+    answers = [stack.decide(n) for n in range(9)]
     decisions = [a.authorization.decision for a in answers]
     # the purchase is approved; the probes escalate as the run goes on
     assert decisions[0] is Decision.APPROVE
@@ -84,7 +104,7 @@ def test_the_asynchronous_path_counts_each_once_and_never_scores_again(
     parser: TransactionParser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = Stack(parser)
-    answers = {f"p-{n}": stack.decisions.decide(probe(n)).authorization for n in range(9)}
+    answers = {f"p-{n}": stack.decide(n).authorization for n in range(9)}
     card = next(iter(stack.store.items.values())).transaction.card.token
     # nothing is counted by a decision: registered only
     assert card not in stack.state.state.cards or stack.state.state.cards[card].count == 0
@@ -112,15 +132,15 @@ def test_a_repeat_answers_the_recorded_decision_and_a_reused_id_is_refused(
     parser: TransactionParser,
 ) -> None:
     stack = Stack(parser)
-    first = [stack.decisions.decide(probe(n)) for n in range(3)]
+    first = [stack.decide(n) for n in range(3)]
     for n in range(3, 9):
-        stack.decisions.decide(probe(n))
-    again = stack.decisions.decide(probe(1))  # the state has moved on since
+        stack.decide(n)
+    again = stack.decide(1)  # the state has moved on since
     assert again.outcome is DecisionOutcome.REPEATED
     assert again.authorization == first[1].authorization
     registered = len(stack.state.state._registered)
     with pytest.raises(TransactionConflict):
-        stack.decisions.decide(probe(1, amount=7.25))
+        stack.decide(1, amount=7.25)
     # a conflicting body is never scored: nothing more is registered
     assert len(stack.state.state._registered) == registered
 
@@ -129,7 +149,7 @@ def test_an_id_sent_to_post_transactions_has_no_answer_here(parser: TransactionP
     stack = Stack(parser)
     IngestService(parser, stack.store).ingest(probe(0))
     with pytest.raises(DecidedAfterwards) as raised:
-        stack.decisions.decide(probe(0))
+        stack.decide(0)
     assert "p-0" not in str(raised.value)
 
 
@@ -141,7 +161,7 @@ def test_an_unavailable_state_gets_the_policys_answer_and_is_scored_afterwards(
 ) -> None:
     stack = Stack(parser, policy)
     stack.state.fail_reads = 1
-    answer = stack.decisions.decide(probe(0)).authorization
+    answer = stack.decide(0).authorization
     assert answer.decision is decision and answer.degraded is policy and answer.score is None
     assert answer.answer("p-0")["degraded"] is True
     assert answer.answer("p-0")["policy"] == policy.value

@@ -11,7 +11,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-__all__ = ["AWS_ERRORS", "client", "emulator_session", "forget_clients", "session"]
+__all__ = [
+    "AWS_ERRORS",
+    "bounded_client",
+    "client",
+    "emulator_session",
+    "forget_clients",
+    "session",
+]
 
 #: What a call to AWS (or the emulator) raises when it is refused or cannot be made.
 AWS_ERRORS = (BotoCoreError, ClientError)
@@ -20,6 +27,23 @@ AWS_ERRORS = (BotoCoreError, ClientError)
 @cache
 def client(service: str) -> Any:
     return boto3.client(service)
+
+
+@cache
+def bounded_client(service: str, timeout_seconds: float, attempts: int) -> Any:
+    """A client whose every call gives up after ``attempts`` tries of at most
+    ``timeout_seconds`` each: for what an answer waits on, where a late result is worth
+    less than a prompt fallback."""
+    from botocore.config import Config  # noqa: PLC0415 - with botocore, already loaded
+
+    return boto3.client(
+        service,
+        config=Config(
+            connect_timeout=timeout_seconds,
+            read_timeout=timeout_seconds,
+            retries={"max_attempts": attempts, "mode": "standard"},
+        ),
+    )
 
 
 def session(region: str) -> Any:
@@ -41,3 +65,4 @@ def emulator_session(region: str) -> Any:
 def forget_clients() -> None:
     """Drop cached clients (after the endpoint or credentials changed)."""
     client.cache_clear()
+    bounded_client.cache_clear()

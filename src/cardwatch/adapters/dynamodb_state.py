@@ -40,10 +40,13 @@ event's. Cooldowns (``cooldown#<key>``) share the table.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Any, TypeVar
 
 import boto3
 from botocore.exceptions import ClientError
@@ -88,6 +91,17 @@ from cardwatch.domain.errors import StoreBusy
 __all__ = ["ConcurrentStateUpdate", "DynamoCooldown", "DynamoScoreLog", "DynamoStateStore"]
 
 ENTITY, SLOT = "entity", "slot"
+T = TypeVar("T")
+#: threads a process's parallel state calls share (bounded: a busy machine, or many
+#: execution environments in one local-mode process, is not flooded)
+_CALL_THREADS = 8
+
+
+@cache
+def _calls() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(_CALL_THREADS, thread_name_prefix="state-call")
+
+
 TTL = "expires_at"
 _DAY_S = DAY_MS // 1000
 _TOTAL = "d#total"
@@ -130,14 +144,25 @@ class DynamoStateStore:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         consistent: bool = True,
+        parallel: bool = False,
     ) -> None:
         self._table = table_name
         self._client = client or boto3.client("dynamodb")
         self._clock = clock
         self._sleep = sleep
         self._consistent = consistent
+        #: a read's queries, and a registration's puts, made at once (one round trip's
+        #: wait instead of one per call): what an answer waiting on them wants
+        self._parallel = parallel
         #: Capacity units consumed by this store's calls, for measurement.
         self.consumed = {"read": 0.0, "write": 0.0}
+        self._counting = threading.Lock()
+
+    def _all(self, calls: list[Callable[[], T]]) -> list[T]:
+        """Each of ``calls``' results, in order: side by side when parallel."""
+        if not self._parallel or len(calls) < 2:
+            return [call() for call in calls]
+        return list(_calls().map(lambda call: call(), calls))
 
     # -- reads ----------------------------------------------------------------------
     def read(
@@ -151,26 +176,31 @@ class DynamoStateStore:
         card, terminal = card_entity(card_key), terminal_entity(terminal_id)
         today, hour = at_ms // DAY_MS, at_ms // HOUR_MS
         first_hour, last_hour = hour_slot(hour - HOUR_BUCKETS + 1), hour_slot(hour)
-        events = self._query(card, "e#", f"e#{at_ms:015d}$", newest_first=True)
-        card_days = self._query(card, day_slot(today - HISTORY_DAYS + 1), _TOTAL)
-        hours = self._query(terminal, first_hour, last_hour)
-        terminal_days = self._query(terminal, day_slot(today - HISTORY_DAYS + 1), day_slot(today))
-        spread = {
-            key: TerminalState(
-                hours={
-                    int(item[SLOT]["S"][2:]): _hour(item)
-                    for item in self._query(key, first_hour, last_hour)
-                }
-            )
+        first_day = day_slot(today - HISTORY_DAYS + 1)
+        reads: list[Callable[[], list[dict[str, Any]]]] = [
+            lambda: self._query(card, "e#", f"e#{at_ms:015d}$", newest_first=True),
+            lambda: self._query(card, first_day, _TOTAL),
+            lambda: self._query(terminal, first_hour, last_hour),
+            lambda: self._query(terminal, first_day, day_slot(today)),
+        ]
+        reads += [
+            lambda key=key: self._query(key, first_hour, last_hour)  # type: ignore[misc]
             for key in keys.spread
+        ]
+        if keys.category is not None:
+            category_key = keys.category
+            reads.append(
+                lambda: self._query(category_key, day_slot(today - LABEL_DAYS + 1), day_slot(today))
+            )
+        events, card_days, hours, terminal_days, *rest = self._all(reads)
+        spread = {
+            key: TerminalState(hours={int(item[SLOT]["S"][2:]): _hour(item) for item in found})
+            for key, found in zip(keys.spread, rest, strict=False)
         }
         category = None
         if keys.category is not None:
-            label_days = self._query(
-                keys.category, day_slot(today - LABEL_DAYS + 1), day_slot(today)
-            )
             category = TerminalState(
-                days={int(item[SLOT]["S"][2:]): _terminal_day(item) for item in label_days}
+                days={int(item[SLOT]["S"][2:]): _terminal_day(item) for item in rest[-1]}
             )
         state = CardState(events=deque(_event(item) for item in reversed(events)))
         for item in card_days:
@@ -221,6 +251,14 @@ class DynamoStateStore:
 
     # -- changes --------------------------------------------------------------------
     def register(self, change: StateChange) -> frozenset[str]:
+        visited = change.visited
+        claims: list[Callable[[], bool]] = [lambda: self._put_event(change)]
+        claims += [lambda key=key: self._claim(key, change) for key in visited]  # type: ignore[misc]
+        _, *held = self._all(claims)
+        return frozenset(key for key, holds in zip(visited, held, strict=True) if holds)
+
+    def _put_event(self, change: StateChange) -> bool:
+        """Put the card event unless an earlier attempt did (True: this call put it)."""
         try:
             self._call(
                 "put_item",
@@ -230,8 +268,9 @@ class DynamoStateStore:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise  # else: registered by an earlier attempt
-        return frozenset(key for key in change.visited if self._claim(key, change))
+                raise
+            return False  # registered by an earlier attempt
+        return True
 
     def _claim(self, entity: str, change: StateChange) -> bool:
         """Claim the card's first visit to ``entity`` that day (True: this transaction
@@ -388,8 +427,9 @@ class DynamoStateStore:
             raise
         used = answer.get("ConsumedCapacity", [])
         kind = "read" if operation in {"query", "get_item"} else "write"
-        for entry in used if isinstance(used, list) else [used]:
-            self.consumed[kind] += float(entry.get("CapacityUnits", 0))
+        with self._counting:
+            for entry in used if isinstance(used, list) else [used]:
+                self.consumed[kind] += float(entry.get("CapacityUnits", 0))
         return answer
 
 

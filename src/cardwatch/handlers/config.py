@@ -10,12 +10,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from cardwatch.domain.engine.authorization import Degraded
 from cardwatch.domain.engine.budget import AlertBudget
 
 __all__ = [
     "AggregateConfig",
     "AnalyzeConfig",
+    "DecideConfig",
     "DetectConfig",
     "ExportConfig",
     "IngestConfig",
@@ -87,19 +90,66 @@ class DetectConfig:
         env = _env(env)
         return cls(
             table_name=_required(env, "TABLE_NAME"),
-            profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             suspicious_queue_url=_required(env, "SUSPICIOUS_QUEUE_URL"),
-            rules_parameter=_required(env, "RULES_PARAMETER"),
-            rates_parameter=env.get("RATES_PARAMETER") or None,
-            model_bucket=env.get("MODEL_BUCKET") or None,
-            model_parameter=env.get("MODEL_PARAMETER") or None,
-            spread_by_bin=env.get("SPREAD_BY_BIN", "false").strip().lower() in {"true", "1"},
-            max_lateness_seconds=int(env.get("STATE_MAX_LATENESS_SECONDS", str(2 * 86_400))),
-            budget=AlertBudget(
-                review_share=float(env.get("ALERT_REVIEW_SHARE", "0.005")),
-                block_share=float(env.get("ALERT_BLOCK_SHARE", "0.001")),
-                days=int(env.get("ALERT_BUDGET_DAYS", "7")),
-            ),
+            **_scoring(env),
+        )
+
+
+def _scoring(env: Mapping[str, str]) -> dict[str, Any]:
+    """What scoring reads, alike in detect and decide: the state, rules, rates, models
+    and the alert budget."""
+    return {
+        "profile_table_name": _required(env, "PROFILE_TABLE_NAME"),
+        "rules_parameter": _required(env, "RULES_PARAMETER"),
+        "rates_parameter": env.get("RATES_PARAMETER") or None,
+        "model_bucket": env.get("MODEL_BUCKET") or None,
+        "model_parameter": env.get("MODEL_PARAMETER") or None,
+        "spread_by_bin": env.get("SPREAD_BY_BIN", "false").strip().lower() in {"true", "1"},
+        "max_lateness_seconds": int(env.get("STATE_MAX_LATENESS_SECONDS", str(2 * 86_400))),
+        "budget": AlertBudget(
+            review_share=float(env.get("ALERT_REVIEW_SHARE", "0.005")),
+            block_share=float(env.get("ALERT_BLOCK_SHARE", "0.001")),
+            days=int(env.get("ALERT_BUDGET_DAYS", "7")),
+        ),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DecideConfig:
+    """``POST /decisions``: ingest's store and card key, detect's scoring, and what to
+    answer when the state cannot be read."""
+
+    table_name: str
+    card_token_key_id: str
+    profile_table_name: str
+    rules_parameter: str
+    degraded: Degraded = Degraded.OPEN
+    rates_parameter: str | None = None
+    model_bucket: str | None = None
+    model_parameter: str | None = None
+    spread_by_bin: bool = False
+    rules_max_age_seconds: int = 60
+    max_lateness_seconds: int = 2 * 86_400
+    budget: AlertBudget = field(default_factory=AlertBudget)
+    max_transaction_age: timedelta = timedelta(days=365)
+    retention_days: int = 396
+    #: the state's reads and writes: botocore's timeouts (seconds) and attempts, which
+    #: bound how long a slow store holds an answer before the policy gives it
+    state_timeout_seconds: float = 0.5
+    state_attempts: int = 2
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DecideConfig:
+        env = _env(env)
+        return cls(
+            table_name=_required(env, "TABLE_NAME"),
+            card_token_key_id=_required(env, "CARD_TOKEN_KEY_ID"),
+            degraded=Degraded.parse(env.get("DEGRADED_POLICY", Degraded.OPEN.value)),
+            max_transaction_age=timedelta(days=int(env.get("MAX_TRANSACTION_AGE_DAYS", "365"))),
+            retention_days=int(env.get("TRANSACTION_RETENTION_DAYS", "396")),
+            state_timeout_seconds=float(env.get("STATE_TIMEOUT_SECONDS", "0.5")),
+            state_attempts=int(env.get("STATE_ATTEMPTS", "2")),
+            **_scoring(env),
         )
 
 

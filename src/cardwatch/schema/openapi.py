@@ -179,6 +179,59 @@ _ACCEPTED = {
 }
 
 
+_DECISION = {
+    "type": "object",
+    "required": [
+        "transaction_id",
+        "decision",
+        "action",
+        "score",
+        "reasons",
+        "model_version",
+        "rules_version",
+        "decided_at",
+        "degraded",
+    ],
+    "properties": {
+        "transaction_id": {"type": "string"},
+        "decision": {
+            "type": "string",
+            "enum": ["approve", "review", "block"],
+            "description": "approve: authorize; review: step up (a 3-D Secure challenge) "
+            "or hold; block: decline.",
+        },
+        "action": {"type": "string", "description": "What the decision asks of the processor."},
+        "score": {
+            "type": "number",
+            "nullable": True,
+            "description": "The engine's fraud score, 0 to 1 (null: degraded, not scored).",
+        },
+        "reasons": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "detail"],
+                "properties": {"code": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+        "model_version": {"type": "string", "nullable": True},
+        "rules_version": {
+            "type": "string",
+            "nullable": True,
+            "description": "sha256: and the first 16 hex digits of the rules document.",
+        },
+        "decided_at": {"type": "string", "format": "date-time"},
+        "degraded": {
+            "type": "boolean",
+            "description": "true: the detection state could not be read, and the "
+            "deployment's policy answered (see policy); the transaction is scored after "
+            "the fact.",
+        },
+        "policy": {"type": "string", "enum": ["fail-open", "fail-closed"]},
+    },
+}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -232,6 +285,47 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                         "415": _problem_response("Content-Type is not application/json"),
                         "429": _problem_response("Throttled or over quota"),
                         "503": _problem_response("Storage busy; retry the same request"),
+                    },
+                }
+            },
+            "/decisions": {
+                "post": {
+                    "operationId": "postDecision",
+                    "summary": "Decide a card transaction now, at authorization time: score "
+                    "it, store it with the decision, answer the decision",
+                    "security": [{"apiKey": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Transaction"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The decision of record (a repeat answers the "
+                            "recorded one, with Idempotent-Replayed: true)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Decision"}
+                                }
+                            },
+                        },
+                        "400": _problem_response("The body breaks the contract"),
+                        "403": _problem_response(
+                            "No key, an unknown key, or a label key (the processor's only)"
+                        ),
+                        "409": _problem_response(
+                            "transaction_id reused with other content, or accepted by "
+                            "POST /transactions (decided after the fact)"
+                        ),
+                        "413": _problem_response("Body too large"),
+                        "415": _problem_response("Content-Type is not application/json"),
+                        "429": _problem_response("Throttled or over quota"),
+                        "503": _problem_response(
+                            "Storage busy: nothing was decided; retry the same request"
+                        ),
                     },
                 }
             },
@@ -353,6 +447,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                 "Transaction": contract,
                 "Problem": _PROBLEM,
                 "TransactionAccepted": _ACCEPTED,
+                "Decision": _DECISION,
                 "Label": label,
                 "LabelRecorded": _LABEL_RECORDED,
                 "Case": _CASE,

@@ -3,11 +3,13 @@ with the decision of record, answer it.
 
 What a decision sees of others in flight is the engine's own protocol
 (:meth:`~cardwatch.domain.engine.detection.Detector.prepare`): its card event and
-first-visit claims are registered before the state is read, so of two decisions on one
-card at once at least one sees the other, and the last of a burst to read sees the whole
-burst. Nothing is counted here: the state change is applied once, by the asynchronous
-path that every stored transaction takes (:mod:`cardwatch.services.detect`), which takes
-this decision as it is and never scores it again.
+first-visit claims are registered before the state is read, and it is scored as of the
+moment it is made, so it counts every transaction registered before it reads, whatever
+their timestamps. Of two decisions on one card at once, at least one sees the other, and
+the last of a burst to read sees the whole burst. Nothing is counted here: the state
+change is applied once, by the asynchronous path that every stored transaction takes
+(:mod:`cardwatch.services.detect`), which takes this decision as it is and never scores
+it again.
 
 The order makes a retry safe: the id is claimed for this body first (a repeat or a
 conflicting reuse of the id is never scored), then the transaction is scored, then it is
@@ -100,7 +102,9 @@ class DecisionService:
         decided_at = now.isoformat(timespec="milliseconds")
         try:
             seen = observe(transaction, self._rates, with_bin=self._spread_by_bin)
-            pending = self._detector.prepare(seen, int(now.timestamp() * 1000))
+            pending = self._detector.prepare(
+                seen, int(now.timestamp() * 1000), at_authorization=True
+            )
             if pending is None:  # applied, yet never stored: only a broken store says so
                 raise RuntimeError("the state holds the transaction as applied")
         except Exception as error:

@@ -68,7 +68,7 @@ class DetectionService:
         recorded again. A degraded answer was no score: the transaction is scored here
         like any other."""
         seen = observe(transaction, self._rates, with_bin=self._spread_by_bin)
-        if authorization is not None and authorization.record is not None:
+        if authorization is not None and authorization.degraded is None:
             return self._settle(transaction, seen, authorization)
         pending = self._detector.prepare(seen, self._now_ms())
         if pending is None:
@@ -85,15 +85,13 @@ class DetectionService:
         """The decided transaction's change and finding. A redelivery after the change
         was applied may queue its finding again (the notifier's cooldown keeps the
         alert to one) and changes nothing."""
-        assert authorization.record is not None
         assessment = Assessment(
             transaction.transaction_id,
-            authorization.record.score,
+            authorization.score or 0.0,
             authorization.decision,
             authorization.reasons,
             None,
             (),
-            authorization.record.challenger_score,
         )
         pending = self._detector.settle(seen, assessment, self._now_ms())
         outcome = self._queue_if_suspicious(transaction, assessment)

@@ -99,13 +99,19 @@ class Detector:
         self.commit(pending)
         return pending.assessment
 
-    def prepare(self, obs: Observation, now_ms: int | None = None) -> Pending | None:
+    def prepare(
+        self, obs: Observation, now_ms: int | None = None, *, at_authorization: bool = False
+    ) -> Pending | None:
         """Score ``obs`` against the state before it, changing nothing yet.
 
         ``now_ms`` is when it is processed (its own time in a replay). ``None`` when the
         state already holds it (an earlier attempt finished: nothing left to do).
+        ``at_authorization``: scored as of ``now_ms`` (the moment the answer is made, or
+        its own time if later), so it counts everything registered before it reads,
+        concurrent transactions stamped a moment after it included; its change still
+        counts at its own time.
         """
-        seen = self.observe(obs, now_ms)
+        seen = self.observe(obs, now_ms, at_authorization=at_authorization)
         if seen is None:
             return None
         x, change = seen
@@ -123,13 +129,15 @@ class Detector:
         return Pending(obs, assessment, change)
 
     def observe(
-        self, obs: Observation, now_ms: int | None = None
+        self, obs: Observation, now_ms: int | None = None, *, at_authorization: bool = False
     ) -> tuple[list[float], StateChange | None] | None:
         """The feature vector of ``obs`` against the state before it, and the change it
         makes (``None``: past the lateness limit); ``None`` when the state holds it."""
         now = obs.timestamp_ms if now_ms is None else now_ms
         late = now - obs.timestamp_ms > self.max_lateness_ms
-        scored = replace(obs, timestamp_ms=now) if late else obs
+        scored = obs
+        if late or (at_authorization and now > obs.timestamp_ms):
+            scored = replace(obs, timestamp_ms=now)
         change = None
         if not late:  # visible to concurrent readers before it is scored itself
             made = change_of(obs)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.transaction.card_screen import holds_card_number
 
@@ -93,6 +94,9 @@ class Policy:
     _first: tuple[tuple[int, Callable[[float, float], bool], float], ...] = field(
         init=False, repr=False, compare=False
     )
+    #: which document it is: ``sha256:`` and the first 16 hex digits of its text (what
+    #: ``rules publish`` writes beside each version), "" for one built in code
+    version: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         first = tuple(
@@ -116,7 +120,9 @@ class Policy:
             document = json.loads(text)
         except ValueError as error:
             raise RuleSetError(f"rule set is not JSON: {error}") from None
-        return cls.from_document(document)
+        policy = cls.from_document(document)
+        object.__setattr__(policy, "version", f"sha256:{text_digest(text)[:16]}")
+        return policy
 
     @classmethod
     def from_document(cls, document: Any) -> Policy:

@@ -21,12 +21,12 @@ from cardwatch.domain.engine.model_pointer import ModelPointer
 from cardwatch.domain.engine.model_store import default_model, model_named
 from cardwatch.domain.engine.rules import Policy, Thresholds, default_policy
 from cardwatch.domain.transaction.currency import Rates, default_rates
-from cardwatch.handlers.config import DetectConfig
+from cardwatch.handlers.config import DecideConfig, DetectConfig
 from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 from cardwatch.services.detect import DetectionService
 
-__all__ = ["detection_service", "models_in_force", "rates", "rules_in_force"]
+__all__ = ["detection_service", "detector", "models_in_force", "rates", "rules_in_force"]
 
 logger = Logger(service=service_name("detect"), child=True)
 T = TypeVar("T")
@@ -59,7 +59,7 @@ def _rates(document: str) -> Rates:
         return default_rates()
 
 
-def rates(config: DetectConfig) -> Rates:
+def rates(config: DetectConfig | DecideConfig) -> Rates:
     """The deployment's rates table (read like the rules), else the shipped one."""
     if config.rates_parameter is None:
         return default_rates()
@@ -69,7 +69,7 @@ def rates(config: DetectConfig) -> Rates:
 _cut: dict[tuple[str, AlertBudget], tuple[Mapping[int, int], Thresholds, Thresholds]] = {}
 
 
-def budget_thresholds(config: DetectConfig, floor: Thresholds) -> Thresholds:
+def budget_thresholds(config: DetectConfig | DecideConfig, floor: Thresholds) -> Thresholds:
     """The alert budget's thresholds, cut again only when the counts (re-read at most
     once a minute) or the rule document's floor changed."""
     key = (config.profile_table_name, config.budget)
@@ -125,7 +125,9 @@ def rules_in_force(text: str, metrics: Metrics) -> Policy:
 _models: _LastGood[tuple[TreeModel, TreeModel | None]] = _LastGood(lambda: (default_model(), None))
 
 
-def models_in_force(config: DetectConfig, metrics: Metrics) -> tuple[TreeModel, TreeModel | None]:
+def models_in_force(
+    config: DetectConfig | DecideConfig, metrics: Metrics
+) -> tuple[TreeModel, TreeModel | None]:
     """The champion and the challenger the registry's pointer names (read like the
     rules, with the same short cache; each version's artifact read once, and trusted only
     with the pointer's digest, a sound structure and a scored probe set: see
@@ -176,24 +178,50 @@ def _challenger(
         return None
 
 
-def detection_service(metrics: Metrics) -> DetectionService:
-    """The service for one event; what goes wrong reading its rules and models is
-    counted in the invocation's ``metrics``."""
-    config = DetectConfig.from_env()
+def detector(
+    config: DetectConfig | DecideConfig,
+    metrics: Metrics,
+    state: DynamoStateStore,
+    *,
+    answering: bool = False,
+) -> Detector:
+    """The engine as it stands: the rules, models and thresholds in force, on
+    ``state``; what goes wrong reading them is counted in the invocation's ``metrics``.
+
+    ``answering`` (a decision waits on it): when the alert budget's counts cannot be
+    read, the rule document's thresholds stand in (logged and counted), where detect
+    fails and its event is retried."""
     rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
     rule_set = rules_in_force(rules, metrics)
     champion, challenger = models_in_force(config, metrics)
-    detector = Detector(
-        DynamoStateStore(config.profile_table_name, dynamodb()),
+    engine = Detector(
+        state,
         rule_set,
         champion,
         max_lateness_ms=config.max_lateness_seconds * 1000,
         challenger=challenger,
     )
-    detector.thresholds = budget_thresholds(config, rule_set.thresholds)
+    try:
+        engine.thresholds = budget_thresholds(config, rule_set.thresholds)
+    except Exception as error:
+        if not answering:
+            raise
+        logger.error(
+            "alert budget unread; the rule document's thresholds stand in",
+            extra={"problem": f"{type(error).__name__}: {error}"[:300]},
+        )
+        metrics.add_metric(name="AlertBudgetUnread", unit=MetricUnit.Count, value=1)
+    return engine
+
+
+def detection_service(metrics: Metrics) -> DetectionService:
+    """The service for one event; what goes wrong reading its rules and models is
+    counted in the invocation's ``metrics``."""
+    config = DetectConfig.from_env()
+    engine = detector(config, metrics, DynamoStateStore(config.profile_table_name, dynamodb()))
     store = DynamoTransactionStore(config.table_name, dynamodb())
     return DetectionService(
-        detector,
+        engine,
         store,
         queue(config.suspicious_queue_url),
         rates=rates(config),

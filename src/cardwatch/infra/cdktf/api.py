@@ -7,13 +7,19 @@ from constructs import Construct
 
 from cardwatch.infra.cdktf.context import StackContext
 from cardwatch.infra.cdktf.render import render
-from cardwatch.infra.common.api_gateway import INGEST, TransactionApiResources, transaction_api
+from cardwatch.infra.common.api_gateway import (
+    DECIDE,
+    INGEST,
+    TransactionApiResources,
+    transaction_api,
+)
 
 
 class TransactionApi(TransactionApiResources, Construct):
     def __init__(
-        self, scope: Construct, id_: str, ctx: StackContext, ingest: LambdaFunction
+        self, scope: Construct, id_: str, ctx: StackContext, functions: dict[str, LambdaFunction]
     ) -> None:
         super().__init__(scope, id_)
-        render(self, ctx, transaction_api(ctx.blueprint), {INGEST: ingest})  # api, stage, key
+        given = {INGEST: functions["ingest"], DECIDE: functions["decide"]}
+        render(self, ctx, transaction_api(ctx.blueprint), given)  # api, stage, key
         self.url = self.stage.invoke_url

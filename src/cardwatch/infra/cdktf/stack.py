@@ -101,7 +101,7 @@ class CardwatchStack(TerraformStack):
             training=models,
             vpc=vpc,
         )
-        api = TransactionApi(self, "TransactionApi", ctx, functions.functions["ingest"])
+        api = TransactionApi(self, "TransactionApi", ctx, functions.functions)
         EventRouting(self, "EventRouting", ctx, functions.functions, channel.queues["failures_dlq"])
         Monitoring(self, "Monitoring", ctx)
         parts = {

@@ -26,6 +26,7 @@ from cardwatch.schema import gateway_model_text
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "BAD_REQUEST_BODY_TEMPLATE",
+    "DECIDE",
     "INGEST",
     "MODELS",
     "READ_PARAMETERS",
@@ -56,6 +57,7 @@ MODELS = (("Transaction", "transaction"), ("Label", "label"))
 #: (logical name, resource path, model) of each route the stage serves.
 ROUTES = (
     ("post-transaction", "/transactions", "Transaction"),
+    ("post-decision", "/decisions", "Transaction"),
     ("post-label", "/transactions/{transaction_id}/label", "Label"),
     ("get-transaction", "/transactions/{transaction_id}", None),
     ("get-reviews", "/reviews", None),
@@ -84,8 +86,9 @@ def served_hash() -> str:
     return hashlib.sha256(json.dumps(served, sort_keys=True).encode()).hexdigest()
 
 
-#: the ingest function, another part's: its id among the API's specs
+#: the API's functions, another part's: their ids among the API's specs
 INGEST = "function:ingest"
+DECIDE = "function:decide"
 
 
 def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]:
@@ -114,6 +117,7 @@ def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]
     ]
     paths = (
         ("transactions", Ref("api", "root_resource_id"), "transactions"),
+        ("decisions", Ref("api", "root_resource_id"), "decisions"),
         ("transaction", Ref("transactions", "id"), "{transaction_id}"),
         ("label", Ref("transaction", "id"), "label"),
         ("reviews", Ref("api", "root_resource_id"), "reviews"),
@@ -128,14 +132,15 @@ def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]
     ]
     served: list[Any] = []
     follows: list[str] = []
-    # the processor's POST, and the analysts' routes (their key): labels, a case, the
-    # open review queue; a body is checked against its model, a GET's parameters by the
-    # function
-    for name, resource, verb, model in (
-        ("post-transaction", "transactions", "POST", "Transaction"),
-        ("post-label", "label", "POST", "Label"),
-        ("get-transaction", "transaction", "GET", None),
-        ("get-reviews", "reviews", "GET", None),
+    # the processor's POSTs (a transaction to store, or to decide now: the decide
+    # function), and the analysts' routes (their key): labels, a case, the open review
+    # queue; a body is checked against its model, a GET's parameters by the function
+    for name, resource, verb, model, function in (
+        ("post-transaction", "transactions", "POST", "Transaction", INGEST),
+        ("post-decision", "decisions", "POST", "Transaction", DECIDE),
+        ("post-label", "label", "POST", "Label", INGEST),
+        ("get-transaction", "transaction", "GET", None, INGEST),
+        ("get-reviews", "reviews", "GET", None, INGEST),
     ):
         checks: dict[str, Any] = (
             {"request_parameters": READ_PARAMETERS[name]}
@@ -167,7 +172,7 @@ def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]
                     "http_method": Ref(name, "http_method"),
                     "type": "AWS_PROXY",
                     "integration_http_method": "POST",
-                    "uri": Ref(INGEST, "invoke_arn"),
+                    "uri": Ref(function, "invoke_arn"),
                 },
             ),
         ]
@@ -186,15 +191,16 @@ def _permissions() -> list[Resource]:
             {
                 "statement_id": statement,
                 "action": "lambda:InvokeFunction",
-                "function_name": Ref(INGEST, "function_name"),
+                "function_name": Ref(function, "function_name"),
                 "principal": "apigateway.amazonaws.com",
                 "source_arn": Text((Ref("api", "execution_arn"), route)),
             },
         )
-        for logical, statement, route in (
-            ("api-invokes-ingest", "ApiGatewayInvokesIngest", "/*/POST/transactions*"),
-            ("api-reads-cases", "ApiGatewayReadsCases", "/*/GET/transactions/*"),
-            ("api-reads-reviews", "ApiGatewayReadsReviews", "/*/GET/reviews"),
+        for logical, statement, function, route in (
+            ("api-invokes-ingest", "ApiGatewayInvokesIngest", INGEST, "/*/POST/transactions*"),
+            ("api-invokes-decide", "ApiGatewayInvokesDecide", DECIDE, "/*/POST/decisions"),
+            ("api-reads-cases", "ApiGatewayReadsCases", INGEST, "/*/GET/transactions/*"),
+            ("api-reads-reviews", "ApiGatewayReadsReviews", INGEST, "/*/GET/reviews"),
         )
     ]
 
@@ -385,8 +391,9 @@ def _label_plan(
 
 def transaction_api(blueprint: Blueprint) -> Part:
     """The REST API: its models and validator from the one JSON Schema, the routes to the
-    ingest function (:data:`INGEST`, given), the gateway's 400, the deployment (a new one
-    whenever anything the stage serves changes), the stage and the usage plans."""
+    ingest and decide functions (:data:`INGEST`, :data:`DECIDE`, given), the gateway's
+    400, the deployment (a new one whenever anything the stage serves changes), the stage
+    and the usage plans."""
     routes, served, follows = _routes(blueprint)
     bad_request = Resource(
         "aws_api_gateway_gateway_response",

@@ -78,9 +78,7 @@ def build(blueprint: Blueprint, build_dir: Path = Path("build/lambda")) -> dict[
         opts=opts,
     )
     parts["DetectionFunctions"] = functions
-    parts["TransactionApi"] = TransactionApi(
-        "transaction-api", ctx, functions.functions["ingest"], opts
-    )
+    parts["TransactionApi"] = TransactionApi("transaction-api", ctx, functions.functions, opts)
     parts["EventRouting"] = EventRouting(
         "event-routing",
         ctx,

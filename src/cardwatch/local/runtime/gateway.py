@@ -1,4 +1,4 @@
-"""The local API gateway: what API Gateway does in front of the ingest function.
+"""The local API gateway: what API Gateway does in front of the ingest and decide functions.
 
 Configured from the blueprint as the deployments configure API Gateway: the API key
 header, the usage plan's throttle (token bucket: rate and burst) and daily quota, the
@@ -152,6 +152,7 @@ class LocalGateway:
             self._quotas[key_id] = quota
         self._models = {
             "/transactions": Draft4Validator(gateway_model("transaction")),
+            "/decisions": Draft4Validator(gateway_model("transaction")),
             "/transactions/{transaction_id}/label": Draft4Validator(gateway_model("label")),
         }
 
@@ -213,7 +214,8 @@ class LocalGateway:
             stage=self._blueprint.api_stage,
         )
         try:
-            result = await run_in_threadpool(self._invoke, "ingest", event)
+            function = "decide" if resource == "/decisions" else "ingest"
+            result = await run_in_threadpool(self._invoke, function, event)
         except Exception:  # API Gateway turns a crashed function into a 502
             self.stats.count(502)
             return _gateway_error(502, "Internal server error", "InternalServerErrorException")
@@ -226,6 +228,9 @@ class LocalGateway:
     def app(self) -> Starlette:
         async def transactions(request: Request) -> Response:
             return await self.proxy(request, "/transactions")
+
+        async def decisions(request: Request) -> Response:
+            return await self.proxy(request, "/decisions")
 
         async def label(request: Request) -> Response:
             return await self.proxy(
@@ -253,6 +258,7 @@ class LocalGateway:
         return Starlette(
             routes=[
                 Route("/transactions", transactions, methods=["POST"]),
+                Route("/decisions", decisions, methods=["POST"]),
                 Route("/transactions/{transaction_id}/label", label, methods=["POST"]),
                 Route("/transactions/{transaction_id}", case, methods=["GET"]),
                 Route("/reviews", reviews, methods=["GET"]),

@@ -50,6 +50,18 @@ class LocalSettings:
     #: The emulator's own settings, as environment variables of its process (DynamoDB's
     #: limits: ``CARDWATCH_DYNAMODB_PARTITION_WCU`` and the others of local mode's docs).
     emulator_settings: dict[str, str] = field(default_factory=dict)
+    #: How long a decision waits on the state store per try. The deployment's half
+    #: second is a hundred DynamoDB round trips; the emulator, one process in Python on
+    #: the same cores as the functions, answers a loaded query in tens to hundreds of
+    #: milliseconds, so local mode waits longer before the degraded policy answers.
+    decision_state_timeout_seconds: float = 5.0
+
+    def local_environment(self) -> dict[str, str]:
+        """What local mode sets beyond the deployment's environment."""
+        return {
+            "ANALYSIS_WINDOW_SECONDS": str(self.analysis_window_seconds),
+            "STATE_TIMEOUT_SECONDS": str(self.decision_state_timeout_seconds),
+        }
 
 
 class LocalPipeline:
@@ -138,15 +150,14 @@ class LocalPipeline:
         """A function's environment as the emulator's Lambda registers it (as deployed)."""
         assert self.made is not None
         environment = self.made.environment(self.blueprint, key)
-        if key == "analyze":
-            environment["ANALYSIS_WINDOW_SECONDS"] = str(self.settings.analysis_window_seconds)
-        return environment
+        ours = self.settings.local_environment()
+        return environment | {name: ours[name] for name in environment.keys() & ours.keys()}
 
     def _set_environment(self, made: Provisioned) -> None:
         environment: dict[str, str] = {}
         for key in self.blueprint.functions:
             environment.update(made.environment(self.blueprint, key))
-        environment["ANALYSIS_WINDOW_SECONDS"] = str(self.settings.analysis_window_seconds)
+        environment.update(self.settings.local_environment())
         self._saved_env = {name: os.environ.get(name) for name in environment}
         os.environ.update(environment)
         wiring.reset()
