@@ -53,6 +53,30 @@ def test_two_runs_of_the_same_data_are_both_accepted_and_leave_the_alert_queue_a
     time.sleep(2)  # the throttle's burst refills for the tests after
 
 
+def test_replay_asks_for_decisions_and_reports_what_they_did(stack: LocalPipeline) -> None:
+    state = str(stack.settings.state_dir / "local.json")
+    run = cardwatch(
+        "replay", "--simulate", "60", "--rate", "20", "--decisions", "--json", "--state", state
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert list(report["statuses"]) == ["200"]
+    said = report["authorization"]
+    assert said["payments"] == report["sent"] >= 60
+    shares = said["share_approved"] + said["share_challenged"] + said["share_declined"]
+    assert abs(shares - 1) < 1e-6
+    # the demo's fraud is card testing on a few cards: stopped in its own answers
+    assert said["frauds"] > 0
+    assert said["fraud_stopped_at_authorization"] + said["fraud_stopped_after_the_fact"] > 0
+    assert (
+        said["fraud_stopped_at_authorization"]
+        + said["fraud_stopped_after_the_fact"]
+        + said["fraud_missed"]
+        == said["frauds"]
+    )
+    time.sleep(2)  # the throttle's burst refills for the tests after
+
+
 def test_refused_requests_make_a_nonzero_exit_and_a_shortfall_is_explained(
     stack: LocalPipeline, tmp_path: Path
 ) -> None:

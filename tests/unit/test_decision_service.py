@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cardwatch.domain.engine.authorization import ACTIONS, Degraded
+from cardwatch.domain.engine.authorization import ACTIONS, Degraded, Outcomes
 from cardwatch.domain.engine.decisions import Decision
 from cardwatch.domain.engine.detection import Detector
 from cardwatch.domain.engine.model_store import default_model
@@ -179,3 +179,22 @@ def test_the_degraded_policy_is_read_from_its_name() -> None:
     assert Degraded.parse(" Fail-Closed ") is Degraded.CLOSED
     with pytest.raises(ValueError, match="fail-open, fail-closed"):
         Degraded.parse("fail-sometimes")
+
+
+def test_outcomes_say_when_each_fraud_was_stopped() -> None:
+    approve, review, block = Decision.APPROVE, Decision.REVIEW, Decision.BLOCK
+    outcomes = Outcomes.tally(
+        [
+            ("a", True, approve),  # stopped after the fact: a's later payment is flagged
+            ("b", True, approve),  # missed: nothing on b is flagged later
+            ("a", True, review),  # stopped in its own answer
+            ("c", False, block),
+            ("b", False, approve),
+            ("a", True, block),
+        ]
+    )
+    assert (outcomes.approved, outcomes.challenged, outcomes.declined) == (3, 1, 2)
+    assert outcomes.frauds == 4
+    assert (outcomes.fraud_at_authorization, outcomes.fraud_after_the_fact) == (2, 1)
+    assert outcomes.fraud_missed == 1
+    assert outcomes.as_dict()["share_declined"] == round(2 / 6, 6)

@@ -149,6 +149,7 @@ def _replay(args: argparse.Namespace) -> int:
         clients=args.clients,
         keep_ids=args.keep_ids,
         as_json=args.json,
+        decisions=args.decisions,
     )
 
 
@@ -342,6 +343,12 @@ def _add_replay(commands: Any) -> None:
     )
     replay.add_argument(
         "--keep-ids", action="store_true", help="send the data's own ids (a rerun repeats them)"
+    )
+    replay.add_argument(
+        "--decisions",
+        action="store_true",
+        help="ask POST /decisions for each (authorization time) and report the shares "
+        "approved, challenged and declined, and when the frauds were stopped",
     )
     replay.add_argument("--json", action="store_true", help="the summary as JSON on stdout")
     replay.set_defaults(run=_replay)

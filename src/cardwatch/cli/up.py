@@ -114,6 +114,7 @@ def run_replay(
     clients: int = 4,
     keep_ids: bool = False,
     as_json: bool = False,
+    decisions: bool = False,
 ) -> int:
     console = Console(stderr=as_json, quiet=as_json)
 
@@ -145,7 +146,14 @@ def run_replay(
         state["resources"]["alert_topic"], state["aws_endpoint"], state["region"], console, tag
     ).start()
     summary = send_all(
-        planned, api_url, api_key, rate=rate, total=len(planned), console=console, clients=clients
+        planned,
+        api_url,
+        api_key,
+        rate=rate,
+        total=len(planned),
+        console=console,
+        clients=clients,
+        decisions=decisions,
     )
     watcher.stop(linger=3.0)
     if as_json:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from cardwatch.domain.engine.authorization import Outcomes
 from cardwatch.domain.engine.rules import Policy, default_policy
 from cardwatch.evaluation.metrics import HANDBOOK_BASELINES, detection_metrics
 from cardwatch.evaluation.replay import (
@@ -27,7 +28,7 @@ from cardwatch.evaluation.replay import replay as run_replay
 from cardwatch.evaluation.rule_report import RuleEffect, rule_effects
 from cardwatch.evaluation.weekly import Week, weekly, weekly_table
 
-__all__ = ["BacktestReport", "backtest", "run_backtest"]
+__all__ = ["BacktestReport", "authorization_table", "backtest", "run_backtest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class BacktestReport:
     weeks: tuple[Week, ...] = ()
     #: each retraining: when, on how many rows, and (as deployed) how its challenge went
     retrainings: tuple[dict[str, Any], ...] = ()
+    #: the test days' answers had every payment asked ``POST /decisions``
+    authorization: Outcomes | None = None
 
     @property
     def transactions_per_second(self) -> float:
@@ -103,7 +106,43 @@ def backtest(
         reference_ap,
         tuple(weekly(history, result)),
         tuple(result.retrains),
+        _outcomes(cards, labels, result.decisions[test]),
     )
+
+
+_DECISIONS = {code: decision for decision, code in DECISION_CODES.items()}
+
+
+def _outcomes(cards: list[str], labels: NDArray[np.int8], decisions: NDArray[np.int8]) -> Outcomes:
+    """The test days' payments (in time order) as answers at authorization time."""
+    return Outcomes.tally(
+        zip(
+            cards,
+            (bool(label) for label in labels.tolist()),
+            (_DECISIONS[code] for code in decisions.tolist()),
+            strict=True,
+        )
+    )
+
+
+def authorization_table(outcomes: Outcomes, title: str) -> Table:
+    """What the answers would have done: shares approved, challenged and declined, and
+    when the frauds were stopped."""
+    table = Table(title=title)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    whole = max(outcomes.payments, 1)
+    frauds = max(outcomes.frauds, 1)
+    for name, part, of in (
+        ("approved", outcomes.approved, whole),
+        ("challenged (review: 3-D Secure or hold)", outcomes.challenged, whole),
+        ("declined (block)", outcomes.declined, whole),
+        ("fraud stopped at authorization", outcomes.fraud_at_authorization, frauds),
+        ("fraud stopped after the fact (a later payment)", outcomes.fraud_after_the_fact, frauds),
+        ("fraud missed", outcomes.fraud_missed, frauds),
+    ):
+        table.add_row(name, f"{part:,} ({part / of:.2%})")
+    return table
 
 
 def _decision_shares(
@@ -194,6 +233,13 @@ def run_backtest(
             console.print(f"retrained {when}: {retraining['challenge'].describe()}")
     console.print(_table(report))
     console.print(_rules_table(report))
+    if report.authorization is not None:
+        console.print(
+            authorization_table(
+                report.authorization,
+                f"Answered at authorization (POST /decisions), the last {report.test_days} days",
+            )
+        )
     if reference:
         ap = report.metrics["average_precision"]
         console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 import threading
@@ -21,6 +22,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from cardwatch.domain.engine.authorization import Outcomes
+from cardwatch.domain.engine.decisions import Decision
 from cardwatch.simulation.traffic import Planned
 
 __all__ = ["AlertWatcher", "ReplaySummary", "encode_body", "fresh_ids", "run_tag", "send_all"]
@@ -51,6 +54,17 @@ class ReplaySummary:
     seconds: float = 0.0
     requested_rate: float = 0.0
     clients: int = 1
+    #: the answer that means done: 201 (stored), 200 (decided)
+    ok_status: int = 201
+    #: sent to POST /decisions: by send order, (card, fraud or not, the decision)
+    decisions: dict[int, tuple[str, bool, Decision]] = field(default_factory=dict)
+
+    @property
+    def outcomes(self) -> Outcomes | None:
+        """What the answers did, when they were decisions."""
+        if not self.decisions:
+            return None
+        return Outcomes.tally(self.decisions[n] for n in sorted(self.decisions))
 
     @property
     def rate(self) -> float:
@@ -59,8 +73,8 @@ class ReplaySummary:
 
     @property
     def refused(self) -> int:
-        """Answers other than 201 (0: no answer at all)."""
-        return sum(n for status, n in self.statuses.items() if status != 201)
+        """Answers other than the one that means done (0: no answer at all)."""
+        return sum(n for status, n in self.statuses.items() if status != self.ok_status)
 
     def rate_shortfall(self) -> str | None:
         """Why the requested rate was not reached (None when it was, within 10 %)."""
@@ -88,7 +102,7 @@ class ReplaySummary:
                 "p99": round(self.percentile(0.99), 1),
             },
             "rate_shortfall": self.rate_shortfall(),
-        }
+        } | ({} if self.outcomes is None else {"authorization": self.outcomes.as_dict()})
 
     @property
     def sent(self) -> int:
@@ -213,11 +227,14 @@ def send_all(
     total: int | None = None,
     console: Console | None = None,
     clients: int = 1,
+    decisions: bool = False,
 ) -> ReplaySummary:
     """POST each body at ``rate`` requests a second from up to ``clients`` connections at
-    once (a bounded pool), with a progress bar."""
+    once (a bounded pool), with a progress bar; with ``decisions``, to ``POST
+    /decisions``, keeping each answer's decision."""
     console = console or Console()
-    summary = ReplaySummary()
+    path = "/decisions" if decisions else "/transactions"
+    summary = ReplaySummary(ok_status=200 if decisions else 201)
     interval = 1.0 / rate if rate > 0 else 0.0
     headers = {"x-api-key": api_key, "content-type": "application/json"}
     columns = (
@@ -228,15 +245,23 @@ def send_all(
     )
     lock = threading.Lock()
 
-    def post(client: httpx.Client, item: Planned) -> None:
+    def post(client: httpx.Client, n: int, item: Planned) -> None:
         sent_at = time.perf_counter()
+        decided = None
         try:
-            status = client.post("/transactions", content=encode_body(item.body)).status_code
-        except httpx.HTTPError:
-            status = 0  # no answer: a transport failure
+            answer = client.post(path, content=encode_body(item.body))
+            status = answer.status_code
+            if decisions and status == 200:
+                decided = Decision(answer.json()["decision"])
+        except (httpx.HTTPError, ValueError, KeyError):
+            status = 0  # no answer (a transport failure), or not one to read
         with lock:
             summary.latencies_ms.append((time.perf_counter() - sent_at) * 1000)
             summary.statuses[status] += 1
+            if decided is not None:
+                # the card, only as a digest (held in memory to group its payments)
+                card = hashlib.sha256(str(item.body.get("card_number", "")).encode()).hexdigest()
+                summary.decisions[n] = (card, item.is_fraud, decided)
             if item.is_fraud:
                 summary.fraud_sent[item.body["transaction_id"]] = item.kind
             progress.advance(task)
@@ -248,7 +273,9 @@ def send_all(
         Progress(*columns, console=console) as progress,
         ThreadPoolExecutor(max_workers=clients, thread_name_prefix="replay") as pool,
     ):
-        task = progress.add_task("sending transactions", total=total)
+        task = progress.add_task(
+            "asking for decisions" if decisions else "sending transactions", total=total
+        )
         slots = threading.Semaphore(clients)
         for n, item in enumerate(planned):
             due = started + n * interval
@@ -256,7 +283,7 @@ def send_all(
             if pause > 0:
                 time.sleep(pause)
             slots.acquire()  # never queue more than the pool can send
-            future = pool.submit(post, client, item)
+            future = pool.submit(post, client, n, item)
             future.add_done_callback(lambda _done: slots.release())
     summary.seconds = time.perf_counter() - started
     summary.requested_rate = rate
@@ -268,11 +295,14 @@ def summary_table(summary: ReplaySummary, alerts: int) -> Table:
     table = Table(title="replay summary")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    accepted = summary.statuses.get(201, 0)
+    done = summary.statuses.get(summary.ok_status, 0)
     rejected = sum(n for status, n in summary.statuses.items() if 400 <= status < 500)
     rows = [
         ("sent", f"{summary.sent:,} in {summary.seconds:.1f} s"),
-        ("accepted (201)", f"{accepted:,}"),
+        (
+            f"{'decided' if summary.ok_status == 200 else 'accepted'} ({summary.ok_status})",
+            f"{done:,}",
+        ),
         ("rejected (4xx)", f"{rejected:,}"),
         ("server errors (5xx)", f"{sum(n for s, n in summary.statuses.items() if s >= 500):,}"),
         ("no answer (connection failed)", f"{summary.statuses.get(0, 0):,}"),
@@ -288,6 +318,24 @@ def summary_table(summary: ReplaySummary, alerts: int) -> Table:
     ]
     if summary.latencies_ms:
         rows.append(("latency mean", f"{statistics.fmean(summary.latencies_ms):.1f} ms"))
+    outcomes = summary.outcomes
+    if outcomes is not None:
+        whole, frauds = max(outcomes.payments, 1), max(outcomes.frauds, 1)
+        rows += [
+            ("approved", f"{outcomes.approved:,} ({outcomes.approved / whole:.2%})"),
+            ("challenged (review)", f"{outcomes.challenged:,} ({outcomes.challenged / whole:.2%})"),
+            ("declined (block)", f"{outcomes.declined:,} ({outcomes.declined / whole:.2%})"),
+            (
+                "fraud stopped at authorization",
+                f"{outcomes.fraud_at_authorization:,} of {outcomes.frauds:,} "
+                f"({outcomes.fraud_at_authorization / frauds:.0%})",
+            ),
+            (
+                "fraud stopped after the fact (a later payment)",
+                f"{outcomes.fraud_after_the_fact:,}",
+            ),
+            ("fraud missed", f"{outcomes.fraud_missed:,}"),
+        ]
     for name, value in rows:
         table.add_row(name, value)
     return table

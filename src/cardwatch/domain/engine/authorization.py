@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from cardwatch.domain.engine.decisions import Decision, DecisionRecord, Reason
 
-__all__ = ["ACTIONS", "Authorization", "Degraded"]
+__all__ = ["ACTIONS", "Authorization", "Degraded", "Outcomes"]
 
 #: What a processor does with each decision.
 ACTIONS: Mapping[Decision, str] = {
@@ -168,3 +169,68 @@ def _reason_of(record: Mapping[str, Any]) -> Reason:
         _text(record.get("feature")),
         None if value is None else float(value),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """What the answers at authorization time did to a stream of payments: the shares
+    approved, challenged (review) and declined (block), and of the frauds, how many
+    were stopped in their own answer (challenged or declined), how many only after the
+    fact (approved, but a later payment on the same card was challenged or declined,
+    which is when the card is stopped), and how many were missed."""
+
+    payments: int
+    approved: int
+    challenged: int
+    declined: int
+    frauds: int = 0
+    fraud_at_authorization: int = 0
+    fraud_after_the_fact: int = 0
+
+    @property
+    def fraud_missed(self) -> int:
+        return self.frauds - self.fraud_at_authorization - self.fraud_after_the_fact
+
+    @classmethod
+    def tally(cls, answers: Iterable[tuple[str, bool, Decision]]) -> Outcomes:
+        """``answers``: (card, fraud or not, decision) in time order."""
+        rows = list(answers)
+        counts = Counter(decision for _card, _fraud, decision in rows)
+        flagged_after: set[str] = set()  # cards with a flagged payment later on
+        after = at_authorization = frauds = 0
+        for card, fraud, decision in reversed(rows):
+            if fraud:
+                frauds += 1
+                if decision is not Decision.APPROVE:
+                    at_authorization += 1
+                elif card in flagged_after:
+                    after += 1
+            if decision is not Decision.APPROVE:
+                flagged_after.add(card)
+        return cls(
+            len(rows),
+            counts[Decision.APPROVE],
+            counts[Decision.REVIEW],
+            counts[Decision.BLOCK],
+            frauds,
+            at_authorization,
+            after,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        def share(part: int, whole: int) -> float | None:
+            return round(part / whole, 6) if whole else None
+
+        return {
+            "payments": self.payments,
+            "share_approved": share(self.approved, self.payments),
+            "share_challenged": share(self.challenged, self.payments),
+            "share_declined": share(self.declined, self.payments),
+            "frauds": self.frauds,
+            "fraud_stopped_at_authorization": self.fraud_at_authorization,
+            "fraud_stopped_after_the_fact": self.fraud_after_the_fact,
+            "fraud_missed": self.fraud_missed,
+            "share_of_fraud_stopped_at_authorization": share(
+                self.fraud_at_authorization, self.frauds
+            ),
+        }
