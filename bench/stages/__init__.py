@@ -46,6 +46,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("heat", "heat"),
     Stage("local_pipeline", "local pipeline"),
     Stage("local_burst", "local burst"),
+    Stage("decision", "decision"),
     Stage("cost", "cost", needs=("local_pipeline", "heat", "analyze_window")),
 )
 NAMES = tuple(stage.name for stage in STAGES)

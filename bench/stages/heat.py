@@ -1,4 +1,5 @@
-"""Heat at the modelled load: where DynamoDB's units land at 1,000 transactions a second.
+"""Heat at the modelled load: where DynamoDB's units land at 1,000 transactions a second,
+sent to ``POST /transactions`` and, in a second pass, every one to ``POST /decisions``.
 
 The real code paths (ingest's write, detect's state read and change, the decision
 record) are driven with a reference mix whose event times run at 1,000 a second, on
@@ -75,8 +76,11 @@ def _transaction(n: int) -> tuple[Any, bool]:
     return transaction, 1 <= kind <= 3
 
 
-def _drive(progress: Any) -> int:
-    """Drive the mix through the paths; how many went to the busy terminal."""
+def _drive(progress: Any, *, decisions: bool = False) -> int:
+    """Drive the mix through the paths; how many went to the busy terminal. With
+    ``decisions``, every transaction is asked ``POST /decisions``'s path (registered,
+    read and scored before it is stored with its decision, then taken by detect as it
+    is: registered again, applied once)."""
     import boto3
     from moto import mock_aws
 
@@ -117,8 +121,11 @@ def _drive(progress: Any) -> int:
         task = progress.add_task("heat: the mix at 1,000 a second", total=TRANSACTIONS)
         for n in range(TRANSACTIONS):
             transaction, burst = _transaction(n)
-            store.add(transaction, transaction.fingerprint())
-            pending = detector.prepare(observe(transaction), transaction.timestamp_ms)
+            if decisions:
+                pending = _decided(store, detector, transaction, burst)
+            else:
+                store.add(transaction, transaction.fingerprint())
+                pending = detector.prepare(observe(transaction), transaction.timestamp_ms)
             if pending is None:
                 continue
             busy += transaction.terminal_id == "busy-terminal"
@@ -127,34 +134,47 @@ def _drive(progress: Any) -> int:
             if len(applied) >= RATE * BATCH_SECONDS:
                 counters.fold(applied)
                 applied = []
-            record = detector.record(pending.assessment)
-            store.record_decision(
-                transaction, replace(record, decision="review") if burst else record
-            )
+            if not decisions:
+                record = detector.record(pending.assessment)
+                store.record_decision(
+                    transaction, replace(record, decision="review") if burst else record
+                )
             progress.advance(task)
         counters.fold(applied)
     return busy
 
 
-def run() -> tuple[list[Result], PathUnits]:
-    """The heat results, and the units a transaction of the mix took on its whole path
-    (every table's and index's, over the mix's transactions), which the cost stage
-    prices."""
-    from rich.progress import Progress
+def _decided(store: Any, detector: Any, transaction: Any, burst: bool) -> Any:
+    """``POST /decisions``'s path for one transaction, then detect's: the pending change
+    detect applies (the decision stored with the item, never recorded again)."""
+    from cardwatch.domain.engine.authorization import Authorization
+    from cardwatch.domain.engine.features import observe
 
-    from cardwatch.evaluation.heat import all_attempts_fail, hottest_keys
+    made: list[Any] = []
+
+    def decide() -> Authorization:
+        seen = observe(transaction)
+        pending = detector.prepare(seen, transaction.timestamp_ms, at_authorization=True)
+        record = detector.record(pending.assessment)
+        made.append(pending.assessment)
+        record = replace(record, decision="review") if burst else record
+        return Authorization.scored(record, pending.assessment.reasons, None, "")
+
+    store.add(transaction, transaction.fingerprint(), decide)
+    return detector.settle(observe(transaction), made[0], transaction.timestamp_ms)
+
+
+def _hottest(label: str) -> list[Result]:
+    from cardwatch.evaluation.heat import hottest_keys
     from cardwatch.local.emulator.patches import dynamodb_limits
 
-    with Progress(transient=True) as progress:
-        busy = _drive(progress)
-    seconds = TRANSACTIONS / RATE
     results = []
-    for hot in hottest_keys(dynamodb_limits.totals(), seconds):
+    for hot in hottest_keys(dynamodb_limits.totals(), TRANSACTIONS / RATE):
         unit, target = ("WCU/s", 500.0) if hot.kind == "write" else ("RCU/s", 1_500.0)
         where = f"index {hot.index}" if hot.index else f"table {hot.table}"
         results.append(
             Result(
-                f"heat at 1,000 tx/s: {where}, busiest key ({hot.kind}s)",
+                f"heat at 1,000 {label}/s: {where}, busiest key ({hot.kind}s)",
                 round(hot.per_second, 1),
                 unit,
                 target,
@@ -163,10 +183,41 @@ def run() -> tuple[list[Result], PathUnits]:
                 note=f"key {hot.key[:60]}; baseline: DynamoDB's limit per key",
             )
         )
+    return results
+
+
+def run() -> tuple[list[Result], PathUnits]:
+    """The heat results, and the units a transaction of the mix took on its whole path
+    (every table's and index's, over the mix's transactions), which the cost stage
+    prices."""
+    from rich.progress import Progress
+
+    from cardwatch.evaluation.heat import all_attempts_fail
+    from cardwatch.local.emulator.patches import dynamodb_limits
+
+    with Progress(transient=True) as progress:
+        decided_busy = _drive(progress, decisions=True)
+        decided = _hottest("decisions")
+        decided_units = sum(row["units"] for row in dynamodb_limits.totals())
+        busy = _drive(progress)
+    assert decided_busy == busy
+    seconds = TRANSACTIONS / RATE
+    results = _hottest("tx") + decided
     used = {"write": 0.0, "read": 0.0}
     for row in dynamodb_limits.totals():
         used[row["kind"]] += row["units"]
     units = PathUnits(used["write"] / TRANSACTIONS, used["read"] / TRANSACTIONS)
+    results.append(
+        Result(
+            "heat at 1,000 decisions/s: units per transaction, the whole path",
+            round(decided_units / TRANSACTIONS, 2),
+            "units",
+            baseline=round(units.write + units.read, 2),
+            ratio=round(decided_units / TRANSACTIONS / (units.write + units.read), 3),
+            note="reads and writes, every table and index; baseline: the same mix by POST "
+            "/transactions",
+        )
+    )
     results += [
         Result(
             f"heat at 1,000 tx/s: {kind} units per transaction, the mix's whole path",

@@ -100,6 +100,12 @@ class TargetSettings:
     #: since both requirement documents ask that every resource can be destroyed; a
     #: production environment turns it on.
     audit_deletion_protection: bool = False
+    #: What ``POST /decisions`` answers when the detection state cannot be read:
+    #: ``fail-open`` (approve, and score it afterwards) or ``fail-closed`` (decline). Open
+    #: by default: an outage of the fraud engine should not decline every cardholder; the
+    #: answer says ``"degraded": true`` and the policy, so a processor can apply its own
+    #: stand-in rules, and every such payment is scored after the fact.
+    decision_degraded_policy: str = "fail-open"
 
 
 #: The functions, by key.
@@ -738,6 +744,15 @@ class Blueprint:
                 metric_name="ModelLoadFailed",
                 service=f"{self.service_name}-detect",
             ),
+            MetricAlarmSpec(
+                key="decisions-degraded",
+                name=self.name("decisions-degraded"),
+                description="POST /decisions could not read the detection state and "
+                "answered by its degraded policy (the answers say degraded: true): check "
+                "the profile table's throttling and the decide function's log",
+                metric_name="DecisionsDegraded",
+                service=f"{self.service_name}-decide",
+            ),
         )
 
     def dead_letter_alarm_name(self, queue: QueueSpec) -> str:
@@ -913,7 +928,7 @@ class Blueprint:
                     "SPREAD_BY_BIN": str(self.spread_by_bin),
                     "MODEL_BUCKET": self.model_bucket_name,
                     "MODEL_PARAMETER": self.model_parameter,
-                    "DEGRADED_POLICY": self.decision_degraded_policy,
+                    "DEGRADED_POLICY": self.settings.decision_degraded_policy,
                     "STATE_TIMEOUT_SECONDS": str(self.decision_state_timeout_seconds),
                     "STATE_ATTEMPTS": str(self.decision_state_attempts),
                 },
@@ -1205,12 +1220,6 @@ class Blueprint:
     #: the card's and terminal's state: async retries (max_event_age_seconds) and a
     #: next-day redrive of the failures DLQ fit inside it.
     state_max_lateness_seconds = 2 * 86_400
-    #: What ``POST /decisions`` answers when the detection state cannot be read:
-    #: ``fail-open`` (approve, and score it afterwards) or ``fail-closed`` (decline). Open
-    #: by default: an outage of the fraud engine should not decline every cardholder; the
-    #: answer says ``"degraded": true`` and the policy, so a processor can apply its own
-    #: stand-in rules, and every such payment is scored after the fact.
-    decision_degraded_policy = "fail-open"
     #: How long an answer waits on the state store: botocore's timeout per try and its
     #: tries. DynamoDB answers in single-digit milliseconds; a try that takes half a
     #: second is an outage, and the policy answers.

@@ -11,6 +11,8 @@ import pytest
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.blueprint import Blueprint
+from cardwatch.domain.engine.authorization import Authorization
+from cardwatch.domain.engine.decisions import Reason
 from cardwatch.domain.engine.patterns import WindowEntry
 from cardwatch.domain.labels.history import LabelEntry
 from cardwatch.domain.labels.review_queue import ReviewQuery
@@ -54,6 +56,38 @@ def test_a_new_transaction_is_stored_and_read_back_whole(
     assert stored.transaction == transaction
     assert stored.fingerprint == "fp-1" and stored.labels == ()
     assert store.get("tx-unknown") is None
+
+
+def test_a_decided_transaction_is_stored_with_its_decision_and_a_repeat_is_not_decided(
+    store: Store, parser: TransactionParser
+) -> None:
+    record = DecisionRecord(0.73, "review", ("CARD_TESTING",), {"c_count_1h": 6.0}, "v1")
+    reasons = (Reason("CARD_TESTING", "small charges in a row", "rule:r1"),)
+    answer = Authorization.scored(record, reasons, "sha256:abc", "2026-11-20T12:00:00+00:00")
+    asked: list[str] = []
+
+    def decide() -> Authorization:
+        asked.append("decided")
+        return answer
+
+    transaction = at(parser, "tx-decided", 5)
+    assert store.add(transaction, "fp-1", decide) is None
+    again = store.add(transaction, "fp-1", decide)
+    assert asked == ["decided"]  # a repeat answers what is stored: never decided again
+    assert again is not None and again.authorization is not None
+    kept = again.authorization
+    assert (kept.decision, kept.score, kept.reasons) == (answer.decision, 0.73, reasons)
+    assert (kept.model_version, kept.rules_version) == ("v1", "sha256:abc")
+    stored = store.get("tx-decided")
+    assert stored is not None and stored.authorization == kept
+    # the decision of record is the decision log's, in the review queue
+    page, _ = store.open_reviews(ReviewQuery(since_ms=0, until_ms=NOW_MS, limit=10))
+    assert [item["transaction_id"] for item in page] == ["tx-decided"]
+    assert store.record_decision(transaction, record) is False  # recorded with the item
+    # a transaction stored without a decision carries none
+    store.add(at(parser, "tx-plain", 4), "fp-2")
+    plain = store.get("tx-plain")
+    assert plain is not None and plain.authorization is None
 
 
 def test_an_id_is_stored_once_and_a_second_add_answers_the_first(

@@ -17,11 +17,12 @@ from cardwatch.adapters.dynamodb_state import DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.kms_token_key import derive_card_token_key
 from cardwatch.domain.transaction.card import CardTokenizer
+from cardwatch.domain.transaction.currency import Rates, default_rates
 from cardwatch.domain.transaction.validation import TimeWindow, TransactionParser
 from cardwatch.handlers.config import DecideConfig
 from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import cached, dynamodb
-from cardwatch.handlers.wiring.detect import detector, rates
+from cardwatch.handlers.wiring.detect import detector, rates, unread
 from cardwatch.services.decide import DecisionService
 
 __all__ = ["decision_service"]
@@ -39,6 +40,16 @@ def _parser() -> TransactionParser:
     config = _config()
     key = derive_card_token_key(client("kms"), config.card_token_key_id)
     return TransactionParser(CardTokenizer(key), TimeWindow(max_age=config.max_transaction_age))
+
+
+def _rates(config: DecideConfig, metrics: Metrics) -> Rates:
+    """The rates in force; when the parameter cannot be read, the shipped table (an
+    answer does not wait for Parameter Store)."""
+    try:
+        return rates(config)
+    except Exception as error:
+        unread("rates parameter unread; the shipped table stands in", error, metrics)
+        return default_rates()
 
 
 def decision_service(metrics: Metrics) -> DecisionService:
@@ -63,7 +74,7 @@ def decision_service(metrics: Metrics) -> DecisionService:
         engine,
         policy=config.degraded,
         rules_version=engine.policy.version or None,
-        rates=rates(config),
+        rates=_rates(config, metrics),
         spread_by_bin=config.spread_by_bin,
         on_degraded=degraded,
     )

@@ -26,7 +26,14 @@ from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 from cardwatch.services.detect import DetectionService
 
-__all__ = ["detection_service", "detector", "models_in_force", "rates", "rules_in_force"]
+__all__ = [
+    "detection_service",
+    "detector",
+    "models_in_force",
+    "rates",
+    "rules_in_force",
+    "unread",
+]
 
 logger = Logger(service=service_name("detect"), child=True)
 T = TypeVar("T")
@@ -188,11 +195,18 @@ def detector(
     """The engine as it stands: the rules, models and thresholds in force, on
     ``state``; what goes wrong reading them is counted in the invocation's ``metrics``.
 
-    ``answering`` (a decision waits on it): when the alert budget's counts cannot be
-    read, the rule document's thresholds stand in (logged and counted), where detect
-    fails and its event is retried."""
-    rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
-    rule_set = rules_in_force(rules, metrics)
+    ``answering`` (a decision waits on it): when the rules parameter cannot be read,
+    the last good rules stand in, and when the alert budget's counts cannot be, the rule
+    document's thresholds (each logged and counted), where detect fails and its event
+    is retried."""
+    try:
+        rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
+    except Exception as error:
+        if not answering:
+            raise
+        rules = None
+        unread("rules parameter unread; the last good rules stay in force", error, metrics)
+    rule_set = _rules.value() if rules is None else rules_in_force(rules, metrics)
     champion, challenger = models_in_force(config, metrics)
     engine = Detector(
         state,
@@ -206,12 +220,14 @@ def detector(
     except Exception as error:
         if not answering:
             raise
-        logger.error(
-            "alert budget unread; the rule document's thresholds stand in",
-            extra={"problem": f"{type(error).__name__}: {error}"[:300]},
-        )
-        metrics.add_metric(name="AlertBudgetUnread", unit=MetricUnit.Count, value=1)
+        unread("alert budget unread; the rule document's thresholds stand in", error, metrics)
     return engine
+
+
+def unread(message: str, error: Exception, metrics: Metrics) -> None:
+    """A setting an answer could not wait for: logged, and counted (``SettingUnread``)."""
+    logger.error(message, extra={"problem": f"{type(error).__name__}: {error}"[:300]})
+    metrics.add_metric(name="SettingUnread", unit=MetricUnit.Count, value=1)
 
 
 def detection_service(metrics: Metrics) -> DetectionService:

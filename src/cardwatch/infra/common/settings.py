@@ -45,6 +45,12 @@ def _names(text: str) -> frozenset[str]:
     return names
 
 
+def _degraded(text: str) -> str:
+    if text.strip().lower() not in {"fail-open", "fail-closed"}:
+        raise ValueError("one of fail-open, fail-closed")
+    return text.strip().lower()
+
+
 #: setting -> (the blueprint field it sets, how its text is read)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "log_retention_days": ("log_retention_days", int),
@@ -65,6 +71,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "genuine_share": ("genuine_share", float),
     "runtime": ("runtime", _runtime),
     "audit_deletion_protection": ("audit_deletion_protection", _bool),
+    "decision_degraded_policy": ("decision_degraded_policy", _degraded),
 }
 
 
