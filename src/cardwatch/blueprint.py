@@ -931,6 +931,8 @@ class Blueprint:
                     "DEGRADED_POLICY": self.settings.decision_degraded_policy,
                     "STATE_TIMEOUT_SECONDS": str(self.decision_state_timeout_seconds),
                     "STATE_ATTEMPTS": str(self.decision_state_attempts),
+                    "DECISION_DEADLINE_SECONDS": str(self.decision_deadline_seconds),
+                    "STORE_TIMEOUT_SECONDS": str(self.decision_store_timeout_seconds),
                 },
                 grants=(
                     # the id's guard and the item with its decision (a late completion
@@ -1225,6 +1227,12 @@ class Blueprint:
     #: second is an outage, and the policy answers.
     decision_state_timeout_seconds = 0.5
     decision_state_attempts = 2
+    #: The longest an answer waits for the state (registration, read, scoring): two
+    #: rounds of single-digit milliseconds, so a quarter second is an outage's answer.
+    decision_deadline_seconds = 0.25
+    #: A try of the transaction's own write (three tries, then 503 and the client's
+    #: retry): an answer within API Gateway's 29 seconds and the function's 10.
+    decision_store_timeout_seconds = 1.0
     #: Async invocations: retries before the on-failure destination takes the event.
     async_retry_attempts = 2
     max_event_age_seconds = 3600

@@ -31,8 +31,16 @@ def decision_event(api_event: Callable[..., dict[str, Any]], text: str | None, *
 
 @pytest.fixture
 def decide_(
-    provisioned: object, api_event: Callable[..., dict[str, Any]], lambda_context: LambdaContext
+    provisioned: object,
+    api_event: Callable[..., dict[str, Any]],
+    lambda_context: LambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Invoke:
+    # moto in this process answers a call in milliseconds, not DynamoDB's single digits
+    # of them, and a read is seven: the deployed quarter second would answer by policy
+    monkeypatch.setenv("DECISION_DEADLINE_SECONDS", "30")
+    reset()
+
     def call(text: str | None, **headers: str) -> dict[str, Any]:
         return decide.handler(decision_event(api_event, text, **headers), lambda_context)
 

@@ -89,18 +89,18 @@ def test_a_fresh_account_is_told_what_to_change(emulator: Emulator) -> None:
 def test_a_small_concurrency_quota_fails_with_the_quota_to_ask_for(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _reserve(emulator, OTHER_FUNCTION, 200)  # another workload's reservation
+    _reserve(emulator, OTHER_FUNCTION, 100)  # another workload's reservation
     blueprint = blueprint_for("pulumi", "dev")
     check = _by_name(preflight(blueprint, emulator.session()))["lambda concurrency"]
-    # 1,000 - 200 others - 700 ours = 100 left: exactly AWS's minimum, so it fits
+    # 1,000 - 100 others - 800 ours = 100 left: exactly AWS's minimum, so it fits
     assert check.status is Status.OK
     # the quota is the emulator's account setting: an account with a smaller one
     monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "900")
     with running_emulator("us-east-1") as smaller:
-        _reserve(smaller, OTHER_FUNCTION, 200)
+        _reserve(smaller, OTHER_FUNCTION, 100)
         check = _by_name(preflight(blueprint, smaller.session()))["lambda concurrency"]
     assert check.status is Status.FAIL
-    assert "at least 1000" in check.detail and "to 600 in all" in check.detail
+    assert "at least 1000" in check.detail and "to 700 in all" in check.detail
 
 
 def test_an_account_role_set_by_another_environment_is_not_taken_over(emulator: Emulator) -> None:

@@ -64,7 +64,7 @@ def test_replay_asks_for_decisions_and_reports_what_they_did(stack: LocalPipelin
     said = report["authorization"]
     assert said["payments"] == report["sent"] >= 60
     shares = said["share_approved"] + said["share_challenged"] + said["share_declined"]
-    assert abs(shares - 1) < 1e-6
+    assert abs(shares - 1) < 1e-5  # each share rounded to six places
     # the demo's fraud is card testing on a few cards: stopped in its own answers
     assert said["frauds"] > 0
     assert said["fraud_stopped_at_authorization"] + said["fraud_stopped_after_the_fact"] > 0

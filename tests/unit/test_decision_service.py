@@ -4,6 +4,7 @@ degraded policies answer when the state cannot be read."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,12 +14,18 @@ from cardwatch.domain.engine.decisions import Decision
 from cardwatch.domain.engine.detection import Detector
 from cardwatch.domain.engine.model_store import default_model
 from cardwatch.domain.engine.rules import default_policy
-from cardwatch.domain.errors import DecidedAfterwards, TransactionConflict
+from cardwatch.domain.engine.state import StateChange
+from cardwatch.domain.errors import DecidedAfterwards, StoreBusy, TransactionConflict
 from cardwatch.domain.transaction.validation import TransactionParser
-from cardwatch.services.decide import DecisionOutcome, DecisionResult, DecisionService
+from cardwatch.services.decide import (
+    DeadlineExceeded,
+    DecisionOutcome,
+    DecisionResult,
+    DecisionService,
+)
 from cardwatch.services.detect import DetectionService, DetectOutcome
 from cardwatch.services.ingest import IngestService
-from tests.fakes import FailingState, InMemoryTransactionStore, ListQueue
+from tests.fakes import FailingState, Injected, InMemoryTransactionStore, ListQueue
 from tests.support.documents import body
 
 START = datetime(2026, 11, 20, 11, 50, tzinfo=UTC)
@@ -68,6 +75,8 @@ class Stack:
             rules_version="sha256:test",
             now=self.clock,
             on_degraded=self.degraded.append,
+            unavailable=(Injected,),  # what this fake raises when unavailable
+            deadline_seconds=5.0,
         )
         self.detect = DetectionService(detector, self.store, self.queue, now=self.clock)
 
@@ -198,3 +207,70 @@ def test_outcomes_say_when_each_fraud_was_stopped() -> None:
     assert (outcomes.fraud_at_authorization, outcomes.fraud_after_the_fact) == (2, 1)
     assert outcomes.fraud_missed == 1
     assert outcomes.as_dict()["share_declined"] == round(2 / 6, 6)
+
+
+class SlowState(FailingState):
+    """A state store that takes its time, or throttles a hot key, or breaks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delay = 0.0
+        self.raise_next: BaseException | None = None
+
+    def register(self, change: StateChange) -> frozenset[str]:
+        time.sleep(self.delay)
+        if self.raise_next is not None:
+            error, self.raise_next = self.raise_next, None
+            raise error
+        return super().register(change)
+
+
+def slow_stack(parser: TransactionParser, policy: Degraded = Degraded.OPEN) -> Stack:
+    stack = Stack(parser, policy)
+    stack.state = SlowState()
+    detector = Detector(stack.state, default_policy(), default_model())
+    stack.decisions = DecisionService(
+        parser,
+        stack.store,
+        detector,
+        policy=policy,
+        now=stack.clock,
+        on_degraded=stack.degraded.append,
+        deadline_seconds=0.2,
+    )
+    return stack
+
+
+def test_a_slow_state_gets_the_policys_answer_within_the_deadline(
+    parser: TransactionParser,
+) -> None:
+    stack = slow_stack(parser)
+    stack.state.delay = 1.0
+    started = time.perf_counter()
+    answer = stack.decide(0).authorization
+    assert time.perf_counter() - started < 0.9
+    assert answer.degraded is Degraded.OPEN and answer.decision is Decision.APPROVE
+    assert isinstance(stack.degraded[0], DeadlineExceeded)
+
+
+@pytest.mark.parametrize(
+    ("policy", "decision"), [(Degraded.OPEN, Decision.REVIEW), (Degraded.CLOSED, Decision.BLOCK)]
+)
+def test_a_throttled_key_is_stepped_up_not_approved(
+    parser: TransactionParser, policy: Degraded, decision: Decision
+) -> None:
+    stack = slow_stack(parser, policy)
+    stack.state.raise_next = StoreBusy("ProvisionedThroughputExceededException")
+    answer = stack.decide(0).authorization
+    assert answer.decision is decision
+    assert answer.answer("p-0")["reasons"][0]["code"] == (
+        "STATE_THROTTLED" if policy is Degraded.OPEN else "ENGINE_UNAVAILABLE"
+    )
+
+
+def test_a_fault_is_an_error_not_a_silent_answer(parser: TransactionParser) -> None:
+    stack = slow_stack(parser)
+    stack.state.raise_next = KeyError("a bug")
+    with pytest.raises(KeyError):
+        stack.decide(0)
+    assert stack.degraded == [] and "p-0" not in stack.store.items

@@ -41,7 +41,8 @@ def bounded_client(service: str, timeout_seconds: float, attempts: int) -> Any:
         config=Config(
             connect_timeout=timeout_seconds,
             read_timeout=timeout_seconds,
-            retries={"max_attempts": attempts, "mode": "standard"},
+            # total: the first try included (max_attempts would count retries only)
+            retries={"total_max_attempts": attempts, "mode": "standard"},
         ),
     )
 

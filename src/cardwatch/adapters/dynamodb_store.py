@@ -40,7 +40,11 @@ import boto3
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_errors import BUSY_CODES, cancellation_codes
+from cardwatch.adapters.dynamodb_errors import (
+    BUSY_CODES,
+    RETRYABLE_CANCELLATIONS,
+    cancellation_codes,
+)
 from cardwatch.adapters.dynamodb_items import read_items_fast
 from cardwatch.domain.engine.authorization import Authorization
 from cardwatch.domain.engine.patterns import WindowEntry
@@ -203,7 +207,9 @@ def _stored(
 ) -> StoredTransaction:
     """The repeat's answer: what is stored, with its decision (if it was decided)."""
     return StoredTransaction(
-        transaction, str(record["fingerprint"]), authorization=authorization_of(there)
+        transaction,
+        str(there.get("fingerprint", record["fingerprint"])),
+        authorization=authorization_of(there),
     )
 
 
@@ -257,7 +263,8 @@ class DynamoTransactionStore:
             TTL_ATTRIBUTE: record[TTL_ATTRIBUTE],
         }
         held = self._put_new(guard)
-        if held is None or held.get("claimed_ms") == guard["claimed_ms"]:
+        mine = held is not None and held.get("claimed_ms") == guard["claimed_ms"]
+        if held is None or (mine and held.get("fingerprint") == fingerprint):
             # the id is this request's
             return self._write_item(transaction, _decided(record, decide))
         if str(held["fingerprint"]) != fingerprint:
@@ -374,6 +381,8 @@ class DynamoTransactionStore:
                 return "taken"
             if codes[1:2] == ["ConditionalCheckFailed"]:
                 return "exists"
+            if codes and all(c in RETRYABLE_CANCELLATIONS | {"None"} for c in codes):
+                raise StoreBusy(codes[0] if codes[0] != "None" else codes[-1]) from error
             _busy_or_raise(error)
         return "written"
 

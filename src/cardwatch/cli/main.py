@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cardwatch import __version__
-from cardwatch.blueprint import ApiLogging, Target, blueprint_for
+from cardwatch.blueprint import FUNCTION_KEYS, ApiLogging, Target, blueprint_for
 from cardwatch.schema import schema_text
 from cardwatch.schema.openapi import openapi_document
 from cardwatch.simulation import DataError
@@ -102,9 +102,7 @@ def _preflight(args: argparse.Namespace) -> int:
     if args.api_logging is not None:
         overrides["api_logging"] = ApiLogging(args.api_logging)
     if args.reserved_concurrency is not None:
-        overrides["reserved_concurrency"] = dict.fromkeys(
-            ("ingest", "detect", "aggregate", "analyze", "notify"), args.reserved_concurrency
-        )
+        overrides["reserved_concurrency"] = dict.fromkeys(FUNCTION_KEYS, args.reserved_concurrency)
     blueprint = blueprint_for(args.target, args.environment_suffix, **overrides)
     checks = preflight(blueprint, session(blueprint.region))
     if args.json:

@@ -102,6 +102,23 @@ CHANNEL_SOURCES: dict[str, tuple[str, ...]] = {
 class StoreBusy(Exception):
     """The store is throttling or briefly unavailable: the same request may be retried."""
 
+    @property
+    def hot(self) -> bool:
+        """Throttled: a key (a partition) took more than its share, which is what a
+        burst on one card, terminal or device does, not an outage."""
+        return str(self) in HOT_KEY_CODES
+
+
+#: The codes DynamoDB throttles a hot key (or a table over its throughput) with.
+HOT_KEY_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "ProvisionedThroughputExceeded",
+        "ThrottlingError",
+    }
+)
+
 
 class DecidedAfterwards(Exception):
     """``POST /decisions`` for an id that ``POST /transactions`` accepted: that one is

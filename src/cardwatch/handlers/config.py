@@ -137,6 +137,10 @@ class DecideConfig:
     #: bound how long a slow store holds an answer before the policy gives it
     state_timeout_seconds: float = 0.5
     state_attempts: int = 2
+    #: the longest an answer waits for the state before the policy answers
+    deadline_seconds: float = 0.25
+    #: the transaction's own writes: a try's timeout (three tries, then 503: retry)
+    store_timeout_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DecideConfig:
@@ -149,6 +153,8 @@ class DecideConfig:
             retention_days=int(env.get("TRANSACTION_RETENTION_DAYS", "396")),
             state_timeout_seconds=float(env.get("STATE_TIMEOUT_SECONDS", "0.5")),
             state_attempts=int(env.get("STATE_ATTEMPTS", "2")),
+            deadline_seconds=float(env.get("DECISION_DEADLINE_SECONDS", "0.25")),
+            store_timeout_seconds=float(env.get("STORE_TIMEOUT_SECONDS", "1.0")),
             **_scoring(env),
         )
 

@@ -260,7 +260,8 @@ def send_all(
             summary.statuses[status] += 1
             if decided is not None:
                 # the card, only as a digest (held in memory to group its payments)
-                card = hashlib.sha256(str(item.body.get("card_number", "")).encode()).hexdigest()
+                held = item.body.get("card_number") or item.body.get("card_token") or n
+                card = hashlib.sha256(str(held).encode()).hexdigest()
                 summary.decisions[n] = (card, item.is_fraud, decided)
             if item.is_fraud:
                 summary.fraud_sent[item.body["transaction_id"]] = item.kind

@@ -140,11 +140,28 @@ class CaseService:
             },
             "model_version": item.get("model_version"),
             "assessed_at": item.get("assessed_at"),
+            # what POST /decisions answered (None: it came by POST /transactions); a
+            # degraded answer's policy is there beside the decision made after the fact
+            "authorization": _answered(item.get("authorization")),
             "label": None
             if current is None
             else {"label": current[0].label, "source": current[0].source},
             "labels": [entry.to_record() for entry in labels],
         }
+
+
+def _answered(kept: Any) -> dict[str, Any] | None:
+    """What the processor was told, as the case shows it."""
+    if not kept:
+        return None
+    return {
+        "decision": kept.get("decision"),
+        "score": _number(kept.get("score")),
+        "degraded": "policy" in kept,
+        "policy": kept.get("policy"),
+        "rules_version": kept.get("rules_version"),
+        "decided_at": kept.get("decided_at"),
+    }
 
 
 def _in_brief(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,4 +175,5 @@ def _in_brief(item: Mapping[str, Any]) -> dict[str, Any]:
         "reasons": list(item.get("reasons", [])),
         "model_version": item.get("model_version"),
         "assessed_at": item.get("assessed_at"),
+        "authorization": _answered(item.get("authorization")),
     }

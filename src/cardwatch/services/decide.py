@@ -21,19 +21,24 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from cardwatch.domain.engine.authorization import Authorization, Degraded
 from cardwatch.domain.engine.detection import Detector
 from cardwatch.domain.engine.features import observe
-from cardwatch.domain.errors import DecidedAfterwards, TransactionConflict
+from cardwatch.domain.errors import DecidedAfterwards, StoreBusy, TransactionConflict
 from cardwatch.domain.ports import TransactionStore
 from cardwatch.domain.transaction.currency import Rates
 from cardwatch.domain.transaction.record import Transaction
 from cardwatch.domain.transaction.validation import TransactionParser
 
-__all__ = ["DecisionOutcome", "DecisionResult", "DecisionService"]
+__all__ = ["DeadlineExceeded", "DecisionOutcome", "DecisionResult", "DecisionService"]
+
+T = TypeVar("T")
 
 
 class DecisionOutcome(enum.Enum):
@@ -63,7 +68,9 @@ class DecisionService:
         rates: Rates | None = None,
         spread_by_bin: bool = False,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        on_degraded: Callable[[Exception], None] = lambda _error: None,
+        on_degraded: Callable[[BaseException], None] = lambda _error: None,
+        unavailable: tuple[type[BaseException], ...] = (StoreBusy,),
+        deadline_seconds: float | None = None,
     ) -> None:
         self._parser = parser
         self._store = store
@@ -74,6 +81,15 @@ class DecisionService:
         self._spread_by_bin = spread_by_bin
         self._now = now
         self._on_degraded = on_degraded
+        #: what the state store raises when it cannot answer (anything else is a fault,
+        #: and fails the request: a bug never approves silently)
+        self._unavailable: tuple[type[BaseException], ...] = (
+            *unavailable,
+            StoreBusy,
+            DeadlineExceeded,
+        )
+        #: how long an answer waits for the state, at most (None: as long as its calls)
+        self._deadline = deadline_seconds
 
     def decide(self, body: str | bytes) -> DecisionResult:
         transaction = self._parser.parse(body)
@@ -97,19 +113,23 @@ class DecisionService:
 
     def _authorize(self, transaction: Transaction) -> Authorization:
         """The engine's decision on ``transaction`` now; when the state cannot be
-        registered or read (throttled, failing, unreachable), the policy's."""
+        registered or read in time (throttled, failing, unreachable, slow), the
+        policy's."""
         now = self._now()
         decided_at = now.isoformat(timespec="milliseconds")
+        seen = observe(transaction, self._rates, with_bin=self._spread_by_bin)
         try:
-            seen = observe(transaction, self._rates, with_bin=self._spread_by_bin)
-            pending = self._detector.prepare(
-                seen, int(now.timestamp() * 1000), at_authorization=True
+            pending = self._within_deadline(
+                lambda: self._detector.prepare(
+                    seen, int(now.timestamp() * 1000), at_authorization=True
+                )
             )
-            if pending is None:  # applied, yet never stored: only a broken store says so
-                raise RuntimeError("the state holds the transaction as applied")
-        except Exception as error:
+        except self._unavailable as error:
             self._on_degraded(error)
-            return Authorization.by_policy(self._policy, self._rules_version, decided_at)
+            hot = isinstance(error, StoreBusy) and error.hot
+            return Authorization.by_policy(self._policy.when(hot), self._rules_version, decided_at)
+        if pending is None:  # applied, yet never stored: only a broken store says so
+            raise RuntimeError("the state holds an unstored transaction as applied")
         assessment = pending.assessment
         return Authorization.scored(
             self._detector.record(assessment),
@@ -117,3 +137,24 @@ class DecisionService:
             self._rules_version,
             decided_at,
         )
+
+    def _within_deadline(self, work: Callable[[], T]) -> T:
+        """``work``'s result, or :class:`DeadlineExceeded` once the deadline passed (the
+        work goes on in its thread and ends with its calls' own timeouts; what it
+        registers is the transaction's, which the asynchronous path registers anyway)."""
+        if self._deadline is None:
+            return work()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decision-state")
+        try:
+            return pool.submit(work).result(timeout=self._deadline)
+        except FutureTimeout:
+            raise DeadlineExceeded(self._deadline) from None
+        finally:
+            pool.shutdown(wait=False)
+
+
+class DeadlineExceeded(TimeoutError):
+    """The state did not answer within the decision's deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the detection state took longer than {seconds:g} s")

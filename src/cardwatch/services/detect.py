@@ -93,7 +93,8 @@ class DetectionService:
             None,
             (),
         )
-        pending = self._detector.settle(seen, assessment, self._now_ms())
+        # late or not as of its decision: what the decision registered is applied
+        pending = self._detector.settle(seen, assessment, _ms(authorization.decided_at))
         outcome = self._queue_if_suspicious(transaction, assessment)
         if pending.change is not None and not self._detector.commit(pending):
             return Detected(DetectOutcome.ALREADY_SEEN, assessment)
@@ -110,3 +111,8 @@ class DetectionService:
 
     def _now_ms(self) -> int:
         return int(self._now().timestamp() * 1000)
+
+
+def _ms(moment: str) -> int:
+    """An ISO 8601 time in epoch milliseconds."""
+    return int(datetime.fromisoformat(moment).timestamp() * 1000)

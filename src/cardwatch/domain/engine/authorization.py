@@ -38,18 +38,29 @@ class Degraded(enum.StrEnum):
     OPEN = "fail-open"
     #: decline: nothing is paid that was not scored
     CLOSED = "fail-closed"
+    #: step up: the state was throttled (a key too hot to read is what a burst on one
+    #: card, terminal or device makes), so fail-open challenges rather than approves
+    HOT = "hot-key-review"
 
     @property
     def decision(self) -> Decision:
-        return Decision.APPROVE if self is Degraded.OPEN else Decision.BLOCK
+        return {
+            Degraded.OPEN: Decision.APPROVE,
+            Degraded.CLOSED: Decision.BLOCK,
+            Degraded.HOT: Decision.REVIEW,
+        }[self]
 
     @classmethod
     def parse(cls, text: str) -> Degraded:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            wanted = ", ".join(policy.value for policy in cls)
-            raise ValueError(f"degraded policy must be one of {wanted}") from None
+        """A deployment's setting: fail-open or fail-closed."""
+        chosen = text.strip().lower()
+        if chosen not in (cls.OPEN.value, cls.CLOSED.value):
+            raise ValueError("degraded policy must be one of fail-open, fail-closed")
+        return cls(chosen)
+
+    def when(self, hot: bool) -> Degraded:
+        """The policy that answers: fail-open steps up when a key was throttled."""
+        return Degraded.HOT if hot and self is Degraded.OPEN else self
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +104,8 @@ class Authorization:
         cls, policy: Degraded, rules_version: str | None, decided_at: str
     ) -> Authorization:
         reason = Reason(
-            "ENGINE_UNAVAILABLE",
-            f"the detection state could not be read; the {policy.value} policy answered",
+            "STATE_THROTTLED" if policy is Degraded.HOT else "ENGINE_UNAVAILABLE",
+            f"the detection state could not be read in time; the {policy.value} policy answered",
             "policy",
         )
         return cls(policy.decision, None, (reason,), None, rules_version, decided_at, None, policy)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from cardwatch.adapters.clients import bounded_client, client
+from cardwatch.adapters.clients import AWS_ERRORS, bounded_client, client
 from cardwatch.adapters.dynamodb_state import DynamoStateStore
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.adapters.kms_token_key import derive_card_token_key
@@ -21,13 +21,15 @@ from cardwatch.domain.transaction.currency import Rates, default_rates
 from cardwatch.domain.transaction.validation import TimeWindow, TransactionParser
 from cardwatch.handlers.config import DecideConfig
 from cardwatch.handlers.observability import service_name
-from cardwatch.handlers.wiring import cached, dynamodb
+from cardwatch.handlers.wiring import cached
 from cardwatch.handlers.wiring.detect import detector, rates, unread
 from cardwatch.services.decide import DecisionService
 
 __all__ = ["decision_service"]
 
 logger = Logger(service=service_name("decide"), child=True)
+#: the transaction's own writes: three tries (then 503: retry)
+_STORE_ATTEMPTS = 3
 
 
 @cached
@@ -42,14 +44,18 @@ def _parser() -> TransactionParser:
     return TransactionParser(CardTokenizer(key), TimeWindow(max_age=config.max_transaction_age))
 
 
+_last_rates: list[Rates] = []
+
+
 def _rates(config: DecideConfig, metrics: Metrics) -> Rates:
-    """The rates in force; when the parameter cannot be read, the shipped table (an
-    answer does not wait for Parameter Store)."""
+    """The rates in force; when the parameter cannot be read, the last read (the
+    shipped table before any was)."""
     try:
-        return rates(config)
+        _last_rates[:] = [rates(config)]
     except Exception as error:
-        unread("rates parameter unread; the shipped table stands in", error, metrics)
-        return default_rates()
+        unread("rates parameter unread; the last rates read stand in", error, metrics)
+        return _last_rates[0] if _last_rates else default_rates()
+    return _last_rates[0]
 
 
 def decision_service(metrics: Metrics) -> DecisionService:
@@ -59,9 +65,9 @@ def decision_service(metrics: Metrics) -> DecisionService:
     config = _config()
     state_client = bounded_client("dynamodb", config.state_timeout_seconds, config.state_attempts)
     state = DynamoStateStore(config.profile_table_name, state_client, parallel=True)
-    engine = detector(config, metrics, state, answering=True)
+    engine = detector(config, metrics, state, answering=True, client=state_client)
 
-    def degraded(error: Exception) -> None:
+    def degraded(error: BaseException) -> None:
         logger.error(
             "the detection state could not be read; the degraded policy answered",
             extra={"problem": f"{type(error).__name__}: {error}"[:300], "policy": config.degraded},
@@ -70,11 +76,18 @@ def decision_service(metrics: Metrics) -> DecisionService:
 
     return DecisionService(
         _parser(),
-        DynamoTransactionStore(config.table_name, dynamodb(), retention_days=config.retention_days),
+        # bounded too: a busy table answers 503 within the function's time, not a 502
+        DynamoTransactionStore(
+            config.table_name,
+            bounded_client("dynamodb", config.store_timeout_seconds, _STORE_ATTEMPTS),
+            retention_days=config.retention_days,
+        ),
         engine,
         policy=config.degraded,
         rules_version=engine.policy.version or None,
         rates=_rates(config, metrics),
         spread_by_bin=config.spread_by_bin,
         on_degraded=degraded,
+        unavailable=AWS_ERRORS,
+        deadline_seconds=config.deadline_seconds,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -43,13 +43,19 @@ _BUDGET_MAX_AGE_SECONDS = 60
 _recent: dict[tuple[str, AlertBudget], tuple[float, Mapping[int, int]]] = {}
 
 
-def recent_scores(table_name: str, budget: AlertBudget) -> Mapping[int, int]:
-    """The alert budget's score counts, read at most once a minute per environment."""
+#: when the counts last could not be read, by the client that tried (an answer's)
+_unreadable: dict[tuple[str, AlertBudget], float] = {}
+
+
+def recent_scores(table_name: str, budget: AlertBudget, client: Any = None) -> Mapping[int, int]:
+    """The alert budget's score counts, read at most once a minute per environment
+    (``client``: the one to read them with, if not the shared one)."""
     now = time.monotonic()
     cached = _recent.get((table_name, budget))
     if cached is None or now - cached[0] > _BUDGET_MAX_AGE_SECONDS:
         first, last = budget.window(int(time.time() * 1000))
-        cached = (now, DynamoScoreLog(table_name, dynamodb()).counts(first, last))
+        counts = DynamoScoreLog(table_name, client or dynamodb()).counts(first, last)
+        cached = (now, counts)
         _recent[(table_name, budget)] = cached
     return cached[1]
 
@@ -76,11 +82,13 @@ def rates(config: DetectConfig | DecideConfig) -> Rates:
 _cut: dict[tuple[str, AlertBudget], tuple[Mapping[int, int], Thresholds, Thresholds]] = {}
 
 
-def budget_thresholds(config: DetectConfig | DecideConfig, floor: Thresholds) -> Thresholds:
+def budget_thresholds(
+    config: DetectConfig | DecideConfig, floor: Thresholds, client: Any = None
+) -> Thresholds:
     """The alert budget's thresholds, cut again only when the counts (re-read at most
     once a minute) or the rule document's floor changed."""
     key = (config.profile_table_name, config.budget)
-    counts = recent_scores(*key)
+    counts = recent_scores(*key, client)
     cached = _cut.get(key)
     if cached is not None and cached[0] is counts and cached[1] == floor:
         return cached[2]
@@ -191,14 +199,15 @@ def detector(
     state: DynamoStateStore,
     *,
     answering: bool = False,
+    client: Any = None,
 ) -> Detector:
     """The engine as it stands: the rules, models and thresholds in force, on
     ``state``; what goes wrong reading them is counted in the invocation's ``metrics``.
 
     ``answering`` (a decision waits on it): when the rules parameter cannot be read,
-    the last good rules stand in, and when the alert budget's counts cannot be, the rule
-    document's thresholds (each logged and counted), where detect fails and its event
-    is retried."""
+    the last good rules stand in, and when the alert budget's counts cannot be (read
+    with ``client``; not tried again for a minute), the rule document's thresholds
+    (each logged and counted), where detect fails and its event is retried."""
     try:
         rules = parameters().text(config.rules_parameter, max_age=config.rules_max_age_seconds)
     except Exception as error:
@@ -215,11 +224,15 @@ def detector(
         max_lateness_ms=config.max_lateness_seconds * 1000,
         challenger=challenger,
     )
+    key = (config.profile_table_name, config.budget)
+    if answering and time.monotonic() - _unreadable.get(key, -1e9) < _BUDGET_MAX_AGE_SECONDS:
+        return engine  # unread a moment ago: the rule document's thresholds
     try:
-        engine.thresholds = budget_thresholds(config, rule_set.thresholds)
+        engine.thresholds = budget_thresholds(config, rule_set.thresholds, client)
     except Exception as error:
         if not answering:
             raise
+        _unreadable[key] = time.monotonic()
         unread("alert budget unread; the rule document's thresholds stand in", error, metrics)
     return engine
 

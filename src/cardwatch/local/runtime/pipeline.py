@@ -55,12 +55,17 @@ class LocalSettings:
     #: the same cores as the functions, answers a loaded query in tens to hundreds of
     #: milliseconds, so local mode waits longer before the degraded policy answers.
     decision_state_timeout_seconds: float = 5.0
+    #: and the longest it waits for the state, for the same reason
+    decision_deadline_seconds: float = 20.0
+    store_timeout_seconds: float = 10.0
 
     def local_environment(self) -> dict[str, str]:
         """What local mode sets beyond the deployment's environment."""
         return {
             "ANALYSIS_WINDOW_SECONDS": str(self.analysis_window_seconds),
             "STATE_TIMEOUT_SECONDS": str(self.decision_state_timeout_seconds),
+            "DECISION_DEADLINE_SECONDS": str(self.decision_deadline_seconds),
+            "STORE_TIMEOUT_SECONDS": str(self.store_timeout_seconds),
         }
 
 
