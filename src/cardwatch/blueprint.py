@@ -852,6 +852,27 @@ class Blueprint:
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
+        # what scoring reads, alike in detect and decide: the state, the rules, rates and
+        # models, the alert budget
+        scoring_env: dict[str, str | Handle] = {
+            "PROFILE_TABLE_NAME": self.profile_table_name,
+            "RULES_PARAMETER": self.rules_parameter,
+            "RATES_PARAMETER": self.rates_parameter,
+            "STATE_MAX_LATENESS_SECONDS": str(self.state_max_lateness_seconds),
+            "ALERT_REVIEW_SHARE": str(self.alert_review_share),
+            "ALERT_BLOCK_SHARE": str(self.alert_block_share),
+            "ALERT_BUDGET_DAYS": str(self.alert_budget_days),
+            "SPREAD_BY_BIN": str(self.spread_by_bin),
+            "MODEL_BUCKET": self.model_bucket_name,
+            "MODEL_PARAMETER": self.model_parameter,
+        }
+        scoring_grants: tuple[tuple[Handle, tuple[str, ...]], ...] = (
+            (Handle.RULES_PARAMETER, PARAMETER_READ),
+            (Handle.RATES_PARAMETER, PARAMETER_READ),
+            (Handle.MODEL_PARAMETER, PARAMETER_READ),
+            (Handle.MODEL_OBJECTS, ("s3:GetObject",)),
+        )
+
         def spec(key: str, resource_type: str, description: str, **kwargs: Any) -> FunctionSpec:
             return FunctionSpec(
                 key=key,
@@ -916,18 +937,9 @@ class Blueprint:
                 asynchronous=False,
                 environment={
                     "TABLE_NAME": self.table_name,
-                    "PROFILE_TABLE_NAME": self.profile_table_name,
+                    **scoring_env,
                     "CARD_TOKEN_KEY_ID": self.card_token_key_alias,
                     "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
-                    "RULES_PARAMETER": self.rules_parameter,
-                    "RATES_PARAMETER": self.rates_parameter,
-                    "STATE_MAX_LATENESS_SECONDS": str(self.state_max_lateness_seconds),
-                    "ALERT_REVIEW_SHARE": str(self.alert_review_share),
-                    "ALERT_BLOCK_SHARE": str(self.alert_block_share),
-                    "ALERT_BUDGET_DAYS": str(self.alert_budget_days),
-                    "SPREAD_BY_BIN": str(self.spread_by_bin),
-                    "MODEL_BUCKET": self.model_bucket_name,
-                    "MODEL_PARAMETER": self.model_parameter,
                     "DEGRADED_POLICY": self.settings.decision_degraded_policy,
                     "STATE_TIMEOUT_SECONDS": str(self.decision_state_timeout_seconds),
                     "STATE_ATTEMPTS": str(self.decision_state_attempts),
@@ -947,10 +959,7 @@ class Blueprint:
                         Handle.PROFILE_TABLE,
                         ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"),
                     ),
-                    (Handle.RULES_PARAMETER, PARAMETER_READ),
-                    (Handle.RATES_PARAMETER, PARAMETER_READ),
-                    (Handle.MODEL_PARAMETER, PARAMETER_READ),
-                    (Handle.MODEL_OBJECTS, ("s3:GetObject",)),
+                    *scoring_grants,
                     (Handle.CARD_TOKEN_KEY, TOKEN_KEY_USE),
                     (Handle.KEY, KEY_USE),
                 ),
@@ -964,17 +973,8 @@ class Blueprint:
                 asynchronous=True,
                 environment={
                     "TABLE_NAME": self.table_name,
-                    "PROFILE_TABLE_NAME": self.profile_table_name,
                     "SUSPICIOUS_QUEUE_URL": Handle.SUSPICIOUS_QUEUE,
-                    "RULES_PARAMETER": self.rules_parameter,
-                    "RATES_PARAMETER": self.rates_parameter,
-                    "STATE_MAX_LATENESS_SECONDS": str(self.state_max_lateness_seconds),
-                    "ALERT_REVIEW_SHARE": str(self.alert_review_share),
-                    "ALERT_BLOCK_SHARE": str(self.alert_block_share),
-                    "ALERT_BUDGET_DAYS": str(self.alert_budget_days),
-                    "SPREAD_BY_BIN": str(self.spread_by_bin),
-                    "MODEL_BUCKET": self.model_bucket_name,
-                    "MODEL_PARAMETER": self.model_parameter,
+                    **scoring_env,
                     # the stream aggregate folds detect's applied events from: naming it
                     # orders a deployment's update of detect after the stream exists
                     # (detect no longer adds to the shared buckets itself; an event it
@@ -985,10 +985,7 @@ class Blueprint:
                     (Handle.TABLE, ("dynamodb:UpdateItem",)),
                     (Handle.PROFILE_TABLE, STATE_READ_WRITE),
                     (Handle.SUSPICIOUS_QUEUE, QUEUE_SEND),
-                    (Handle.RULES_PARAMETER, PARAMETER_READ),
-                    (Handle.RATES_PARAMETER, PARAMETER_READ),
-                    (Handle.MODEL_PARAMETER, PARAMETER_READ),
-                    (Handle.MODEL_OBJECTS, ("s3:GetObject",)),
+                    *scoring_grants,
                     (Handle.FAILURES_DLQ, QUEUE_SEND),
                     (Handle.KEY, KEY_USE),
                 ),
