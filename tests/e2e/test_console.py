@@ -169,3 +169,77 @@ def test_the_local_stack_serves_the_console_beside_it_and_a_taken_port_is_a_note
             assert f"port {taken} in use" in said.getvalue()
     with _analyst_console(state, None, Console(file=said, width=200)):
         pass  # --no-console: nothing started
+
+
+ATTACK = """<!doctype html><html><body>
+<form id="f" method="POST" enctype="text/plain" action="{console}/api/cases/{case}/label">
+<input name='{{"label": "fraud", "source": "analyst", "note": "' value='"}}'>
+</form>
+<script>
+fetch("{console}/api/cases/{case}/label", {{
+  method: "POST", mode: "no-cors", credentials: "include",
+  headers: {{"content-type": "text/plain"}},
+  body: JSON.stringify({{label: "genuine", source: "analyst"}}),
+}}).finally(() => {{ document.title = "sent"; document.getElementById("f").submit(); }});
+</script></body></html>"""
+
+
+def test_another_site_can_neither_label_nor_read_through_the_console(
+    api: httpx.Client, stack: LocalPipeline, browser: WebDriver
+) -> None:
+    from starlette.applications import Starlette  # noqa: PLC0415
+    from starlette.responses import HTMLResponse  # noqa: PLC0415
+    from starlette.routing import Route  # noqa: PLC0415
+
+    from cardwatch.local.runtime.serving import ThreadServer  # noqa: PLC0415
+
+    # GIVEN a stored transaction, the console, and a page of another origin (localhost,
+    # another port) the analyst happens to open
+    sent = transaction("xsite-0", user_id="xsite", card_number=demo_pan("xsite"), amount=5)
+    assert api.post("/transactions", json=sent).status_code == 201
+    state = json.loads((stack.settings.state_dir / "local.json").read_text())
+    analyst = {"x-api-key": state["analyst_api_key"]}
+    args = argparse.Namespace(
+        state=stack.settings.state_dir / "local.json",
+        target=None,
+        environment_suffix="dev",
+        api_url=None,
+        hours=6,
+    )
+    with ConsoleServer(console_source(args)) as console:
+        page = ATTACK.format(console=console.url, case="xsite-0")
+        attacker = ThreadServer(
+            Starlette(routes=[Route("/", lambda _r: HTMLResponse(page))]),
+            "127.0.0.1",
+            0,
+            "attacker",
+        )
+        url = attacker.start()
+        assert url is not None
+        try:
+            # WHEN the page sends a no-cors fetch and submits a text/plain form to the
+            # console's label route
+            browser.get(url.replace("127.0.0.1", "localhost"))
+            WebDriverWait(browser, 30).until(lambda d: d.current_url.startswith(console.url))
+        finally:
+            attacker.stop(timeout=10)
+        # THEN the console refused the form (its answer is what the browser shows)
+        assert "own page only" in browser.page_source
+        # AND a name that resolves to the console (DNS rebinding) reads nothing
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+            options.add_argument(flag)
+        options.add_argument("--host-resolver-rules=MAP rebound.test 127.0.0.1")
+        rebound = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        try:
+            port = console.url.rsplit(":", 1)[1]
+            rebound.get(f"http://rebound.test:{port}/api/reviews")
+            assert "not this console" in rebound.page_source
+            rebound.get(f"http://rebound.test:{port}/")
+            assert "cardwatch-token" not in rebound.page_source
+        finally:
+            rebound.quit()
+    # AND nothing was recorded
+    case = api.get("/transactions/xsite-0", headers=analyst).json()
+    assert case["labels"] == [] and case["label"] is None

@@ -15,8 +15,10 @@ caller's credentials, or the emulator's in local mode.
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import os
+import secrets
 import sys
 import time
 from collections import Counter
@@ -28,6 +30,8 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -36,6 +40,8 @@ from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.cli.dlq import connect
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
 from cardwatch.domain.engine.state import HOUR_MS
+from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.transaction.validation import check_path_id
 from cardwatch.local.runtime.serving import ThreadServer
 
 __all__ = [
@@ -111,12 +117,82 @@ def overview(source: ConsoleSource, now_ms: int | None = None) -> dict[str, Any]
     }
 
 
+#: the names the console answers to: it listens on the loopback only, and a page that
+#: reaches it under another name (DNS rebinding) is refused before any route runs
+_OWN_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+#: the header the page sends its session's token in: a cross-site form cannot set it,
+#: and a cross-site fetch that sets it is refused by the browser's preflight
+TOKEN_HEADER = "x-cardwatch-token"  # noqa: S105 - a header's name, not a secret
+#: sent with every answer: no framing, no sniffing, no referrer
+_SAFE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _host_name(host: str) -> str:
+    """The name part of a Host header (``127.0.0.1:8090`` -> ``127.0.0.1``)."""
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def refusal(request: Request, token: str) -> Response | None:
+    """Why a request may not reach a route (None: it may): a Host not the console's own
+    (421), or a state change that is not the page's own (403: another origin, another
+    site, or without the session's token)."""
+    host = request.headers.get("host", "")
+    if _host_name(host).lower() not in _OWN_HOSTS:
+        return JSONResponse({"message": "Host: not this console"}, status_code=421)
+    if request.method in ("GET", "HEAD"):
+        return None
+    origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if (
+        (origin is not None and origin != f"http://{host}")
+        or (site is not None and site != "same-origin")
+        or not hmac.compare_digest(sent, token)
+    ):
+        return JSONResponse(
+            {"message": "state changes are taken from the console's own page only"},
+            status_code=403,
+        )
+    return None
+
+
+def _page(template: str, token: str) -> Response:
+    """The page, its script and style allowed by a nonce of this answer's, the
+    session's token in a meta tag its script reads."""
+    nonce = secrets.token_urlsafe(16)
+    page = (
+        template.replace("<script>", f'<script nonce="{nonce}">', 1)
+        .replace("<style>", f'<style nonce="{nonce}">', 1)
+        .replace(
+            '<meta charset="utf-8">',
+            f'<meta charset="utf-8">\n<meta name="cardwatch-token" content="{token}">',
+            1,
+        )
+    )
+    policy = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return HTMLResponse(page, headers={"Content-Security-Policy": policy})
+
+
 def console_app(source: ConsoleSource) -> Starlette:
-    """The console's routes: the page, the API's analyst routes (forwarded), the overview."""
+    """The console's routes: the page, the API's analyst routes (forwarded), the overview;
+    every answer refused to another Host, every state change to another origin or
+    without the session's token."""
     api = httpx.Client(
         base_url=source.api_url, headers={"x-api-key": source.analyst_key}, timeout=30
     )
-    page = resources.files("cardwatch.cli").joinpath("console.html").read_text()
+    template = resources.files("cardwatch.cli").joinpath("console.html").read_text()
+    token = secrets.token_urlsafe(32)
 
     def forwarded(answer: httpx.Response) -> Response:
         return Response(
@@ -126,18 +202,22 @@ def console_app(source: ConsoleSource) -> Starlette:
         )
 
     def home(_request: Request) -> Response:
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        return _page(template, token)
 
     def reviews(request: Request) -> Response:
         wanted = {k: v for k, v in request.query_params.items() if k in _QUEUE_PARAMETERS}
         return forwarded(api.get("/reviews", params=wanted))
 
     def case(request: Request) -> Response:
-        transaction_id = request.path_params["transaction_id"]
+        transaction_id = _checked_id(request)
+        if transaction_id is None:
+            return _bad_id()
         return forwarded(api.get(f"/transactions/{transaction_id}"))
 
     async def label(request: Request) -> Response:
-        transaction_id = request.path_params["transaction_id"]
+        transaction_id = _checked_id(request, json_body=True)
+        if transaction_id is None:
+            return _bad_id(" (and the body must be application/json)")
         answer = api.post(
             f"/transactions/{transaction_id}/label",
             content=await request.body(),
@@ -152,16 +232,53 @@ def console_app(source: ConsoleSource) -> Starlette:
             return JSONResponse({"message": str(error)}, status_code=502)
 
     app = Starlette(
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=_guard(token))],
         routes=[
             Route("/", home, methods=["GET"]),
             Route("/api/reviews", reviews, methods=["GET"]),
             Route("/api/cases/{transaction_id}", case, methods=["GET"]),
             Route("/api/cases/{transaction_id}/label", label, methods=["POST"]),
             Route("/api/overview", summary, methods=["GET"]),
-        ]
+        ],
     )
     app.state.api = api  # closed with the server
     return app
+
+
+def _guard(token: str) -> Any:
+    """The middleware: :func:`refusal` before any route, the safe headers on every
+    answer (a JSON answer's policy allows nothing, and no frame)."""
+
+    async def guard(request: Request, call_next: Any) -> Response:
+        answer: Response = refusal(request, token) or await call_next(request)
+        answer.headers.update(_SAFE_HEADERS)
+        if "content-security-policy" not in answer.headers:
+            answer.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+        return answer
+
+    return guard
+
+
+def _checked_id(request: Request, *, json_body: bool = False) -> str | None:
+    """The path's transaction id when it keeps the contract's pattern (an upstream path
+    is built from it: nothing else may reach it), and, with ``json_body``, the body is
+    declared JSON (the API takes nothing else); else None."""
+    transaction_id = str(request.path_params["transaction_id"])
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if json_body and kind != "application/json":
+        return None
+    try:
+        check_path_id(transaction_id)
+    except InvalidTransaction:
+        return None
+    return transaction_id
+
+
+def _bad_id(more: str = "") -> Response:
+    return JSONResponse(
+        {"message": f"transaction_id: must match the contract's id pattern{more}"},
+        status_code=400,
+    )
 
 
 class ConsoleServer:
