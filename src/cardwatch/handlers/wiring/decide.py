@@ -22,7 +22,7 @@ from cardwatch.domain.transaction.validation import TimeWindow, TransactionParse
 from cardwatch.handlers.config import DecideConfig
 from cardwatch.handlers.observability import service_name
 from cardwatch.handlers.wiring import cached
-from cardwatch.handlers.wiring.detect import detector, rates, unread
+from cardwatch.handlers.wiring.detect import LastGood, detector, rates, unread
 from cardwatch.services.decide import DecisionService
 
 __all__ = ["decision_service"]
@@ -44,18 +44,17 @@ def _parser() -> TransactionParser:
     return TransactionParser(CardTokenizer(key), TimeWindow(max_age=config.max_transaction_age))
 
 
-_last_rates: list[Rates] = []
+_last_rates: LastGood[Rates] = LastGood(default_rates)
 
 
 def _rates(config: DecideConfig, metrics: Metrics) -> Rates:
     """The rates in force; when the parameter cannot be read, the last read (the
     shipped table before any was)."""
     try:
-        _last_rates[:] = [rates(config)]
+        return _last_rates.keep(rates(config))
     except Exception as error:
         unread("rates parameter unread; the last rates read stand in", error, metrics)
-        return _last_rates[0] if _last_rates else default_rates()
-    return _last_rates[0]
+        return _last_rates.value()
 
 
 def decision_service(metrics: Metrics) -> DecisionService:

@@ -27,6 +27,7 @@ from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
 from cardwatch.services.detect import DetectionService
 
 __all__ = [
+    "LastGood",
     "detection_service",
     "detector",
     "models_in_force",
@@ -97,7 +98,7 @@ def budget_thresholds(
     return cut
 
 
-class _LastGood(Generic[T]):
+class LastGood(Generic[T]):
     """What was read last without a problem, per process; before anything was, what
     ships in the package."""
 
@@ -113,7 +114,7 @@ class _LastGood(Generic[T]):
         return self._shipped() if self._kept is None else self._kept
 
 
-_rules = _LastGood(default_policy)
+_rules = LastGood(default_policy)
 
 
 def rules_in_force(text: str, metrics: Metrics) -> Policy:
@@ -137,7 +138,7 @@ def rules_in_force(text: str, metrics: Metrics) -> Policy:
     return _rules.keep(current)
 
 
-_models: _LastGood[tuple[TreeModel, TreeModel | None]] = _LastGood(lambda: (default_model(), None))
+_models: LastGood[tuple[TreeModel, TreeModel | None]] = LastGood(lambda: (default_model(), None))
 
 
 def models_in_force(
