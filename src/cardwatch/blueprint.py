@@ -228,6 +228,9 @@ class Handle(enum.StrEnum):
     LOG_ARCHIVE_ROLE = "log_archive_role"
     LOG_ARCHIVE_BUCKET = "log_archive_bucket"
     FEED_API_KEY = "feed_api_key"
+    #: the analysts' cases, and their two indexes (search keys, status queues)
+    CASE_TABLE = "case_table"
+    CASE_TABLE_INDEXES = "case_table_indexes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,6 +523,35 @@ class Blueprint:
 
     audit_table_key = "month"
     audit_table_sort_key = "entry"
+
+    @property
+    def case_table_name(self) -> str:
+        """The analysts' cases: a case item, its member transactions and its search
+        keys under one partition key (the case), an episode pointer per card."""
+        return self.name("fraud-cases")
+
+    case_table_key = "case_id"
+    case_table_sort_key = "item"
+    #: every search key of a case (card token, BIN and last four, user, terminal), its
+    #: cases by the time they opened
+    case_search_index_name = "search_key-opened_at-index"
+    #: the cases of one status (open, assigned, closed) by the time they opened
+    case_queue_index_name = "queue-opened_at-index"
+    case_table_attributes = (
+        ("case_id", "S"),
+        ("item", "S"),
+        ("search_key", "S"),
+        ("queue", "S"),
+        ("opened_at", "N"),
+    )
+
+    @property
+    def case_indexes(self) -> tuple[IndexSpec, ...]:
+        # keys only: a page of cases is read whole from the table, by key, afterwards
+        return (
+            IndexSpec(self.case_search_index_name, "search_key", "opened_at", "KEYS_ONLY"),
+            IndexSpec(self.case_queue_index_name, "queue", "opened_at", "KEYS_ONLY"),
+        )
 
     @property
     def profile_table_name(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from cardwatch.adapters.memory import InMemoryModelRegistry, InMemoryState
 from cardwatch.domain.audit.record import AuditRecord
+from cardwatch.domain.cases.case import Case, CaseQuery, Member
 from cardwatch.domain.engine.alerts import Alert, Finding
 from cardwatch.domain.engine.counters import AppliedEvent, Bucket, Folded, bucket_counts
 from cardwatch.domain.engine.patterns import WindowEntry
@@ -340,3 +341,105 @@ class InMemoryAuditTrail:
         return sorted(
             (r for r in self.records.values() if start <= r.at < end), key=lambda r: r.entry
         )
+
+
+class DictCaseStore:
+    """:class:`CaseStore` in dictionaries, one lock for its conditional writes."""
+
+    def __init__(self) -> None:
+        import threading  # noqa: PLC0415
+
+        self._lock = threading.Lock()
+        self.pointers: dict[str, tuple[str, int]] = {}
+        self.cases: dict[str, Case] = {}
+        self.member_items: dict[str, dict[str, Member]] = {}
+        self.keys: dict[str, set[str]] = {}
+
+    def pointer(self, entity: str) -> tuple[str, int] | None:
+        return self.pointers.get(entity)
+
+    def claim(self, entity: str, case_id: str, at_ms: int, replacing: str | None) -> bool:
+        with self._lock:
+            held = self.pointers.get(entity)
+            if (held[0] if held else None) != replacing:
+                return False
+            self.pointers[entity] = (case_id, at_ms)
+            return True
+
+    def extend(self, entity: str, case_id: str, at_ms: int) -> None:
+        with self._lock:
+            held = self.pointers.get(entity)
+            if held is not None and held[0] == case_id and held[1] < at_ms:
+                self.pointers[entity] = (case_id, at_ms)
+
+    def create(self, case: Case, keys: Iterable[str]) -> bool:
+        with self._lock:
+            if case.case_id in self.cases:
+                return False
+            self.cases[case.case_id] = case
+            self.member_items[case.case_id] = {}
+            self.keys[case.case_id] = set(keys)
+            return True
+
+    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> bool:
+        with self._lock:
+            members = self.member_items[case_id]
+            self.keys[case_id] |= set(keys)
+            if member.transaction_id in members:
+                return False
+            members[member.transaction_id] = member
+            case = self.cases[case_id]
+            self.cases[case_id] = replace(
+                case,
+                members=case.members + 1,
+                last_ms=max(case.last_ms, member.timestamp_ms or case.last_ms),
+                decision=case.worse(member.decision or case.decision),
+            )
+            return True
+
+    def case(self, case_id: str) -> Case | None:
+        return self.cases.get(case_id)
+
+    def members(self, case_id: str) -> list[Member]:
+        found = list(self.member_items.get(case_id, {}).values())
+        return sorted(found, key=lambda m: (m.timestamp_ms or 0, m.transaction_id))
+
+    def change(self, case: Case) -> bool:
+        with self._lock:
+            held = self.cases.get(case.case_id)
+            if held is None or held.version != case.version - 1:
+                return False
+            self.cases[case.case_id] = replace(
+                held,
+                status=case.status,
+                assignee=case.assignee,
+                outcome=case.outcome,
+                notes=case.notes,
+                history=case.history,
+                version=case.version,
+            )
+            return True
+
+    def search(self, query: CaseQuery) -> tuple[list[Case], tuple[int, str] | None]:
+        found = [
+            case
+            for case in self.cases.values()
+            if (query.key is None or query.key in self.keys[case.case_id])
+            and (query.status is None or case.status == query.status)
+            and query.since_ms <= case.opened_ms <= query.until_ms
+        ]
+        found.sort(key=lambda c: (c.opened_ms, c.case_id), reverse=not query.oldest_first)
+        if query.after is not None:
+            after = query.after
+            found = [
+                c
+                for c in found
+                if ((c.opened_ms, c.case_id) > after) == query.oldest_first
+                and (c.opened_ms, c.case_id) != after
+            ]
+        page = found[: query.limit]
+        more = len(found) > query.limit
+        return page, (page[-1].opened_ms, page[-1].case_id) if more and page else None
+
+    def count(self, status: str) -> int:
+        return sum(1 for case in self.cases.values() if case.status == status)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cardwatch.cli.contract_checks import check_path, check_source
 from cardwatch.domain.transaction.validation import contract_validator, keeps_contract
-from cardwatch.schema import SCHEMA_FILES, label_schema, transaction_schema
+from cardwatch.schema import SCHEMA_FILES, contract_schema
 from tests.support.documents import valid_document
 
 _VALID_LABEL = {"label": "fraud", "source": "analyst", "note": "called the customer"}
@@ -74,7 +74,7 @@ def _agree(document: object, name: str) -> None:
 
 def _cases(name: str) -> list[tuple[dict[str, Any], str]]:
     valid = valid_document() if name == "transaction" else dict(_VALID_LABEL)
-    schema = transaction_schema() if name == "transaction" else label_schema()
+    schema = contract_schema(name)
     fields = list(schema["properties"])
     cases = [(valid, "as is"), ({**valid, "unknown": 1}, "unknown field")]
     for field in fields:
@@ -130,7 +130,7 @@ _JSON = st.recursive(
 def test_both_checks_agree_on_drawn_values(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(list(SCHEMA_FILES)))
     valid = valid_document() if name == "transaction" else dict(_VALID_LABEL)
-    schema = transaction_schema() if name == "transaction" else label_schema()
+    schema = contract_schema(name)
     field = data.draw(st.sampled_from([*schema["properties"], "other"]))
     document = {**valid, field: data.draw(_JSON)}
     _agree(document, name)

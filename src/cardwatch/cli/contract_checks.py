@@ -17,7 +17,7 @@ from pathlib import Path
 
 import fastjsonschema
 
-from cardwatch.schema import SCHEMA_FILES, label_schema, transaction_schema
+from cardwatch.schema import SCHEMA_FILES, contract_schema
 
 __all__ = ["check_path", "check_source", "main"]
 
@@ -30,7 +30,7 @@ def check_path(name: str) -> Path:
 
 def check_source(name: str) -> str:
     """The compiled check of one contract file, with a header saying where it came from."""
-    schema = transaction_schema() if name == "transaction" else label_schema()
+    schema = contract_schema(name)
     code = fastjsonschema.compile_to_code(schema)
     header = (
         f"# Generated from {SCHEMA_FILES[name]} by `make contract-checks`\n"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cardwatch.domain.audit.record import AuditRecord
+from cardwatch.domain.cases.case import Case, CaseQuery, Member
 from cardwatch.domain.engine.authorization import Authorization
 from cardwatch.domain.engine.counters import EntityCounters
 from cardwatch.domain.engine.decisions import DecisionRecord
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AlertPublisher",
     "AuditTrail",
+    "CaseStore",
     "CooldownStore",
     "Decide",
     "DecisionHistory",
@@ -287,4 +289,53 @@ class AuditTrail(Protocol):
 
     def between(self, start: str, end: str) -> list[AuditRecord]:
         """The records with ``start <= at < end`` (ISO times), oldest first."""
+        ...
+
+
+class CaseStore(Protocol):
+    """The analysts' cases (:mod:`cardwatch.domain.cases.case`): each write is one
+    conditional write, so a finding delivered twice, or two at once, changes a case once
+    (the episode's algorithm is :class:`cardwatch.services.case_work.CaseWork`'s)."""
+
+    def pointer(self, entity: str) -> tuple[str, int] | None:
+        """The entity's open episode: its case id and the time its last member joined."""
+        ...
+
+    def claim(self, entity: str, case_id: str, at_ms: int, replacing: str | None) -> bool:
+        """Point the entity's episode at ``case_id``, if it still points at ``replacing``
+        (None: at nothing); False when another claim landed first."""
+        ...
+
+    def extend(self, entity: str, case_id: str, at_ms: int) -> None:
+        """Move the episode's last time to ``at_ms`` if it points at ``case_id`` and is
+        earlier (else nothing)."""
+        ...
+
+    def create(self, case: Case, keys: Iterable[str]) -> bool:
+        """Store a new case and its search keys; False (and nothing changed) when a case
+        of that id exists."""
+        ...
+
+    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> bool:
+        """Add ``member`` (and ``keys``) to the case: True when it was not there; the
+        case's count, last time and decision follow it, once."""
+        ...
+
+    def case(self, case_id: str) -> Case | None: ...
+
+    def members(self, case_id: str) -> list[Member]:
+        """The case's transactions, oldest first."""
+        ...
+
+    def change(self, case: Case) -> bool:
+        """Store the case's status, assignee, outcome, notes and history, if the stored
+        case is still at ``case.version - 1``; False when another change landed first."""
+        ...
+
+    def search(self, query: CaseQuery) -> tuple[list[Case], tuple[int, str] | None]:
+        """A page of cases and where the next one starts (None: no more)."""
+        ...
+
+    def count(self, status: str) -> int:
+        """How many cases have ``status``."""
         ...

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "SCHEMA_FILES",
+    "contract_schema",
     "gateway_model",
     "gateway_model_text",
     "label_schema",
@@ -21,7 +22,11 @@ __all__ = [
     "transaction_schema",
 ]
 
-SCHEMA_FILES = {"transaction": "transaction.schema.json", "label": "label.schema.json"}
+SCHEMA_FILES = {
+    "transaction": "transaction.schema.json",
+    "label": "label.schema.json",
+    "case_action": "case_action.schema.json",
+}
 
 
 def schema_text(name: str = "transaction") -> str:
@@ -43,6 +48,11 @@ def transaction_schema() -> dict[str, Any]:
 def label_schema() -> dict[str, Any]:
     """A fresh copy of the label schema."""
     return copy.deepcopy(_parsed("label"))
+
+
+def contract_schema(name: str) -> dict[str, Any]:
+    """A fresh copy of the contract file ``name`` (a key of :data:`SCHEMA_FILES`)."""
+    return copy.deepcopy(_parsed(name))
 
 
 #: What API Gateway's model may check: only the rules whose failure message names

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cardwatch.domain.cases.case import MAX_MEMBERS
 from cardwatch.domain.engine.alerts import Finding
 from cardwatch.domain.engine.patterns import PatternFinding, PatternSettings, find_patterns
 from cardwatch.domain.ports import FindingQueue, ScoreLog, WindowReader
@@ -43,6 +44,8 @@ def _finding(pattern: PatternFinding, window_start_ms: int, detected_at: str) ->
         details={
             "transactions": len(pattern.transaction_ids),
             "sample_transaction_ids": list(pattern.transaction_ids[:10]),
+            # the case it opens holds the window's transactions (at most a case's size)
+            "transaction_ids": list(pattern.transaction_ids[:MAX_MEMBERS]),
             "z_score": round(pattern.z_score, 1),
         },
     )

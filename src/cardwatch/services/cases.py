@@ -28,7 +28,14 @@ from cardwatch.domain.transaction.record import Transaction
 from cardwatch.domain.transaction.validation import check_path_id
 from cardwatch.services.label import TransactionNotFound
 
-__all__ = ["CaseReader", "CaseService", "encode_position", "review_query"]
+__all__ = [
+    "CaseReader",
+    "CaseService",
+    "encode_position",
+    "page_limit",
+    "review_query",
+    "time_range",
+]
 
 
 def _moment_ms(text: str, name: str, problems: list[FieldProblem]) -> int | None:
@@ -62,6 +69,33 @@ def _decode_position(cursor: str, problems: list[FieldProblem]) -> ReviewPositio
     return ReviewPosition(transaction_id, timestamp_ms)
 
 
+def time_range(
+    parameters: Mapping[str, str], now_ms: int, problems: list[FieldProblem]
+) -> tuple[int | None, int | None]:
+    """``since`` and ``until`` (ISO 8601; the last 30 days unless said), each problem
+    naming its parameter."""
+    until = _moment_ms(parameters["until"], "until", problems) if "until" in parameters else now_ms
+    since = (
+        _moment_ms(parameters["since"], "since", problems)
+        if "since" in parameters
+        else (until or now_ms) - DEFAULT_LOOKBACK_DAYS * DAY_MS
+    )
+    if since is not None and until is not None and since > until:
+        problems.append(FieldProblem("since", "must not be later than until"))
+    return since, until
+
+
+def page_limit(parameters: Mapping[str, str], problems: list[FieldProblem]) -> int:
+    """``limit``: 1 to 100, 25 unless said."""
+    if "limit" not in parameters:
+        return DEFAULT_PAGE
+    text = parameters["limit"]
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE):
+        problems.append(FieldProblem("limit", f"must be a whole number from 1 to {MAX_PAGE}"))
+        return DEFAULT_PAGE
+    return int(text)
+
+
 def review_query(parameters: Mapping[str, str], now_ms: int) -> ReviewQuery:
     """A page of the queue from a request's query string: ``decision`` (review or
     block), ``since`` and ``until`` (ISO 8601; the last 30 days unless said), ``limit``
@@ -71,21 +105,8 @@ def review_query(parameters: Mapping[str, str], now_ms: int) -> ReviewQuery:
     decision = parameters.get("decision")
     if decision is not None and decision not in QUEUED_DECISIONS:
         problems.append(FieldProblem("decision", "must be one of: review, block"))
-    until = _moment_ms(parameters["until"], "until", problems) if "until" in parameters else now_ms
-    since = (
-        _moment_ms(parameters["since"], "since", problems)
-        if "since" in parameters
-        else (until or now_ms) - DEFAULT_LOOKBACK_DAYS * DAY_MS
-    )
-    if since is not None and until is not None and since > until:
-        problems.append(FieldProblem("since", "must not be later than until"))
-    limit = DEFAULT_PAGE
-    if "limit" in parameters:
-        text = parameters["limit"]
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE):
-            problems.append(FieldProblem("limit", f"must be a whole number from 1 to {MAX_PAGE}"))
-        else:
-            limit = int(text)
+    since, until = time_range(parameters, now_ms, problems)
+    limit = page_limit(parameters, problems)
     after = _decode_position(parameters["cursor"], problems) if "cursor" in parameters else None
     if problems or since is None or until is None:
         raise InvalidTransaction(problems)

@@ -34,6 +34,10 @@ ACTIONS = (
     "model.shadow",
     "model.rollback",
     "dlq.redrive",
+    "case.assign",
+    "case.unassign",
+    "case.close",
+    "case.reopen",
 )
 
 

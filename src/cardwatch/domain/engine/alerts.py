@@ -53,6 +53,8 @@ class Finding:
     terminal_id: str | None = None
     user_id: str | None = None
     details: dict[str, Any] | None = None
+    #: a transaction's own time (its case orders its members by it)
+    occurred_ms: int | None = None
 
     @property
     def severity(self) -> str:
@@ -94,6 +96,7 @@ def finding_from_assessment(
         detected_at=detected_at,
         terminal_id=transaction.terminal_id,
         user_id=transaction.user_id,
+        occurred_ms=transaction.timestamp_ms,
     )
 
 
@@ -112,9 +115,11 @@ class Alert:
     silences: tuple[str, ...] = ()
 
     @classmethod
-    def from_finding(cls, finding: Finding, console_url: str | None = None) -> Alert:
-        """The alert of ``finding``; a transaction's names the case in the analyst
-        console at ``console_url`` (``#case=<id>`` opens it)."""
+    def from_finding(
+        cls, finding: Finding, console_url: str | None = None, case_id: str | None = None
+    ) -> Alert:
+        """The alert of ``finding``; it names its case (``case_id``, the one it opened
+        or joined) in the analyst console at ``console_url`` (``#case=<id>`` opens it)."""
         first = finding.reasons[0]["code"] if finding.reasons else "SUSPICIOUS"
         if finding.kind == "transaction":
             subject = (
@@ -135,11 +140,12 @@ class Alert:
             if value:
                 lines.append(f"{label}: {value}")
         lines += ["", "why:"] + [f"  - {r['code']}: {r['detail']}" for r in finding.reasons]
-        if console_url and finding.kind == "transaction":
-            case = quote(finding.finding_id, safe="")
+        if console_url and (case_id or finding.kind == "transaction"):
+            case = quote(case_id or finding.finding_id, safe="")
             lines += ["", f"open the case: {console_url.rstrip('/')}/#case={case}"]
-        if finding.details:
-            lines += ["", "details: " + json.dumps(finding.details, sort_keys=True)]
+        shown = {k: v for k, v in (finding.details or {}).items() if k != "transaction_ids"}
+        if shown:
+            lines += ["", "details: " + json.dumps(shown, sort_keys=True)]
         topics = tuple(f"{finding.subject_key}#{reason['code']}" for reason in finding.reasons)
         topics = topics or (f"{finding.subject_key}#SUSPICIOUS",)
         severity = finding.severity

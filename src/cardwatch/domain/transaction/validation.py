@@ -28,7 +28,14 @@ from cardwatch.domain.transaction.card import CardTokenizer
 from cardwatch.domain.transaction.card_screen import holds_card_number, number_holds_card_number
 from cardwatch.domain.transaction.money import parse_amount
 from cardwatch.domain.transaction.record import OPTIONAL_FIELDS, Transaction
-from cardwatch.schema import label_check, label_schema, transaction_check, transaction_schema
+from cardwatch.schema import (
+    case_action_check,
+    contract_schema,
+    label_check,
+    label_schema,
+    transaction_check,
+    transaction_schema,
+)
 
 if TYPE_CHECKING:
     from jsonschema import Draft4Validator
@@ -99,10 +106,12 @@ def _whole_value_pattern(
 _CHECKS: dict[str, Callable[[object], object]] = {
     "transaction": transaction_check.validate_urn_cardwatch_schema_transaction,
     "label": label_check.validate_urn_cardwatch_schema_label,
+    "case_action": case_action_check.validate_urn_cardwatch_schema_case_action,
 }
 _SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "transaction": transaction_schema,
     "label": label_schema,
+    "case_action": lambda: contract_schema("case_action"),
 }
 
 
