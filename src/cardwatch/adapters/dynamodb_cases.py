@@ -10,8 +10,8 @@ Under a case's key (``case_id``), by ``item``:
 
 An episode's pointer is an item of its own (``episode#<entity>``): which case a card's
 next flagged transaction joins. Every write is a single-item conditional write, never a
-transaction: a card-testing run puts one member item, one count update and one pointer
-update per transaction (about 1 WCU each), and none of them conflicts with another.
+transaction: a card-testing run puts one member item, a count update, a last-time update and
+a pointer update per transaction (about 1 WCU each), and none of them conflicts with another.
 """
 
 from __future__ import annotations
@@ -160,13 +160,10 @@ class DynamoCaseStore:
         ):
             return False
         # the count once per member; the case's decision only ever rises to block
-        expression = "ADD members :one SET last_ms = :at"
-        values: dict[str, Any] = {
-            ":one": {"N": "1"},
-            ":at": {"N": str(member.timestamp_ms or opened_ms)},
-        }
+        expression = "ADD members :one"
+        values: dict[str, Any] = {":one": {"N": "1"}}
         if member.decision == "block":
-            expression += ", decision = :block"
+            expression += " SET decision = :block"
             values[":block"] = {"S": "block"}
         self._conditional(
             "update_item",
@@ -174,6 +171,14 @@ class DynamoCaseStore:
             UpdateExpression=expression,
             ExpressionAttributeValues=values,
             ConditionExpression="attribute_exists(case_id)",
+        )
+        # its last time only ever moves on (members come in any order)
+        self._conditional(
+            "update_item",
+            Key=self._key(case_id, _CASE),
+            UpdateExpression="SET last_ms = :at",
+            ConditionExpression="last_ms < :at",
+            ExpressionAttributeValues={":at": {"N": str(member.timestamp_ms or opened_ms)}},
         )
         return True
 

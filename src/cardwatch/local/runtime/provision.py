@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from cardwatch.blueprint import Blueprint, Handle, QueueSpec
+from cardwatch.blueprint import Blueprint, Handle, IndexSpec, QueueSpec
 from cardwatch.domain.engine.model_pointer import ModelPointer
 from cardwatch.domain.engine.rules import rules_text
 from cardwatch.domain.transaction.currency import rates_text
@@ -157,6 +157,21 @@ def _private_bucket(blueprint: Blueprint, s3: Any, name: str, key_id: str) -> No
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(blueprint)})
 
 
+def _index(index: IndexSpec) -> dict[str, Any]:
+    """A global secondary index as CreateTable takes it."""
+    return {
+        "IndexName": index.name,
+        "KeySchema": [
+            {"AttributeName": index.partition_key, "KeyType": "HASH"},
+            {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+        ],
+        "Projection": {
+            "ProjectionType": index.projection,
+            **({"NonKeyAttributes": list(index.included)} if index.included else {}),
+        },
+    }
+
+
 def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
     pk, sk = blueprint.table_partition_key, blueprint.table_sort_key
     response = dynamodb.create_table(
@@ -169,20 +184,7 @@ def _table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> str:
             {"AttributeName": pk, "KeyType": "HASH"},
             {"AttributeName": sk, "KeyType": "RANGE"},
         ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": index.name,
-                "KeySchema": [
-                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
-                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
-                ],
-                "Projection": {
-                    "ProjectionType": index.projection,
-                    **({"NonKeyAttributes": list(index.included)} if index.included else {}),
-                },
-            }
-            for index in blueprint.table_indexes
-        ],
+        GlobalSecondaryIndexes=[_index(index) for index in blueprint.table_indexes],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": blueprint.stream_view_type},
         SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_id},
@@ -212,18 +214,24 @@ def _keyed_table(
     keys: tuple[str, str],
     ttl: str | None,
     stream: str | None = None,
+    attributes: tuple[tuple[str, str], ...] = (),
+    indexes: tuple[IndexSpec, ...] = (),
 ) -> str | None:
     """A table of two string keys as the deployments make it: on demand, the CMK,
     time to live on ``ttl``, point-in-time recovery, a stream of ``stream``'s view when
     given (its ARN is returned)."""
     response = dynamodb.create_table(
         TableName=name,
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
+        AttributeDefinitions=[
+            {"AttributeName": key, "AttributeType": kind}
+            for key, kind in (attributes or tuple((key, "S") for key in keys))
+        ],
         KeySchema=[
             {"AttributeName": keys[0], "KeyType": "HASH"},
             {"AttributeName": keys[1], "KeyType": "RANGE"},
         ],
         BillingMode="PAY_PER_REQUEST",
+        **({"GlobalSecondaryIndexes": [_index(index) for index in indexes]} if indexes else {}),
         **(
             {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": stream}}
             if stream
@@ -316,6 +324,19 @@ def _log_archive(blueprint: Blueprint, session: Any, made: Provisioned) -> None:
         },
         Tags=[{"Key": k, "Value": v} for k, v in blueprint.tags.items()],
     )["DeliveryStreamARN"]
+
+
+def _case_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
+    _keyed_table(
+        blueprint,
+        dynamodb,
+        key_id,
+        name=blueprint.case_table_name,
+        keys=(blueprint.case_table_key, blueprint.case_table_sort_key),
+        ttl=None,
+        attributes=blueprint.case_table_attributes,
+        indexes=blueprint.case_indexes,
+    )
 
 
 def _audit_table(blueprint: Blueprint, dynamodb: Any, key_id: str) -> None:
@@ -450,6 +471,7 @@ def provision(blueprint: Blueprint, session: Any | None = None) -> Provisioned:
     _history(blueprint, session, made.key_id)
     made.profile_stream_arn = _profile_table(blueprint, dynamodb, made.key_id)
     _audit_table(blueprint, dynamodb, made.key_id)
+    _case_table(blueprint, dynamodb, made.key_id)
     _log_archive(blueprint, session, made)
     sqs = session.client("sqs")
     for spec in blueprint.queues:
