@@ -546,6 +546,15 @@ class Blueprint:
     )
 
     @property
+    def case_environment(self) -> dict[str, str]:
+        """What a function that opens or reads cases is told of them."""
+        return {
+            "CASE_TABLE_NAME": self.case_table_name,
+            "CASE_SEARCH_INDEX": self.case_search_index_name,
+            "CASE_QUEUE_INDEX": self.case_queue_index_name,
+        }
+
+    @property
     def case_indexes(self) -> tuple[IndexSpec, ...]:
         # keys only: a page of cases is read whole from the table, by key, afterwards
         return (
@@ -940,6 +949,7 @@ class Blueprint:
                     "AUDIT_TABLE_NAME": self.audit_table_name,
                     "LABEL_SOURCE_RANKS": self.label_source_ranks,
                     "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
+                    **self.case_environment,
                 },
                 grants=(
                     (
@@ -953,6 +963,17 @@ class Blueprint:
                         ),
                     ),
                     (Handle.TABLE_REVIEW_INDEX, ("dynamodb:Query",)),
+                    # the analysts' case routes: search, read, change
+                    (
+                        Handle.CASE_TABLE,
+                        (
+                            "dynamodb:GetItem",
+                            "dynamodb:UpdateItem",
+                            "dynamodb:Query",
+                            "dynamodb:BatchGetItem",
+                        ),
+                    ),
+                    (Handle.CASE_TABLE_INDEXES, ("dynamodb:Query",)),
                     (Handle.PROFILE_TABLE, STATE_WRITE),
                     (Handle.AUDIT_TABLE, AUDIT_APPEND),
                     (Handle.CARD_TOKEN_KEY, TOKEN_KEY_USE),
@@ -1085,11 +1106,17 @@ class Blueprint:
                     "PROFILE_TABLE_NAME": self.profile_table_name,
                     "ALERT_COOLDOWN_SECONDS": str(self.alert_cooldown_seconds),
                     "CONSOLE_URL": self.console_url,
+                    **self.case_environment,
                 },
                 grants=(
                     (Handle.SUSPICIOUS_QUEUE, QUEUE_CONSUME),
                     (Handle.ALERT_TOPIC, TOPIC_PUBLISH),
                     (Handle.PROFILE_TABLE, ("dynamodb:GetItem", "dynamodb:PutItem")),
+                    # a finding opens or grows its case: conditional puts and updates
+                    (
+                        Handle.CASE_TABLE,
+                        ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+                    ),
                     (Handle.KEY, KEY_USE),
                 ),
             ),

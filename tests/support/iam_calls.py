@@ -153,6 +153,12 @@ class Resolver:
             Handle.AUDIT_TABLE: [
                 f"arn:aws:dynamodb:{region}:{self.account}:table/{bp.audit_table_name}"
             ],
+            Handle.CASE_TABLE: [
+                f"arn:aws:dynamodb:{region}:{self.account}:table/{bp.case_table_name}"
+            ],
+            Handle.CASE_TABLE_INDEXES: [
+                f"arn:aws:dynamodb:{region}:{self.account}:table/{bp.case_table_name}/index/*"
+            ],
             Handle.PROFILE_TABLE_STREAM: [profiles["LatestStreamArn"]],
             Handle.SUSPICIOUS_QUEUE: [queue[bp.suspicious_queue.name]],
             Handle.ALERTS_QUEUE: [queue[bp.alerts_queue.name]],

@@ -54,6 +54,8 @@ class IngestConfig:
     retention_days: int = 396
     #: the audit trail's table (None: labels are not audited, as in a bare test)
     audit_table_name: str | None = None
+    #: the analysts' cases (None: the case routes answer 404)
+    cases: CaseTables | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -67,6 +69,7 @@ class IngestConfig:
             label_source_ranks=env.get("LABEL_SOURCE_RANKS"),
             retention_days=int(env.get("TRANSACTION_RETENTION_DAYS", "396")),
             audit_table_name=env.get("AUDIT_TABLE_NAME") or None,
+            cases=CaseTables.from_env(env),
         )
 
 
@@ -200,6 +203,8 @@ class NotifyConfig:
     profile_table_name: str
     cooldown_seconds: int
     console_url: str | None = None
+    #: the cases table and its indexes (None: findings open no case)
+    cases: CaseTables | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifyConfig:
@@ -209,7 +214,24 @@ class NotifyConfig:
             profile_table_name=_required(env, "PROFILE_TABLE_NAME"),
             cooldown_seconds=int(env.get("ALERT_COOLDOWN_SECONDS", "3600")),
             console_url=env.get("CONSOLE_URL") or None,
+            cases=CaseTables.from_env(env),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTables:
+    """Where the cases are: the table and its search and status indexes."""
+
+    table_name: str
+    search_index: str
+    queue_index: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> CaseTables | None:
+        name = env.get("CASE_TABLE_NAME")
+        if not name:
+            return None
+        return cls(name, _required(env, "CASE_SEARCH_INDEX"), _required(env, "CASE_QUEUE_INDEX"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The API function: POST /transactions (validate, tokenize, store once),
 POST /transactions/{transaction_id}/label (a confirmed verdict teaches the engine), and
-the analysts' reads: GET /transactions/{transaction_id} (a case) and GET /reviews (the
-open review queue)."""
+the analysts' reads: GET /transactions/{transaction_id} (a transaction's case view) and
+GET /reviews (the open review queue); and the analysts' cases: GET /cases (search),
+GET /cases/{case_id}, POST /cases/{case_id} (an action on it)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from cardwatch.domain.cases.case import CaseChangeRefused
 from cardwatch.domain.errors import (
     InvalidTransaction,
     LabelConflict,
     SourceNotAllowed,
     TransactionNotFound,
 )
+from cardwatch.domain.transaction.validation import check_path_id
 from cardwatch.handlers.http import Answers, channel_of, json_response
 from cardwatch.handlers.observability import powertools
 from cardwatch.handlers.wiring import ingest as wiring
+from cardwatch.services.case_work import CaseNotFound, CaseWork
 from cardwatch.services.ingest import IngestService, Outcome
 
 logger, tracer, metrics = powertools("ingest")
@@ -79,6 +83,59 @@ def get_reviews() -> Response[str]:
     except InvalidTransaction as error:  # a query parameter, not a transaction
         return answers.invalid(error)
     return json_response(HTTPStatus.OK, page)
+
+
+def _cases() -> CaseWork:
+    work = wiring.case_work()
+    if work is None:
+        raise CaseNotFound
+    return work
+
+
+@app.get("/cases")
+def get_cases() -> Response[str]:
+    """Cases: by card, token, user, terminal or BIN, or a status's queue; a page."""
+    event = app.current_event
+    analyst_of(event)
+    try:
+        page = _cases().search(dict(event.query_string_parameters or {}), int(time.time() * 1000))
+    except InvalidTransaction as error:  # a query parameter, not a transaction
+        return answers.invalid(error)
+    return json_response(HTTPStatus.OK, page)
+
+
+@app.get("/cases/<case_id>")
+def get_case_whole(case_id: str) -> Response[str]:
+    """A case whole: its transactions (labels, reasons and features in words), notes,
+    history."""
+    analyst_of(app.current_event)
+    check_path_id(case_id, "case_id")
+    return json_response(HTTPStatus.OK, _cases().case(case_id))
+
+
+@app.post("/cases/<case_id>")
+def post_case_action(case_id: str) -> Response[str]:
+    """An analyst's change to a case (label it whole or in part, note, assign, close,
+    reopen), recorded with the caller as its author."""
+    event = app.current_event
+    by = analyst_of(event)
+    check_path_id(case_id, "case_id")
+    refused = answers.unreadable(event)
+    if refused is not None:
+        return refused
+    answer = _cases().act(case_id, event.decoded_body or "", by, int(time.time() * 1000))
+    metrics.add_metric(name="CaseActions", unit=MetricUnit.Count, value=1)
+    logger.info("case changed", extra={"case_id": case_id, "version": answer["version"]})
+    return json_response(HTTPStatus.OK, answer)
+
+
+def analyst_of(event: Any) -> str:
+    """Who the analyst is: the IAM principal API Gateway authorized the request for,
+    or else the analysts' key's id; anything else is refused."""
+    principal = getattr(event.request_context.identity, "user_arn", None)
+    if principal:
+        return str(principal)
+    return analyst_key_id(event)
 
 
 class NotAnalyst(Exception):
@@ -161,6 +218,16 @@ def source_not_allowed(error: SourceNotAllowed) -> Response[str]:
 @app.exception_handler(TransactionNotFound)
 def not_found(error: TransactionNotFound) -> Response[str]:
     return answers.problem(HTTPStatus.NOT_FOUND, str(error))
+
+
+@app.exception_handler(CaseNotFound)
+def case_not_found(error: CaseNotFound) -> Response[str]:
+    return answers.problem(HTTPStatus.NOT_FOUND, str(error))
+
+
+@app.exception_handler(CaseChangeRefused)
+def case_refused(error: CaseChangeRefused) -> Response[str]:
+    return answers.problem(HTTPStatus.CONFLICT, str(error))
 
 
 @app.exception_handler(LabelConflict)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cardwatch import __version__
-from cardwatch.schema import label_schema, transaction_schema
+from cardwatch.schema import contract_schema, label_schema, transaction_schema
 
 __all__ = ["openapi_document"]
 
@@ -470,6 +470,130 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
             },
         },
     }
+    action = contract_schema("case_action")
+    for keyword in _DRAFT_ONLY_KEYWORDS:
+        action.pop(keyword, None)
+    document["components"]["schemas"]["CaseAction"] = action
+    document["components"]["schemas"]["CaseWhole"] = _CASE_WHOLE
+    document["components"]["schemas"]["CasePage"] = _CASE_PAGE
+    document["paths"].update(_case_paths(id_pattern))
     if server_url:
         document["servers"] = [{"url": server_url}]
     return document
+
+
+#: a case whole (GET and POST /cases/{case_id}) and a page of cases (GET /cases)
+_CASE_WHOLE: dict[str, Any] = {
+    "type": "object",
+    "required": ["case_id", "kind", "status", "transactions", "notes", "history", "version"],
+    "properties": {
+        "case_id": {"type": "string"},
+        "kind": {"type": "string", "enum": ["card", "terminal", "bin"]},
+        "title": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "assigned", "closed"]},
+        "assignee": {"type": "string", "nullable": True},
+        "outcome": {"type": "string", "nullable": True},
+        "decision": {"type": "string"},
+        "transaction_count": {"type": "integer"},
+        "transactions": {"type": "array", "items": {"type": "object"}},
+        "notes": {"type": "array", "items": {"type": "object"}},
+        "history": {"type": "array", "items": {"type": "object"}},
+        "version": {"type": "integer"},
+    },
+}
+_CASE_PAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["cases", "next_cursor"],
+    "properties": {
+        "cases": {"type": "array", "items": {"type": "object"}},
+        "total": {"type": "integer", "nullable": True},
+        "next_cursor": {"type": "string", "nullable": True},
+    },
+}
+
+
+def _json(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _case_paths(id_pattern: str) -> dict[str, Any]:
+    """The analysts' case routes."""
+    case_id = {
+        "name": "case_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": id_pattern},
+    }
+    refusals = {
+        "400": _problem_response("A parameter or the body breaks its rule"),
+        "403": _problem_response("Not an analyst"),
+        "404": _problem_response("No such case"),
+        "429": _problem_response("Throttled"),
+        "503": _problem_response("Storage busy; retry the same request"),
+    }
+    search = [
+        _query(name, text, {})
+        for name, text in (
+            ("card", "A card's BIN and last four (BIN:last4)"),
+            ("token", "A card's token"),
+            ("user", "A card holder's user id"),
+            ("terminal", "A terminal id"),
+            ("bin", "A BIN"),
+        )
+    ] + [
+        _query(
+            "status",
+            "A status's queue (open unless a search says otherwise)",
+            {"enum": ["open", "assigned", "closed"]},
+        ),
+        _query("decision", "Only cases of this decision", {"enum": ["review", "block"]}),
+        _query("sort", "newest (default) or oldest first", {"enum": ["newest", "oldest"]}),
+        _query("since", "Opened at or after (ISO 8601)", {"format": "date-time"}),
+        _query("until", "Opened at or before (ISO 8601)", {"format": "date-time"}),
+        _query("limit", "Cases on the page (default 25)", {"pattern": "^[0-9]+$"}),
+        _query("cursor", "The previous page's next_cursor", {}),
+    ]
+    return {
+        "/cases": {
+            "get": {
+                "operationId": "getCases",
+                "summary": "Cases: search by card, token, user, terminal or BIN, or a "
+                "status's queue with its total, a page at a time",
+                "security": [{"analystApiKey": []}],
+                "parameters": search,
+                "responses": {"200": _json("A page of cases", "CasePage"), **refusals},
+            }
+        },
+        "/cases/{case_id}": {
+            "get": {
+                "operationId": "getCase",
+                "summary": "A case whole: its transactions with labels, reasons and "
+                "features in words, its notes and history",
+                "security": [{"analystApiKey": []}],
+                "parameters": [case_id],
+                "responses": {"200": _json("The case", "CaseWhole"), **refusals},
+            },
+            "post": {
+                "operationId": "postCaseAction",
+                "summary": "Change a case: label it (whole or chosen transactions), "
+                "note, assign, unassign, close, reopen; the caller is its author",
+                "security": [{"analystApiKey": []}],
+                "parameters": [case_id],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/CaseAction"}}
+                    },
+                },
+                "responses": {
+                    "200": _json("The case after the change", "CaseWhole"),
+                    **refusals,
+                    "409": _problem_response("The case's state does not allow it"),
+                    "415": _problem_response("Content-Type is not application/json"),
+                },
+            },
+        },
+    }

@@ -85,11 +85,17 @@ def _search_key(parameters: Mapping[str, str], problems: list[FieldProblem]) -> 
         if named[0] == "card":
             digits = "".join(ch if ch.isdigit() else " " for ch in value).split()
             if len(digits) != 2 or not (6 <= len(digits[0]) <= 8 and len(digits[1]) == 4):
-                problems.append(FieldProblem("card", "must be a BIN (6 to 8 digits) and the last four, as BIN:last4"))
+                problems.append(
+                    FieldProblem(
+                        "card", "must be a BIN (6 to 8 digits) and the last four, as BIN:last4"
+                    )
+                )
                 return None
             value = f"{digits[0]}:{digits[1]}"
         if holds_card_number(value):
-            problems.append(FieldProblem(named[0], "may hold a card number; search by BIN and last four"))
+            problems.append(
+                FieldProblem(named[0], "may hold a card number; search by BIN and last four")
+            )
         elif len(value) > 128 or not value:
             problems.append(FieldProblem(named[0], "must be 1 to 128 characters"))
         key = search_key(_KEYED[named[0]], value)

@@ -1,4 +1,5 @@
-"""The notify use case: a finding becomes an alert, unless the same one was just sent."""
+"""The notify use case: a finding opens or grows its case, and becomes an alert unless
+the same one was just sent."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import enum
 
 from cardwatch.domain.engine.alerts import Alert, Finding
 from cardwatch.domain.ports import AlertPublisher, CooldownStore
+from cardwatch.services.case_work import CaseWork
 
 __all__ = ["NotificationService", "NotifyOutcome"]
 
@@ -29,14 +31,19 @@ class NotificationService:
         cooldown: CooldownStore,
         cooldown_seconds: int = 3600,
         console_url: str | None = None,
+        cases: CaseWork | None = None,
     ) -> None:
         self._publisher = publisher
         self._cooldown = cooldown
         self._cooldown_ms = cooldown_seconds * 1000
         self._console_url = console_url
+        self._cases = cases
 
     def notify(self, finding: Finding, now_ms: int) -> NotifyOutcome:
-        alert = Alert.from_finding(finding, self._console_url)
+        """Open or grow the finding's case (every finding, quiet or not), then alert
+        unless the cooldown holds it back; the alert links its case."""
+        case_id = None if self._cases is None else self._cases.open(finding, now_ms)
+        alert = Alert.from_finding(finding, self._console_url, case_id)
         once = f"alert#{finding.finding_id}"
         if self._cooldown.active(once, now_ms) or all(
             self._cooldown.active(key, now_ms) for key in alert.cooldown_keys

@@ -24,6 +24,7 @@ from cardwatch.domain.engine.alerts import Finding
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.transaction import strict_json
+from cardwatch.domain.transaction.validation import contract_problems
 
 __all__ = [
     "EPISODE_MS",
@@ -253,42 +254,49 @@ class Case:
         """The case after ``action`` by ``by`` (a label's transactions are labelled by
         the caller; ``labelled`` says how many)."""
         event = CaseEvent(action.action, by, at_ms, action.detail(labelled))
+        if action.action in ("note", "label"):
+            changed = self._noted(action, by, at_ms)
+        else:
+            changed = self._moved(action, by)
+            if action.note:  # a close's reason, in the thread
+                note = CaseEvent("note", by, at_ms, {"text": action.note})
+                changed = replace(changed, notes=(*changed.notes, note))
+            if action.action == "assign":
+                event = replace(event, detail={"assignee": changed.assignee})
+        history = changed.history[1:] if len(changed.history) >= MAX_HISTORY else changed.history
+        return replace(changed, history=(*history, event), version=self.version + 1)
+
+    def _noted(self, action: CaseAction, by: str, at_ms: int) -> Case:
+        """A note, or a label (its note in the thread; closing when it says so)."""
+        if action.action == "label" and action.close and self.status == "closed":
+            raise CaseChangeRefused("close", "the case is closed already")
         changed = self
-        if action.action == "note":
+        text = action.note
+        if text:
             if len(self.notes) >= MAX_NOTES:
                 raise CaseChangeRefused("note", f"a case holds at most {MAX_NOTES} notes")
-            changed = replace(self, notes=(*self.notes, event))
-        elif action.action == "assign":
-            if self.status == "closed":
-                raise CaseChangeRefused("action", "a closed case is reopened before it is assigned")
-            assignee = by if action.assignee in (None, "me") else action.assignee
-            changed = replace(self, status="assigned", assignee=assignee)
-            event = replace(event, detail={"assignee": assignee})
-        elif action.action == "unassign":
-            if self.status == "closed":
-                raise CaseChangeRefused("action", "the case is closed")
-            changed = replace(self, status="open", assignee=None)
-        elif action.action == "close":
-            if self.status == "closed":
-                raise CaseChangeRefused("action", "the case is closed already")
-            changed = replace(self, status="closed", outcome=action.outcome)
-        elif action.action == "reopen":
-            if self.status != "closed":
+            changed = replace(
+                self, notes=(*self.notes, CaseEvent("note", by, at_ms, {"text": text}))
+            )
+        if action.action == "label" and action.close:
+            changed = replace(changed, status="closed", outcome=action.label)
+        return changed
+
+    def _moved(self, action: CaseAction, by: str) -> Case:
+        """An assignment or a status change, where the status allows it."""
+        closed = self.status == "closed"
+        if action.action == "reopen":
+            if not closed:
                 raise CaseChangeRefused("action", "only a closed case is reopened")
-            changed = replace(self, status="open", outcome=None, assignee=None)
-        elif action.action == "label":
-            if action.close and self.status == "closed":
-                raise CaseChangeRefused("close", "the case is closed already")
-            if action.note:
-                changed = replace(
-                    changed,
-                    notes=(*changed.notes, CaseEvent("note", by, at_ms, {"text": action.note})),
-                )
-            if action.close:
-                changed = replace(changed, status="closed", outcome=action.label)
-        if len(changed.history) >= MAX_HISTORY:
-            changed = replace(changed, history=changed.history[1:])
-        return replace(changed, history=(*changed.history, event), version=self.version + 1)
+            return replace(self, status="open", outcome=None, assignee=None)
+        if closed:
+            raise CaseChangeRefused("action", "the case is closed; reopen it first")
+        if action.action == "assign":
+            assignee = by if action.assignee in (None, "me") else action.assignee
+            return replace(self, status="assigned", assignee=assignee)
+        if action.action == "unassign":
+            return replace(self, status="open", assignee=None)
+        return replace(self, status="closed", outcome=action.outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,8 +353,6 @@ _TAKES = {
 def parse_action(body: str | bytes) -> CaseAction:
     """A case action's body, checked against ``case_action.schema.json`` (card data and
     CVVs refused, as everywhere), then what its action needs and takes."""
-    from cardwatch.domain.transaction.validation import contract_problems
-
     document = strict_json.loads(body)
     problems = contract_problems(document, "case_action")
     if problems:

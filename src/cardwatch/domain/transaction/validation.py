@@ -222,15 +222,14 @@ def model_problems(document: object, validator: Draft4Validator) -> list[FieldPr
     return problems
 
 
-def check_path_id(transaction_id: str) -> None:
-    """A transaction id taken from a path: the contract's id pattern, and no card data."""
-    problems = card_data_problems(transaction_id, "transaction_id")
+def check_path_id(transaction_id: str, name: str = "transaction_id") -> None:
+    """An id taken from a path (a transaction's, or a case's, which keeps the same
+    pattern): the contract's id pattern, and no card data."""
+    problems = card_data_problems(transaction_id, name)
     pattern = transaction_schema()["properties"]["transaction_id"]["pattern"]
     if not problems and _matches(pattern, transaction_id):
         return
-    raise InvalidTransaction(
-        problems or [FieldProblem("transaction_id", f"must match the pattern {pattern}")]
-    )
+    raise InvalidTransaction(problems or [FieldProblem(name, f"must match the pattern {pattern}")])
 
 
 def parse_label(body: str | bytes) -> dict[str, Any]:

@@ -19,10 +19,12 @@ from cardwatch.handlers.wiring import cached, dynamodb
 from cardwatch.services.ingest import IngestService
 
 if TYPE_CHECKING:
+    from cardwatch.adapters.dynamodb_audit import DynamoAuditTrail
+    from cardwatch.services.case_work import CaseWork
     from cardwatch.services.cases import CaseService
     from cardwatch.services.label import LabelService
 
-__all__ = ["case_service", "ingest_service", "label_service"]
+__all__ = ["case_service", "case_work", "ingest_service", "label_service"]
 
 
 @cached
@@ -49,14 +51,40 @@ def label_service() -> LabelService:
     detector = Detector(
         DynamoStateStore(config.profile_table_name, dynamodb()), Policy((), Thresholds())
     )
+    return LabelService(
+        store, store, detector, parse_ranks(config.label_source_ranks), _audit(config)
+    )
+
+
+def _audit(config: IngestConfig) -> DynamoAuditTrail | None:
     from cardwatch.adapters.dynamodb_audit import DynamoAuditTrail  # noqa: PLC0415
 
-    audit = (
-        None
-        if config.audit_table_name is None
-        else DynamoAuditTrail(config.audit_table_name, dynamodb())
+    if config.audit_table_name is None:
+        return None
+    return DynamoAuditTrail(config.audit_table_name, dynamodb())
+
+
+def case_work() -> CaseWork | None:
+    """The analysts' cases (None: this deployment keeps none)."""
+    import time  # noqa: PLC0415
+
+    from cardwatch.handlers.wiring.notify import case_store  # noqa: PLC0415
+    from cardwatch.services.case_work import CaseWork  # noqa: PLC0415
+
+    config = IngestConfig.from_env()
+    if config.cases is None:
+        return None
+    labels = label_service()
+
+    def label(transaction_id: str, body: str, by: str) -> object:
+        return labels.label(transaction_id, body, int(time.time() * 1000), by=by, channel="analyst")
+
+    return CaseWork(
+        case_store(config.cases),
+        transaction_case=case_service().case,
+        label=label,
+        audit=_audit(config),
     )
-    return LabelService(store, store, detector, parse_ranks(config.label_source_ranks), audit)
 
 
 def case_service() -> CaseService:

@@ -26,6 +26,7 @@ from cardwatch.schema import gateway_model_text
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "BAD_REQUEST_BODY_TEMPLATE",
+    "CASE_PARAMETERS",
     "DECIDE",
     "INGEST",
     "MODELS",
@@ -51,7 +52,7 @@ BAD_REQUEST_BODY_TEMPLATE = (
     '{"message": "Invalid request body", "detail": "$context.error.validationErrorString"}'
 )
 #: Model name -> contract file, for the two POST routes.
-MODELS = (("Transaction", "transaction"), ("Label", "label"))
+MODELS = (("Transaction", "transaction"), ("Label", "label"), ("CaseAction", "case_action"))
 
 
 #: (logical name, resource path, model) of each route the stage serves.
@@ -61,13 +62,33 @@ ROUTES = (
     ("post-label", "/transactions/{transaction_id}/label", "Label"),
     ("get-transaction", "/transactions/{transaction_id}", None),
     ("get-reviews", "/reviews", None),
+    ("get-cases", "/cases", None),
+    ("get-case", "/cases/{case_id}", None),
+    ("post-case", "/cases/{case_id}", "CaseAction"),
 )
 #: The query string of GET /reviews (every part optional; the function checks them).
 REVIEW_PARAMETERS = ("decision", "since", "until", "limit", "cursor")
+#: The query string of GET /cases (every part optional; the function checks them).
+CASE_PARAMETERS = (
+    "card",
+    "token",
+    "user",
+    "terminal",
+    "bin",
+    "status",
+    "decision",
+    "sort",
+    "since",
+    "until",
+    "limit",
+    "cursor",
+)
 #: The request parameters of the analysts' GET routes, by logical name.
 READ_PARAMETERS: dict[str, dict[str, bool]] = {
     "get-transaction": {"method.request.path.transaction_id": True},
     "get-reviews": {f"method.request.querystring.{name}": False for name in REVIEW_PARAMETERS},
+    "get-cases": {f"method.request.querystring.{name}": False for name in CASE_PARAMETERS},
+    "get-case": {"method.request.path.case_id": True},
 }
 
 
@@ -121,6 +142,8 @@ def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]
         ("transaction", Ref("transactions", "id"), "{transaction_id}"),
         ("label", Ref("transaction", "id"), "label"),
         ("reviews", Ref("api", "root_resource_id"), "reviews"),
+        ("cases", Ref("api", "root_resource_id"), "cases"),
+        ("case", Ref("cases", "id"), "{case_id}"),
     )
     made += [
         Resource(
@@ -141,6 +164,9 @@ def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]
         ("post-label", "label", "POST", "Label", INGEST),
         ("get-transaction", "transaction", "GET", None, INGEST),
         ("get-reviews", "reviews", "GET", None, INGEST),
+        ("get-cases", "cases", "GET", None, INGEST),
+        ("get-case", "case", "GET", None, INGEST),
+        ("post-case", "case", "POST", "CaseAction", INGEST),
     ):
         checks: dict[str, Any] = (
             {"request_parameters": READ_PARAMETERS[name]}
@@ -201,6 +227,7 @@ def _permissions() -> list[Resource]:
             ("api-invokes-decide", "ApiGatewayInvokesDecide", DECIDE, "/*/POST/decisions"),
             ("api-reads-cases", "ApiGatewayReadsCases", INGEST, "/*/GET/transactions/*"),
             ("api-reads-reviews", "ApiGatewayReadsReviews", INGEST, "/*/GET/reviews"),
+            ("api-serves-cases", "ApiGatewayServesCases", INGEST, "/*/*/cases*"),
         )
     ]
 

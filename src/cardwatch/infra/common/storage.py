@@ -1,4 +1,5 @@
-"""The transaction table, the detection-profile table and the audit trail's table, as
+"""The transaction table, the detection-profile table, the audit trail's table and the
+analysts' cases table, as
 neutral specs (:mod:`cardwatch.infra.common.specs`): on demand, streams, TTL,
 point-in-time recovery, the data key; nothing retained on destroy. The audit table has
 no stream and no time to live (a record rewritten with a past expiry would otherwise be
@@ -69,6 +70,25 @@ def transaction_store(blueprint: Blueprint) -> Part:
         "server_side_encryption": {"enabled": True, "kms_key_arn": KEY_ARN},
         "deletion_protection_enabled": blueprint.settings.audit_deletion_protection,
     }
+    cases = {
+        "name": blueprint.case_table_name,
+        "billing_mode": "PAY_PER_REQUEST",
+        "hash_key": blueprint.case_table_key,
+        "range_key": blueprint.case_table_sort_key,
+        "attribute": [{"name": n, "type": t} for n, t in blueprint.case_table_attributes],
+        "global_secondary_index": [
+            {
+                "name": index.name,
+                "hash_key": index.partition_key,
+                "range_key": index.sort_key,
+                "projection_type": index.projection,
+            }
+            for index in blueprint.case_indexes
+        ],
+        "point_in_time_recovery": {"enabled": True},
+        "server_side_encryption": {"enabled": True, "kms_key_arn": KEY_ARN},
+        "deletion_protection_enabled": False,
+    }
     table, stream = Ref("transactions"), Ref("transactions", "stream_arn")
     profile_stream = Ref("profiles", "stream_arn")
     return Part(
@@ -76,6 +96,7 @@ def transaction_store(blueprint: Blueprint) -> Part:
             Resource("aws_dynamodb_table", "transactions", transactions),
             Resource("aws_dynamodb_table", "profiles", profiles),
             Resource("aws_dynamodb_table", "audit", audit),
+            Resource("aws_dynamodb_table", "cases", cases),
         ),
         arns={
             Handle.TABLE: [table],
@@ -86,11 +107,18 @@ def transaction_store(blueprint: Blueprint) -> Part:
             Handle.TABLE_REVIEW_INDEX: [Text((table, f"/index/{blueprint.review_index_name}"))],
             Handle.PROFILE_TABLE: [Ref("profiles")],
             Handle.AUDIT_TABLE: [Ref("audit")],
+            Handle.CASE_TABLE: [Ref("cases")],
+            Handle.CASE_TABLE_INDEXES: [Text((Ref("cases"), "/index/*"))],
             Handle.TABLE_STREAM: [stream],
             Handle.PROFILE_TABLE_STREAM: [profile_stream],
         },
         urls={Handle.TABLE: table, Handle.PROFILE_TABLE_STREAM: profile_stream},
-        exposes={"table": "transactions", "profiles": "profiles", "audit": "audit"},
+        exposes={
+            "table": "transactions",
+            "profiles": "profiles",
+            "audit": "audit",
+            "cases": "cases",
+        },
     )
 
 
@@ -101,3 +129,4 @@ class TransactionStoreResources:
     table: Any
     profiles: Any
     audit: Any
+    cases: Any

@@ -154,6 +154,7 @@ class LocalGateway:
             "/transactions": Draft4Validator(gateway_model("transaction")),
             "/decisions": Draft4Validator(gateway_model("transaction")),
             "/transactions/{transaction_id}/label": Draft4Validator(gateway_model("label")),
+            "/cases/{case_id}": Draft4Validator(gateway_model("case_action")),
         }
 
     def _admit(self, request: Request) -> JSONResponse | None:
@@ -173,8 +174,10 @@ class LocalGateway:
             return _gateway_error(429, "Too Many Requests", "TooManyRequestsException")
         return None
 
-    def _validate(self, resource: str, body: str, content_type: str) -> JSONResponse | None:
-        if resource not in self._models:
+    def _validate(
+        self, resource: str, body: str, content_type: str, method: str = "POST"
+    ) -> JSONResponse | None:
+        if resource not in self._models or method != "POST":
             return None  # a method without a request model (GET)
         if content_type.split(";", 1)[0].strip().lower() != "application/json":
             return None  # no model for other types: the function answers 415
@@ -199,7 +202,7 @@ class LocalGateway:
     ) -> Response:
         body = (await request.body()).decode("utf-8", errors="replace")
         refused = self._admit(request) or self._validate(
-            resource, body, request.headers.get("content-type", "application/json")
+            resource, body, request.headers.get("content-type", "application/json"), request.method
         )
         if refused is not None:
             self.stats.count(refused.status_code)
@@ -249,6 +252,14 @@ class LocalGateway:
         async def reviews(request: Request) -> Response:
             return await self.proxy(request, "/reviews")
 
+        async def cases(request: Request) -> Response:
+            return await self.proxy(request, "/cases")
+
+        async def case_whole(request: Request) -> Response:
+            return await self.proxy(
+                request, "/cases/{case_id}", {"case_id": request.path_params["case_id"]}
+            )
+
         async def openapi(request: Request) -> Response:
             return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
 
@@ -262,6 +273,8 @@ class LocalGateway:
                 Route("/transactions/{transaction_id}/label", label, methods=["POST"]),
                 Route("/transactions/{transaction_id}", case, methods=["GET"]),
                 Route("/reviews", reviews, methods=["GET"]),
+                Route("/cases", cases, methods=["GET"]),
+                Route("/cases/{case_id}", case_whole, methods=["GET", "POST"]),
                 Route("/openapi.json", openapi, methods=["GET"]),
                 Route("/health", health, methods=["GET"]),
             ]
