@@ -25,11 +25,20 @@ def ref(kind: str, stack: Synthesized, name: str, attribute: str = "arn", key: s
 @pytest.mark.requirement("R000-01")
 def test_rest_api_with_post_transactions(cdktf_stack: Synthesized) -> None:
     paths = {r["path_part"] for r in cdktf_stack.resources("aws_api_gateway_resource").values()}
-    assert {"transactions", "decisions", "{transaction_id}", "label", "reviews"} == paths
+    assert {
+        "transactions",
+        "decisions",
+        "{transaction_id}",
+        "label",
+        "reviews",
+        "cases",
+        "{case_id}",
+    } == paths
     methods = cdktf_stack.resources("aws_api_gateway_method").values()
-    # three POSTs (transactions, decisions, labels) and the analysts' GETs of a case and
-    # of the queue
-    assert sorted(m["http_method"] for m in methods) == ["GET", "GET", "POST", "POST", "POST"]
+    # four POSTs (transactions, decisions, labels, a case's action) and the analysts'
+    # GETs of a transaction, the queue, the cases and a case
+    verbs = sorted(m["http_method"] for m in methods)
+    assert verbs == ["GET"] * 4 + ["POST"] * 4
     integrations = cdktf_stack.resources("aws_api_gateway_integration").values()
     assert {i["type"] for i in integrations} == {"AWS_PROXY"}
     # POST /decisions goes to the decide function, everything else to ingest
@@ -47,7 +56,7 @@ def test_rest_api_with_post_transactions(cdktf_stack: Synthesized) -> None:
         "invoke_arn",
         "function_name",
     )
-    assert sorted(i["uri"] for i in integrations) == sorted([decide] + [ingest] * 4)
+    assert sorted(i["uri"] for i in integrations) == sorted([decide] + [ingest] * 7)
 
 
 @pytest.mark.requirement("R000-02")

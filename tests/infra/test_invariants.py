@@ -154,5 +154,10 @@ def test_the_audit_table_can_be_protected_from_destroy_by_a_setting() -> None:
             if r.kind == "aws_dynamodb_table"
         }
 
-    assert protection() == {"transactions": False, "profiles": False, "audit": False}
+    assert protection() == {
+        "transactions": False,
+        "profiles": False,
+        "audit": False,
+        "cases": False,
+    }
     assert protection(audit_deletion_protection=True)["audit"] is True

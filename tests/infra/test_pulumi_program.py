@@ -29,6 +29,8 @@ def test_post_transactions_proxies_to_the_api_function(pulumi_stack: Any) -> Non
         "{transaction_id}",
         "label",
         "reviews",
+        "cases",
+        "{case_id}",
     }
     integrations = pulumi_stack.of("aws:apigateway/integration:Integration")
     assert {i.inputs["type"] for i in integrations} == {"AWS_PROXY"}
