@@ -64,6 +64,9 @@ _HOSTILE: list[Any] = [
 ]
 
 
+_VALID_CASE_ACTION = {"action": "label", "label": "fraud", "transaction_ids": ["tx-1"]}
+
+
 def _full_verdict(document: object, name: str) -> bool:
     return not list(contract_validator(name).iter_errors(document))
 
@@ -73,7 +76,11 @@ def _agree(document: object, name: str) -> None:
 
 
 def _cases(name: str) -> list[tuple[dict[str, Any], str]]:
-    valid = valid_document() if name == "transaction" else dict(_VALID_LABEL)
+    valid = {
+        "transaction": valid_document,
+        "label": lambda: dict(_VALID_LABEL),
+        "case_action": lambda: dict(_VALID_CASE_ACTION),
+    }[name]()
     schema = contract_schema(name)
     fields = list(schema["properties"])
     cases = [(valid, "as is"), ({**valid, "unknown": 1}, "unknown field")]
@@ -129,7 +136,11 @@ _JSON = st.recursive(
 @given(data=st.data())
 def test_both_checks_agree_on_drawn_values(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(list(SCHEMA_FILES)))
-    valid = valid_document() if name == "transaction" else dict(_VALID_LABEL)
+    valid = {
+        "transaction": valid_document,
+        "label": lambda: dict(_VALID_LABEL),
+        "case_action": lambda: dict(_VALID_CASE_ACTION),
+    }[name]()
     schema = contract_schema(name)
     field = data.draw(st.sampled_from([*schema["properties"], "other"]))
     document = {**valid, field: data.draw(_JSON)}

@@ -36,7 +36,7 @@ from cardwatch.domain.engine.alerts import Finding
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction, StoreBusy
 from cardwatch.domain.ports import AuditTrail, CaseStore
 from cardwatch.domain.transaction.card_screen import holds_card_number
-from cardwatch.services.cases import page_limit, time_range
+from cardwatch.services.query_terms import page_limit, time_range
 
 __all__ = ["CaseNotFound", "CaseWork", "case_query"]
 

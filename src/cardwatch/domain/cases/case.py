@@ -24,7 +24,6 @@ from cardwatch.domain.engine.alerts import Finding
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.transaction import strict_json
-from cardwatch.domain.transaction.validation import contract_problems
 
 __all__ = [
     "EPISODE_MS",
@@ -353,6 +352,10 @@ _TAKES = {
 def parse_action(body: str | bytes) -> CaseAction:
     """A case action's body, checked against ``case_action.schema.json`` (card data and
     CVVs refused, as everywhere), then what its action needs and takes."""
+    # the contract's checks load with the first action: the ports name this module,
+    # and detect, which imports the ports, never reads a request's body
+    from cardwatch.domain.transaction.validation import contract_problems  # noqa: PLC0415
+
     document = strict_json.loads(body)
     problems = contract_problems(document, "case_action")
     if problems:
