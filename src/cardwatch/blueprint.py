@@ -22,6 +22,7 @@ __all__ = [
     "PARTITION_READ_UNITS",
     "PARTITION_WRITE_UNITS",
     "TARGET_DEFAULTS",
+    "AnalystRole",
     "ApiLogging",
     "Blueprint",
     "FunctionSpec",
@@ -231,6 +232,16 @@ class Handle(enum.StrEnum):
     #: the analysts' cases, and their two indexes (search keys, status queues)
     CASE_TABLE = "case_table"
     CASE_TABLE_INDEXES = "case_table_indexes"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalystRole:
+    """A console role: its IAM role's name, the API routes it may invoke (method, path
+    under the stage, ``*`` a path segment) and what else it may do, by resource."""
+
+    role_name: str
+    routes: tuple[tuple[str, str], ...]
+    grants: tuple[tuple[Handle, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -837,13 +848,63 @@ class Blueprint:
 
     @property
     def analyst_api_key_name(self) -> str:
-        """The fraud team's key, in a usage plan of its own: labels (and reads of cases)
-        take only this key; the processor's key gets 403 there."""
+        """The verdict import's key, in a usage plan of its own: a machine integration
+        (another case tool's verdicts, posted as analyst labels by a system), never a
+        person's: people sign their requests with their own AWS identity
+        (:attr:`analyst_roles`). The processor's key gets 403 on labels."""
         return self.name("fraud-analyst-key")
 
     @property
     def analyst_usage_plan_name(self) -> str:
         return self.name("fraud-analyst-usage-plan")
+
+    @property
+    def analyst_roles(self) -> dict[str, AnalystRole]:
+        """The roles a person takes to work at the console, each a role the deployment
+        defines (take it through IAM Identity Center's permission set or a profile's
+        ``role_arn``; the session's name is the person, and every act records it):
+
+        - ``viewer`` reads the queue, cases and the console's overview;
+        - ``analyst`` also changes cases (labels, notes, assignment, status);
+        - ``lead`` also publishes rules and models and redrives dead letters.
+        """
+        reads = (
+            ("GET", "reviews"),
+            ("GET", "transactions/*"),
+            ("GET", "cases"),
+            ("GET", "cases/*"),
+        )
+        overview = (
+            (Handle.RULES_PARAMETER, ("ssm:GetParameter",)),
+            (Handle.KEY, ("kms:Decrypt",)),
+            (Handle.TABLE_TIME_BUCKET_INDEX, ("dynamodb:Query",)),
+            (Handle.SUSPICIOUS_DLQ, ("sqs:GetQueueUrl", "sqs:GetQueueAttributes")),
+            (Handle.ALERTS_DLQ, ("sqs:GetQueueUrl", "sqs:GetQueueAttributes")),
+            (Handle.FAILURES_DLQ, ("sqs:GetQueueUrl", "sqs:GetQueueAttributes")),
+        )
+        dead_letters = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility")
+        lead = (
+            (Handle.RULES_PARAMETER, ("ssm:PutParameter", "ssm:GetParameterHistory")),
+            (Handle.MODEL_PARAMETER, ("ssm:GetParameter", "ssm:PutParameter")),
+            (Handle.MODEL_BUCKET, ("s3:ListBucket",)),
+            (Handle.MODEL_OBJECTS, ("s3:GetObject", "s3:PutObject")),
+            (Handle.KEY, ("kms:Encrypt", "kms:GenerateDataKey")),
+            (Handle.SUSPICIOUS_DLQ, dead_letters),
+            (Handle.ALERTS_DLQ, dead_letters),
+            (Handle.FAILURES_DLQ, dead_letters),
+            (Handle.SUSPICIOUS_QUEUE, ("sqs:SendMessage", "sqs:GetQueueUrl")),
+            (Handle.ALERTS_QUEUE, ("sqs:SendMessage", "sqs:GetQueueUrl")),
+            (Handle.AUDIT_TABLE, ("dynamodb:PutItem", "dynamodb:Query")),
+        )
+        changes = (("POST", "cases/*"),)
+        return {
+            "viewer": AnalystRole(self.name("fraud-console-viewer"), reads, overview),
+            "analyst": AnalystRole(self.name("fraud-console-analyst"), reads + changes, overview),
+            "lead": AnalystRole(self.name("fraud-console-lead"), reads + changes, overview + lead),
+        }
+
+    #: the API's routes people call with their own identity (API Gateway's AWS_IAM)
+    signed_routes = ("get-transaction", "get-reviews", "get-cases", "get-case", "post-case")
 
     @property
     def feed_api_key_name(self) -> str:
@@ -857,7 +918,9 @@ class Blueprint:
         return self.name("fraud-disputes-feed-usage-plan")
 
     api_key_description = "cardwatch: the card processor's key (POST /transactions)"
-    analyst_api_key_description = "cardwatch: the fraud analysts' key (labels)"
+    analyst_api_key_description = (
+        "cardwatch: the verdict import's key (a system's analyst labels; people sign in)"
+    )
     feed_api_key_description = "cardwatch: the disputes feed's key (chargeback and issuer labels)"
 
     #: The analysts' plan: people at a console, not a processor's traffic, with a day's

@@ -104,9 +104,11 @@ def test_usage_plan_quota_throttle_and_required_key(cdktf_stack: Synthesized) ->
     )
     assert plan["quota_settings"] == {"limit": 1000, "period": "DAY"}
     assert plan["throttle_settings"]["rate_limit"] > 0
-    assert all(
-        m["api_key_required"] for m in cdktf_stack.resources("aws_api_gateway_method").values()
-    )
+    # every route needs a key or the caller's own signed identity, never neither
+    methods = cdktf_stack.resources("aws_api_gateway_method").values()
+    assert all(m["api_key_required"] != (m["authorization"] == "AWS_IAM") for m in methods)
+    signed = sorted(m["http_method"] for m in methods if m["authorization"] == "AWS_IAM")
+    assert signed == ["GET", "GET", "GET", "GET", "POST"]
     keys = cdktf_stack.resources("aws_api_gateway_usage_plan_key").values()
     assert {key["key_type"] for key in keys} == {"API_KEY"}
 

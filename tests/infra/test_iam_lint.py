@@ -39,6 +39,7 @@ _FORMATS = {
     "s3": "arn:aws:s3:::{n}",
     "athena": "arn:aws:athena:{r}:{a}:workgroup/{n}",
     "firehose": "arn:aws:firehose:{r}:{a}:deliverystream/{n}",
+    "execute-api": "arn:aws:execute-api:{r}:{a}:{n}",
 }
 _TERRAFORM_KINDS = {
     "aws_sqs_queue": "sqs",
@@ -51,6 +52,7 @@ _TERRAFORM_KINDS = {
     "aws_s3_bucket": "s3",
     "aws_athena_workgroup": "athena",
     "aws_kinesis_firehose_delivery_stream": "firehose",
+    "aws_api_gateway_rest_api": "execute-api",
 }
 _PULUMI_KINDS = {
     "sqs/queue:Queue": "sqs",
@@ -90,11 +92,15 @@ def resolve_terraform(text: str) -> str:
 
     def reference(match: re.Match[str]) -> str:
         kind, logical, attribute = match.groups()
+        if attribute == "execution_arn":
+            return _arn("execute-api", "a1b2c3d4e5")
         if attribute == "stream_arn":
             return f"{_arn('dynamodb', logical)}/stream/2026-01-01T000000.000"
         return _arn(_TERRAFORM_KINDS[kind], logical)
 
-    resolved = re.sub(r"\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.(arn|stream_arn)\}", reference, text)
+    resolved = re.sub(
+        r"\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.(arn|stream_arn|execution_arn)\}", reference, text
+    )
     assert "${" not in resolved, f"an unresolved reference: {resolved}"
     return resolved
 

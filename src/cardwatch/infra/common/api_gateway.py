@@ -8,11 +8,17 @@ from typing import Any
 
 from cardwatch.blueprint import ApiLogging, Blueprint, Handle
 from cardwatch.infra.common.functions import archived
-from cardwatch.infra.common.policies import assume_role_policy
+from cardwatch.infra.common.policies import (
+    analyst_policy,
+    assume_role_policy,
+    people_trust_policy,
+)
 from cardwatch.infra.common.specs import (
     ACCOUNT,
     KEY_ARN,
+    PARTITION,
     Apply,
+    Arns,
     Digest,
     Json,
     Part,
@@ -184,8 +190,13 @@ def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]
                     "rest_api_id": api,
                     "resource_id": Ref(resource, "id"),
                     "http_method": verb,
-                    "authorization": "NONE",
-                    "api_key_required": True,
+                    # people's routes: their own AWS identity (SigV4), which the
+                    # function records; the processor's and the feeds': their keys
+                    **(
+                        {"authorization": "AWS_IAM", "api_key_required": False}
+                        if name in blueprint.signed_routes
+                        else {"authorization": "NONE", "api_key_required": True}
+                    ),
                     **checks,
                 },
             ),
@@ -207,6 +218,42 @@ def _routes(blueprint: Blueprint) -> tuple[list[Resource], list[Any], list[str]]
         served += [Ref(f"{name}-integration", "uri")]
         served += [] if model is None else [Ref(f"{model.lower()}-model", "id")]
     return made, served, follows
+
+
+def _console_roles(blueprint: Blueprint) -> list[Resource]:
+    """The viewer, analyst and lead roles people take to work at the console."""
+    under = Text((Ref("api", "execution_arn"), f"/{blueprint.api_stage}"))
+    root = Text(("arn:", PARTITION, ":iam::", ACCOUNT, ":root"))
+    made: list[Resource] = []
+    for title, role in blueprint.analyst_roles.items():
+        made += [
+            Resource(
+                "aws_iam_role",
+                f"console-{title}",
+                {
+                    "name": role.role_name,
+                    "description": f"cardwatch console: the {title} role (people, signed in)",
+                    "assume_role_policy": Json(people_trust_policy(root)),
+                    "max_session_duration": 12 * 3600,
+                },
+            ),
+            Resource(
+                "aws_iam_role_policy",
+                f"console-{title}-policy",
+                {
+                    "name": f"{role.role_name}-policy",
+                    "role": Ref(f"console-{title}", "id"),
+                    "policy": Json(
+                        analyst_policy(role, _handle_arns, under, Text)
+                    ),
+                },
+            ),
+        ]
+    return made
+
+
+def _handle_arns(handle: Handle) -> list[Any]:
+    return [Arns(handle)]
 
 
 def _permissions() -> list[Resource]:
@@ -464,8 +511,14 @@ def transaction_api(blueprint: Blueprint) -> Part:
             deployment,
             *_stage(blueprint),
             *_usage_plans(blueprint),
+            *_console_roles(blueprint),
         ),
-        exposes={"api": "api", "stage": "stage", "key": "api-key"},
+        exposes={
+            "api": "api",
+            "stage": "stage",
+            "key": "api-key",
+            "console_roles": {title: f"console-{title}" for title in blueprint.analyst_roles},
+        },
     )
 
 
@@ -476,3 +529,4 @@ class TransactionApiResources:
     api: Any
     stage: Any
     key: Any
+    console_roles: dict[str, Any]

@@ -18,6 +18,10 @@ OUTPUTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "kms_key_arn": ("Security", ("key", "arn"), ""),
     "model_bucket": ("ModelStore", ("bucket", "id"), ""),
     "history_bucket": ("HistoryStore", ("bucket", "id"), ""),
+    # the roles people take at the console (grant them through Identity Center)
+    "console_viewer_role_arn": ("TransactionApi", ("console_roles", "viewer", "arn"), ""),
+    "console_analyst_role_arn": ("TransactionApi", ("console_roles", "analyst", "arn"), ""),
+    "console_lead_role_arn": ("TransactionApi", ("console_roles", "lead", "arn"), ""),
 }
 
 
@@ -28,6 +32,6 @@ def outputs(parts: Mapping[str, Any], join: Callable[[Any, str], Any]) -> dict[s
     for name, (part, path, tail) in OUTPUTS.items():
         value = parts[part]
         for attribute in path:
-            value = getattr(value, attribute)
+            value = value[attribute] if isinstance(value, Mapping) else getattr(value, attribute)
         found[name] = join(value, tail) if tail else value
     return found

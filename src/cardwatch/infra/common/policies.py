@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cardwatch.blueprint import Blueprint, FunctionSpec, Handle
+from cardwatch.blueprint import AnalystRole, Blueprint, FunctionSpec, Handle
 from cardwatch.infra.common.monitoring import alarms
 
 __all__ = [
     "NO_RESOURCE_LEVEL_SIDS",
     "PREFIX_WILDCARDS",
+    "analyst_policy",
     "assume_role_policy",
     "function_policy",
     "key_policy",
+    "people_trust_policy",
     "pipe_policy",
     "scheduler_policy",
     "sns_feedback_policy",
@@ -96,6 +98,39 @@ def assume_role_policy(service: str, source_account: Any = None) -> Policy:
     if source_account:
         statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
     return _document([statement])
+
+
+def people_trust_policy(account_root: Any) -> Policy:
+    """A role people take: assumable by the account's own principals (the account
+    decides who, through IAM Identity Center's permission sets or its users' policies),
+    with the session's name (the person) required and kept as the caller's identity."""
+    return _document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+            }
+        ]
+    )
+
+
+def analyst_policy(role: AnalystRole, arns: Arns, routes_under: Any, text: Any) -> Policy:
+    """A console role's policy: ``execute-api:Invoke`` on its routes (``routes_under``:
+    the API's execution ARN and stage, ``text`` joins it with a route as the renderer
+    does), and its grants on the deployment's resources."""
+    statements = [
+        _allow(
+            "InvokeOwnRoutes",
+            ("execute-api:Invoke",),
+            [text((routes_under, f"/{method}/{path}")) for method, path in role.routes],
+        )
+    ]
+    for index, (target, actions) in enumerate(role.grants):
+        statements.append(
+            _allow(f"Grant{index}{target.title().replace('_', '')}", actions, arns(target))
+        )
+    return _document(statements)
 
 
 def function_policy(
