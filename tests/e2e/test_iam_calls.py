@@ -16,6 +16,7 @@ from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.simulation.traffic import demo_pan
 from tests.support.iam_calls import Resolver, evaluate, recording
 from tests.support.local_stack import now_stamp, transaction
+from tests.support.signing import as_analyst
 
 #: Granted actions no call of the run used, each with why it stays ("*": any function).
 UNUSED_BY_DESIGN: dict[tuple[str, str], str] = {
@@ -83,8 +84,22 @@ def test_every_call_of_every_function_is_allowed_by_its_role(
             headers=analyst,
         )
         assert answer.status_code == 201, answer.text
-        assert api.get("/reviews", headers=analyst).status_code == 200
+        assert api.get("/reviews", auth=as_analyst(stack)).status_code == 200
         assert wait_until(lambda: _ran(calls, {"detect", "aggregate", "notify"}), 60)
+        # the case notify opened: found, read and changed by an analyst, signed in
+
+        def opened() -> list[dict[str, object]]:
+            found = api.get("/cases", params={"user": "e2e-iam"}, auth=as_analyst(stack))
+            assert found.status_code == 200, found.text
+            return list(found.json()["cases"])
+
+        assert wait_until(lambda: bool(opened()), 30)
+        case_id = opened()[0]["case_id"]
+        assert api.get(f"/cases/{case_id}", auth=as_analyst(stack)).status_code == 200
+        noted = api.post(
+            f"/cases/{case_id}", json={"action": "note", "note": "seen"}, auth=as_analyst(stack)
+        )
+        assert noted.status_code == 200, noted.text
         # decide: a card-testing run decided at authorization time, from a cold start of
         # its own (local mode runs every function in one process, where detect has read
         # the parameters decide reads; on AWS each function reads them itself)

@@ -17,6 +17,7 @@ from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.local.sender import encode_body
 from cardwatch.simulation.traffic import demo_pan
 from tests.support.local_stack import items, now_stamp, transaction
+from tests.support.signing import as_analyst
 
 #: A card number's shape: 13-19 digits starting with a card network's major industry
 #: identifier (2-6); epoch milliseconds (13 digits from 1) are not card numbers.
@@ -171,7 +172,7 @@ def test_a_fraudulent_burst_reaches_the_alert_queue_and_no_card_number_leaks(
     assert api.get("/reviews").status_code == 403  # the processor's key
 
     def queued() -> list[dict[str, Any]]:
-        page = api.get("/reviews", params={"limit": "100"}, headers=analyst)
+        page = api.get("/reviews", params={"limit": "100"}, auth=as_analyst(state))
         assert page.status_code == 200, page.text
         return [c for c in page.json()["reviews"] if c["transaction_id"].startswith("e2e-burst")]
 
@@ -186,6 +187,6 @@ def test_a_fraudulent_burst_reaches_the_alert_queue_and_no_card_number_leaks(
     answer = api.post(f"/transactions/{settled}/label", json=label, headers=analyst)
     assert answer.status_code == 201
     assert settled not in {case["transaction_id"] for case in queued()}
-    refused = api.get("/reviews", params={"limit": "0", "decision": pan}, headers=analyst)
+    refused = api.get("/reviews", params={"limit": "0", "decision": pan}, auth=as_analyst(state))
     assert refused.status_code == 400 and pan not in refused.text
     assert {e["field"] for e in refused.json()["errors"]} == {"limit", "decision"}

@@ -75,7 +75,13 @@ def scan(stack: LocalPipeline) -> list[str]:
     texts: list[str] = []
     dynamodb = boto3.client("dynamodb")
     blueprint = stack.blueprint
-    for table in (blueprint.table_name, blueprint.profile_table_name, blueprint.audit_table_name):
+    tables = (
+        blueprint.table_name,
+        blueprint.profile_table_name,
+        blueprint.audit_table_name,
+        blueprint.case_table_name,
+    )
+    for table in tables:
         pages = dynamodb.get_paginator("scan").paginate(TableName=table)
         texts += [json.dumps(item) for page in pages for item in page["Items"]]
     sqs = boto3.client("sqs")

@@ -67,7 +67,7 @@ def post_transaction() -> Response[str]:
 @app.get("/transactions/<transaction_id>")
 def get_case(transaction_id: str) -> Response[str]:
     """The case: the transaction, its decision, reasons, features and labels."""
-    analyst_key_id(app.current_event)
+    analyst_of(app.current_event)
     return json_response(HTTPStatus.OK, wiring.case_service().case(transaction_id))
 
 
@@ -75,7 +75,7 @@ def get_case(transaction_id: str) -> Response[str]:
 def get_reviews() -> Response[str]:
     """The open review queue, newest first, a page at a time."""
     event = app.current_event
-    analyst_key_id(event)
+    analyst_of(event)
     try:
         page = wiring.case_service().reviews(
             dict(event.query_string_parameters or {}), int(time.time() * 1000)
@@ -130,23 +130,16 @@ def post_case_action(case_id: str) -> Response[str]:
 
 
 def analyst_of(event: Any) -> str:
-    """Who the analyst is: the IAM principal API Gateway authorized the request for,
-    or else the analysts' key's id; anything else is refused."""
-    principal = getattr(event.request_context.identity, "user_arn", None)
-    if principal:
-        return str(principal)
-    return analyst_key_id(event)
+    """Who the analyst is: the IAM principal API Gateway authorized the request for
+    (the analysts' routes take a signed request only); anything else is refused."""
+    principal = event.request_context.identity.user_arn
+    if not principal:
+        raise NotAnalyst
+    return str(principal)
 
 
 class NotAnalyst(Exception):
     """A label, case or review read came with a key that is not its channel's."""
-
-
-def analyst_key_id(event: Any) -> str:
-    """The calling key's id when it is the analysts' key; anything else is refused."""
-    if channel_of(event) != "analyst":
-        raise NotAnalyst
-    return str(event.request_context.identity.api_key_id)
 
 
 def label_channel(event: Any) -> tuple[str, str]:
@@ -204,8 +197,8 @@ def post_label(transaction_id: str) -> Response[str]:
 def not_analyst(_error: NotAnalyst) -> Response[str]:
     return answers.problem(
         HTTPStatus.FORBIDDEN,
-        "labels take the analysts' or the disputes feed's API key; cases and reviews the "
-        "analysts' only",
+        "labels take the verdict import's or the disputes feed's API key; cases and "
+        "reviews an analyst's own signed identity",
     )
 
 

@@ -243,9 +243,7 @@ def _console_roles(blueprint: Blueprint) -> list[Resource]:
                 {
                     "name": f"{role.role_name}-policy",
                     "role": Ref(f"console-{title}", "id"),
-                    "policy": Json(
-                        analyst_policy(role, _handle_arns, under, Text)
-                    ),
+                    "policy": Json(analyst_policy(role, _handle_arns, under, Text)),
                 },
             ),
         ]

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,6 +29,8 @@ from starlette.routing import Route
 from cardwatch.blueprint import Blueprint
 from cardwatch.domain.errors import MAX_PROBLEMS
 from cardwatch.domain.transaction.validation import model_problems
+from cardwatch.infra.common.api_gateway import ROUTES
+from cardwatch.local.runtime.identity import Caller, Refused, api_arn, authorize
 from cardwatch.schema import gateway_model
 from cardwatch.schema.openapi import openapi_document
 
@@ -84,13 +86,28 @@ def _proxy_event(
     body: str,
     resource: str,
     *,
-    api_key: str,
-    api_key_id: str,
+    api_key: str | None,
+    api_key_id: str | None,
     path_parameters: dict[str, str] | None,
     stage: str,
+    caller: Caller | None = None,
 ) -> dict[str, Any]:
-    """API Gateway's REST proxy integration event (payload format 1.0)."""
+    """API Gateway's REST proxy integration event (payload format 1.0); a signed
+    route's caller in ``identity`` as API Gateway puts an IAM principal there."""
     headers = dict(request.headers)
+    identity: dict[str, Any] = {
+        "apiKey": api_key,
+        "apiKeyId": api_key_id,
+        "sourceIp": request.client.host if request.client else "",
+    }
+    if caller is not None:
+        identity |= {
+            "userArn": caller.arn,
+            "caller": f"{caller.access_key_id}:{caller.name}",
+            "accessKey": caller.access_key_id,
+            "accountId": caller.arn.split(":")[4],
+            "user": f"{caller.access_key_id}:{caller.name}",
+        }
     return {
         "resource": resource,
         "path": request.url.path,
@@ -110,11 +127,7 @@ def _proxy_event(
             "path": f"/{stage}{request.url.path}",
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {
-                "apiKey": api_key,
-                "apiKeyId": api_key_id,
-                "sourceIp": request.client.host if request.client else "",
-            },
+            "identity": identity,
         },
     }
 
@@ -129,11 +142,23 @@ class LocalGateway:
         invoke: Invoke,
         stats: GatewayStats | None = None,
         channels: dict[str, str] | None = None,
+        *,
+        callers: Mapping[str, Caller] | None = None,
+        account: str = "123456789012",
     ) -> None:
         """``api_keys``: each key's value -> its id, as API Gateway holds them;
         ``channels``: the label channels' key ids (``analyst``, ``feed``), each in a usage
-        plan of its own; every other key is in the processor's."""
+        plan of its own; every other key is in the processor's; ``callers``: the people
+        who may sign requests to the signed routes, by access key id."""
         self._blueprint = blueprint
+        self._callers = {c.access_key_id: c for c in (callers or {}).values()}
+        self._api_arn = api_arn(blueprint, account)
+        #: (method, resource) of the routes API Gateway authorizes with AWS_IAM
+        self._signed = {
+            (name.split("-", 1)[0].upper(), path)
+            for name, path, _model in ROUTES
+            if name in blueprint.signed_routes
+        }
         self._keys = dict(api_keys)
         self._invoke = invoke
         self.stats = stats if stats is not None else GatewayStats()
@@ -197,24 +222,51 @@ class LocalGateway:
             headers={"x-amzn-ErrorType": "BadRequestException"},
         )
 
+    def _signed_in(self, request: Request, body: bytes) -> Caller:
+        """The signed request's caller, allowed to invoke this method (API Gateway's
+        AWS_IAM authorization), or :class:`Refused`."""
+        path = request.url.path.lstrip("/")
+        method_arn = f"{self._api_arn}/{self._blueprint.api_stage}/{request.method}/{path}"
+        return authorize(
+            self._callers,
+            request.method,
+            str(request.url),
+            dict(request.headers),
+            body,
+            method_arn,
+        )
+
     async def proxy(
         self, request: Request, resource: str, path_parameters: dict[str, str] | None = None
     ) -> Response:
-        body = (await request.body()).decode("utf-8", errors="replace")
-        refused = self._admit(request) or self._validate(
+        raw = await request.body()
+        body = raw.decode("utf-8", errors="replace")
+        caller = None
+        if (request.method, resource) in self._signed:
+            try:
+                caller = self._signed_in(request, raw)
+            except Refused as refusal:
+                self.stats.count(403)
+                return _gateway_error(403, refusal.message, "AccessDeniedException")
+            refused = None
+        else:
+            refused = self._admit(request)
+        refused = refused or self._validate(
             resource, body, request.headers.get("content-type", "application/json"), request.method
         )
         if refused is not None:
             self.stats.count(refused.status_code)
             return refused
+        key = None if caller else request.headers[self._blueprint.api_key_header]
         event = _proxy_event(
             request,
             body,
             resource,
-            api_key=request.headers[self._blueprint.api_key_header],
-            api_key_id=self._keys[request.headers[self._blueprint.api_key_header]],
+            api_key=key,
+            api_key_id=None if key is None else self._keys[key],
             path_parameters=path_parameters,
             stage=self._blueprint.api_stage,
+            caller=caller,
         )
         try:
             function = "decide" if resource == "/decisions" else "ingest"
@@ -287,6 +339,11 @@ def build_gateway(
     invoke: Invoke,
     stats: GatewayStats | None = None,
     channels: dict[str, str] | None = None,
+    *,
+    callers: Mapping[str, Caller] | None = None,
+    account: str = "123456789012",
 ) -> Starlette:
     """An ASGI app that serves the API as the blueprint configures it."""
-    return LocalGateway(blueprint, api_keys, invoke, stats, channels).app()
+    return LocalGateway(
+        blueprint, api_keys, invoke, stats, channels, callers=callers, account=account
+    ).app()

@@ -19,6 +19,7 @@ from cardwatch.local.runtime.event_wiring import EventWiring
 from cardwatch.local.runtime.function_logs import FunctionLogs
 from cardwatch.local.runtime.function_registry import LogShipper, register_functions
 from cardwatch.local.runtime.gateway import GatewayStats, build_gateway
+from cardwatch.local.runtime.identity import Caller, demo_analysts
 from cardwatch.local.runtime.lambda_runtime import LocalLambda
 from cardwatch.local.runtime.provision import Provisioned, api_keys, provision
 from cardwatch.local.runtime.serving import ThreadServer
@@ -91,6 +92,8 @@ class LocalPipeline:
         self._logs: FunctionLogs | None = None
         self._shipper: LogShipper | None = None
         self.function_arns: dict[str, str] = {}
+        #: the demo analysts, who sign their requests to the analysts' routes
+        self.analysts: dict[str, Caller] = {}
         self._saved_env: dict[str, str | None] = {}
 
     # -- start ----------------------------------------------------------------------
@@ -127,12 +130,15 @@ class LocalPipeline:
         self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
         account = session.client("sts").get_caller_identity()["Account"]
         self.functions = LocalLambda(blueprint, self._logs, settings.concurrency, account)
+        self.analysts = demo_analysts(blueprint, session, account)
         app = build_gateway(
             blueprint,
             self.made.api_keys,
             self.functions.invoke,
             self.gateway_stats,
             {"analyst": self.made.analyst_api_key_id, "feed": self.made.feed_api_key_id},
+            callers=self.analysts,
+            account=account,
         )
         self._server = ThreadServer(app, "127.0.0.1", settings.port, "cardwatch-gateway")
         url = self._server.start()
@@ -175,6 +181,8 @@ class LocalPipeline:
             "api_key": self.api_key,
             "analyst_api_key": self.analyst_api_key,
             "feed_api_key": self.feed_api_key,
+            # the demo analysts' emulator sessions (local only): the console signs as one
+            "analysts": {name: caller.credentials() for name, caller in self.analysts.items()},
             "aws_endpoint": self.emulator.endpoint,
             "region": blueprint.region,
             "environment_suffix": blueprint.environment_suffix,
