@@ -19,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from cardwatch.blueprint import Blueprint
 from cardwatch.cli.console import ConsoleServer, console_source, overview
@@ -29,6 +29,7 @@ from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from cardwatch.simulation.traffic import demo_pan
 from tests.support.local_stack import now_stamp, transaction
+from tests.support.signing import as_analyst
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 CASE_LINK = re.compile(r"open the case: (\S+)")
@@ -90,70 +91,145 @@ def _alert_link(stack: LocalPipeline, card: str) -> str:
     return links[0]
 
 
-def test_an_analyst_goes_from_an_alert_to_a_labelled_case_in_the_console(
-    api: httpx.Client, stack: LocalPipeline, browser: WebDriver
-) -> None:
-    # GIVEN a card testing burst on the local stack, flagged by detect, and its alert,
-    # whose e-mail names the case in the console
-    _flag_a_card(api, "console-victim")
-    link = _alert_link(stack, "console-victim")
-    assert link.startswith(f"{Blueprint.console_url}/#case=console-victim-")
-    case = unquote(link.split("#case=", 1)[1])
-    state = json.loads((stack.settings.state_dir / "local.json").read_text())
-    analyst = {"x-api-key": state["analyst_api_key"]}
+#: where the browser test keeps its screenshots (a test artifact: CI can upload it)
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 
-    def queued() -> list[str]:
-        page = api.get("/reviews", params={"limit": "100"}, headers=analyst).json()
-        return [c["transaction_id"] for c in page["reviews"]]
 
-    assert case in queued()
-    args = argparse.Namespace(
+def _args(stack: LocalPipeline, analyst: str = "ana") -> argparse.Namespace:
+    return argparse.Namespace(
         state=stack.settings.state_dir / "local.json",
         target=None,
         environment_suffix="dev",
         api_url=None,
         hours=6,
+        analyst=analyst,
     )
-    with ConsoleServer(console_source(args)) as console:
-        # WHEN the analyst follows the link (to this test's console port): the case
-        # opens with its reasons and the features detect scored, and is in the queue
+
+
+def _shot(browser: WebDriver, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def test_an_analyst_works_a_case_from_an_alert_to_the_next_case_in_the_console(
+    api: httpx.Client, stack: LocalPipeline, browser: WebDriver
+) -> None:
+    # GIVEN a card testing burst on the local stack, flagged by detect, whose alert
+    # names its case in the console, and a second card's burst: the next case
+    _flag_a_card(api, "console-victim")
+    _flag_a_card(api, "console-second")
+    link = _alert_link(stack, "console-victim")
+    assert link.startswith(f"{Blueprint.console_url}/#case=console-victim-")
+    case = unquote(link.split("#case=", 1)[1])
+    _alert_link(stack, "console-second")
+    browser.set_window_size(1280, 900)  # a laptop's screen
+    with ConsoleServer(console_source(_args(stack))) as console:
+        # WHEN ana follows the link (to this test's console port): the case opens, one
+        # case for the whole burst, with its reasons in words and features in plain names
         browser.get(console.url + link.removeprefix(Blueprint.console_url))
         wait = WebDriverWait(browser, 30)
-        wait.until(lambda d: d.find_element(By.ID, "case-id").text == case)
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'tr.case[data-id="{case}"]'))
-        assert browser.find_element(By.ID, "case-reasons").text != "none"
-        assert "t_count_1h" in browser.find_element(By.ID, "case-features").text
+        wait.until(
+            lambda d: d.find_element(By.ID, "case-title").text.endswith(
+                "card "
+                + (demo_pan("console-victim")[:6] + "******" + demo_pan("console-victim")[-4:])
+            )
+        )
+        wait.until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#case-transactions tbody tr")) >= 2
+        )
+        assert browser.find_element(By.ID, "who-name").text == "ana"
+        assert "raised the score" in browser.find_element(By.ID, "case-reasons").text or (
+            browser.find_element(By.ID, "case-reasons").text
+        )
+        assert "card's transactions, last hour" in browser.find_element(By.ID, "case-features").text
         wait.until(lambda d: d.find_element(By.ID, "rules-version").text.startswith("v"))
         assert "suspicious" in browser.find_element(By.ID, "dead-letters").text
         assert browser.find_elements(By.CSS_SELECTOR, "#chart polyline.series-flagged")
-        # AND labels it fraud
-        browser.find_element(By.ID, "label-fraud").click()
+        shown = (
+            demo_pan("console-victim")[:6] + "\u2022\u2022\u2022" + demo_pan("console-victim")[-4:]
+        )
+        assert shown in browser.find_element(By.ID, "case-card").text
+        # AND at 1,280 px the cases and the case sit side by side, neither overflowing
+        cases = browser.find_element(By.ID, "cases").rect
+        panel = browser.find_element(By.ID, "case-title").rect
+        assert cases["x"] + cases["width"] <= panel["x"]
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"
+        )
+        _shot(browser, "1-case-from-alert")
+        # AND adds a note, then labels the whole case fraud with one key, closing it
+        browser.find_element(By.ID, "note").send_keys("card holder confirms the probes")
+        browser.find_element(By.CSS_SELECTOR, "#note-form button").click()
+        wait.until(lambda d: "card holder confirms" in d.find_element(By.ID, "notes").text)
+        browser.find_element(By.TAG_NAME, "body").send_keys("f")
         wait.until(lambda d: "labelled fraud" in d.find_element(By.ID, "status").text)
-        # THEN the case leaves the queue on the page and in the API, labelled
-        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f'tr.case[data-id="{case}"]'))
-        assert case not in queued()
-        assert browser.find_element(By.ID, "case-label").text == "fraud (analyst)"
-        stored = api.get(f"/transactions/{case}", headers=analyst).json()
-        assert stored["label"] == {"label": "fraud", "source": "analyst"}
-        # AND another case opens by its id from the search box
-        other = "console-victim-0"
-        browser.find_element(By.ID, "find-id").send_keys(other)
-        browser.find_element(By.CSS_SELECTOR, "#find button").click()
-        wait.until(lambda d: d.find_element(By.ID, "case-id").text == other)
+        # THEN the case is closed as fraud; every transaction of it carries the label;
+        # its history says who did it, and the notes thread keeps ana's note
+        wait.until(lambda d: d.find_element(By.ID, "case-status").text == "closed (fraud)")
+        labels = browser.find_elements(By.CSS_SELECTOR, "#case-transactions tbody td.fraud")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#case-transactions tbody tr")
+        assert len(labels) == len(rows) >= 2
+        assert "ana" in browser.find_element(By.ID, "history").text
+        assert "labelled" in browser.find_element(By.ID, "history").text
+        _shot(browser, "2-case-labelled-and-closed")
+        whole = api.get(f"/cases/{case}", auth=as_analyst(stack)).json()
+        assert whole["status"] == "closed" and {
+            t["label"]["label"] for t in whole["transactions"]
+        } == {"fraud"}
+        # AND the next open case is one key away
+        browser.find_element(By.ID, "status").click()
+        Select(browser.find_element(By.ID, "status")).select_by_value("open")
+        browser.find_element(By.ID, "find").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#cases tbody tr.case"))
+        browser.find_element(By.TAG_NAME, "body").send_keys("j")
+        wait.until(lambda d: d.find_element(By.ID, "case-status").text == "open")
+        assert case not in browser.current_url
+        _shot(browser, "3-next-case")
+        # AND the search finds the closed case by the card, by the user and by terminal
+        for by, value in (
+            ("card", f"{pan[:6]}:{pan[-4:]}"),
+            ("user", "console-victim"),
+            ("terminal", "web-console"),
+        ):
+            Select(browser.find_element(By.ID, "search-by")).select_by_value(by)
+            field = browser.find_element(By.ID, "search-value")
+            field.clear()
+            field.send_keys(value)
+            Select(browser.find_element(By.ID, "status")).select_by_value("")
+            browser.find_element(By.ID, "find").click()
+            wait.until(
+                lambda d: d.find_elements(By.CSS_SELECTOR, f'#cases tr.case[data-id="{case}"]')
+            )
         # AND no card number reached the page
-        assert demo_pan("console-victim") not in browser.page_source
+        assert pan not in browser.page_source
         # AND the overview counts the burst's hour
-        facts = overview(console_source(args))
+        facts = overview(console_source(_args(stack)))
         assert sum(hour["transactions"] for hour in facts["rates"]) >= 8
         assert sum(hour["review"] + hour["block"] for hour in facts["rates"]) >= 1
+    browser.set_window_size(1400, 1000)
 
 
-def test_the_console_refuses_a_deployment_without_its_api_or_key(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_a_viewer_reads_a_case_but_changes_nothing(
+    api: httpx.Client, stack: LocalPipeline, browser: WebDriver
 ) -> None:
-    monkeypatch.delenv("CARDWATCH_ANALYST_KEY", raising=False)
+    _flag_a_card(api, "console-viewed")
+    case = unquote(_alert_link(stack, "console-viewed").split("#case=", 1)[1])
+    with ConsoleServer(console_source(_args(stack, "vic"))) as console:
+        browser.get(f"{console.url}/#case={case}")
+        wait = WebDriverWait(browser, 30)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#case-transactions tbody tr"))
+        browser.find_element(By.ID, "assign").click()
+        wait.until(lambda d: "not authorized" in d.find_element(By.ID, "status").text)
+    assert api.get(f"/cases/{case}", auth=as_analyst(stack)).json()["assignee"] is None
+
+
+def test_the_console_refuses_a_deployment_without_its_api_or_an_unknown_analyst(
+    stack: LocalPipeline, tmp_path: Path
+) -> None:
     assert main(["console", "--state", str(tmp_path / "none.json")]) == 2
     assert main(["console", "--target", "cdktf"]) == 2
+    state = str(stack.settings.state_dir / "local.json")
+    assert main(["console", "--state", state, "--as", "mallory", "--port", "0"]) == 2
 
 
 def test_the_local_stack_serves_the_console_beside_it_and_a_taken_port_is_a_note(
@@ -172,14 +248,14 @@ def test_the_local_stack_serves_the_console_beside_it_and_a_taken_port_is_a_note
 
 
 ATTACK = """<!doctype html><html><body>
-<form id="f" method="POST" enctype="text/plain" action="{console}/api/cases/{case}/label">
-<input name='{{"label": "fraud", "source": "analyst", "note": "' value='"}}'>
+<form id="f" method="POST" enctype="text/plain" action="{console}/api/cases/{case}">
+<input name='{{"action": "label", "label": "fraud", "note": "' value='"}}'>
 </form>
 <script>
-fetch("{console}/api/cases/{case}/label", {{
+fetch("{console}/api/cases/{case}", {{
   method: "POST", mode: "no-cors", credentials: "include",
   headers: {{"content-type": "text/plain"}},
-  body: JSON.stringify({{label: "genuine", source: "analyst"}}),
+  body: JSON.stringify({{action: "label", label: "genuine"}}),
 }}).finally(() => {{ document.title = "sent"; document.getElementById("f").submit(); }});
 </script></body></html>"""
 
@@ -193,21 +269,12 @@ def test_another_site_can_neither_label_nor_read_through_the_console(
 
     from cardwatch.local.runtime.serving import ThreadServer  # noqa: PLC0415
 
-    # GIVEN a stored transaction, the console, and a page of another origin (localhost,
-    # another port) the analyst happens to open
-    sent = transaction("xsite-0", user_id="xsite", card_number=demo_pan("xsite"), amount=5)
-    assert api.post("/transactions", json=sent).status_code == 201
-    state = json.loads((stack.settings.state_dir / "local.json").read_text())
-    analyst = {"x-api-key": state["analyst_api_key"]}
-    args = argparse.Namespace(
-        state=stack.settings.state_dir / "local.json",
-        target=None,
-        environment_suffix="dev",
-        api_url=None,
-        hours=6,
-    )
-    with ConsoleServer(console_source(args)) as console:
-        page = ATTACK.format(console=console.url, case="xsite-0")
+    # GIVEN a case, the console, and a page of another origin (localhost, another
+    # port) the analyst happens to open
+    _flag_a_card(api, "xsite")
+    case = unquote(_alert_link(stack, "xsite").split("#case=", 1)[1])
+    with ConsoleServer(console_source(_args(stack))) as console:
+        page = ATTACK.format(console=console.url, case=case)
         attacker = ThreadServer(
             Starlette(routes=[Route("/", lambda _r: HTMLResponse(page))]),
             "127.0.0.1",
@@ -241,5 +308,6 @@ def test_another_site_can_neither_label_nor_read_through_the_console(
         finally:
             rebound.quit()
     # AND nothing was recorded
-    case = api.get("/transactions/xsite-0", headers=analyst).json()
-    assert case["labels"] == [] and case["label"] is None
+    whole = api.get(f"/cases/{case}", auth=as_analyst(stack)).json()
+    assert whole["history"] == [] and whole["status"] == "open"
+    assert all(not t.get("labels") for t in whole["transactions"])

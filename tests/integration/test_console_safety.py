@@ -10,14 +10,21 @@ from typing import Any
 
 import httpx
 import pytest
+from botocore.credentials import Credentials
 
 from cardwatch.cli.console import TOKEN_HEADER, ConsoleServer, ConsoleSource
+from cardwatch.cli.signing import SignedAsCaller
 
 
 @pytest.fixture
 def console() -> Iterator[httpx.Client]:
     # an API nobody answers at: a request that reached it would fail with a 5xx
-    source = ConsoleSource("http://127.0.0.1:9", "analyst-key", target=None)  # type: ignore[arg-type]
+    source = ConsoleSource(
+        "http://127.0.0.1:9",
+        SignedAsCaller(Credentials("AKIDEXAMPLE", "secret", "token"), "us-east-1"),
+        "arn:aws:sts::123456789012:assumed-role/fraud-console-analyst-local/ana",
+        target=None,  # type: ignore[arg-type]
+    )
     with ConsoleServer(source) as server, httpx.Client(base_url=server.url) as client:
         yield client
 
@@ -42,7 +49,10 @@ def test_the_page_runs_only_its_own_script_and_cannot_be_framed(console: httpx.C
     assert again != policy  # a nonce per answer
 
 
-@pytest.mark.parametrize("path", ["/", "/api/reviews", "/api/cases/tx-1", "/api/overview"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/api/reviews", "/api/cases", "/api/cases/tx-1", "/api/whoami", "/api/overview"],
+)
 def test_another_host_name_reaches_nothing(console: httpx.Client, path: str) -> None:
     answer = console.get(path, headers={"host": "attacker.example"})
     assert answer.status_code == 421
@@ -60,13 +70,14 @@ def test_another_host_name_reaches_nothing(console: httpx.Client, path: str) -> 
         ({TOKEN_HEADER: "guessed"}, "a wrong token"),
     ],
 )
-def test_a_label_not_from_the_page_is_refused(
+def test_a_case_action_not_from_the_page_is_refused(
     console: httpx.Client, headers: dict[str, Any], why: str
 ) -> None:
     sent = dict(headers)
     if sent.pop("with_token", False):
         sent[TOKEN_HEADER] = token_of(console)
-    answer = console.post("/api/cases/tx-1/label", content=b'{"label": "fraud"}', headers=sent)
+    body = b'{"action": "label", "label": "fraud"}'
+    answer = console.post("/api/cases/tx-1", content=body, headers=sent)
     assert answer.status_code == 403, why
 
 
@@ -77,11 +88,12 @@ def test_a_forged_path_never_becomes_an_upstream_path(console: httpx.Client) -> 
         "sec-fetch-site": "same-origin",
         "content-type": "application/json",
     }
-    for path in ("/api/cases/.%3F/label", "/api/cases/%2E%2E/label", "/api/cases/a%20b/label"):
-        answer = console.post(path, content=b'{"transaction_id": "x"}', headers=headers)
+    for path in ("/api/cases/.%3F", "/api/cases/%2E%2E", "/api/cases/a%20b"):
+        answer = console.post(path, content=b'{"action": "note", "note": "x"}', headers=headers)
         assert answer.status_code == 400, path
     assert console.get("/api/cases/.%3F").status_code == 400
+    assert console.get("/api/transactions/.%3F").status_code == 400
     as_text = console.post(
-        "/api/cases/tx-1/label", content=b"{}", headers=headers | {"content-type": "text/plain"}
+        "/api/cases/tx-1", content=b"{}", headers=headers | {"content-type": "text/plain"}
     )
     assert as_text.status_code == 400

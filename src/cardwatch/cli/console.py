@@ -1,15 +1,18 @@
 """``cardwatch console``: the analysts' web page, on the local stack or a deployment.
 
-One page (``console.html``, no build step and nothing fetched from elsewhere): the open
-review queue, a case with its reasons and features, label buttons, the flagged and
-blocked shares hour by hour, the rules and model versions in force and the depth of
-every dead-letter queue.
+One page (``console.html``, no build step and nothing fetched from elsewhere): the
+cases (searched by card, user, terminal, token or BIN, or a status's queue, with its
+total), a case whole (its transactions with labels, reasons in words and features in
+plain names, its notes and history), the actions on it (assign, note, label the whole
+case or the chosen transactions, close, reopen), the flagged and blocked shares hour by
+hour, the rules and model versions in force and the depth of every dead-letter queue.
 
-The page speaks only to this server. Cases, the queue and labels go through the API as
-any client's requests would, with the analysts' key added here (it never reaches the
-browser); the overview reads the deployment itself (the rules parameter, the DLQs and
-the decisions of the last hours through the table's time-bucket index) with the
-caller's credentials, or the emulator's in local mode.
+The page speaks only to this server, and this server to the API as any client would:
+every request signed (SigV4) with the identity of the person who runs it (their
+profile or IAM Identity Center session; in local mode a demo analyst, ``--as``), so
+each act is recorded under their own name and their role decides what they may do.
+Credentials never reach the browser. The overview reads the deployment itself (the
+rules parameter, the DLQs, the decisions of the last hours) with the same identity.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
-import os
 import secrets
 import sys
 import time
@@ -38,10 +40,12 @@ from starlette.routing import Route
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
 from cardwatch.cli.dlq import connect
+from cardwatch.cli.signing import SignedAsCaller, local_caller
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
 from cardwatch.domain.engine.state import HOUR_MS
 from cardwatch.domain.errors import InvalidTransaction
 from cardwatch.domain.transaction.validation import check_path_id
+from cardwatch.infra.common.api_gateway import CASE_PARAMETERS, REVIEW_PARAMETERS
 from cardwatch.local.runtime.serving import ThreadServer
 
 __all__ = [
@@ -54,16 +58,16 @@ __all__ = [
     "run_console",
 ]
 
-#: what the page may ask the API for (the console forwards nothing else)
-_QUEUE_PARAMETERS = ("decision", "since", "until", "limit", "cursor")
-
 
 @dataclass(frozen=True, slots=True)
 class ConsoleSource:
-    """Where the console reads: the API (with the analysts' key) and the deployment."""
+    """Where the console reads and who reads: the API, the person's signer and ARN,
+    the deployment."""
 
     api_url: str
-    analyst_key: str
+    signer: httpx.Auth
+    #: the person's principal (an assumed role's ARN: the session name is the person)
+    caller: str
     target: CommandTarget
     #: hours of decisions the overview's chart covers
     hours: int = 24
@@ -184,64 +188,91 @@ def _page(template: str, token: str) -> Response:
     return HTMLResponse(page, headers={"Content-Security-Policy": policy})
 
 
-def console_app(source: ConsoleSource) -> Starlette:
-    """The console's routes: the page, the API's analyst routes (forwarded), the overview;
-    every answer refused to another Host, every state change to another origin or
-    without the session's token."""
-    api = httpx.Client(
-        base_url=source.api_url, headers={"x-api-key": source.analyst_key}, timeout=30
-    )
-    template = resources.files("cardwatch.cli").joinpath("console.html").read_text()
-    token = secrets.token_urlsafe(32)
+class _Forwarder:
+    """The console's API routes: each forwards one request, from validated parts only,
+    to the API, signed as the person running the console."""
 
-    def forwarded(answer: httpx.Response) -> Response:
+    def __init__(self, source: ConsoleSource) -> None:
+        self.source = source
+        self.api = httpx.Client(base_url=source.api_url, auth=source.signer, timeout=30)
+
+    @staticmethod
+    def _answer(answer: httpx.Response) -> Response:
         return Response(
             answer.content,
             status_code=answer.status_code,
             media_type=answer.headers.get("content-type", "application/json"),
         )
 
-    def home(_request: Request) -> Response:
-        return _page(template, token)
+    def _listed(self, request: Request, path: str, allowed: tuple[str, ...]) -> Response:
+        wanted = {k: v for k, v in request.query_params.items() if k in allowed}
+        return self._answer(self.api.get(path, params=wanted))
 
-    def reviews(request: Request) -> Response:
-        wanted = {k: v for k, v in request.query_params.items() if k in _QUEUE_PARAMETERS}
-        return forwarded(api.get("/reviews", params=wanted))
+    def reviews(self, request: Request) -> Response:
+        return self._listed(request, "/reviews", REVIEW_PARAMETERS)
 
-    def case(request: Request) -> Response:
-        transaction_id = _checked_id(request)
+    def cases(self, request: Request) -> Response:
+        return self._listed(request, "/cases", CASE_PARAMETERS)
+
+    def transaction(self, request: Request) -> Response:
+        transaction_id = _checked_id(request, "transaction_id")
         if transaction_id is None:
-            return _bad_id()
-        return forwarded(api.get(f"/transactions/{transaction_id}"))
+            return _bad_id("transaction_id")
+        return self._answer(self.api.get(f"/transactions/{transaction_id}"))
 
-    async def label(request: Request) -> Response:
-        transaction_id = _checked_id(request, json_body=True)
-        if transaction_id is None:
-            return _bad_id(" (and the body must be application/json)")
-        answer = api.post(
-            f"/transactions/{transaction_id}/label",
+    def case(self, request: Request) -> Response:
+        case_id = _checked_id(request, "case_id")
+        if case_id is None:
+            return _bad_id("case_id")
+        return self._answer(self.api.get(f"/cases/{case_id}"))
+
+    async def act(self, request: Request) -> Response:
+        case_id = _checked_id(request, "case_id", json_body=True)
+        if case_id is None:
+            return _bad_id("case_id", " (and the body must be application/json)")
+        answer = self.api.post(
+            f"/cases/{case_id}",
             content=await request.body(),
             headers={"content-type": "application/json"},
         )
-        return forwarded(answer)
+        return self._answer(answer)
 
-    def summary(_request: Request) -> Response:
+    def whoami(self, _request: Request) -> Response:
+        caller = self.source.caller
+        return JSONResponse({"caller": caller, "name": caller.rsplit("/", 1)[-1]})
+
+    def summary(self, _request: Request) -> Response:
         try:
-            return JSONResponse(overview(source))
+            return JSONResponse(overview(self.source))
         except (CommandError, KeyError) as error:
             return JSONResponse({"message": str(error)}, status_code=502)
+
+
+def console_app(source: ConsoleSource) -> Starlette:
+    """The console's routes: the page, the API's analyst routes (forwarded, signed), the
+    overview; every answer refused to another Host, every state change to another
+    origin or without the session's token."""
+    template = resources.files("cardwatch.cli").joinpath("console.html").read_text()
+    token = secrets.token_urlsafe(32)
+    routes = _Forwarder(source)
+
+    def home(_request: Request) -> Response:
+        return _page(template, token)
 
     app = Starlette(
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=_guard(token))],
         routes=[
             Route("/", home, methods=["GET"]),
-            Route("/api/reviews", reviews, methods=["GET"]),
-            Route("/api/cases/{transaction_id}", case, methods=["GET"]),
-            Route("/api/cases/{transaction_id}/label", label, methods=["POST"]),
-            Route("/api/overview", summary, methods=["GET"]),
+            Route("/api/whoami", routes.whoami, methods=["GET"]),
+            Route("/api/reviews", routes.reviews, methods=["GET"]),
+            Route("/api/cases", routes.cases, methods=["GET"]),
+            Route("/api/cases/{case_id}", routes.case, methods=["GET"]),
+            Route("/api/cases/{case_id}", routes.act, methods=["POST"]),
+            Route("/api/transactions/{transaction_id}", routes.transaction, methods=["GET"]),
+            Route("/api/overview", routes.summary, methods=["GET"]),
         ],
     )
-    app.state.api = api  # closed with the server
+    app.state.api = routes.api  # closed with the server
     return app
 
 
@@ -259,25 +290,24 @@ def _guard(token: str) -> Any:
     return guard
 
 
-def _checked_id(request: Request, *, json_body: bool = False) -> str | None:
-    """The path's transaction id when it keeps the contract's pattern (an upstream path
-    is built from it: nothing else may reach it), and, with ``json_body``, the body is
+def _checked_id(request: Request, name: str, *, json_body: bool = False) -> str | None:
+    """The path's id ``name`` when it keeps the contract's pattern (an upstream path is
+    built from it: nothing else may reach it), and, with ``json_body``, the body is
     declared JSON (the API takes nothing else); else None."""
-    transaction_id = str(request.path_params["transaction_id"])
+    found = str(request.path_params[name])
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if json_body and kind != "application/json":
         return None
     try:
-        check_path_id(transaction_id)
+        check_path_id(found, name)
     except InvalidTransaction:
         return None
-    return transaction_id
+    return found
 
 
-def _bad_id(more: str = "") -> Response:
+def _bad_id(name: str, more: str = "") -> Response:
     return JSONResponse(
-        {"message": f"transaction_id: must match the contract's id pattern{more}"},
-        status_code=400,
+        {"message": f"{name}: must match the contract's id pattern{more}"}, status_code=400
     )
 
 
@@ -306,32 +336,34 @@ class ConsoleServer:
         self._app.state.api.close()
 
 
-#: where a deployment's analyst key is read from (never a command-line argument, which
-#: every user of the machine can list)
-ANALYST_KEY_VARIABLE = "CARDWATCH_ANALYST_KEY"
-
-
-def local_source(state: Path, hours: int = 24) -> ConsoleSource:
-    """The local stack's console source, from the state file ``cardwatch up`` wrote."""
+def local_source(state: Path, hours: int = 24, analyst: str = "ana") -> ConsoleSource:
+    """The local stack's console source, from the state file ``cardwatch up`` wrote,
+    signed in as demo analyst ``analyst``."""
     args = argparse.Namespace(state=state, target=None, environment_suffix="", api_url=None)
-    args.hours = hours
+    args.hours, args.analyst = hours, analyst
     return console_source(args)
 
 
 def console_source(args: argparse.Namespace) -> ConsoleSource:
-    """The local stack's API and analyst key (its state file), or a deployment's API
-    (``--api-url``) with the key in :data:`ANALYST_KEY_VARIABLE`."""
+    """The local stack's API, signed in as a demo analyst (``--as``); or a deployment's
+    API (``--api-url``), signed in as whoever runs the console (their AWS credentials:
+    a profile, or IAM Identity Center's session of a console role)."""
     target = command_target(args)
     if target.endpoint is not None:
-        return ConsoleSource(
-            target.state["api_url"], target.state["analyst_api_key"], target, args.hours
-        )
+        try:
+            caller, credentials = local_caller(target.state, getattr(args, "analyst", "ana"))
+        except KeyError as error:
+            raise CommandError(str(error.args[0])) from None
+        signer = SignedAsCaller(credentials, target.blueprint.region)
+        return ConsoleSource(target.state["api_url"], signer, caller, target, args.hours)
     if not args.api_url:
         raise CommandError("a deployment's console needs --api-url (its stage's invoke URL)")
-    key = os.environ.get(ANALYST_KEY_VARIABLE, "")
-    if not key:
-        raise CommandError(f"set {ANALYST_KEY_VARIABLE} to the analysts' API key")
-    return ConsoleSource(args.api_url.rstrip("/"), key, target, args.hours)
+    found = target.session.get_credentials()
+    if found is None:
+        raise CommandError("no AWS credentials: sign in (aws sso login) or set a profile")
+    caller = target.client("sts").get_caller_identity()["Arn"]
+    signer = SignedAsCaller(found.get_frozen_credentials(), target.blueprint.region)
+    return ConsoleSource(args.api_url.rstrip("/"), signer, str(caller), target, args.hours)
 
 
 def run_console(args: argparse.Namespace) -> int:

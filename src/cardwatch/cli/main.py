@@ -443,17 +443,28 @@ def _add_up(commands: Any) -> None:
 def _add_console(commands: Any) -> None:
     console = commands.add_parser(
         "console",
-        help="the analysts' web page: review queue, cases, labels, rates, DLQs",
-        description="Serves the analyst console on this machine: the open review queue, a "
-        "case with its reasons and features, label buttons, flagged and blocked shares per "
-        "hour, the rules and model versions, the dead-letter queues. On the local stack by "
-        "default; for a deployment give --target and --api-url, with the analysts' key in "
-        "CARDWATCH_ANALYST_KEY and AWS credentials for the overview.",
-        epilog="exit codes: 0 stopped with Ctrl-C; 2 no local stack, bad arguments or no key",
+        help="the analysts' web page: cases, search, labels, notes, rates, DLQs",
+        description="Serves the analyst console on this machine: cases (a card's run, a "
+        "pattern's window) searched by card, user, terminal, token or BIN; a case with its "
+        "transactions, reasons in words, features, notes and history; assign, note, label "
+        "the whole case or chosen transactions, close; flagged and blocked shares per hour, "
+        "the rules and model versions, the dead-letter queues. Every request is signed with "
+        "your own AWS identity: on the local stack a demo analyst (--as); on a deployment "
+        "(--target, --api-url) your profile or IAM Identity Center session of a console "
+        "role (viewer, analyst, lead).",
+        epilog="exit codes: 0 stopped with Ctrl-C; 2 no local stack, bad arguments or no "
+        "credentials",
     )
     console.add_argument("--port", type=int, default=8090, help="0: any free port")
     console.add_argument("--api-url", help="a deployment's API (its stage's invoke URL)")
     console.add_argument("--hours", type=_positive_int, default=24, help="hours on the chart")
+    console.add_argument(
+        "--as",
+        dest="analyst",
+        default="ana",
+        help="local mode: the demo analyst to sign in as (ana, ben: analysts; lee: a lead; "
+        "vic: a viewer)",
+    )
     add_target_arguments(console)
     console.set_defaults(run=_console)
 
