@@ -128,26 +128,22 @@ def test_an_analyst_works_a_case_from_an_alert_to_the_next_case_in_the_console(
         # case for the whole burst, with its reasons in words and features in plain names
         browser.get(console.url + link.removeprefix(Blueprint.console_url))
         wait = WebDriverWait(browser, 30)
-        wait.until(
-            lambda d: d.find_element(By.ID, "case-title").text.endswith(
-                "card "
-                + (demo_pan("console-victim")[:6] + "******" + demo_pan("console-victim")[-4:])
-            )
-        )
-        wait.until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#case-transactions tbody tr")) >= 2
-        )
+        pan = demo_pan("console-victim")
+        title = f"card {pan[:6]}\u2022\u2022\u2022{pan[-4:]}"
+        rows = "#case-transactions tbody tr"
+        wait.until(lambda d: d.find_element(By.ID, "case-title").text.endswith(title))
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, rows)) >= 2)
         assert browser.find_element(By.ID, "who-name").text == "ana"
-        assert "raised the score" in browser.find_element(By.ID, "case-reasons").text or (
-            browser.find_element(By.ID, "case-reasons").text
-        )
+        # each reason with its words beside its code, as the alert says them
+        said = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#case-reasons li")]
+        assert said and all(len(text.split(": ", 1)[-1]) > 3 for text in said)
+        browser.find_element(By.CSS_SELECTOR, "#features-box summary").click()
         assert "card's transactions, last hour" in browser.find_element(By.ID, "case-features").text
+        browser.find_element(By.CSS_SELECTOR, "#features-box summary").click()
         wait.until(lambda d: d.find_element(By.ID, "rules-version").text.startswith("v"))
         assert "suspicious" in browser.find_element(By.ID, "dead-letters").text
         assert browser.find_elements(By.CSS_SELECTOR, "#chart polyline.series-flagged")
-        shown = (
-            demo_pan("console-victim")[:6] + "\u2022\u2022\u2022" + demo_pan("console-victim")[-4:]
-        )
+        shown = pan[:6] + "\u2022\u2022\u2022" + pan[-4:]
         assert shown in browser.find_element(By.ID, "case-card").text
         # AND at 1,280 px the cases and the case sit side by side, neither overflowing
         cases = browser.find_element(By.ID, "cases").rect
@@ -177,8 +173,7 @@ def test_an_analyst_works_a_case_from_an_alert_to_the_next_case_in_the_console(
             t["label"]["label"] for t in whole["transactions"]
         } == {"fraud"}
         # AND the next open case is one key away
-        browser.find_element(By.ID, "status").click()
-        Select(browser.find_element(By.ID, "status")).select_by_value("open")
+        Select(browser.find_element(By.ID, "status-filter")).select_by_value("open")
         browser.find_element(By.ID, "find").click()
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#cases tbody tr.case"))
         browser.find_element(By.TAG_NAME, "body").send_keys("j")
@@ -195,7 +190,7 @@ def test_an_analyst_works_a_case_from_an_alert_to_the_next_case_in_the_console(
             field = browser.find_element(By.ID, "search-value")
             field.clear()
             field.send_keys(value)
-            Select(browser.find_element(By.ID, "status")).select_by_value("")
+            Select(browser.find_element(By.ID, "status-filter")).select_by_value("")
             browser.find_element(By.ID, "find").click()
             wait.until(
                 lambda d: d.find_elements(By.CSS_SELECTOR, f'#cases tr.case[data-id="{case}"]')

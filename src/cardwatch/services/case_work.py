@@ -30,6 +30,7 @@ from cardwatch.domain.cases.case import (
     opening_of,
     parse_action,
     search_key,
+    shown,
 )
 from cardwatch.domain.cases.words import feature_view
 from cardwatch.domain.engine.alerts import Finding
@@ -216,7 +217,7 @@ class CaseWork:
             raise CaseNotFound
         members = self._store.members(case_id)
         detailed = {m.transaction_id for m in members[-DETAILED_MEMBERS:]}
-        shown = []
+        views = []
         for member in members:
             view: dict[str, Any] = {**member.to_record(), "reasons": list(member.reasons)}
             if member.transaction_id in detailed and self._transaction_case is not None:
@@ -236,12 +237,12 @@ class CaseWork:
                     }
                     if not member.reasons:
                         view["reasons"] = [{"code": c, "detail": c} for c in whole["reasons"]]
-            shown.append(view)
+            views.append(view)
         return {
             **_brief(case),
             "notes": _events(case.notes),
             "history": _events(case.history),
-            "transactions": shown,
+            "transactions": views,
         }
 
     def act(self, case_id: str, body: str | bytes, by: str, now_ms: int) -> dict[str, Any]:
@@ -308,9 +309,7 @@ def _brief(case: Case) -> dict[str, Any]:
         "case_id": case.case_id,
         "kind": case.kind,
         "title": case.title,
-        "card": None
-        if card is None
-        else {**card, "shown": f"{card['bin']}\u2022\u2022\u2022{card['last4']}"},
+        "card": None if card is None else {**card, "shown": shown(card)},
         "status": case.status,
         "assignee": case.assignee,
         "outcome": case.outcome,

@@ -41,6 +41,7 @@ __all__ = [
     "opening_of",
     "parse_action",
     "search_key",
+    "shown",
 ]
 
 #: A card's flagged transactions join its open case while the last one joined is newer
@@ -393,6 +394,11 @@ def _card_view(finding: Finding) -> dict[str, str] | None:
     return {"bin": head, "last4": tail}
 
 
+def shown(card: dict[str, str]) -> str:
+    """A card as people read it: BIN, three dots, last four."""
+    return f"{card['bin']}\u2022\u2022\u2022{card['last4']}"
+
+
 def _keys(
     members: Iterable[Member], card: dict[str, str] | None, token: str | None
 ) -> frozenset[str]:
@@ -431,7 +437,7 @@ def opening_of(finding: Finding, at_ms: int) -> Opening:
             finding.finding_id,
             "card",
             f"card:{finding.subject_key}",
-            f"card {finding.masked_card}",
+            f"card {shown(card) if card else finding.masked_card}",
             episodic=True,
             at_ms=at_ms,
             decision=finding.decision,
@@ -452,7 +458,7 @@ def opening_of(finding: Finding, at_ms: int) -> Opening:
         keys.add(search_key("terminal", subject))
     if kind == "bin":
         keys.add(search_key("bin", subject))
-    about = finding.masked_card or finding.terminal_id or subject
+    about = (shown(card) if card else None) or finding.terminal_id or subject
     return Opening(
         "pattern-" + text_digest(finding.finding_id)[:24],
         kind,
