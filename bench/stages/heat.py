@@ -13,6 +13,9 @@ partition key of each table and index consumed
 - 600 across 3,000 terminals and 20,000 cards, half online, flagged as the engine
   decides (its alert budget).
 
+Every flagged transaction also opens or grows its card's case, as notify does (the
+cases table's keys are in the heat table beside the others).
+
 A key's rate is its units over the span of event time driven
 (:mod:`cardwatch.evaluation.heat`), beside DynamoDB's limit per key. The conflict model
 turns the busiest item's transactional writes into the share of events whose every
@@ -118,6 +121,7 @@ def _drive(progress: Any, *, decisions: bool = False) -> int:
         # the profile stream's batches: a second of event time each, as the mapping
         # gathers them (its batching window), folded by aggregate's adapter
         counters, applied = DynamoEntityCounters(blueprint.profile_table_name, client), []
+        cases = _case_work(blueprint, client)
         task = progress.add_task("heat: the mix at 1,000 a second", total=TRANSACTIONS)
         for n in range(TRANSACTIONS):
             transaction, burst = _transaction(n)
@@ -135,13 +139,39 @@ def _drive(progress: Any, *, decisions: bool = False) -> int:
                 counters.fold(applied)
                 applied = []
             if not decisions:
-                record = detector.record(pending.assessment)
-                store.record_decision(
-                    transaction, replace(record, decision="review") if burst else record
-                )
+                _recorded(store, detector, cases, (transaction, pending.assessment), burst)
             progress.advance(task)
         counters.fold(applied)
     return busy
+
+
+def _case_work(blueprint: Any, client: Any) -> Any:
+    """What notify opens cases with, on the heat's tables."""
+    from cardwatch.adapters.dynamodb_cases import DynamoCaseStore
+    from cardwatch.services.case_work import CaseWork
+
+    return CaseWork(
+        DynamoCaseStore(
+            blueprint.case_table_name,
+            client,
+            blueprint.case_search_index_name,
+            blueprint.case_queue_index_name,
+        )
+    )
+
+
+def _recorded(store: Any, detector: Any, cases: Any, scored: tuple[Any, Any], burst: bool) -> None:
+    """detect's decision record (the burst's always review), and, for a flagged one,
+    notify's case: opened or grown (the burst's 120 cards a case each)."""
+    from cardwatch.domain.engine.alerts import finding_from_assessment
+
+    transaction, assessment = scored
+    record = detector.record(assessment)
+    record = replace(record, decision="review") if burst else record
+    store.record_decision(transaction, record)
+    if record.decision in ("review", "block"):
+        finding = finding_from_assessment(transaction, assessment, "2026-12-06T00:00:00+00:00")
+        cases.open(replace(finding, decision=record.decision), transaction.timestamp_ms)
 
 
 def _decided(store: Any, detector: Any, transaction: Any, burst: bool) -> Any:

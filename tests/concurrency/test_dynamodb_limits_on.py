@@ -22,6 +22,8 @@ import httpx
 import pytest
 
 from cardwatch.adapters.clients import client
+from cardwatch.adapters.dynamodb_cases import DynamoCaseStore
+from cardwatch.domain.cases.case import CaseQuery
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 from cardwatch.simulation.traffic import demo_pan
@@ -133,6 +135,25 @@ def decided(pipeline: LocalPipeline) -> int:
     return done
 
 
+def flagged_on_the_card(pipeline: LocalPipeline) -> set[str]:
+    """The busy card's transactions that detect sent to review or blocked."""
+    table = boto3.resource("dynamodb").Table(pipeline.blueprint.table_name)
+    found: set[str] = set()
+    start = None
+    while True:
+        page = table.scan(**({"ExclusiveStartKey": start} if start else {}))
+        found |= {
+            item["transaction_id"]
+            for item in page["Items"]
+            if item.get("decision") in ("review", "block")
+            and str(item["transaction_id"]).removeprefix("phys-").isdigit()
+            and int(str(item["transaction_id"]).removeprefix("phys-")) < ON_THE_CARD
+        }
+        start = page.get("LastEvaluatedKey")
+        if start is None:
+            return found
+
+
 def dead_letters(pipeline: LocalPipeline) -> int:
     assert pipeline.made is not None
     url = pipeline.made.queue_urls[pipeline.blueprint.failures_dlq.name]
@@ -204,6 +225,27 @@ def test_conflicts_and_throttles_cost_retries_but_no_count_and_no_transaction(
         .get_item(Key={"entity": f"card#{token}", "slot": "d#total"}, ConsistentRead=True)["Item"]
     )
     assert int(total["n"]) == ON_THE_CARD
+    # AND the card's flagged transactions are one case, each in it once, its count exact,
+    # however notify's writes were throttled (a throttled finding is received again)
+    flagged = flagged_on_the_card(pipeline)
+    assert flagged, "the busy card was never flagged"
+    cases = DynamoCaseStore(
+        pipeline.blueprint.case_table_name,
+        boto3.client("dynamodb"),
+        pipeline.blueprint.case_search_index_name,
+        pipeline.blueprint.case_queue_index_name,
+    )
+    now = int(datetime.now(UTC).timestamp() * 1000)
+
+    def one_case() -> list[Any]:
+        found, _ = cases.search(CaseQuery(now - 3_600_000, now, key=f"token:{token}"))
+        return found
+
+    assert wait_until(
+        lambda: len(one_case()) == 1 and one_case()[0].members == len(flagged), timeout=120
+    ), (len(flagged), one_case())
+    (case,) = one_case()
+    assert {m.transaction_id for m in cases.members(case.case_id)} == flagged
     assert cancellations.reasons, "no transaction was cancelled: the limits were not on"
     assert pipeline.functions.peak["detect"] > 16
     FIGURES.update(
@@ -219,5 +261,6 @@ def test_conflicts_and_throttles_cost_retries_but_no_count_and_no_transaction(
             "physics: events in the failures DLQ before the redrive": in_dlq,
             "physics: dead letters redriven": redriven,
             "physics: terminal's count (of 240)": state_total(pipeline, "terminal#busy-terminal"),
+            "physics: the busy card's flagged transactions, all in its one case": len(flagged),
         }
     )

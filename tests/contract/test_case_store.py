@@ -65,7 +65,9 @@ def test_members_join_once_and_raise_the_case(store: CaseStore) -> None:
     )
     with ThreadPoolExecutor(max_workers=4) as pool:
         joined = list(pool.map(lambda _: store.join("c1", T0, member, {"terminal:t1"}), range(6)))
-    assert joined.count(True) == 1
+    assert [j.joined for j in joined].count(True) == 1
+    assert {j.case_id for j in joined} == {"c1"}
+    assert store.joined("tx-1") == "c1"
     store.join("c1", T0, Member("tx-0", T0 + 5, "review"), ())
     case = store.case("c1")
     assert case is not None and (case.members, case.decision, case.last_ms) == (2, "block", T0 + 10)
@@ -102,3 +104,18 @@ def test_search_by_key_and_status_in_pages(store: CaseStore) -> None:
     assert (store.count("open"), store.count("closed")) == (4, 1)
     window, _ = store.search(CaseQuery(T0 + 1, T0 + 2, status="open"))
     assert [c.case_id for c in window] == ["c2", "c1"]
+
+
+def test_a_closed_case_takes_no_member_and_a_finding_joins_one_case(store: CaseStore) -> None:
+    store.create(_case("c1"), ())
+    store.create(_case("c2"), ())
+    assert store.join("c1", T0, Member("tx-1", T0), ()).case_id == "c1"
+    # the same finding again, even towards another case: the case it joined
+    again = store.join("c2", T0, Member("tx-1", T0), ())
+    assert (again.case_id, again.joined) == ("c1", False)
+    closed = store.case("c2")
+    assert closed is not None
+    store.change(replace(closed, status="closed", version=1))
+    refused = store.join("c2", T0, Member("tx-2", T0), ())
+    assert (refused.case_id, refused.joined) == (None, False)
+    assert store.members("c2") == [] and store.joined("tx-2") is None

@@ -68,9 +68,13 @@ def test_a_card_testing_run_is_one_case_that_two_analysts_work(
     assert [r.status_code for r in (viewer, unsigned, forged)] == [403, 403, 403]
     assert "not authorized" in viewer.text
 
-    # WHEN ana takes it and ben notes it; ana labels the whole case and closes it
+    # WHEN ana takes it; ben labels one transaction genuine and notes it; then ana
+    # labels the whole case fraud and closes it
     ana, ben = as_analyst(stack, "ana"), as_analyst(stack, "ben")
     assert api.post(path, json={"action": "assign"}, auth=ana).status_code == 200
+    first = api.get(path, auth=ana).json()["transactions"][0]["transaction_id"]
+    chosen = {"action": "label", "label": "genuine", "transaction_ids": [first]}
+    assert api.post(path, json=chosen, auth=ben).status_code == 200
     noted = api.post(path, json={"action": "note", "note": "customer denies all"}, auth=ben)
     assert noted.status_code == 200, noted.text
     done = api.post(
@@ -84,12 +88,18 @@ def test_a_card_testing_run_is_one_case_that_two_analysts_work(
     assert whole["assignee"] == analyst_arn(stack, "ana")
     authors = {note["by"] for note in whole["notes"]}
     assert authors == {analyst_arn(stack, "ana"), analyst_arn(stack, "ben")}
-    # AND every transaction of the case carries ana's label, from her principal
+    # AND every transaction of the case carries ana's label, from her principal; the
+    # one ben labelled first keeps both labels, each with its own principal
     labels = [t["labels"][-1] for t in whole["transactions"] if t.get("labels")]
     assert len(labels) == whole["transaction_count"]
     assert {(label["label"], label["by"]) for label in labels} == {
         ("fraud", analyst_arn(stack, "ana"))
     }
+    (history,) = [t["labels"] for t in whole["transactions"] if t["transaction_id"] == first]
+    assert [(h["label"], h["by"]) for h in history] == [
+        ("genuine", analyst_arn(stack, "ben")),
+        ("fraud", analyst_arn(stack, "ana")),
+    ]
     # AND the audit trail names her for the labels and the assignment
     trail = boto3.client("dynamodb").scan(TableName=stack.blueprint.audit_table_name)["Items"]
     actors = {

@@ -17,7 +17,7 @@ from typing import Any
 
 from cardwatch.adapters.memory import InMemoryModelRegistry, InMemoryState
 from cardwatch.domain.audit.record import AuditRecord
-from cardwatch.domain.cases.case import Case, CaseQuery, Member
+from cardwatch.domain.cases.case import MAX_MEMBERS, Case, CaseQuery, Joined, Member
 from cardwatch.domain.engine.alerts import Alert, Finding
 from cardwatch.domain.engine.counters import AppliedEvent, Bucket, Folded, bucket_counts
 from cardwatch.domain.engine.patterns import WindowEntry
@@ -354,6 +354,7 @@ class DictCaseStore:
         self.cases: dict[str, Case] = {}
         self.member_items: dict[str, dict[str, Member]] = {}
         self.keys: dict[str, set[str]] = {}
+        self.findings: dict[str, str] = {}
 
     def pointer(self, entity: str) -> tuple[str, int] | None:
         return self.pointers.get(entity)
@@ -375,27 +376,34 @@ class DictCaseStore:
     def create(self, case: Case, keys: Iterable[str]) -> bool:
         with self._lock:
             if case.case_id in self.cases:
+                self.keys[case.case_id] |= set(keys)
                 return False
             self.cases[case.case_id] = case
             self.member_items[case.case_id] = {}
             self.keys[case.case_id] = set(keys)
             return True
 
-    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> bool:
+    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> Joined:
         with self._lock:
+            case = self.cases[case_id]
+            if case.status == "closed" or case.members >= MAX_MEMBERS:
+                return Joined(None, joined=False)
+            if member.transaction_id in self.findings:
+                return Joined(self.findings[member.transaction_id], joined=False)
             members = self.member_items[case_id]
             self.keys[case_id] |= set(keys)
-            if member.transaction_id in members:
-                return False
             members[member.transaction_id] = member
-            case = self.cases[case_id]
+            self.findings[member.transaction_id] = case_id
             self.cases[case_id] = replace(
                 case,
                 members=case.members + 1,
                 last_ms=max(case.last_ms, member.timestamp_ms or case.last_ms),
                 decision=case.worse(member.decision or case.decision),
             )
-            return True
+            return Joined(case_id, joined=True)
+
+    def joined(self, transaction_id: str) -> str | None:
+        return self.findings.get(transaction_id)
 
     def case(self, case_id: str) -> Case | None:
         return self.cases.get(case_id)

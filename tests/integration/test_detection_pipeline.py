@@ -11,7 +11,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from cardwatch.adapters.dynamodb_cases import DynamoCaseStore
 from cardwatch.blueprint import Blueprint
+from cardwatch.domain.cases.case import CaseQuery
 from cardwatch.domain.transaction.card import luhn_valid
 from cardwatch.handlers import analyze, detect, ingest, notify
 from cardwatch.local.runtime.provision import Provisioned
@@ -209,3 +211,19 @@ def test_the_analyzer_finds_a_terminal_hit_by_many_cards(
     messages = receive(provisioned.queue_urls[blueprint.suspicious_queue.name])
     finding = json.loads(messages[0]["Body"])
     assert finding["kind"] == "pattern" and finding["terminal_id"] == "skimmed"
+    # AND notify opens a case of its own for the pattern: a terminal case holding the
+    # window's transactions at that terminal, found by the terminal, linked by the alert
+    notify.handler(sqs_event(messages, "arn:aws:sqs:us-east-1:1:q"), lambda_context)
+    store = DynamoCaseStore(
+        blueprint.case_table_name,
+        boto3.client("dynamodb"),
+        blueprint.case_search_index_name,
+        blueprint.case_queue_index_name,
+    )
+    found, _ = store.search(CaseQuery(0, 2**53, key="terminal:skimmed"))
+    assert [case.kind for case in found] == ["terminal"]
+    members = {m.transaction_id for m in store.members(found[0].case_id)}
+    assert members == {f"s{n}" for n in range(40)}
+    (alert,) = alerts_received(blueprint, provisioned)
+    assert f"#case={found[0].case_id}" in alert["Message"]
+    assert "transaction_ids" not in alert["Message"]  # the e-mail stays short

@@ -3,16 +3,19 @@ labels a whole case in one action, notes and history keep their authors."""
 
 from __future__ import annotations
 
+import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from cardwatch.domain.cases.case import EPISODE_MS, CaseChangeRefused
 from cardwatch.domain.engine.alerts import Finding
-from cardwatch.domain.errors import InvalidTransaction
+from cardwatch.domain.errors import InvalidTransaction, StoreBusy
 from cardwatch.services.case_work import CaseNotFound, CaseWork
-from tests.fakes import DictCaseStore, InMemoryAuditTrail
+from cardwatch.services.notify import NotificationService, NotifyOutcome
+from tests.fakes import DictCaseStore, DictCooldown, InMemoryAuditTrail, ListPublisher
 
 T0 = 1_780_000_000_000
 ANA = "arn:aws:sts::123456789012:assumed-role/cardwatch-analyst/ana"
@@ -194,3 +197,93 @@ def test_actions_are_checked_and_a_missing_case_is_not_found() -> None:
         work.act(case_id, '{"action": "reopen"}', ANA, T0)
     with pytest.raises(CaseNotFound):
         work.act("nope", '{"action": "assign"}', ANA, T0)
+
+
+class _Throttled(DictCaseStore):
+    """A case store whose joins are throttled ``times`` times, then work."""
+
+    def __init__(self, times: int) -> None:
+        super().__init__()
+        self.left = times
+
+    def join(self, *args: Any, **kwargs: Any) -> Any:
+        if self.left > 0:
+            self.left -= 1
+            raise StoreBusy("ThrottlingError")
+        return super().join(*args, **kwargs)
+
+
+def test_a_throttled_case_is_retried_and_never_holds_back_its_alert() -> None:
+    # GIVEN a case table that throttles every join of the first delivery
+    store = _Throttled(times=6 * 2 + 1)
+    publisher = ListPublisher()
+    service = NotificationService(
+        publisher, DictCooldown(), 3600, "http://localhost:8090", CaseWork(store)
+    )
+    finding = _finding(0)
+    # WHEN the finding is notified: the alert goes out, and the failure is raised (SQS
+    # receives the finding again)
+    with pytest.raises(StoreBusy):
+        service.notify(finding, T0)
+    assert len(publisher.published) == 1
+    assert store.joined(finding.finding_id) is None
+    assert f"#case={finding.finding_id}" in publisher.published[0].body
+    # AND its second delivery writes the case, quietly (the cooldown holds the alert)
+    store.left = 0
+    assert service.notify(finding, T0 + 1) is NotifyOutcome.SUPPRESSED
+    assert store.joined(finding.finding_id) is not None
+    assert len(publisher.published) == 1
+
+
+def test_a_retried_join_after_contention_lands_once() -> None:
+    store = _Throttled(times=3)
+    work = CaseWork(store)
+    case_id = work.open(_finding(0), T0)
+    assert store.case(case_id).members == 1  # type: ignore[union-attr]
+
+
+def test_an_action_on_a_case_that_changed_since_it_was_read_is_refused() -> None:
+    work, _, labels, _ = _work()
+    case_id = {work.open(_finding(n), T0) for n in range(3)}.pop()
+    read = work.case(case_id)["version"]
+    work.act(case_id, '{"action": "note", "note": "first"}', BEN, T0)
+    stale = json.dumps({"action": "label", "label": "genuine", "version": read})
+    with pytest.raises(CaseChangeRefused, match="version"):
+        work.act(case_id, stale, ANA, T0)
+    assert labels.calls == []  # nothing labelled on a stale read
+    fresh = json.dumps({"action": "label", "label": "fraud", "version": read + 1})
+    assert work.act(case_id, fresh, ANA, T0)["version"] == read + 2
+
+
+def test_a_refused_change_labels_nothing_and_a_huge_label_is_chosen_in_parts() -> None:
+    work, store, labels, _ = _work()
+    case_id = {work.open(_finding(n), T0) for n in range(3)}.pop()
+    work.act(case_id, '{"action": "close", "outcome": "genuine"}', ANA, T0)
+    with pytest.raises(CaseChangeRefused):
+        work.act(case_id, '{"action": "label", "label": "fraud", "close": true}', ANA, T0)
+    assert labels.calls == []
+    big = work.open(_finding(0, card="tok-big"), T0)
+    for n in range(1, 101):
+        work.open(_finding(n, card="tok-big"), T0)
+    assert store.case(big).members == 101  # type: ignore[union-attr]
+    with pytest.raises(CaseChangeRefused, match="at most 100"):
+        work.act(big, '{"action": "label", "label": "fraud"}', ANA, T0)
+
+
+def test_a_transactions_id_finds_the_case_it_joined() -> None:
+    work, _, _, _ = _work()
+    case_id = {work.open(_finding(n), T0) for n in range(3)}.pop()
+    assert work.case("tx-tok-a-2")["case_id"] == case_id
+
+
+def test_a_forged_cursor_is_a_400_naming_it() -> None:
+    work, _, _, _ = _work()
+    work.open(_finding(0), T0)
+    for raw in (b"[" * 1300, b'[0, ""]', b'[1e40, "x"]', b'[5, "a b"]'):
+        cursor = base64.urlsafe_b64encode(raw).decode()
+        with pytest.raises(InvalidTransaction) as refused:
+            work.search({"cursor": cursor}, T0)
+        assert [p.field for p in refused.value.problems] == ["cursor"]
+    outside = base64.urlsafe_b64encode(b'[10, "c1"]').decode()
+    with pytest.raises(InvalidTransaction):
+        work.search({"cursor": outside}, T0)

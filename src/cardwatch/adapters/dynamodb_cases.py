@@ -9,9 +9,12 @@ Under a case's key (``case_id``), by ``item``:
   terminal), with ``search_key`` and ``opened_at`` for the search index.
 
 An episode's pointer is an item of its own (``episode#<entity>``): which case a card's
-next flagged transaction joins. Every write is a single-item conditional write, never a
-transaction: a card-testing run puts one member item, a count update, a last-time update and
-a pointer update per transaction (about 1 WCU each), and none of them conflicts with another.
+next flagged transaction joins; so is a finding's marker (``finding#<transaction id>``):
+which case it joined, so a finding delivered again joins nothing new. A member joins in
+one transaction with its marker and the case's count, on the condition that the case is
+still open and under its size: a transaction cannot land in a case an analyst closed,
+and the count is exact. A card-testing run's transactions contend for their case's item
+(at a flagged rate, far below a terminal's), and a cancelled join is retried.
 """
 
 from __future__ import annotations
@@ -22,9 +25,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cardwatch.adapters.dynamodb_errors import BUSY_CODES
+from cardwatch.adapters.dynamodb_errors import (
+    BUSY_CODES,
+    RETRYABLE_CANCELLATIONS,
+    cancellation_codes,
+)
 from cardwatch.adapters.dynamodb_store import from_attributes, to_attributes
-from cardwatch.domain.cases.case import Case, CaseQuery, Member
+from cardwatch.domain.cases.case import MAX_MEMBERS, Case, CaseQuery, Joined, Member
 from cardwatch.domain.errors import StoreBusy
 
 __all__ = ["DynamoCaseStore"]
@@ -33,6 +40,7 @@ _CASE = "case"
 _MEMBER = "member#"
 _KEY = "key#"
 _EPISODE = "episode#"
+_FINDING = "finding#"
 
 
 def _stored(value: Any) -> Any:
@@ -118,14 +126,18 @@ class DynamoCaseStore:
     # -- cases and members ----------------------------------------------------------
     def _key_items(self, case_id: str, opened_ms: int, keys: Iterable[str]) -> None:
         for key in sorted(set(keys)):  # the same item each time: a rewrite changes nothing
-            self._client.put_item(
-                TableName=self._table,
-                Item={
-                    **self._key(case_id, _KEY + key),
-                    "search_key": {"S": key},
-                    "opened_at": {"N": str(opened_ms)},
-                },
-            )
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item={
+                        **self._key(case_id, _KEY + key),
+                        "search_key": {"S": key},
+                        "opened_at": {"N": str(opened_ms)},
+                    },
+                )
+            except ClientError as error:
+                _failed(error)
+                raise
 
     def create(self, case: Case, keys: Iterable[str]) -> bool:
         record = _stored(case.to_record())
@@ -135,43 +147,71 @@ class DynamoCaseStore:
             Item=to_attributes(record),
             ConditionExpression="attribute_not_exists(case_id)",
         )
-        if made:
-            try:
-                self._key_items(case.case_id, case.opened_ms, keys)
-            except ClientError as error:
-                _failed(error)
-                raise
+        # the keys each time (a create that failed after its put is finished by the next)
+        self._key_items(case.case_id, case.opened_ms, keys)
         return made
 
-    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> bool:
-        try:
-            self._key_items(case_id, opened_ms, keys)
-        except ClientError as error:
-            _failed(error)
-            raise
+    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> Joined:
+        """One transaction: the case is still open and under its size, the member and
+        the finding's marker are new, and the case's count (and decision) follow; the
+        search keys after it (idempotent puts)."""
         record = _stored(member.to_record()) | {
             "case_id": case_id,
             "item": _MEMBER + member.transaction_id,
         }
-        if not self._conditional(
-            "put_item",
-            Item=to_attributes(record),
-            ConditionExpression="attribute_not_exists(case_id)",
-        ):
-            return False
-        # the count once per member; the case's decision only ever rises to block
-        expression = "ADD members :one"
-        values: dict[str, Any] = {":one": {"N": "1"}}
-        if member.decision == "block":
-            expression += " SET decision = :block"
+        update = "ADD members :one"
+        values: dict[str, Any] = {
+            ":one": {"N": "1"},
+            ":closed": {"S": "closed"},
+            ":most": {"N": str(MAX_MEMBERS)},
+        }
+        if member.decision == "block":  # a case's decision only ever rises to block
+            update += " SET decision = :block"
             values[":block"] = {"S": "block"}
-        self._conditional(
-            "update_item",
-            Key=self._key(case_id, _CASE),
-            UpdateExpression=expression,
-            ExpressionAttributeValues=values,
-            ConditionExpression="attribute_exists(case_id)",
-        )
+        marker = self._key(_FINDING + member.transaction_id, "finding")
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(case_id, _CASE),
+                            "UpdateExpression": update,
+                            "ConditionExpression": (
+                                "attribute_exists(case_id) AND #status <> :closed "
+                                "AND members < :most"
+                            ),
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_attributes(record),
+                            "ConditionExpression": "attribute_not_exists(case_id)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {**marker, "case_of": {"S": case_id}},
+                            "ConditionExpression": "attribute_not_exists(case_id)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            reasons = cancellation_codes(error)
+            if not reasons:
+                _failed(error)
+                raise
+            if any(reason in RETRYABLE_CANCELLATIONS for reason in reasons):
+                raise StoreBusy(reasons[0]) from error
+            if reasons[2] == "ConditionalCheckFailed":  # this finding joined a case before
+                return Joined(self._marked(marker), joined=False)
+            return Joined(None, joined=False)  # the case closed or filled meanwhile
+        self._key_items(case_id, opened_ms, keys)
         # its last time only ever moves on (members come in any order)
         self._conditional(
             "update_item",
@@ -180,7 +220,15 @@ class DynamoCaseStore:
             ConditionExpression="last_ms < :at",
             ExpressionAttributeValues={":at": {"N": str(member.timestamp_ms or opened_ms)}},
         )
-        return True
+        return Joined(case_id, joined=True)
+
+    def _marked(self, marker: dict[str, Any]) -> str | None:
+        found = self._client.get_item(TableName=self._table, Key=marker, ConsistentRead=True)
+        item = found.get("Item")
+        return None if item is None else str(item["case_of"]["S"])
+
+    def joined(self, transaction_id: str) -> str | None:
+        return self._marked(self._key(_FINDING + transaction_id, "finding"))
 
     def case(self, case_id: str) -> Case | None:
         found = self._client.get_item(

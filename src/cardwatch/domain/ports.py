@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cardwatch.domain.audit.record import AuditRecord
-from cardwatch.domain.cases.case import Case, CaseQuery, Member
+from cardwatch.domain.cases.case import Case, CaseQuery, Joined, Member
 from cardwatch.domain.engine.authorization import Authorization
 from cardwatch.domain.engine.counters import EntityCounters
 from cardwatch.domain.engine.decisions import DecisionRecord
@@ -316,9 +316,15 @@ class CaseStore(Protocol):
         of that id exists."""
         ...
 
-    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> bool:
-        """Add ``member`` (and ``keys``) to the case: True when it was not there; the
-        case's count, last time and decision follow it, once."""
+    def join(self, case_id: str, opened_ms: int, member: Member, keys: Iterable[str]) -> Joined:
+        """Add ``member`` (and ``keys``) to the case, if the case is open and under its
+        size and the member's finding joined no case before; the case's count, last
+        time and decision follow it, once. :class:`StoreBusy` when it must be tried
+        again."""
+        ...
+
+    def joined(self, transaction_id: str) -> str | None:
+        """The case a transaction's finding joined (None: none yet)."""
         ...
 
     def case(self, case_id: str) -> Case | None: ...

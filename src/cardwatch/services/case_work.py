@@ -14,18 +14,22 @@ records what was done in the case's history.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from cardwatch.domain.audit.record import AuditRecord
 from cardwatch.domain.cases.case import (
     EPISODE_MS,
-    MAX_MEMBERS,
     STATUSES,
     Case,
     CaseAction,
     CaseChangeRefused,
     CaseQuery,
+    Joined,
     Opening,
     opening_of,
     parse_action,
@@ -39,9 +43,12 @@ from cardwatch.domain.ports import AuditTrail, CaseStore
 from cardwatch.domain.transaction.card_screen import holds_card_number
 from cardwatch.services.query_terms import page_limit, time_range
 
-__all__ = ["CaseNotFound", "CaseWork", "case_query"]
+__all__ = ["MAX_LABELLED", "CaseNotFound", "CaseWork", "case_query"]
 
 _ATTEMPTS = 6
+#: a case's action labels at most this many transactions (within the API's 29 s and
+#: the function's 10 s: each label is a few DynamoDB calls), this many at once
+MAX_LABELLED, _LABEL_THREADS = 100, 4
 #: the members a case's page reads whole (their labels and features); the rest in brief
 DETAILED_MEMBERS = 50
 
@@ -54,11 +61,17 @@ class CaseNotFound(LookupError):
 def _cursor(text: str, problems: list[FieldProblem]) -> tuple[int, str] | None:
     import base64  # noqa: PLC0415
 
+    # an analyst's request only: notify, which opens cases, never loads the contract
+    from cardwatch.domain.transaction.validation import check_path_id  # noqa: PLC0415
+
     try:
+        if len(text) > 256:
+            raise ValueError
         opened, case_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if type(opened) is not int or not isinstance(case_id, str) or len(case_id) > 64:
+        if type(opened) is not int or not isinstance(case_id, str):
             raise TypeError
-    except (ValueError, TypeError):
+        check_path_id(case_id, "cursor")
+    except (ValueError, TypeError, RecursionError, InvalidTransaction):
         problems.append(FieldProblem("cursor", "must be a next_cursor this API returned"))
         return None
     return opened, case_id
@@ -123,6 +136,14 @@ def case_query(parameters: Mapping[str, str], now_ms: int) -> tuple[CaseQuery, s
     since, until = time_range(parameters, now_ms, problems)
     limit = page_limit(parameters, problems)
     after = _cursor(parameters["cursor"], problems) if "cursor" in parameters else None
+    # DynamoDB refuses a page's start outside the range it reads
+    if (
+        after is not None
+        and since is not None
+        and until is not None
+        and not since <= after[0] <= until
+    ):
+        problems.append(FieldProblem("cursor", "lies outside since and until"))
     if problems or since is None or until is None:
         raise InvalidTransaction(problems)
     if key is None and status is None:
@@ -157,42 +178,57 @@ class CaseWork:
             case = Case.opened(opening, opening.case_id, opening.at_ms)
             self._store.create(case, opening.keys)
             for member in opening.members:
-                self._store.join(opening.case_id, case.opened_ms, member, ())
+                self._patiently(
+                    partial(self._store.join, opening.case_id, case.opened_ms, member, ())
+                )
             return opening.case_id
-        for _attempt in range(_ATTEMPTS):
-            case_id = self._episode(opening)
+        for attempt in range(_ATTEMPTS):
+            try:
+                case_id = self._episode(opening)
+            except StoreBusy:  # the case's item was contended: again, a moment later
+                time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())  # noqa: S311
+                continue
             if case_id is not None:
                 return case_id
         raise StoreBusy("cases kept opening at once; the finding is retried")
 
+    def _patiently(self, join: Callable[[], Joined]) -> Joined:
+        """A join, retried a few times when the case's item is contended."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                return join()
+            except StoreBusy:
+                time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())  # noqa: S311
+        return join()
+
     def _episode(self, opening: Opening) -> str | None:
+        """One try: the finding's case, or None when another finding moved the episode
+        first (try again)."""
         member = opening.members[0]
+        before = self._store.joined(member.transaction_id)
+        if before is not None:
+            return before  # delivered again: the case it joined
         at = member.timestamp_ms or opening.at_ms
         held = self._store.pointer(opening.entity)
         if held is not None:
             case = self._store.case(held[0])
-            joinable = (
-                case is not None
-                and case.status != "closed"
-                and case.members < MAX_MEMBERS
-                and at - held[1] <= EPISODE_MS
-            )
-            if joinable and case is not None:
-                self._store.join(case.case_id, case.opened_ms, member, opening.keys)
-                self._store.extend(opening.entity, case.case_id, at)
-                return case.case_id
             if case is None:
                 # the claimer has not stored its case yet: store it for them
-                self._store.create(Case.opened(opening, held[0], held[1]), ())
+                self._store.create(Case.opened(opening, held[0], held[1]), opening.keys)
                 return None
+            if case.status != "closed" and at - held[1] <= EPISODE_MS:
+                joined = self._store.join(case.case_id, case.opened_ms, member, opening.keys)
+                if joined.case_id is not None:
+                    self._store.extend(opening.entity, case.case_id, at)
+                    return joined.case_id
+                # closed or full since it was read: a new episode
         if not self._store.claim(
             opening.entity, opening.case_id, at, None if held is None else held[0]
         ):
             return None  # another finding opened the episode first: join it
         case = Case.opened(opening, opening.case_id, at)
         self._store.create(case, opening.keys)
-        self._store.join(case.case_id, case.opened_ms, member, opening.keys)
-        return case.case_id
+        return self._store.join(case.case_id, case.opened_ms, member, opening.keys).case_id
 
     # -- an analyst's ---------------------------------------------------------------
     def search(self, parameters: Mapping[str, str], now_ms: int) -> dict[str, Any]:
@@ -212,10 +248,8 @@ class CaseWork:
     def case(self, case_id: str) -> dict[str, Any]:
         """The case whole: its members (the newest read whole: labels, features in
         words), notes, history."""
-        case = self._store.case(case_id)
-        if case is None:
-            raise CaseNotFound
-        members = self._store.members(case_id)
+        case = self._found(case_id)
+        members = self._store.members(case.case_id)
         detailed = {m.transaction_id for m in members[-DETAILED_MEMBERS:]}
         views = []
         for member in members:
@@ -245,26 +279,40 @@ class CaseWork:
             "transactions": views,
         }
 
+    def _found(self, case_id: str) -> Case:
+        """The case of this id, or the case the transaction of this id joined (an
+        alert's link names a transaction when its case could not be written first)."""
+        case = self._store.case(case_id)
+        if case is None:
+            joined = self._store.joined(case_id)
+            case = None if joined is None else self._store.case(joined)
+        if case is None:
+            raise CaseNotFound
+        return case
+
     def act(self, case_id: str, body: str | bytes, by: str, now_ms: int) -> dict[str, Any]:
-        """Apply the action in ``body`` by ``by``; the case after it."""
+        """Apply the action in ``body`` by ``by``; the case after it. With ``version``,
+        only to that version of the case (409 when it changed since it was read);
+        without, to the case as it is now. The case's state is checked before any
+        transaction is labelled."""
         action = parse_action(body)
         if not by:
             raise CaseChangeRefused("caller", "a case is changed by a named identity only")
-        case = self._store.case(case_id)
-        if case is None:
-            raise CaseNotFound
-        labelled = 0
-        if action.action == "label":
-            labelled = self._labelled(case, action, by)
+        case = self._found(case_id)
+        if action.version is not None and action.version != case.version:
+            raise CaseChangeRefused("version", "the case changed since it was read; read it again")
+        case.applying(action, by, now_ms)  # refused here, before anything is labelled
+        labelled = self._labelled(case, action, by) if action.action == "label" else 0
         for _attempt in range(_ATTEMPTS):
             changed = case.applying(action, by, now_ms, labelled)
             if self._store.change(changed):
                 self._record(case, changed, action, by, now_ms)
-                return self.case(case_id)
-            fresh = self._store.case(case_id)
-            if fresh is None:
-                raise CaseNotFound
-            case = fresh
+                return self.case(case.case_id)
+            case = self._found(case.case_id)
+            if action.version is not None:
+                raise CaseChangeRefused(
+                    "version", "the case changed since it was read; read it again"
+                )
         raise StoreBusy("the case kept changing; send the same action again")
 
     def _labelled(self, case: Case, action: CaseAction, by: str) -> int:
@@ -277,9 +325,18 @@ class CaseWork:
             raise CaseChangeRefused(
                 "transaction_ids", f"{len(outside)} of them are not in this case"
             )
+        if len(chosen) > MAX_LABELLED:
+            raise CaseChangeRefused(
+                "transaction_ids",
+                f"a case's action labels at most {MAX_LABELLED} transactions: choose them",
+            )
         body = json.dumps({"label": action.label, "source": "analyst"})
-        for transaction_id in chosen:  # each once: a resend of the action changes nothing
-            self._label(transaction_id, body, by)
+        label = self._label
+        # a few at a time (a bounded pool: each is a handful of DynamoDB calls); a
+        # transaction's same label again is answered as the first time, so a resend
+        # finishes what a failed action left undone
+        with ThreadPoolExecutor(max_workers=_LABEL_THREADS) as pool:
+            list(pool.map(lambda transaction_id: label(transaction_id, body, by), chosen))
         return len(chosen)
 
     def _record(self, before: Case, after: Case, action: CaseAction, by: str, now_ms: int) -> None:

@@ -41,8 +41,25 @@ class NotificationService:
 
     def notify(self, finding: Finding, now_ms: int) -> NotifyOutcome:
         """Open or grow the finding's case (every finding, quiet or not), then alert
-        unless the cooldown holds it back; the alert links its case."""
-        case_id = None if self._cases is None else self._cases.open(finding, now_ms)
+        unless the cooldown holds it back; the alert links its case.
+
+        An alert never waits on its case: when the case cannot be written (the table
+        throttled, or failing), the alert goes out all the same, linking the
+        transaction, and the failure is raised afterwards, so the finding is received
+        again; the cooldown, started by the alert, keeps the second delivery quiet
+        while its case is written."""
+        case_id, failed = None, None
+        if self._cases is not None:
+            try:
+                case_id = self._cases.open(finding, now_ms)
+            except Exception as error:  # raised again once the alert is out
+                failed = error
+        outcome = self._alert(finding, now_ms, case_id)
+        if failed is not None:
+            raise failed
+        return outcome
+
+    def _alert(self, finding: Finding, now_ms: int, case_id: str | None) -> NotifyOutcome:
         alert = Alert.from_finding(finding, self._console_url, case_id)
         once = f"alert#{finding.finding_id}"
         if self._cooldown.active(once, now_ms) or all(

@@ -36,6 +36,7 @@ __all__ = [
     "CaseAction",
     "CaseChangeRefused",
     "CaseEvent",
+    "Joined",
     "Member",
     "Opening",
     "opening_of",
@@ -48,8 +49,10 @@ __all__ = [
 EPISODE_MS = DAY_MS
 #: what a case holds at most: members (a larger run opens the next case), notes, events
 MAX_MEMBERS = 500
-MAX_NOTES = 200
-MAX_HISTORY = 400
+#: notes and history share the case's item (DynamoDB's 400 KB): 100 notes of 500
+#: characters of up to 4 bytes each, and 200 events of a few hundred bytes, fit
+MAX_NOTES = 100
+MAX_HISTORY = 200
 STATUSES = ("open", "assigned", "closed")
 OUTCOMES = ("fraud", "genuine", "mixed", "no_action")
 #: how bad a case is: its worst member's decision
@@ -259,6 +262,8 @@ class Case:
         else:
             changed = self._moved(action, by)
             if action.note:  # a close's reason, in the thread
+                if len(self.notes) >= MAX_NOTES:
+                    raise CaseChangeRefused("note", f"a case holds at most {MAX_NOTES} notes")
                 note = CaseEvent("note", by, at_ms, {"text": action.note})
                 changed = replace(changed, notes=(*changed.notes, note))
             if action.action == "assign":
@@ -312,12 +317,14 @@ class CaseAction:
     transaction_ids: tuple[str, ...] | None = None
     #: a label that also closes the case, with the label as its outcome
     close: bool = False
+    #: the case's version the analyst read (None: the case as it is now)
+    version: int | None = None
 
     def detail(self, labelled: int = 0) -> dict[str, Any]:
         """What the history keeps of it: never a note's text beside a label (a note
         is in the thread), a digest instead."""
         if self.action == "note":
-            return {"text": self.note}
+            return {}  # its text is in the thread, once
         if self.action == "close":
             return {"outcome": self.outcome}
         if self.action == "label":
@@ -341,12 +348,12 @@ _NEEDS = {
 }
 #: what each action may carry
 _TAKES = {
-    "note": {"note"},
-    "assign": {"assignee"},
-    "unassign": set(),
-    "close": {"outcome", "note"},
-    "reopen": set(),
-    "label": {"label", "transaction_ids", "note", "close"},
+    "note": {"note", "version"},
+    "assign": {"assignee", "version"},
+    "unassign": {"version"},
+    "close": {"outcome", "note", "version"},
+    "reopen": {"version"},
+    "label": {"label", "transaction_ids", "note", "close", "version"},
 }
 
 
@@ -382,6 +389,7 @@ def parse_action(body: str | bytes) -> CaseAction:
         document.get("label"),
         None if chosen is None else tuple(chosen),
         bool(document.get("close", False)),
+        document.get("version"),
     )
 
 
@@ -471,6 +479,15 @@ def opening_of(finding: Finding, at_ms: int) -> Opening:
         keys=frozenset(keys),
         card=card,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """What a join did: ``case_id`` the case the member is in (None: the case closed or
+    filled before it could join), and whether this join put it there."""
+
+    case_id: str | None
+    joined: bool
 
 
 @dataclass(frozen=True, slots=True)
