@@ -1013,6 +1013,10 @@ class Blueprint:
                     "LABEL_SOURCE_RANKS": self.label_source_ranks,
                     "TRANSACTION_RETENTION_DAYS": str(self.transaction_retention_days),
                     **self.case_environment,
+                    # whose sessions are people at the console (their roles' names)
+                    "CONSOLE_ROLES": ",".join(
+                        role.role_name for role in self.analyst_roles.values()
+                    ),
                 },
                 grants=(
                     (

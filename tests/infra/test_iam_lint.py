@@ -89,6 +89,8 @@ def _arn(kind: str, name: str) -> str:
 
 def resolve_terraform(text: str) -> str:
     text = text.replace("${data.aws_caller_identity.account.account_id}", ACCOUNT)
+    # an IAM policy variable, as Terraform's literal escape writes it
+    text = text.replace("$${aws:", "<aws:")
 
     def reference(match: re.Match[str]) -> str:
         kind, logical, attribute = match.groups()
@@ -102,7 +104,7 @@ def resolve_terraform(text: str) -> str:
         r"\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.(arn|stream_arn|execution_arn)\}", reference, text
     )
     assert "${" not in resolved, f"an unresolved reference: {resolved}"
-    return resolved
+    return resolved.replace("<aws:", "${aws:")
 
 
 def resolve_pulumi(text: str) -> str:

@@ -362,7 +362,7 @@ def console_source(args: argparse.Namespace) -> ConsoleSource:
     if found is None:
         raise CommandError("no AWS credentials: sign in (aws sso login) or set a profile")
     caller = target.client("sts").get_caller_identity()["Arn"]
-    signer = SignedAsCaller(found.get_frozen_credentials(), target.blueprint.region)
+    signer = SignedAsCaller(found, target.blueprint.region)
     return ConsoleSource(args.api_url.rstrip("/"), signer, str(caller), target, args.hours)
 
 

@@ -6,6 +6,7 @@ mode a demo analyst's emulator session)."""
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
+from urllib.parse import quote, urlencode
 
 import httpx
 from botocore.auth import SigV4Auth
@@ -19,7 +20,8 @@ _SIGNATURE_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
 
 
 class SignedAsCaller(httpx.Auth):
-    """httpx's auth: every request signed for ``execute-api`` in ``region``."""
+    """httpx's auth: every request signed for ``execute-api`` in ``region``, with the
+    credentials as they are at that moment (an SSO or role session refreshes)."""
 
     requires_request_body = True
 
@@ -27,6 +29,9 @@ class SignedAsCaller(httpx.Auth):
         self._credentials, self._region = credentials, region
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        # the query as SigV4 spells it (a space is %20, never +), sent as signed
+        query = urlencode(list(request.url.params.multi_items()), quote_via=quote)
+        request.url = request.url.copy_with(query=query.encode() or None)
         signed = AWSRequest(
             method=request.method,
             url=str(request.url),
@@ -35,7 +40,9 @@ class SignedAsCaller(httpx.Auth):
             if request.content
             else {},
         )
-        SigV4Auth(self._credentials, "execute-api", self._region).add_auth(signed)
+        frozen = self._credentials.get_frozen_credentials()
+        now = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+        SigV4Auth(now, "execute-api", self._region).add_auth(signed)
         for name in _SIGNATURE_HEADERS:
             if name in signed.headers:
                 request.headers[name] = signed.headers[name]

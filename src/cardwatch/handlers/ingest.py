@@ -6,6 +6,7 @@ GET /cases/{case_id}, POST /cases/{case_id} (an action on it)."""
 
 from __future__ import annotations
 
+import os
 import time
 from http import HTTPStatus
 from typing import Any
@@ -129,13 +130,24 @@ def post_case_action(case_id: str) -> Response[str]:
     return json_response(HTTPStatus.OK, answer)
 
 
+#: IAM Identity Center's roles: a permission set's session is named by Identity Center
+#: for the person signed in, never by the caller
+_IDENTITY_CENTER = "AWSReservedSSO_"
+
+
 def analyst_of(event: Any) -> str:
     """Who the analyst is: the IAM principal API Gateway authorized the request for
-    (the analysts' routes take a signed request only); anything else is refused."""
-    principal = event.request_context.identity.user_arn
-    if not principal:
+    (the analysts' routes take a signed request only), when it is a session of one of
+    the console's roles (``CONSOLE_ROLES``) or of an Identity Center permission set;
+    any other principal (a user's own keys, a pipeline's or an admin's role) is refused,
+    whatever its policy lets it invoke."""
+    principal = str(event.request_context.identity.user_arn or "")
+    _, _, rest = principal.partition(":assumed-role/")
+    role, _, session = rest.partition("/")
+    roles = set(filter(None, os.environ.get("CONSOLE_ROLES", "").split(",")))
+    if not session or not (role in roles or role.startswith(_IDENTITY_CENTER)):
         raise NotAnalyst
-    return str(principal)
+    return principal
 
 
 class NotAnalyst(Exception):

@@ -333,8 +333,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                 "get": {
                     "operationId": "getCase",
                     "summary": "A transaction's case: decision, reasons, features, labels "
-                    "(the analysts' key only)",
-                    "security": [{"analystApiKey": []}],
+                    "(signed by a console role)",
+                    "security": [{"sigv4": []}],
                     "parameters": [
                         {
                             "name": "transaction_id",
@@ -353,7 +353,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                             },
                         },
                         "400": _problem_response("The id breaks the contract"),
-                        "403": _problem_response("Not the analysts' API key"),
+                        "403": _problem_response("Not signed by a console role allowed the route"),
                         "404": _problem_response("No stored transaction has this id"),
                         "429": _problem_response("Throttled"),
                         "503": _problem_response("Storage busy; retry"),
@@ -364,8 +364,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                 "get": {
                     "operationId": "getReviews",
                     "summary": "The open review queue: flagged transactions no label has "
-                    "settled, newest first, a page at a time (the analysts' key only)",
-                    "security": [{"analystApiKey": []}],
+                    "settled, newest first, a page at a time (signed by a console role)",
+                    "security": [{"sigv4": []}],
                     "parameters": [
                         _query("decision", "Only this decision", {"enum": ["review", "block"]}),
                         _query(
@@ -395,7 +395,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                             },
                         },
                         "400": _problem_response("A query parameter breaks its rule"),
-                        "403": _problem_response("Not the analysts' API key"),
+                        "403": _problem_response("Not signed by a console role allowed the route"),
                         "429": _problem_response("Throttled"),
                         "503": _problem_response("Storage busy; retry"),
                     },
@@ -404,7 +404,7 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
             "/transactions/{transaction_id}/label": {
                 "post": {
                     "operationId": "postLabel",
-                    "summary": "Label a stored transaction (the analysts' key only)",
+                    "summary": "Label a stored transaction (a verdict import's or the disputes feed's key)",
                     "description": label["description"],
                     "security": [{"analystApiKey": []}],
                     "parameters": [
@@ -432,7 +432,9 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                             },
                         },
                         "400": _problem_response("The body or the id breaks the contract"),
-                        "403": _problem_response("Not the analysts' API key"),
+                        "403": _problem_response(
+                            "Not a label channel's key, or a source it cannot speak for"
+                        ),
                         "404": _problem_response("No stored transaction has this id"),
                         "409": _problem_response("The transaction holds too many labels"),
                         "415": _problem_response("Content-Type is not application/json"),
@@ -460,12 +462,22 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
                     "name": "x-api-key",
                     "description": "The processor's key: submits transactions.",
                 },
+                "sigv4": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                    "description": "A person's own AWS identity: the request signed with "
+                    "Signature Version 4 for execute-api by a session of a console role "
+                    "(viewer, analyst, lead); the caller is recorded as the author.",
+                },
                 "analystApiKey": {
                     "type": "apiKey",
                     "in": "header",
                     "name": "x-api-key",
-                    "description": "The fraud analysts' key (its own usage plan): labels, "
-                    "cases and the review queue.",
+                    "description": "A verdict import's key (a machine integration, its own "
+                    "usage plan): analyst labels posted by another case tool. People sign "
+                    "their requests instead.",
                 },
             },
         },
@@ -562,17 +574,17 @@ def _case_paths(id_pattern: str) -> dict[str, Any]:
                 "operationId": "getCases",
                 "summary": "Cases: search by card, token, user, terminal or BIN, or a "
                 "status's queue with its total, a page at a time",
-                "security": [{"analystApiKey": []}],
+                "security": [{"sigv4": []}],
                 "parameters": search,
                 "responses": {"200": _json("A page of cases", "CasePage"), **refusals},
             }
         },
         "/cases/{case_id}": {
             "get": {
-                "operationId": "getCase",
+                "operationId": "getCaseWhole",
                 "summary": "A case whole: its transactions with labels, reasons and "
                 "features in words, its notes and history",
-                "security": [{"analystApiKey": []}],
+                "security": [{"sigv4": []}],
                 "parameters": [case_id],
                 "responses": {"200": _json("The case", "CaseWhole"), **refusals},
             },
@@ -580,7 +592,7 @@ def _case_paths(id_pattern: str) -> dict[str, Any]:
                 "operationId": "postCaseAction",
                 "summary": "Change a case: label it (whole or chosen transactions), "
                 "note, assign, unassign, close, reopen; the caller is its author",
-                "security": [{"analystApiKey": []}],
+                "security": [{"sigv4": []}],
                 "parameters": [case_id],
                 "requestBody": {
                     "required": True,

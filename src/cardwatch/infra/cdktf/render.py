@@ -91,7 +91,9 @@ class _Tokens(Resolver):
         return str(Fn.sha1(Fn.jsonencode(values)))  # Terraform computes it at apply
 
     def json(self, document: Any, *, compact: bool) -> str:
-        return dumps(document, compact=compact)  # CDKTF resolves the tokens inside
+        # CDKTF resolves its tokens inside; an IAM policy variable (``${aws:username}``)
+        # is written ``$${...}``, which Terraform reads as the literal text
+        return dumps(document, compact=compact).replace("${aws:", "$${aws:")
 
     def apply(self, function: Callable[[Any], Any], value: Any) -> Any:
         return function(value)  # a token is a string: written where it goes

@@ -101,15 +101,17 @@ def assume_role_policy(service: str, source_account: Any = None) -> Policy:
 
 
 def people_trust_policy(account_root: Any) -> Policy:
-    """A role people take: assumable by the account's own principals (the account
-    decides who, through IAM Identity Center's permission sets or its users' policies),
-    with the session's name (the person) required and kept as the caller's identity."""
+    """A role people take: assumable by the account's own IAM users (the account
+    decides who, through their policies), each only under a session named for
+    themselves, so no one can act under another's name (the session's name is what
+    every label, note and audit record keeps)."""
     return _document(
         [
             {
                 "Effect": "Allow",
                 "Principal": {"AWS": account_root},
-                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:RoleSessionName": "${aws:username}"}},
             }
         ]
     )

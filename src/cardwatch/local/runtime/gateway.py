@@ -234,6 +234,7 @@ class LocalGateway:
             dict(request.headers),
             body,
             method_arn,
+            self._blueprint.region,
         )
 
     async def proxy(

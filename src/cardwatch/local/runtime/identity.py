@@ -14,6 +14,7 @@ caller's ARN to the function as ``requestContext.identity.userArn``.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 from collections.abc import Mapping
@@ -125,18 +126,14 @@ def _fields(authorization: str) -> dict[str, str]:
     return fields
 
 
-def authorize(  # noqa: PLR0917 - a request's parts, as API Gateway reads them
-    callers: Mapping[str, Caller],
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    resource: str,
-    now: datetime | None = None,
-) -> Caller:
-    """The caller of a signed request allowed ``execute-api:Invoke`` on ``resource``
-    (the method's ARN); :class:`Refused` with API Gateway's message otherwise."""
-    lowered = {k.lower(): v for k, v in headers.items()}
+_MISMATCH = "The request signature we calculated does not match the signature you provided."
+
+
+def _caller(
+    callers: Mapping[str, Caller], lowered: Mapping[str, str], region: str, now: datetime
+) -> tuple[Caller, dict[str, str]]:
+    """Whose credentials signed the request, and the signature's fields: the scope's
+    key, date, region and service, the time and the session's token checked."""
     if "authorization" not in lowered:
         raise Refused("Missing Authentication Token")
     fields = _fields(lowered["authorization"])
@@ -144,36 +141,56 @@ def authorize(  # noqa: PLR0917 - a request's parts, as API Gateway reads them
     if len(scope) != 5 or scope[3] != "execute-api" or scope[4] != "aws4_request":
         raise Refused("Credential should be scoped to a valid region and service execute-api")
     caller = callers.get(scope[0])
-    if caller is None:
+    if caller is None or lowered.get("x-amz-security-token") != caller.session_token:
         raise Refused("The security token included in the request is invalid.")
     stamp = lowered.get("x-amz-date", "")
+    if scope[1] != stamp[:8] or scope[2] != region:
+        raise Refused("Credential should be scoped to a valid date and region")
     try:
         signed_at = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise Refused("Missing or malformed X-Amz-Date") from None
-    if abs((now or datetime.now(UTC)) - signed_at) > _SKEW:
+    if abs(now - signed_at) > _SKEW:
         raise Refused("Signature expired")
-    if lowered.get("x-amz-security-token") != caller.session_token:
-        raise Refused("The security token included in the request is invalid.")
-    signed = fields["SignedHeaders"].split(";")
-    if "host" not in signed:
-        raise Refused("Signed headers must include host")
-    request = AWSRequest(
-        method=method, url=url, data=body, headers={k: lowered[k] for k in signed if k in lowered}
-    )
-    request.context["timestamp"] = stamp
+    return caller, fields | {"stamp": stamp, "region": region}
+
+
+def _expected(caller: Caller, request: AWSRequest, region: str) -> str:
+    """The signature botocore's signer gives the request with the caller's secret."""
     signer = SigV4Auth(
         Credentials(caller.access_key_id, caller.secret_access_key, caller.session_token),
         "execute-api",
-        scope[2],
+        region,
     )
-    expected = signer.signature(
-        signer.string_to_sign(request, signer.canonical_request(request)), request
+    return str(
+        signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
     )
-    if not hmac.compare_digest(expected, fields["Signature"]):
-        raise Refused(
-            "The request signature we calculated does not match the signature you provided."
-        )
+
+
+def authorize(  # noqa: PLR0917 - a request's parts, as API Gateway reads them
+    callers: Mapping[str, Caller],
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    resource: str,
+    region: str,
+    now: datetime | None = None,
+) -> Caller:
+    """The caller of a signed request allowed ``execute-api:Invoke`` on ``resource``
+    (the method's ARN); :class:`Refused` with API Gateway's message otherwise."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    caller, fields = _caller(callers, lowered, region, now or datetime.now(UTC))
+    signed = fields["SignedHeaders"].split(";")
+    if "host" not in signed or any(name not in lowered for name in signed):
+        raise Refused("Every signed header, host among them, must be sent")
+    claimed = lowered.get("x-amz-content-sha256")
+    if claimed is not None and claimed != hashlib.sha256(body).hexdigest():
+        raise Refused(_MISMATCH)  # a body is signed by its own hash, never a named one
+    request = AWSRequest(method=method, url=url, data=body, headers={k: lowered[k] for k in signed})
+    request.context["timestamp"] = fields["stamp"]
+    if not hmac.compare_digest(_expected(caller, request, region), fields["Signature"]):
+        raise Refused(_MISMATCH)
     verdict = IAMPolicy(caller.policy).is_action_permitted("execute-api:Invoke", resource)
     if verdict is not PermissionResult.PERMITTED:
         raise Refused(
