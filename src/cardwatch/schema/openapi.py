@@ -404,7 +404,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
             "/transactions/{transaction_id}/label": {
                 "post": {
                     "operationId": "postLabel",
-                    "summary": "Label a stored transaction (a verdict import's or the disputes feed's key)",
+                    "summary": "Label a stored transaction (a verdict import's or the "
+                    "disputes feed's key)",
                     "description": label["description"],
                     "security": [{"analystApiKey": []}],
                     "parameters": [
