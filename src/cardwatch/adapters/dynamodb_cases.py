@@ -19,6 +19,8 @@ and the count is exact. A card-testing run's transactions contend for their case
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -294,6 +296,7 @@ class DynamoCaseStore:
                 ":until": {"N": str(query.until_ms)},
             },
             "ScanIndexForward": query.oldest_first,
+            "Limit": query.limit + 1,  # one more: whether there is a next page
         }
         if query.after is not None:
             opened, case_id = query.after
@@ -322,7 +325,7 @@ class DynamoCaseStore:
         while wanted:
             batch, wanted = wanted[:100], wanted[100:]
             request: dict[str, Any] = {self._table: {"Keys": batch}}
-            for _ in range(8):
+            for attempt in range(8):
                 answer = self._client.batch_get_item(RequestItems=request)
                 for item in answer.get("Responses", {}).get(self._table, []):
                     case = Case.from_record(_plain(from_attributes(item)))
@@ -330,6 +333,9 @@ class DynamoCaseStore:
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break
+                time.sleep(min(0.05 * 2**attempt, 1.0) * random.random())  # noqa: S311
+            if request:  # a page short of cases would skip them: the caller retries
+                raise StoreBusy("UnprocessedKeys")
         return found
 
     def count(self, status: str) -> int:

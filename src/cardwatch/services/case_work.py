@@ -238,7 +238,9 @@ class CaseWork:
         cases, position = self._store.search(query)
         if decision is not None:
             cases = [case for case in cases if case.decision == decision]
-        total = self._store.count(query.status) if query.key is None and query.status else None
+        # the total of a working queue (open, assigned); closed cases only grow
+        working = query.key is None and query.status in ("open", "assigned")
+        total = self._store.count(query.status) if working and query.status else None
         return {
             "cases": [_brief(case) for case in cases],
             "total": total,
