@@ -12,8 +12,8 @@ import httpx
 import pytest
 from botocore.credentials import Credentials
 
+from cardwatch.adapters.signed_requests import SignedAsCaller
 from cardwatch.cli.console import TOKEN_HEADER, ConsoleServer, ConsoleSource
-from cardwatch.cli.signing import SignedAsCaller
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline
 from tests.support.documents import TEST_PANS, valid_document
 from tests.support.figures import figures
+from tests.support.signing import as_analyst
 
 FIGURES = figures("reliability")
 
@@ -108,16 +109,19 @@ def test_an_analyst_opens_a_case_with_its_decision_and_labels(
     assert api.post("/transactions", json=document).status_code == 201
     assert api.get("/transactions/case-1").status_code == 403  # the processor's key
 
+    signed = as_analyst(stack)  # reads take a person's own identity, signed
+
     def assessed() -> bool:
-        return bool(api.get("/transactions/case-1", headers=analyst).json()["assessed"])
+        return bool(api.get("/transactions/case-1", auth=signed).json()["assessed"])
 
     assert wait_until(assessed, timeout=30)
     label = {"label": "fraud", "source": "analyst", "note": "called the customer"}
-    api.post("/transactions/case-1/label", json=label, headers=analyst)
-    case = api.get("/transactions/case-1", headers=analyst).json()
+    api.post("/transactions/case-1/label", json=label, headers=analyst)  # a verdict import
+    case = api.get("/transactions/case-1", auth=signed).json()
     assert case["decision"] in {"approve", "review", "block"} and 0 <= case["score"] <= 1
     assert "t_count_1h" in case["features"] and case["model_version"]
     assert case["label"] == {"label": "fraud", "source": "analyst"}
     assert case["labels"][0]["note"] == "called the customer"
     assert TEST_PANS[0] not in json.dumps(case)
-    assert api.get("/transactions/nope-1", headers=analyst).status_code == 404
+    assert api.get("/transactions/nope-1", auth=signed).status_code == 404
+    assert api.get("/transactions/case-1", headers=analyst).status_code == 403  # a key

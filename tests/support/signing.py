@@ -11,7 +11,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from cardwatch.cli.signing import SignedAsCaller, local_caller
+from cardwatch.adapters.signed_requests import SignedAsCaller, local_caller
 
 __all__ = ["RequestsSigned", "analyst_arn", "as_analyst", "credentials_of"]
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from botocore.credentials import Credentials
 
+from cardwatch.adapters.signed_requests import SignedAsCaller
 from cardwatch.blueprint import blueprint_for
-from cardwatch.cli.signing import SignedAsCaller
 from cardwatch.infra.common.policies import analyst_policy
 from cardwatch.local.runtime.identity import Caller, Refused, api_arn, authorize
 

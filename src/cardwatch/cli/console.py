@@ -39,8 +39,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from cardwatch.adapters.dynamodb_store import DynamoTransactionStore
+from cardwatch.adapters.signed_requests import SignedAsCaller, local_caller
 from cardwatch.cli.dlq import connect
-from cardwatch.cli.signing import SignedAsCaller, local_caller
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
 from cardwatch.domain.engine.state import HOUR_MS
 from cardwatch.domain.errors import InvalidTransaction
