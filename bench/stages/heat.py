@@ -150,14 +150,7 @@ def _case_work(blueprint: Any, client: Any) -> Any:
     from cardwatch.adapters.dynamodb_cases import DynamoCaseStore
     from cardwatch.services.case_work import CaseWork
 
-    return CaseWork(
-        DynamoCaseStore(
-            blueprint.case_table_name,
-            client,
-            blueprint.case_search_index_name,
-            blueprint.case_queue_index_name,
-        )
-    )
+    return CaseWork(DynamoCaseStore.of(blueprint, client))
 
 
 def _recorded(store: Any, detector: Any, cases: Any, scored: tuple[Any, Any], burst: bool) -> None:

@@ -229,12 +229,7 @@ def test_conflicts_and_throttles_cost_retries_but_no_count_and_no_transaction(
     # however notify's writes were throttled (a throttled finding is received again)
     flagged = flagged_on_the_card(pipeline)
     assert flagged, "the busy card was never flagged"
-    cases = DynamoCaseStore(
-        pipeline.blueprint.case_table_name,
-        boto3.client("dynamodb"),
-        pipeline.blueprint.case_search_index_name,
-        pipeline.blueprint.case_queue_index_name,
-    )
+    cases = DynamoCaseStore.of(pipeline.blueprint, boto3.client("dynamodb"))
     now = int(datetime.now(UTC).timestamp() * 1000)
 
     def one_case() -> list[Any]:

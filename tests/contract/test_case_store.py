@@ -24,12 +24,7 @@ def store(request: pytest.FixtureRequest, blueprint: Blueprint) -> CaseStore:
     if request.param == "memory":
         return DictCaseStore()
     request.getfixturevalue("provisioned")
-    return DynamoCaseStore(
-        blueprint.case_table_name,
-        boto3.client("dynamodb"),
-        blueprint.case_search_index_name,
-        blueprint.case_queue_index_name,
-    )
+    return DynamoCaseStore.of(blueprint, boto3.client("dynamodb"))
 
 
 def _case(case_id: str, opened: int = T0) -> Case:

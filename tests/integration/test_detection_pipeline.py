@@ -214,12 +214,7 @@ def test_the_analyzer_finds_a_terminal_hit_by_many_cards(
     # AND notify opens a case of its own for the pattern: a terminal case holding the
     # window's transactions at that terminal, found by the terminal, linked by the alert
     notify.handler(sqs_event(messages, "arn:aws:sqs:us-east-1:1:q"), lambda_context)
-    store = DynamoCaseStore(
-        blueprint.case_table_name,
-        boto3.client("dynamodb"),
-        blueprint.case_search_index_name,
-        blueprint.case_queue_index_name,
-    )
+    store = DynamoCaseStore.of(blueprint, boto3.client("dynamodb"))
     found, _ = store.search(CaseQuery(0, 2**53, key="terminal:skimmed"))
     assert [case.kind for case in found] == ["terminal"]
     members = {m.transaction_id for m in store.members(found[0].case_id)}

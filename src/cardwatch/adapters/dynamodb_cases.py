@@ -33,6 +33,7 @@ from cardwatch.adapters.dynamodb_errors import (
     cancellation_codes,
 )
 from cardwatch.adapters.dynamodb_store import from_attributes, to_attributes
+from cardwatch.blueprint import Blueprint
 from cardwatch.domain.cases.case import MAX_MEMBERS, Case, CaseQuery, Joined, Member
 from cardwatch.domain.errors import StoreBusy
 
@@ -82,6 +83,16 @@ class DynamoCaseStore:
     def __init__(self, table_name: str, client: Any, search_index: str, queue_index: str) -> None:
         self._table, self._client = table_name, client
         self._search_index, self._queue_index = search_index, queue_index
+
+    @classmethod
+    def of(cls, blueprint: Blueprint, client: Any) -> DynamoCaseStore:
+        """The cases table a deployment's blueprint names."""
+        return cls(
+            blueprint.case_table_name,
+            client,
+            blueprint.case_search_index_name,
+            blueprint.case_queue_index_name,
+        )
 
     def _key(self, case_id: str, item: str) -> dict[str, Any]:
         return {"case_id": {"S": case_id}, "item": {"S": item}}
