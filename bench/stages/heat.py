@@ -138,7 +138,9 @@ def _drive(progress: Any, *, decisions: bool = False) -> int:
             if len(applied) >= RATE * BATCH_SECONDS:
                 counters.fold(applied)
                 applied = []
-            if not decisions:
+            if decisions:  # recorded at authorization: notify's case only
+                _opened(cases, transaction, pending.assessment, burst)
+            else:
                 _recorded(store, detector, cases, (transaction, pending.assessment), burst)
             progress.advance(task)
         counters.fold(applied)
@@ -156,15 +158,23 @@ def _case_work(blueprint: Any, client: Any) -> Any:
 def _recorded(store: Any, detector: Any, cases: Any, scored: tuple[Any, Any], burst: bool) -> None:
     """detect's decision record (the burst's always review), and, for a flagged one,
     notify's case: opened or grown (the burst's 120 cards a case each)."""
-    from cardwatch.domain.engine.alerts import finding_from_assessment
-
     transaction, assessment = scored
     record = detector.record(assessment)
     record = replace(record, decision="review") if burst else record
     store.record_decision(transaction, record)
-    if record.decision in ("review", "block"):
+    _opened(cases, transaction, assessment, burst, record.decision)
+
+
+def _opened(
+    cases: Any, transaction: Any, assessment: Any, burst: bool, decision: str | None = None
+) -> None:
+    """notify's part for a flagged transaction: its card's case opened or grown."""
+    from cardwatch.domain.engine.alerts import finding_from_assessment
+
+    decision = decision or ("review" if burst else assessment.decision.value)
+    if decision in ("review", "block"):
         finding = finding_from_assessment(transaction, assessment, "2026-12-06T00:00:00+00:00")
-        cases.open(replace(finding, decision=record.decision), transaction.timestamp_ms)
+        cases.open(replace(finding, decision=decision), transaction.timestamp_ms)
 
 
 def _decided(store: Any, detector: Any, transaction: Any, burst: bool) -> Any:
