@@ -36,6 +36,7 @@ def test_a_card_testing_run_is_one_case_that_two_analysts_work(
             card_number=pan,
             amount=1 + n % 3,
             terminal_id=f"e2e-case-term-{n % 3}",
+            merchant_id="e2e-case-shop",
             timestamp=now_stamp(300 - n),
         )
         assert api.post("/transactions", json=body).status_code == 201
@@ -50,6 +51,7 @@ def test_a_card_testing_run_is_one_case_that_two_analysts_work(
     card = f"{pan[:6]}:{pan[-4:]}"
     assert [c["case_id"] for c in _cases(api, stack, card=card)] == [case["case_id"]]
     assert case["case_id"] in {c["case_id"] for c in _cases(api, stack, terminal="e2e-case-term-1")}
+    assert [c["case_id"] for c in _cases(api, stack, merchant="e2e-case-shop")] == [case["case_id"]]
     assert case["card"]["shown"] == f"{pan[:6]}\u2022\u2022\u2022{pan[-4:]}"
     path = f"/cases/{case['case_id']}"
 

@@ -37,6 +37,7 @@ def _finding(n: int, card: str = "tok-a", decision: str = "review", at: int = T0
         terminal_id=f"term-{n % 3}",
         user_id="user-1",
         occurred_ms=at + n * 1000,
+        merchant_id="shop-9",
     )
 
 
@@ -167,6 +168,7 @@ def test_search_by_card_user_and_terminal_and_refusals_name_the_field() -> None:
         {"user": "user-1"},
         {"terminal": "term-0"},
         {"token": "tok-a"},
+        {"merchant": "shop-9"},
     ):
         assert [c["case_id"] for c in work.search(parameters, T0 + 1)["cases"]] == [case_id]
     assert work.search({}, T0 + 1)["total"] == 1

@@ -554,6 +554,7 @@ def _case_paths(id_pattern: str) -> dict[str, Any]:
             ("token", "A card's token"),
             ("user", "A card holder's user id"),
             ("terminal", "A terminal id"),
+            ("merchant", "A merchant id"),
             ("bin", "A BIN"),
         )
     ] + [
@@ -573,7 +574,7 @@ def _case_paths(id_pattern: str) -> dict[str, Any]:
         "/cases": {
             "get": {
                 "operationId": "getCases",
-                "summary": "Cases: search by card, token, user, terminal or BIN, or a "
+                "summary": "Cases: search by card, token, user, terminal, merchant or BIN, or a "
                 "status's queue with its total, a page at a time",
                 "security": [{"sigv4": []}],
                 "parameters": search,

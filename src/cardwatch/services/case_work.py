@@ -85,7 +85,14 @@ def _encoded(position: tuple[int, str]) -> str:
 
 
 #: the search parameters, each the search key kind it names
-_KEYED = {"card": "card", "token": "token", "user": "user", "terminal": "terminal", "bin": "bin"}
+_KEYED = {
+    "card": "card",
+    "token": "token",
+    "user": "user",
+    "terminal": "terminal",
+    "merchant": "merchant",
+    "bin": "bin",
+}
 
 
 def _search_key(parameters: Mapping[str, str], problems: list[FieldProblem]) -> str | None:
@@ -119,7 +126,7 @@ def _search_key(parameters: Mapping[str, str], problems: list[FieldProblem]) -> 
 def case_query(parameters: Mapping[str, str], now_ms: int) -> tuple[CaseQuery, str | None]:
     """A page of cases from a query string, and the decision to keep (or None): one of
     ``card`` (``BIN:last4``, or ``BIN...last4``), ``token``, ``user``, ``terminal``,
-    ``bin``, or else ``status`` (open by default); ``since``/``until`` (ISO 8601, when
+    ``merchant``, ``bin``, or else ``status`` (open by default); ``since``/``until`` (ISO 8601, when
     it opened; 30 days unless said), ``decision``, ``sort`` (newest or oldest),
     ``limit`` (1 to 100), ``cursor``. Problems name the parameter, never its value."""
     problems: list[FieldProblem] = []

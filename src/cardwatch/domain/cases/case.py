@@ -58,7 +58,7 @@ OUTCOMES = ("fraud", "genuine", "mixed", "no_action")
 #: how bad a case is: its worst member's decision
 _DECISION_RANK = {"allow": 0, "review": 1, "block": 2}
 #: what a search key names (a card by token, or by BIN and last four; a user; a terminal)
-SEARCH_KINDS = ("token", "card", "user", "terminal", "bin")
+SEARCH_KINDS = ("token", "card", "user", "terminal", "merchant", "bin")
 
 
 class CaseChangeRefused(Exception):
@@ -87,6 +87,7 @@ class Member:
     currency: str | None = None
     terminal_id: str | None = None
     user_id: str | None = None
+    merchant_id: str | None = None
     #: the reasons, each with its words (``detail``) as the alert says them
     reasons: tuple[dict[str, str], ...] = ()
 
@@ -100,6 +101,7 @@ class Member:
             "currency": self.currency,
             "terminal_id": self.terminal_id,
             "user_id": self.user_id,
+            "merchant_id": self.merchant_id,
             "reasons": [dict(reason) for reason in self.reasons],
         }
         return {key: value for key, value in record.items() if value not in (None, [])}
@@ -117,6 +119,7 @@ class Member:
             record.get("currency"),
             record.get("terminal_id"),
             record.get("user_id"),
+            record.get("merchant_id"),
             tuple(dict(reason) for reason in record.get("reasons", [])),
         )
 
@@ -421,6 +424,8 @@ def _keys(
             keys.add(search_key("user", member.user_id))
         if member.terminal_id:
             keys.add(search_key("terminal", member.terminal_id))
+        if member.merchant_id:
+            keys.add(search_key("merchant", member.merchant_id))
     return frozenset(keys)
 
 
@@ -438,6 +443,7 @@ def opening_of(finding: Finding, at_ms: int) -> Opening:
             finding.currency,
             finding.terminal_id,
             finding.user_id,
+            finding.merchant_id,
             finding.reasons,
         )
         chosen: tuple[Member, ...] = (member,)

@@ -55,6 +55,8 @@ class Finding:
     details: dict[str, Any] | None = None
     #: a transaction's own time (its case orders its members by it)
     occurred_ms: int | None = None
+    #: the merchant it was made at (its case is found by it), when the processor says
+    merchant_id: str | None = None
 
     @property
     def severity(self) -> str:
@@ -97,7 +99,12 @@ def finding_from_assessment(
         terminal_id=transaction.terminal_id,
         user_id=transaction.user_id,
         occurred_ms=transaction.timestamp_ms,
+        merchant_id=_text(transaction.extras.get("merchant_id")),
     )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True, slots=True)

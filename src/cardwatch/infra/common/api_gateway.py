@@ -80,6 +80,7 @@ CASE_PARAMETERS = (
     "token",
     "user",
     "terminal",
+    "merchant",
     "bin",
     "status",
     "decision",
