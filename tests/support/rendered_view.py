@@ -176,7 +176,8 @@ def cdktf_view(document: dict[str, Any]) -> View:
         value = value.replace(_TF_ACCOUNT, "<account>")
         if value.startswith("assets/") and value.endswith(".zip"):
             return "<package>"
-        return _TF_REFERENCE.sub(resolve, value)
+        # Terraform's literal ``$${``: the text ``${`` (an IAM policy variable)
+        return _TF_REFERENCE.sub(resolve, value).replace("$${", "${")
 
     view: View = {}
     for (kind, logical), config in configs.items():
