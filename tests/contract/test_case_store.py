@@ -56,7 +56,16 @@ def test_members_join_once_and_raise_the_case(store: CaseStore) -> None:
     assert store.create(_case("c1"), {"token:tok", "user:u1"}) is True
     assert store.create(_case("c1"), ()) is False
     member = Member(
-        "tx-1", T0 + 10, "block", 0.91, "1.00", "EUR", "t1", "u1", ({"code": "X", "detail": "x"},)
+        "tx-1",
+        T0 + 10,
+        "block",
+        0.91,
+        "1.00",
+        "EUR",
+        "t1",
+        "u1",
+        "shop-1",
+        ({"code": "X", "detail": "x"},),
     )
     with ThreadPoolExecutor(max_workers=4) as pool:
         joined = list(pool.map(lambda _: store.join("c1", T0, member, {"terminal:t1"}), range(6)))
