@@ -159,19 +159,8 @@ class CaseEvent:
             str(record["action"]),
             str(record["by"]),
             int(record["at_ms"]),
-            _plain(dict(record.get("detail", {}))),
+            dict(record.get("detail", {})),
         )
-
-
-def _plain(value: Any) -> Any:
-    """A stored value as JSON has it (DynamoDB's numbers come back as Decimal)."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if type(value).__name__ == "Decimal":
-        return int(value) if value == int(value) else float(value)
-    return value
 
 
 @dataclass(frozen=True, slots=True)
