@@ -89,6 +89,18 @@ def test_bad_input_is_a_400_naming_the_field(invoke: Invoke, text: str | None, f
     assert field in [error["field"] for error in answer(response)["errors"]]
 
 
+@pytest.mark.requirement("R000-28")
+def test_a_400_lists_every_problem_and_counts_them(invoke: Invoke) -> None:
+    # GIVEN a body with a contract problem and two the checks beyond it find
+    response = invoke(body(channel="bike", amount=12.345, card_number="4111111111111112"))
+    # THEN the answer lists all three, by field, and counts them
+    assert response["statusCode"] == 400
+    refused = answer(response)
+    assert [error["field"] for error in refused["errors"]] == ["channel", "amount", "card_number"]
+    assert refused["error_count"] == 3
+    assert "4111111111111112" not in response["body"]
+
+
 def test_an_oversized_body_is_a_413(invoke: Invoke) -> None:
     response = invoke(body(device_id="d" * 20_000))
     assert response["statusCode"] == 413

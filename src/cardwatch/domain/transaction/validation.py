@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastjsonschema import JsonSchemaException
 
 from cardwatch.domain.errors import FieldProblem, InvalidTransaction
 from cardwatch.domain.transaction import strict_json
-from cardwatch.domain.transaction.card import CardTokenizer
+from cardwatch.domain.transaction.card import CardReference, CardTokenizer
 from cardwatch.domain.transaction.card_screen import holds_card_number, number_holds_card_number
 from cardwatch.domain.transaction.money import parse_amount
 from cardwatch.domain.transaction.record import OPTIONAL_FIELDS, Transaction
@@ -53,6 +53,8 @@ __all__ = [
     "model_problems",
     "parse_label",
 ]
+
+_T = TypeVar("_T")
 
 #: Field names under which a card verification code could be sent; each is refused
 #: (PCI DSS 3.2: sensitive authentication data is never stored after authorization).
@@ -169,6 +171,18 @@ def _where(error: ValidationError) -> str:
     return ".".join(str(part) for part in error.absolute_path) or "body"
 
 
+def _unknown_fields(
+    instance: dict[str, Any], schema: dict[str, Any], where: str
+) -> Iterator[FieldProblem]:
+    """The fields the contract does not have, by name; a name that may hold a card
+    number is never shown, not even cut."""
+    for name in sorted(set(instance) - set(schema.get("properties", {}))):
+        if holds_card_number(name, free_text=True):
+            yield FieldProblem(where, f"a field name {_CARD_DATA}")
+        else:
+            yield FieldProblem(_shown(name), "is not a field of the contract")
+
+
 def _describe(error: ValidationError) -> Iterable[FieldProblem]:
     """Name the field and the rule, never the offending value."""
     kind, where = str(error.validator), _where(error)
@@ -178,9 +192,7 @@ def _describe(error: ValidationError) -> Iterable[FieldProblem]:
     if kind == "required":
         yield from (FieldProblem(name, "is required") for name in rule if name not in instance)
     elif kind == "additionalProperties":
-        allowed = set(schema.get("properties", {}))
-        for name in sorted(set(instance) - allowed):
-            yield FieldProblem(_shown(name), "is not a field of the contract")
+        yield from _unknown_fields(instance, schema, where)
     elif kind == "oneOf" and where == "body":
         yield FieldProblem("card_number", "exactly one of card_number or card_token is required")
     elif kind == "type":
@@ -200,24 +212,44 @@ def _describe(error: ValidationError) -> Iterable[FieldProblem]:
 
 
 def contract_problems(document: object, contract: str = "transaction") -> list[FieldProblem]:
-    """Every way ``document`` breaks the JSON Schema contract (empty when it holds)."""
+    """Every way ``document`` breaks the JSON Schema contract (empty when it holds):
+    card data outside ``card_number`` and card verification codes first, then each rule
+    the contract's validator finds broken on a field not named already.
+
+    A document the compiled check passes never loads jsonschema."""
     if not isinstance(document, dict):
         return [FieldProblem("body", "must be a JSON object")]
-    screened = card_data_problems(document)
-    if screened:
-        return screened
-    cvv = sorted(name for name in document if name.lower() in CVV_FIELDS)
-    if cvv:
-        return [FieldProblem(name, "card verification codes are never accepted") for name in cvv]
+    problems = card_data_problems(document)
+    named = {problem.field for problem in problems}
+    problems += [
+        FieldProblem(name, "card verification codes are never accepted")
+        for name in sorted(document)
+        if name.lower() in CVV_FIELDS and name not in named
+    ]
     if keeps_contract(document, contract):
-        return []
-    return model_problems(document, contract_validator(contract))
+        return problems
+    named = {problem.field for problem in problems}
+    found = model_problems(document, contract_validator(contract))
+    return problems + [problem for problem in found if problem.field not in named]
 
 
 def model_problems(document: object, validator: Draft4Validator) -> list[FieldProblem]:
-    """Every way ``document`` breaks the JSON Schema ``validator`` holds, by field."""
+    """Every way ``document`` breaks the JSON Schema ``validator`` holds, by field, in
+    a stable order: the body's own rules first, then field by field. A value of the
+    wrong JSON type is named once, by its type (not by each rule it then also breaks)."""
+    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
+    mistyped = {_where(error) for error in errors if error.validator == "type"}
     problems: list[FieldProblem] = []
-    for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path]):
+    required_at: set[str] = set()
+    for error in errors:
+        where = _where(error)
+        if error.validator == "required":
+            # one error per missing field, each carrying the whole list: named once
+            if where in required_at:
+                continue
+            required_at.add(where)
+        elif where in mistyped and error.validator != "type":
+            continue
         problems.extend(_describe(error))
     return problems
 
@@ -258,8 +290,24 @@ class TimeWindow:
             raise InvalidTransaction.single("timestamp", f"is older than {self.max_age.days} days")
 
 
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """What the checks beyond the schema read from a document, and what they found
+    wrong (a value is None when its check failed or did not run)."""
+
+    amount: Decimal | None
+    moment: tuple[datetime, int] | None
+    card: CardReference | None
+    coordinates: dict[str, Decimal]
+    problems: tuple[FieldProblem, ...]
+
+
 class TransactionParser:
-    """Parses and validates request bodies, tokenizing the card on the way."""
+    """Parses and validates request bodies, tokenizing the card on the way.
+
+    Every problem is found, not only the first: the contract's, then those of the
+    checks beyond it (exact money, real dates in the window, the card, coordinates),
+    each run on the fields the contract found no fault with."""
 
     def __init__(self, tokenizer: CardTokenizer, window: TimeWindow | None = None) -> None:
         self._tokenizer = tokenizer
@@ -269,38 +317,74 @@ class TransactionParser:
         document = strict_json.loads(body)
         problems = contract_problems(document)
         if problems:
-            raise InvalidTransaction(problems)
+            named = frozenset(problem.field for problem in problems)
+            beyond = self._values(document, named).problems if isinstance(document, dict) else ()
+            raise InvalidTransaction([*problems, *beyond])
         return self.from_document(document)
 
     def from_document(self, document: dict[str, Any]) -> Transaction:
         """Build a transaction from a document that already satisfies the contract."""
-        currency = document["currency"]
-        amount = parse_amount(document["amount"], currency)
-        occurred_at, offset_minutes = _parse_timestamp(document["timestamp"])
-        self._window.check(occurred_at)
-        if "card_number" in document:
-            card = self._tokenizer.tokenize(document["card_number"])
-        else:
-            card = self._tokenizer.reference(document["card_token"])
+        values = self._values(document, frozenset())
+        if values.problems:
+            raise InvalidTransaction(values.problems)
+        # no problem: every check ran (the contract holds) and held
+        assert values.amount is not None and values.moment is not None
+        assert values.card is not None
         extras: dict[str, str | Decimal] = {}
         for name in OPTIONAL_FIELDS:
             if name in document:
                 value = document[name]
                 extras[name] = Decimal(value) if isinstance(value, int | Decimal) else value
-        for name in ("latitude", "longitude"):
-            if name in extras:
-                extras[name] = _coordinate(name, Decimal(extras[name]))
+        extras.update(values.coordinates)
+        occurred_at, offset_minutes = values.moment
         return Transaction(
             transaction_id=document["transaction_id"],
             user_id=document["user_id"],
-            amount=amount,
-            currency=currency,
+            amount=values.amount,
+            currency=document["currency"],
             occurred_at=occurred_at,
             terminal_id=document["terminal_id"],
-            card=card,
+            card=values.card,
             extras=extras,
             utc_offset_minutes=offset_minutes,
         )
+
+    def _values(self, document: dict[str, Any], skip: frozenset[str]) -> _Values:
+        """Run every check beyond the schema whose fields are present and not in
+        ``skip`` (fields already named by a problem), collecting what each finds."""
+        problems: list[FieldProblem] = []
+
+        def run(fields: tuple[str, ...], check: Callable[[], _T]) -> _T | None:
+            if any(name in skip or name not in document for name in fields):
+                return None
+            try:
+                return check()
+            except InvalidTransaction as error:
+                problems.extend(error.problems)
+                return None
+
+        amount = run(
+            ("amount", "currency"), lambda: parse_amount(document["amount"], document["currency"])
+        )
+        moment = run(("timestamp",), lambda: self._moment(document["timestamp"]))
+        card_field = "card_number" if "card_number" in document else "card_token"
+        card = run((card_field,), lambda: self._card(card_field, document[card_field]))
+        coordinates: dict[str, Decimal] = {}
+        for name in ("latitude", "longitude"):
+            kept = run((name,), partial(_read_coordinate, document, name))
+            if kept is not None:
+                coordinates[name] = kept
+        return _Values(amount, moment, card, coordinates, tuple(problems))
+
+    def _moment(self, text: str) -> tuple[datetime, int]:
+        occurred_at, offset_minutes = _parse_timestamp(text)
+        self._window.check(occurred_at)
+        return occurred_at, offset_minutes
+
+    def _card(self, name: str, value: str) -> CardReference:
+        if name == "card_number":
+            return self._tokenizer.tokenize(value)
+        return self._tokenizer.reference(value)
 
 
 #: Coordinates are kept to seven decimal places (about a centimetre): every value in
@@ -310,6 +394,11 @@ _COORDINATE_STEP = Decimal("1E-7")
 #: too few for the card-number screen to read one as a card (a float's noise digits,
 #: ``40.71280000000001``, would otherwise be refused now and then).
 MAX_COORDINATE_DECIMALS = 9
+
+
+def _read_coordinate(document: dict[str, Any], name: str) -> Decimal:
+    """The coordinate ``name`` of a document whose field keeps the contract."""
+    return _coordinate(name, Decimal(document[name]))
 
 
 def _coordinate(name: str, value: Decimal) -> Decimal:
