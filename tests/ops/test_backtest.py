@@ -1,6 +1,8 @@
 """The backtest: every row scored, labels never seen early, metrics computed."""
 
 import csv
+import io
+import json
 import re
 from dataclasses import replace
 from decimal import Decimal
@@ -13,8 +15,14 @@ from cardwatch.cli.main import main
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.transaction.card import CardTokenizer
 from cardwatch.domain.transaction.validation import TransactionParser, contract_problems
-from cardwatch.evaluation.backtest import backtest
+from cardwatch.evaluation.backtest import (
+    backtest,
+    backtest_report,
+    print_backtest,
+    run_backtest,
+)
 from cardwatch.evaluation.replay import LabelledHistory, ReplaySettings, load_history, replay
+from cardwatch.evaluation.report_format import json_number, report_console
 from cardwatch.simulation.traffic import csv_traffic
 
 SETTINGS = ReplaySettings(label_delay_days=7, retrain_every_days=7)
@@ -248,3 +256,22 @@ def test_the_alert_budget_holds_the_flagged_share_where_the_rules_thresholds_do_
     # AND what it flags is, more than the fixed cut's, fraud; ranking is untouched
     assert budgeted.flagged_precision >= fixed.flagged_precision
     assert budgeted.metrics["average_precision"] == fixed.metrics["average_precision"]
+
+
+def test_the_json_report_is_plain_and_the_tables_print_whole_when_piped(
+    small_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a backtest run for --json: nothing on standard output but what the CLI prints
+    report = run_backtest(small_csv, None, SETTINGS, as_json=True)
+    assert capsys.readouterr().out == ""
+    entry = backtest_report(report)
+    # THEN its report is plain JSON (no NaN), and a small world gets no handbook row
+    assert json.loads(json.dumps(entry, allow_nan=False)) == entry
+    assert entry["published"] == [] and entry["rows"] == report.rows
+    assert entry["decisions"]["flagged_share"] == json_number(report.flagged_share)
+    # AND its tables, piped, print whole, with no nan and no negative zero
+    out = io.StringIO()
+    print_backtest(entry, report_console(file=out))
+    text = out.getvalue()
+    assert "…" not in text and "nan" not in text and "-0.0000" not in text
+    assert "0.869" not in text and "Week by week" in text and "alert budget applied" in text

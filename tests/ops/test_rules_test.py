@@ -4,14 +4,16 @@ labelled data, before it is published."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from cardwatch.cli.main import main
 from cardwatch.domain.engine.rules import Policy, default_policy, rules_text
+from cardwatch.evaluation.backtest import backtest, backtest_report
 from cardwatch.evaluation.replay import ReplaySettings
-from cardwatch.evaluation.rules_test import compare_rules
+from cardwatch.evaluation.rules_test import compare_rules, measure_rules, rules_test_report
 from cardwatch.simulation.labelled_file import LabelledHistory
 
 
@@ -43,3 +45,29 @@ def test_the_command_prints_both_and_refuses_a_bad_document(
     rules.write_text('{"rules": [{"id": "x"}]}')
     assert main(["rules", "test", str(rules), str(small_csv)]) == 2
     assert "rules[0] (x)" in capsys.readouterr().err
+
+
+def test_the_rules_test_and_the_backtest_each_say_at_which_thresholds_they_flag(
+    small_history: LabelledHistory,
+) -> None:
+    # WHEN the same file is backtested (under the alert budget, and without it) and
+    # rules-tested with the rules in force
+    _r, budgeted = backtest(small_history, ReplaySettings())
+    _r, fixed = backtest(small_history, replace(ReplaySettings(), budget=None))
+    measured = measure_rules(small_history, default_policy(), default_policy(), ReplaySettings())
+    # THEN the rules test flags what the document's thresholds alone flag, many times the
+    # budget's share, and it says so, beside the backtest's share under the budget
+    assert measured.in_force.review_share == fixed.flagged_share
+    assert measured.in_force.review_share > 5 * budgeted.flagged_share
+    assert measured.in_force_under_budget == (budgeted.flagged_share, budgeted.blocked_share)
+    entry = rules_test_report(measured)
+    assert entry["alert_budget_applied"] is False
+    assert (
+        entry["in_force"]["flagged_share"] == backtest_report(fixed)["decisions"]["flagged_share"]
+    )
+    shares = backtest_report(budgeted)["decisions"]
+    assert entry["in_force_under_alert_budget"] == {
+        "flagged_share": shares["flagged_share"],
+        "blocked_share": shares["blocked_share"],
+    }
+    assert shares["alert_budget"] is not None and "rules test" in shares["meaning"]

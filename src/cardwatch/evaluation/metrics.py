@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-__all__ = ["HANDBOOK_BASELINES", "card_precision_at_k", "detection_metrics"]
+from cardwatch.simulation.handbook import SimulationSettings
+from cardwatch.simulation.labelled_file import LabelledHistory
+
+__all__ = [
+    "HANDBOOK_BASELINES",
+    "HANDBOOK_PROTOCOL",
+    "HANDBOOK_TEST_DAYS",
+    "card_precision_at_k",
+    "detection_metrics",
+    "handbook_comparable",
+    "handbook_world",
+]
 
 #: The best published result on the handbook's simulated data (XGBoost after model
-#: selection), on its test week.
+#: selection), on its test week. Figures of that world and that protocol: printed beside
+#: a backtest only when both match (:func:`handbook_comparable`).
 HANDBOOK_BASELINES = {
     "handbook XGBoost (model selection)": {
         "auc_roc": 0.869,
@@ -20,6 +34,46 @@ HANDBOOK_BASELINES = {
         "card_precision@100": 0.303,
     },
 }
+#: How the handbook measured them, said beside them.
+HANDBOOK_PROTOCOL = (
+    "the handbook's model-selection protocol: hyperparameters chosen by prequential "
+    "validation, one model trained on a week of labelled transactions and tested on a "
+    "week that starts a week after its training ends, on the handbook's own data"
+)
+#: The handbook's test period, in days.
+HANDBOOK_TEST_DAYS = 7
+#: A simulated world's customers and terminals may fall short of the settings by this
+#: share: a customer with no terminal in reach, or no transaction in the period, and a
+#: terminal no customer reaches, leave no row.
+_SHAPE_SLACK = 0.05
+
+
+def _about(count: int, published: int) -> bool:
+    return published * (1 - _SHAPE_SLACK) <= count <= published
+
+
+def handbook_world(history: LabelledHistory) -> bool:
+    """Whether ``history`` has the shape of the handbook's simulated world at its
+    published size (the simulator's defaults): as many customers and terminals, the
+    same first day and number of days, and the handbook's columns only (no processor
+    fields, coordinates or offsets, which its world does not have)."""
+    world = SimulationSettings()
+    if not len(history) or history.extras or history.latitudes or history.utc_offsets:
+        return False
+    days = history.days
+    first = np.datetime64(int(days.min()), "D").astype(date)
+    return (
+        first == date.fromisoformat(world.start)
+        and int(days.max() - days.min()) + 1 == world.days
+        and _about(len(set(history.users)), world.customers)
+        and _about(len(set(history.terminals)), world.terminals)
+    )
+
+
+def handbook_comparable(history: LabelledHistory, test_days: int) -> bool:
+    """Whether the handbook's published figures may be printed beside a backtest of
+    ``history`` measured on its last ``test_days``: the handbook's world, a week's test."""
+    return test_days == HANDBOOK_TEST_DAYS and handbook_world(history)
 
 
 def card_precision_at_k(
@@ -51,8 +105,11 @@ def detection_metrics(
     labels: NDArray[np.int8],
     k: int = 100,
 ) -> dict[str, float]:
+    """AUC ROC and average precision (NaN when the labels are all of one kind: neither
+    is defined then), and card precision@k."""
+    ranked = 0 < int(labels.sum()) < len(labels)
     return {
-        "auc_roc": float(roc_auc_score(labels, scores)),
-        "average_precision": float(average_precision_score(labels, scores)),
+        "auc_roc": float(roc_auc_score(labels, scores)) if ranked else math.nan,
+        "average_precision": float(average_precision_score(labels, scores)) if ranked else math.nan,
         f"card_precision@{k}": card_precision_at_k(days, cards, scores, labels, k),
     }

@@ -4,16 +4,19 @@ so a change of model (a promotion) or of traffic shows where it happened."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rich.table import Table
 
 from cardwatch.evaluation.metrics import detection_metrics
 from cardwatch.evaluation.replay import ReplayResult
+from cardwatch.evaluation.report_format import cell, json_number
 from cardwatch.simulation.labelled_file import LabelledHistory
 
-__all__ = ["Week", "weekly", "weekly_table"]
+__all__ = ["Week", "week_entry", "weekly", "weekly_table"]
 
 _WEEK_DAYS = 7
 
@@ -71,40 +74,48 @@ def weekly(history: LabelledHistory, result: ReplayResult) -> list[Week]:
     return out
 
 
-def _cell(value: float, form: str) -> str:
-    return "-" if math.isnan(value) else format(value, form)
+def week_entry(week: Week) -> dict[str, Any]:
+    """A week as plain JSON values (None where a measure is not defined)."""
+    return {
+        "week_of": week.starts,
+        "rows": week.rows,
+        "frauds": week.frauds,
+        "average_precision": json_number(week.metrics["average_precision"]),
+        "auc_roc": json_number(week.metrics["auc_roc"]),
+        "card_precision@100": json_number(week.metrics["card_precision@100"]),
+        "flagged_share": json_number(week.flagged_share),
+        "blocked_share": json_number(week.blocked_share),
+        "alert_precision": json_number(week.alert_precision),
+        "model": week.model or None,
+    }
 
 
-def weekly_table(weeks: list[Week], title: str = "Week by week") -> Table:
+#: The columns of the week table: heading, the entry's key, its format.
+_COLUMNS = (
+    ("transactions", "rows", ","),
+    ("frauds", "frauds", ","),
+    ("AP", "average_precision", ".3f"),
+    ("AUC", "auc_roc", ".3f"),
+    ("CP@100", "card_precision@100", ".3f"),
+    ("flagged", "flagged_share", ".2%"),
+    ("blocked", "blocked_share", ".2%"),
+    ("alert precision", "alert_precision", ".1%"),
+)
+
+
+def weekly_table(weeks: Sequence[Mapping[str, Any]], title: str = "Week by week") -> Table:
+    """The weeks (:func:`week_entry`), one row each."""
     table = Table(title=title)
-    longest = max((len(week.model) for week in weeks), default=4)
-    for name in (
-        "week of",
-        "transactions",
-        "frauds",
-        "AP",
-        "AUC",
-        "CP@100",
-        "flagged",
-        "blocked",
-        "alert precision",
-        "model in force",
-    ):
-        if name == "model in force":  # a version is read whole: never cut short
-            table.add_column(name, no_wrap=True, min_width=longest)
-        else:
-            table.add_column(name, justify="left" if name == "week of" else "right")
+    longest = max((len(week["model"] or "none") for week in weeks), default=4)
+    table.add_column("week of", no_wrap=True)
+    for name, _key, _form in _COLUMNS:
+        table.add_column(name, justify="right")
+    # a version is read whole: never cut short
+    table.add_column("model in force", no_wrap=True, min_width=longest)
     for week in weeks:
         table.add_row(
-            week.starts,
-            f"{week.rows:,}",
-            f"{week.frauds:,}",
-            _cell(week.metrics["average_precision"], ".3f"),
-            _cell(week.metrics["auc_roc"], ".3f"),
-            _cell(week.metrics["card_precision@100"], ".3f"),
-            _cell(week.flagged_share, ".2%"),
-            _cell(week.blocked_share, ".2%"),
-            _cell(week.alert_precision, ".1%"),
-            week.model or "none",
+            week["week_of"],
+            *(cell(week[key], form) for _name, key, form in _COLUMNS),
+            week["model"] or "none",
         )
     return table
