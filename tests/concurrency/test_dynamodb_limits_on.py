@@ -135,6 +135,24 @@ def decided(pipeline: LocalPipeline) -> int:
     return done
 
 
+def undecided(pipeline: LocalPipeline) -> list[dict[str, Any]]:
+    """The transactions' items with no decision (a few, as they are): what a test that
+    waited in vain says, to tell a lost decision from a slow one."""
+    table = boto3.resource("dynamodb").Table(pipeline.blueprint.table_name)
+    found: list[dict[str, Any]] = []
+    start = None
+    while True:
+        page = table.scan(**({"ExclusiveStartKey": start} if start else {}))
+        found += [
+            {k: item.get(k) for k in ("transaction_id", "timestamp", "record_type", "received_at")}
+            for item in page["Items"]
+            if "decision" not in item and item.get("record_type") != "guard"
+        ]
+        start = page.get("LastEvaluatedKey")
+        if start is None:
+            return found[:10]
+
+
 def flagged_on_the_card(pipeline: LocalPipeline) -> set[str]:
     """The busy card's transactions that detect sent to review or blocked."""
     table = boto3.resource("dynamodb").Table(pipeline.blueprint.table_name)
@@ -167,7 +185,7 @@ def dead_letters(pipeline: LocalPipeline) -> int:
 def redrive_failures(pipeline: LocalPipeline) -> int:
     """The operator's command: every dead letter of the failures queue sent back."""
     state = str(pipeline.settings.state_dir / "local.json")
-    command = ["dlq", "redrive", "failures", "--json", "--state", state]
+    command = ["dlq", "redrive", "failures", "--watch", "0", "--json", "--state", state]
     done = subprocess.run(
         [sys.executable, "-m", "cardwatch.cli.main", *command],
         capture_output=True,
@@ -194,7 +212,7 @@ def test_conflicts_and_throttles_cost_retries_but_no_count_and_no_transaction(
     def settled() -> bool:
         return decided(pipeline) + dead_letters(pipeline) >= TRANSACTIONS
 
-    assert wait_until(settled, timeout=300), pipeline.wiring.stats
+    assert wait_until(settled, timeout=300), (pipeline.wiring.stats, undecided(pipeline))
     in_dlq, redriven = dead_letters(pipeline), 0
     for _ in range(10):
         if dead_letters(pipeline) == 0:

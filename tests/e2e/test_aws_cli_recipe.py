@@ -1,6 +1,6 @@
 """The AWS CLI recipe of the local-mode page (docs/local-mode.md), run as written against
-the local stack: the functions are listed, the queues too, and a function's log lines come
-out of its log group."""
+the local stack: the functions are listed, the queues too, a function's log lines come out
+of its log group, and a function invoked runs and answers."""
 
 from __future__ import annotations
 
@@ -72,6 +72,8 @@ def test_the_readme_aws_cli_recipe_works_as_written(
     # detect's own lines, out of its log group (the transaction it assessed among them)
     assert '"service":"cardwatch-detect"' in run.stdout
     assert '"transaction_id":"cli-recipe-1"' in run.stdout
+    # analyze, run by `aws lambda invoke` in the local runtime: a window with no transaction
+    assert '"transactions": 0' in run.stdout and "FunctionError" not in run.stdout
 
 
 def test_env_says_when_no_local_stack_runs(
@@ -80,7 +82,8 @@ def test_env_says_when_no_local_stack_runs(
     assert main(["env", "--state", str(tmp_path / "local.json")]) == 3
     assert "no local stack" in capsys.readouterr().err
     (tmp_path / "local.json").write_text("{}")
-    assert main(["env", "--state", str(tmp_path / "local.json")]) == 2
+    assert main(["env", "--state", str(tmp_path / "local.json")]) == 3
+    assert "is not a state file" in capsys.readouterr().err
 
 
 def test_each_function_is_registered_as_deployed(stack: LocalPipeline) -> None:

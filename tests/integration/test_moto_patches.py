@@ -183,6 +183,52 @@ def test_lambda_answers_get_account_settings() -> None:
     assert patched["settings"]["ConcurrentExecutions"] == 1000
 
 
+def test_lambda_invoke_answers_as_lambda_for_a_function_that_cannot_run() -> None:
+    # without the local runtime's bridge (moto alone, as here): Lambda's answers for a
+    # function that cannot start; with it, the function runs (tests/integration/
+    # test_invoke_bridge.py, tests/e2e/test_lambda_invoke.py)
+    raw, patched = both(
+        """
+        import io, os, zipfile
+        from botocore.config import Config
+        os.environ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock"  # never a real Docker
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("f.py", "def handler(event, context):\\n    return event\\n")
+        role = client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        lam = boto3.client(
+            "lambda", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        lam.create_function(
+            FunctionName="f", Runtime="python3.11", Role=role["Role"]["Arn"],
+            Handler="f.handler", Code={"ZipFile": code.getvalue()},
+        )
+        for kind in ("RequestResponse", "Event", "DryRun"):
+            got = lam.invoke(FunctionName="f", InvocationType=kind, Payload=b'{"a": 1}')
+            answer[kind] = {
+                "status": got["StatusCode"], "error": got.get("FunctionError"),
+                "version": got.get("ExecutedVersion"), "payload": got["Payload"].read().decode(),
+            }
+        answer["not json"] = str(attempt(lambda: lam.invoke(FunctionName="f", Payload=b"{a")))
+        """
+    )
+    assert raw["RequestResponse"]["error"] == "Handled", "raw moto runs it: lambda_invoke can go"
+    assert "docker" in raw["RequestResponse"]["payload"]
+    assert raw["Event"]["payload"], "raw moto answers an event with nothing: it runs later"
+    assert "InvalidRequestContent" not in raw["not json"]
+    called = patched["RequestResponse"]
+    assert (called["status"], called["error"], called["version"]) == (200, "Unhandled", "$LATEST")
+    document = json.loads(called["payload"])
+    assert document["errorType"] == "Runtime.Unavailable"
+    assert "the local runtime is not attached" in document["errorMessage"]
+    assert set(document) == {"errorMessage", "errorType", "stackTrace"}
+    assert patched["Event"] == {"status": 202, "error": None, "version": None, "payload": ""}
+    assert patched["DryRun"] == {"status": 204, "error": None, "version": None, "payload": ""}
+    assert "InvalidRequestContentException" in patched["not json"]
+
+
 def test_the_account_has_awss_managed_policies_and_api_gateway_resets_its_role() -> None:
     raw, patched = both(
         """

@@ -34,9 +34,13 @@ def test_privileged_acts_are_recorded_once_and_listed(
             answer = api.post("/transactions/audit-1/label", json=label, headers=analyst)
         assert answer.status_code == 201, answer.text
     rules = tmp_path / "rules.json"
-    rules.write_text(rules_text())
+    changed = json.loads(rules_text())
+    changed["rules"][0]["weight"] = 0.61
+    rules.write_text(json.dumps(changed))
     published = cardwatch("rules", "publish", str(rules), "--note", "audit", "--state", state)
     assert published.returncode == 0, published.stderr
+    back = cardwatch("rules", "rollback", "--note", "audit done", "--state", state)
+    assert back.returncode == 0, back.stderr
     listed = cardwatch("audit", "--json", "--state", state)
     assert listed.returncode == 0, listed.stderr
     records = json.loads(listed.stdout)
@@ -47,6 +51,8 @@ def test_privileged_acts_are_recorded_once_and_listed(
     assert "cardholder" not in listed.stdout  # a note's digest, never its text
     (publish,) = [r for r in records if r["action"] == "rules.publish"][-1:]
     assert publish["actor"].startswith("arn:aws:") and publish["after"].count("sha256:") == 1
+    (rollback,) = [r for r in records if r["action"] == "rules.rollback"][-1:]
+    assert rollback["before"] == publish["after"]  # it undid that publish
     only = json.loads(
         cardwatch("audit", "--json", "--action", "rules.publish", "--state", state).stdout
     )

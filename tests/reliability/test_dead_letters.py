@@ -58,8 +58,8 @@ def test_dead_letters_are_listed_shown_and_redriven(stack: LocalPipeline) -> Non
     assert ours and ours[0]["kind"] == "invocation" and ours[0]["redrivable"]
     # WHEN both are redriven
     invoked = stack.wiring.stats.detect_invocations
-    failures = cardwatch("dlq", "redrive", "failures", "--json", "--state", state)
-    alerts = cardwatch("dlq", "redrive", "alerts", "--json", "--state", state)
+    failures = cardwatch("dlq", "redrive", "failures", "--watch", "2", "--json", "--state", state)
+    alerts = cardwatch("dlq", "redrive", "alerts", "--watch", "2", "--json", "--state", state)
     # THEN the event reached detect again and the message its queue; both DLQs are empty
     assert json.loads(failures.stdout)["redriven"] >= 1, failures.stderr
     assert json.loads(alerts.stdout)["redriven"] == 1, alerts.stderr

@@ -101,18 +101,59 @@ def test_refused_requests_make_a_nonzero_exit_and_a_shortfall_is_explained(
     time.sleep(3)
 
 
-def test_bad_files_and_arguments_give_one_line_and_exit_2(tmp_path: Path) -> None:
+def test_bad_arguments_exit_2_and_no_stack_exits_3_in_one_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    for argv in (
-        ["replay", str(tmp_path / "missing.csv"), "--state", str(tmp_path / "missing.json")],
-        ["replay", "--simulate", "3", "--state", str(empty)],
-        ["backtest", str(tmp_path / "missing.csv")],
-        ["backtest", str(empty)],
-        ["backtest", str(tmp_path)],
-        ["replay", "--simulate", "x"],
+    for argv, code in (
+        (["replay", str(tmp_path / "missing.csv"), "--state", str(tmp_path / "missing.json")], 3),
+        (["replay", "--simulate", "3", "--state", str(empty)], 3),
+        (["backtest", str(tmp_path / "missing.csv")], 2),
+        (["backtest", str(empty)], 2),
+        (["backtest", str(tmp_path)], 2),
+        (["replay", "--simulate", "x"], 2),
+        (["replay", "--simulate", "-5"], 2),
+        (["replay", "--simulate", "5", "--rate", "0"], 2),
     ):
         run = cardwatch(*argv)
-        assert run.returncode == 2, (argv, run.stderr)
+        assert run.returncode == code, (argv, run.stderr)
         assert "Traceback" not in run.stderr
         assert run.stderr.strip().splitlines()[-1].startswith("cardwatch"), run.stderr
+
+
+def _downstream_alerts_naming(stack: LocalPipeline, tag: str) -> int:
+    """The alerts on the downstream queue that name this run's transactions (looked at,
+    each made visible again at once: the test's look, not replay's)."""
+    assert stack.made is not None
+    sqs = boto3.client("sqs")
+    url = stack.made.queue_urls[stack.blueprint.alerts_queue.name]
+    seen: dict[str, str] = {}
+    held: list[str] = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60
+        ).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            seen[message["MessageId"]] = message["Body"]
+            held.append(message["ReceiptHandle"])
+    for handle in held:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return sum(tag in body for body in seen.values())
+
+
+def test_replay_waits_until_its_alerts_have_left_notify_and_counts_them_all(
+    stack: LocalPipeline,
+) -> None:
+    state = str(stack.settings.state_dir / "local.json")
+    run = cardwatch("replay", "--simulate", "80", "--rate", "40", "--json", "--state", state)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["sent"] == 80  # --simulate N sends N
+    settled = report["settled"]
+    assert settled["accepted"] == settled["assessed"] == 80 and settled["in_flight"] == 0
+    assert settled["notified"] == settled["suspicious"] > 0
+    # every alert notify published for this run's transactions, and no other, was counted
+    assert report["alerts"] > 0
+    assert report["alerts"] == _downstream_alerts_naming(stack, report["run_tag"])
+    time.sleep(2)  # the throttle's burst refills for the tests after

@@ -22,7 +22,16 @@ def test_rules_are_diffed_published_with_a_note_and_listed(
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(candidate))
     diff = cardwatch("rules", "diff", str(path), "--json", "--state", state)
-    assert json.loads(diff.stdout) == ["~ impossible-travel.weight: 0.6 -> 0.65"], diff.stderr
+    assert diff.returncode == 1, diff.stderr  # it differs
+    assert json.loads(diff.stdout)["changes"] == [
+        {
+            "change": "changed",
+            "rule": "impossible-travel",
+            "field": "weight",
+            "before": 0.6,
+            "after": 0.65,
+        }
+    ], diff.stderr
     assert cardwatch("rules", "publish", str(path), "--state", state).returncode == 2  # no note
     published = cardwatch(
         "rules", "publish", str(path), "--note", "travel rule up", "--json", "--state", state
@@ -51,7 +60,23 @@ def test_rules_are_diffed_published_with_a_note_and_listed(
     bad.write_text('{"rules": [{"id": "x", "reason": "X", "weight": 2, "when": []}]}')
     refused = cardwatch("rules", "publish", str(bad), "--note", "oops", "--state", state)
     assert refused.returncode == 2 and "rules[0] (x)" in refused.stderr
-    # the shipped rules back, for the tests after
+    # publishing the rules in force again is refused: it would change nothing
     path.write_text(rules_text())
-    restored = cardwatch("rules", "publish", str(path), "--note", "shipped rules", "--state", state)
-    assert restored.returncode == 0, restored.stderr
+    same = cardwatch("rules", "publish", str(path), "--note", "again", "--state", state)
+    assert same.returncode == 2 and "no changes" in same.stderr, same.stderr
+    # a rollback publishes the latest earlier version with other rules, with its note
+    back = cardwatch("rules", "rollback", "--note", "undo", "--json", "--state", state)
+    assert back.returncode == 0, back.stderr
+    assert (
+        json.loads(cardwatch("rules", "show", "--json", "--state", state).stdout)["document"][
+            "rules"
+        ][0]["weight"]
+        == 0.65
+    )
+    # and a second one returns to the shipped rules, for the tests after
+    again = cardwatch("rules", "rollback", "--note", "shipped rules", "--state", state)
+    assert again.returncode == 0, again.stderr
+    shown = cardwatch("rules", "show", "--state", state).stdout
+    assert json.loads(shown) == json.loads(rules_text())
+    history = json.loads(cardwatch("rules", "history", "--json", "--state", state).stdout)
+    assert history[-1]["note"].endswith("shipped rules") and "rollback to v" in history[-1]["note"]

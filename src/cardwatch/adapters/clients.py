@@ -9,10 +9,17 @@ from functools import cache
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+)
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 __all__ = [
     "AWS_ERRORS",
+    "AWS_UNREACHABLE",
     "bounded_client",
     "client",
     "emulator_session",
@@ -22,6 +29,9 @@ __all__ = [
 
 #: What a call to AWS (or the emulator) raises when it is refused or cannot be made.
 AWS_ERRORS = (BotoCoreError, ClientError)
+#: ... of those, what says AWS was not reached (no network, no credentials, no region),
+#: rather than that it refused.
+AWS_UNREACHABLE = (EndpointUnreachable, NoCredentialsError, NoRegionError)
 
 
 @cache

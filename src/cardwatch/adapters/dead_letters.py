@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -12,7 +13,14 @@ from botocore.exceptions import ClientError
 from cardwatch.adapters.dynamodb_counters import applied_event
 from cardwatch.adapters.failure_records import DeadLetter, read_dead_letter
 
-__all__ = ["DeadLetterQueue", "DeadLetters", "Redriven", "lambda_invoker", "queue_invoker"]
+__all__ = [
+    "DeadLetterQueue",
+    "DeadLetters",
+    "Redriven",
+    "lambda_invoker",
+    "letter_key",
+    "queue_invoker",
+]
 
 #: Resends an invocation's event to a function (by name) asynchronously; False when
 #: that function cannot be invoked from here.
@@ -31,6 +39,16 @@ class DeadLetterQueue:
 class Redriven:
     moved: int = 0
     skipped: int = 0  # not redrivable (the Pipe's stream batches), left in the queue
+    #: what each resent letter carried (:func:`letter_key`): a letter that fails again
+    #: comes back to the queue with the same key
+    resent: list[str] = field(default_factory=list)
+
+
+def letter_key(letter: DeadLetter, body: str) -> str:
+    """What a dead letter carries, as a digest that stays the same when it fails again:
+    a failed invocation's event (its record is new each time), else the message's body."""
+    carried = json.dumps(letter.event, sort_keys=True) if letter.event is not None else body
+    return hashlib.sha256(carried.encode()).hexdigest()
 
 
 class DeadLetters:
@@ -81,11 +99,13 @@ class DeadLetters:
                 break
             for message in fresh:
                 seen.add(message["MessageId"])
-                if self._resend(queue, read_dead_letter(message["Body"]), message["Body"]):
+                letter = read_dead_letter(message["Body"])
+                if self._resend(queue, letter, message["Body"]):
                     self._sqs.delete_message(
                         QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"]
                     )
                     done.moved += 1
+                    done.resent.append(letter_key(letter, message["Body"]))
                 else:  # left in the queue, visible again at once
                     self._sqs.change_message_visibility(
                         QueueUrl=queue.url,

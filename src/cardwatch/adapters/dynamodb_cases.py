@@ -37,7 +37,7 @@ from cardwatch.blueprint import Blueprint
 from cardwatch.domain.cases.case import MAX_MEMBERS, Case, CaseQuery, Joined, Member
 from cardwatch.domain.errors import StoreBusy
 
-__all__ = ["DynamoCaseStore"]
+__all__ = ["DynamoCaseStore", "finding_marker"]
 
 _CASE = "case"
 _MEMBER = "member#"
@@ -75,6 +75,12 @@ def _failed(error: ClientError) -> bool:
     if code in BUSY_CODES:
         raise StoreBusy(code) from error
     raise error
+
+
+def finding_marker(transaction_id: str) -> dict[str, Any]:
+    """The key of the item that marks a transaction's finding as joined to its case
+    (written by notify whether or not the cooldown keeps the alert quiet)."""
+    return {"case_id": {"S": _FINDING + transaction_id}, "item": {"S": "finding"}}
 
 
 class DynamoCaseStore:
@@ -181,7 +187,7 @@ class DynamoCaseStore:
         if member.decision == "block":  # a case's decision only ever rises to block
             update += " SET decision = :block"
             values[":block"] = {"S": "block"}
-        marker = self._key(_FINDING + member.transaction_id, "finding")
+        marker = finding_marker(member.transaction_id)
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -241,7 +247,7 @@ class DynamoCaseStore:
         return None if item is None else str(item["case_of"]["S"])
 
     def joined(self, transaction_id: str) -> str | None:
-        return self._marked(self._key(_FINDING + transaction_id, "finding"))
+        return self._marked(finding_marker(transaction_id))
 
     def case(self, case_id: str) -> Case | None:
         found = self._client.get_item(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,8 +94,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([r.to_item() for r in found], indent=2, default=str))
         return 0
-    from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
+
+    from cardwatch.cli import output  # noqa: PLC0415
 
     table = Table(title=f"audit trail, last {args.days:g} days", title_justify="left")
     for column in ("at", "who", "what", "on", "before", "after"):
@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     for r in found:
         table.add_row(r.at, r.actor, r.action, r.target, r.before, r.after)
     # piped, a table is read by a program or a pager: wide enough not to fold a column
-    console = Console(width=None if sys.stdout.isatty() else 200)
+    console = output.console()
     console.print(table)
     console.print(f"{len(found)} records")
     return 0

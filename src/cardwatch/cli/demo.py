@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from cardwatch.cli import output
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 from cardwatch.local.sender import AlertWatcher, send_all, summary_table
@@ -39,9 +40,9 @@ def run_demo(
     count: int = 600,
     rate: float = 80.0,
     console: Console | None = None,
-    state_dir: Path = Path(".cardwatch"),
+    state_dir: Path = Path(".cardwatch/demo"),
 ) -> int:
-    console = console or Console()
+    console = console or output.console()
     settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=state_dir)
     with LocalPipeline(settings) as pipeline:
         assert pipeline.made is not None and pipeline.wiring is not None

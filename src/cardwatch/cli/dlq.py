@@ -4,23 +4,27 @@ deployment, for an operator (tables) or a script (``--json``)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from cardwatch.adapters.dead_letters import (
     DeadLetterQueue,
     DeadLetters,
     lambda_invoker,
+    letter_key,
     queue_invoker,
 )
+from cardwatch.adapters.failure_records import DeadLetter
 from cardwatch.blueprint import Blueprint, QueueSpec
 from cardwatch.cli import audit
+from cardwatch.cli.output import console
 from cardwatch.cli.target import CommandError, CommandTarget, command_target
+from cardwatch.domain.transaction.card_screen import holds_card_number
 
 __all__ = ["CommandError", "connect", "run_dlq"]
 
@@ -71,75 +75,134 @@ def _pick(queues: dict[str, DeadLetterQueue], name: str) -> DeadLetterQueue:
     raise CommandError(f"no dead-letter queue {name!r}: one of {', '.join(queues)}")
 
 
+def _carried_ids(document: Any, found: list[str], depth: int = 0) -> list[str]:
+    """The transaction ids a dead letter carries, wherever its JSON holds them."""
+    if depth > 8 or len(found) >= 20:
+        return found
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key == "transaction_id" and isinstance(value, str) and value not in found:
+                found.append(value)
+            else:
+                _carried_ids(value, found, depth + 1)
+    elif isinstance(document, list):
+        for value in document[:100]:
+            _carried_ids(value, found, depth + 1)
+    elif isinstance(document, str) and document.startswith(("{", "[")):
+        # an SNS or EventBridge envelope carries its message as a JSON string
+        with contextlib.suppress(ValueError):
+            _carried_ids(json.loads(document), found, depth + 1)
+    return found
+
+
+def _shown(message: dict[str, Any], letter: DeadLetter) -> dict[str, Any]:
+    """One dead letter as an operator reads it: when, what, which transactions, how often
+    it was received, and its body (withheld if it may hold a card number)."""
+    text = message["Body"]
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        body = text
+    attributes = message.get("Attributes", {})
+    if holds_card_number(text, free_text=True):
+        body = "(withheld: the message may hold a card number)"
+    return {
+        "id": message["MessageId"],
+        "sent": datetime.fromtimestamp(
+            int(attributes.get("SentTimestamp", 0)) / 1000, UTC
+        ).isoformat(),
+        "received": int(attributes.get("ApproximateReceiveCount", 0)),
+        "kind": letter.kind,
+        "redrivable": letter.redrivable,
+        "summary": letter.summary,
+        "transaction_ids": _carried_ids(body, []),
+        "body": body,
+    }
+
+
+def _show(letters: DeadLetters, queue: DeadLetterQueue, args: argparse.Namespace) -> int:
+    shown = [_shown(message, letter) for message, letter in letters.peek(queue, args.limit)]
+    if args.json:
+        print(json.dumps(shown, indent=2))
+        return 0
+    table = Table(title=f"{queue.name}: {len(shown)} shown", title_justify="left")
+    for column in ("sent", "kind", "redrive", "transactions", "what", "body"):
+        table.add_column(column, overflow="fold")
+    for row in shown:
+        body = row["body"] if isinstance(row["body"], str) else json.dumps(row["body"])
+        table.add_row(
+            row["sent"],
+            row["kind"],
+            "yes" if row["redrivable"] else "no",
+            "\n".join(row["transaction_ids"]) or "-",
+            row["summary"],
+            body[:300] + ("…" if len(body) > 300 else ""),
+        )
+    console().print(table)
+    return 0
+
+
+def _came_back(
+    letters: DeadLetters, queue: DeadLetterQueue, resent: list[str], watch: float
+) -> int:
+    """How many of the letters just resent are back in ``queue`` within ``watch`` seconds
+    (failed again: a poison message, or a fault not yet fixed)."""
+    deadline = time.monotonic() + watch
+    back: set[str] = set()
+    while time.monotonic() < deadline and len(back) < len(set(resent)):
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        back |= {
+            letter_key(letter, message["Body"]) for message, letter in letters.peek(queue, 100)
+        } & set(resent)
+    return len(back)
+
+
 def _redrive(
     target: CommandTarget, letters: DeadLetters, queue: DeadLetterQueue, args: argparse.Namespace
 ) -> int:
-    """Redrive ``queue``; the audit trail records who moved how many."""
+    """Redrive ``queue``; the audit trail records who moved how many; then watch for the
+    ones that fail again."""
     done = letters.redrive(queue, args.limit)
     report = {"queue": queue.name, "redriven": done.moved, "left": done.skipped}
     if done.moved:
         audit.record(
             target, "dlq.redrive", queue.name, after=f"{done.moved} redriven", detail=report
         )
-    print(
-        json.dumps(report)
-        if args.json
-        else f"{queue.name}: {done.moved} redriven, {done.skipped} left (not redrivable)"
+    back = (
+        _came_back(letters, queue, done.resent, args.watch) if done.moved and args.watch > 0 else 0
     )
-    return 0
+    report |= {"came_back": back, "watched_seconds": args.watch if done.moved else 0}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{queue.name}: {done.moved} redriven, {done.skipped} left (not redrivable)")
+        if back:
+            print(
+                f"{back} of them failed again and are back in {queue.name} within "
+                f"{args.watch:g} s: `cardwatch dlq show {args.name}` shows why"
+            )
+    return 1 if back else 0
 
 
 def run_dlq(args: argparse.Namespace) -> int:
-    console = Console()
-    try:
-        target = command_target(args)
-        queues, letters = connect(target)
-        if args.action == "list":
-            rows = {
-                short: letters.depth(queue) | {"queue": queue.name}
-                for short, queue in queues.items()
-            }
-            if args.json:
-                print(json.dumps(rows, indent=2))
-            else:
-                table = Table(title="dead-letter queues")
-                for column in ("name", "queue", "waiting", "in flight"):
-                    table.add_column(column)
-                for short, row in rows.items():
-                    cells = (row["queue"], row["waiting"], row["in_flight"])
-                    table.add_row(short, *(str(cell) for cell in cells))
-                console.print(table)
-            return 0
-        queue = _pick(queues, args.name)
-        if args.action == "show":
-            shown = [
-                {
-                    "id": message["MessageId"],
-                    "sent": datetime.fromtimestamp(
-                        int(message.get("Attributes", {}).get("SentTimestamp", 0)) / 1000, UTC
-                    ).isoformat(),
-                    "kind": letter.kind,
-                    "redrivable": letter.redrivable,
-                    "summary": letter.summary,
-                }
-                for message, letter in letters.peek(queue, args.limit)
-            ]
-            if args.json:
-                print(json.dumps(shown, indent=2))
-            else:
-                table = Table(title=f"{queue.name}: {len(shown)} shown")
-                for column in ("sent", "kind", "redrive", "what"):
-                    table.add_column(column)
-                for row in shown:
-                    table.add_row(
-                        str(row["sent"]),
-                        str(row["kind"]),
-                        "yes" if row["redrivable"] else "no",
-                        str(row["summary"]),
-                    )
-                console.print(table)
-            return 0
-        return _redrive(target, letters, queue, args)
-    except CommandError as error:
-        print(f"cardwatch dlq: {error}", file=sys.stderr)
-        return 2
+    target = command_target(args)
+    queues, letters = connect(target)
+    if args.action == "list":
+        rows = {
+            short: letters.depth(queue) | {"queue": queue.name} for short, queue in queues.items()
+        }
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            table = Table(title="dead-letter queues", title_justify="left")
+            for column in ("name", "queue", "waiting", "in flight"):
+                table.add_column(column)
+            for short, row in rows.items():
+                cells = (row["queue"], row["waiting"], row["in_flight"])
+                table.add_row(short, *(str(cell) for cell in cells))
+            console().print(table)
+        return 0
+    queue = _pick(queues, args.name)
+    if args.action == "show":
+        return _show(letters, queue, args)
+    return _redrive(target, letters, queue, args)

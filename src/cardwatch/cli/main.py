@@ -1,4 +1,5 @@
-"""The ``cardwatch`` command."""
+"""cardwatch: serverless card-fraud detection for AWS, and a local mode on an embedded
+AWS emulator. Every command takes --help; those that report take --json."""
 
 from __future__ import annotations
 
@@ -7,37 +8,43 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cardwatch import __version__
 from cardwatch.blueprint import FUNCTION_KEYS, ApiLogging, Target, blueprint_for
+from cardwatch.cli.exits import EXIT_EPILOG, run_command
+from cardwatch.cli.target import add_state_argument, add_target_arguments, suffix
+from cardwatch.local.stack_state import live_state
 from cardwatch.schema import schema_text
 from cardwatch.schema.openapi import openapi_document
-from cardwatch.simulation import DataError
 
 __all__ = ["main"]
 
+_JSON_HELP = "print the report as JSON on standard output (stable keys)"
 
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """Where an operator command acts: the local stack, or a deployment (--target)."""
-    parser.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
-    parser.add_argument("--target", choices=["cdktf", "pulumi"], help="a deployment instead")
-    parser.add_argument("--environment-suffix", default="dev")
+
+def _command(
+    commands: Any, name: str, summary: str, description: str = "", found: str = ""
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with the CLI's exit codes (``found``: what exit 1,
+    the work found problems, means for it)."""
+    epilog = EXIT_EPILOG + (f"\n(here, 1: {found})" if found else "")
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=summary,
+        description=description or summary[:1].upper() + summary[1:] + ".",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
 
 
 def _env(args: argparse.Namespace) -> int:
     """The shell lines that point the AWS CLI and SDKs at the running local stack."""
-    try:
-        state = json.loads(args.state.read_text())
-        endpoint, region = state["aws_endpoint"], state["region"]
-    except FileNotFoundError:
-        print(f"cardwatch env: no local stack ({args.state} not found)", file=sys.stderr)
-        return 3
-    except (ValueError, KeyError, TypeError):
-        print(f"cardwatch env: {args.state} is not a local stack's state", file=sys.stderr)
-        return 2
+    state = live_state(args.state)
+    endpoint, region = state["aws_endpoint"], state["region"]
     values = {
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_DEFAULT_REGION": region,
@@ -55,9 +62,43 @@ def _env(args: argparse.Namespace) -> int:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number") from None
+    if not 0 < value < float("inf"):  # NaN compares false: refused too
+        raise argparse.ArgumentTypeError("must be a number above 0")
+    return value
+
+
+def _days(text: str) -> float:
+    """A number of days, 0 allowed (``--retrain-every-days 0``: never)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number of days") from None
+    if not 0 <= value <= 3650:
+        raise argparse.ArgumentTypeError("must be a number of days from 0 to 3650")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be a port from 0 to 65535 (0: any free port)")
     return value
 
 
@@ -70,7 +111,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _blueprint(args: argparse.Namespace) -> int:
-    blueprint = blueprint_for(args.target, args.environment_suffix)
+    suffix_ = args.environment_suffix or ("local" if args.target == "local" else "dev")
+    blueprint = blueprint_for(args.target, suffix_)
     summary = {
         "target": blueprint.target.value,
         "region": blueprint.region,
@@ -116,9 +158,9 @@ def _preflight(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cardwatch.cli.demo import run_demo  # noqa: PLC0415 - ops tools load on demand
+    from cardwatch.cli.demo import run_demo  # noqa: PLC0415 - local mode loads on demand
 
-    return run_demo(count=args.count, rate=args.rate)
+    return run_demo(count=args.count, rate=args.rate, state_dir=args.state_dir)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -132,23 +174,14 @@ def _up(args: argparse.Namespace) -> int:
         args.emulator_port,
         console_port=None if args.no_console else args.console_port,
         retrain_every=args.retrain_every,
+        state_dir=args.state_dir,
     )
 
 
 def _replay(args: argparse.Namespace) -> int:
     from cardwatch.cli.up import run_replay  # noqa: PLC0415
 
-    return run_replay(
-        args.data,
-        args.simulate,
-        args.rate,
-        args.limit,
-        args.state,
-        clients=args.clients,
-        keep_ids=args.keep_ids,
-        as_json=args.json,
-        decisions=args.decisions,
-    )
+    return run_replay(args)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -164,7 +197,14 @@ def _simulate(args: argparse.Namespace) -> int:
         rich=RichSettings() if args.rich else None,
     )
     rows = write_csv(simulate(settings), args.out)
-    print(f"wrote {rows:,} transactions to {args.out}")
+    if args.json:
+        report = {"out": str(args.out), "rows": rows} | {
+            name: getattr(settings, name)
+            for name in ("customers", "terminals", "days", "seed", "card_testing_per_day")
+        }
+        print(json.dumps(report | {"rich": args.rich}, indent=2))
+    else:
+        print(f"wrote {rows:,} transactions to {args.out}")
     return 0
 
 
@@ -193,15 +233,20 @@ def _replay_settings(args: argparse.Namespace) -> Any:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from cardwatch.evaluation.backtest import run_backtest  # noqa: PLC0415
+    from cardwatch.cli.output import console  # noqa: PLC0415
+    from cardwatch.evaluation.backtest import backtest_report, run_backtest  # noqa: PLC0415
 
-    run_backtest(
+    report = run_backtest(
         args.data,
         args.scores_out,
         _replay_settings(args),
         args.test_days,
+        console(stderr=args.json),
         reference=args.reference,
+        as_json=args.json,
     )
+    if args.json:
+        print(json.dumps(backtest_report(report), indent=2))
     return 0
 
 
@@ -209,12 +254,26 @@ def _train(args: argparse.Namespace) -> int:
     from cardwatch.evaluation.training_run import train_from_history  # noqa: PLC0415
 
     artifact = train_from_history([args.data, *args.more], _replay_settings(args))
-    return _write_model(args.out, artifact)
+    return _write_model(args.out, artifact, as_json=args.json)
 
 
-def _write_model(out: Path, artifact: dict[str, Any], of: str = "") -> int:
+def _write_model(out: Path, artifact: dict[str, Any], of: str = "", *, as_json: bool) -> int:
     out.write_text(json.dumps(artifact, separators=(",", ":")))
     meta = artifact["metadata"]
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "version": meta.get("version"),
+                    "trees": len(artifact["trees"]),
+                    "rows": meta["rows"],
+                    "frauds": meta["frauds"],
+                },
+                indent=2,
+            )
+        )
+        return 0
     print(
         f"wrote {out}: {len(artifact['trees'])} trees, trained on {meta['rows']:,} rows "
         f"({meta['frauds']:,} frauds){of}"
@@ -228,51 +287,65 @@ def _day_one(args: argparse.Namespace) -> int:
     settings = DayOneSettings(
         worlds=args.worlds, customers=args.customers, days=args.days, seed=args.seed
     )
-    artifact = day_one_artifact(settings, progress=lambda line: print(line, flush=True))
-    return _write_model(args.out, artifact, f" of {settings.worlds} worlds")
+    progress = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else None
+    artifact = day_one_artifact(
+        settings, progress=progress or (lambda line: print(line, flush=True))
+    )
+    return _write_model(args.out, artifact, f" of {settings.worlds} worlds", as_json=args.json)
 
 
 def _add_model(commands: Any) -> None:
-    model = commands.add_parser("model", help="the detection model")
-    actions = model.add_subparsers(dest="action", required=True)
-    day_one = actions.add_parser(
+    model = _command(
+        commands,
+        "model",
+        "the detection model: status, train, publish, promote, rollback, day-one",
+        "The models detect scores with, on the local stack (default) or a deployment "
+        "(--target). detect follows a promotion or rollback within a minute, without a "
+        "redeploy.",
+    )
+    actions = model.add_subparsers(dest="action", required=True, metavar="ACTION")
+    day_one = _command(
+        actions,
         "day-one",
-        help="fit the model the deployment ships with on many simulated worlds, each with "
+        "fit the model the deployment ships with on many simulated worlds, each with "
         "parameters of its own (behaviour, not one simulator's constants)",
     )
-    day_one.add_argument("--out", type=Path, required=True)
-    day_one.add_argument("--worlds", type=_positive_int, default=8)
-    day_one.add_argument("--customers", type=_positive_int, default=1200)
-    day_one.add_argument("--days", type=_positive_int, default=70)
-    day_one.add_argument("--seed", type=int, default=42)
+    day_one.add_argument("--out", type=Path, required=True, help="where to write the artifact")
+    day_one.add_argument("--worlds", type=_positive_int, default=8, help="worlds (default 8)")
+    day_one.add_argument(
+        "--customers", type=_positive_int, default=1200, help="cardholders a world (default 1200)"
+    )
+    day_one.add_argument("--days", type=_positive_int, default=70, help="days a world (default 70)")
+    day_one.add_argument("--seed", type=int, default=42, help="the worlds' seed (default 42)")
+    day_one.add_argument("--json", action="store_true", help=_JSON_HELP)
     day_one.set_defaults(run=_day_one)
-    where = "the local stack (default) or a deployment (--target)"
-    status = actions.add_parser("status", help=f"the models in force on {where}")
-    train = actions.add_parser(
+    status = _command(actions, "status", "the models in force, and the last retraining")
+    train = _command(
+        actions,
         "train",
-        help="run the retrain function: fit on the labelled decision log, judge against the "
+        "run the retrain function now: fit on the labelled decision log, judge against the "
         "champion, publish, promote if it wins by the margin (else shadow)",
     )
-    train.add_argument("--evaluation-days", type=float, help="latest labelled days judged")
-    train.add_argument("--label-delay-days", type=float, help="unlabelled counts as genuine after")
-    train.add_argument("--history-days", type=float, help="days of the log read")
+    train.add_argument("--evaluation-days", type=_days, help="the latest labelled days judged")
+    train.add_argument(
+        "--label-delay-days", type=_days, help="an unlabelled decision counts as genuine after"
+    )
+    train.add_argument("--history-days", type=_days, help="days of the decision log read")
     train.add_argument("--min-frauds", type=_positive_int, help="labelled frauds needed to fit")
     train.add_argument("--shadow", action="store_true", help="never promote: shadow only")
-    publish = actions.add_parser(
-        "publish", help="add a model artifact as the challenger in shadow (--promote: champion)"
+    publish = _command(
+        actions, "publish", "add a model artifact as the challenger in shadow (--promote: champion)"
     )
-    publish.add_argument("file", type=Path)
-    publish.add_argument("--promote", action="store_true")
-    promote = actions.add_parser("promote", help="make the challenger (or VERSION) the champion")
-    promote.add_argument("version", nargs="?")
-    rollback = actions.add_parser(
-        "rollback", help="return to the champion before this one (or VERSION)"
-    )
-    rollback.add_argument("version", nargs="?")
+    publish.add_argument("file", type=Path, help="a model artifact (`cardwatch train --out`)")
+    publish.add_argument("--promote", action="store_true", help="make it the champion at once")
+    promote = _command(actions, "promote", "make the challenger (or VERSION) the champion")
+    promote.add_argument("version", nargs="?", help="a published version (default: challenger)")
+    rollback = _command(actions, "rollback", "return to the champion before this one (or VERSION)")
+    rollback.add_argument("version", nargs="?", help="a published version (default: the last)")
     for action in (status, train, publish, promote, rollback):
-        action.add_argument("--json", action="store_true")
+        action.add_argument("--json", action="store_true", help=_JSON_HELP)
         if action in (publish, promote, rollback):
-            action.add_argument("--note", help="why (kept with the pointer)")
+            action.add_argument("--note", help="why (kept with the pointer and in the audit)")
         add_target_arguments(action)
         action.set_defaults(run=_model)
 
@@ -289,9 +362,18 @@ def _add_replay_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="labelled CSV: transaction_id,timestamp,user_id,terminal_id,amount,is_fraud",
     )
-    parser.add_argument("--label-delay-days", type=float, default=7.0)
-    parser.add_argument("--retrain-every-days", type=float, default=7.0, help="0: never retrain")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--label-delay-days",
+        type=_days,
+        default=7.0,
+        help="days before a transaction's label is known to training (default 7)",
+    )
+    parser.add_argument(
+        "--retrain-every-days", type=_days, default=7.0, help="default 7; 0: never retrain"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="the training's random seed (default 0)"
+    )
     parser.add_argument(
         "--in-flight",
         action="store_true",
@@ -302,14 +384,22 @@ def _add_replay_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_preflight(commands: Any) -> None:
-    preflight = commands.add_parser(
+    preflight = _command(
+        commands,
         "preflight",
-        help="check an AWS account before a deploy (concurrency quota, API Gateway's "
-        "CloudWatch role, the e-mail subscription); exit 1 when a check fails",
+        "check an AWS account before a deploy (concurrency quota, API Gateway's "
+        "CloudWatch role, the e-mail subscription)",
+        found="a check failed",
     )
-    preflight.add_argument("--target", choices=("cdktf", "pulumi"), default="pulumi")
-    preflight.add_argument("--environment-suffix", default="dev")
-    preflight.add_argument("--reserved-concurrency", type=_positive_int)
+    preflight.add_argument(
+        "--target", choices=("cdktf", "pulumi"), default="pulumi", help="default pulumi"
+    )
+    preflight.add_argument("--environment-suffix", type=suffix, default="dev", help="default dev")
+    preflight.add_argument(
+        "--reserved-concurrency",
+        type=_positive_int,
+        help="the reservation each function will have, as you will deploy",
+    )
     preflight.add_argument(
         "--api-logging",
         choices=[mode.value for mode in ApiLogging],
@@ -321,21 +411,30 @@ def _add_preflight(commands: Any) -> None:
 
 
 def _add_replay(commands: Any) -> None:
-    replay = commands.add_parser(
+    replay = _command(
+        commands,
         "replay",
-        help="send transactions to the running local API",
-        description="Send transactions to the local API and count the alerts they raise "
-        "(on a queue of the run's own, subscribed to the alert topic: the downstream alert "
-        "queue is never read). Each run sends fresh transaction ids unless --keep-ids.",
-        epilog="exit codes: 0 every request accepted; 1 some refused or failed; "
-        "2 bad arguments or an unreadable file; 3 the local stack is not running",
+        "send transactions to the running local API and count the alerts they raise",
+        "Send transactions to the local API, wait until each accepted one is assessed "
+        "and its alerts have left notify, and count those alerts (on a queue of the "
+        "run's own, subscribed to the alert topic: the downstream alert queue is never "
+        "read). Each run sends fresh transaction ids unless --keep-ids.",
+        found="some requests were refused (4xx) or failed, or some were still in flight",
     )
     source = replay.add_mutually_exclusive_group(required=True)
     source.add_argument("data", type=Path, nargs="?", help="a labelled CSV to replay")
-    source.add_argument("--simulate", type=int, metavar="N", help="N demo transactions")
-    replay.add_argument("--rate", type=float, default=50.0, help="requests a second")
-    replay.add_argument("--limit", type=int, help="send at most this many rows")
-    replay.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
+    source.add_argument(
+        "--simulate",
+        type=_positive_int,
+        metavar="N",
+        help="N demo transactions (genuine ones with card testing, a skimmed terminal and "
+        "a stolen card among them)",
+    )
+    replay.add_argument(
+        "--rate", type=_positive_float, default=50.0, help="requests a second (default 50)"
+    )
+    replay.add_argument("--limit", type=_positive_int, help="send at most this many rows")
+    add_state_argument(replay)
     replay.add_argument(
         "--clients", type=_positive_int, default=4, help="connections at once (default 4)"
     )
@@ -348,53 +447,80 @@ def _add_replay(commands: Any) -> None:
         help="ask POST /decisions for each (authorization time) and report the shares "
         "approved, challenged and declined, and when the frauds were stopped",
     )
-    replay.add_argument("--json", action="store_true", help="the summary as JSON on stdout")
+    replay.add_argument(
+        "--wait",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="longest wait for the pipeline to assess what was sent (default 120; 0: none)",
+    )
+    replay.add_argument("--json", action="store_true", help=_JSON_HELP)
     replay.set_defaults(run=_replay)
 
 
 def _add_env(commands: Any) -> None:
-    env = commands.add_parser(
+    env = _command(
+        commands,
         "env",
-        help="print the shell exports that point the AWS CLI at the local stack",
-        description='eval "$(cardwatch env)" sets the emulator\'s endpoint, the region and '
+        "print the shell exports that point the AWS CLI at the local stack",
+        'eval "$(cardwatch env)" sets the emulator\'s endpoint, the region and '
         "stand-in credentials, for the AWS CLI (v1 and v2) and any SDK.",
-        epilog="exit codes: 0 printed; 2 unreadable state file; 3 no local stack",
     )
-    env.add_argument("--state", type=Path, default=Path(".cardwatch/local.json"))
-    env.add_argument("--json", action="store_true")
+    add_state_argument(env)
+    env.add_argument("--json", action="store_true", help="the variables as one JSON object")
     env.set_defaults(run=_env)
 
 
 def _add_dlq(commands: Any) -> None:
-    dlq = commands.add_parser(
+    dlq = _command(
+        commands,
         "dlq",
-        help="list, show and redrive the dead-letter queues",
-        description="Every dead-letter queue of the local stack (default) or of a deployment "
+        "list, show and redrive the dead-letter queues",
+        "Every dead-letter queue of the local stack (default) or of a deployment "
         "(--target). `redrive` sends a queue's messages back to their queue and a failed "
         "invocation's event back to its function, deleting each only once it is resent.",
-        epilog="exit codes: 0 done; 2 bad arguments, no such queue or no local stack",
+        found="redrive: some messages came back to the dead-letter queue",
     )
-    dlq.add_argument("action", choices=["list", "show", "redrive"])
-    dlq.add_argument("name", nargs="?", default="", help="suspicious, alerts or failures")
-    dlq.add_argument("--limit", type=int, default=10, help="messages to show or redrive")
-    dlq.add_argument("--json", action="store_true")
-    add_target_arguments(dlq)
-    dlq.set_defaults(run=_dlq)
+    actions = dlq.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listed = _command(actions, "list", "each dead-letter queue and how many messages wait")
+    shown = _command(
+        actions, "show", "the messages waiting on a queue: when, what, which transaction"
+    )
+    redrive = _command(
+        actions,
+        "redrive",
+        "send a queue's messages back to where they failed, and say which came back",
+        found="some messages came back to the dead-letter queue",
+    )
+    for action in (shown, redrive):
+        action.add_argument("name", help="suspicious, alerts or failures (or the queue's name)")
+        action.add_argument("--limit", type=_positive_int, default=10, help="messages (default 10)")
+    redrive.add_argument(
+        "--watch",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to watch for redriven messages failing again (default 10; 0: not)",
+    )
+    for action in (listed, shown, redrive):
+        action.add_argument("--json", action="store_true", help=_JSON_HELP)
+        add_target_arguments(action)
+        action.set_defaults(run=_dlq)
 
 
 def _add_audit(commands: Any) -> None:
-    audit = commands.add_parser(
+    audit = _command(
+        commands,
         "audit",
-        help="who labelled, published, promoted, rolled back or redrove, and when",
-        description="The audit trail of the local stack (default) or a deployment "
+        "who labelled, published, promoted, rolled back or redrove, and when",
+        "The audit trail of the local stack (default) or a deployment "
         "(--target): every label, rules publish, model publish, promotion, shadowing or "
         "rollback and DLQ redrive, with who did it, when, and what it changed. Records are "
         "appended once and never changed.",
-        epilog="exit codes: 0 done; 2 a bad argument or no local stack; 3 AWS refused the call",
     )
     audit.add_argument("--days", type=float, default=7, help="how far back (default 7)")
     audit.add_argument("--action", help="only this act (label, rules.publish, model.promote...)")
-    audit.add_argument("--json", action="store_true")
+    audit.add_argument("--json", action="store_true", help=_JSON_HELP)
     add_target_arguments(audit)
     audit.set_defaults(run=_audit)
 
@@ -406,19 +532,31 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _add_up(commands: Any) -> None:
-    up = commands.add_parser("up", help="run the local stack until interrupted")
-    up.add_argument("--port", type=int, default=8080, help="the API's port (0: any free port)")
+    up = _command(
+        commands,
+        "up",
+        "run the local stack until interrupted",
+        "Run the whole pipeline on this machine (the AWS emulator, the API, the functions, "
+        "the analyst console) until Ctrl-C. Its state is in memory and is gone when it "
+        "stops: tables, queues, parameters and models start empty each time.",
+    )
+    up.add_argument("--port", type=_port, default=8080, help="the API's port (0: any free port)")
     up.add_argument(
         "--emulator-port",
-        type=int,
+        type=_port,
         default=0,
         help="the AWS emulator's port (default 0: any free port; its address is in "
         ".cardwatch/local.json)",
     )
-    up.add_argument("--analyze-every", type=float, default=300.0, help="seconds")
+    up.add_argument(
+        "--analyze-every",
+        type=_positive_float,
+        default=300.0,
+        help="seconds between pattern analyses (default 300, as deployed)",
+    )
     up.add_argument(
         "--retrain-every",
-        type=float,
+        type=_positive_float,
         default=7 * 86_400.0,
         help="seconds between scheduled retrainings (default a week, as deployed; "
         "`cardwatch model train` runs one now)",
@@ -429,33 +567,39 @@ def _add_up(commands: Any) -> None:
         default=8,
         help="invocations of each function that may run at once, as Lambda's (default 8)",
     )
-    up.add_argument("--api-key", help="default: a fresh random key")
+    up.add_argument("--api-key", help="the API key clients send (default: a fresh random key)")
     up.add_argument(
         "--console-port",
-        type=int,
+        type=_port,
         default=8090,
         help="the analyst console's port (default 8090, where the alerts' links point)",
     )
     up.add_argument("--no-console", action="store_true", help="no analyst console")
+    up.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".cardwatch"),
+        help="where the stack writes local.json and its logs (default .cardwatch); a "
+        "second stack needs its own",
+    )
     up.set_defaults(run=_up)
 
 
 def _add_console(commands: Any) -> None:
-    console = commands.add_parser(
+    console = _command(
+        commands,
         "console",
-        help="the analysts' web page: cases, search, labels, notes, rates, DLQs",
-        description="Serves the analyst console on this machine: cases (a card's run, a "
+        "the analysts' web page: cases, search, labels, notes, rates, DLQs",
+        "Serves the analyst console on this machine: cases (a card's run, a "
         "pattern's window) searched by card, user, terminal, token or BIN; a case with its "
         "transactions, reasons in words, features, notes and history; assign, note, label "
         "the whole case or chosen transactions, close; flagged and blocked shares per hour, "
         "the rules and model versions, the dead-letter queues. Every request is signed with "
         "your own AWS identity: on the local stack a demo analyst (--as); on a deployment "
         "(--target, --api-url) your profile or IAM Identity Center session of a console "
-        "role (viewer, analyst, lead).",
-        epilog="exit codes: 0 stopped with Ctrl-C; 2 no local stack, bad arguments or no "
-        "credentials",
+        "role (viewer, analyst, lead). Ctrl-C stops it (exit 0).",
     )
-    console.add_argument("--port", type=int, default=8090, help="0: any free port")
+    console.add_argument("--port", type=_port, default=8090, help="0: any free port")
     console.add_argument("--api-url", help="a deployment's API (its stage's invoke URL)")
     console.add_argument("--hours", type=_positive_int, default=24, help="hours on the chart")
     console.add_argument(
@@ -476,68 +620,56 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _add_rules(commands: Any) -> None:
-    rules = commands.add_parser(
+    rules = _command(
+        commands,
         "rules",
-        help="validate, diff, publish the detection rules; their history",
-        description="The detection rules document: `validate FILE` checks it as detect would; "
-        "`test FILE DATA.csv` measures it against the shipped rules on labelled data (per-rule "
-        "hits and precision, AP, review and block rates); "
-        "`diff FILE` and `publish FILE --note WHY` compare it with, and publish it to, the "
-        "local stack (default) or a deployment (--target); `history` lists the published "
-        "versions with their notes. detect keeps the last good rules if a published "
-        "document is refused, logs it and raises the rules-refused alarm.",
-        epilog="exit codes: 0 done; 2 an invalid document, a bad argument or no local stack; "
-        "3 AWS refused the call",
+        "the detection rules: validate, test, diff, publish, show, history, rollback",
+        "The detection rules document, kept in SSM Parameter Store: each publish is a "
+        "version with its note, and detect reads a new one within a minute. detect keeps "
+        "the last good rules if a published document is refused, logs it and raises the "
+        "rules-refused alarm. Acts on the local stack (default) or a deployment (--target).",
     )
-    rules.add_argument("action", choices=["validate", "diff", "test", "publish", "history"])
-    rules.add_argument("file", type=Path, nargs="?", help="a rules document (JSON)")
-    rules.add_argument("data", type=Path, nargs="?", help="test: a labelled CSV")
-    rules.add_argument("--test-days", type=_positive_int, default=7, help="test: days measured")
-    rules.add_argument("--note", help="why (publish; kept with the version)")
-    rules.add_argument("--json", action="store_true")
-    add_target_arguments(rules)
-    rules.set_defaults(run=_rules)
+    actions = rules.add_subparsers(dest="action", required=True, metavar="ACTION")
+    validate = _command(actions, "validate", "check a rules document as detect would")
+    test = _command(
+        actions,
+        "test",
+        "measure a rules document against the shipped rules on labelled data (per-rule "
+        "hits and precision, AP, review and block rates)",
+    )
+    diff = _command(
+        actions,
+        "diff",
+        "what publishing a document would change",
+        found="the document differs from the rules in force",
+    )
+    publish = _command(actions, "publish", "publish a document as the rules in force")
+    show = _command(actions, "show", "print the rules in force (or VERSION)")
+    history = _command(actions, "history", "the published versions, their notes and digests")
+    rollback = _command(
+        actions, "rollback", "publish again the version before the one in force (or VERSION)"
+    )
+    for action in (validate, test, diff, publish):
+        action.add_argument("file", type=Path, help="a rules document (JSON)")
+    test.add_argument("data", type=Path, help="a labelled CSV (`cardwatch simulate`)")
+    test.add_argument(
+        "--test-days", type=_positive_int, default=7, help="the last days measured (default 7)"
+    )
+    for action in (show, rollback):
+        action.add_argument("version", nargs="?", type=_positive_int, help="a version number")
+    for action in (publish, rollback):
+        action.add_argument("--note", help="why (required; kept with the version and the audit)")
+    for action in (validate, test, diff, publish, show, history, rollback):
+        action.add_argument("--json", action="store_true", help=_JSON_HELP)
+        if action not in (validate, test):
+            add_target_arguments(action)
+        action.set_defaults(run=_rules)
 
 
 def _rules(args: argparse.Namespace) -> int:
-    if args.action != "history" and args.file is None:
-        print(f"cardwatch rules: {args.action} needs a FILE", file=sys.stderr)
-        return 2
-    if args.action == "test":
-        return _rules_test(args)
     from cardwatch.cli.rules import run_rules  # noqa: PLC0415 - reaches AWS
 
     return run_rules(args)
-
-
-def _rules_test(args: argparse.Namespace) -> int:
-    from rich.console import Console  # noqa: PLC0415
-
-    from cardwatch.domain.engine.rules import Policy, RuleSetError, default_policy  # noqa: PLC0415
-    from cardwatch.evaluation.replay import ReplaySettings  # noqa: PLC0415
-    from cardwatch.evaluation.rules_test import compare_rules, outcome_table  # noqa: PLC0415
-    from cardwatch.simulation.labelled_file import load_history  # noqa: PLC0415
-
-    if args.data is None:
-        print("cardwatch rules: test needs FILE and DATA.csv", file=sys.stderr)
-        return 2
-    try:
-        candidate = Policy.from_json(args.file.read_text())
-    except RuleSetError as error:
-        print(f"cardwatch rules: {args.file}: {error}", file=sys.stderr)
-        return 2
-    current, outcome, rows = compare_rules(
-        load_history(args.data),
-        default_policy(),
-        candidate,
-        ReplaySettings(),
-        test_days=args.test_days,
-    )
-    if args.json:
-        print(json.dumps({"rows": rows, "in_force": asdict(current), "candidate": asdict(outcome)}))
-    else:
-        Console().print(outcome_table(current, outcome, rows))
-    return 0
 
 
 def _dlq(args: argparse.Namespace) -> int:
@@ -546,30 +678,22 @@ def _dlq(args: argparse.Namespace) -> int:
     return run_dlq(args)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cardwatch", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"cardwatch {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    schema = commands.add_parser("schema", help="print the transaction contract")
-    schema.add_argument("--format", choices=("json-schema", "openapi"), default="json-schema")
-    schema.set_defaults(run=_schema)
-
-    blueprint = commands.add_parser("blueprint", help="print a deployment's names and numbers")
-    blueprint.add_argument("--target", choices=[t.value for t in Target], default="cdktf")
-    blueprint.add_argument("--environment-suffix", default="dev")
-    blueprint.set_defaults(run=_blueprint)
-
-    _add_preflight(commands)
-
-    simulate = commands.add_parser("simulate", help="write labelled simulated transactions")
-    simulate.add_argument("out", type=Path)
-    simulate.add_argument("--customers", type=int, default=5000)
-    simulate.add_argument("--terminals", type=int, default=10000)
-    simulate.add_argument("--days", type=int, default=183)
-    simulate.add_argument("--seed", type=int, default=0)
+def _add_simulate(commands: Any) -> None:
+    simulate = _command(commands, "simulate", "write labelled simulated transactions (CSV)")
+    simulate.add_argument("out", type=Path, help="the CSV file to write")
     simulate.add_argument(
-        "--card-testing-per-day", type=int, default=0, help="bursts of probes on a card"
+        "--customers", type=_positive_int, default=5000, help="cardholders (default 5000)"
+    )
+    simulate.add_argument(
+        "--terminals", type=_positive_int, default=10000, help="terminals (default 10000)"
+    )
+    simulate.add_argument("--days", type=_positive_int, default=183, help="days (default 183)")
+    simulate.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
+    simulate.add_argument(
+        "--card-testing-per-day",
+        type=int,
+        default=0,
+        help="bursts of small probes on a stolen card, a day (default 0)",
     )
     simulate.add_argument(
         "--rich",
@@ -578,12 +702,21 @@ def build_parser() -> argparse.ArgumentParser:
         "coordinates, local offsets) and their fraud: takeover, spread card testing, "
         "skimming, stolen contactless, friendly fraud",
     )
+    simulate.add_argument("--json", action="store_true", help=_JSON_HELP)
     simulate.set_defaults(run=_simulate)
 
-    backtest = commands.add_parser("backtest", help="replay labelled data; score and measure")
+
+def _add_backtest(commands: Any) -> None:
+    backtest = _command(
+        commands,
+        "backtest",
+        "replay labelled data through detection, retraining as deployed; measure",
+    )
     _add_replay_options(backtest)
-    backtest.add_argument("--scores-out", type=Path)
-    backtest.add_argument("--test-days", type=int, default=7)
+    backtest.add_argument("--scores-out", type=Path, help="write each test row's score (CSV)")
+    backtest.add_argument(
+        "--test-days", type=_positive_int, default=7, help="the last days measured (default 7)"
+    )
     backtest.add_argument(
         "--as-deployed",
         action="store_true",
@@ -603,49 +736,99 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also fit a larger gradient-boosted reference and print its AP beside ours",
     )
+    backtest.add_argument("--json", action="store_true", help=_JSON_HELP)
     backtest.set_defaults(run=_backtest)
 
-    train = commands.add_parser("train", help="fit the model on labelled data, write JSON")
+
+def _add_train(commands: Any) -> None:
+    train = _command(commands, "train", "fit the model on labelled data; write its artifact")
     _add_replay_options(train)
-    train.add_argument("--out", type=Path, required=True)
+    train.add_argument("--out", type=Path, required=True, help="where to write the artifact")
     train.add_argument(
         "more", type=Path, nargs="*", help="more labelled files: each a world of its own"
     )
+    train.add_argument("--json", action="store_true", help=_JSON_HELP)
     train.set_defaults(run=_train)
 
-    demo = commands.add_parser(
+
+def _add_demo(commands: Any) -> None:
+    demo = _command(
+        commands,
         "demo",
-        help="run the pipeline on the embedded emulator, "
-        "with realistic traffic, and show the alerts",
+        "run the pipeline on the embedded emulator with realistic traffic; show the alerts",
+        "Start a stack of its own (its state in .cardwatch/demo, never a running "
+        "`cardwatch up`'s), send realistic traffic with fraud in it, run the pattern "
+        "analysis, print the alerts, stop.",
+        found="no alert was raised",
     )
-    demo.add_argument("--count", type=int, default=300, help="transactions to send")
-    demo.add_argument("--rate", type=float, default=40.0, help="requests a second")
+    demo.add_argument(
+        "--count", type=_positive_int, default=300, help="transactions to send (default 300)"
+    )
+    demo.add_argument(
+        "--rate", type=_positive_float, default=40.0, help="requests a second (default 40)"
+    )
+    demo.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".cardwatch/demo"),
+        help="where the demo keeps its logs (default .cardwatch/demo)",
+    )
     demo.set_defaults(run=_demo)
 
-    _add_up(commands)
 
+def _add_schema_and_blueprint(commands: Any) -> None:
+    schema = _command(commands, "schema", "print the transaction contract")
+    schema.add_argument(
+        "--format",
+        choices=("json-schema", "openapi"),
+        default="json-schema",
+        help="the contract's JSON Schema (default), or the API's OpenAPI document",
+    )
+    schema.set_defaults(run=_schema)
+    blueprint = _command(commands, "blueprint", "print a deployment's names and numbers (JSON)")
+    blueprint.add_argument(
+        "--target",
+        choices=[t.value for t in Target],
+        default="cdktf",
+        help="cdktf (default), pulumi, or local (the local stack's)",
+    )
+    blueprint.add_argument(
+        "--environment-suffix",
+        type=suffix,
+        help="default dev (local: local, the local stack's)",
+    )
+    blueprint.set_defaults(run=_blueprint)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cardwatch",
+        description=__doc__,
+        epilog=EXIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cardwatch {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(commands)
+    _add_up(commands)
     _add_replay(commands)
     _add_env(commands)
-    _add_dlq(commands)
     _add_console(commands)
+    _add_dlq(commands)
     _add_rules(commands)
     _add_model(commands)
     _add_audit(commands)
+    _add_simulate(commands)
+    _add_backtest(commands)
+    _add_train(commands)
+    _add_schema_and_blueprint(commands)
+    _add_preflight(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        code: int = args.run(args)
-    except DataError as error:  # an unreadable input file: one line, not a traceback
-        print(f"cardwatch {args.command}: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:  # missing, unreadable or a directory
-        where = f": {error.filename}" if error.filename else ""
-        print(f"cardwatch {args.command}: {error.strerror or error}{where}", file=sys.stderr)
-        return 2
-    return code
+    return run_command(args.command, args.run, args)
 
 
 if __name__ == "__main__":

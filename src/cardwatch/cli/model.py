@@ -158,11 +158,16 @@ def _status(registry: S3ModelRegistry, as_json: bool) -> int:
     pointer = registry.pointer()
     versions = registry.versions()
     if as_json:
-        document = json.loads(pointer.to_json()) | {"published": versions}
+        document = json.loads(pointer.to_json()) | {
+            "published": versions,
+            # the version the decisions and the console name (the shipped model's own)
+            "champion_version": _named(pointer.champion),
+        }
         print(json.dumps(document, indent=2))
         return 0
-    from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
+
+    from cardwatch.cli import output  # noqa: PLC0415
 
     table = Table(title="models", title_justify="left")
     for column in ("version", "role", "trained at", "rows", "frauds"):
@@ -175,13 +180,13 @@ def _status(registry: S3ModelRegistry, as_json: bool) -> int:
     for version in shown:
         meta = _metadata(registry, version)
         table.add_row(
-            version,
+            version if _named(version) == version else f"{version} ({_named(version)})",
             roles.get(version, "published"),
             str(meta.get("trained_at", "")),
             f"{meta['rows']:,}" if "rows" in meta else "",
             f"{meta['frauds']:,}" if "frauds" in meta else "",
         )
-    console = Console()
+    console = output.console()
     console.print(table)
     console.print(f"pointer moved {pointer.changed_at or '(never)'}: {pointer.reason}")
     last = pointer.last_training
@@ -190,6 +195,12 @@ def _status(registry: S3ModelRegistry, as_json: bool) -> int:
             f"last retraining {last.get('at')}: {last.get('outcome')}, {last.get('detail')}"
         )
     return 0
+
+
+def _named(version: str) -> str:
+    """The version as decisions, alerts and the console name it (the shipped model is
+    ``shipped`` in the pointer, and its own version everywhere else)."""
+    return default_model().version if is_shipped(version) else version
 
 
 def _metadata(registry: S3ModelRegistry, version: str) -> dict[str, Any]:

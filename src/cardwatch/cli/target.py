@@ -4,21 +4,57 @@ a deployment (``--target``, with the caller's credentials)."""
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cardwatch.adapters.clients import AWS_ERRORS, emulator_session, session
+from cardwatch.adapters.clients import emulator_session, session
 from cardwatch.blueprint import Blueprint, Target, blueprint_for
+from cardwatch.cli.exits import CommandError
+from cardwatch.local.stack_state import DEFAULT_STATE, live_state
 
-__all__ = ["CommandError", "CommandTarget", "command_target", "guarded"]
+__all__ = [
+    "CommandError",
+    "CommandTarget",
+    "add_state_argument",
+    "add_target_arguments",
+    "command_target",
+    "guarded",
+    "suffix",
+]
 
 
-class CommandError(Exception):
-    """One line for the operator; exit 2."""
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where an operator command acts: the local stack, or a deployment (--target)."""
+    add_state_argument(parser)
+    parser.add_argument(
+        "--target",
+        choices=[Target.CDKTF.value, Target.PULUMI.value],
+        help="act on a deployment (with your AWS credentials) instead of the local stack",
+    )
+    parser.add_argument(
+        "--environment-suffix",
+        type=suffix,
+        default="dev",
+        help="with --target: the deployment's environment suffix (default dev)",
+    )
+
+
+def suffix(text: str) -> str:
+    """An environment suffix as names take it (letters, digits, hyphens)."""
+    if not text or len(text) > 20 or not text.replace("-", "").isalnum() or not text.isascii():
+        raise argparse.ArgumentTypeError("letters, digits and hyphens only, at most 20")
+    return text
+
+
+def add_state_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=DEFAULT_STATE,
+        help=f"the local stack's state file, which `cardwatch up` writes (default {DEFAULT_STATE})",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +70,8 @@ class CommandTarget:
 
 def command_target(args: argparse.Namespace) -> CommandTarget:
     if args.target is None:
-        state_file: Path = args.state
-        if not state_file.exists():
-            raise CommandError(f"{state_file} not found: start the stack with `cardwatch up`")
-        try:
-            state = json.loads(state_file.read_text())
-            region, endpoint = state["region"], state["aws_endpoint"]
-        except (ValueError, KeyError):
-            raise CommandError(f"{state_file} is not a state file `cardwatch up` wrote") from None
+        state = live_state(args.state)  # NoLocalStack unless its stack answers
+        region, endpoint = state["region"], state["aws_endpoint"]
         blueprint = blueprint_for("local", state.get("environment_suffix", "local"))
         return CommandTarget(blueprint, emulator_session(region), endpoint, state)
     blueprint = blueprint_for(Target(args.target), args.environment_suffix)
@@ -54,15 +84,9 @@ def guarded(
     args: argparse.Namespace,
     *refusals: type[Exception],
 ) -> int:
-    """``run(args)``, with a command's documented exits instead of a traceback: 2 and one
-    line for a user's mistake (a :class:`CommandError` or one of ``refusals``), 3 when
-    AWS refused the call."""
-    mistakes: tuple[type[Exception], ...] = (CommandError, *refusals)
+    """``run(args)``, with ``refusals`` (a command's own kinds of bad input) said as a
+    user's mistake; every other failure is the CLI's table's (:mod:`cardwatch.cli.exits`)."""
     try:
         return run(args)
-    except mistakes as error:
-        print(f"cardwatch {command}: {error}", file=sys.stderr)
-        return 2
-    except AWS_ERRORS as error:
-        print(f"cardwatch {command}: AWS said: {error}", file=sys.stderr)
-        return 3
+    except refusals as error:
+        raise CommandError(str(error)) from None

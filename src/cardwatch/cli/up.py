@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import sys
@@ -10,13 +11,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-import httpx
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from cardwatch.adapters.clients import emulator_session
+from cardwatch.blueprint import blueprint_for
+from cardwatch.cli.exits import CommandError
+from cardwatch.cli.output import console
 from cardwatch.local.emulator.server import EmulatorError
 from cardwatch.local.runtime.pipeline import ApiPortError, LocalPipeline, LocalSettings
 from cardwatch.local.sender import AlertWatcher, fresh_ids, run_tag, send_all, summary_table
+from cardwatch.local.settlement import Settled, Settlement
+from cardwatch.local.stack_state import NoLocalStack, live_state
 from cardwatch.simulation.traffic import csv_traffic, demo_traffic
 
 __all__ = ["run_replay", "run_up"]
@@ -31,8 +39,9 @@ def run_up(
     *,
     console_port: int | None = 8090,
     retrain_every: float = 7 * 86_400.0,
+    state_dir: Path = Path(".cardwatch"),
 ) -> int:
-    console = Console()
+    out = console()
     stop = threading.Event()
 
     def interrupted(_signal: int, _frame: FrameType | None) -> None:
@@ -47,7 +56,9 @@ def run_up(
         retrain_every_seconds=retrain_every,
         concurrency=concurrency,
         emulator_port=emulator_port,
+        state_dir=state_dir,
     )
+    _refuse_a_second(settings.state_dir / "local.json")
     pipeline = LocalPipeline(settings)
     try:
         pipeline.__enter__()  # closes what it started when it fails
@@ -55,21 +66,40 @@ def run_up(
         print(f"cardwatch up: {error}", file=sys.stderr)
         return 2
     try:
-        console.print(f"API          {pipeline.api_url}  (POST /transactions, GET /openapi.json)")
-        console.print(f"API key      {pipeline.api_key}  (header x-api-key)")
-        console.print(
+        out.print(f"API          {pipeline.api_url}  (POST /transactions, GET /openapi.json)")
+        out.print(f"API key      {pipeline.api_key}  (header x-api-key)")
+        out.print(
             f"AWS endpoint {pipeline.emulator.endpoint if pipeline.emulator else ''}"
             f"  region {pipeline.blueprint.region}"
         )
-        console.print(f"resources    {settings.state_dir / 'local.json'}")
-        console.print(f"concurrency  up to {concurrency} invocations of each function at once")
-        with _analyst_console(settings.state_dir / "local.json", console_port, console):
-            console.print("running; Ctrl-C stops everything")
+        out.print(f"resources    {pipeline.state_file}  (removed when the stack stops)")
+        out.print(
+            f"logs         {settings.state_dir / 'logs'}/  (this run's; the last in previous/)"
+        )
+        out.print(f"concurrency  up to {concurrency} invocations of each function at once")
+        out.print(
+            "state        in memory only: tables, queues, parameters and models start empty "
+            "and are gone when the stack stops"
+        )
+        with _analyst_console(pipeline.state_file, console_port, out):
+            out.print("running; Ctrl-C stops everything")
             stop.wait()
-            console.print("stopping")
+            out.print("stopping")
     finally:
         pipeline.close()
     return 0
+
+
+def _refuse_a_second(state_file: Path) -> None:
+    """One stack per state file: a second ``up`` would overwrite the first's."""
+    try:
+        state = live_state(state_file)
+    except NoLocalStack:
+        return
+    raise CommandError(
+        f"a local stack is already running (process {state.get('pid')}, API "
+        f"{state['api_url']}); stop it first, or give this one a --state-dir of its own"
+    )
 
 
 @contextmanager
@@ -95,76 +125,93 @@ def _analyst_console(state: Path, port: int | None, console: Console) -> Iterato
         server.__exit__(None, None, None)
 
 
-#: ``cardwatch replay``'s exit codes.
-REPLAY_EXIT = {
-    0: "every request accepted (201)",
-    1: "some requests were refused (4xx) or failed (5xx, no answer)",
-    2: "bad arguments or an unreadable data or state file",
-    3: "the local stack is not running (no answer from its API)",
-}
-
-
-def run_replay(
-    data: Path | None,
-    simulate: int | None,
-    rate: float,
-    limit: int | None,
-    state_file: Path,
-    *,
-    clients: int = 4,
-    keep_ids: bool = False,
-    as_json: bool = False,
-    decisions: bool = False,
-) -> int:
-    console = Console(stderr=as_json, quiet=as_json)
-
-    def error(text: str) -> None:
-        print(f"cardwatch replay: {text}", file=sys.stderr)
-
-    if not state_file.exists():
-        error(f"{state_file} not found: start the stack with `cardwatch up`")
-        return 2
-    try:
-        state = json.loads(state_file.read_text())
-        api_url, api_key = state["api_url"], state["api_key"]
-    except (ValueError, KeyError):
-        error(f"{state_file} is not a state file `cardwatch up` wrote")
-        return 2
-    planned = list(demo_traffic(simulate) if simulate else csv_traffic(data or Path(), limit))
+def run_replay(args: argparse.Namespace) -> int:
+    """Send, wait until the pipeline has assessed what was accepted and notify has
+    handled what was suspicious (bounded by ``--wait``), and count the alerts."""
+    as_json = args.json
+    out = console(stderr=as_json)
+    state = live_state(args.state)
+    planned = list(
+        demo_traffic(args.simulate) if args.simulate else csv_traffic(args.data, args.limit)
+    )
     if not planned:
-        error("nothing to send (the data file has no rows)")
-        return 2
-    tag = "" if keep_ids else run_tag()
+        raise CommandError("nothing to send (the data file has no rows)")
+    tag = "" if args.keep_ids else run_tag()
     if tag:
         planned = fresh_ids(planned, tag)
-    try:
-        httpx.get(f"{api_url}/health", timeout=5).raise_for_status()
-    except httpx.HTTPError:
-        error(f"no answer from {api_url}: is `cardwatch up` running?")
-        return 3
     watcher = AlertWatcher(
-        state["resources"]["alert_topic"], state["aws_endpoint"], state["region"], console, tag
+        state["resources"]["alert_topic"], state["aws_endpoint"], state["region"], out, tag
     ).start()
-    summary = send_all(
-        planned,
-        api_url,
-        api_key,
-        rate=rate,
-        total=len(planned),
-        console=console,
-        clients=clients,
-        decisions=decisions,
-    )
-    watcher.stop(linger=3.0)
+    try:
+        summary = send_all(
+            planned,
+            state["api_url"],
+            state["api_key"],
+            rate=args.rate,
+            total=len(planned),
+            console=out,
+            clients=args.clients,
+            decisions=args.decisions,
+        )
+        settled = _settle(state, summary.accepted, args.wait, out)
+        watcher.stop(linger=_DELIVERY_SECONDS)
+    finally:
+        watcher.stop()
+    alerts = len(watcher.alerts)
     if as_json:
-        report = summary.as_dict(len(watcher.alerts)) | {
+        report = summary.as_dict(alerts) | {
             "run_tag": tag or None,
+            "settled": settled.as_dict(),
             "watcher_error": watcher.error,
         }
         print(json.dumps(report, indent=2))
     else:
-        console.print(summary_table(summary, len(watcher.alerts)))
-        for note in (summary.rate_shortfall(), watcher.error):
+        extra = [
+            ("assessed", f"{settled.assessed:,} of {settled.accepted:,}"),
+            ("suspicious (left notify)", f"{settled.suspicious:,} ({settled.notified:,})"),
+            ("still in flight", f"{settled.in_flight:,}"),
+        ]
+        out.print(summary_table(summary, alerts, extra))
+        for note in (summary.rate_shortfall(), watcher.error, _in_flight_note(settled, args)):
             if note:
-                console.print(f"[yellow]{note}[/]")
-    return 1 if summary.refused else 0
+                out.print(f"[yellow]{note}[/]")
+    return 1 if summary.refused or settled.in_flight else 0
+
+
+#: How long an alert notify published takes to reach the run's own queue, at most.
+_DELIVERY_SECONDS = 2.0
+
+
+def _settle(state: dict[str, Any], accepted: dict[str, int], wait: float, out: Any) -> Settled:
+    """Wait, with a progress bar, for what was accepted to be assessed and notified."""
+    dynamodb = emulator_session(state["region"]).client(
+        "dynamodb", endpoint_url=state["aws_endpoint"]
+    )
+    blueprint = blueprint_for("local", state.get("environment_suffix", "local"))
+    settlement = Settlement(dynamodb, blueprint.table_name, blueprint.case_table_name, accepted)
+    if wait <= 0 or not accepted:
+        return settlement.state
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+    ) as progress:
+        assessed = progress.add_task("assessed", total=len(accepted))
+        notified = progress.add_task("suspicious, through notify", total=0)
+
+        def shown(now: Settled) -> None:
+            progress.update(assessed, completed=now.assessed)
+            progress.update(notified, completed=now.notified, total=now.suspicious)
+
+        return settlement.wait(wait, progress=shown)
+
+
+def _in_flight_note(settled: Settled, args: argparse.Namespace) -> str | None:
+    if not settled.in_flight:
+        return None
+    return (
+        f"{settled.in_flight:,} still in flight after {args.wait:g} s: their alerts are not "
+        "counted (raise --wait, or see `cardwatch dlq list`)"
+    )

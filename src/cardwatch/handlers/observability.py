@@ -9,9 +9,15 @@ process, shared by every instance; a Lambda process holds one execution environm
 that is the same thing there. Local mode runs several environments of several functions
 in one process: with a shared set one invocation's flush would publish another's metrics
 under its own dimensions, and the other's flush would find none and raise.
+
+An invocation that counted nothing (a batch of approvals, an analysis with no
+pattern) is normal: Powertools' warning that it has no metric to publish is silenced,
+in Lambda's log and in local mode's terminal alike.
 """
 
 from __future__ import annotations
+
+import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
@@ -21,6 +27,8 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
 from cardwatch.blueprint import Blueprint
 
 __all__ = ["powertools", "service_name"]
+
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 def service_name(function_key: str) -> str:

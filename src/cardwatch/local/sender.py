@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from rich.table import Table
 
 from cardwatch.domain.engine.authorization import Outcomes
 from cardwatch.domain.engine.decisions import Decision
+from cardwatch.domain.transaction.record import epoch_ms
 from cardwatch.simulation.traffic import Planned
 
 __all__ = ["AlertWatcher", "ReplaySummary", "encode_body", "fresh_ids", "run_tag", "send_all"]
@@ -58,6 +60,8 @@ class ReplaySummary:
     ok_status: int = 201
     #: sent to POST /decisions: by send order, (card, fraud or not, the decision)
     decisions: dict[int, tuple[str, bool, Decision]] = field(default_factory=dict)
+    #: the transactions accepted: id -> its timestamp in epoch milliseconds (its key)
+    accepted: dict[str, int] = field(default_factory=dict)
 
     @property
     def outcomes(self) -> Outcomes | None:
@@ -97,9 +101,8 @@ class ReplaySummary:
             "fraudulent_sent": len(self.fraud_sent),
             "alerts": alerts,
             "latency_ms": {
-                "p50": round(self.percentile(0.5), 1),
-                "p95": round(self.percentile(0.95), 1),
-                "p99": round(self.percentile(0.99), 1),
+                name: round(self.percentile(share), 1) if self.latencies_ms else None
+                for name, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
             },
             "rate_shortfall": self.rate_shortfall(),
         } | ({} if self.outcomes is None else {"authorization": self.outcomes.as_dict()})
@@ -110,7 +113,7 @@ class ReplaySummary:
 
     def percentile(self, share: float) -> float:
         if not self.latencies_ms:
-            return float("nan")
+            return 0.0
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
@@ -164,11 +167,12 @@ class AlertWatcher:
             time.sleep(linger)
         self._stop.set()
         self._thread.join(timeout=5)
-        try:
-            if self._subscription:
-                self._sns.unsubscribe(SubscriptionArn=self._subscription)
-            if self._url:
-                self._sqs.delete_queue(QueueUrl=self._url)
+        subscription, url, self._subscription, self._url = self._subscription, self._url, "", ""
+        try:  # once: a second stop has nothing left to remove
+            if subscription:
+                self._sns.unsubscribe(SubscriptionArn=subscription)
+            if url:
+                self._sqs.delete_queue(QueueUrl=url)
         except (BotoCoreError, ClientError) as error:
             self.error = self.error or f"could not remove the run's queue: {error}"
 
@@ -198,6 +202,11 @@ class AlertWatcher:
             self.alerts.append(alert)
             if self._console is not None:
                 self._console.print(f"[bold red]ALERT[/] {alert['subject']}")
+
+
+def _timestamp_ms(body: dict[str, Any]) -> int:
+    """The moment a body names, as its item's key holds it."""
+    return epoch_ms(datetime.fromisoformat(str(body["timestamp"])).astimezone(UTC))
 
 
 def fresh_ids(planned: Iterable[Planned], tag: str) -> list[Planned]:
@@ -263,6 +272,8 @@ def send_all(
                 held = item.body.get("card_number") or item.body.get("card_token") or n
                 card = hashlib.sha256(str(held).encode()).hexdigest()
                 summary.decisions[n] = (card, item.is_fraud, decided)
+            if status == summary.ok_status:
+                summary.accepted[str(item.body["transaction_id"])] = _timestamp_ms(item.body)
             if item.is_fraud:
                 summary.fraud_sent[item.body["transaction_id"]] = item.kind
             progress.advance(task)
@@ -292,7 +303,9 @@ def send_all(
     return summary
 
 
-def summary_table(summary: ReplaySummary, alerts: int) -> Table:
+def summary_table(
+    summary: ReplaySummary, alerts: int, extra: Iterable[tuple[str, str]] = ()
+) -> Table:
     table = Table(title="replay summary")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -310,6 +323,7 @@ def summary_table(summary: ReplaySummary, alerts: int) -> Table:
         ("rate reached", f"{summary.rate:.1f} requests a second"),
         ("fraudulent sent", f"{len(summary.fraud_sent):,}"),
         ("alerts received", f"{alerts:,}"),
+        *extra,
         (
             "latency p50 / p95 / p99",
             f"{summary.percentile(0.5):.1f} / "

@@ -109,7 +109,12 @@ def demo_traffic(
             )
         )
     _inject_fraud(plan, users, home, rng, begin=begin, end=end)
+    # exactly ``count``: the fraud scenarios replace genuine payments (all of them kept
+    # while they fit; a count smaller than the scenarios keeps the earliest)
+    fraud = len(plan) - count
+    del plan[: min(fraud, count)]  # genuine payments, as random as the rest
     plan.sort(key=lambda item: item[0])
+    del plan[count:]
     return [
         Planned(_body(n, moment, spec), kind, kind != "genuine")
         for n, (moment, spec, kind) in enumerate(plan)

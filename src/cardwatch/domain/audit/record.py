@@ -29,6 +29,7 @@ KEPT_DAYS = 400
 ACTIONS = (
     "label",
     "rules.publish",
+    "rules.rollback",
     "model.publish",
     "model.promote",
     "model.shadow",

@@ -228,7 +228,11 @@ class EventWiring:
         self._count("sent_to_dlq")
 
     # -- the rule's target: asynchronous invocations ----------------------------------
-    def _invoke_async(self, key: str, event: dict[str, Any]) -> bool:
+    def invoke_async(self, key: str, event: dict[str, Any]) -> bool:
+        """One asynchronous invocation of ``key`` as Lambda runs it (whether it failed or
+        not): retried ``async_retry_attempts`` times, then, for a function deployed with
+        an on-failure destination (an asynchronous one), AWS's record of it in the
+        failures DLQ; another's event is dropped, as Lambda drops it."""
         attempts = self._blueprint.async_retry_attempts + 1
         error: Exception | None = None
         for attempt in range(attempts):
@@ -239,7 +243,10 @@ class EventWiring:
                 error = caught
                 if attempt + 1 < attempts:
                     self._stop.wait(min(2.0, 0.2 * 2**attempt))
-        self._to_failure_destination(key, event, error)
+        if self._blueprint.functions[key].asynchronous:
+            self._to_failure_destination(key, event, error)
+        else:
+            logger.warning("an event for %s failed %d times and was dropped", key, attempts)
         return False
 
     def _to_failure_destination(
@@ -273,7 +280,7 @@ class EventWiring:
             for message in messages:
                 if counted:
                     self._count(counted[0])
-                if not self._invoke_async(key, json.loads(message["Body"])) and counted:
+                if not self.invoke_async(key, json.loads(message["Body"])) and counted:
                     self._count(counted[1])
                 self._sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -342,12 +349,12 @@ class EventWiring:
     def run_export(self) -> bool:
         """One scheduled run of the export function (its own schedule, as deployed)."""
         self._count("export_runs")
-        return self._invoke_async("export", self._scheduled_event())
+        return self.invoke_async("export", self._scheduled_event())
 
     def run_retraining(self) -> bool:
         """One scheduled run of retrain (its own schedule, as deployed)."""
         self._count("retrain_runs")
-        return self._invoke_async("retrain", self._scheduled_event())
+        return self.invoke_async("retrain", self._scheduled_event())
 
     def run_analysis(self, window_end_ms: int | None = None) -> bool:
         """One scheduled run of analyze; ``window_end_ms`` names the window, as a
@@ -356,7 +363,7 @@ class EventWiring:
         event = self._scheduled_event()
         if window_end_ms is not None:
             event["window_end_ms"] = window_end_ms
-        return self._invoke_async("analyze", event)
+        return self.invoke_async("analyze", event)
 
     def _scheduled_event(self) -> dict[str, Any]:
         return {

@@ -15,11 +15,12 @@ import logging
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+
+from cardwatch.local.runtime.aws_records import function_error
 
 __all__ = ["FunctionLogs", "Shipper"]
 
@@ -141,11 +142,7 @@ class FunctionLogs:
             yield
         except Exception as error:
             # what Lambda's runtime writes to the log group for an unhandled error
-            record = {
-                "errorMessage": str(error),
-                "errorType": type(error).__name__,
-                "stackTrace": traceback.format_tb(error.__traceback__),
-            }
+            record = function_error(error)
             with self._lock:
                 output.write(f"[ERROR] {type(error).__name__}: {error}\n")
                 output.write(json.dumps(record) + "\n")

@@ -8,7 +8,8 @@ architecture, memory, timeout, tracing and environment as both deployments rende
 them, its code the cardwatch sources the Lambda package carries (the run-time libraries
 are not bundled: the functions never run from this copy). ``aws lambda list-functions``
 and ``aws lambda get-function-configuration`` then answer as they would for a
-deployment, and the functions' log lines reach their log groups
+deployment, ``aws lambda invoke`` runs the function in the local runtime
+(:mod:`.invoke_bridge`), and the functions' log lines reach their log groups
 (:class:`LogShipper`), where ``aws logs filter-log-events`` (or ``aws logs tail``)
 reads them.
 """

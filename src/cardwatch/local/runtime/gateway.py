@@ -145,6 +145,7 @@ class LocalGateway:
         *,
         callers: Mapping[str, Caller] | None = None,
         account: str = "123456789012",
+        stack: str = "",
     ) -> None:
         """``api_keys``: each key's value -> its id, as API Gateway holds them;
         ``channels``: the label channels' key ids (``analyst``, ``feed``), each in a usage
@@ -153,6 +154,7 @@ class LocalGateway:
         self._blueprint = blueprint
         self._callers = {c.access_key_id: c for c in (callers or {}).values()}
         self._api_arn = api_arn(blueprint, account)
+        self._stack = stack  # the running stack's token: /health says whose API this is
         #: (method, resource) of the routes API Gateway authorizes with AWS_IAM
         self._signed = {
             (name.split("-", 1)[0].upper(), path)
@@ -317,7 +319,7 @@ class LocalGateway:
             return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
 
         async def health(_request: Request) -> Response:
-            return JSONResponse({"status": "ok"})
+            return JSONResponse({"status": "ok", "stack": self._stack})
 
         return Starlette(
             routes=[
@@ -343,8 +345,10 @@ def build_gateway(
     *,
     callers: Mapping[str, Caller] | None = None,
     account: str = "123456789012",
+    stack: str = "",
 ) -> Starlette:
-    """An ASGI app that serves the API as the blueprint configures it."""
+    """An ASGI app that serves the API as the blueprint configures it; ``stack``, the
+    running stack's token, is what ``GET /health`` answers with."""
     return LocalGateway(
-        blueprint, api_keys, invoke, stats, channels, callers=callers, account=account
+        blueprint, api_keys, invoke, stats, channels, callers=callers, account=account, stack=stack
     ).app()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -20,9 +19,11 @@ from cardwatch.local.runtime.function_logs import FunctionLogs
 from cardwatch.local.runtime.function_registry import LogShipper, register_functions
 from cardwatch.local.runtime.gateway import GatewayStats, build_gateway
 from cardwatch.local.runtime.identity import Caller, demo_analysts
+from cardwatch.local.runtime.invoke_bridge import InvokeBridge
 from cardwatch.local.runtime.lambda_runtime import LocalLambda
 from cardwatch.local.runtime.provision import Provisioned, api_keys, provision
 from cardwatch.local.runtime.serving import ThreadServer
+from cardwatch.local.stack_state import forget_state, new_token, write_state
 
 __all__ = ["ApiPortError", "LocalPipeline", "LocalSettings"]
 
@@ -80,6 +81,8 @@ class LocalPipeline:
         )
         self.api_key = self.settings.api_key or secrets.token_urlsafe(24)
         self.analyst_api_key = secrets.token_urlsafe(24)
+        #: this start's token: in the state file, and what the API's /health answers
+        self.stack_token = new_token()
         self.feed_api_key = secrets.token_urlsafe(24)
         self.gateway_stats = GatewayStats()
         self.emulator: Emulator | None = None
@@ -88,6 +91,7 @@ class LocalPipeline:
         self.wiring: EventWiring | None = None
         self.api_url = ""
         self._emulator_context: Any = None
+        self._bridge: InvokeBridge | None = None
         self._server: ThreadServer | None = None
         self._logs: FunctionLogs | None = None
         self._shipper: LogShipper | None = None
@@ -107,8 +111,12 @@ class LocalPipeline:
 
     def _start(self) -> None:
         settings, blueprint = self.settings, self.blueprint
+        # the emulator's Lambda runs an invocation here: the bridge listens first, so
+        # that the emulator is given its address when it starts
+        self._bridge = InvokeBridge(blueprint)
+        bridge = self._bridge.start()
         self._emulator_context = running_emulator(
-            blueprint.region, settings.emulator_port, settings.emulator_settings
+            blueprint.region, settings.emulator_port, {**settings.emulator_settings, **bridge}
         )
         self.emulator = self._emulator_context.__enter__()
         session = self.emulator.session()
@@ -126,7 +134,7 @@ class LocalPipeline:
         self._shipper = LogShipper(
             session, {spec.name: spec.log_group for spec in blueprint.functions.values()}
         )
-        self._logs = FunctionLogs(settings.state_dir / "logs", self._shipper.ship)
+        self._logs = FunctionLogs(_fresh_logs(settings.state_dir / "logs"), self._shipper.ship)
         self._logs.install(*(logging.getLogger(service_name(key)) for key in blueprint.functions))
         account = session.client("sts").get_caller_identity()["Account"]
         self.functions = LocalLambda(blueprint, self._logs, settings.concurrency, account)
@@ -139,6 +147,7 @@ class LocalPipeline:
             {"analyst": self.made.analyst_api_key_id, "feed": self.made.feed_api_key_id},
             callers=self.analysts,
             account=account,
+            stack=self.stack_token,
         )
         self._server = ThreadServer(app, "127.0.0.1", settings.port, "cardwatch-gateway")
         url = self._server.start()
@@ -155,6 +164,7 @@ class LocalPipeline:
             concurrency=settings.concurrency,
         )
         self.wiring.start()
+        self._bridge.attach(self.functions.invoke, self.wiring.invoke_async, settings.concurrency)
         self._write_state()
 
     def _environment_of(self, key: str) -> dict[str, str]:
@@ -212,8 +222,12 @@ class LocalPipeline:
                 "function_logs": str(self.settings.state_dir / "logs"),
             },
         }
-        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
-        (self.settings.state_dir / "local.json").write_text(json.dumps(state, indent=2) + "\n")
+        write_state(self.state_file, state, self.stack_token)
+
+    @property
+    def state_file(self) -> Path:
+        """Where this stack's state is written while it runs (removed when it stops)."""
+        return self.settings.state_dir / "local.json"
 
     # -- stop -----------------------------------------------------------------------
     def __exit__(
@@ -225,6 +239,9 @@ class LocalPipeline:
         self.close()
 
     def close(self) -> None:
+        if self._bridge is not None:
+            self._bridge.stop()
+        forget_state(self.state_file, self.stack_token)
         if self.wiring is not None:
             self.wiring.stop()
         if self._server is not None:
@@ -242,3 +259,17 @@ class LocalPipeline:
             else:
                 os.environ[name] = value
         wiring.reset()
+
+
+def _fresh_logs(directory: Path) -> Path:
+    """``directory``, emptied of the last run's log files (kept in ``previous/``): each
+    run's function logs are its own."""
+    earlier = sorted(directory.glob("*.log"))
+    if earlier:
+        kept = directory / "previous"
+        kept.mkdir(parents=True, exist_ok=True)
+        for stale in kept.glob("*.log"):
+            stale.unlink()
+        for log in earlier:
+            log.replace(kept / log.name)
+    return directory

@@ -10,6 +10,8 @@ integration tier's in-process moto).
   tables' files, Parquet out, FAILED with Athena's reason;
 - :mod:`~cardwatch.local.emulator.patches.xray`: X-Ray's resource policies;
 - :mod:`~cardwatch.local.emulator.patches.awslambda`: Lambda's account settings;
+- :mod:`~cardwatch.local.emulator.patches.lambda_invoke`: an invocation of a function
+  run by the local runtime (through its invoke bridge), answered as Lambda answers it;
 - :mod:`~cardwatch.local.emulator.patches.messaging`: SNS attributes and SQS redrive
   policies read back as AWS writes them;
 - :mod:`~cardwatch.local.emulator.patches.s3`: a bucket policy's TLS-only condition;
@@ -46,6 +48,7 @@ from cardwatch.local.emulator.patches import (
     dynamodb,
     dynamodb_export,
     ec2,
+    lambda_invoke,
     messaging,
     s3,
     speed,
@@ -63,6 +66,7 @@ PATCHES: dict[str, ModuleType] = {
     "athena": athena,
     "xray": xray,
     "awslambda": awslambda,
+    "lambda_invoke": lambda_invoke,
     "messaging": messaging,
     "s3": s3,
     "account": account,
@@ -149,5 +153,6 @@ def install() -> None:
     athena.install()
     xray.install()
     awslambda.install()
+    lambda_invoke.install()
     messaging.install()
     s3.install()
