@@ -1,4 +1,4 @@
-"""``cardwatch rules test``: a candidate document measured against the rules in force on
+"""``cardwatch rules test``: a candidate document measured against the shipped rules on
 labelled data, before it is published."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_the_command_prints_both_and_refuses_a_bad_document(
     rules.write_text(rules_text())
     assert main(["rules", "test", str(rules), str(small_csv), "--json"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert report["in_force"] == report["candidate"] and report["rows"] > 0
+    assert report["shipped"] == report["candidate"] and report["rows"] > 0
     rules.write_text('{"rules": [{"id": "x"}]}')
     assert main(["rules", "test", str(rules), str(small_csv)]) == 2
     assert "rules[0] (x)" in capsys.readouterr().err
@@ -51,7 +51,7 @@ def test_the_rules_test_and_the_backtest_each_say_at_which_thresholds_they_flag(
     small_history: LabelledHistory,
 ) -> None:
     # WHEN the same file is backtested (under the alert budget, and without it) and
-    # rules-tested with the rules in force
+    # rules-tested with the shipped rules
     _r, budgeted = backtest(small_history, ReplaySettings())
     _r, fixed = backtest(small_history, replace(ReplaySettings(), budget=None))
     measured = measure_rules(small_history, default_policy(), default_policy(), ReplaySettings())
@@ -62,11 +62,9 @@ def test_the_rules_test_and_the_backtest_each_say_at_which_thresholds_they_flag(
     assert measured.in_force_under_budget == (budgeted.flagged_share, budgeted.blocked_share)
     entry = rules_test_report(measured)
     assert entry["alert_budget_applied"] is False
-    assert (
-        entry["in_force"]["flagged_share"] == backtest_report(fixed)["decisions"]["flagged_share"]
-    )
+    assert entry["shipped"]["flagged_share"] == backtest_report(fixed)["decisions"]["flagged_share"]
     shares = backtest_report(budgeted)["decisions"]
-    assert entry["in_force_under_alert_budget"] == {
+    assert entry["shipped_under_alert_budget"] == {
         "flagged_share": shares["flagged_share"],
         "blocked_share": shares["blocked_share"],
     }

@@ -193,20 +193,31 @@ def test_the_handbook_world_is_known_by_the_files_shape() -> None:
 
 
 def test_the_backtest_says_at_which_thresholds_its_flagged_share_was_cut() -> None:
-    budgeted = backtest_report(report(flagged_share=0.0038, flagged_precision=0.9))
+    budgeted = backtest_report(
+        report(flagged_share=0.0038, flagged_precision=0.9, raised_share=0.8)
+    )
     decisions = budgeted["decisions"]
     assert decisions["alert_budget"] == {
         "review_share": 0.005,
         "block_share": 0.001,
         "days": 7,
         "min_scores": 1000,
+        "applied": True,
+        "raised_share": 0.8,
     }
     assert decisions["thresholds"] == {"review": 0.5, "block": 0.9}
     assert "alert budget" in decisions["meaning"] and "rules test" in decisions["meaning"]
     text = printed(budgeted)
-    assert re.search(r"alert budget applied +│ +yes", text)
+    assert re.search(r"alert budget applied +│ +yes, on 80% of the test rows", text)
     assert "cut daily to 0.50% of scores, at least 0.5" in text
     assert "0.38% flagged (0.00% blocked) under the alert budget" in text
+    # too few scores for the budget to cut: it is said not to have applied
+    small = backtest_report(report(flagged_share=0.2145, raised_share=0.0))
+    assert small["decisions"]["alert_budget"]["applied"] is False
+    assert "raised no threshold" in small["decisions"]["meaning"]
+    text = printed(small)
+    assert re.search(r"alert budget applied +│ +no \(it cuts from 1,000 scores", text)
+    assert "at the rules' thresholds" in text
     fixed = backtest_report(report(budget=None, thresholds=Thresholds(0.6, 0.95)))
     assert fixed["decisions"]["alert_budget"] is None
     assert "without an alert budget" in fixed["decisions"]["meaning"]
@@ -223,8 +234,8 @@ def outcome(review: float, flagged: float, precision: float) -> RulesOutcome:
 
 
 def test_the_rules_test_says_which_thresholds_it_applied_beside_the_backtests_share() -> None:
-    # GIVEN the rules in force and a candidate that raises the review threshold, and the
-    # share the replay (the rules in force under the alert budget) flagged
+    # GIVEN the shipped rules and a candidate that raises the review threshold, and the
+    # share the replay (the shipped rules under the alert budget) flagged
     comparison = RulesComparison(
         outcome(0.5, 0.1633, 0.2),
         outcome(0.7, 0.0, NAN),
@@ -237,14 +248,14 @@ def test_the_rules_test_says_which_thresholds_it_applied_beside_the_backtests_sh
     # THEN the report says each document's thresholds, that the budget is not applied,
     # and what the budget flags, side by side
     assert entry["alert_budget_applied"] is False
-    assert entry["in_force"]["thresholds"] == {"review": 0.5, "block": 0.9}
+    assert entry["shipped"]["thresholds"] == {"review": 0.5, "block": 0.9}
     assert entry["candidate"]["thresholds"] == {"review": 0.7, "block": 0.9}
     assert entry["candidate"]["flagged_precision"] is None
-    assert entry["in_force_under_alert_budget"] == {
+    assert entry["shipped_under_alert_budget"] == {
         "flagged_share": 0.0038,
         "blocked_share": 0.0009,
     }
-    assert entry["in_force"]["rules"]["card-testing"] == {"hits": 0, "frauds": 0, "precision": None}
+    assert entry["shipped"]["rules"]["card-testing"] == {"hits": 0, "frauds": 0, "precision": None}
     text = printed(entry, print_rules_test)
     assert re.search(r"review threshold applied +│ +0\.5 +│ +0\.7", text)
     assert re.search(r"alert budget applied +│ +no +│ +no", text)
@@ -289,11 +300,11 @@ def test_the_json_reports_have_stable_keys() -> None:
         "test_days",
         "alert_budget_applied",
         "thresholds_applied",
-        "in_force",
+        "shipped",
         "candidate",
-        "in_force_under_alert_budget",
+        "shipped_under_alert_budget",
     ]
-    assert rules["in_force"] == rules["candidate"]
+    assert rules["shipped"] == rules["candidate"]
 
 
 def test_tables_print_whole_when_piped() -> None:

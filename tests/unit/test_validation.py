@@ -13,6 +13,7 @@ from cardwatch.domain.transaction.card import CardTokenizer
 from cardwatch.domain.transaction.record import Transaction
 from cardwatch.domain.transaction.validation import (
     TransactionParser,
+    card_data_problems,
     contract_validator,
     model_problems,
 )
@@ -275,3 +276,13 @@ def test_the_validator_alone_never_shows_a_card_number_as_a_field_name() -> None
     assert sorted(p.field for p in problems) == ["body", "favourite_colour"]
     shown = unicodedata.normalize("NFKC", " ".join(map(str, problems)))
     assert TEST_PANS[2] not in shown
+
+
+def test_a_path_whose_names_spell_a_card_number_is_never_shown() -> None:
+    nested = {"x": {"4111": {"1111": {"1111": {"1111": "a"}}}}}
+    spaced = {"4111 1111": {"1111 1111": "a"}}
+    for document in (nested, spaced):
+        problems = card_data_problems(document)
+        assert problems, document
+        shown = " ".join(f"{p.field} {p.message}" for p in problems)
+        assert "4111.1111.1111.1111" not in shown and "4111111111111111" not in shown

@@ -14,6 +14,10 @@ from botocore.exceptions import (
     ClientError,
     NoCredentialsError,
     NoRegionError,
+    ProfileNotFound,
+    SSOTokenLoadError,
+    TokenRetrievalError,
+    UnauthorizedSSOTokenError,
 )
 from botocore.exceptions import ConnectionError as EndpointUnreachable
 
@@ -29,9 +33,17 @@ __all__ = [
 
 #: What a call to AWS (or the emulator) raises when it is refused or cannot be made.
 AWS_ERRORS = (BotoCoreError, ClientError)
-#: ... of those, what says AWS was not reached (no network, no credentials, no region),
-#: rather than that it refused.
-AWS_UNREACHABLE = (EndpointUnreachable, NoCredentialsError, NoRegionError)
+#: ... of those, what says AWS was not reached (no network; no credentials, profile or
+#: region; an expired sign-in), rather than that it refused.
+AWS_UNREACHABLE = (
+    EndpointUnreachable,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+    SSOTokenLoadError,
+    TokenRetrievalError,
+    UnauthorizedSSOTokenError,
+)
 
 
 @cache

@@ -25,6 +25,8 @@ __all__ = [
 #: Resends an invocation's event to a function (by name) asynchronously; False when
 #: that function cannot be invoked from here.
 InvokeAsync = Callable[[str, dict[str, Any]], bool]
+#: How long a peek holds the messages it has received (released as soon as it ends).
+_PEEK_HOLD_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +70,39 @@ class DeadLetters:
         }
 
     def peek(self, queue: DeadLetterQueue, limit: int) -> list[tuple[dict[str, Any], DeadLetter]]:
-        """Up to ``limit`` dead letters, left in the queue (visible again at once)."""
+        """Up to ``limit`` dead letters, left in the queue: each is held while the next
+        are received (so that every call finds new ones), then made visible again."""
         found: dict[str, tuple[dict[str, Any], DeadLetter]] = {}
-        for _round in range(max(1, limit // 10 + 2)):
-            messages = self._sqs.receive_message(
-                QueueUrl=queue.url,
-                MaxNumberOfMessages=min(10, limit),
-                VisibilityTimeout=0,
-                AttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
-            ).get("Messages", [])
-            for message in messages:
-                found.setdefault(message["MessageId"], (message, read_dead_letter(message["Body"])))
-            if not messages or len(found) >= limit:
-                break
+        held: list[str] = []
+        try:
+            while len(found) < limit:
+                messages = self._sqs.receive_message(
+                    QueueUrl=queue.url,
+                    MaxNumberOfMessages=min(10, limit - len(found)),
+                    VisibilityTimeout=_PEEK_HOLD_SECONDS,
+                    AttributeNames=["SentTimestamp", "ApproximateReceiveCount"],
+                ).get("Messages", [])
+                if not messages:
+                    break
+                for message in messages:
+                    held.append(message["ReceiptHandle"])
+                    found.setdefault(
+                        message["MessageId"], (message, read_dead_letter(message["Body"]))
+                    )
+        finally:
+            self._release(queue, held)
         return list(found.values())[:limit]
+
+    def _release(self, queue: DeadLetterQueue, handles: list[str]) -> None:
+        """Make received messages visible again at once, ten a call."""
+        for start in range(0, len(handles), 10):
+            self._sqs.change_message_visibility_batch(
+                QueueUrl=queue.url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                    for n, handle in enumerate(handles[start : start + 10])
+                ],
+            )
 
     def redrive(self, queue: DeadLetterQueue, limit: int) -> Redriven:
         """Send up to ``limit`` dead letters back where they came from, each deleted only
@@ -105,7 +126,8 @@ class DeadLetters:
                         QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"]
                     )
                     done.moved += 1
-                    done.resent.append(letter_key(letter, message["Body"]))
+                    if letter.kind != "stream-batch":  # a batch comes back as new records
+                        done.resent.append(letter_key(letter, message["Body"]))
                 else:  # left in the queue, visible again at once
                     self._sqs.change_message_visibility(
                         QueueUrl=queue.url,

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cardwatch.cli import output
+from cardwatch.cli.up import refuse_a_second
 from cardwatch.local.runtime.event_wiring import wait_until
 from cardwatch.local.runtime.pipeline import LocalPipeline, LocalSettings
 from cardwatch.local.sender import AlertWatcher, send_all, summary_table
@@ -43,6 +44,7 @@ def run_demo(
     state_dir: Path = Path(".cardwatch/demo"),
 ) -> int:
     console = console or output.console()
+    refuse_a_second(state_dir / "local.json")  # a running stack's directory is its own
     settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=state_dir)
     with LocalPipeline(settings) as pipeline:
         assert pipeline.made is not None and pipeline.wiring is not None

@@ -95,17 +95,27 @@ def _carried_ids(document: Any, found: list[str], depth: int = 0) -> list[str]:
     return found
 
 
+#: How far SQS's clock (SentTimestamp) may lag this machine's.
+_CLOCK_SKEW_MS = 1000
+_WITHHELD = "(withheld: may hold a card number)"
+
+
+def _screened(text: str) -> str:
+    return _WITHHELD if holds_card_number(text, free_text=True) else text
+
+
 def _shown(message: dict[str, Any], letter: DeadLetter) -> dict[str, Any]:
     """One dead letter as an operator reads it: when, what, which transactions, how often
-    it was received, and its body (withheld if it may hold a card number)."""
+    it was received, and its body; each field withheld if it may hold a card number
+    (the body read decoded, so that no escaped spelling slips through)."""
     text = message["Body"]
     try:
         body: Any = json.loads(text)
+        decoded = json.dumps(body, ensure_ascii=False)
     except ValueError:
-        body = text
+        body, decoded = text, text
     attributes = message.get("Attributes", {})
-    if holds_card_number(text, free_text=True):
-        body = "(withheld: the message may hold a card number)"
+    withheld = holds_card_number(text, free_text=True) or holds_card_number(decoded, free_text=True)
     return {
         "id": message["MessageId"],
         "sent": datetime.fromtimestamp(
@@ -114,9 +124,9 @@ def _shown(message: dict[str, Any], letter: DeadLetter) -> dict[str, Any]:
         "received": int(attributes.get("ApproximateReceiveCount", 0)),
         "kind": letter.kind,
         "redrivable": letter.redrivable,
-        "summary": letter.summary,
-        "transaction_ids": _carried_ids(body, []),
-        "body": body,
+        "summary": _screened(letter.summary),
+        "transaction_ids": [_screened(tx) for tx in _carried_ids(body, [])],
+        "body": _WITHHELD if withheld else body,
     }
 
 
@@ -143,17 +153,20 @@ def _show(letters: DeadLetters, queue: DeadLetterQueue, args: argparse.Namespace
 
 
 def _came_back(
-    letters: DeadLetters, queue: DeadLetterQueue, resent: list[str], watch: float
+    letters: DeadLetters, queue: DeadLetterQueue, resent: list[str], watch: float, since_ms: int
 ) -> int:
     """How many of the letters just resent are back in ``queue`` within ``watch`` seconds
-    (failed again: a poison message, or a fault not yet fixed)."""
+    (failed again: a poison message, or a fault not yet fixed): new dead letters, sent
+    since the redrive began, carrying what one of them carried."""
+    wanted, back = set(resent), set[str]()
     deadline = time.monotonic() + watch
-    back: set[str] = set()
-    while time.monotonic() < deadline and len(back) < len(set(resent)):
+    while time.monotonic() < deadline and len(back) < len(wanted):
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-        back |= {
-            letter_key(letter, message["Body"]) for message, letter in letters.peek(queue, 100)
-        } & set(resent)
+        for message, letter in letters.peek(queue, 100):
+            sent = int(message.get("Attributes", {}).get("SentTimestamp", 0))
+            key = letter_key(letter, message["Body"])
+            if sent >= since_ms and key in wanted:
+                back.add(key)
     return len(back)
 
 
@@ -162,16 +175,16 @@ def _redrive(
 ) -> int:
     """Redrive ``queue``; the audit trail records who moved how many; then watch for the
     ones that fail again."""
+    since_ms = int(time.time() * 1000) - _CLOCK_SKEW_MS
     done = letters.redrive(queue, args.limit)
     report = {"queue": queue.name, "redriven": done.moved, "left": done.skipped}
     if done.moved:
         audit.record(
             target, "dlq.redrive", queue.name, after=f"{done.moved} redriven", detail=report
         )
-    back = (
-        _came_back(letters, queue, done.resent, args.watch) if done.moved and args.watch > 0 else 0
-    )
-    report |= {"came_back": back, "watched_seconds": args.watch if done.moved else 0}
+    watched = bool(done.resent) and args.watch > 0
+    back = _came_back(letters, queue, done.resent, args.watch, since_ms) if watched else 0
+    report |= {"came_back": back, "watched_seconds": args.watch if watched else 0}
     if args.json:
         print(json.dumps(report))
     else:

@@ -67,8 +67,8 @@ class Unreachable(Exception):
 class NotInstalled(Exception):
     """The command needs a part of cardwatch this install lacks: exit 2."""
 
-    def __init__(self, module: str) -> None:
-        extra = _EXTRA_OF.get(module, "ops")
+    def __init__(self, module: str, needs: str | None = None) -> None:
+        extra = needs or _EXTRA_OF.get(module, "ops")
         super().__init__(
             f"needs cardwatch's {extra!r} install ({module} is missing): run `make install`, "
             f"or `pip install 'cardwatch[{extra}]'`"
@@ -84,6 +84,15 @@ def run_command(
     except KeyboardInterrupt:
         print(f"cardwatch {command}: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:  # what the command needs, not only this module
+        top = (error.name or "").partition(".")[0]
+        if top not in _EXTRA_OF:
+            raise  # cardwatch's own module missing is a bug, not a user's install
+        print(
+            f"cardwatch {command}: {NotInstalled(top, getattr(args, 'needs', None))}",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as error:
         said = classified(error)
         if said is None:
@@ -100,6 +109,7 @@ def _os_line(error: OSError) -> str:
 #: In order, what each kind of failure exits with, and its line.
 _KINDS: tuple[tuple[tuple[type[Exception], ...], int, Callable[[Any], str]], ...] = (
     ((CommandError, NotInstalled, DataError), 2, str),
+    ((UnicodeDecodeError,), 2, lambda _error: "an input file is not UTF-8 text"),
     ((NoLocalStack, Unreachable), 3, str),
     ((ConnectionError,), 3, lambda error: f"no answer: {error}"),  # a stack gone mid-command
     ((OSError,), 2, _os_line),  # a missing, unreadable or directory input file

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -61,45 +62,44 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _bounded(
+    convert: Callable[[str], Any], low: float, high: float, wording: str
+) -> Callable[[str], Any]:
+    """An argument type: ``convert(text)`` within ``[low, high]`` (NaN never is), else
+    argparse's one-line refusal, ``must be {wording}``."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {wording}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {wording}")
+        return value
+
+    parse.__name__ = wording  # what argparse names in "invalid ... value"
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a number") from None
-    if not 0 < value < float("inf"):  # NaN compares false: refused too
-        raise argparse.ArgumentTypeError("must be a number above 0")
-    return value
+_positive_int = _bounded(int, 1, sys.maxsize, "a whole number, at least 1")
+_positive_float = _bounded(float, math.nextafter(0.0, 1.0), sys.float_info.max, "a number above 0")
+#: a number of days, 0 allowed (``--retrain-every-days 0``: never)
+_days = _bounded(float, 0.0, 3650.0, "a number of days from 0 to 3650")
+_port = _bounded(int, 0, 65535, "a port from 0 to 65535 (0: any free port)")
+_seconds = _bounded(float, 0.0, 3600.0, "a number of seconds from 0 to 3600")
+_count = _bounded(int, 0, sys.maxsize, "a whole number, 0 or more")
+_share = _bounded(float, 0.0, 1.0, "a number from 0 to 1")
+_seed = _bounded(int, 0, 2**63 - 1, "a whole number, 0 or more")
 
 
-def _days(text: str) -> float:
-    """A number of days, 0 allowed (``--retrain-every-days 0``: never)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a number of days") from None
-    if not 0 <= value <= 3650:
-        raise argparse.ArgumentTypeError("must be a number of days from 0 to 3650")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("must be a port from 0 to 65535 (0: any free port)")
-    return value
+def _out(text: str) -> Path:
+    """A file to write, in a directory that exists (said before hours of work, not after)."""
+    path = Path(text)
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{path.parent} is not a directory")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a directory")
+    return path
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -310,15 +310,15 @@ def _add_model(commands: Any) -> None:
         "fit the model the deployment ships with on many simulated worlds, each with "
         "parameters of its own (behaviour, not one simulator's constants)",
     )
-    day_one.add_argument("--out", type=Path, required=True, help="where to write the artifact")
+    day_one.add_argument("--out", type=_out, required=True, help="where to write the artifact")
     day_one.add_argument("--worlds", type=_positive_int, default=8, help="worlds (default 8)")
     day_one.add_argument(
         "--customers", type=_positive_int, default=1200, help="cardholders a world (default 1200)"
     )
     day_one.add_argument("--days", type=_positive_int, default=70, help="days a world (default 70)")
-    day_one.add_argument("--seed", type=int, default=42, help="the worlds' seed (default 42)")
+    day_one.add_argument("--seed", type=_seed, default=42, help="the worlds' seed (default 42)")
     day_one.add_argument("--json", action="store_true", help=_JSON_HELP)
-    day_one.set_defaults(run=_day_one)
+    day_one.set_defaults(run=_day_one, needs="ops")
     status = _command(actions, "status", "the models in force, and the last retraining")
     train = _command(
         actions,
@@ -342,6 +342,7 @@ def _add_model(commands: Any) -> None:
     promote.add_argument("version", nargs="?", help="a published version (default: challenger)")
     rollback = _command(actions, "rollback", "return to the champion before this one (or VERSION)")
     rollback.add_argument("version", nargs="?", help="a published version (default: the last)")
+    train.set_defaults(needs="ops")
     for action in (status, train, publish, promote, rollback):
         action.add_argument("--json", action="store_true", help=_JSON_HELP)
         if action in (publish, promote, rollback):
@@ -372,7 +373,7 @@ def _add_replay_options(parser: argparse.ArgumentParser) -> None:
         "--retrain-every-days", type=_days, default=7.0, help="default 7; 0: never retrain"
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="the training's random seed (default 0)"
+        "--seed", type=_seed, default=0, help="the training's random seed (default 0)"
     )
     parser.add_argument(
         "--in-flight",
@@ -449,7 +450,7 @@ def _add_replay(commands: Any) -> None:
     )
     replay.add_argument(
         "--wait",
-        type=float,
+        type=_seconds,
         default=120.0,
         metavar="SECONDS",
         help="longest wait for the pipeline to assess what was sent (default 120; 0: none)",
@@ -497,7 +498,7 @@ def _add_dlq(commands: Any) -> None:
         action.add_argument("--limit", type=_positive_int, default=10, help="messages (default 10)")
     redrive.add_argument(
         "--watch",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="SECONDS",
         help="how long to watch for redriven messages failing again (default 10; 0: not)",
@@ -663,7 +664,7 @@ def _add_rules(commands: Any) -> None:
         action.add_argument("--json", action="store_true", help=_JSON_HELP)
         if action not in (validate, test):
             add_target_arguments(action)
-        action.set_defaults(run=_rules)
+        action.set_defaults(run=_rules, needs="ops" if action is test else None)
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -680,7 +681,7 @@ def _dlq(args: argparse.Namespace) -> int:
 
 def _add_simulate(commands: Any) -> None:
     simulate = _command(commands, "simulate", "write labelled simulated transactions (CSV)")
-    simulate.add_argument("out", type=Path, help="the CSV file to write")
+    simulate.add_argument("out", type=_out, help="the CSV file to write")
     simulate.add_argument(
         "--customers", type=_positive_int, default=5000, help="cardholders (default 5000)"
     )
@@ -688,10 +689,10 @@ def _add_simulate(commands: Any) -> None:
         "--terminals", type=_positive_int, default=10000, help="terminals (default 10000)"
     )
     simulate.add_argument("--days", type=_positive_int, default=183, help="days (default 183)")
-    simulate.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
+    simulate.add_argument("--seed", type=_seed, default=0, help="the random seed (default 0)")
     simulate.add_argument(
         "--card-testing-per-day",
-        type=int,
+        type=_count,
         default=0,
         help="bursts of small probes on a stolen card, a day (default 0)",
     )
@@ -713,7 +714,7 @@ def _add_backtest(commands: Any) -> None:
         "replay labelled data through detection, retraining as deployed; measure",
     )
     _add_replay_options(backtest)
-    backtest.add_argument("--scores-out", type=Path, help="write each test row's score (CSV)")
+    backtest.add_argument("--scores-out", type=_out, help="write each test row's score (CSV)")
     backtest.add_argument(
         "--test-days", type=_positive_int, default=7, help="the last days measured (default 7)"
     )
@@ -727,7 +728,7 @@ def _add_backtest(commands: Any) -> None:
     )
     backtest.add_argument(
         "--promotion-margin",
-        type=float,
+        type=_share,
         default=0.01,
         help="average precision a challenger must gain to be promoted (--as-deployed)",
     )
@@ -737,18 +738,18 @@ def _add_backtest(commands: Any) -> None:
         help="also fit a larger gradient-boosted reference and print its AP beside ours",
     )
     backtest.add_argument("--json", action="store_true", help=_JSON_HELP)
-    backtest.set_defaults(run=_backtest)
+    backtest.set_defaults(run=_backtest, needs="ops")
 
 
 def _add_train(commands: Any) -> None:
     train = _command(commands, "train", "fit the model on labelled data; write its artifact")
     _add_replay_options(train)
-    train.add_argument("--out", type=Path, required=True, help="where to write the artifact")
+    train.add_argument("--out", type=_out, required=True, help="where to write the artifact")
     train.add_argument(
         "more", type=Path, nargs="*", help="more labelled files: each a world of its own"
     )
     train.add_argument("--json", action="store_true", help=_JSON_HELP)
-    train.set_defaults(run=_train)
+    train.set_defaults(run=_train, needs="ops")
 
 
 def _add_demo(commands: Any) -> None:

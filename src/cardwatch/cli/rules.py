@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,17 @@ from cardwatch.cli.target import CommandTarget, command_target, guarded
 from cardwatch.domain.digest import text_digest
 from cardwatch.domain.engine.rules import Policy, RuleSetError
 
-__all__ = ["rules_changes", "rules_diff", "run_rules"]
+__all__ = ["changes_from", "rules_changes", "rules_diff", "run_rules"]
 
 
 def _read(path: Path) -> tuple[str, Policy]:
     """The file's text and the policy it holds; any problem is one line naming it."""
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CommandError(f"{path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{path}: not UTF-8 text") from None
     try:
         return text, Policy.from_json(text)
     except RuleSetError as error:
@@ -62,6 +65,26 @@ def rules_changes(current: dict[str, Any], candidate: dict[str, Any]) -> list[di
     return changes
 
 
+def _document(text: str) -> dict[str, Any] | None:
+    """A stored version's document, or None when it is not valid rules (a document
+    written outside ``rules publish``, which detect refuses)."""
+    try:
+        Policy.from_json(text)
+        document: dict[str, Any] = json.loads(text)
+    except (RuleSetError, ValueError):
+        return None
+    return document
+
+
+def changes_from(stored: str, candidate: str) -> list[dict[str, Any]]:
+    """What publishing ``candidate`` (valid rules) over the ``stored`` text changes; a
+    stored text that is not valid rules is replaced whole."""
+    current = _document(stored)
+    if current is None:
+        return [_change("replaced", "document", None, "(not valid rules)", None)]
+    return rules_changes(current, json.loads(candidate))
+
+
 def _change(kind: str, rule: str, field: str | None, old: Any, new: Any) -> dict[str, Any]:
     return {"change": kind, "rule": rule, "field": field, "before": old, "after": new}
 
@@ -71,6 +94,8 @@ def _line(change: dict[str, Any]) -> str:
         return f"+ {change['rule']}: added (weight {change['after'].get('weight')})"
     if change["change"] == "removed":
         return f"- {change['rule']}: removed"
+    if change["change"] == "replaced":
+        return "~ the stored document is not valid rules: replaced whole"
     where = change["rule"] + (f".{change['field']}" if change["field"] else "")
     return f"~ {where}: {json.dumps(change['before'])} -> {json.dumps(change['after'])}"
 
@@ -180,7 +205,7 @@ class _Rules:
         """Publish ``text`` as a new version (refused when it changes nothing), and
         record who did it."""
         current = self.current()
-        changes = rules_changes(json.loads(current["Value"]), json.loads(text))
+        changes = changes_from(current["Value"], text)
         if not changes:
             raise CommandError(
                 f"no changes: version {current['Version']} already holds these rules"
@@ -231,7 +256,7 @@ def _diff(args: argparse.Namespace) -> int:
     text, _policy = _read(args.file)
     rules = _Rules(command_target(args))
     current = rules.current()
-    changes = rules_changes(json.loads(current["Value"]), json.loads(text))
+    changes = changes_from(current["Value"], text)
     if args.json:
         print(json.dumps({"version": current["Version"], "changes": changes}, indent=2))
     else:
@@ -249,13 +274,24 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    shown = _Rules(command_target(args)).current(args.version)
+    rules = _Rules(command_target(args))
+    shown = rules.current(args.version)
     if args.json:
-        row = _history_row(shown | {"Description": shown.get("Description", "")})
-        print(json.dumps(row | {"document": json.loads(shown["Value"])}, indent=2))
+        # GetParameter answers no description: the version's row comes from its history
+        entry = next((e for e in rules.history() if e["Version"] == shown["Version"]), shown)
+        print(json.dumps(_history_row(entry) | {"document": _parsed(shown["Value"])}, indent=2))
     else:
-        print(json.dumps(json.loads(shown["Value"]), indent=2))
+        document = _parsed(shown["Value"])
+        print(json.dumps(document, indent=2) if isinstance(document, dict) else document)
     return 0
+
+
+def _parsed(text: str) -> Any:
+    """A stored version's JSON, or its text when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -271,9 +307,14 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How a rollback's note names the version it returned to.
+_ROLLED_BACK = re.compile(r"rollback to v(\d+):")
+
+
 def _rollback(args: argparse.Namespace) -> int:
-    """Publish again an earlier version's text: ``VERSION``, or the latest one whose
-    rules differ from those in force."""
+    """Publish again an earlier version's text: ``VERSION``, or the latest valid one
+    before the version in force whose rules differ from it. A rollback walks back: when
+    the version in force was itself a rollback to version N, the next one goes before N."""
     note = _noted(args)
     rules = _Rules(command_target(args))
     entries = rules.history()
@@ -282,14 +323,23 @@ def _rollback(args: argparse.Namespace) -> int:
         chosen = next((e for e in entries if e["Version"] == args.version), None)
         if chosen is None:
             raise CommandError(f"no version {args.version} of the rules")
+        if _document(chosen["Value"]) is None:
+            raise CommandError(f"version {args.version} is not valid rules")
     else:
-        chosen = next((e for e in reversed(entries[:-1]) if e["Value"] != in_force["Value"]), None)
+        named = _ROLLED_BACK.search(_history_row(in_force)["note"])
+        floor = int(named.group(1)) if named else in_force["Version"]
+        chosen = next(
+            (
+                e
+                for e in reversed(entries)
+                if e["Version"] < floor
+                and _document(e["Value"]) is not None
+                and changes_from(in_force["Value"], e["Value"])
+            ),
+            None,
+        )
         if chosen is None:
-            raise CommandError("no earlier version with other rules to return to")
-    try:
-        Policy.from_json(chosen["Value"])
-    except RuleSetError as error:
-        raise CommandError(f"version {chosen['Version']} is not valid rules: {error}") from None
+            raise CommandError("no earlier version with other valid rules to return to")
     return rules.publish(
         chosen["Value"], f"rollback to v{chosen['Version']}: {note}", "rules.rollback", args.json
     )

@@ -27,7 +27,7 @@ from cardwatch.local.settlement import Settled, Settlement
 from cardwatch.local.stack_state import NoLocalStack, live_state
 from cardwatch.simulation.traffic import csv_traffic, demo_traffic
 
-__all__ = ["run_replay", "run_up"]
+__all__ = ["refuse_a_second", "run_replay", "run_up"]
 
 
 def run_up(
@@ -58,7 +58,7 @@ def run_up(
         emulator_port=emulator_port,
         state_dir=state_dir,
     )
-    _refuse_a_second(settings.state_dir / "local.json")
+    refuse_a_second(settings.state_dir / "local.json")
     pipeline = LocalPipeline(settings)
     try:
         pipeline.__enter__()  # closes what it started when it fails
@@ -90,7 +90,7 @@ def run_up(
     return 0
 
 
-def _refuse_a_second(state_file: Path) -> None:
+def refuse_a_second(state_file: Path) -> None:
     """One stack per state file: a second ``up`` would overwrite the first's."""
     try:
         state = live_state(state_file)
@@ -154,7 +154,7 @@ def run_replay(args: argparse.Namespace) -> int:
             decisions=args.decisions,
         )
         settled = _settle(state, summary.accepted, args.wait, out)
-        watcher.stop(linger=_DELIVERY_SECONDS)
+        watcher.quiet(_DELIVERY_SECONDS, most=_DELIVERY_SECONDS * 5)
     finally:
         watcher.stop()
     alerts = len(watcher.alerts)
@@ -175,10 +175,12 @@ def run_replay(args: argparse.Namespace) -> int:
         for note in (summary.rate_shortfall(), watcher.error, _in_flight_note(settled, args)):
             if note:
                 out.print(f"[yellow]{note}[/]")
-    return 1 if summary.refused or settled.in_flight else 0
+    # with --wait 0 nothing was waited for: what is in flight is no finding
+    return 1 if summary.refused or (settled.in_flight and args.wait > 0) else 0
 
 
-#: How long an alert notify published takes to reach the run's own queue, at most.
+#: Once notify has handled every suspicious transaction, the alerts are counted when
+#: none has arrived for this long (notify publishes just after it writes the case).
 _DELIVERY_SECONDS = 2.0
 
 
@@ -190,6 +192,7 @@ def _settle(state: dict[str, Any], accepted: dict[str, int], wait: float, out: A
     blueprint = blueprint_for("local", state.get("environment_suffix", "local"))
     settlement = Settlement(dynamodb, blueprint.table_name, blueprint.case_table_name, accepted)
     if wait <= 0 or not accepted:
+        settlement.look()  # where things stand, without waiting
         return settlement.state
     with Progress(
         "[progress.description]{task.description}",

@@ -82,6 +82,9 @@ class BacktestReport:
     #: document's thresholds were applied as they are)
     thresholds: Thresholds = field(default_factory=Thresholds)
     budget: AlertBudget | None = None
+    #: the test rows judged at thresholds the budget raised (0: it never did, too few
+    #: recent scores for it to cut: the document's thresholds held)
+    raised_share: float = 0.0
     #: the data is the handbook's simulated world at its published size and the test a
     #: week: its published figures may be printed beside ours
     handbook_comparable: bool = False
@@ -150,6 +153,7 @@ def backtest(
         duplicates=result.duplicates,
         thresholds=policy.thresholds,
         budget=settings.budget,
+        raised_share=float(result.raised[test].mean()) if test.any() else 0.0,
         handbook_comparable=handbook_comparable(history, test_days),
     )
 
@@ -230,9 +234,17 @@ def _published(report: BacktestReport) -> list[dict[str, Any]]:
     ]
 
 
-def _decisions_meaning(thresholds: Thresholds, budget: AlertBudget | None) -> str:
+def _decisions_meaning(
+    thresholds: Thresholds, budget: AlertBudget | None, raised_share: float = 1.0
+) -> str:
     """What the flagged share of a backtest is: at which thresholds it was cut."""
     document = f"review {thresholds.review:g}, block {thresholds.block:g}"
+    if budget is not None and raised_share == 0:
+        return (
+            f"the replay's decisions at the rule document's thresholds ({document}): the "
+            f"alert budget cuts only from {budget.min_scores:,} scores in {budget.days} "
+            "days, which these test days never had, so it raised no threshold"
+        )
     if budget is None:
         return (
             f"the replay's decisions at the rule document's thresholds ({document}) on "
@@ -261,8 +273,10 @@ def _decisions_entry(report: BacktestReport) -> dict[str, Any]:
             "block_share": budget.block_share,
             "days": budget.days,
             "min_scores": budget.min_scores,
+            "applied": report.raised_share > 0,
+            "raised_share": json_number(report.raised_share),
         },
-        "meaning": _decisions_meaning(report.thresholds, budget),
+        "meaning": _decisions_meaning(report.thresholds, budget, report.raised_share),
     }
 
 
@@ -367,11 +381,17 @@ def _rules_table(entry: dict[str, Any]) -> Table:
 def _threshold_cells(decisions: dict[str, Any]) -> list[tuple[str, str]]:
     """The thresholds a backtest applied, as the rules test says its own."""
     thresholds, budget = decisions["thresholds"], decisions["alert_budget"]
-    if budget is None:
+    if budget is None or not budget["applied"]:
+        why = (
+            "no"
+            if budget is None
+            else f"no (it cuts from {budget['min_scores']:,} scores in {budget['days']} days; "
+            "the test days had fewer)"
+        )
         return [
             ("review threshold applied", f"{thresholds['review']:g}"),
             ("block threshold applied", f"{thresholds['block']:g}"),
-            ("alert budget applied", "no"),
+            ("alert budget applied", why),
         ]
     review, block = thresholds["review"], thresholds["block"]
     return [
@@ -383,7 +403,11 @@ def _threshold_cells(decisions: dict[str, Any]) -> list[tuple[str, str]]:
             "block threshold applied",
             f"cut daily to {budget['block_share']:.2%} of scores, at least {block:g}",
         ),
-        ("alert budget applied", f"yes (the last {budget['days']} days' scores)"),
+        (
+            "alert budget applied",
+            f"yes, on {budget['raised_share']:.0%} of the test rows "
+            f"(the last {budget['days']} days' scores)",
+        ),
     ]
 
 
@@ -461,7 +485,8 @@ def _reference_line(entry: dict[str, Any]) -> str:
 def _summary_line(entry: dict[str, Any]) -> str:
     decisions = entry["decisions"]
     promoted = "" if entry["promoted"] is None else f" ({entry['promoted']} promoted)"
-    budget = "under the alert budget" if decisions["alert_budget"] else "at the rules' thresholds"
+    applied = decisions["alert_budget"] and decisions["alert_budget"]["applied"]
+    budget = "under the alert budget" if applied else "at the rules' thresholds"
     skipped = entry["duplicates_skipped"]
     return (
         f"{entry['rows']:,} transactions in {cell(entry['seconds'], '.1f')} s "

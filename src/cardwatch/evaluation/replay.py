@@ -99,6 +99,9 @@ class ReplayResult:
     model: TreeModel | None = None
     #: (from when, model version): the models in force, in order ("" before any model)
     models_in_force: list[tuple[int, str]] = field(default_factory=list)
+    #: True: the row was judged at thresholds the alert budget raised above the rule
+    #: document's (with too few recent scores, the budget keeps the document's)
+    raised: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
     def model_at(self, timestamp_ms: int) -> str:
         """The version of the model in force at ``timestamp_ms``."""
@@ -238,6 +241,7 @@ def _replay(
         np.full(size, np.nan),
         np.zeros(size, dtype=np.int8),
         np.zeros(size, dtype=np.int64),
+        raised=np.zeros(size, dtype=np.bool_),
     )
     policy = detector.policy
     rule_bit = {f"rule:{rule.id}": 1 << index for index, rule in enumerate(policy.rules)}
@@ -257,6 +261,7 @@ def _replay(
                 continue
             assessment = detector.judge(ids[index], x)
             result.keep(index, assessment, rule_bit)
+            result.raised[index] = detector.thresholds != policy.thresholds
             calibration.scored(assessment.score)
             if progress is not None and step % 10_000 == 0:
                 progress(step)

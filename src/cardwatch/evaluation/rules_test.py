@@ -54,7 +54,7 @@ class RulesOutcome:
 @dataclass(frozen=True, slots=True)
 class RulesComparison:
     """Both documents' outcomes on the test days, and what a backtest of the same file
-    flags: the replay's own decisions (the rules in force) under its alert budget."""
+    flags: the replay's own decisions (the shipped rules) under its alert budget."""
 
     in_force: RulesOutcome
     candidate: RulesOutcome
@@ -62,7 +62,7 @@ class RulesComparison:
     test_days: int
     #: the replay's alert budget, which the outcomes' shares are cut without (None: none)
     budget: AlertBudget | None
-    #: the rules in force under that budget: (reviewed or blocked, blocked) shares
+    #: the shipped rules under that budget: (reviewed or blocked, blocked) shares
     in_force_under_budget: tuple[float, float] | None = None
 
 
@@ -102,7 +102,7 @@ def measure_rules(
     console: Console | None = None,
 ) -> RulesComparison:
     """Each document's outcome on the last ``test_days`` days, beside what the replay
-    (the rules in force, under ``settings``' alert budget) flagged."""
+    (the shipped rules, under ``settings``' alert budget) flagged."""
     columns = (
         *Progress.get_default_columns()[:1],
         BarColumn(),
@@ -160,8 +160,9 @@ def _applied(budget: AlertBudget | None) -> str:
     return text + (
         f" (a backtest applies it: thresholds cut each day so that at most "
         f"{budget.review_share:.2%} of the last {budget.days} days' scores are reviewed or "
-        f"blocked and {budget.block_share:.2%} blocked, never below the document's; so it "
-        "flags a smaller share of the same file)"
+        f"blocked and {budget.block_share:.2%} blocked, never below the document's, once it "
+        f"has {budget.min_scores:,} scores in {budget.days} days; so it flags no larger a "
+        "share of the same file, and a smaller one once it cuts)"
     )
 
 
@@ -192,9 +193,9 @@ def rules_test_report(comparison: RulesComparison) -> dict[str, Any]:
         "test_days": comparison.test_days,
         "alert_budget_applied": False,
         "thresholds_applied": _applied(comparison.budget),
-        "in_force": _outcome_entry(comparison.in_force),
+        "shipped": _outcome_entry(comparison.in_force),
         "candidate": _outcome_entry(comparison.candidate),
-        "in_force_under_alert_budget": None
+        "shipped_under_alert_budget": None
         if under is None
         else {"flagged_share": json_number(under[0]), "blocked_share": json_number(under[1])},
     }
@@ -218,13 +219,13 @@ def _rule_cell(outcome: dict[str, Any], rule_id: str) -> str:
 
 def report_table(entry: dict[str, Any]) -> Table:
     """The rules test's table, from its report (:func:`rules_test_report`)."""
-    current, candidate = entry["in_force"], entry["candidate"]
+    current, candidate = entry["shipped"], entry["candidate"]
     table = Table(
-        title=f"rules in force vs candidate, on the last {entry['test_days']} days "
+        title=f"shipped rules vs candidate, on the last {entry['test_days']} days "
         f"({entry['rows']:,} transactions)"
     )
     table.add_column("measure")
-    table.add_column("in force", justify="right")
+    table.add_column("shipped", justify="right")
     table.add_column("candidate", justify="right")
     for name, key in (("review threshold applied", "review"), ("block threshold applied", "block")):
         table.add_row(name, *(f"{o['thresholds'][key]:g}" for o in (current, candidate)))
@@ -240,10 +241,10 @@ def print_rules_test(entry: dict[str, Any], console: Console) -> None:
     """The rules test's table, and which thresholds it applied."""
     console.print(report_table(entry))
     console.print(f"thresholds applied: {entry['thresholds_applied']}")
-    under = entry["in_force_under_alert_budget"]
+    under = entry["shipped_under_alert_budget"]
     if under is not None:
         console.print(
-            "the rules in force under the alert budget, as `cardwatch backtest` measures "
+            "the shipped rules under the alert budget, as `cardwatch backtest` measures "
             f"this file: {cell(under['flagged_share'], '.2%')} reviewed or blocked, "
             f"{cell(under['blocked_share'], '.2%')} blocked"
         )

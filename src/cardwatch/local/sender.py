@@ -162,6 +162,15 @@ class AlertWatcher:
         self._thread.start()
         return self
 
+    def quiet(self, seconds: float, most: float) -> None:
+        """Wait until no alert has arrived for ``seconds`` (at most ``most`` seconds)."""
+        deadline = time.monotonic() + most
+        seen, since = len(self.alerts), time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - since < seconds:
+            time.sleep(0.2)
+            if len(self.alerts) != seen:
+                seen, since = len(self.alerts), time.monotonic()
+
     def stop(self, linger: float = 0.0) -> None:
         if linger:
             time.sleep(linger)

@@ -97,7 +97,7 @@ def _running(pid: object) -> bool:
     return True
 
 
-def live_state(path: Path = DEFAULT_STATE, timeout: float = 3.0) -> dict[str, Any]:
+def live_state(path: Path = DEFAULT_STATE, timeout: float = 5.0) -> dict[str, Any]:
     """The state of the stack that wrote ``path``, once that stack is seen alive: its
     process runs and its API answers with its token. Else :class:`NoLocalStack`."""
     state = read_state(path)
@@ -108,7 +108,11 @@ def live_state(path: Path = DEFAULT_STATE, timeout: float = 3.0) -> dict[str, An
     try:
         with direct.open(url, timeout=timeout) as answer:
             health = json.loads(answer.read())
-    except (OSError, ValueError):  # refused, timed out, or not JSON
+    except TimeoutError:
+        raise NoLocalStack(
+            f"its API at {state['api_url']} did not answer within {timeout:g} s: busy, or stuck"
+        ) from None
+    except (OSError, ValueError):  # refused, or not JSON
         raise NoLocalStack(f"no answer from its API at {state['api_url']}") from None
     if not isinstance(health, dict) or health.get("stack") != state.get("stack_token"):
         raise NoLocalStack(f"another program answers at {state['api_url']}")

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cardwatch.simulation import DataError
 from cardwatch.simulation.rich import RICH_COLUMNS, RichSettings, enrich
 
 __all__ = ["SimulatedData", "SimulationSettings", "simulate", "write_csv"]
@@ -118,6 +119,11 @@ def _legitimate(settings: SimulationSettings, rng: np.random.Generator) -> Simul
             )
         )
         amounts.append(amount)
+    if not parts:
+        raise DataError(
+            "no cardholder of this world has a terminal within reach: "
+            "simulate more terminals or more customers"
+        )
     seconds, customers, chosen = (np.concatenate(column) for column in zip(*parts, strict=True))
     order = np.argsort(seconds, kind="stable")
     size = len(order)

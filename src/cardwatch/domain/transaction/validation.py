@@ -145,25 +145,40 @@ def _shown(name: str) -> str:
 
 def card_data_problems(document: object, where: str = "body") -> list[FieldProblem]:
     """Every place in ``document`` (names and values, at any depth) that holds a card
-    number, other than the ``card_number`` field itself, named by field, never shown."""
-    problems: list[FieldProblem] = []
+    number, other than the ``card_number`` field itself, named by field, never shown:
+    a path whose names spell one together is named by the part before them."""
     if isinstance(document, dict):
-        for name, value in document.items():
-            if holds_card_number(name, free_text=True):
-                problems.append(FieldProblem(where, f"a field name {_CARD_DATA}"))
-                continue
-            inner = name if where == "body" else f"{where}.{name}"
-            if where == "body" and name in _UNSCREENED:
-                continue
+        return _in_fields(document, where)
+    if isinstance(document, list):
+        return _in_items(document, where)
+    if isinstance(document, str):
+        free = where.rpartition(".")[2] in FREE_TEXT_FIELDS
+        return (
+            [FieldProblem(where, _CARD_DATA)] if holds_card_number(document, free_text=free) else []
+        )
+    if isinstance(document, int | float | Decimal) and number_holds_card_number(document):
+        return [FieldProblem(where, _CARD_DATA)]
+    return []
+
+
+def _in_fields(document: dict[Any, Any], where: str) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for name, value in document.items():
+        inner = name if where == "body" else f"{where}.{name}"
+        if holds_card_number(name, free_text=True) or holds_card_number(inner, free_text=True):
+            problems.append(FieldProblem(where, f"a field name {_CARD_DATA}"))
+        elif not (where == "body" and name in _UNSCREENED):
             problems += card_data_problems(value, inner)
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            problems += card_data_problems(value, f"{where}.{index}")
-    elif isinstance(document, str):
-        if holds_card_number(document, free_text=where.rpartition(".")[2] in FREE_TEXT_FIELDS):
-            problems.append(FieldProblem(where, _CARD_DATA))
-    elif isinstance(document, int | float | Decimal) and number_holds_card_number(document):
-        problems.append(FieldProblem(where, _CARD_DATA))
+    return problems
+
+
+def _in_items(document: list[Any], where: str) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for index, value in enumerate(document):
+        inner = f"{where}.{index}"
+        if holds_card_number(inner, free_text=True):
+            return [*problems, FieldProblem(where, f"a field name {_CARD_DATA}")]
+        problems += card_data_problems(value, inner)
     return problems
 
 

@@ -58,7 +58,8 @@ def _start(port: int, settings: Mapping[str, str]) -> tuple[subprocess.Popen[str
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, **settings},
+        # no CORS answers: a web page in the user's browser may not call the emulator
+        env={**os.environ, "MOTO_DISABLE_GLOBAL_CORS": "true", **settings},
     )
     assert child.stdout is not None
     line = child.stdout.readline()
