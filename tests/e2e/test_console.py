@@ -221,7 +221,7 @@ def test_a_viewer_reads_a_case_but_changes_nothing(
 def test_the_console_refuses_a_deployment_without_its_api_or_an_unknown_analyst(
     stack: LocalPipeline, tmp_path: Path
 ) -> None:
-    assert main(["console", "--state", str(tmp_path / "none.json")]) == 2
+    assert main(["console", "--state", str(tmp_path / "none.json")]) == 3  # no local stack
     assert main(["console", "--target", "cdktf"]) == 2
     state = str(stack.settings.state_dir / "local.json")
     assert main(["console", "--state", state, "--as", "mallory", "--port", "0"]) == 2

@@ -80,3 +80,17 @@ def test_rules_are_diffed_published_with_a_note_and_listed(
     assert json.loads(shown) == json.loads(rules_text())
     history = json.loads(cardwatch("rules", "history", "--json", "--state", state).stdout)
     assert history[-1]["note"].endswith("shipped rules") and "rollback to v" in history[-1]["note"]
+    # a stored document detect refuses (written outside the command): shown, diffed and
+    # replaced without a traceback
+    boto3.client("ssm").put_parameter(
+        Name=stack.blueprint.rules_parameter,
+        Value='{"rules": [{"id": "x"}',
+        Type="SecureString",
+        Overwrite=True,
+    )
+    broken = cardwatch("rules", "diff", str(path), "--json", "--state", state)
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr, broken.stderr
+    assert json.loads(broken.stdout)["changes"][0]["change"] == "replaced"
+    assert cardwatch("rules", "show", "--state", state).returncode == 0
+    fixed = cardwatch("rules", "publish", str(path), "--note", "fix", "--state", state)
+    assert fixed.returncode == 0, fixed.stderr

@@ -18,6 +18,7 @@ from cardwatch.domain.engine.model_pointer import SHIPPED, ModelPointer
 from cardwatch.domain.engine.model_store import default_model, model_named, trusted_model
 from cardwatch.handlers.config import DetectConfig
 from cardwatch.handlers.wiring import detect as wiring
+from cardwatch.handlers.wiring import reset
 
 
 def shipped_artifact() -> dict[str, Any]:
@@ -187,6 +188,7 @@ def test_detect_keeps_the_last_good_model_on_any_failure_and_counts_it(
     monkeypatch.setattr(model_store, "_parsed", {})  # no model verified in this process yet
     monkeypatch.setattr(wiring, "parameters", lambda: _Reader(pointer.to_json()))
     monkeypatch.setattr(wiring, "client", lambda name: _S3({"models/m-test.json": bad}))
+    reset()  # a cold start: no model read in this process yet
     config = DetectConfig("t", "p", "q", "r", model_bucket="b", model_parameter="m")
     metrics = Metrics(namespace="cardwatch-test", service="detect")
     metrics.clear_metrics()

@@ -20,11 +20,20 @@ if TYPE_CHECKING:
     from cardwatch.adapters.ssm_parameters import ParameterReader
     from cardwatch.domain.engine.rules import Policy
 
-__all__ = ["cached", "dynamodb", "parameters", "policy", "queue", "reset"]
+__all__ = ["cached", "dynamodb", "forgotten_on_reset", "parameters", "policy", "queue", "reset"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 _CACHES: list[Any] = []
+#: what a process keeps between invocations besides caches (the last good rules and
+#: models): each has ``forget()``
+_KEPT: list[Any] = []
+
+
+def forgotten_on_reset(kept: T) -> T:
+    """Register ``kept`` (with a ``forget()``) to be forgotten by :func:`reset`."""
+    _KEPT.append(kept)
+    return kept
 
 
 def cached(factory: Callable[P, T]) -> Callable[P, T]:
@@ -64,3 +73,5 @@ def reset() -> None:
     forget_clients()
     for wrapped in _CACHES:
         wrapped.cache_clear()
+    for kept in _KEPT:  # a new stack starts from what ships, not the last stack's models
+        kept.forget()

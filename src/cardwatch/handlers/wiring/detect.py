@@ -23,7 +23,7 @@ from cardwatch.domain.engine.rules import Policy, Thresholds, default_policy
 from cardwatch.domain.transaction.currency import Rates, default_rates
 from cardwatch.handlers.config import DecideConfig, DetectConfig
 from cardwatch.handlers.observability import service_name
-from cardwatch.handlers.wiring import dynamodb, parameters, policy, queue
+from cardwatch.handlers.wiring import dynamodb, forgotten_on_reset, parameters, policy, queue
 from cardwatch.services.detect import DetectionService
 
 __all__ = [
@@ -105,6 +105,10 @@ class LastGood(Generic[T]):
     def __init__(self, shipped: Callable[[], T]) -> None:
         self._shipped = shipped
         self._kept: T | None = None
+        forgotten_on_reset(self)
+
+    def forget(self) -> None:
+        self._kept = None
 
     def keep(self, value: T) -> T:
         self._kept = value
