@@ -16,8 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from cardwatch.local.runtime.event_wiring import wait_until
+
+#: three stacks, a demo and a dozen commands, each a process of its own: alone, so that
+#: it neither starves the other tiers' stacks nor is starved by them
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 def cardwatch(cwd: Path, *argv: str, code: int = 0, timeout: float = 300) -> str:
@@ -138,7 +143,10 @@ def test_a_newcomers_first_hour(tmp_path: Path) -> None:
     with running_up(tmp_path) as (up, _printed):
         before = state.read_text()
         cardwatch(tmp_path, "up", "--port", "0", code=2)  # one stack per state file
-        cardwatch(tmp_path, "demo", "--count", "80", "--rate", "40", timeout=600)
+        demo = json.loads(
+            cardwatch(tmp_path, "demo", "--count", "80", "--rate", "40", "--json", timeout=600)
+        )
+        assert demo["sent"] == 80 and demo["alerts"] == len(demo["alert_list"]) > 0
         assert state.read_text() == before
         assert json.loads(cardwatch(tmp_path, "replay", "--simulate", "10", "--json"))["sent"] == 10
         assert up.poll() is None

@@ -69,3 +69,23 @@ def test_dead_letters_are_listed_shown_and_redriven(stack: LocalPipeline) -> Non
     # AND a bad name is one line, exit 2
     bad = cardwatch("dlq", "show", "nowhere", "--state", state)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_a_poison_message_redriven_is_said_to_have_come_back(stack: LocalPipeline) -> None:
+    """A finding notify can never read fails again after a redrive: the command watches,
+    says it came back and exits 1, rather than counting it redriven and moving on."""
+    assert stack.made is not None
+    state = str(stack.settings.state_dir / "local.json")
+    sqs = boto3.client("sqs")
+    dlq = stack.made.queue_urls[stack.blueprint.suspicious_dlq.name]
+    poison = json.dumps({"poison": "not a finding", "transaction_id": "poison-1"})
+    sqs.send_message(QueueUrl=dlq, MessageBody=poison)
+    shown = json.loads(cardwatch("dlq", "show", "suspicious", "--json", "--state", state).stdout)
+    assert any(row["transaction_ids"] == ["poison-1"] for row in shown), shown
+    run = cardwatch("dlq", "redrive", "suspicious", "--watch", "90", "--json", "--state", state)
+    report = json.loads(run.stdout)
+    assert report["redriven"] == 1 and report["came_back"] == 1, run.stderr
+    assert run.returncode == 1
+    # the operator drains it for the tests after: shown, then deleted by hand
+    for message in sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []):
+        sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])

@@ -3,6 +3,7 @@ traffic with fraud in it, and the alerts a security team would receive."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
@@ -42,8 +43,10 @@ def run_demo(
     rate: float = 80.0,
     console: Console | None = None,
     state_dir: Path = Path(".cardwatch/demo"),
+    *,
+    as_json: bool = False,
 ) -> int:
-    console = console or output.console()
+    console = console or output.console(stderr=as_json)
     refuse_a_second(state_dir / "local.json")  # a running stack's directory is its own
     settings = LocalSettings(port=0, analyze_every_seconds=3600, state_dir=state_dir)
     with LocalPipeline(settings) as pipeline:
@@ -79,7 +82,22 @@ def run_demo(
         console.print("running the five-minute pattern analysis on that window")
         pipeline.wiring.run_analysis(int(window_end.timestamp() * 1000))
         watcher.stop(linger=4.0)
-        console.print(_alerts_table(watcher.alerts))
-        console.print(summary_table(summary, len(watcher.alerts)))
+        if as_json:
+            alerts = [
+                {
+                    "severity": alert["severity"],
+                    "subject": alert["subject"],
+                    "reasons": [
+                        {"code": code, "detail": detail}
+                        for code, detail in _WHY.findall(alert["message"])
+                    ],
+                }
+                for alert in watcher.alerts
+            ]
+            report = summary.as_dict(len(watcher.alerts)) | {"traffic": dict(kinds)}
+            print(json.dumps(report | {"alert_list": alerts}, indent=2))
+        else:
+            console.print(_alerts_table(watcher.alerts))
+            console.print(summary_table(summary, len(watcher.alerts)))
         console.print(f"function logs (one file per log group): {settings.state_dir / 'logs'}/")
     return 0 if watcher.alerts else 1

@@ -160,7 +160,7 @@ def _preflight(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from cardwatch.cli.demo import run_demo  # noqa: PLC0415 - local mode loads on demand
 
-    return run_demo(count=args.count, rate=args.rate, state_dir=args.state_dir)
+    return run_demo(count=args.count, rate=args.rate, state_dir=args.state_dir, as_json=args.json)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -774,6 +774,7 @@ def _add_demo(commands: Any) -> None:
         default=Path(".cardwatch/demo"),
         help="where the demo keeps its logs (default .cardwatch/demo)",
     )
+    demo.add_argument("--json", action="store_true", help=_JSON_HELP)
     demo.set_defaults(run=_demo)
 
 
