@@ -25,12 +25,15 @@ _PIPED_WIDTH = 10_000
 _JSON_PLACES = 6
 
 
-def report_console(*, stderr: bool = False, file: IO[str] | None = None) -> Console:
-    """A console for a report: a terminal's own width; otherwise (piped, a file) wide
-    enough that every table prints whole."""
+def report_console(
+    *, stderr: bool = False, file: IO[str] | None = None, quiet: bool = False
+) -> Console:
+    """A console for a report or a command's output: a terminal's own width; otherwise
+    (piped, a file) wide enough that every table prints whole (``stderr``: for progress
+    beside a JSON report)."""
     stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
     width = None if stream.isatty() else _PIPED_WIDTH
-    return Console(file=file, stderr=stderr, width=width)
+    return Console(file=file, stderr=stderr, width=width, quiet=quiet)
 
 
 def _defined(value: float | None) -> bool:

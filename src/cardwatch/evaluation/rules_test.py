@@ -32,7 +32,6 @@ __all__ = [
     "RulesOutcome",
     "compare_rules",
     "measure_rules",
-    "outcome_table",
     "print_rules_test",
     "report_table",
     "rules_test_report",
@@ -248,11 +247,3 @@ def print_rules_test(entry: dict[str, Any], console: Console) -> None:
             f"this file: {cell(under['flagged_share'], '.2%')} reviewed or blocked, "
             f"{cell(under['blocked_share'], '.2%')} blocked"
         )
-
-
-def outcome_table(
-    current: RulesOutcome, candidate: RulesOutcome, rows: int, *, test_days: int = 7
-) -> Table:
-    """The table of :func:`report_table` straight from the two outcomes."""
-    comparison = RulesComparison(current, candidate, rows, test_days, None)
-    return report_table(rules_test_report(comparison))
