@@ -42,6 +42,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("backtest", "backtest"),
     Stage("busy_core", "busy core"),
     Stage("rich_world", "rich world"),
+    Stage("worlds", "held-out worlds"),
     Stage("dynamodb_units", "dynamodb units"),
     Stage("heat", "heat"),
     Stage("local_pipeline", "local pipeline"),

@@ -7,17 +7,6 @@ from pathlib import Path
 
 from bench.results import Result
 
-#: the rich world's fraud scenarios (cardwatch.simulation.rich), for the per-scenario table
-RICH_SCENARIOS = {
-    5: "account takeover",
-    6: "spread card testing",
-    7: "skimming, clone used later",
-    8: "lost or stolen contactless",
-    9: "friendly fraud",
-    2: "compromised terminal (handbook)",
-    3: "compromised card (handbook)",
-}
-
 
 def run() -> list[Result]:
     """The rich world (processor fields, five more kinds of fraud), on a seed no shipped
@@ -32,9 +21,10 @@ def run() -> list[Result]:
     from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
     from cardwatch.simulation.labelled_file import load_history
     from cardwatch.simulation.rich import RICH_COLUMNS, RichSettings
+    from cardwatch.simulation.worlds import SCENARIOS
 
-    data = Path(".cardwatch/bench-rich.csv")
-    plain = Path(".cardwatch/bench-rich-handbook-columns.csv")
+    data = Path(".cardwatch/bench-rich-v2.csv")  # v2: compromised terminals stay in person
+    plain = Path(".cardwatch/bench-rich-v2-handbook-columns.csv")
     if not data.exists():
         data.parent.mkdir(exist_ok=True)
         settings = SimulationSettings(
@@ -86,7 +76,8 @@ def run() -> list[Result]:
             f"AUC {report.metrics['auc_roc']:.3f}",
         ),
     ]
-    for code, name in RICH_SCENARIOS.items():
+    for code in sorted(set(scenario[test].tolist()) - {0}):
+        name = SCENARIOS[code]
         rows = test & (scenario == code)
         if rows.any():
             flagged = float((result.decisions[rows] > 0).mean())

@@ -1,5 +1,6 @@
 """No shipped rule lowers the ranking: on the handbook's simulation and on the project's
-other generators, each rule's hits are measured against the scores without it."""
+other generators (the issuer's portfolio among them), each rule's hits are measured
+against the scores without it."""
 
 from dataclasses import replace
 
@@ -13,6 +14,7 @@ from cardwatch.evaluation.backtest import backtest
 from cardwatch.evaluation.replay import ReplaySettings, load_history
 from cardwatch.evaluation.rule_report import combined_scores
 from cardwatch.simulation.handbook import SimulationSettings, simulate, write_csv
+from cardwatch.simulation.issuer import IssuerSettings, simulate_issuer
 from cardwatch.simulation.rich import RichSettings
 from tests.support.worlds import short_compromises
 
@@ -23,6 +25,7 @@ WORLDS = {
     "short compromises": short_compromises(BASE),
     "card testing": replace(BASE, card_testing_per_day=3),
     "rich": replace(BASE, rich=RichSettings()),
+    "issuer": IssuerSettings(cardholders=600, days=49, seed=41),
 }
 
 
@@ -32,7 +35,9 @@ def test_no_shipped_rule_lowers_average_precision(
 ) -> None:
     # GIVEN a generated history
     path = tmp_path_factory.mktemp("world") / "data.csv"
-    write_csv(simulate(WORLDS[world]), path)
+    settings = WORLDS[world]
+    data = simulate_issuer(settings) if isinstance(settings, IssuerSettings) else simulate(settings)
+    write_csv(data, path)
     history = load_history(path)
     # WHEN it is backtested with the shipped rules, over the last three weeks
     _result, report = backtest(history, ReplaySettings(), test_days=21)

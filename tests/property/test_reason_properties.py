@@ -126,6 +126,10 @@ def true_of(code: str, feature: str, h: History) -> bool:  # noqa: C901
         return bool(h.within(h.card, 10 * MINUTE_MS + 1))
     if code == "MANY_TERMINALS":
         return len({e.terminal_id for e in h.within(h.card, DAY_MS)}) >= 3
+    if code == "TAP_RUN":
+        return sum(e.channel == "contactless" for e in h.within(h.card, HOUR_MS)) >= 2
+    if code == "NEW_TERMINAL":
+        return bool(h.card) and now.terminal_id not in {e.terminal_id for e in h.card}
     if code == "CARD_TESTING":
         small = h.card_mean() / 4
         return sum(e.amount < small for e in h.within(h.card, HOUR_MS)) >= 2

@@ -186,6 +186,7 @@ sys.meta_path.insert(0, _Light())
         ["backtest", "DATA", "--test-days", "1"],
         ["train", "DATA", "--out", "OUT"],
         ["model", "day-one", "--out", "OUT", "--worlds", "1", "--customers", "20", "--days", "2"],
+        ["worlds", "--count", "1", "--customers", "20", "--days", "14"],
     ],
     ids=lambda argv: " ".join(argv[:2]),
 )

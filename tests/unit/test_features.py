@@ -280,3 +280,24 @@ def test_applied_ids_are_forgotten_with_their_events_never_before(
     assert not add(state, obs(days - 1, T0 + (days - 1) * DAY_MS))
     assert not add(state, obs(20, T0 + 20 * DAY_MS))
     assert not add(state, late)
+
+
+def test_a_card_is_measured_against_its_own_pace() -> None:
+    """A card used about once a day for a month, then three times in an hour."""
+    state = InMemoryState()
+    for day in range(1, 31):
+        add(state, obs(day, T0 - day * DAY_MS, terminal="T1"))
+    for n, minutes_ago in enumerate([40, 20], start=100):
+        add(state, rich(n, T0 - minutes_ago * MINUTE, channel="contactless", terminal_id=f"N{n}"))
+    f = features(state, rich(200, T0, channel="contactless", terminal_id="N300"))
+    usual = f["c_count_30d"] / 30  # the card's usual transactions a day
+    assert f["c_pace_1h"] == pytest.approx(2 / (usual / 24))
+    assert f["c_pace_1h"] > 40
+    assert f["c_taps_1h"] == 2 and f["c_distinct_terminals_1h"] == 2
+    # the terminal is new to the card; the one it used every day is not
+    assert f["c_new_terminal"] == 1.0
+    assert features(state, rich(201, T0, terminal_id="T1"))["c_new_terminal"] == 0.0
+    # a card with no history has no pace and no usual terminal
+    empty = features(InMemoryState(), obs(1, T0))
+    assert math.isnan(empty["c_pace_1h"]) and math.isnan(empty["c_new_terminal"])
+    assert empty["c_taps_1h"] == 0

@@ -18,9 +18,9 @@ def test_the_shipped_rule_set_loads_and_every_rule_has_a_reason() -> None:
 
 def test_a_rule_fires_when_all_its_conditions_hold() -> None:
     policy = default_policy()
-    fired = policy.fired(vector(c_ratio_history=12, c_history_count=30))
-    assert [rule.reason for rule in fired] == ["AMOUNT_FAR_ABOVE_CARD_NORM"]
-    assert policy.fired(vector(c_ratio_history=12, c_history_count=3)) == []
+    fired = policy.fired(vector(c_small_count_1h=5, c_ratio_history=0.1))
+    assert [rule.reason for rule in fired] == ["CARD_TESTING"]
+    assert policy.fired(vector(c_small_count_1h=5, c_ratio_history=0.5)) == []
 
 
 def test_missing_values_never_fire_a_rule() -> None:

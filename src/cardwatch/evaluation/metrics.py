@@ -83,8 +83,11 @@ def card_precision_at_k(
     labels: NDArray[np.int8],
     k: int = 100,
 ) -> float:
-    """Per day: each card's highest score and whether it had a fraud; the share of
-    frauds among the k highest cards; averaged over the days."""
+    """The handbook's card precision top-k: per day, each card's highest score and
+    whether it had a fraud; the share of frauds among the k highest cards; averaged over
+    the days. A card found compromised in a day's top k is known from then on: it is
+    left out of the later days' lists (as the handbook counts, so a card caught once
+    is not counted again)."""
     per_day: dict[int, dict[str, tuple[float, int]]] = defaultdict(dict)
     for day, card, score, label in zip(
         days.tolist(), cards, scores.tolist(), labels.tolist(), strict=True
@@ -92,9 +95,15 @@ def card_precision_at_k(
         best, fraud = per_day[day].get(card, (-1.0, 0))
         per_day[day][card] = (max(best, score), max(fraud, label))
     precisions = []
-    for cards_of_day in per_day.values():
-        top = sorted(cards_of_day.values(), key=lambda pair: -pair[0])[:k]
-        precisions.append(sum(fraud for _score, fraud in top) / k)
+    detected: set[str] = set()
+    for day in sorted(per_day):
+        ranked = sorted(
+            ((card, pair) for card, pair in per_day[day].items() if card not in detected),
+            key=lambda item: -item[1][0],
+        )[:k]
+        found = [card for card, (_score, fraud) in ranked if fraud]
+        precisions.append(len(found) / k)
+        detected.update(found)
     return float(np.mean(precisions)) if precisions else float("nan")
 
 

@@ -75,6 +75,8 @@ _MCC_SHOPS = ("5411", "5812", "5541", "5912", "5311", "5651", "5732", "5944")
 _MCC_WEB = ("5999", "5732", "4814", "5815", "5942", "7994")
 _WEB_SHOPS_PER_CITY = 40
 _IN_TRANSIT = -2
+#: the handbook's scenario whose every transaction at a terminal is fraud
+_AT_COMPROMISED_TERMINAL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +185,15 @@ def enrich(data: Any, settings: Any, rich: RichSettings) -> Any:
         terminal = int(data.terminal[row])
         u_online, u_tap, u_device, u_ip = draws[row]
         abroad = travel[row] >= 0
-        if (
+        # a compromised terminal's fraud is the terminal's: when the customer is at home
+        # and the terminal in their city, it stays there, in person (moved online, it
+        # would be a genuine-looking purchase labelled fraud)
+        at_terminal = (
+            data.scenario[row] == _AT_COMPROMISED_TERMINAL
+            and travel[row] == -1
+            and terminal_city[terminal] == city
+        )
+        if not at_terminal and (
             travel[row] == _IN_TRANSIT
             or (u_online < online[customer] and not abroad)
             or (terminal_city[terminal] != city and not abroad)

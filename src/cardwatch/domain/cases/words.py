@@ -60,6 +60,11 @@ FEATURE_WORDS: dict[str, str] = {
     "bin_cards_1d": "cards of this BIN, last day",
     "m_labelled_28d": "merchant category's labelled transactions, last 28 days",
     "m_fraud_rate_28d": "merchant category's fraud rate, last 28 days",
+    "c_pace_1h": "card's transactions last hour / its usual hourly pace",
+    "c_pace_1d": "card's transactions today / its usual daily pace",
+    "c_taps_1h": "card's contactless taps, last hour",
+    "c_distinct_terminals_1h": "distinct terminals the card used, last hour",
+    "c_new_terminal": "a terminal new to the card",
 }
 
 #: the groups a case shows, in order, by the features' prefixes

@@ -52,6 +52,8 @@ NAN = float("nan")
 _ONE_HOUR_MINUTES = 60
 _ONE_DAY_MINUTES = 1440
 _HOURS_READ = HOUR_BUCKETS
+#: the days a card's usual pace is taken over
+_PACE_DAYS = 30.0
 
 FEATURES: tuple[str, ...] = (
     "amount",
@@ -105,6 +107,14 @@ FEATURES: tuple[str, ...] = (
     "bin_cards_1d",
     "m_labelled_28d",
     "m_fraud_rate_28d",
+    # the card against its own rhythm: how much faster than its usual pace it is used
+    # now, in runs of taps or across terminals it never used (what carries from one
+    # market to another, where absolute counts and amounts do not)
+    "c_pace_1h",
+    "c_pace_1d",
+    "c_taps_1h",
+    "c_distinct_terminals_1h",
+    "c_new_terminal",
 )
 #: channels where the card is not in front of the terminal
 _NOT_PRESENT = frozenset({"ecommerce", "moto", "recurring"})
@@ -252,14 +262,18 @@ def _consistent(
     return n1, s1, n7, s7, n30, s30
 
 
-def _card_features(obs: Observation, card: CardState, today: int) -> list[float]:
+def _card_features(
+    obs: Observation, card: CardState, today: int
+) -> tuple[list[float], list[float]]:
+    """The card's windows, and its pace against its own (the last group of features)."""
     now = obs.timestamp_ms
     mean, std = _card_norm(card)
     small = mean * _SMALL_SHARE
     # Floats throughout: the model's splits compare floats (an int operand is slower).
-    count_10m = count_1h = count_1d = small_1h = amount_1d = today_n = today_s = 0.0
+    count_10m = count_1h = count_1d = small_1h = amount_1d = today_n = today_s = taps_1h = 0.0
     today_from = today * DAY_MS
     terminals_1d: set[str] = set()
+    terminals_1h: set[str] = set()
     last: CardEvent | None = None
     located: CardEvent | None = None
     # the last located event matters only when this one is located too
@@ -288,6 +302,8 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
             count_1h += 1.0
             small_1h += event.amount_milli / 1000 < small
             count_10m += age < 10 * MINUTE_MS
+            taps_1h += event.channel == "contactless"
+            terminals_1h.add(event.terminal_id)
     days = _card_days(card, today)
     n1, s1, n7, s7, n30, s30 = _consistent(
         card, today, (today_n, today_s), (count_1d, amount_1d), days[:6]
@@ -303,6 +319,14 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
         hours = max(now - located.timestamp_ms, MINUTE_MS) / HOUR_MS
         speed = _haversine_km(located.latitude, located.longitude, obs.latitude, obs.longitude)
         speed /= hours
+    daily = n30 / _PACE_DAYS  # the card's usual transactions a day
+    pace = [
+        _ratio(count_1h, daily / 24),
+        _ratio(n1, daily),
+        taps_1h,
+        float(len(terminals_1h)),
+        _new_terminal(obs, card),
+    ]
     return [
         count_10m,
         count_1h,
@@ -321,7 +345,21 @@ def _card_features(obs: Observation, card: CardState, today: int) -> list[float]
         known_fraud,
         float(card.count),
         speed,
-    ]
+    ], pace
+
+
+def _new_terminal(obs: Observation, card: CardState) -> float:
+    """1.0 when none of the card's recent events (before this one) was at this
+    terminal; NaN for a card with none."""
+    now, this, terminal = obs.timestamp_ms, obs.transaction_id, obs.terminal_id
+    earlier = False
+    for event in card.events:
+        if event.timestamp_ms > now or event.transaction_id == this:
+            continue
+        if event.terminal_id == terminal:
+            return 0.0
+        earlier = True
+    return 1.0 if earlier else NAN
 
 
 def _context_features(obs: Observation, card: CardState) -> list[float]:
@@ -491,13 +529,15 @@ def compute(obs: Observation, state: Snapshot) -> list[float]:
         float(weekday >= 5),
         float(hour < 6),
     ]
+    card, pace = _card_features(obs, state.card, today)
     return (
         head
-        + _card_features(obs, state.card, today)
+        + card
         + _terminal_features(obs, state.terminal, today)
         + _context_features(obs, state.card)
         + _spread_features(obs, state)
         + _category_features(state.category, today)
+        + pace
     )
 
 

@@ -94,6 +94,8 @@ _SMALL_AMOUNT = Claim(
     lambda f: f"{_card_history_mean(f)}, {_terminal_mean(f)}",
 )
 _VELOCITY = "CARD_VELOCITY"
+#: times the card's usual pace that makes a run "fast"
+_PACE = 4.0
 _NEW_PLACE_KM = 100.0
 #: cards first seen that day in an hour, and in a day, that make a spread entity "many"
 SPREAD_MANY = (3, 5)
@@ -147,6 +149,37 @@ CLAIMS: dict[tuple[str, bool], tuple[Claim, ...]] = {
     ),
     ("c_count_1d", True): (
         Claim(_VELOCITY, _at_least("c_count_1d", 6), _text("earlier uses in a day")),
+    ),
+    ("c_pace_1h", True): (
+        Claim(
+            _VELOCITY,
+            lambda f: f["c_pace_1h"] >= _PACE and f["c_count_1h"] >= 2,
+            _text("the card's usual transactions an hour"),
+        ),
+    ),
+    ("c_pace_1d", True): (
+        Claim(
+            _VELOCITY,
+            lambda f: f["c_pace_1d"] >= _PACE and f["c_count_1d"] >= 2,
+            _text("the card's usual transactions a day"),
+        ),
+    ),
+    ("c_taps_1h", True): (
+        Claim("TAP_RUN", _at_least("c_taps_1h", 2), _text("earlier contactless taps in an hour")),
+    ),
+    ("c_distinct_terminals_1h", True): (
+        Claim(
+            "MANY_TERMINALS",
+            _at_least("c_distinct_terminals_1h", 3),
+            _text("distinct terminals in an hour"),
+        ),
+    ),
+    ("c_new_terminal", True): (
+        Claim(
+            "NEW_TERMINAL",
+            _above("c_new_terminal", 0.5),
+            _text("terminals of the card's recent uses"),
+        ),
     ),
     ("c_log_seconds_since_last", False): (
         Claim(
