@@ -176,7 +176,7 @@ class IndexSpec:
     """A global secondary index and what it projects: ``ALL`` attributes, the keys only
     (``KEYS_ONLY``), or the keys and ``included`` (``INCLUDE``). An update that changes
     no projected attribute writes nothing to the index, and an index item costs units
-    by its projected size: lean projections keep detect's decision record (49 features,
+    by its projected size: lean projections keep detect's decision record (54 features,
     about 1.3 KB) out of the indexes that do not need it."""
 
     name: str

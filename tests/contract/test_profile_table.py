@@ -63,6 +63,14 @@ def test_counts_add_up_the_days_asked_for_only(score_log: ScoreLog) -> None:
     score_log.fold((DAY + 1) * DAY_MS, [0.3])
     counts = dict(score_log.counts(DAY - 1, DAY + 1))
     assert counts == {bin_of(0.2): 2, bin_of(0.3): 1}
+    # and by day, each day its own (the alert budget cuts each day on its own)
+    days = {day: dict(found) for day, found in score_log.daily_counts(DAY - 1, DAY + 2).items()}
+    assert days == {
+        DAY - 1: {bin_of(0.2): 1},
+        DAY: {bin_of(0.2): 1, bin_of(0.3): 1},
+        DAY + 1: {bin_of(0.3): 1},
+    }
+    assert dict(score_log.daily_counts(DAY + 2, DAY + 3)) == {}
 
 
 def test_an_empty_window_still_counts_as_folded(score_log: ScoreLog) -> None:

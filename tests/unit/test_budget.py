@@ -1,6 +1,7 @@
 """The alert budget: thresholds cut from recent scores, never below the rule document's."""
 
 import random
+from collections import Counter
 
 import pytest
 
@@ -114,3 +115,30 @@ def test_a_first_day_is_held_to_the_budget_once_its_windows_hold_enough_scores()
     tomorrow = budget.window(noon + DAY_MS)
     assert log.counts(*tomorrow) == log.counts(*budget.window(noon))
     assert not log.counts(*budget.window(noon + 8 * DAY_MS))
+
+
+def test_an_attacks_burst_on_one_day_does_not_starve_the_next_week() -> None:
+    """Six ordinary days and one with a burst of 600 near-certain frauds: pooled, the
+    burst would fill the week's budget and raise the cut above everything ordinary;
+    each day cut on its own, the median day's cut holds."""
+    budget = AlertBudget()
+    low = Thresholds(0.01, 0.02)  # a floor under the cut: the budget alone decides
+    days = {day: count_bins(scores(3_000, seed=day)) for day in range(6)}
+    days[6] = count_bins(scores(3_000, seed=6) + [0.999] * 600)
+    pooled = budget.thresholds(sum(days.values(), Counter()), low)
+    daily = budget.daily_thresholds(days, low)
+    assert pooled.review > 0.99  # the burst's scores took the whole week's share
+    ordinary = budget.thresholds(days[0], low)
+    assert daily.review < 0.99 and daily.review == pytest.approx(ordinary.review, abs=0.05)
+    # a new day's scores: the daily cut lets through about the budget's share
+    fresh = scores(20_000, seed=99)
+    assert share_at_or_above(fresh, daily.review) == pytest.approx(0.005, abs=0.003)
+    assert share_at_or_above(fresh, pooled.review) < 0.001
+
+
+def test_without_a_full_day_the_days_are_pooled() -> None:
+    budget = AlertBudget()
+    days = {day: count_bins(scores(400, seed=day)) for day in range(5)}  # 2,000 in all
+    pooled = budget.thresholds(sum(days.values(), Counter()), FLOOR)
+    assert budget.daily_thresholds(days, FLOOR) == pooled
+    assert budget.daily_thresholds({0: days[0]}, FLOOR) == FLOOR  # too few scores at all

@@ -570,6 +570,12 @@ class DynamoScoreLog:
 
     def counts(self, first_day: int, last_day: int) -> Counter[int]:
         total: Counter[int] = Counter()
+        for counts in self.daily_counts(first_day, last_day).values():
+            total.update(counts)
+        return total
+
+    def daily_counts(self, first_day: int, last_day: int) -> dict[int, Counter[int]]:
+        days: dict[int, Counter[int]] = {}
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#e = :e AND #s BETWEEN :lo AND :hi",
@@ -583,9 +589,11 @@ class DynamoScoreLog:
         while True:
             page = self._client.query(**kwargs)
             for item in page.get("Items", []):
+                day = int(item[SLOT]["S"].partition("#")[2])
+                counts = days.setdefault(day, Counter())
                 for name, value in item.items():
                     if name[:1] == "b" and name[1:].isdigit():
-                        total[int(name[1:])] += int(value["N"])
+                        counts[int(name[1:])] += int(value["N"])
             if "LastEvaluatedKey" not in page:
-                return total
+                return {day: counts for day, counts in sorted(days.items()) if counts}
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

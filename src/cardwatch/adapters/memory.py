@@ -380,7 +380,13 @@ class InMemoryScoreLog:
     def counts(self, first_day: int, last_day: int) -> Counter[int]:
         """Counts of the days ``first_day <= day < last_day``, added up."""
         total: Counter[int] = Counter()
-        for day, counts in self.days.items():
-            if first_day <= day < last_day:
-                total.update(counts)
+        for counts in self.daily_counts(first_day, last_day).values():
+            total.update(counts)
         return total
+
+    def daily_counts(self, first_day: int, last_day: int) -> dict[int, Counter[int]]:
+        return {
+            day: Counter(counts)
+            for day, counts in sorted(self.days.items())
+            if first_day <= day < last_day and counts
+        }

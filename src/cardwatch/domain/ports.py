@@ -244,6 +244,11 @@ class ScoreLog(Protocol):
         """Counts per bin of the days ``first_day <= day < last_day``."""
         ...
 
+    def daily_counts(self, first_day: int, last_day: int) -> Mapping[int, Mapping[int, int]]:
+        """Counts per bin, by day, of the days ``first_day <= day < last_day`` (a day
+        with no score is absent)."""
+        ...
+
 
 class AlertPublisher(Protocol):
     """The alert topic."""

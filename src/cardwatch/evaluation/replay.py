@@ -25,11 +25,11 @@ from numpy.typing import NDArray
 
 from cardwatch.adapters.memory import InFlight, InMemoryScoreLog
 from cardwatch.blueprint import Blueprint
-from cardwatch.domain.engine.budget import AlertBudget, count_bins
+from cardwatch.domain.engine.budget import AlertBudget, bin_of
 from cardwatch.domain.engine.detection import Assessment, Decision, Detector
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel
-from cardwatch.domain.engine.rules import Policy, default_policy
+from cardwatch.domain.engine.rules import Policy, Thresholds, default_policy
 from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.transaction.currency import default_rates
 from cardwatch.evaluation.feature_stream import (
@@ -288,6 +288,9 @@ class _Calibration:
         self._pending: list[float] = []
         self._day: int | None = None
         self._past: Counter[int] = Counter()  # the finished days' counts in the budget
+        #: the finished days' own cuts (each day's counts change no more): see
+        #: :meth:`AlertBudget.daily_thresholds`, which this keeps window by window
+        self._past_cuts: list[Thresholds] = []
 
     def before(self, now_ms: int) -> None:
         window = now_ms - now_ms % self._window_ms
@@ -297,12 +300,20 @@ class _Calibration:
             self._log.fold(self._window, self._pending)
         self._window, self._pending = window, []
         day = now_ms // DAY_MS
+        floor = self._detector.policy.thresholds
         if day != self._day:
             first, _last = self._budget.window(now_ms)
+            days = self._log.daily_counts(first, day)
             self._day, self._past = day, self._log.counts(first, day)
+            past = (self._budget.day_cut(counts, floor) for counts in days.values())
+            self._past_cuts = [cut for cut in past if cut is not None]
         today = self._log.days.get(day)
-        self._detector.thresholds = self._budget.thresholds(
-            self._past + today if today else self._past, self._detector.policy.thresholds
+        today_cut = self._budget.day_cut(today, floor) if today else None
+        cuts = self._past_cuts + ([today_cut] if today_cut else [])
+        self._detector.thresholds = (
+            self._budget.median_cut(cuts)
+            if cuts
+            else self._budget.thresholds(self._past + today if today else self._past, floor)
         )
 
     def scored(self, score: float) -> None:
@@ -320,20 +331,25 @@ class _Calibration:
         if self._budget is None or self._detector.model is None:
             return
         first, _last = self._budget.window(now_ms)
-        recent = rows[np.searchsorted(stamps, first * DAY_MS) :]
-        if not len(recent):
+        start = int(np.searchsorted(stamps, first * DAY_MS))
+        if start >= len(rows):
             return
-        step = max(1, len(recent) // _RESCORE_SAMPLE)
-        sample = recent[::step]
+        step = max(1, (len(rows) - start) // _RESCORE_SAMPLE)
+        positions = np.arange(start, len(rows), step)  # rows and stamps in time order
+        sample = rows[positions]
         model_scores = probabilities(self._detector.model, result.features[sample])
         weights = [rule.weight for rule in self._detector.policy.rules]
         scores = combined_scores(model_scores, result.rule_hits[sample], weights)
-        counts = Counter({b: n * step for b, n in count_bins(scores.tolist()).items()})
+        days: dict[int, Counter[int]] = {}
+        sampled_days = (stamps[positions] // DAY_MS).tolist()
+        for day, score in zip(sampled_days, scores.tolist(), strict=True):
+            days.setdefault(day, Counter())[bin_of(score)] += step
         # the old model's days are forgotten; the re-scored ones stand for them
-        self._log.days = {now_ms // DAY_MS - 1: counts}
-        self._past, self._pending = counts, []
-        self._detector.thresholds = self._budget.thresholds(
-            counts, self._detector.policy.thresholds
+        self._log.days = days
+        self._day = None  # the days' cuts are taken afresh at the next window
+        self._past, self._pending = Counter(), []
+        self._detector.thresholds = self._budget.daily_thresholds(
+            days, self._detector.policy.thresholds
         )
 
 

@@ -8,12 +8,15 @@ higher cannot flood the team: the cut rises with it.
 
 Recent scores are kept as counts per score bin and day (:class:`ScoreCounts`), which add
 up exactly in any order: the analyze function folds each finished window's decisions
-into them once, and the detect function reads the last days with a short cache.
+into them once, and the detect function reads the last days with a short cache. Each
+day is cut on its own and the median day's cut holds (:meth:`AlertBudget.daily_thresholds`),
+so an attack's burst on one day does not starve the next seven.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -74,6 +77,38 @@ class AlertBudget:
         review = max(floor.review, self._cut(counts, total * self.review_share))
         block = max(floor.block, self._cut(counts, total * self.block_share))
         return Thresholds(min(review, 1.0), min(max(block, review), 1.0))
+
+    def daily_thresholds(
+        self, days: Mapping[int, Mapping[int, int]], floor: Thresholds
+    ) -> Thresholds:
+        """The cut that holds the budget on a typical recent day: each day with
+        ``min_scores`` scores or more is cut on its own, and the median day's cut (the
+        higher of two middles) is taken. One day's burst, an attack's hundreds of
+        near-certain frauds, raises that day's cut only: pooled with the others, it would
+        fill the budget's share of the whole week and leave the team nothing to see for
+        seven days. Without a day of that size, the days are pooled (:meth:`thresholds`).
+        """
+        cuts = [cut for cut in (self.day_cut(c, floor) for c in days.values()) if cut]
+        if cuts:
+            return self.median_cut(cuts)
+        pooled: Counter[int] = Counter()
+        for counts in days.values():
+            pooled.update(counts)
+        return self.thresholds(pooled, floor)
+
+    def day_cut(self, counts: Mapping[int, int], floor: Thresholds) -> Thresholds | None:
+        """One day's own cut; None for a day of fewer than ``min_scores`` scores."""
+        if sum(counts.values()) < self.min_scores:
+            return None
+        return self.thresholds(counts, floor)
+
+    @staticmethod
+    def median_cut(cuts: list[Thresholds]) -> Thresholds:
+        """The median day's review and block cuts (the higher of two middles)."""
+        return Thresholds(
+            statistics.median_high(cut.review for cut in cuts),
+            statistics.median_high(cut.block for cut in cuts),
+        )
 
     @staticmethod
     def _cut(counts: Mapping[int, int], allowed: float) -> float:

@@ -41,21 +41,23 @@ T = TypeVar("T")
 
 
 _BUDGET_MAX_AGE_SECONDS = 60
-_recent: dict[tuple[str, AlertBudget], tuple[float, Mapping[int, int]]] = {}
+_recent: dict[tuple[str, AlertBudget], tuple[float, Mapping[int, Mapping[int, int]]]] = {}
 
 
 #: when the counts last could not be read, by the client that tried (an answer's)
 _unreadable: dict[tuple[str, AlertBudget], float] = {}
 
 
-def recent_scores(table_name: str, budget: AlertBudget, client: Any = None) -> Mapping[int, int]:
-    """The alert budget's score counts, read at most once a minute per environment
-    (``client``: the one to read them with, if not the shared one)."""
+def recent_scores(
+    table_name: str, budget: AlertBudget, client: Any = None
+) -> Mapping[int, Mapping[int, int]]:
+    """The alert budget's score counts by day, read at most once a minute per
+    environment (``client``: the one to read them with, if not the shared one)."""
     now = time.monotonic()
     cached = _recent.get((table_name, budget))
     if cached is None or now - cached[0] > _BUDGET_MAX_AGE_SECONDS:
         first, last = budget.window(int(time.time() * 1000))
-        counts = DynamoScoreLog(table_name, client or dynamodb()).counts(first, last)
+        counts = DynamoScoreLog(table_name, client or dynamodb()).daily_counts(first, last)
         cached = (now, counts)
         _recent[(table_name, budget)] = cached
     return cached[1]
@@ -80,7 +82,9 @@ def rates(config: DetectConfig | DecideConfig) -> Rates:
     return _rates(parameters().text(config.rates_parameter, max_age=config.rules_max_age_seconds))
 
 
-_cut: dict[tuple[str, AlertBudget], tuple[Mapping[int, int], Thresholds, Thresholds]] = {}
+_cut: dict[
+    tuple[str, AlertBudget], tuple[Mapping[int, Mapping[int, int]], Thresholds, Thresholds]
+] = {}
 
 
 def budget_thresholds(
@@ -93,7 +97,7 @@ def budget_thresholds(
     cached = _cut.get(key)
     if cached is not None and cached[0] is counts and cached[1] == floor:
         return cached[2]
-    cut = config.budget.thresholds(counts, floor)
+    cut = config.budget.daily_thresholds(counts, floor)
     _cut[key] = (counts, floor, cut)
     return cut
 
