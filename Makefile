@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST := $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: bench bench-check docs test-fast browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-contract test-concurrency check lint typecheck model backtest trace contract-checks clean
+.PHONY: bench bench-check docs test-fast browser help install install-local checkov-venv synth checkov test-infra terraform-emulator demo up test test-unit test-property test-ops test-e2e test-reliability test-integration test-contract test-concurrency check lint typecheck model worlds backtest trace contract-checks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -113,6 +113,9 @@ typecheck: install ## mypy --strict on src/
 
 model: install ## refit the shipped day-one model on many simulated worlds (about 6 minutes here)
 	$(BIN)/cardwatch model day-one --out src/cardwatch/domain/data/model.json
+
+worlds: install ## detection on the held-out simulated worlds, each beside a reference fitted on it (about 10 minutes)
+	$(BIN)/cardwatch worlds
 
 backtest: install ## simulate the handbook's default data set and backtest it (about 4 minutes here)
 	$(BIN)/cardwatch simulate .cardwatch/handbook.csv

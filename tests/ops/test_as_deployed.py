@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from cardwatch.cli.main import main
+from cardwatch.domain.engine.budget import AlertBudget
 from cardwatch.domain.engine.features import FEATURES
 from cardwatch.domain.engine.model import TreeModel
 from cardwatch.domain.engine.model_store import default_model
@@ -56,9 +57,12 @@ def world(
     return request.param, load_history(path)
 
 
-def day_one(history: LabelledHistory) -> tuple[float, BacktestReport]:
+def day_one(history: LabelledHistory) -> tuple[float, float, BacktestReport]:
+    """The whole replay's flagged share, and its genuine transactions flagged (as a
+    share of all), and the backtest's report."""
     result, report = backtest(history, DAY_ONE, test_days=7)
-    return float((result.decisions > 0).mean()), report
+    flagged = result.decisions > 0
+    return float(flagged.mean()), float((flagged & (history.labels == 0)).mean()), report
 
 
 def genuine_flagged_share(report: BacktestReport) -> float:
@@ -71,12 +75,16 @@ def test_day_one_flags_little_and_ranks_frauds_on_every_world(
     world: tuple[str, LabelledHistory],
 ) -> None:
     name, history = world
-    flagged, report = day_one(history)
+    flagged, genuine, report = day_one(history)
     ap = report.metrics["average_precision"]
     FIGURES[f"day one, {name}: flagged of all, test-week AP"] = f"{flagged:.2%}, {ap:.3f}"
     assert report.retrains == 0
     assert {week.model for week in report.weeks} == {default_model().version}
-    assert flagged <= 0.01
+    # the budget holds every ordinary day to its share; an attack's burst scored on its
+    # day may go over it, never with genuine payments: false alarms stay under the
+    # review share of traffic
+    assert flagged <= 0.015
+    assert genuine <= AlertBudget().review_share
     # the test week: an attack's burst may go over the budget (the cut comes from the
     # days before it), but never with genuine payments
     assert report.flagged_share <= 0.01 or genuine_flagged_share(report) <= 0.001

@@ -126,7 +126,7 @@ def test_an_attacks_burst_on_one_day_does_not_starve_the_next_week() -> None:
     days = {day: count_bins(scores(3_000, seed=day)) for day in range(6)}
     days[6] = count_bins(scores(3_000, seed=6) + [0.999] * 600)
     pooled = budget.thresholds(sum(days.values(), Counter()), low)
-    daily = budget.daily_thresholds(days, low)
+    daily = budget.daily_thresholds({day + 1: c for day, c in days.items()}, low, 99)
     assert pooled.review > 0.99  # the burst's scores took the whole week's share
     ordinary = budget.thresholds(days[0], low)
     assert daily.review < 0.99 and daily.review == pytest.approx(ordinary.review, abs=0.05)
@@ -138,7 +138,20 @@ def test_an_attacks_burst_on_one_day_does_not_starve_the_next_week() -> None:
 
 def test_without_a_full_day_the_days_are_pooled() -> None:
     budget = AlertBudget()
-    days = {day: count_bins(scores(400, seed=day)) for day in range(5)}  # 2,000 in all
+    days = {day: count_bins(scores(300, seed=day)) for day in range(5)}  # 1,500 in all
     pooled = budget.thresholds(sum(days.values(), Counter()), FLOOR)
-    assert budget.daily_thresholds(days, FLOOR) == pooled
-    assert budget.daily_thresholds({0: days[0]}, FLOOR) == FLOOR  # too few scores at all
+    assert budget.daily_thresholds(days, FLOOR, 9) == pooled
+    assert budget.daily_thresholds({0: days[0]}, FLOOR, 9) == FLOOR  # too few scores at all
+
+
+def test_todays_burst_is_held_to_todays_share() -> None:
+    """A burst today raises today's own cut above the typical day's: today's flags stay
+    near the budget's share of today."""
+    budget = AlertBudget()
+    low = Thresholds(0.01, 0.02)
+    days = {day: count_bins(scores(3_000, seed=day)) for day in range(6)}
+    typical = budget.daily_thresholds(days, low, 6)
+    burst = scores(3_000, seed=6) + [0.999] * 600
+    today = budget.daily_thresholds({**days, 6: count_bins(burst)}, low, 6)
+    assert today.review > typical.review
+    assert share_at_or_above(burst, today.review) <= 0.2  # not every one of the 600

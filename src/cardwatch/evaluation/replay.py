@@ -309,12 +309,13 @@ class _Calibration:
             self._past_cuts = [cut for cut in past if cut is not None]
         today = self._log.days.get(day)
         today_cut = self._budget.day_cut(today, floor) if today else None
-        cuts = self._past_cuts + ([today_cut] if today_cut else [])
-        self._detector.thresholds = (
-            self._budget.median_cut(cuts)
-            if cuts
-            else self._budget.thresholds(self._past + today if today else self._past, floor)
-        )
+        pooled = self._past + today if today else self._past
+        if sum(pooled.values()) < self._budget.min_scores:
+            self._detector.thresholds = floor
+        else:  # as AlertBudget.daily_thresholds cuts them, the past days' cuts kept
+            self._detector.thresholds = self._budget.combined(
+                self._past_cuts, today_cut, pooled, floor
+            )
 
     def scored(self, score: float) -> None:
         self._pending.append(score)
@@ -349,7 +350,7 @@ class _Calibration:
         self._day = None  # the days' cuts are taken afresh at the next window
         self._past, self._pending = Counter(), []
         self._detector.thresholds = self._budget.daily_thresholds(
-            days, self._detector.policy.thresholds
+            days, self._detector.policy.thresholds, now_ms // DAY_MS
         )
 
 

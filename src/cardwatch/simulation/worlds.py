@@ -34,8 +34,9 @@ __all__ = [
 
 #: the worlds the shipped model is fitted on, and its features and settings chosen on
 TUNING_SEED = 42
-#: the worlds only ever measured
-HELD_OUT_SEED = 2026
+#: the worlds only ever measured (2026's were looked at while the issuer's generator and
+#: the rules were changed: a fresh seed keeps the figures honest)
+HELD_OUT_SEED = 2027
 GENERATORS = ("handbook", "rich", "issuer")
 
 #: every fraud scenario of every generator, by code

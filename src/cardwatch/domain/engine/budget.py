@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from cardwatch.domain.engine.rules import Thresholds
 from cardwatch.domain.engine.state import DAY_MS
 
-__all__ = ["BINS", "AlertBudget", "bin_floor", "bin_of", "count_bins"]
+__all__ = ["BINS", "DAY_ALERTS", "AlertBudget", "bin_floor", "bin_of", "count_bins"]
 
 #: Scores are binned on the log-odds scale, a twentieth of a unit wide, from -20 to +20
 #: (2e-9 to 1 - 2e-9): finer where the cut falls (scores near 1) than even steps.
 _STEP = 0.05
 _LOW = -20.0
 BINS = round(-2 * _LOW / _STEP)
+#: a day is cut on its own when it holds scores enough to put this many above its
+#: review cut
+DAY_ALERTS = 2
 
 
 def bin_of(score: float) -> int:
@@ -68,47 +71,70 @@ class AlertBudget:
         if not 0 < self.block_share <= self.review_share < 1:
             raise ValueError("alert budget: need 0 < block share <= review share < 1")
 
-    def thresholds(self, counts: Mapping[int, int], floor: Thresholds) -> Thresholds:
+    def thresholds(
+        self, counts: Mapping[int, int], floor: Thresholds, *, minimum: int | None = None
+    ) -> Thresholds:
         """The cut for each share, from recent ``counts`` (bin -> scores), at least
-        ``floor``'s."""
+        ``floor``'s (the floor alone under ``minimum`` scores, ``min_scores`` unless
+        given)."""
         total = sum(counts.values())
-        if total < self.min_scores:
+        if total < (self.min_scores if minimum is None else minimum):
             return floor
         review = max(floor.review, self._cut(counts, total * self.review_share))
         block = max(floor.block, self._cut(counts, total * self.block_share))
         return Thresholds(min(review, 1.0), min(max(block, review), 1.0))
 
     def daily_thresholds(
-        self, days: Mapping[int, Mapping[int, int]], floor: Thresholds
+        self, days: Mapping[int, Mapping[int, int]], floor: Thresholds, today: int
     ) -> Thresholds:
-        """The cut that holds the budget on a typical recent day: each day with
-        ``min_scores`` scores or more is cut on its own, and the median day's cut (the
-        higher of two middles) is taken. One day's burst, an attack's hundreds of
-        near-certain frauds, raises that day's cut only: pooled with the others, it would
-        fill the budget's share of the whole week and leave the team nothing to see for
-        seven days. Without a day of that size, the days are pooled (:meth:`thresholds`).
+        """The cut that holds the budget on every day: the typical recent day's cut, or
+        today's own when today already scores higher.
+
+        Each earlier day with scores enough to place its review cut (:meth:`day_cut`) is
+        cut on its own and the median day's cut (the higher of two middles) is taken: one
+        day's burst, an attack's hundreds of near-certain frauds, raises that day's cut
+        only. Pooled with the others, it filled the budget's share of the whole week and
+        left the team nothing to see for the next seven days. Today's finished windows
+        are cut on their own too, and the higher cut holds: a burst today is held to
+        today's share. Until the days hold ``min_scores``, the rule document's floor;
+        without a day big enough, the days are pooled (:meth:`thresholds`).
         """
-        cuts = [cut for cut in (self.day_cut(c, floor) for c in days.values()) if cut]
-        if cuts:
-            return self.median_cut(cuts)
         pooled: Counter[int] = Counter()
         for counts in days.values():
             pooled.update(counts)
-        return self.thresholds(pooled, floor)
+        if sum(pooled.values()) < self.min_scores:
+            return floor
+        past = [self.day_cut(c, floor) for day, c in days.items() if day != today]
+        now = days.get(today)
+        return self.combined(
+            [cut for cut in past if cut], self.day_cut(now, floor) if now else None, pooled, floor
+        )
+
+    def combined(
+        self,
+        past: list[Thresholds],
+        today: Thresholds | None,
+        pooled: Mapping[int, int],
+        floor: Thresholds,
+    ) -> Thresholds:
+        """The median of the earlier days' cuts, raised to today's own; the pooled
+        ``counts``' cut when no day has a cut of its own."""
+        if not past:
+            return today or self.thresholds(pooled, floor)
+        typical = Thresholds(
+            statistics.median_high(cut.review for cut in past),
+            statistics.median_high(cut.block for cut in past),
+        )
+        if today is None:
+            return typical
+        return Thresholds(max(typical.review, today.review), max(typical.block, today.block))
 
     def day_cut(self, counts: Mapping[int, int], floor: Thresholds) -> Thresholds | None:
-        """One day's own cut; None for a day of fewer than ``min_scores`` scores."""
-        if sum(counts.values()) < self.min_scores:
+        """One day's own cut; None for a day too small to place it: fewer scores than
+        put :data:`DAY_ALERTS` above the review cut (400 at 0.5 %)."""
+        if sum(counts.values()) < DAY_ALERTS / self.review_share:
             return None
-        return self.thresholds(counts, floor)
-
-    @staticmethod
-    def median_cut(cuts: list[Thresholds]) -> Thresholds:
-        """The median day's review and block cuts (the higher of two middles)."""
-        return Thresholds(
-            statistics.median_high(cut.review for cut in cuts),
-            statistics.median_high(cut.block for cut in cuts),
-        )
+        return self.thresholds(counts, floor, minimum=0)
 
     @staticmethod
     def _cut(counts: Mapping[int, int], allowed: float) -> float:

@@ -20,6 +20,7 @@ from cardwatch.domain.engine.model import TreeModel
 from cardwatch.domain.engine.model_pointer import ModelPointer
 from cardwatch.domain.engine.model_store import default_model, model_named
 from cardwatch.domain.engine.rules import Policy, Thresholds, default_policy
+from cardwatch.domain.engine.state import DAY_MS
 from cardwatch.domain.transaction.currency import Rates, default_rates
 from cardwatch.handlers.config import DecideConfig, DetectConfig
 from cardwatch.handlers.observability import service_name
@@ -97,7 +98,7 @@ def budget_thresholds(
     cached = _cut.get(key)
     if cached is not None and cached[0] is counts and cached[1] == floor:
         return cached[2]
-    cut = config.budget.daily_thresholds(counts, floor)
+    cut = config.budget.daily_thresholds(counts, floor, int(time.time() * 1000) // DAY_MS)
     _cut[key] = (counts, floor, cut)
     return cut
 
