@@ -125,6 +125,12 @@ class _Readable(dict[int, str]):
 
     _KEPT = 4096
 
+    def __init__(self, *, spelt_as_symbols: bool = False) -> None:
+        super().__init__()
+        #: read a symbol NFKC spells with letters and digits (``㎟``: "mm2") as itself,
+        #: a separator, rather than as its spelling
+        self._spelt_as_symbols = spelt_as_symbols
+
     def __missing__(self, code: int) -> str:
         char = chr(code)
         value = unicodedata.decimal(char, None)
@@ -136,7 +142,8 @@ class _Readable(dict[int, str]):
                 compatible = str(unicodedata.digit(compatible))  # ❶, ⓵, Ethiopic digits
             digits = [unicodedata.decimal(ch, None) for ch in compatible]
             read = char
-            if any(digit is not None for digit in digits):
+            spelt = self._spelt_as_symbols and any(ch.isalpha() for ch in compatible)
+            if not spelt and any(digit is not None for digit in digits):
                 read = "".join(
                     ch if digit is None else str(digit)
                     for ch, digit in zip(compatible, digits, strict=True)
@@ -147,6 +154,8 @@ class _Readable(dict[int, str]):
 
 
 _READ = _Readable()
+#: the other reading of symbols NFKC spells with letters and digits: as separators
+_READ_SPELT_AS_SYMBOLS = _Readable(spelt_as_symbols=True)
 
 
 def _ascii_digits(text: str) -> str:
@@ -157,10 +166,15 @@ def readings(text: str) -> list[str]:
     """``text`` as the screen reads it: every digit of any script in ASCII (see
     :class:`_Readable`); and, when it holds percent escapes, each decoding of them too
     (up to three, for double encoding: ``4973%201000`` hides a card number only when
-    decoded, ``459%791%90`` only when not). A card number in any reading is one."""
+    decoded, ``459%791%90`` only when not); and a symbol NFKC spells with letters and
+    digits read as a separator too. A card number in any reading is one."""
     found = [_ascii_digits(text)]
     while len(found) < 4 and _PERCENT.search(found[-1]):
         found.append(_ascii_digits(unquote(found[-1], errors="replace")))
+    if not text.isascii():  # "459㎟791㎟..." reads "459mm2791mm2...", and 459 791 ... too
+        other = text.translate(_READ_SPELT_AS_SYMBOLS)
+        if other != found[0]:
+            found.append(other)
     return found
 
 
