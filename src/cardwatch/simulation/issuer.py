@@ -141,6 +141,12 @@ class _Merchants:
     latitude: NDArray[np.float64]
     longitude: NDArray[np.float64]
 
+    def selling(self, market: int, category: int, online: bool) -> NDArray[np.int64]:
+        """The market's merchants of ``category`` on that channel; of any category when
+        the market has none."""
+        shops = self.of(market, category, online)
+        return shops if len(shops) else self.of(market, None, online)
+
     def of(self, market: int, category: int | None, online: bool | None) -> NDArray[np.int64]:
         chosen = self.market == market
         if category is not None:
@@ -281,10 +287,7 @@ def _genuine_day(
         device, ip = "", ""
         if online:
             category = int(rng.choice(len(_CATEGORIES)))
-            shops = merchants.of(market, category, True)
-            if not len(shops):
-                shops = merchants.of(market, None, True)
-            merchant = int(rng.choice(shops))
+            merchant = int(rng.choice(merchants.selling(market, category, True)))
             device = holder.devices[int(rng.integers(0, len(holder.devices)))]
             if rng.random() < settings.new_device_rate:
                 device = f"n{card:05d}{day:03d}"
@@ -371,7 +374,7 @@ def _breaches(
         for card in leaked.tolist():
             moment = sold + int(rng.integers(0, spread))
             category = _CATEGORY_CODES.index(str(rng.choice(_RESALE)))
-            shops = merchants.of(market, category, True)
+            shops = merchants.selling(market, category, True)
             for _ in range(int(rng.integers(1, 5))):
                 moment += int(rng.integers(60, 4 * 3600))
                 rows.add(
@@ -448,9 +451,7 @@ def _synthetic(
             moment += int(rng.integers(600, 3 * 3600))
             online = rng.random() < 0.5
             category = _CATEGORY_CODES.index(str(rng.choice(_RESALE)))
-            shops = merchants.of(holder.market, category, online)
-            if not len(shops):
-                shops = merchants.of(holder.market, None, online)
+            shops = merchants.selling(holder.market, category, online)
             rows.add(
                 seconds=moment,
                 card=card,
@@ -483,9 +484,7 @@ def _takeovers(
             for _ in range(int(rng.integers(2, 7))):
                 moment += int(rng.integers(120, 2 * 3600))
                 category = int(rng.choice(len(_CATEGORIES)))
-                shops = merchants.of(holder.market, category, True)
-                if not len(shops):
-                    shops = merchants.of(holder.market, None, True)
+                shops = merchants.selling(holder.market, category, True)
                 rows.add(
                     seconds=moment,
                     card=card,
