@@ -304,18 +304,13 @@ class _Calibration:
         if day != self._day:
             first, _last = self._budget.window(now_ms)
             days = self._log.daily_counts(first, day)
-            self._day, self._past = day, self._log.counts(first, day)
+            self._day, self._past = day, sum(days.values(), Counter())
             past = (self._budget.day_cut(counts, floor) for counts in days.values())
             self._past_cuts = [cut for cut in past if cut is not None]
         today = self._log.days.get(day)
-        today_cut = self._budget.day_cut(today, floor) if today else None
         pooled = self._past + today if today else self._past
-        if sum(pooled.values()) < self._budget.min_scores:
-            self._detector.thresholds = floor
-        else:  # as AlertBudget.daily_thresholds cuts them, the past days' cuts kept
-            self._detector.thresholds = self._budget.combined(
-                self._past_cuts, today_cut, pooled, floor
-            )
+        # as AlertBudget.daily_thresholds cuts them, the finished days' cuts kept
+        self._detector.thresholds = self._budget.combined(self._past_cuts, today, pooled, floor)
 
     def scored(self, score: float) -> None:
         self._pending.append(score)

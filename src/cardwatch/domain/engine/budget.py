@@ -102,32 +102,34 @@ class AlertBudget:
         pooled: Counter[int] = Counter()
         for counts in days.values():
             pooled.update(counts)
-        if sum(pooled.values()) < self.min_scores:
-            return floor
-        past = [self.day_cut(c, floor) for day, c in days.items() if day != today]
-        now = days.get(today)
-        return self.combined(
-            [cut for cut in past if cut], self.day_cut(now, floor) if now else None, pooled, floor
-        )
+        past = (self.day_cut(c, floor) for day, c in days.items() if day != today)
+        return self.combined([cut for cut in past if cut], days.get(today), pooled, floor)
 
     def combined(
         self,
         past: list[Thresholds],
-        today: Thresholds | None,
+        today: Mapping[int, int] | None,
         pooled: Mapping[int, int],
         floor: Thresholds,
     ) -> Thresholds:
-        """The median of the earlier days' cuts, raised to today's own; the pooled
-        ``counts``' cut when no day has a cut of its own."""
+        """The earlier days' own ``past`` cuts' median, raised to ``today``'s own cut;
+        the ``pooled`` counts' cut when no day has a cut of its own; the floor until
+        ``pooled`` holds ``min_scores`` (:meth:`daily_thresholds`, for a caller that
+        keeps the finished days' cuts)."""
+        if sum(pooled.values()) < self.min_scores:
+            return floor
+        today_cut = self.day_cut(today, floor) if today else None
         if not past:
-            return today or self.thresholds(pooled, floor)
+            return today_cut or self.thresholds(pooled, floor)
         typical = Thresholds(
             statistics.median_high(cut.review for cut in past),
             statistics.median_high(cut.block for cut in past),
         )
-        if today is None:
+        if today_cut is None:
             return typical
-        return Thresholds(max(typical.review, today.review), max(typical.block, today.block))
+        return Thresholds(
+            max(typical.review, today_cut.review), max(typical.block, today_cut.block)
+        )
 
     def day_cut(self, counts: Mapping[int, int], floor: Thresholds) -> Thresholds | None:
         """One day's own cut; None for a day too small to place it: fewer scores than
