@@ -169,3 +169,14 @@ def test_the_report_says_undefined_not_nan() -> None:
 def test_the_commands_default_seed_is_the_held_out_one() -> None:
     args = build_parser().parse_args(["worlds"])
     assert args.seed == HELD_OUT_SEED != TUNING_SEED
+
+
+@pytest.mark.parametrize("text", ['{"format": "x"}', "not json", '{"format": "cardwatch-gbt/1"'])
+def test_a_corrupted_model_file_is_refused_in_one_line(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "model.json"
+    bad.write_text(text)
+    assert main(["worlds", "--model", str(bad), "--count", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "not a model artifact cardwatch can trust" in err and "Traceback" not in err

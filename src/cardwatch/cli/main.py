@@ -252,8 +252,8 @@ def _backtest(args: argparse.Namespace) -> int:
 
 
 def _worlds(args: argparse.Namespace) -> int:
+    from cardwatch.cli.model import model_file  # noqa: PLC0415
     from cardwatch.cli.output import console  # noqa: PLC0415
-    from cardwatch.domain.engine.model import TreeModel  # noqa: PLC0415
     from cardwatch.domain.engine.model_store import default_model  # noqa: PLC0415
     from cardwatch.evaluation.generalisation import (  # noqa: PLC0415
         generalisation_report,
@@ -262,7 +262,7 @@ def _worlds(args: argparse.Namespace) -> int:
     )
     from cardwatch.simulation.worlds import TUNING_SEED, world_family  # noqa: PLC0415
 
-    model = TreeModel.from_json(args.model.read_text()) if args.model else default_model()
+    model = model_file(args.model)[0] if args.model else default_model()
     out = console(stderr=args.json)
     if args.seed == TUNING_SEED:
         out.print(f"seed {TUNING_SEED} draws the worlds the shipped model was fitted on")

@@ -25,6 +25,7 @@ from cardwatch.adapters.model_registry import S3ModelRegistry
 from cardwatch.cli import audit
 from cardwatch.cli.target import CommandError, CommandTarget, command_target, guarded
 from cardwatch.domain.digest import text_digest
+from cardwatch.domain.engine.model import TreeModel
 from cardwatch.domain.engine.model_pointer import PointerError, valid_version
 from cardwatch.domain.engine.model_store import default_model, is_shipped, trusted_model
 
@@ -136,16 +137,22 @@ def _verified(registry: S3ModelRegistry, version: str, digest: str | None) -> st
     return text_digest(text)
 
 
-def _publish(registry: S3ModelRegistry, path: Path | None) -> tuple[str, str]:
-    if path is None:
-        raise CommandError("publish needs a FILE (a model artifact, `cardwatch train`)")
+def model_file(path: Path) -> tuple[TreeModel, str]:
+    """The model artifact at ``path`` and its text, checked as a published one is; a
+    file that is missing, unreadable or not a sound artifact is the user's mistake."""
     try:
         text = path.read_text(encoding="utf-8")
-        model = trusted_model(text)
+        return trusted_model(text), text
     except OSError as error:
         raise CommandError(f"{path}: {error.strerror or error}") from None
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError, JSON, a bad tree
         raise CommandError(f"{path}: not a model artifact cardwatch can trust ({error})") from None
+
+
+def _publish(registry: S3ModelRegistry, path: Path | None) -> tuple[str, str]:
+    if path is None:
+        raise CommandError("publish needs a FILE (a model artifact, `cardwatch train`)")
+    model, text = model_file(path)
     if not valid_version(model.version):
         raise CommandError(f"{path}: its metadata.version is not a version name")
     if model.version in registry.versions():
